@@ -1,0 +1,42 @@
+/**
+ * @module Bearer-token authentication of the control plane and role checks.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hasRole, type Principal, type Role } from '../changes/principal.js';
+import { AmpgateError } from '../errors.js';
+import { bearerToken } from '../opamp/agent-auth.js';
+import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** Resolves the caller of a control-plane request to a principal, or undefined. */
+export function principalFromRequest(tokens: ApiTokensRepo, authorization: string | undefined): Principal | undefined {
+  const secret = bearerToken(authorization);
+  if (!secret) return undefined;
+  const row = tokens.verify(secret);
+  if (!row) return undefined;
+  return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm: false };
+}
+
+/** A preHandler that requires a valid token with at least `role`. */
+export function requireRole(tokens: ApiTokensRepo, role: Role) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const principal = principalFromRequest(tokens, req.headers.authorization);
+    if (!principal) {
+      void reply.header('WWW-Authenticate', 'Bearer realm="ampgate"');
+      throw new AmpgateError('unauthorized', 'missing or invalid bearer token');
+    }
+    if (!hasRole(principal, role)) throw new AmpgateError('forbidden', `this action needs the ${role} role; the token has ${principal.role}`);
+    req.principal = principal;
+  };
+}
+
+/** The authenticated principal of a request that passed requireRole. */
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new AmpgateError('unauthorized', 'not authenticated');
+  return req.principal;
+}

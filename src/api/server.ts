@@ -1,0 +1,57 @@
+/**
+ * @module The control-plane HTTP server (Fastify, default 127.0.0.1:4321): health, metrics, the
+ * REST API, and mount points for MCP and Slack. Errors are JSON `{ error: { code, message } }`.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from '../log.js';
+import { AmpgateError } from '../errors.js';
+import type { AgentRegistry } from '../fleet/registry.js';
+import type { Metrics } from '../metrics.js';
+import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { agentRoutes } from './routes/agents.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+export interface ControlPlaneDeps {
+  readonly logger: Logger;
+  readonly registry: AgentRegistry;
+  readonly tokens: ApiTokensRepo;
+  readonly metrics: Metrics;
+  /** Extra route groups (changes, configs, credentials, MCP, Slack) registered by their modules. */
+  readonly plugins?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;
+  /** Largest accepted request body. Default 8 MiB (config bodies). */
+  readonly bodyLimit?: number;
+}
+
+export async function buildControlPlane(deps: ControlPlaneDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimit ?? 8 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
+
+  app.setErrorHandler((err: FastifyError | AmpgateError, req, reply) => {
+    if (err instanceof AmpgateError) {
+      return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+    }
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err, url: req.url }, 'unhandled error in control-plane request');
+    const code = status === 413 ? 'bad_request' : status === 415 ? 'bad_request' : status === 500 ? 'internal' : 'bad_request';
+    return reply.code(status).send({ error: { code, message: status === 500 ? 'internal server error' : err.message } });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
+
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    agents: { known: deps.registry.size, connected: deps.registry.connectedCount },
+  }));
+  app.get('/metrics', async (_req, reply) => {
+    void reply.header('Content-Type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  agentRoutes(app, deps);
+  tokenRoutes(app, deps);
+  for (const plugin of deps.plugins ?? []) await plugin(app);
+  return app;
+}

@@ -1,0 +1,166 @@
+/**
+ * @module Composition root: opens the database, builds the domain, starts the OpAMP listener and
+ * the control plane, and stops them in order. Everything is passed in explicitly; nothing is a
+ * module-level singleton, so tests can run several servers in one process.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { buildControlPlane } from './api/server.js';
+import type { Settings } from './config.js';
+import { AgentCredentials, NoAuthenticator, TokenAuthenticator } from './creds/agent-credentials.js';
+import { Fleet } from './fleet/fleet.js';
+import { AgentRegistry } from './fleet/registry.js';
+import { createLogger, type Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { Admission } from './opamp/admission.js';
+import type { AgentAuthenticator } from './opamp/agent-auth.js';
+import { HttpTransport } from './opamp/http-transport.js';
+import { OpampListener } from './opamp/listener.js';
+import { OpampSession } from './opamp/session.js';
+import { WsTransport } from './opamp/ws-transport.js';
+import { AgentsRepo } from './store/agents-repo.js';
+import { ApiTokensRepo } from './store/api-tokens-repo.js';
+import { openDatabase, type Db } from './store/db.js';
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Where first-start secrets are printed (once). Default: stdout. */
+  readonly print?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly settings: Settings;
+  readonly logger: Logger;
+  readonly db: Db;
+  readonly registry: AgentRegistry;
+  readonly fleet: Fleet;
+  readonly credentials: AgentCredentials;
+  readonly apiTokens: ApiTokensRepo;
+  readonly metrics: Metrics;
+  readonly control: FastifyInstance;
+  /** Base URL of the OpAMP endpoint, e.g. ws://127.0.0.1:4320/v1/opamp (scheme http/https for polling). */
+  readonly opampUrl: { readonly ws: string; readonly http: string };
+  readonly controlUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(settings: Settings, opts: StartOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger(settings.logLevel);
+  const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const db = openDatabase(settings.dbPath);
+
+  const apiTokens = new ApiTokensRepo(db);
+  const credentials = new AgentCredentials(db);
+  const adminSecret = apiTokens.ensureAdmin(settings.adminToken);
+  if (adminSecret) print(`ampgate: created the initial admin API token (shown once, store it now): ${adminSecret}`);
+  if (settings.agentAuth === 'token') {
+    const enrollment = credentials.ensureEnrollmentToken(settings.enrollmentToken);
+    if (enrollment) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment}`);
+  }
+
+  const registry = new AgentRegistry(new AgentsRepo(db));
+  const fleet = new Fleet(registry);
+  const metrics = new Metrics(registry);
+
+  const session = new OpampSession(fleet, {
+    onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
+    onSent: (t, n) => metrics.messagesOut.inc({ transport: t }, n),
+    onError: (reason) => metrics.errors.inc({ reason }),
+  });
+  const onInternalError = (err: unknown) => {
+    metrics.errors.inc({ reason: 'internal' });
+    logger.error({ err }, 'internal error while processing an agent message');
+  };
+  const ws = new WsTransport(
+    session,
+    {
+      onSent: (n) => metrics.messagesOut.inc({ transport: 'ws' }, n),
+      onMalformed: (reason) => metrics.errors.inc({ reason }),
+      onDropped: (reason) => metrics.errors.inc({ reason }),
+      onInternalError,
+    },
+    { maxMessageBytes: settings.maxMessageBytes, pingIntervalMs: settings.pingIntervalMs },
+  );
+  const http = new HttpTransport(
+    session,
+    {
+      onSent: (n) => metrics.messagesOut.inc({ transport: 'http' }, n),
+      onMalformed: (reason) => metrics.errors.inc({ reason }),
+      onInternalError,
+    },
+    { maxMessageBytes: settings.maxMessageBytes },
+  );
+  const admission = new Admission({
+    maxConnections: settings.maxConnections,
+    connectRatePerSecond: settings.connectRate,
+    connectBurst: settings.connectBurst,
+    pollRatePerSecond: settings.pollRate,
+    pollBurst: settings.pollBurst,
+    retryAfterSeconds: settings.retryAfterSeconds,
+  });
+  const listener = new OpampListener(
+    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: tlsOptions(settings) },
+    agentAuthenticator(settings, credentials, logger),
+    admission,
+    ws,
+    http,
+    { onRejected: (reason) => metrics.rejected.inc({ reason }) },
+  );
+
+  const control = await buildControlPlane({ logger, registry, tokens: apiTokens, metrics });
+
+  const opampAddr = await listener.listen();
+  await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });
+  const controlAddr = control.server.address();
+  const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
+
+  fleet.startLivenessSweep(settings.heartbeatSeconds * 3 * 1000);
+
+  const scheme = settings.tlsCertFile ? 's' : '';
+  const host = formatHost(opampAddr.host);
+  const opampUrl = {
+    ws: `ws${scheme}://${host}:${opampAddr.port}${settings.opampPath}`,
+    http: `http${scheme}://${host}:${opampAddr.port}${settings.opampPath}`,
+  };
+  const controlUrl = `http://${formatHost(settings.controlListen.host)}:${controlPort}`;
+  logger.info({ opamp: opampUrl, control: controlUrl, db: settings.dbPath, agentAuth: settings.agentAuth }, 'ampgate listening');
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      fleet.stop();
+      await listener.close();
+      await control.close();
+      registry.close();
+      db.close();
+      logger.info('ampgate stopped');
+    })());
+
+  return { settings, logger, db, registry, fleet, credentials, apiTokens, metrics, control, opampUrl, controlUrl, stop };
+}
+
+function agentAuthenticator(settings: Settings, credentials: AgentCredentials, logger: Logger): AgentAuthenticator {
+  switch (settings.agentAuth) {
+    case 'none':
+      logger.warn('agent authentication is OFF (AMPGATE_AGENT_AUTH=none): any client can connect as any agent; use only for local trials');
+      return new NoAuthenticator();
+    case 'token':
+      return new TokenAuthenticator(credentials);
+    case 'mtls':
+      throw new Error('AMPGATE_AGENT_AUTH=mtls is not available yet');
+  }
+}
+
+function tlsOptions(settings: Settings) {
+  if (!settings.tlsCertFile && !settings.tlsKeyFile) return undefined;
+  if (!settings.tlsCertFile || !settings.tlsKeyFile) throw new Error('AMPGATE_TLS_CERT and AMPGATE_TLS_KEY must be set together');
+  return {
+    cert: readFileSync(settings.tlsCertFile),
+    key: readFileSync(settings.tlsKeyFile),
+    ...(settings.tlsClientCaFile ? { ca: readFileSync(settings.tlsClientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
+  };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

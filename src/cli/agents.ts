@@ -1,0 +1,66 @@
+/**
+ * @module `ampgate agents [--selector] [--connected]` and `ampgate agent UID`.
+ */
+import type { Command } from 'commander';
+import type { AgentDetail, AgentSummary } from '../api/views.js';
+import { ago, table } from './format.js';
+import type { CliContext } from './context.js';
+
+export function registerAgentCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('agents')
+    .description('list agents known to ampgate')
+    .option('-s, --selector <selector>', 'attribute selector, e.g. service.name=checkout,deployment.environment=prod')
+    .option('--connected', 'only connected agents')
+    .option('--offline', 'only offline agents')
+    .option('--limit <n>', 'page size', '100')
+    .option('--offset <n>', 'page start', '0')
+    .action(async (o: { selector?: string; connected?: boolean; offline?: boolean; limit: string; offset: string }) => {
+      const q = new URLSearchParams({ limit: o.limit, offset: o.offset });
+      if (o.selector) q.set('selector', o.selector);
+      if (o.connected) q.set('connected', 'true');
+      if (o.offline) q.set('connected', 'false');
+      const res = await ctx.client().get<{ total: number; agents: AgentSummary[] }>(`/api/agents?${q}`);
+      if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
+      ctx.out(
+        table(
+          ['UID', 'STATE', 'VIA', 'SERVICE', 'HEALTHY', 'LAST SEEN'],
+          res.agents.map((a) => [
+            a.uid,
+            a.connected ? 'online' : 'offline',
+            a.transport ?? '-',
+            String(a.identifyingAttributes['service.name'] ?? '-'),
+            a.healthy === null ? '-' : a.healthy ? 'yes' : 'no',
+            ago(a.lastSeen),
+          ]),
+        ),
+      );
+      ctx.out(`${res.agents.length} of ${res.total} agents`);
+    });
+
+  program
+    .command('agent')
+    .description('show one agent in full (attributes, capabilities, health, effective config)')
+    .argument('<uid>', 'agent instance uid (UUID)')
+    .action(async (uid: string) => {
+      const a = await ctx.client().get<AgentDetail>(`/api/agents/${encodeURIComponent(uid)}`);
+      if (ctx.json()) return ctx.out(JSON.stringify(a, null, 2));
+      const lines = [
+        `uid:           ${a.uid}`,
+        `state:         ${a.connected ? 'online' : 'offline'} via ${a.transport ?? '-'} (last seen ${ago(a.lastSeen)})`,
+        `capabilities:  ${a.capabilities.join(', ') || '-'}`,
+        `custom caps:   ${a.customCapabilities.join(', ') || '-'}`,
+        `healthy:       ${a.healthy === null ? '-' : a.healthy}`,
+        'identifying:',
+        ...Object.entries(a.identifyingAttributes).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`),
+        'non-identifying:',
+        ...Object.entries(a.nonIdentifyingAttributes).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`),
+        `remote config: ${a.remoteConfigStatus ? `${a.remoteConfigStatus.status} ${a.remoteConfigStatus.hash.slice(0, 12)} ${a.remoteConfigStatus.errorMessage}` : '-'}`,
+        `effective config (${a.effectiveConfigHash?.slice(0, 12) ?? 'none'}):`,
+      ];
+      for (const [name, f] of Object.entries(a.effectiveConfig ?? {})) {
+        lines.push(`--- ${name || '(default)'} [${f.contentType || 'unknown type'}]`, f.body);
+      }
+      ctx.out(lines.join('\n'));
+    });
+}

@@ -1,0 +1,108 @@
+/**
+ * @module Settings: every knob of `ampgate serve`, read from AMPGATE_* environment variables
+ * (see .env.example) and overridable by CLI flags. Defaults are the embedded, loopback-only setup.
+ */
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:4320')
+  .transform((s) => {
+    const i = s.lastIndexOf(':');
+    return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+  });
+
+const int = (min: number) => z.coerce.number().int().min(min);
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+export const SettingsSchema = z.object({
+  opampListen: hostPort.prefault('127.0.0.1:4320'),
+  opampPath: z.string().startsWith('/').default('/v1/opamp'),
+  /** URL agents should use to reach this server; put into connection-settings offers. */
+  opampPublicUrl: z.string().url().optional(),
+  controlListen: hostPort.prefault('127.0.0.1:4321'),
+  dbPath: z.string().min(1).default('./data/ampgate.db'),
+  agentAuth: z.enum(['token', 'none', 'mtls']).default('token'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  enrollmentToken: z.string().min(16).optional(),
+  adminToken: z.string().min(16).optional(),
+  maxMessageBytes: int(1024).default(16 * 1024 * 1024),
+  maxConnections: int(1).default(20_000),
+  connectRate: int(1).default(1_000),
+  connectBurst: int(1).default(2_000),
+  pollRate: int(1).default(5_000),
+  pollBurst: int(1).default(10_000),
+  retryAfterSeconds: int(1).default(10),
+  /** Heartbeat interval agents are expected to use; HTTP agents are offline after 3 missed polls. */
+  heartbeatSeconds: int(1).default(30),
+  pingIntervalMs: int(100).default(30_000),
+  tlsCertFile: z.string().optional(),
+  tlsKeyFile: z.string().optional(),
+  tlsClientCaFile: z.string().optional(),
+  policyFile: z.string().optional(),
+  mcpReadOnly: bool.default(false),
+  slackBotToken: z.string().optional(),
+  slackSigningSecret: z.string().optional(),
+  slackAppToken: z.string().optional(),
+  slackApiUrl: z.string().url().optional(),
+  slackApprovalsChannel: z.string().optional(),
+});
+
+export type Settings = z.output<typeof SettingsSchema>;
+export type SettingsInput = z.input<typeof SettingsSchema>;
+
+/** Environment variable for each setting. */
+export const ENV_NAMES: Record<keyof SettingsInput, string> = {
+  opampListen: 'AMPGATE_OPAMP_LISTEN',
+  opampPath: 'AMPGATE_OPAMP_PATH',
+  opampPublicUrl: 'AMPGATE_OPAMP_PUBLIC_URL',
+  controlListen: 'AMPGATE_CONTROL_LISTEN',
+  dbPath: 'AMPGATE_DB',
+  agentAuth: 'AMPGATE_AGENT_AUTH',
+  logLevel: 'AMPGATE_LOG_LEVEL',
+  enrollmentToken: 'AMPGATE_ENROLLMENT_TOKEN',
+  adminToken: 'AMPGATE_ADMIN_TOKEN',
+  maxMessageBytes: 'AMPGATE_MAX_MESSAGE_BYTES',
+  maxConnections: 'AMPGATE_MAX_CONNECTIONS',
+  connectRate: 'AMPGATE_CONNECT_RATE',
+  connectBurst: 'AMPGATE_CONNECT_BURST',
+  pollRate: 'AMPGATE_POLL_RATE',
+  pollBurst: 'AMPGATE_POLL_BURST',
+  retryAfterSeconds: 'AMPGATE_RETRY_AFTER_SECONDS',
+  heartbeatSeconds: 'AMPGATE_HEARTBEAT_SECONDS',
+  pingIntervalMs: 'AMPGATE_WS_PING_INTERVAL_MS',
+  tlsCertFile: 'AMPGATE_TLS_CERT',
+  tlsKeyFile: 'AMPGATE_TLS_KEY',
+  tlsClientCaFile: 'AMPGATE_TLS_CLIENT_CA',
+  policyFile: 'AMPGATE_POLICY_FILE',
+  mcpReadOnly: 'AMPGATE_MCP_READ_ONLY',
+  slackBotToken: 'SLACK_BOT_TOKEN',
+  slackSigningSecret: 'SLACK_SIGNING_SECRET',
+  slackAppToken: 'SLACK_APP_TOKEN',
+  slackApiUrl: 'AMPGATE_SLACK_API_URL',
+  slackApprovalsChannel: 'AMPGATE_SLACK_APPROVALS_CHANNEL',
+};
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+/** Builds settings from the environment, then `overrides` (CLI flags; undefined values ignored). */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Partial<SettingsInput> = {}): Settings {
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  for (const [key, v] of Object.entries(overrides)) if (v !== undefined) raw[key] = v;
+  const parsed = SettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const msg = parsed.error.issues
+      .map((i) => `${ENV_NAMES[i.path[0] as keyof SettingsInput] ?? String(i.path[0])}: ${i.message}`)
+      .join('; ');
+    throw new SettingsError(`invalid settings: ${msg}`);
+  }
+  return parsed.data;
+}

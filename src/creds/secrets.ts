@@ -1,0 +1,35 @@
+/**
+ * @module Secret tokens: generation, storage hash and display fingerprint. Tokens are 256-bit
+ * random values with a readable prefix (so scanners can find leaks); only SHA-256 hashes are
+ * stored, and only short fingerprints (`…a3f9`) are ever shown.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export type TokenPrefix = 'ampe' | 'ampa' | 'ampk';
+
+/** `ampe_` enrollment, `ampa_` per-agent, `ampk_` control-plane API key. */
+export function newToken(prefix: TokenPrefix): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Short, non-reversible display form of a secret, e.g. `…a3f9`. */
+export function fingerprint(secret: string): string {
+  return fingerprintOfHash(hashSecret(secret));
+}
+
+export function fingerprintOfHash(hash: string): string {
+  return `…${hash.slice(-4)}`;
+}
+
+export function equalHashes(a: string, b: string): boolean {
+  const ab = Buffer.from(a, 'hex');
+  const bb = Buffer.from(b, 'hex');
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/** Matches every token format ampgate issues; used by leak-scanning tests. */
+export const TOKEN_PATTERN = /amp[eak]_[A-Za-z0-9_-]{43}/g;

@@ -1,0 +1,84 @@
+/**
+ * @module Conversion of OpAMP AnyValue/KeyValue attributes into plain JSON values, and attribute
+ * selectors (`service.name=checkout,deployment.environment=prod`).
+ */
+import type { AnyValue, KeyValue } from '../gen/opamp/v1/anyvalue_pb.js';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type Attributes = Record<string, JsonValue>;
+
+export function anyValueToJson(v: AnyValue | undefined): JsonValue {
+  const value = v?.value;
+  switch (value?.case) {
+    case 'stringValue':
+    case 'boolValue':
+    case 'doubleValue':
+      return value.value;
+    case 'intValue': {
+      const n = value.value;
+      return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+    }
+    case 'bytesValue':
+      return Buffer.from(value.value).toString('base64');
+    case 'arrayValue':
+      return value.value.values.map(anyValueToJson);
+    case 'kvlistValue':
+      return keyValuesToJson(value.value.values);
+    default:
+      return null;
+  }
+}
+
+export function keyValuesToJson(kvs: readonly KeyValue[]): Attributes {
+  const out: Attributes = {};
+  for (const kv of kvs) out[kv.key] = anyValueToJson(kv.value);
+  return out;
+}
+
+/** One `key=value` (or `key!=value`) clause of a selector. */
+export interface SelectorClause {
+  readonly key: string;
+  readonly value: string;
+  readonly negate: boolean;
+}
+
+export class SelectorSyntaxError extends Error {
+  override readonly name = 'SelectorSyntaxError';
+}
+
+/**
+ * Parses `k=v,k2!=v2`. Keys and values are trimmed; an empty selector matches everything.
+ * Values may not contain commas.
+ */
+export function parseSelector(text: string): SelectorClause[] {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === '*') return [];
+  return trimmed.split(',').map((part) => {
+    const m = /^\s*([^=!\s][^=!]*?)\s*(!=|=)\s*(.*?)\s*$/.exec(part);
+    if (!m || m[3] === '') throw new SelectorSyntaxError(`bad selector clause ${JSON.stringify(part)}: expected key=value or key!=value`);
+    return { key: m[1]!, value: m[3]!, negate: m[2] === '!=' };
+  });
+}
+
+/** Canonical text of a parsed selector (sorted), used in idempotency keys and fingerprints. */
+export function formatSelector(clauses: readonly SelectorClause[]): string {
+  return clauses
+    .map((c) => `${c.key}${c.negate ? '!=' : '='}${c.value}`)
+    .sort()
+    .join(',');
+}
+
+function attrText(v: JsonValue | undefined): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** True when every clause holds against the union of identifying and non-identifying attributes. */
+export function matchesSelector(clauses: readonly SelectorClause[], attrs: Attributes): boolean {
+  for (const c of clauses) {
+    const actual = attrText(attrs[c.key]);
+    const equal = actual === c.value;
+    if (c.negate ? equal : !equal) return false;
+  }
+  return true;
+}

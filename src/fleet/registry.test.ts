@@ -1,0 +1,89 @@
+import { create } from '@bufbuild/protobuf';
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { AgentToServerSchema } from '../gen/opamp/v1/opamp_pb.js';
+import { AgentsRepo } from '../store/agents-repo.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { removeDir, tempDir } from '../../test/support/server.js';
+import { kv } from '../../test/support/ws-agent.js';
+import { AgentRegistry } from './registry.js';
+import type { AgentRecord } from './agent-state.js';
+
+class CountingRepo extends AgentsRepo {
+  saved = 0;
+  touched = 0;
+  override saveMany(recs: readonly AgentRecord[]): void {
+    this.saved += recs.length;
+    super.saveMany(recs);
+  }
+  override touchMany(recs: readonly AgentRecord[]): void {
+    this.touched += recs.length;
+    super.touchMany(recs);
+  }
+}
+
+const UID = '0190f3c4-8a6b-7c2e-9d1a-2b3c4d5e6f70';
+const full = create(AgentToServerSchema, {
+  capabilities: 0x1807n,
+  agentDescription: { identifyingAttributes: kv({ 'service.name': 'checkout' }), nonIdentifyingAttributes: kv({ 'host.name': 'h1' }) },
+  health: { healthy: true, status: 'ok' },
+  effectiveConfig: { configMap: { configMap: { '': { body: Buffer.from('a: 1\n'), contentType: 'text/yaml' } } } },
+});
+const heartbeat = create(AgentToServerSchema, { capabilities: 0x1807n });
+
+describe('AgentRegistry', () => {
+  let dir: string;
+  let db: Db;
+  afterEach(() => {
+    db?.close();
+    removeDir(dir);
+  });
+
+  it('persists a report once, and heartbeats only as a batched liveness write', () => {
+    dir = tempDir();
+    db = openDatabase(join(dir, 'a.db'));
+    const repo = new CountingRepo(db);
+    const reg = new AgentRegistry(repo, { touchIntervalMs: 3_600_000 });
+    reg.report(UID, full, 'ws');
+    reg.flush();
+    expect(repo.saved).toBe(1);
+    for (let i = 0; i < 100; i++) reg.report(UID, heartbeat, 'ws');
+    reg.flush();
+    expect(repo.saved).toBe(1); // no write per heartbeat
+    reg.flushLiveness();
+    expect(repo.touched).toBe(1); // one batched last_seen write for 100 heartbeats
+    reg.close();
+  });
+
+  it('treats absent sub-messages as unchanged and reloads everything after a restart', () => {
+    dir = tempDir();
+    db = openDatabase(join(dir, 'a.db'));
+    const reg = new AgentRegistry(new AgentsRepo(db));
+    reg.report(UID, full, 'http');
+    const r2 = reg.report(UID, heartbeat, 'http');
+    expect(r2.changes.description).toBe(false);
+    expect(r2.agent.description?.identifying['service.name']).toBe('checkout');
+    reg.close();
+
+    const again = new AgentRegistry(new AgentsRepo(db));
+    const rec = again.get(UID)!;
+    expect(rec.connected).toBe(false);
+    expect(rec.attributes).toEqual({ 'service.name': 'checkout', 'host.name': 'h1' });
+    expect(rec.capabilities).toBe(0x1807n);
+    expect(rec.healthy).toBe(true);
+    expect(JSON.parse(rec.effectiveConfigJson!)).toEqual({ '': { contentType: 'text/yaml', body: 'a: 1\n' } });
+    again.close();
+  });
+
+  it('re-keys a record to a new uid', () => {
+    dir = tempDir();
+    db = openDatabase(join(dir, 'a.db'));
+    const reg = new AgentRegistry(new AgentsRepo(db));
+    reg.report(UID, full, 'ws');
+    const moved = reg.rekey(UID, '0190f3c4-8a6b-7c2e-9d1a-000000000001');
+    expect(moved?.uid).toBe('0190f3c4-8a6b-7c2e-9d1a-000000000001');
+    expect(reg.get(UID)).toBeUndefined();
+    reg.close();
+    expect(new AgentsRepo(db).loadAll().map((r) => r.uid)).toEqual(['0190f3c4-8a6b-7c2e-9d1a-000000000001']);
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * @module The agent registry: every known agent in memory (the source of truth for reads), with
+ * SQLite as write-behind persistence. Liveness (last seen, connected) stays in memory; a record is
+ * written when a report changed something, and last_seen is batched at a slow cadence, so a
+ * heartbeat never costs a database write (pitfalls 18 and 37).
+ */
+import { EventEmitter } from 'node:events';
+import type { AgentToServer, CustomMessage } from '../gen/opamp/v1/opamp_pb.js';
+import type { AgentsRepo } from '../store/agents-repo.js';
+import {
+  anyChange,
+  applyReport,
+  newAgentRecord,
+  type AgentRecord,
+  type ReportChanges,
+  type Transport,
+} from './agent-state.js';
+import { matchesSelector, type SelectorClause } from './attributes.js';
+
+export interface RegistryEvents {
+  /** An agent (re)connected: a new WebSocket, or an HTTP poll after it was offline. */
+  connected: [agent: AgentRecord];
+  disconnected: [agent: AgentRecord];
+  /** A report was merged; `changes` says which parts changed (possibly none). */
+  report: [agent: AgentRecord, changes: ReportChanges, msg: AgentToServer];
+  customMessage: [agent: AgentRecord, msg: CustomMessage];
+  /** State moved from one uid to another (new_instance_uid). */
+  rekeyed: [oldUid: string, agent: AgentRecord];
+}
+
+export interface RegistryOptions {
+  /** Delay before dirty records are written, in ms. Default 100. */
+  readonly flushDelayMs?: number;
+  /** Cadence of the batched last_seen write, in ms. Default 60000. */
+  readonly touchIntervalMs?: number;
+  readonly now?: () => number;
+}
+
+export interface AgentQuery {
+  readonly selector?: readonly SelectorClause[];
+  readonly connected?: boolean;
+}
+
+export class AgentRegistry {
+  readonly events = new EventEmitter<RegistryEvents>();
+  readonly #agents = new Map<string, AgentRecord>();
+  readonly #dirty = new Set<AgentRecord>();
+  readonly #touched = new Set<AgentRecord>();
+  readonly #flushDelayMs: number;
+  readonly #now: () => number;
+  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #touchTimer: NodeJS.Timeout;
+  #connectedCount = 0;
+
+  constructor(
+    private readonly repo: AgentsRepo,
+    opts: RegistryOptions = {},
+  ) {
+    this.#flushDelayMs = opts.flushDelayMs ?? 100;
+    this.#now = opts.now ?? Date.now;
+    for (const rec of repo.loadAll()) this.#agents.set(rec.uid, rec);
+    this.#touchTimer = setInterval(() => this.flushLiveness(), opts.touchIntervalMs ?? 60_000);
+    this.#touchTimer.unref();
+    this.events.setMaxListeners(50);
+  }
+
+  get size(): number {
+    return this.#agents.size;
+  }
+
+  get connectedCount(): number {
+    return this.#connectedCount;
+  }
+
+  get(uid: string): AgentRecord | undefined {
+    return this.#agents.get(uid);
+  }
+
+  /** Agents matching the query, sorted by uid for stable paging. */
+  query(q: AgentQuery = {}): AgentRecord[] {
+    const out: AgentRecord[] = [];
+    for (const rec of this.#agents.values()) {
+      if (q.connected !== undefined && rec.connected !== q.connected) continue;
+      if (q.selector && !matchesSelector(q.selector, rec.attributes)) continue;
+      out.push(rec);
+    }
+    return out.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  }
+
+  all(): IterableIterator<AgentRecord> {
+    return this.#agents.values();
+  }
+
+  /**
+   * Merges a report. Creates the record for an unknown uid. Marks the agent connected (emitting
+   * `connected` on the transition) and refreshes liveness.
+   */
+  report(uid: string, msg: AgentToServer, transport: Transport): { agent: AgentRecord; changes: ReportChanges; isNew: boolean } {
+    const now = this.#now();
+    let agent = this.#agents.get(uid);
+    const isNew = agent === undefined;
+    if (!agent) {
+      agent = newAgentRecord(uid, now);
+      this.#agents.set(uid, agent);
+    }
+    const changes = applyReport(agent, msg);
+    agent.lastSeen = now;
+    const transportChanged = agent.transport !== transport;
+    agent.transport = transport;
+    if (isNew || anyChange(changes) || transportChanged) this.markDirty(agent);
+    else this.#touched.add(agent);
+    if (!agent.connected) this.#setConnected(agent, true);
+    this.events.emit('report', agent, changes, msg);
+    if (msg.customMessage) this.events.emit('customMessage', agent, msg.customMessage);
+    return { agent, changes, isNew };
+  }
+
+  /** Liveness only (an HTTP poll or heartbeat that carried nothing new is still a sign of life). */
+  touch(agent: AgentRecord): void {
+    agent.lastSeen = this.#now();
+    this.#touched.add(agent);
+  }
+
+  markDisconnected(uid: string): void {
+    const agent = this.#agents.get(uid);
+    if (agent?.connected) this.#setConnected(agent, false);
+  }
+
+  /** Moves a record to a new uid (the agent was told to use new_instance_uid). */
+  rekey(oldUid: string, newUid: string): AgentRecord | undefined {
+    const agent = this.#agents.get(oldUid);
+    if (!agent || this.#agents.has(newUid)) return undefined;
+    this.#agents.delete(oldUid);
+    this.#dirty.delete(agent);
+    this.#touched.delete(agent);
+    this.repo.delete(oldUid);
+    agent.uid = newUid;
+    this.#agents.set(newUid, agent);
+    this.markDirty(agent);
+    this.events.emit('rekeyed', oldUid, agent);
+    return agent;
+  }
+
+  markDirty(agent: AgentRecord): void {
+    this.#dirty.add(agent);
+    this.#touched.delete(agent);
+    if (!this.#flushTimer) {
+      this.#flushTimer = setTimeout(() => this.flush(), this.#flushDelayMs);
+      this.#flushTimer.unref();
+    }
+  }
+
+  /** Writes every dirty record now (one transaction). */
+  flush(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#dirty.size === 0) return;
+    const batch = [...this.#dirty];
+    this.#dirty.clear();
+    this.repo.saveMany(batch);
+  }
+
+  /** Writes last_seen/transport of agents that were only seen alive since the last batch. */
+  flushLiveness(): void {
+    if (this.#touched.size === 0) return;
+    const batch = [...this.#touched];
+    this.#touched.clear();
+    this.repo.touchMany(batch);
+  }
+
+  /** Flush everything and stop timers (graceful shutdown). Connected agents are recorded as disconnected now. */
+  close(): void {
+    clearInterval(this.#touchTimer);
+    const now = this.#now();
+    for (const agent of this.#agents.values()) {
+      if (agent.connected) {
+        agent.connected = false;
+        agent.disconnectedAt = now;
+        this.#dirty.add(agent);
+      }
+    }
+    this.#connectedCount = 0;
+    this.flush();
+    this.flushLiveness();
+  }
+
+  #setConnected(agent: AgentRecord, connected: boolean): void {
+    agent.connected = connected;
+    this.#connectedCount += connected ? 1 : -1;
+    agent.disconnectedAt = connected ? undefined : this.#now();
+    this.#touched.add(agent);
+    this.events.emit(connected ? 'connected' : 'disconnected', agent);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * @module Capability bitmasks. protobuf-es maps uint64 to bigint, so every bit test goes through
+ * these helpers (pitfall: mixing number and bigint math silently breaks).
+ */
+import { AgentCapabilities, ServerCapabilities } from '../gen/opamp/v1/opamp_pb.js';
+
+export function hasCapability(mask: bigint, cap: AgentCapabilities): boolean {
+  return (mask & BigInt(cap)) !== 0n;
+}
+
+/**
+ * What ampgate actually fulfils, advertised in every ServerToAgent (spec: MUST be in the first one;
+ * sending it always costs a few bytes and removes the HTTP "first message" ambiguity).
+ * Packages are not offered, so OffersPackages/AcceptsPackagesStatus stay clear.
+ * OffersConnectionSettings is advertised unconditionally; offers themselves are gated on the agent's
+ * latest AcceptsOpAMPConnectionSettings bit.
+ */
+export const SERVER_CAPABILITIES: bigint =
+  BigInt(ServerCapabilities.ServerCapabilities_AcceptsStatus) |
+  BigInt(ServerCapabilities.ServerCapabilities_OffersRemoteConfig) |
+  BigInt(ServerCapabilities.ServerCapabilities_AcceptsEffectiveConfig) |
+  BigInt(ServerCapabilities.ServerCapabilities_OffersConnectionSettings) |
+  BigInt(ServerCapabilities.ServerCapabilities_AcceptsConnectionSettingsRequest);
+
+const AGENT_CAPABILITY_NAMES: Array<[AgentCapabilities, string]> = Object.entries(AgentCapabilities)
+  .filter(([, v]) => typeof v === 'number' && v !== 0)
+  .map(([k, v]) => [v as AgentCapabilities, k.replace('AgentCapabilities_', '')]);
+
+/** Human-readable names of the bits set in an agent capability mask, e.g. ["ReportsStatus", "AcceptsRemoteConfig"]. */
+export function agentCapabilityNames(mask: bigint): string[] {
+  return AGENT_CAPABILITY_NAMES.filter(([bit]) => hasCapability(mask, bit)).map(([, name]) => name);
+}
+
+/** Inverse of agentCapabilityNames; unknown names throw. */
+export function agentCapabilityMask(names: readonly string[]): bigint {
+  let mask = 0n;
+  for (const name of names) {
+    const entry = AGENT_CAPABILITY_NAMES.find(([, n]) => n === name);
+    if (!entry) throw new RangeError(`unknown agent capability ${name}`);
+    mask |= BigInt(entry[0]);
+  }
+  return mask;
+}

@@ -1,0 +1,162 @@
+/**
+ * @module OpAMP over plain HTTP: one POST per AgentToServer, the response body is the
+ * ServerToAgent. Request bodies may be gzip-compressed; responses are gzipped when Accept-Encoding
+ * allows. Each exchange is its own AgentLink; agents stay known between polls and anything the
+ * server wants to send waits for the next poll (spec §Plain HTTP Transport; pitfall 13).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createGunzip, gzipSync } from 'node:zlib';
+import type { AgentToServer, ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
+import { allocateLinkId, type AgentAuth, type AgentLink } from '../fleet/link.js';
+import type { OpampSession } from './session.js';
+import { isUuidText, uidFromString } from './uid.js';
+import {
+  badRequest,
+  decodeAgentToServer,
+  encodeServerToAgent,
+  internalError,
+  MalformedMessageError,
+  PROTOBUF_CONTENT_TYPE,
+} from './wire.js';
+
+export interface HttpTransportOptions {
+  readonly maxMessageBytes: number;
+  /** Responses smaller than this are not gzipped even when allowed. Default 512 bytes. */
+  readonly gzipMinBytes?: number;
+}
+
+export interface HttpTransportEvents {
+  onSent(count: number): void;
+  onMalformed(reason: string): void;
+  onInternalError(err: unknown): void;
+}
+
+class HttpLink implements AgentLink {
+  readonly id = allocateLinkId();
+  readonly transport = 'http' as const;
+  readonly isOpen = false;
+  constructor(
+    readonly remoteAddress: string,
+    readonly auth: AgentAuth,
+  ) {}
+  push(): boolean {
+    return false;
+  }
+  close(): void {}
+}
+
+class PayloadTooLargeError extends Error {}
+
+export class HttpTransport {
+  readonly #gzipMin: number;
+
+  constructor(
+    private readonly session: OpampSession,
+    private readonly events: HttpTransportEvents,
+    private readonly opts: HttpTransportOptions,
+  ) {
+    this.#gzipMin = opts.gzipMinBytes ?? 512;
+  }
+
+  /** Handles an authenticated, admitted POST whose Content-Type is application/x-protobuf. */
+  async handle(req: IncomingMessage, res: ServerResponse, auth: AgentAuth): Promise<void> {
+    const headerUid = uidHeader(req);
+    let body: Buffer;
+    try {
+      body = await this.#readBody(req);
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError) {
+        this.events.onMalformed('too_large');
+        // 413: the client must not retry the same message (spec §Message size limits).
+        return plain(res, 413, `message exceeds ${this.opts.maxMessageBytes} bytes`, { Connection: 'close' });
+      }
+      this.events.onMalformed('bad_body');
+      return this.#reply(req, res, 400, badRequest(headerUid, `cannot read request body: ${(err as Error).message}`));
+    }
+
+    let msg: AgentToServer;
+    try {
+      msg = decodeAgentToServer(body);
+    } catch (err) {
+      this.events.onMalformed('undecodable');
+      return this.#reply(req, res, 400, badRequest(headerUid, (err as MalformedMessageError).message));
+    }
+
+    let replies: ServerToAgent[];
+    try {
+      replies = this.session.handle(new HttpLink(req.socket.remoteAddress ?? '', auth), msg);
+    } catch (err) {
+      this.events.onInternalError(err);
+      return this.#reply(req, res, 500, internalError(msg.instanceUid));
+    }
+    return this.#reply(req, res, 200, replies[0]!);
+  }
+
+  #reply(req: IncomingMessage, res: ServerResponse, status: number, msg: ServerToAgent): void {
+    let body: Uint8Array = encodeServerToAgent(msg);
+    const headers: Record<string, string | number> = { 'Content-Type': PROTOBUF_CONTENT_TYPE };
+    if (body.length >= this.#gzipMin && acceptsGzip(req.headers['accept-encoding'])) {
+      body = gzipSync(body);
+      headers['Content-Encoding'] = 'gzip';
+    }
+    headers['Content-Length'] = body.length;
+    res.writeHead(status, headers);
+    res.end(body);
+    this.events.onSent(1);
+  }
+
+  /** Reads the body, gunzipping when declared, and enforcing the size limit after decompression. */
+  async #readBody(req: IncomingMessage): Promise<Buffer> {
+    const limit = this.opts.maxMessageBytes;
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (encoding === 'identity' && declared > limit) throw new PayloadTooLargeError();
+    if (encoding !== 'identity' && encoding !== 'gzip') throw new Error(`unsupported Content-Encoding ${encoding}`);
+    const source = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > limit) throw new PayloadTooLargeError(); // also stops gzip bombs early
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      if (source !== req) (source as NodeJS.ReadableStream & { destroy(): void }).destroy();
+      req.resume();
+      throw err;
+    }
+    return Buffer.concat(chunks, size);
+  }
+}
+
+function uidHeader(req: IncomingMessage): Uint8Array {
+  const v = req.headers['opamp-instance-uid'];
+  return typeof v === 'string' && isUuidText(v) ? uidFromString(v) : new Uint8Array(0);
+}
+
+/**
+ * RFC 9110 Accept-Encoding with q-values: an explicit gzip with q>0 allows it, `gzip;q=0` forbids
+ * it, and `*` with q>0 allows it when gzip is not listed.
+ */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  if (!header) return false;
+  let star: boolean | undefined;
+  for (const part of (Array.isArray(header) ? header.join(',') : header).split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    let q = 1;
+    for (const p of params) {
+      const m = /^\s*q=([0-9.]+)\s*$/.exec(p);
+      if (m) q = Number(m[1]);
+    }
+    if (name === 'gzip' || name === 'x-gzip') return q > 0;
+    if (name === '*') star = q > 0;
+  }
+  return star ?? false;
+}
+
+export function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...extra });
+  res.end(`${text}\n`);
+}

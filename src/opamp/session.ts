@@ -1,0 +1,230 @@
+/**
+ * @module Per-message OpAMP server logic, shared by both transports: uid validation, credential
+ * binding, duplicate-uid detection, RequestInstanceUid, sequence gaps and ReportFullState, merging
+ * the report into the registry, and composing the answer. Every AgentToServer gets at least one
+ * ServerToAgent (spec: MUST answer each message, including duplicates and retries).
+ */
+import { create } from '@bufbuild/protobuf';
+import {
+  AgentCapabilities,
+  AgentToServerFlags,
+  ServerToAgentFlags,
+  ServerToAgentSchema,
+  type AgentToServer,
+  type ServerToAgent,
+} from '../gen/opamp/v1/opamp_pb.js';
+import type { AgentRecord } from '../fleet/agent-state.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { AgentLink } from '../fleet/link.js';
+import { hasCapability, SERVER_CAPABILITIES } from './capabilities.js';
+import { newUuidV7Bytes, uidFromString, uidToString } from './uid.js';
+import { badRequest } from './wire.js';
+
+/** Runtime-only protocol state per uid (never persisted). */
+interface UidState {
+  lastSeq: bigint | undefined;
+  lastMessageAt: number;
+  /** Fleet epoch in which ReportFullState was last requested because state was incomplete. */
+  fullStateAskedEpoch: number;
+  componentsAskedEpoch: number;
+}
+
+export interface SessionOptions {
+  /**
+   * A live WebSocket that has carried a message for a uid within this window is considered
+   * active: another connection claiming the same uid with a non-contiguous sequence number is a
+   * duplicate and gets a new uid. Older links are taken over (quick reconnect). Default 15000 ms.
+   */
+  readonly duplicateActiveWindowMs?: number;
+  readonly now?: () => number;
+}
+
+export interface SessionCounters {
+  onMessage(transport: 'ws' | 'http'): void;
+  onSent(transport: 'ws' | 'http', count: number): void;
+  onError(reason: string): void;
+}
+
+const NOOP_COUNTERS: SessionCounters = { onMessage() {}, onSent() {}, onError() {} };
+
+const REPORT_FULL_STATE = BigInt(ServerToAgentFlags.ServerToAgentFlags_ReportFullState);
+const REPORT_COMPONENTS = BigInt(ServerToAgentFlags.ServerToAgentFlags_ReportAvailableComponents);
+const REQUEST_INSTANCE_UID = BigInt(AgentToServerFlags.AgentToServerFlags_RequestInstanceUid);
+
+export class OpampSession {
+  readonly #uids = new Map<string, UidState>();
+  /** uids each WebSocket has carried, so a close takes all of them offline. */
+  readonly #linkUids = new WeakMap<AgentLink, Set<string>>();
+  /**
+   * Fresh uids already handed to a duplicate, keyed by link (WebSocket) or by address (HTTP), so
+   * an agent that ignores new_instance_uid keeps getting the same one instead of a new record per
+   * message.
+   */
+  readonly #reassigned = new Map<string, string>();
+  readonly #activeWindowMs: number;
+  readonly #now: () => number;
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly counters: SessionCounters = NOOP_COUNTERS,
+    opts: SessionOptions = {},
+  ) {
+    this.#activeWindowMs = opts.duplicateActiveWindowMs ?? 15_000;
+    this.#now = opts.now ?? Date.now;
+    fleet.registry.events.on('rekeyed', (oldUid, agent) => {
+      const st = this.#uids.get(oldUid);
+      this.#uids.delete(oldUid);
+      if (st) this.#uids.set(agent.uid, st);
+    });
+  }
+
+  /** Answers one decoded AgentToServer that arrived on `link`. Never throws for agent input. */
+  handle(link: AgentLink, msg: AgentToServer): ServerToAgent[] {
+    this.counters.onMessage(link.transport);
+    if (msg.instanceUid.length !== 16) {
+      this.counters.onError('bad_instance_uid');
+      return [badRequest(msg.instanceUid, `instance_uid must be 16 bytes, got ${msg.instanceUid.length}`)];
+    }
+    let uid = uidToString(msg.instanceUid);
+    const bound = link.auth.boundAgentUid;
+    if (bound !== undefined && bound !== uid) {
+      this.counters.onError('credential_bound_elsewhere');
+      return [badRequest(msg.instanceUid, 'the credential used by this connection belongs to another agent')];
+    }
+
+    const now = this.#now();
+    const base = create(ServerToAgentSchema, { instanceUid: msg.instanceUid, capabilities: SERVER_CAPABILITIES });
+
+    // A new uid is assigned when the agent asks for one, or when another live connection already
+    // speaks for this uid (cloned VM, copied state file). The reply still echoes the old uid.
+    const requested = (msg.flags & REQUEST_INSTANCE_UID) !== 0n;
+    if (requested || this.#isDuplicate(uid, link, msg.sequenceNum, now)) {
+      const memoKey = `${link.transport === 'ws' ? `link:${link.id}` : `addr:${link.remoteAddress}`}|${uid}`;
+      let freshUid = requested ? undefined : this.#reassigned.get(memoKey);
+      if (freshUid === undefined) {
+        freshUid = uidToString(newUuidV7Bytes(now));
+        if (requested) this.fleet.registry.rekey(uid, freshUid);
+        else {
+          this.counters.onError('duplicate_instance_uid');
+          if (this.#reassigned.size >= 10_000) this.#reassigned.clear();
+          this.#reassigned.set(memoKey, freshUid);
+        }
+      }
+      base.agentIdentification = { $typeName: 'opamp.proto.v1.AgentIdentification', newInstanceUid: uidFromString(freshUid) };
+      base.flags |= REPORT_FULL_STATE;
+      uid = freshUid;
+    }
+
+    const st = this.#state(uid, now);
+    const { agent } = this.fleet.registry.report(uid, msg, link.transport);
+    if (link.transport === 'ws') {
+      this.fleet.bindLink(uid, link);
+      let carried = this.#linkUids.get(link);
+      if (!carried) this.#linkUids.set(link, (carried = new Set()));
+      carried.add(uid);
+    }
+
+    if (msg.agentDisconnect) {
+      this.#forget(uid, link);
+      return [base];
+    }
+
+    const refusal = this.fleet.runHooks(agent, msg);
+    if (refusal !== undefined) {
+      st.lastSeq = msg.sequenceNum;
+      return [badRequest(msg.instanceUid, refusal)];
+    }
+
+    base.flags |= this.#fullStateFlags(agent, st, msg.sequenceNum);
+    st.lastSeq = msg.sequenceNum;
+    st.lastMessageAt = now;
+    return this.fleet.composeReplies(agent, base, link);
+  }
+
+  /** Called by a transport when a WebSocket closes: every uid it carried goes offline. */
+  linkClosed(link: AgentLink): void {
+    for (const uid of this.#linkUids.get(link) ?? []) this.#forget(uid, link);
+    this.#linkUids.delete(link);
+    if (this.#reassigned.size > 0) {
+      const prefix = `link:${link.id}|`;
+      for (const key of this.#reassigned.keys()) if (key.startsWith(prefix)) this.#reassigned.delete(key);
+    }
+  }
+
+  #forget(uid: string, link: AgentLink): void {
+    const wasBound = this.fleet.unbindLink(uid, link);
+    if (wasBound || link.transport === 'http') this.fleet.registry.markDisconnected(uid);
+  }
+
+  #state(uid: string, now: number): UidState {
+    let st = this.#uids.get(uid);
+    if (!st) {
+      st = { lastSeq: undefined, lastMessageAt: now, fullStateAskedEpoch: -1, componentsAskedEpoch: -1 };
+      this.#uids.set(uid, st);
+    }
+    return st;
+  }
+
+  /**
+   * Another open WebSocket holds this uid. It is the same agent reconnecting when the sequence
+   * continues or when the old link has gone quiet (half-open socket): the newest connection wins
+   * and the old one is closed. Otherwise two live agents share the uid.
+   */
+  #isDuplicate(uid: string, link: AgentLink, seq: bigint, now: number): boolean {
+    const holder = this.fleet.link(uid);
+    if (!holder || holder === link) return false;
+    const st = this.#uids.get(uid);
+    const continues = st?.lastSeq !== undefined && seq === st.lastSeq + 1n;
+    const quiet = st === undefined || now - st.lastMessageAt > this.#activeWindowMs;
+    if (continues || quiet) {
+      this.fleet.unbindLink(uid, holder);
+      holder.close(1000, 'superseded by a newer connection for the same instance_uid');
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * ReportFullState on a sequence gap (spec: "not exactly previous+1"), or when state implied by
+   * the agent's capabilities is missing; the latter at most once per connection epoch so an agent
+   * that never sends a field cannot cause a request loop. A repeated sequence number is a retry,
+   * not a gap.
+   */
+  #fullStateFlags(agent: AgentRecord, st: UidState, seq: bigint): bigint {
+    let flags = 0n;
+    const epoch = this.fleet.epoch(agent.uid);
+    const gap = st.lastSeq !== undefined && seq !== st.lastSeq + 1n && seq !== st.lastSeq;
+    if (gap) flags |= REPORT_FULL_STATE;
+    else if (isIncomplete(agent) && st.fullStateAskedEpoch !== epoch) {
+      st.fullStateAskedEpoch = epoch;
+      flags |= REPORT_FULL_STATE;
+    }
+    if (
+      hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_ReportsAvailableComponents) &&
+      lacksComponentDetails(agent) &&
+      st.componentsAskedEpoch !== epoch
+    ) {
+      st.componentsAskedEpoch = epoch;
+      flags |= REPORT_COMPONENTS;
+    }
+    return flags;
+  }
+}
+
+/** Something the agent's capabilities promise is not in the record. */
+function isIncomplete(a: AgentRecord): boolean {
+  const caps = a.capabilities;
+  return (
+    a.description === undefined ||
+    (hasCapability(caps, AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig) && a.effectiveConfigJson === undefined) ||
+    (hasCapability(caps, AgentCapabilities.AgentCapabilities_ReportsHealth) && a.healthJson === undefined) ||
+    (hasCapability(caps, AgentCapabilities.AgentCapabilities_ReportsRemoteConfig) && a.remoteConfigStatus === undefined) ||
+    (hasCapability(caps, AgentCapabilities.AgentCapabilities_ReportsPackageStatuses) && a.packageStatusesJson === undefined)
+  );
+}
+
+function lacksComponentDetails(a: AgentRecord): boolean {
+  if (a.availableComponentsJson === undefined) return false;
+  const parsed = JSON.parse(a.availableComponentsJson) as { components: Record<string, unknown> };
+  return Object.keys(parsed.components).length === 0;
+}

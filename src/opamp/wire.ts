@@ -1,0 +1,79 @@
+/**
+ * @module OpAMP wire framing. WebSocket messages are `varint header (0) + protobuf`; plain HTTP
+ * bodies are bare protobuf (spec §"WebSocket Message Format", §"Plain HTTP Transport").
+ * All protobuf encode/decode of OpAMP envelopes goes through this module.
+ */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import {
+  AgentToServerSchema,
+  ServerErrorResponseType,
+  ServerToAgentSchema,
+  type AgentToServer,
+  type ServerToAgent,
+} from '../gen/opamp/v1/opamp_pb.js';
+
+export const PROTOBUF_CONTENT_TYPE = 'application/x-protobuf';
+
+/** Thrown for any frame or payload that cannot be an AgentToServer. */
+export class MalformedMessageError extends Error {
+  override readonly name = 'MalformedMessageError';
+}
+
+/**
+ * Strips the WebSocket header. The header is a protobuf varint that MUST currently be 0.
+ * Legacy agents (pre spec v0.7) send no header; a valid protobuf message never starts with 0x00
+ * (field number 0 is invalid), so a first byte other than 0 means "no header".
+ */
+export function stripWsHeader(frame: Uint8Array): Uint8Array {
+  if (frame.length === 0) throw new MalformedMessageError('empty WebSocket message (missing header)');
+  if (frame[0] !== 0) return frame; // header-less legacy frame
+  return frame.subarray(1);
+}
+
+const WS_HEADER = Uint8Array.of(0);
+
+/** Prepends the 0x00 header to an encoded ServerToAgent. */
+export function withWsHeader(payload: Uint8Array): Buffer {
+  return Buffer.concat([WS_HEADER, payload]);
+}
+
+export function decodeAgentToServer(payload: Uint8Array): AgentToServer {
+  try {
+    return fromBinary(AgentToServerSchema, payload);
+  } catch (err) {
+    throw new MalformedMessageError(`cannot decode AgentToServer: ${(err as Error).message}`);
+  }
+}
+
+export function encodeServerToAgent(msg: ServerToAgent): Uint8Array {
+  return toBinary(ServerToAgentSchema, msg);
+}
+
+/** A ServerToAgent carrying only an error (spec: error_response excludes all other fields but instance_uid). */
+export function errorResponse(
+  instanceUid: Uint8Array,
+  type: ServerErrorResponseType,
+  message: string,
+  retryAfterSeconds?: number,
+): ServerToAgent {
+  return create(ServerToAgentSchema, {
+    instanceUid,
+    errorResponse: {
+      type,
+      errorMessage: message,
+      Details:
+        retryAfterSeconds === undefined
+          ? { case: undefined }
+          : { case: 'retryInfo', value: { retryAfterNanoseconds: BigInt(retryAfterSeconds) * 1_000_000_000n } },
+    },
+  });
+}
+
+export function badRequest(instanceUid: Uint8Array, message: string): ServerToAgent {
+  return errorResponse(instanceUid, ServerErrorResponseType.ServerErrorResponseType_BadRequest, message);
+}
+
+/** Answer to a message the server failed to process through no fault of the agent: retry later. */
+export function internalError(instanceUid: Uint8Array = new Uint8Array(0)): ServerToAgent {
+  return errorResponse(instanceUid, ServerErrorResponseType.ServerErrorResponseType_Unavailable, 'internal server error; retry later', 30);
+}

@@ -1,0 +1,13 @@
+/**
+ * @module Ordered list of schema migrations. Each migration is a file of its own; append new ones
+ * with the next version number and never edit a released one.
+ */
+import { m001Core } from './001-core.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m001Core];

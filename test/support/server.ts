@@ -1,0 +1,71 @@
+/**
+ * Test server helpers: an in-process ampgate on ephemeral loopback ports with a fresh SQLite file,
+ * a known admin token and a known enrollment token, plus a small JSON client for the REST API.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../../src/app.js';
+import { loadSettings, type SettingsInput } from '../../src/config.js';
+
+export const ADMIN_TOKEN = 'ampk_test-admin-token-0123456789abcdefghijklmnopqrstu';
+export const ENROLLMENT_TOKEN = 'ampe_test-enrollment-token-0123456789abcdefghijklmn';
+
+export interface TestServer extends RunningServer {
+  readonly dir: string;
+  api<T = unknown>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T; headers: Headers }>;
+}
+
+export function tempDir(prefix = 'ampgate-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startTestServer(overrides: Partial<SettingsInput> = {}, dir: string = tempDir()): Promise<TestServer> {
+  const settings = loadSettings(
+    {},
+    {
+      opampListen: '127.0.0.1:0',
+      controlListen: '127.0.0.1:0',
+      dbPath: join(dir, 'ampgate.db'),
+      logLevel: 'silent',
+      adminToken: ADMIN_TOKEN,
+      enrollmentToken: ENROLLMENT_TOKEN,
+      ...overrides,
+    },
+  );
+  const server = await startServer(settings, { print: () => {} });
+  return Object.assign(server, {
+    dir,
+    api: <T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) =>
+      apiCall<T>(server.controlUrl, method, path, body, token),
+  });
+}
+
+export async function apiCall<T>(base: string, method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) {
+  const headers: Record<string, string> = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Polls `fn` until it returns a truthy value or the timeout passes. */
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5_000, stepMs = 20): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
