@@ -1,0 +1,112 @@
+/**
+ * @module Target resolution for change requests, shared by every executor: a TargetSpec (uid list
+ * or attribute selector) becomes a sorted set of eligible agents plus the ineligible ones with a
+ * reason (listed, never silently dropped), a label breakdown for the approval card, and a
+ * canonical fingerprint of what an approval vouches for.
+ */
+import { createHash } from 'node:crypto';
+import type { IneligibleTarget, TargetSpec } from '../changes/types.js';
+import { AmpgateError } from '../errors.js';
+import { isUuidText } from '../opamp/uid.js';
+import type { AgentRecord } from './agent-state.js';
+import { formatSelector, parseSelector, SelectorSyntaxError } from './attributes.js';
+import type { AgentRegistry } from './registry.js';
+
+/** Returns why an agent cannot take this change, or undefined when it can. */
+export type Eligibility = (agent: AgentRecord) => string | undefined;
+
+export interface ResolvedTargets {
+  /** Eligible agents, sorted by uid. */
+  readonly agents: readonly AgentRecord[];
+  readonly ineligible: readonly IneligibleTarget[];
+  /** Canonical text of the target spec ("agents:uid1,uid2" or "selector:a=1,b=2"). */
+  readonly canonical: string;
+}
+
+/** Validates a TargetSpec's shape and returns its canonical text. */
+export function canonicalTarget(target: TargetSpec): string {
+  const hasAgents = target.agents !== undefined;
+  const hasSelector = target.selector !== undefined;
+  if (hasAgents === hasSelector) throw new AmpgateError('bad_request', 'target needs exactly one of "agents" (uid list) or "selector"');
+  if (hasAgents) {
+    const uids = [...new Set(target.agents!.map((u) => u.toLowerCase()))].sort();
+    if (uids.length === 0) throw new AmpgateError('bad_request', 'target.agents is empty');
+    const bad = uids.filter((u) => !isUuidText(u));
+    if (bad.length > 0) throw new AmpgateError('bad_request', `target.agents has values that are not UUIDs: ${bad.slice(0, 5).join(', ')}`);
+    return `agents:${uids.join(',')}`;
+  }
+  try {
+    return `selector:${formatSelector(parseSelector(target.selector!))}`;
+  } catch (err) {
+    if (err instanceof SelectorSyntaxError) throw new AmpgateError('bad_request', err.message);
+    throw err;
+  }
+}
+
+/**
+ * Resolves targets against the registry. Unknown uids are an error (422); a selector that matches
+ * no agent at all is an error too, so nobody approves an empty change by accident.
+ */
+export function resolveTargets(registry: AgentRegistry, target: TargetSpec, eligibility: Eligibility): ResolvedTargets {
+  const canonical = canonicalTarget(target);
+  let candidates: AgentRecord[];
+  if (canonical.startsWith('agents:')) {
+    const uids = canonical.slice('agents:'.length).split(',');
+    const unknown = uids.filter((u) => registry.get(u) === undefined);
+    if (unknown.length > 0) throw new AmpgateError('unprocessable', `unknown agents: ${unknown.slice(0, 10).join(', ')}`, { unknown });
+    candidates = uids.map((u) => registry.get(u)!);
+  } else {
+    candidates = registry.query({ selector: parseSelector(target.selector!) });
+    if (candidates.length === 0) throw new AmpgateError('unprocessable', `selector "${target.selector}" matches no known agent`);
+  }
+  const agents: AgentRecord[] = [];
+  const ineligible: IneligibleTarget[] = [];
+  for (const a of candidates) {
+    const reason = eligibility(a);
+    if (reason === undefined) agents.push(a);
+    else ineligible.push({ uid: a.uid, reason });
+  }
+  return { agents, ineligible, canonical };
+}
+
+/** Attributes shown in the label breakdown of an approval card. */
+export const BREAKDOWN_KEYS = ['service.name', 'deployment.environment', 'service.namespace', 'host.name', 'k8s.cluster.name'] as const;
+
+/** attribute -> value -> count over `agents`; values beyond `maxValues` per key fold into "(other)". */
+export function labelBreakdown(agents: readonly AgentRecord[], keys: readonly string[] = BREAKDOWN_KEYS, maxValues = 10): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const key of keys) {
+    const counts = new Map<string, number>();
+    for (const a of agents) {
+      const v = a.attributes[key];
+      if (v === undefined || v === null) continue;
+      const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+    }
+    if (counts.size === 0) continue;
+    const sorted = [...counts.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+    const bucket: Record<string, number> = {};
+    for (const [v, n] of sorted.slice(0, maxValues)) bucket[v] = n;
+    const rest = sorted.slice(maxValues).reduce((s, [, n]) => s + n, 0);
+    if (rest > 0) bucket['(other)'] = rest;
+    out[key] = bucket;
+  }
+  return out;
+}
+
+/** JSON with object keys sorted at every level, for hashing. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    }
+    return typeof v === 'bigint' ? v.toString() : v;
+  });
+}
+
+/** sha256 hex over the canonical JSON of everything an approval vouches for. */
+export function planFingerprint(kind: string, params: Record<string, unknown>, payloadFingerprint: string, targets: readonly string[]): string {
+  return createHash('sha256')
+    .update(canonicalJson({ kind, params, payloadFingerprint, targets: [...targets].sort() }))
+    .digest('hex');
+}
