@@ -61,6 +61,11 @@ export class TestAgent {
   effectiveConfig: Record<string, string>;
   remoteConfigStatus: { hash: Uint8Array; status: RemoteConfigStatuses; error: string } | undefined;
   readonly received: ServerToAgent[] = [];
+  /**
+   * Extra behaviours (pause/resume, restart, connection settings, ...) added by other test
+   * helpers; each runs for every received message after the built-in reactions.
+   */
+  readonly handlers: Array<(agent: TestAgent, msg: ServerToAgent) => void> = [];
   socket: WebSocket | undefined;
   closeCode: number | undefined;
   #waiters: Array<{ pred: (m: ServerToAgent) => boolean; resolve: (m: ServerToAgent) => void }> = [];
@@ -112,7 +117,7 @@ export class TestAgent {
         nonIdentifyingAttributes: kv(this.opts.nonIdentifying ?? { 'os.type': 'linux' }),
       },
       health: { healthy: true, status: 'running' },
-      effectiveConfig: this.#effectiveConfigMsg(),
+      effectiveConfig: this.effectiveConfigMessage(),
       remoteConfigStatus: this.remoteConfigStatus
         ? { lastRemoteConfigHash: this.remoteConfigStatus.hash, status: this.remoteConfigStatus.status, errorMessage: this.remoteConfigStatus.error }
         : { status: RemoteConfigStatuses.RemoteConfigStatuses_UNSET },
@@ -196,7 +201,7 @@ export class TestAgent {
     return new Promise((resolve) => this.#closeWaiters.push(resolve));
   }
 
-  #effectiveConfigMsg(): A2SInit['effectiveConfig'] {
+  effectiveConfigMessage(): A2SInit['effectiveConfig'] {
     const configMap: Record<string, { body: Uint8Array; contentType: string }> = {};
     for (const [name, body] of Object.entries(this.effectiveConfig)) configMap[name] = { body: Buffer.from(body), contentType: 'text/yaml' };
     return { configMap: { configMap } };
@@ -210,6 +215,7 @@ export class TestAgent {
     const i = this.#waiters.findIndex((w) => w.pred(msg));
     if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(msg);
     this.#react(msg);
+    for (const h of this.handlers) h(this, msg);
   }
 
   /** Behaviour of a well-written agent. */
@@ -241,7 +247,7 @@ export class TestAgent {
     this.remoteConfigStatus = { hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED, error: '' };
     void this.send({
       remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED },
-      effectiveConfig: this.#effectiveConfigMsg(),
+      effectiveConfig: this.effectiveConfigMessage(),
     });
   }
 }
