@@ -1,0 +1,114 @@
+/**
+ * @module Samples the server process while a scenario runs: RSS and CPU time from procfs, and the
+ * event-loop delay and message counters from /metrics.
+ *
+ * Event-loop lag: prom-client's `nodejs_eventloop_lag_p99_seconds` comes from
+ * `perf_hooks.monitorEventLoopDelay` with a 10 ms sampling resolution. That histogram records the
+ * time between two samples, so an idle loop reads ~10 ms: the lag is the value minus the 10 ms
+ * resolution. prom-client also resets the histogram at every scrape, so each sample covers the
+ * window since the previous one (the sampler is the only scraper during a run).
+ */
+import { readCpuMs, readRssBytes } from './proc.js';
+import { scrape, type PromSnapshot } from './prom.js';
+import { max, median } from './stats.js';
+
+/** monitorEventLoopDelay resolution prom-client uses (eventLoopMonitoringPrecision default). */
+export const LOOP_RESOLUTION_MS = 10;
+
+export interface Sample {
+  readonly at: number;
+  readonly rssBytes: number | undefined;
+  /** Server CPU (user + system) in ms since the process started. */
+  readonly cpuMs: number | undefined;
+  /** Event-loop lag p99 / max over the window since the previous sample (ms, resolution removed). */
+  readonly loopP99Ms: number | undefined;
+  readonly loopMaxMs: number | undefined;
+  readonly metrics: PromSnapshot | undefined;
+}
+
+export class Sampler {
+  readonly samples: Sample[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #busy = false;
+
+  constructor(
+    private readonly pid: () => number,
+    /** Control-plane URL to scrape /metrics from; undefined for processes without one (baselines). */
+    private readonly controlUrl: (() => string) | undefined,
+    private readonly intervalMs = 2_000,
+  ) {}
+
+  start(): void {
+    this.#timer = setInterval(() => void this.sampleNow(), this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async sampleNow(): Promise<Sample | undefined> {
+    if (this.#busy) return undefined;
+    this.#busy = true;
+    try {
+      const pid = this.pid();
+      const cpu = readCpuMs(pid);
+      let metrics: PromSnapshot | undefined;
+      if (this.controlUrl) {
+        try {
+          metrics = await scrape(this.controlUrl());
+        } catch {
+          metrics = undefined;
+        }
+      }
+      const p99 = metrics?.get('ampgate_process_nodejs_eventloop_lag_p99_seconds');
+      const mx = metrics?.get('ampgate_process_nodejs_eventloop_lag_max_seconds');
+      const s: Sample = {
+        at: Date.now(),
+        rssBytes: readRssBytes(pid),
+        cpuMs: cpu ? cpu.user + cpu.system : undefined,
+        loopP99Ms: p99 === undefined ? undefined : Math.max(0, p99 * 1000 - LOOP_RESOLUTION_MS),
+        loopMaxMs: mx === undefined ? undefined : Math.max(0, mx * 1000 - LOOP_RESOLUTION_MS),
+        metrics,
+      };
+      this.samples.push(s);
+      return s;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Samples taken in [from, to]. */
+  window(from: number, to: number = Date.now()): Sample[] {
+    return this.samples.filter((s) => s.at >= from && s.at <= to);
+  }
+}
+
+export interface WindowSummary {
+  readonly samples: number;
+  readonly rssMeanBytes: number;
+  readonly rssMaxBytes: number;
+  /** Server CPU as a share of one core over the window (1 = one core busy). */
+  readonly cpuCores: number;
+  readonly loopP99WorstMs: number;
+  readonly loopP99MedianMs: number;
+  readonly loopMaxMs: number;
+}
+
+export function summarise(samples: readonly Sample[]): WindowSummary {
+  const rss = samples.map((s) => s.rssBytes).filter((v): v is number => v !== undefined);
+  const p99 = samples.map((s) => s.loopP99Ms).filter((v): v is number => v !== undefined);
+  const loopMax = samples.map((s) => s.loopMaxMs).filter((v): v is number => v !== undefined);
+  const cpu = samples.filter((s) => s.cpuMs !== undefined);
+  const first = cpu[0];
+  const last = cpu[cpu.length - 1];
+  const cpuCores = first && last && last.at > first.at ? (last.cpuMs! - first.cpuMs!) / (last.at - first.at) : Number.NaN;
+  return {
+    samples: samples.length,
+    rssMeanBytes: rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : Number.NaN,
+    rssMaxBytes: max(rss),
+    cpuCores,
+    loopP99WorstMs: max(p99),
+    loopP99MedianMs: median(p99),
+    loopMaxMs: max(loopMax),
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * @module The scenario catalog: each scenario's runner, description and default options. Defaults
+ * are the sizes the targets are stated for; smaller runs (`--agents 500`) use the same code path.
+ */
+import type { Harness, ScenarioOptions } from '../lib/harness.js';
+import type { ScenarioResult } from '../lib/results.js';
+import { runIdle } from './idle.js';
+import { runIngest } from './ingest.js';
+
+export interface ScenarioDef {
+  readonly name: string;
+  readonly description: string;
+  readonly defaults: Partial<ScenarioOptions> & Pick<ScenarioOptions, 'agents' | 'durationS'>;
+  /** Time limit for the defaults-derived run, from the effective options. */
+  timeoutS(o: Omit<ScenarioOptions, 'timeoutS'>): number;
+  run(h: Harness): Promise<ScenarioResult>;
+}
+
+const connectS = (o: Pick<ScenarioOptions, 'agents' | 'connectRate'>) => o.agents / o.connectRate;
+
+export const SCENARIOS: readonly ScenarioDef[] = [
+  {
+    name: 'idle',
+    description: '19,000 WebSocket agents at 30 s heartbeats: server RSS per agent and event-loop lag (baseline: bare ws server)',
+    defaults: { agents: 19_000, durationS: 60 },
+    timeoutS: (o) => Math.ceil((connectS(o) * 3 + o.durationS + 90) * (o.baseline ? 2 : 1)),
+    run: runIdle,
+  },
+  {
+    name: 'ingest',
+    description: 'status throughput: full statuses and heartbeats over WebSocket and HTTP (baseline: @elastic/mockopampserver on HTTP)',
+    defaults: { agents: 2_000, durationS: 15 },
+    timeoutS: (o) => Math.ceil(8 * (o.durationS + 10) + 120),
+    run: runIngest,
+  },
+];
+
+export function findScenario(name: string): ScenarioDef | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
