@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Harness, type ScenarioOptions } from './lib/harness.js';
+import { formatProfile, summariseProfile } from './lib/profile-summary.js';
 import { readLatest, saveResult, updateReadme } from './lib/results.js';
 import { findScenario, SCENARIOS } from './scenarios/index.js';
 
@@ -17,6 +18,7 @@ const DEFAULT_RESULTS = join(BENCH, 'results');
 const USAGE = `usage: npm run bench -- <scenario> [options]
        npm run bench -- report        regenerate bench/README.md figures from latest.json
        npm run bench -- list          list scenarios
+       npm run bench -- profile <file.cpuprofile> [top]   summarise a --profile run
 
 options:
   --agents N          simulated agents (scenario default)
@@ -79,6 +81,15 @@ async function main(argv: string[]): Promise<number> {
   const resultsDir = values.results ?? DEFAULT_RESULTS;
   if (command === 'list') {
     for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(18)} ${s.description}\n`);
+    return 0;
+  }
+  if (command === 'profile') {
+    const file = positionals[1];
+    if (!file) {
+      process.stderr.write('usage: npm run bench -- profile <file.cpuprofile> [top]\n');
+      return 2;
+    }
+    process.stdout.write(`${formatProfile(summariseProfile(file, Number(positionals[2] ?? 25)))}\n`);
     return 0;
   }
   if (command === 'report') {

@@ -53,7 +53,11 @@ export class Harness {
   }
 
   async startServer(env: Record<string, string>, tokens?: RunTokens, name = 'ampgate'): Promise<ServerProcess> {
-    const nodeArgs = this.opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(this.opts.resultsDir, 'profiles')}`, `--cpu-prof-name=${name}-${process.pid}-${Date.now()}.cpuprofile`] : [];
+    // One directory per server run: V8 writes one profile per thread (CPU.<date>.<pid>.<thread>...),
+    // the main thread's has thread id 0; tsx's loader thread writes its own.
+    const profileDir = join(this.opts.resultsDir, 'profiles', `${name}-${this.startedAt.toISOString().replace(/[:.]/g, '-')}`);
+    const nodeArgs = this.opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    if (this.opts.profile) this.log(`server CPU profile: ${profileDir}/CPU.*.0.*.cpuprofile (main thread)`);
     const server = await ServerProcess.start({ dir: join(this.workDir, name), env, nodeArgs }, tokens);
     this.#cleanups.push(() => server.close());
     return server;
