@@ -70,6 +70,15 @@ export class Harness {
     return gen;
   }
 
+  /** A numeric scenario knob from `--set name=value`, or `fallback`. */
+  knob(name: string, fallback: number): number {
+    const raw = this.opts.extra[name];
+    if (raw === undefined) return fallback;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v < 0) throw new Error(`--set ${name} must be a non-negative number, got ${JSON.stringify(raw)}`);
+    return v;
+  }
+
   /** Registers extra cleanup (e.g. a baseline server). */
   onCleanup(fn: () => Promise<void>): void {
     this.#cleanups.push(fn);

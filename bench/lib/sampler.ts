@@ -29,7 +29,7 @@ export interface Sample {
 export class Sampler {
   readonly samples: Sample[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #busy = false;
+  #inProgress: Promise<Sample> | undefined;
 
   constructor(
     private readonly pid: () => number,
@@ -38,7 +38,9 @@ export class Sampler {
     private readonly intervalMs = 2_000,
   ) {}
 
+  /** Samples now and then every interval. */
   start(): void {
+    void this.sampleNow();
     this.#timer = setInterval(() => void this.sampleNow(), this.intervalMs);
   }
 
@@ -46,35 +48,35 @@ export class Sampler {
     clearInterval(this.#timer);
   }
 
-  async sampleNow(): Promise<Sample | undefined> {
-    if (this.#busy) return undefined;
-    this.#busy = true;
-    try {
-      const pid = this.pid();
-      const cpu = readCpuMs(pid);
-      let metrics: PromSnapshot | undefined;
-      if (this.controlUrl) {
-        try {
-          metrics = await scrape(this.controlUrl());
-        } catch {
-          metrics = undefined;
-        }
+  /** Takes a sample now (or joins the one in progress). */
+  sampleNow(): Promise<Sample> {
+    this.#inProgress ??= this.#take().finally(() => (this.#inProgress = undefined));
+    return this.#inProgress;
+  }
+
+  async #take(): Promise<Sample> {
+    const pid = this.pid();
+    const cpu = readCpuMs(pid);
+    let metrics: PromSnapshot | undefined;
+    if (this.controlUrl) {
+      try {
+        metrics = await scrape(this.controlUrl());
+      } catch {
+        metrics = undefined;
       }
-      const p99 = metrics?.get('ampgate_process_nodejs_eventloop_lag_p99_seconds');
-      const mx = metrics?.get('ampgate_process_nodejs_eventloop_lag_max_seconds');
-      const s: Sample = {
-        at: Date.now(),
-        rssBytes: readRssBytes(pid),
-        cpuMs: cpu ? cpu.user + cpu.system : undefined,
-        loopP99Ms: p99 === undefined ? undefined : Math.max(0, p99 * 1000 - LOOP_RESOLUTION_MS),
-        loopMaxMs: mx === undefined ? undefined : Math.max(0, mx * 1000 - LOOP_RESOLUTION_MS),
-        metrics,
-      };
-      this.samples.push(s);
-      return s;
-    } finally {
-      this.#busy = false;
     }
+    const p99 = metrics?.get('ampgate_process_nodejs_eventloop_lag_p99_seconds');
+    const mx = metrics?.get('ampgate_process_nodejs_eventloop_lag_max_seconds');
+    const s: Sample = {
+      at: Date.now(),
+      rssBytes: readRssBytes(pid),
+      cpuMs: cpu ? cpu.user + cpu.system : undefined,
+      loopP99Ms: p99 === undefined ? undefined : Math.max(0, p99 * 1000 - LOOP_RESOLUTION_MS),
+      loopMaxMs: mx === undefined ? undefined : Math.max(0, mx * 1000 - LOOP_RESOLUTION_MS),
+      metrics,
+    };
+    this.samples.push(s);
+    return s;
   }
 
   /** Samples taken in [from, to]. */

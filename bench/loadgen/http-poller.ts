@@ -78,6 +78,7 @@ export class HttpPoller {
       else this.counters.refusedOther++;
       a.ready = false;
       const wait = status === 429 || status === 503 ? retryAfterDelay(res.headers['retry-after'], this.backoff) : undefined;
+      if (status === 429 || status === 503) a.refusals++;
       this.#retry(a, body, wait ?? backoffDelay(a.attempts++, this.backoff));
       return;
     }

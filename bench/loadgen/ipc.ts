@@ -76,6 +76,8 @@ export interface AgentReport {
   readonly configAt: number;
   /** Epoch ms the APPLIED report for it was written; 0 = never. */
   readonly appliedAt: number;
+  /** 429/503 refusals received so far. */
+  readonly refusals: number;
 }
 
 export type ParentToWorker =

@@ -29,6 +29,8 @@ export class SimAgent {
   /** HTTP agents: messages waiting for the in-flight poll to finish. */
   pending: Uint8Array[] | undefined;
   connectedOnce = false;
+  /** 429/503 refusals this agent received (storm: how many agents admission control deferred). */
+  refusals = 0;
 
   constructor(
     public uid: Uint8Array,

@@ -110,6 +110,7 @@ export class SimFleet {
       configHash: a.profile.configHashHex,
       configAt: a.configAt,
       appliedAt: a.appliedAt,
+      refusals: a.refusals,
     }));
   }
 
@@ -146,6 +147,7 @@ export class SimFleet {
       else if (status === 503) this.counters.overloaded503++;
       else this.counters.refusedOther++;
       const wait = status === 429 || status === 503 ? retryAfterDelay(res.headers['retry-after'], this.cfg.backoff) : undefined;
+      if (status === 429 || status === 503) a.refusals++;
       a.retryAfterMs = wait ?? backoffDelay(a.attempts++, this.cfg.backoff);
       res.resume();
       ws.terminate();

@@ -24,13 +24,13 @@ interface HoldFigures {
 }
 
 /**
- * RSS before load: the minimum over 12 s of idling. A freshly started process still holds startup
+ * RSS before load: the minimum over 12 s (`--set restS=`) of idling. A freshly started process still holds startup
  * garbage (module loading, TypeScript transpiling) until V8's memory reducer runs, a few seconds
  * in; a baseline taken earlier would be too high and flatter the per-agent figure.
  */
-async function restingRss(pid: number): Promise<number> {
+async function restingRss(pid: number, seconds: number): Promise<number> {
   const values: number[] = [];
-  for (let i = 0; i < 24; i++) {
+  for (let i = 0; i < Math.max(1, seconds * 2); i++) {
     await sleep(500);
     const v = readRssBytes(pid);
     if (v !== undefined) values.push(v);
@@ -50,7 +50,7 @@ async function connectAndHold(h: Harness, gen: LoadGenerator, sampler: Sampler, 
       h.log(`  ${s.ready}/${agents} connected (429: ${s.throttled429}, 503: ${s.overloaded503})`);
     }
   });
-  await sleep(5_000); // write-behind flushes and the connect burst's garbage settle
+  await sleep(h.knob('settleS', 5) * 1000); // write-behind flushes and the connect burst's garbage settle
   const before = await gen.stats();
   sampler.start();
   const from = Date.now();
@@ -71,7 +71,7 @@ async function connectAndHold(h: Harness, gen: LoadGenerator, sampler: Sampler, 
 async function bareBaseline(h: Harness, agents: number): Promise<HoldFigures> {
   const bare = await BaselineProcess.start('bare-ws', 'bench/baseline/bare-ws-server.ts');
   h.onCleanup(() => bare.stop());
-  const rest = await restingRss(bare.pid);
+  const rest = await restingRss(bare.pid, h.knob('restS', 12));
   const gen = await h.startLoad({
     wsUrl: bare.url,
     httpUrl: bare.url.replace(/^ws/, 'http'),
@@ -97,7 +97,7 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
     AMPGATE_MAX_CONNECTIONS: String(Math.max(20_000, n + 100)),
     AMPGATE_HEARTBEAT_SECONDS: String(o.heartbeatS),
   });
-  const baselineRss = await restingRss(server.pid);
+  const baselineRss = await restingRss(server.pid, h.knob('restS', 12));
   h.log(`server pid ${server.pid}, RSS before agents ${round(baselineRss / 2 ** 20, 1)} MiB`);
   const gen = await h.startLoad({
     wsUrl: server.endpoints.opampWs,

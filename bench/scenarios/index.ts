@@ -6,6 +6,7 @@ import type { Harness, ScenarioOptions } from '../lib/harness.js';
 import type { ScenarioResult } from '../lib/results.js';
 import { runIdle } from './idle.js';
 import { runIngest } from './ingest.js';
+import { runStorm } from './storm.js';
 
 export interface ScenarioDef {
   readonly name: string;
@@ -32,6 +33,13 @@ export const SCENARIOS: readonly ScenarioDef[] = [
     defaults: { agents: 2_000, durationS: 15 },
     timeoutS: (o) => Math.ceil(8 * (o.durationS + 10) + 120),
     run: runIngest,
+  },
+  {
+    name: 'storm',
+    description: '10,000 agents reconnect at once (server killed and restarted, or --set trigger=drop): time until all back, admission control',
+    defaults: { agents: 10_000, durationS: 30 },
+    timeoutS: (o) => Math.ceil(connectS({ agents: o.agents, connectRate: Math.min(o.connectRate, 900) }) * 3 + 300),
+    run: runStorm,
   },
 ];
 

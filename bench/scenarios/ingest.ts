@@ -43,7 +43,7 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
   const mode: LoadMode = phase.endsWith('full') ? 'flood-full' : 'flood-heartbeat';
   const sampler = new Sampler(() => target.pid, target.controlUrl === undefined ? undefined : () => target.controlUrl!, 1_000);
   gen.mode(mode);
-  await sleep(2_000);
+  await sleep(h.knob('warmupS', 2) * 1000);
   const m0 = target.controlUrl ? await scrape(target.controlUrl) : undefined;
   const g0 = await gen.stats();
   const c0 = readCpuMs(target.pid)!;
@@ -56,7 +56,7 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
   const dt = (Date.now() - t0) / 1000;
   sampler.stop();
   gen.mode('quiet');
-  await sleep(1_000); // let in-flight messages drain before the next phase
+  await sleep(h.knob('drainS', 1) * 1000); // let in-flight messages drain before the next phase
   const genRate = (g1.received - g0.received) / dt;
   const serverRate = m0 && m1 ? (m1.sum('ampgate_opamp_messages_received_total', { transport: target.transport }) - m0.sum('ampgate_opamp_messages_received_total', { transport: target.transport })) / dt : genRate;
   const r: PhaseResult = {
