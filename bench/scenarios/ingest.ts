@@ -69,8 +69,13 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
     loopP99WorstMs: summarise(sampler.samples).loopP99WorstMs,
     errors: g1.errorResponses + g1.refusedOther + g1.throttled429 + g1.overloaded503 - (g0.errorResponses + g0.refusedOther + g0.throttled429 + g0.overloaded503),
   };
-  h.log(`  ${who} ${phase}: ${round(r.serverRate)} msg/s (server CPU ${round(r.serverCpuCores * 100)}%, generator CPU ${round(r.generatorCpuCores * 100)}%)`);
+  h.log(`  ${who} ${phase}: ${round(r.serverRate)} msg/s (server CPU ${round(r.serverCpuCores * 100)}% = ${round(cpuPerMessageUs(r), 1)} µs/msg, generator CPU ${round(r.generatorCpuCores * 100)}%)`);
   return r;
+}
+
+/** Server CPU time per message: comparable across runs even when other work steals CPU. */
+function cpuPerMessageUs(r: PhaseResult): number {
+  return (r.serverCpuCores * 1e6) / r.serverRate;
 }
 
 async function connectFleet(h: Harness, gen: LoadGenerator, n: number): Promise<void> {
@@ -157,7 +162,7 @@ function buildResult(h: Harness, phases: Phase[], results: PhaseResult[], persis
         ...(target ? { target: { op: '>=', value: target } } : {}),
         ...(mock ? { baseline: { name: 'mockopampserver (no diff, no persistence, no auth)', value: round(mock.serverRate), ratio: round(a.serverRate / mock.serverRate, 2) } } : {}),
         limit: LIMITS[p],
-        note: `server CPU ${round(a.serverCpuCores * 100)}% of one core, generator CPU ${round(a.generatorCpuCores * 100)}%, event-loop p99 (worst 1 s window) ${round(a.loopP99WorstMs, 1)} ms`,
+        note: `server CPU ${round(a.serverCpuCores * 100)}% of one core (${round(cpuPerMessageUs(a), 1)} µs per message), generator CPU ${round(a.generatorCpuCores * 100)}%, event-loop p99 (worst 1 s window) ${round(a.loopP99WorstMs, 1)} ms`,
       }),
     );
   }
