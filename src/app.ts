@@ -5,12 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { whoamiRoutes } from './api/routes/whoami.js';
 import { buildControlPlane } from './api/server.js';
 import type { Settings } from './config.js';
 import { AgentCredentials, NoAuthenticator, TokenAuthenticator } from './creds/agent-credentials.js';
 import { Fleet } from './fleet/fleet.js';
 import { AgentRegistry } from './fleet/registry.js';
 import { createLogger, type Logger } from './log.js';
+import { mcpRoutes } from './mcp/http.js';
 import { Metrics } from './metrics.js';
 import { Admission } from './opamp/admission.js';
 import type { AgentAuthenticator } from './opamp/agent-auth.js';
@@ -107,7 +109,16 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     { onRejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
-  const control = await buildControlPlane({ logger, registry, tokens: apiTokens, metrics });
+  const control = await buildControlPlane({
+    logger,
+    registry,
+    tokens: apiTokens,
+    metrics,
+    plugins: [
+      (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
+      (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
+    ],
+  });
 
   const opampAddr = await listener.listen();
   await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });

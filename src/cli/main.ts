@@ -8,6 +8,7 @@ import { SettingsError } from '../config.js';
 import { registerAgentCommands } from './agents.js';
 import { ApiError } from './client.js';
 import { cliContext } from './context.js';
+import { registerMcpCommand } from './mcp.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(out: (t: string) => void = (t) => process.stdout.wr
   registerServeCommand(program);
   registerAgentCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerMcpCommand(program);
   return program;
 }
 
