@@ -85,9 +85,17 @@ export class AuditLog {
     return verifyEntries(mapIter(this.#repo.iterate(), rowToEntry), { fromGenesis: true });
   }
 
-  /** Every row, in order, as JSON lines (for `ampgate audit export`). */
-  *exportJsonl(): Generator<string> {
-    for (const row of this.#repo.iterate()) yield toJsonl(rowToEntry(row));
+  /**
+   * Every row after `after`, in order, as JSON lines (for `ampgate audit export`). Reads in pages,
+   * so a consumer may pause between lines without holding a statement open on the connection.
+   */
+  *exportJsonl(after = 0, pageSize = 1000): Generator<string> {
+    for (;;) {
+      const page = this.#repo.list({ after, limit: pageSize });
+      for (const row of page) yield toJsonl(rowToEntry(row));
+      if (page.length < pageSize) return;
+      after = page.at(-1)!.seq;
+    }
   }
 }
 
