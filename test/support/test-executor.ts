@@ -77,7 +77,13 @@ export class TestExecutor implements ChangeExecutor {
     this.#db.prepare('INSERT INTO test_exec_calls (request_id, at) VALUES (?, ?)').run(req.id, Date.now());
     let failed = 0;
     for (const uid of req.targets) {
-      if (this.effects(req.id).has(uid)) continue; // resumed: this agent's effect already happened
+      if (this.effects(req.id).has(uid)) {
+        // Resumed after a restart: the effect already happened; report it again, never redo it.
+        const failure = this.#opts.failFor?.(uid);
+        if (failure) failed++;
+        ctx.outcome(uid, failure ? 'failed' : 'succeeded', failure ?? 'done');
+        continue;
+      }
       await this.#opts.beforeEffect?.(uid, req, ctx);
       if (ctx.signal.aborted) throw ctx.signal.reason;
       this.#db.prepare('INSERT INTO test_exec_effects (request_id, uid) VALUES (?, ?)').run(req.id, uid);
