@@ -112,3 +112,12 @@ describe('freeze windows', () => {
     expect(freezeAt(windows, Date.parse('2030-01-04T00:00:00Z'), 'restart')).toBeUndefined();
   });
 });
+
+describe('the documented example policy', () => {
+  it('docs/policy.example.json is valid', () => {
+    const pol = loadPolicy(new URL('../../docs/policy.example.json', import.meta.url).pathname);
+    expect(pol.requiredApprovals('high')).toBe(2);
+    expect(pol.samePerson(p('slack', 'U012ALICE'), p('api_token', '0c9f5d8e-7b6a-4e3d-8c2b-1a0f9e8d7c6b'))).toBe(true);
+    expect(pol.freezeAt(Date.parse('2030-11-30T12:00:00Z'), 'restart')?.reason).toBe('Black Friday to Cyber Monday');
+  });
+});
