@@ -176,6 +176,8 @@ describe('execution results', () => {
       [uid(2), 1],
     ]);
     expect(g.engine.audit.list().map((e) => e.action)).toContain('change.execution_resumed');
+    // The resumed executor reported agent 1 again; an unchanged outcome is not stored or audited twice.
+    expect(g.engine.audit.list().filter((e) => e.action === 'change.outcome').map((e) => e.data.uid)).toEqual([uid(1), uid(2)]);
     expect(g.engine.audit.verify().ok).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * @module Runs approved requests through their executors. Per-agent outcomes and progress are
- * batched per tick (an executor fanning out to 10k agents costs one transaction, not 10k), stored
- * with their audit rows, then emitted. A result moves executing -> terminal exactly once; an
+ * batched over a few milliseconds (an executor fanning out to 10k agents, or 10k agents reporting
+ * back at once, costs one transaction, not 10k), stored with their audit rows, then emitted. A result moves executing -> terminal exactly once; an
  * executor that throws fails the request with its message; an executor aborted by stop() leaves
  * the request `executing`, and start() after a restart calls it again to resume.
  */
@@ -19,6 +19,8 @@ const clip = (s: string, n: number) => redactSecrets(s.length > n ? `${s.slice(0
 type Queued = { kind: 'outcome'; uid: string; status: AgentOutcomeStatus; detail: string; at: number } | { kind: 'progress'; message: string };
 
 interface Running {
+  /** The request as it started executing: the snapshot outcome and progress events carry. */
+  readonly request: ChangeRequest;
   readonly controller: AbortController;
   readonly queue: Queued[];
   done: Promise<void>;
@@ -28,12 +30,15 @@ export class ExecutionRunner {
   readonly #d: ChangeDeps;
   readonly #events: ChangeEvents;
   readonly #running = new Map<string, Running>();
-  #flushScheduled = false;
+  readonly #flushMs: number;
+  #flushTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(deps: ChangeDeps, events: ChangeEvents) {
+  /** `flushMs`: how long outcomes are collected before they are written (default 10 ms). */
+  constructor(deps: ChangeDeps, events: ChangeEvents, flushMs = 10) {
     this.#d = deps;
     this.#events = events;
+    this.#flushMs = flushMs;
   }
 
   isRunning(id: string): boolean {
@@ -50,7 +55,7 @@ export class ExecutionRunner {
     }
     const controller = new AbortController();
     // Registered before execute() is called: its synchronous part may already report outcomes.
-    const entry: Running = { controller, queue: [], done: Promise.resolve() };
+    const entry: Running = { request: req, controller, queue: [], done: Promise.resolve() };
     this.#running.set(req.id, entry);
     const ctx: ExecutionContext = {
       signal: controller.signal,
@@ -92,25 +97,18 @@ export class ExecutionRunner {
       return;
     }
     r.queue.push(item);
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => this.flush());
-    }
+    this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushMs);
   }
 
   /** Writes every queued outcome (with audit rows) in one transaction, then emits. */
   flush(): void {
-    this.#flushScheduled = false;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     if (this.#closed) return;
     const events: ChangeEvent[] = [];
     try {
       durably(this.#d.db, () => {
-        for (const [id, r] of this.#running) {
-          if (r.queue.length === 0) continue;
-          const items = r.queue.splice(0);
-          const request = this.#d.repo.load(Number(id));
-          if (request) this.#write(request, items, events);
-        }
+        for (const r of this.#running.values()) if (r.queue.length > 0) this.#write(r.request, r.queue.splice(0), events);
       });
     } catch (err) {
       // Outcomes are also kept by the executor's own state; after a restart it reports them again.

@@ -201,28 +201,42 @@ export class ChangesRepo {
       reason: row.reason,
       target: JSON.parse(row.target) as ChangeRequest['target'],
       params: JSON.parse(row.params) as Record<string, unknown>,
-      targets: JSON.parse(row.targets) as string[],
-      ineligible: JSON.parse(row.ineligible) as ChangeRequest['ineligible'],
       payloadFingerprint: row.payload_fingerprint,
       fingerprint: row.fingerprint,
       risk: row.risk,
       requiredApprovals: row.required_approvals,
       approvals,
-      preview: JSON.parse(row.preview) as ChangeRequest['preview'],
       idempotencyKey: row.idempotency_key,
       createdAt: iso(row.created_at),
       expiresAt: iso(row.expires_at),
       updatedAt: iso(row.updated_at),
       resultSummary: row.result_summary,
       hold: row.held_reason === null ? null : { reason: row.held_reason, until: row.held_until === null ? null : iso(row.held_until) },
-    } as Omit<ChangeRequest, 'outcomes'>;
-    let outcomes: AgentOutcome[] | undefined;
-    const loadOutcomes = () =>
-      (outcomes ??= (this.#outcomes.all(row.id) as OutcomeRow[]).map((o) => ({ uid: o.uid, status: o.status, detail: o.detail, at: iso(o.at) })));
-    // Enumerable, so JSON serialisation includes it; computed once, on first read.
-    Object.defineProperty(req, 'outcomes', { get: loadOutcomes, enumerable: true });
-    return req as ChangeRequest;
+    };
+    // Large parts (10k target uids, diffs, outcomes) are materialised on first read only, so the
+    // snapshots the engine takes at every step cost a row read, not a parse of everything.
+    lazy(req, 'targets', () => JSON.parse(row.targets) as string[]);
+    lazy(req, 'ineligible', () => JSON.parse(row.ineligible) as ChangeRequest['ineligible']);
+    lazy(req, 'preview', () => JSON.parse(row.preview) as ChangeRequest['preview']);
+    lazy(req, 'outcomes', () => (this.#outcomes.all(row.id) as OutcomeRow[]).map((o) => ({ uid: o.uid, status: o.status, detail: o.detail, at: iso(o.at) })));
+    return req as unknown as ChangeRequest;
   }
+}
+
+/** An enumerable (so JSON includes it), read-only property computed once on first access. */
+function lazy<T>(obj: object, key: string, compute: () => T): void {
+  let value: T | undefined;
+  let done = false;
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    get: () => {
+      if (!done) {
+        value = compute();
+        done = true;
+      }
+      return value;
+    },
+  });
 }
 
 function toApproval(a: ApprovalRow): ApprovalRecord {

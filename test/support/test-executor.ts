@@ -44,6 +44,7 @@ export class TestExecutor implements ChangeExecutor {
     db.exec(`
       CREATE TABLE IF NOT EXISTS test_exec_calls (id INTEGER PRIMARY KEY, request_id TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS test_exec_effects (id INTEGER PRIMARY KEY, request_id TEXT NOT NULL, uid TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS test_exec_effects_request ON test_exec_effects (request_id, uid);
     `);
   }
 
@@ -76,8 +77,9 @@ export class TestExecutor implements ChangeExecutor {
   async execute(req: ChangeRequest, ctx: ExecutionContext): Promise<ExecutionResult> {
     this.#db.prepare('INSERT INTO test_exec_calls (request_id, at) VALUES (?, ?)').run(req.id, Date.now());
     let failed = 0;
+    const done = this.effects(req.id);
     for (const uid of req.targets) {
-      if (this.effects(req.id).has(uid)) {
+      if (done.has(uid)) {
         // Resumed after a restart: the effect already happened; report it again, never redo it.
         const failure = this.#opts.failFor?.(uid);
         if (failure) failed++;
