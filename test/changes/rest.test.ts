@@ -2,13 +2,16 @@
  * Change requests and the audit log over real HTTP against an in-process server with a real
  * SQLite file. The executor is the test executor (test/support/test-executor.ts), not a fleet one.
  */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, VerifyResult } from '../../src/changes/audit.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import type { ChangeSummary } from '../../src/changes/views.js';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { addAgent, uid } from '../support/changes.js';
-import { ADMIN_TOKEN, eventually, removeDir, startTestServer, type TestServer } from '../support/server.js';
+import { ADMIN_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { PolicyError } from '../../src/changes/policy.js';
 import { TestExecutor } from '../support/test-executor.js';
 
 let server: TestServer | undefined;
@@ -153,5 +156,30 @@ describe('REST /api/audit', () => {
     expect(text.trim().split('\n')).toHaveLength(7);
     for (const secret of [ADMIN_TOKEN, ...Object.values(tokens)]) expect(text).not.toContain(secret);
     expect(text.match(TOKEN_PATTERN)).toBeNull();
+  });
+});
+
+describe('policy file (AMPGATE_POLICY_FILE)', () => {
+  it('applies the file; a broken file stops startup with a clear error before the database is opened', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'policy.json');
+    writeFileSync(file, JSON.stringify({ requiredApprovals: { medium: 2 }, expiry: { defaultMinutes: 5, maxMinutes: 60 } }));
+    const s = (server = await startTestServer({ policyFile: file }, dir));
+    for (const n of [1, 2, 3]) addAgent(s.registry, n);
+    s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
+    const alice = s.apiTokens.create('alice', 'proposer').secret;
+    const { body } = await s.api<{ request: ChangeRequest }>('POST', '/api/changes', proposal, alice);
+    expect(body.request).toMatchObject({ risk: 'medium', requiredApprovals: 2 });
+    expect(Date.parse(body.request.expiresAt) - Date.parse(body.request.createdAt)).toBe(5 * 60_000);
+    expect((await s.api<Err>('POST', '/api/changes', { ...proposal, params: { note: 'x' }, expiresInMinutes: 61 }, alice)).body.error.message).toMatch(/at most 60 minutes/);
+
+    const badDir = tempDir();
+    const bad = join(badDir, 'policy.json');
+    writeFileSync(bad, JSON.stringify({ requiredApprovals: { high: 'two' } }));
+    const err = await startTestServer({ policyFile: bad }, badDir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PolicyError);
+    expect((err as Error).message).toMatch(/invalid policy in .*policy.json: requiredApprovals\.high/);
+    expect(existsSync(join(badDir, 'ampgate.db'))).toBe(false);
+    removeDir(badDir);
   });
 });
