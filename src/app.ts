@@ -5,7 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { auditRoutes } from './api/routes/audit.js';
+import { changeRoutes } from './api/routes/changes.js';
 import { buildControlPlane } from './api/server.js';
+import { ChangeEngine } from './changes/engine.js';
+import { loadPolicy } from './changes/policy.js';
 import type { Settings } from './config.js';
 import { AgentCredentials, NoAuthenticator, TokenAuthenticator } from './creds/agent-credentials.js';
 import { Fleet } from './fleet/fleet.js';
@@ -37,6 +41,8 @@ export interface RunningServer {
   readonly credentials: AgentCredentials;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
+  /** The change-request engine: the one write path for every channel. */
+  readonly changes: ChangeEngine;
   readonly control: FastifyInstance;
   /** Base URL of the OpAMP endpoint, e.g. ws://127.0.0.1:4320/v1/opamp (scheme http/https for polling). */
   readonly opampUrl: { readonly ws: string; readonly http: string };
@@ -47,6 +53,8 @@ export interface RunningServer {
 export async function startServer(settings: Settings, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(settings.logLevel);
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // Read the policy first: a broken policy file stops startup before anything is opened.
+  const policy = loadPolicy(settings.policyFile);
   const db = openDatabase(settings.dbPath);
 
   const apiTokens = new ApiTokensRepo(db);
@@ -61,6 +69,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const registry = new AgentRegistry(new AgentsRepo(db));
   const fleet = new Fleet(registry);
   const metrics = new Metrics(registry);
+  const changes = new ChangeEngine({ db, policy, logger });
 
   const session = new OpampSession(fleet, {
     onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
@@ -107,7 +116,13 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     { onRejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
-  const control = await buildControlPlane({ logger, registry, tokens: apiTokens, metrics });
+  const control = await buildControlPlane({
+    logger,
+    registry,
+    tokens: apiTokens,
+    metrics,
+    plugins: [(app) => changeRoutes(app, { tokens: apiTokens, changes }), (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit })],
+  });
 
   const opampAddr = await listener.listen();
   await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });
@@ -115,6 +130,13 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 
   fleet.startLivenessSweep(settings.heartbeatSeconds * 3 * 1000);
+
+  // ---- Change executors: register every executor here, before changes.start() ----------------
+  // (config_push/pause/resume/restart from src/fleet, rotate_credentials from src/creds), e.g.
+  // changes.registerExecutor(new RestartExecutor(fleet, db));
+  // ---- end of executor registration ------------------------------------------------------------
+  // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
+  changes.start();
 
   const scheme = settings.tlsCertFile ? 's' : '';
   const host = formatHost(opampAddr.host);
@@ -128,6 +150,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      // First: abort running executions (they stay `executing` and resume after restart).
+      await changes.stop();
       fleet.stop();
       await listener.close();
       await control.close();
@@ -136,7 +160,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, credentials, apiTokens, metrics, control, opampUrl, controlUrl, stop };
+  return { settings, logger, db, registry, fleet, credentials, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
 }
 
 function agentAuthenticator(settings: Settings, credentials: AgentCredentials, logger: Logger): AgentAuthenticator {
