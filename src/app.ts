@@ -9,6 +9,9 @@ import { buildControlPlane } from './api/server.js';
 import type { Settings } from './config.js';
 import { AgentCredentials, NoAuthenticator, TokenAuthenticator } from './creds/agent-credentials.js';
 import { Fleet } from './fleet/fleet.js';
+import { createFleetActions, type FleetActions } from './fleet/fleet-actions.js';
+import { configRoutes } from './api/routes/configs.js';
+import { rolloutRoutes } from './api/routes/rollouts.js';
 import { AgentRegistry } from './fleet/registry.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -34,6 +37,8 @@ export interface RunningServer {
   readonly db: Db;
   readonly registry: AgentRegistry;
   readonly fleet: Fleet;
+  /** Config catalog, rollouts, pause/resume, restart (executors for the change engine). */
+  readonly fleetActions: FleetActions;
   readonly credentials: AgentCredentials;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
@@ -61,6 +66,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const registry = new AgentRegistry(new AgentsRepo(db));
   const fleet = new Fleet(registry);
   const metrics = new Metrics(registry);
+  const fleetActions = createFleetActions({ db, fleet, registry, logger });
 
   const session = new OpampSession(fleet, {
     onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
@@ -107,7 +113,13 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     { onRejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
-  const control = await buildControlPlane({ logger, registry, tokens: apiTokens, metrics });
+  const control = await buildControlPlane({
+    logger,
+    registry,
+    tokens: apiTokens,
+    metrics,
+    plugins: [configRoutes(fleetActions, apiTokens), rolloutRoutes(fleetActions, apiTokens, () => undefined)],
+  });
 
   const opampAddr = await listener.listen();
   await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });
@@ -131,12 +143,13 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       fleet.stop();
       await listener.close();
       await control.close();
+      fleetActions.close();
       registry.close();
       db.close();
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, credentials, apiTokens, metrics, control, opampUrl, controlUrl, stop };
+  return { settings, logger, db, registry, fleet, fleetActions, credentials, apiTokens, metrics, control, opampUrl, controlUrl, stop };
 }
 
 function agentAuthenticator(settings: Settings, credentials: AgentCredentials, logger: Logger): AgentAuthenticator {
