@@ -34,7 +34,7 @@ export function currentConfig(agent: AgentRecord, desired: DesiredConfigs): { ha
   }
   const eff = effectiveFiles(agent);
   if (eff && Object.keys(eff).length > 0) {
-    return { hash: configMapHash(eff), files: eff, label: `effective config of ${agent.uid} (captured)`, captured: true };
+    return { hash: configMapHash(eff), files: eff, label: `captured effective config of ${agent.uid}`, captured: true };
   }
   return undefined;
 }
