@@ -145,9 +145,10 @@ export class ConfigPushExecutor implements ChangeExecutor {
 /** Maps a rollout result to the request's terminal state and a one-paragraph summary. */
 export function summarize(r: RolloutResult, changeId: string): ExecutionResult {
   const c = r.counts;
-  const bad = c.failed + c.rolled_back + r.timedOut.length;
+  const bad = c.failed + c.rolled_back + c.unhealthy + r.timedOut.length;
   const parts = [`applied on ${c.applied}/${r.total}`];
   if (c.failed + c.rolled_back > 0) parts.push(`${c.failed + c.rolled_back} failed or rolled back`);
+  if (c.unhealthy > 0) parts.push(`${c.unhealthy} turned unhealthy`);
   if (r.timedOut.length > 0) parts.push(`${r.timedOut.length} sent but unconfirmed in time`);
   if (c.unconfirmed > 0) parts.push(`${c.unconfirmed} delivered to agents that do not report status`);
   if (c.pending_offline > 0) parts.push(`${c.pending_offline} offline (they receive the config when they reconnect)`);

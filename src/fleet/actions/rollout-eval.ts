@@ -22,6 +22,8 @@ export type TargetState =
   | 'applied'
   | 'failed'
   | 'rolled_back'
+  /** Sent, and the agent has turned unhealthy since the rollout started. */
+  | 'unhealthy'
   /** Another change assigned a different config to this agent meanwhile. */
   | 'superseded';
 
@@ -63,6 +65,7 @@ export function classify(t: RolloutTargetRow, attempt: AttemptRow | undefined, a
       else if (!reportsStatus(agent) && attempt.status === 'offered') state = 'unconfirmed';
       else state = 'waiting';
   }
+  if (turnedUnhealthy && (state === 'applied' || state === 'waiting' || state === 'unconfirmed')) state = 'unhealthy';
   return { ...base, state, turnedUnhealthy };
 }
 
@@ -105,6 +108,8 @@ export function outcomeOf(v: TargetView): OutcomeText {
       return { status: 'failed', detail: `rolled back: ${a!.error}` };
     case 'superseded':
       return { status: 'skipped', detail: `superseded by a later change` };
+    case 'unhealthy':
+      return { status: 'failed', detail: `turned unhealthy after receiving the config${lastError(v.agent)}` };
     case 'pending_offline':
       return { status: 'pending', detail: 'offline: receives the config when it reconnects (desired state is stored)' };
     case 'unconfirmed':

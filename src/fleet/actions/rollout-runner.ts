@@ -97,7 +97,7 @@ export class RolloutRunner {
   result(changeId: string): RolloutResult {
     const r = this.deps.rollouts.get(changeId)!;
     const views = this.views(changeId);
-    const counts = { not_sent: 0, waiting: 0, pending_offline: 0, unconfirmed: 0, applied: 0, failed: 0, rolled_back: 0, superseded: 0 };
+    const counts = { not_sent: 0, waiting: 0, pending_offline: 0, unconfirmed: 0, applied: 0, failed: 0, rolled_back: 0, unhealthy: 0, superseded: 0 };
     for (const v of views) counts[v.state]++;
     const timedOut = r.state === 'completed' ? views.filter((v) => v.state === 'waiting').map((v) => v.uid) : [];
     return { state: r.state === 'halted' ? 'halted' : 'completed', haltReason: r.halt_reason, counts, total: views.length, timedOut };
