@@ -7,7 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config.js';
 import { registerAgentCommands } from './agents.js';
 import { ApiError } from './client.js';
+import { registerConfigCommands } from './configs.js';
 import { cliContext } from './context.js';
+import { registerRolloutCommands } from './rollouts.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
 
@@ -22,6 +24,8 @@ export function buildProgram(out: (t: string) => void = (t) => process.stdout.wr
   registerServeCommand(program);
   registerAgentCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerConfigCommands(program, ctx);
+  registerRolloutCommands(program, ctx);
   return program;
 }
 
