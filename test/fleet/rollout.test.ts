@@ -143,6 +143,13 @@ describe('config rollouts', () => {
       [v2.configHash, 'failed'],
       [v1.configHash, 'applied'],
     ]);
+
+    // Pushing the version every agent already runs settles at once, without sending anything.
+    const offers = agents.map((a) => offersByHash(a).get(v1.configHash));
+    const again = await runChange(server, { kind: 'config_push', target: { selector: 'service.name=checkout' }, params: { config: 'gw', version: 1, canary: 1, bakeSeconds: 0 } });
+    expect(again.started.preview.details).toMatchObject({ alreadyApplied: 3 });
+    expect(again.state).toBe('succeeded');
+    expect(agents.map((a) => offersByHash(a).get(v1.configHash))).toEqual(offers);
   });
 
   it('halts when an agent turns unhealthy after receiving the config', async () => {

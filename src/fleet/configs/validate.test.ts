@@ -115,6 +115,19 @@ describe('config validation', () => {
     expect(problems('text/plain', 'just some text\n')[0]!.message).toMatch(/outside of any \[SECTION\]/);
   });
 
+  it('refuses literal secrets (shown to approvers, Slack, MCP) but accepts environment references', () => {
+    const inline = GOOD_COLLECTOR.replace('endpoint: https://example.com', 'endpoint: https://example.com\n    headers:\n      Authorization: "Bearer abc123"');
+    expect(problems('text/yaml', inline)[0]).toMatchObject({ line: 12, message: expect.stringMatching(/^"Authorization" holds a literal secret; reference it .*\$\{env:AUTHORIZATION\}/) });
+    const ref = GOOD_COLLECTOR.replace('endpoint: https://example.com', 'endpoint: https://example.com\n    headers:\n      Authorization: "Bearer ${env:BACKEND_TOKEN}"');
+    expect(validateConfig('text/yaml', ref)).toEqual({ ok: true, flavor: 'otel-collector' });
+    expect(problems('application/json', '{"client_auth": {"username": "u", "password": "hunter2"}}')[0]!.message).toMatch(/^"password" holds a literal secret/);
+    expect(problems('text/plain', '[OUTPUT]\n    Name        http\n    HTTP_Passwd s3cret\n')[0]).toMatchObject({ line: 3, column: 17 });
+    expect(validateConfig('text/plain', '[OUTPUT]\n    Name        http\n    HTTP_Passwd ${HTTP_PASSWORD}\n')).toEqual({ ok: true, flavor: 'fluent-bit' });
+    expect(problems('text/yaml', `note: ampe_${'A'.repeat(43)}\n`)[0]!.message).toMatch(/contains an ampgate token/);
+    // Ordinary keys that merely contain the word are fine.
+    expect(validateConfig('text/yaml', 'key: service.name\ntoken_file: /var/run/token\npasswords_rotated: "yes"\n')).toEqual({ ok: true, flavor: 'yaml' });
+  });
+
   it('refuses empty bodies and normalizes content type aliases', () => {
     expect(problems('text/yaml', '  \n')[0]!.message).toBe('the config body is empty');
     expect(normalizeContentType('application/x-yaml; charset=utf-8')).toBe('text/yaml');

@@ -7,6 +7,7 @@
  */
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { checkFluentBitClassic } from './fluent-bit.js';
+import { scanFluentBitSecrets, scanTokens, scanYamlSecrets } from './secrets-scan.js';
 import { checkCollectorConfig, isCollectorShaped } from './otel-collector.js';
 
 export const CONTENT_TYPES = ['text/yaml', 'application/json', 'text/plain'] as const;
@@ -72,13 +73,15 @@ export function parseJson(body: string): { value: unknown } | { problems: Config
 export function validateConfig(contentType: ContentType, body: string): ValidationResult {
   if (body.trim() === '') return { ok: false, problems: [{ message: 'the config body is empty', line: 1 }] };
   if (body.includes('\u0000')) return { ok: false, problems: [{ message: 'the config body contains NUL bytes; only text configs are supported' }] };
+  const tokens = scanTokens(body);
+  if (tokens.length > 0) return { ok: false, problems: tokens };
   switch (contentType) {
     case 'text/yaml':
       return validateStructured(body, 'yaml');
     case 'application/json':
       return validateStructured(body, 'json');
     case 'text/plain': {
-      const problems = checkFluentBitClassic(body);
+      const problems = [...checkFluentBitClassic(body), ...scanFluentBitSecrets(body)];
       return problems.length > 0 ? { ok: false, problems } : { ok: true, flavor: 'fluent-bit' };
     }
   }
@@ -93,9 +96,10 @@ function validateStructured(body: string, kind: 'yaml' | 'json'): ValidationResu
   const y = parseYaml(body);
   if ('problems' in y) return { ok: false, problems: y.problems };
   const root = y.parsed.doc.contents;
-  if (!isMap(root) || !isCollectorShaped(y.parsed.doc.toJS() as unknown)) return { ok: true, flavor: kind };
-  const problems = checkCollectorConfig(y.parsed);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, flavor: 'otel-collector' };
+  const collector = isMap(root) && isCollectorShaped(y.parsed.doc.toJS() as unknown);
+  const problems = [...(collector ? checkCollectorConfig(y.parsed) : []), ...scanYamlSecrets(y.parsed)];
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, flavor: collector ? 'otel-collector' : kind };
 }
 
 /**

@@ -102,10 +102,14 @@ export class DesiredConfigs {
         prev.status = 'superseded';
         this.events.emit('attempt', { ...prev });
       }
-      this.#desired.set(next.uid, { ...next });
+      const mine = { ...next };
+      this.#desired.set(next.uid, mine);
       this.events.emit('attempt', next);
+      // An agent that already runs this exact config reports nothing new: settle it now.
+      const agent = this.registry.get(next.uid);
+      if (agent?.remoteConfigStatus?.hash === next.hash) this.#reconcile(agent, mine, true);
     }
-    return created.map((c) => c.next);
+    return created.map((c) => this.#desired.get(c.next.uid) ?? c.next);
   }
 
   /** Called by the provider when it puts the desired config into a message. */
@@ -159,8 +163,13 @@ export class DesiredConfigs {
   #observe(agent: AgentRecord, changes: ReportChanges): void {
     const a = this.#desired.get(agent.uid);
     if (!a || (!changes.remoteConfigStatus && !changes.effectiveConfig)) return;
+    this.#reconcile(agent, a, changes.remoteConfigStatus);
+  }
+
+  /** Moves an attempt by the agent's reported status (and records the effective config that follows). */
+  #reconcile(agent: AgentRecord, a: MutableAttempt, statusChanged: boolean): void {
     let changed = false;
-    const next = changes.remoteConfigStatus ? nextAttemptState(a, agent.remoteConfigStatus) : undefined;
+    const next = statusChanged ? nextAttemptState(a, agent.remoteConfigStatus) : undefined;
     if (next) {
       a.status = next.status;
       a.error = next.error;
