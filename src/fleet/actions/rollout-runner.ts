@@ -9,7 +9,7 @@
 import type { AgentOutcome, ExecutionContext } from '../../changes/types.js';
 import type { Logger } from '../../log.js';
 import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
-import type { RolloutRow, RolloutsRepo } from '../../store/rollouts-repo.js';
+import type { RolloutRow, RolloutTargetRow, RolloutsRepo } from '../../store/rollouts-repo.js';
 import type { Fleet } from '../fleet.js';
 import type { AgentRegistry } from '../registry.js';
 import type { DesiredConfigs } from '../remote-config/desired-state.js';
@@ -47,12 +47,19 @@ export interface RolloutResult {
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 export class RolloutRunner {
+  /** Targets of running rollouts, read once per stage instead of on every evaluation. */
+  readonly #targets = new Map<string, RolloutTargetRow[]>();
+
   constructor(readonly deps: RolloutDeps) {}
+
+  #targetsOf(changeId: string): RolloutTargetRow[] {
+    return this.#targets.get(changeId) ?? this.deps.rollouts.targets(changeId);
+  }
 
   /** Current view of every target of a rollout. */
   views(changeId: string): TargetView[] {
-    const { rollouts, attempts, registry, desired } = this.deps;
-    return rollouts.targets(changeId).map((t) => {
+    const { attempts, registry, desired } = this.deps;
+    return this.#targetsOf(changeId).map((t) => {
       const current = desired.get(t.uid);
       const attempt = t.attempt_id === null ? undefined : current?.id === t.attempt_id ? current : attempts.attempt(t.attempt_id);
       return classify(t, attempt, registry.get(t.uid), desired.payload(t.hash)?.files);
@@ -70,6 +77,16 @@ export class RolloutRunner {
       ctx.progress(`resuming at stage ${r.stage + 1}/${r.stage_count} after a restart`);
     }
     const opts = JSON.parse(r.options) as RolloutOptions;
+    try {
+      await this.#loop(r, opts, emitted, ctx);
+    } finally {
+      this.#targets.delete(changeId);
+    }
+    return this.result(changeId);
+  }
+
+  async #loop(r: RolloutRow, opts: RolloutOptions, emitted: Map<string, string>, ctx: ExecutionContext): Promise<void> {
+    const changeId = r.change_id;
     while (r.state === 'running') {
       const last = r.stage === r.stage_count - 1;
       this.#sendStage(r, ctx);
@@ -90,7 +107,6 @@ export class RolloutRunner {
       ctx.progress(`stage ${r.stage + 1} applied on ${applied}/${views.length}; continuing with the remaining ${plural(rest, 'agent')}`);
       r = this.deps.rollouts.get(changeId)!;
     }
-    return this.result(changeId);
   }
 
   /** Summarises a finished (or running) rollout from its stored state. */
@@ -120,18 +136,20 @@ export class RolloutRunner {
         for (const t of adopt) rollouts.setAttempt(r.change_id, t.uid, desired.get(t.uid)!.id);
         for (const a of attempts) rollouts.setAttempt(r.change_id, a.uid, a.id);
       })();
+      this.#targets.delete(r.change_id);
       const online = targets.filter((t) => this.deps.registry.get(t.uid)?.connected).length;
       ctx.progress(
         `stage ${r.stage + 1}/${r.stage_count}${r.stage_count > 1 && r.stage === 0 ? ' (canary)' : ''}: ${r.label} assigned to ${plural(targets.length, 'agent')} (${online} connected)`,
       );
     }
     for (const t of targets) fleet.nudge(t.uid);
+    this.#targets.set(r.change_id, rollouts.targets(r.change_id));
   }
 
   /** Waits for a stage; returns a halt reason, or undefined when the stage may be left. */
   async #awaitStage(r: RolloutRow, opts: RolloutOptions, last: boolean, emitted: Map<string, string>, ctx: ExecutionContext): Promise<string | undefined> {
     const stageOf = (views: TargetView[]) => views.filter((v) => v.stage === r.stage);
-    const verdict = await this.#wait(r.stage_started_at + opts.stageTimeoutSeconds * 1000, ctx, () => {
+    const verdict = await this.#wait(r.change_id, r.stage_started_at + opts.stageTimeoutSeconds * 1000, ctx, () => {
       const views = this.views(r.change_id);
       this.#emit(views, r, emitted, ctx);
       if (!last) {
@@ -151,7 +169,7 @@ export class RolloutRunner {
     }
     if (verdict.halt !== undefined || last || opts.bakeSeconds <= 0) return verdict.halt;
     ctx.progress(`stage ${r.stage + 1} reported APPLIED; watching it for ${opts.bakeSeconds} s before continuing`);
-    const bake = await this.#wait(this.deps.now() + opts.bakeSeconds * 1000, ctx, () => {
+    const bake = await this.#wait(r.change_id, this.deps.now() + opts.bakeSeconds * 1000, ctx, () => {
       const views = this.views(r.change_id);
       this.#emit(views, r, emitted, ctx);
       const reason = haltReason(views.filter((v) => v.stage <= r.stage));
@@ -164,18 +182,20 @@ export class RolloutRunner {
     const offline = () => this.views(r.change_id).filter((v) => v.state === 'pending_offline');
     if (offline().length === 0 || opts.pendingWaitSeconds <= 0) return;
     ctx.progress(`waiting up to ${opts.pendingWaitSeconds} s for ${plural(offline().length, 'offline agent')} to reconnect`);
-    await this.#wait(this.deps.now() + opts.pendingWaitSeconds * 1000, ctx, () => {
+    await this.#wait(r.change_id, this.deps.now() + opts.pendingWaitSeconds * 1000, ctx, () => {
       const views = this.views(r.change_id);
       this.#emit(views, r, emitted, ctx);
       return views.some((v) => v.state === 'pending_offline' || v.state === 'waiting') ? undefined : true;
     });
   }
 
-  #wait<T>(deadline: number, ctx: ExecutionContext, check: () => T | undefined): Promise<T | undefined> {
+  #wait<T>(changeId: string, deadline: number, ctx: ExecutionContext, check: () => T | undefined): Promise<T | undefined> {
     const { desired, registry } = this.deps;
     return waitUntil({
       signal: ctx.signal,
       deadline,
+      // Each evaluation walks every target: coalesce events harder for big rollouts.
+      debounceMs: Math.min(250, 20 + Math.floor(this.#targetsOf(changeId).length / 100)),
       now: this.deps.now,
       check,
       subscribe: (wake) => {

@@ -40,6 +40,7 @@ export class PauseState {
   /** Last answer per agent (also kept after a resume removed the row). */
   readonly #reported = new Map<string, { paused: boolean } | { error: string }>();
   readonly #onCustom = (agent: AgentRecord, msg: CustomMessage) => this.#answer(agent, msg);
+  #unwatch: (() => void) | undefined;
 
   constructor(
     readonly repo: PauseRepo,
@@ -56,8 +57,6 @@ export class PauseState {
     this.registry.events.off('customMessage', this.#onCustom);
     this.#unwatch?.();
   }
-
-  #unwatch: (() => void) | undefined;
 
   /**
    * Follows the stand-in config of agents paused without the custom capability: the pause is
