@@ -5,7 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { auditRoutes } from './api/routes/audit.js';
+import { changeRoutes } from './api/routes/changes.js';
 import { buildControlPlane } from './api/server.js';
+import { ChangeEngine } from './changes/engine.js';
+import { loadPolicy } from './changes/policy.js';
 import type { Settings } from './config.js';
 import { AgentCredentials, NoAuthenticator, TokenAuthenticator } from './creds/agent-credentials.js';
 import { Fleet } from './fleet/fleet.js';
@@ -29,6 +33,11 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Where first-start secrets are printed (once). Default: stdout. */
   readonly print?: (line: string) => void;
+  /**
+   * Register the fleet executors (config_push, pause, resume, restart) with the change engine.
+   * Default true; engine tests that bring their own test executor for those kinds turn it off.
+   */
+  readonly registerFleetExecutors?: boolean;
 }
 
 export interface RunningServer {
@@ -42,6 +51,8 @@ export interface RunningServer {
   readonly credentials: AgentCredentials;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
+  /** The change-request engine: the one write path for every channel. */
+  readonly changes: ChangeEngine;
   readonly control: FastifyInstance;
   /** Base URL of the OpAMP endpoint, e.g. ws://127.0.0.1:4320/v1/opamp (scheme http/https for polling). */
   readonly opampUrl: { readonly ws: string; readonly http: string };
@@ -52,6 +63,8 @@ export interface RunningServer {
 export async function startServer(settings: Settings, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(settings.logLevel);
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // Read the policy first: a broken policy file stops startup before anything is opened.
+  const policy = loadPolicy(settings.policyFile);
   const db = openDatabase(settings.dbPath);
 
   const apiTokens = new ApiTokensRepo(db);
@@ -66,6 +79,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const registry = new AgentRegistry(new AgentsRepo(db));
   const fleet = new Fleet(registry);
   const metrics = new Metrics(registry);
+  const changes = new ChangeEngine({ db, policy, logger });
   const fleetActions = createFleetActions({ db, fleet, registry, logger });
 
   const session = new OpampSession(fleet, {
@@ -118,7 +132,12 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     registry,
     tokens: apiTokens,
     metrics,
-    plugins: [configRoutes(fleetActions, apiTokens), rolloutRoutes(fleetActions, apiTokens, () => undefined)],
+    plugins: [
+      (app) => changeRoutes(app, { tokens: apiTokens, changes }),
+      (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
+      configRoutes(fleetActions, apiTokens),
+      rolloutRoutes(fleetActions, apiTokens, () => changes),
+    ],
   });
 
   const opampAddr = await listener.listen();
@@ -127,6 +146,14 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 
   fleet.startLivenessSweep(settings.heartbeatSeconds * 3 * 1000);
+
+  // ---- Change executors: register every executor here, before changes.start() ----------------
+  // (config_push/pause/resume/restart from src/fleet, rotate_credentials from src/creds), e.g.
+  // changes.registerExecutor(new RestartExecutor(fleet, db));
+  if (opts.registerFleetExecutors !== false) for (const executor of fleetActions.executors) changes.registerExecutor(executor);
+  // ---- end of executor registration ------------------------------------------------------------
+  // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
+  changes.start();
 
   const scheme = settings.tlsCertFile ? 's' : '';
   const host = formatHost(opampAddr.host);
@@ -140,6 +167,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      // First: abort running executions (they stay `executing` and resume after restart).
+      await changes.stop();
       fleet.stop();
       await listener.close();
       await control.close();
@@ -149,7 +178,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, fleetActions, credentials, apiTokens, metrics, control, opampUrl, controlUrl, stop };
+  return { settings, logger, db, registry, fleet, fleetActions, credentials, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
 }
 
 function agentAuthenticator(settings: Settings, credentials: AgentCredentials, logger: Logger): AgentAuthenticator {

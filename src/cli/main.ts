@@ -6,6 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config.js';
 import { registerAgentCommands } from './agents.js';
+import { registerAuditCommands } from './audit.js';
+import { registerChangeCommands } from './changes.js';
 import { ApiError } from './client.js';
 import { registerConfigCommands } from './configs.js';
 import { cliContext } from './context.js';
@@ -24,6 +26,8 @@ export function buildProgram(out: (t: string) => void = (t) => process.stdout.wr
   registerServeCommand(program);
   registerAgentCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerChangeCommands(program, ctx);
+  registerAuditCommands(program, ctx);
   registerConfigCommands(program, ctx);
   registerRolloutCommands(program, ctx);
   return program;

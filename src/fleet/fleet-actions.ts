@@ -36,8 +36,6 @@ export interface FleetActionsDeps {
   readonly registry: AgentRegistry;
   readonly logger: Logger;
   readonly now?: () => number;
-  /** A target count at or above which any action is high risk. Default 100. */
-  readonly manyAgents?: number;
 }
 
 export interface FleetActions {
@@ -76,9 +74,9 @@ export function createFleetActions(deps: FleetActionsDeps): FleetActions {
   fleet.addProvider(new PauseProvider(pause));
 
   const runner = new RolloutRunner({ desired, registry, fleet, rollouts, attempts, logger, now });
-  const common = { registry, fleet, now, manyAgents: deps.manyAgents };
+  const common = { registry, fleet, now };
   const executors: ChangeExecutor[] = [
-    new ConfigPushExecutor({ desired, registry, fleet, rollouts, attempts, logger, now, catalog, pause, runner, manyAgents: deps.manyAgents }),
+    new ConfigPushExecutor({ desired, registry, fleet, rollouts, attempts, logger, now, catalog, pause, runner }),
     new PauseExecutor({ ...common, desired, pause }),
     new ResumeExecutor({ ...common, desired, pause }),
     new RestartExecutor({ ...common, commands: restarts }),

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { runChange, startChange } from '../support/changes.js';
+import { runChange, startChange } from '../support/change-driver.js';
 import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
 import { eventually, startTestServer, type TestServer } from '../support/server.js';

@@ -7,7 +7,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentCapabilities, AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
-import { runChange, startChange } from '../support/changes.js';
+import { runChange, startChange } from '../support/change-driver.js';
 import { withRestart } from '../support/fleet-behaviours.js';
 import { AgentPool } from '../support/fleet-fixtures.js';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
@@ -30,6 +30,7 @@ describe('restart', () => {
     const capable = await pool.start(server, { capabilities: RESTARTABLE });
     const behaviour = withRestart(capable);
     const incapable = await pool.start(server);
+    await pool.start(server, { identifying: { 'service.name': 'payments' } });
 
     const done = await runChange(server, { kind: 'restart', target: { selector: 'service.name=checkout' }, params: { timeoutSeconds: 10 } });
     expect(done.started.ineligible).toEqual([{ uid: incapable.uidText, reason: 'lacks AcceptsRestartCommand in its latest message' }]);

@@ -5,7 +5,7 @@
  * which receive it exactly once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startChange } from '../support/changes.js';
+import { startChange } from '../support/change-driver.js';
 import { offersByHash } from '../support/fleet-behaviours.js';
 import { AgentPool, collectorConfig, pushVersion, reattach } from '../support/fleet-fixtures.js';
 import { eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';

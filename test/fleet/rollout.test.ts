@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentCapabilities as ElasticCaps, createOpAMPClient, RemoteConfigStatuses as ElasticStatuses } from '@elastic/opamp-client-node';
 import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { AgentDetail } from '../../src/api/views.js';
-import { runChange } from '../support/changes.js';
+import type { ChangeRequest } from '../../src/changes/types.js';
+import { approve, driverTokens, propose, runChange } from '../support/change-driver.js';
 import { offersByHash } from '../support/fleet-behaviours.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
@@ -40,6 +41,7 @@ describe('config rollouts', () => {
     const ws = [];
     for (let i = 0; i < 4; i++) ws.push(await pool.start(server, { nonIdentifying: { 'host.name': `host-${i}` } }));
     const noRemote = await pool.start(server, { capabilities: DEFAULT_CAPS & ~BigInt(AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig) });
+    const bystander = await pool.start(server, { identifying: { 'service.name': 'payments' } });
 
     const received: Array<{ hash: string; body: string }> = [];
     const elastic = createOpAMPClient({
@@ -57,7 +59,7 @@ describe('config rollouts', () => {
     clients.push(elastic);
     elastic.setAgentDescription({ identifyingAttributes: { 'service.name': 'checkout' }, nonIdentifyingAttributes: { 'host.name': 'elastic-host' } });
     elastic.start();
-    await eventually(() => server!.registry.size === 6 && [...server!.registry.all()].every((a) => a.connected), 10_000);
+    await eventually(() => server!.registry.size === 7 && [...server!.registry.all()].every((a) => a.connected), 10_000);
     const elasticUid = [...server.registry.all()].find((a) => a.transport === 'http')!.uid;
 
     const body = collectorConfig('debug');
@@ -92,6 +94,7 @@ describe('config rollouts', () => {
     }
     expect(received).toEqual([{ hash: v1.configHash, body }]);
     expect(offersByHash(noRemote).size).toBe(0);
+    expect(offersByHash(bystander).size).toBe(0);
   });
 
   it('halts when the canary reports FAILED: the rest never receive it; it is not resent; the rollback restores the previous version', async () => {
@@ -133,7 +136,14 @@ describe('config rollouts', () => {
         reason: expect.stringContaining(`Roll back change ${halted.id} (gw v2): restore gw v1 on 1 agent`),
       },
     ]);
-    const rolledBack = await runChange(server, { kind: 'config_push', target: plan.proposals[0]!.target, params: plan.proposals[0]!.params });
+    // "Roll back" proposes a NEW change request (pending) with exactly these inputs.
+    const { proposer } = await driverTokens(server);
+    const posted = await server.api<{ requests: Array<{ request: ChangeRequest; existing: boolean }> }>('POST', `/api/rollouts/${halted.id}/rollback`, {}, proposer);
+    expect(posted.status).toBe(201);
+    const pending = posted.body.requests[0]!.request;
+    expect(pending).toMatchObject({ kind: 'config_push', state: 'pending', targets: [canary!.uidText], params: plan.proposals[0]!.params });
+    expect(pending.preview.summary).toMatch(new RegExp(`^Roll back ${halted.id}: push gw v1 `));
+    const rolledBack = await (await approve(server, pending)).finished();
     expect(rolledBack.state).toBe('succeeded');
     expect(canary!.remoteConfigStatus!.status).toBe(1); // APPLIED
     expect(Buffer.from(canary!.remoteConfigStatus!.hash).toString('hex')).toBe(v1.configHash);
@@ -150,6 +160,24 @@ describe('config rollouts', () => {
     expect(again.started.preview.details).toMatchObject({ alreadyApplied: 3 });
     expect(again.state).toBe('succeeded');
     expect(agents.map((a) => offersByHash(a).get(v1.configHash))).toEqual(offers);
+  });
+
+  it('sends nothing before the change request is approved, and the proposer cannot approve it', async () => {
+    server = await startTestServer();
+    const a = await pool.start(server);
+    await pool.start(server, { identifying: { 'service.name': 'payments' } });
+    const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));
+    const pending = await propose(server, { kind: 'config_push', target: { agents: [a.uidText] }, params: { config: 'gw', canary: '100%' } });
+    expect(pending).toMatchObject({ state: 'pending', risk: 'medium', requiredApprovals: 1, payloadFingerprint: v1.configHash, params: { config: 'gw', version: 1 } });
+    const { proposer } = await driverTokens(server);
+    expect((await server.api('POST', `/api/changes/${pending.id}/approve`, {}, proposer)).status).toBe(403);
+    await a.heartbeat();
+    await a.sendFull();
+    expect(offersByHash(a).size).toBe(0);
+    expect((await server.api<{ desired: unknown }>('GET', `/api/agents/${a.uidText}/remote-config`)).body.desired).toBeNull();
+    const done = await (await approve(server, pending)).finished();
+    expect(done.state).toBe('succeeded');
+    expect(offersByHash(a).get(v1.configHash)).toBe(1);
   });
 
   it('halts when an agent turns unhealthy after receiving the config', async () => {

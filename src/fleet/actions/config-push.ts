@@ -37,7 +37,6 @@ export interface ConfigPushDeps extends RolloutDeps {
   readonly catalog: ConfigCatalog;
   readonly pause: PauseState;
   readonly runner: RolloutRunner;
-  readonly manyAgents?: number;
 }
 
 const remoteConfigEligibility = (pause: PauseState) => (a: AgentRecord) => {
@@ -73,7 +72,7 @@ export class ConfigPushExecutor implements ChangeExecutor {
     }
     const params = { ...p, version: v.version };
     const targets = agents.map((a) => a.uid);
-    const risk = riskOf({ kind: 'config_push', targets: agents.length, fleetSize: registry.size, manyAgents: this.deps.manyAgents });
+    const risk = riskOf({ kind: 'config_push', eligible: agents.length, ineligible: resolved.ineligible.length, fleetSize: registry.size });
     const files = this.deps.catalog.files(v);
     const sizes = stageSizes(p.canary, agents.length);
     const bad = new Set(attempts.badOutcomes(v.config_hash).map((o) => o.uid));

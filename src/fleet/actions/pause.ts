@@ -40,7 +40,6 @@ export interface PauseDeps {
   readonly desired: DesiredConfigs;
   readonly pause: PauseState;
   readonly now: () => number;
-  readonly manyAgents?: number;
 }
 
 /** Events that can change a pause/resume target's view. */
@@ -86,7 +85,7 @@ export class PauseExecutor implements ChangeExecutor {
     const custom = agents.filter((a) => methods.get(a.uid)!.method === 'custom');
     const fallback = agents.filter((a) => methods.get(a.uid)!.method === 'config');
     const payloadFingerprint = methodsFingerprint(targets.map((uid) => ({ uid, method: methods.get(uid)!.method })));
-    const risk = riskOf({ kind: 'pause', targets: agents.length, fleetSize: this.deps.registry.size, manyAgents: this.deps.manyAgents });
+    const risk = riskOf({ kind: 'pause', eligible: agents.length, ineligible: resolved.ineligible.length, fleetSize: this.deps.registry.size });
     const steps: string[] = [];
     if (custom.length > 0) steps.push(`send the ${PAUSE_CAPABILITY} "pause" message to ${custom.length} agent(s); each confirms with {"paused": true}`);
     if (fallback.length > 0) {

@@ -30,7 +30,6 @@ export interface RestartDeps {
   readonly fleet: Fleet;
   readonly commands: RestartCommands;
   readonly now: () => number;
-  readonly manyAgents?: number;
 }
 
 export class RestartExecutor implements ChangeExecutor {
@@ -46,7 +45,7 @@ export class RestartExecutor implements ChangeExecutor {
     const agents = resolved.agents;
     if (agents.length === 0) throw new AmpgateError('unprocessable', `no agent accepts a restart command: ${resolved.ineligible.map((i) => `${i.uid} ${i.reason}`).slice(0, 5).join('; ')}`, { ineligible: resolved.ineligible });
     const targets = agents.map((a) => a.uid);
-    const risk = riskOf({ kind: 'restart', targets: agents.length, fleetSize: this.deps.registry.size, manyAgents: this.deps.manyAgents });
+    const risk = riskOf({ kind: 'restart', eligible: agents.length, ineligible: resolved.ineligible.length, fleetSize: this.deps.registry.size });
     const offline = agents.filter((a) => !a.connected).length;
     return {
       params,

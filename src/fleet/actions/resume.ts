@@ -59,7 +59,7 @@ export class ResumeExecutor implements ChangeExecutor {
     const custom = rows.filter((r) => r.method === 'custom').length;
     const fallback = rows.filter((r) => r.method === 'config');
     const payloadFingerprint = methodsFingerprint(rows.map((r) => ({ uid: r.uid, method: r.method, extra: r.prior_hash ?? '' })));
-    const risk = riskOf({ kind: 'resume', targets: agents.length, fleetSize: this.deps.registry.size, manyAgents: this.deps.manyAgents });
+    const risk = riskOf({ kind: 'resume', eligible: agents.length, ineligible: resolved.ineligible.length, fleetSize: this.deps.registry.size });
     const steps: string[] = [];
     if (custom > 0) steps.push(`send the ${PAUSE_CAPABILITY} "resume" message to ${custom} agent(s); each confirms with {"paused": false}`);
     if (fallback.length > 0) steps.push(`re-offer exactly the config ${fallback.length} agent(s) ran before the pause (same files and hash); resumed when it is APPLIED`);

@@ -3,13 +3,17 @@ import { riskOf } from './risk.js';
 
 describe('risk tiers', () => {
   it('grades restart, pause/resume and pushes by blast radius', () => {
-    expect(riskOf({ kind: 'restart', targets: 1, fleetSize: 10 }).tier).toBe('low');
-    expect(riskOf({ kind: 'restart', targets: 1, fleetSize: 1 }).tier).toBe('low');
-    expect(riskOf({ kind: 'restart', targets: 3, fleetSize: 10 }).tier).toBe('medium');
-    expect(riskOf({ kind: 'pause', targets: 1, fleetSize: 10 }).tier).toBe('medium');
-    expect(riskOf({ kind: 'config_push', targets: 5, fleetSize: 10 }).tier).toBe('medium');
-    expect(riskOf({ kind: 'config_push', targets: 10, fleetSize: 10 })).toEqual({ tier: 'high', why: 'every known agent (10)' });
-    expect(riskOf({ kind: 'config_push', targets: 100, fleetSize: 5000 }).tier).toBe('high');
-    expect(riskOf({ kind: 'config_push', targets: 5, fleetSize: 50, manyAgents: 5 }).tier).toBe('high');
+    const r = (kind: 'config_push' | 'pause' | 'resume' | 'restart', eligible: number, fleetSize: number, ineligible = 0) => riskOf({ kind, eligible, ineligible, fleetSize }).tier;
+    expect(r('restart', 1, 10)).toBe('low');
+    expect(r('restart', 1, 1)).toBe('low');
+    expect(r('restart', 3, 10)).toBe('medium');
+    expect(r('pause', 1, 10)).toBe('medium');
+    expect(r('resume', 1, 10)).toBe('medium');
+    expect(r('config_push', 5, 10)).toBe('medium');
+    expect(r('config_push', 10, 10)).toBe('high');
+    // A selector covering the whole fleet is fleet-wide even when some agents are ineligible.
+    expect(r('config_push', 8, 10, 2)).toBe('high');
+    expect(r('restart', 50, 5000)).toBe('high');
+    expect(riskOf({ kind: 'config_push', eligible: 3, ineligible: 0, fleetSize: 3 }).why).toBe('fleet-wide: the target matches every known agent (3)');
   });
 });

@@ -1,29 +1,37 @@
 /**
- * @module Risk tiers of fleet actions (the engine's policy maps them to required approvals):
+ * @module Risk tiers of fleet actions, on top of the shared rules in src/changes/risk.ts (the
+ * engine's policy maps tiers to required approvals):
  *
  * | action | tier |
  * |---|---|
+ * | anything fleet-wide: the target matches every known agent (>= 2), or >= 50 agents | high |
  * | restart of one agent | low |
  * | restart of several agents | medium |
- * | pause / resume | medium (reversible, but stops telemetry) |
  * | config push | medium |
- * | fleet-wide config push (every known agent, at least 2) or >= `manyAgents` targets | high |
- * | fleet-wide restart or pause (same rule) | high |
+ * | pause / resume, even of one agent | medium: it stops (or restarts) an agent's telemetry |
+ *
+ * "Matches" counts ineligible agents too: a selector that covers the whole fleet is fleet-wide even
+ * if some of it cannot take the change.
  */
+import { FLEET_WIDE_MIN_AGENTS, isFleetWide, riskFor } from '../../changes/risk.js';
 import type { RiskTier } from '../../changes/types.js';
 
 export interface RiskInput {
   readonly kind: 'config_push' | 'pause' | 'resume' | 'restart';
-  readonly targets: number;
+  /** Eligible agents (those the change acts on). */
+  readonly eligible: number;
+  /** Agents the target matched but that cannot take the change. */
+  readonly ineligible: number;
+  /** Agents the registry knows. */
   readonly fleetSize: number;
-  /** A target count at or above which any action is high risk. Default 100. */
-  readonly manyAgents?: number;
 }
 
 export function riskOf(r: RiskInput): { tier: RiskTier; why: string } {
-  const many = r.manyAgents ?? 100;
-  if (r.targets >= many) return { tier: 'high', why: `${r.targets} agents (>= ${many})` };
-  if (r.targets >= 2 && r.targets >= r.fleetSize) return { tier: 'high', why: `every known agent (${r.targets})` };
-  if (r.kind === 'restart' && r.targets === 1) return { tier: 'low', why: 'restart of a single agent' };
-  return { tier: 'medium', why: `${r.kind} of ${r.targets} agent${r.targets === 1 ? '' : 's'}` };
+  const matched = r.eligible + r.ineligible;
+  if (isFleetWide({ matched, known: r.fleetSize })) {
+    return { tier: 'high', why: matched >= FLEET_WIDE_MIN_AGENTS ? `fleet-wide: ${matched} agents (>= ${FLEET_WIDE_MIN_AGENTS})` : `fleet-wide: the target matches every known agent (${matched})` };
+  }
+  const what = `${r.kind} of ${r.eligible} agent${r.eligible === 1 ? '' : 's'}`;
+  if (r.kind === 'pause' || r.kind === 'resume') return { tier: 'medium', why: `${what} (stops or restarts its telemetry)` };
+  return { tier: riskFor(r.kind, { matched: r.eligible, known: r.fleetSize }), why: what };
 }
