@@ -62,5 +62,24 @@ describe('rollout across a server restart', () => {
     }
     const after = (await second.api<{ state: string; stage: number }>('GET', `/api/rollouts/${started.id}`)).body;
     expect(after).toMatchObject({ state: 'completed', stage: 2 });
+
+    // Later, with no change executing: after another restart an agent comes back having lost its
+    // config (fresh install, no remote config status). Desired state from SQLite reconciles it.
+    await second.stop();
+    servers.splice(servers.indexOf(second), 1);
+    const third = await startTestServer({}, dir);
+    servers.push(third);
+    const wiped = reattach(pool, c2, third);
+    wiped.remoteConfigStatus = undefined;
+    wiped.effectiveConfig = { 'collector.yaml': 'receivers: {}\n' };
+    await wiped.connect();
+    await wiped.sendFull();
+    await eventually(() => wiped.effectiveConfig[''] === collectorConfig('debug'));
+    expect(offersByHash(wiped).get(v1.configHash)).toBe(1);
+    const rc = await eventually(async () => {
+      const r = (await third.api<{ inSync: boolean; desired: { changeId: string } }>('GET', `/api/agents/${wiped.uidText}/remote-config`)).body;
+      return r.inSync ? r : undefined;
+    });
+    expect(rc.desired.changeId).toBe(started.id);
   });
 });

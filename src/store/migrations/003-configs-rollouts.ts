@@ -60,6 +60,8 @@ export const m003ConfigsRollouts: Migration = {
     );
     CREATE INDEX config_attempts_uid ON config_attempts(uid, id);
     CREATE INDEX config_attempts_change ON config_attempts(change_id);
+    -- Previews warn about agents on which a config failed before.
+    CREATE INDEX config_attempts_bad ON config_attempts(hash) WHERE status IN ('failed','rolled_back');
 
     -- The desired remote config of each agent: a pointer to its current attempt.
     CREATE TABLE agent_desired_config (
