@@ -168,7 +168,7 @@ export class PauseExecutor implements ChangeExecutor {
   #view(uid: string, changeId: string): TargetProgress {
     const row = this.deps.pause.get(uid);
     const agent = this.deps.registry.get(uid);
-    if (!row) return { state: 'superseded', detail: 'no longer paused (resumed since)' };
+    if (!row) return { state: 'superseded', detail: 'not paused by this change (resumed since, or no longer eligible at execution)' };
     if (row.change_id !== changeId) return { state: 'superseded', detail: `now handled by change ${row.change_id}` };
     const how = row.method === 'custom' ? `via ${PAUSE_CAPABILITY}` : `stand-in config ${row.pause_hash!.slice(0, 12)} APPLIED; resume restores ${row.prior_hash!.slice(0, 12)}`;
     if (row.error !== '') return { state: 'error', detail: `not paused: ${row.error}` };
