@@ -13,6 +13,9 @@ import { loadPolicy } from './changes/policy.js';
 import type { Settings } from './config.js';
 import { AgentCredentials, NoAuthenticator, TokenAuthenticator } from './creds/agent-credentials.js';
 import { Fleet } from './fleet/fleet.js';
+import { createFleetActions, type FleetActions } from './fleet/fleet-actions.js';
+import { configRoutes } from './api/routes/configs.js';
+import { rolloutRoutes } from './api/routes/rollouts.js';
 import { AgentRegistry } from './fleet/registry.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -30,6 +33,11 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Where first-start secrets are printed (once). Default: stdout. */
   readonly print?: (line: string) => void;
+  /**
+   * Register the fleet executors (config_push, pause, resume, restart) with the change engine.
+   * Default true; engine tests that bring their own test executor for those kinds turn it off.
+   */
+  readonly registerFleetExecutors?: boolean;
 }
 
 export interface RunningServer {
@@ -38,6 +46,8 @@ export interface RunningServer {
   readonly db: Db;
   readonly registry: AgentRegistry;
   readonly fleet: Fleet;
+  /** Config catalog, rollouts, pause/resume, restart (executors for the change engine). */
+  readonly fleetActions: FleetActions;
   readonly credentials: AgentCredentials;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
@@ -70,6 +80,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const fleet = new Fleet(registry);
   const metrics = new Metrics(registry);
   const changes = new ChangeEngine({ db, policy, logger });
+  const fleetActions = createFleetActions({ db, fleet, registry, logger });
 
   const session = new OpampSession(fleet, {
     onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
@@ -121,7 +132,12 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     registry,
     tokens: apiTokens,
     metrics,
-    plugins: [(app) => changeRoutes(app, { tokens: apiTokens, changes }), (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit })],
+    plugins: [
+      (app) => changeRoutes(app, { tokens: apiTokens, changes }),
+      (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
+      configRoutes(fleetActions, apiTokens),
+      rolloutRoutes(fleetActions, apiTokens, () => changes),
+    ],
   });
 
   const opampAddr = await listener.listen();
@@ -134,6 +150,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   // ---- Change executors: register every executor here, before changes.start() ----------------
   // (config_push/pause/resume/restart from src/fleet, rotate_credentials from src/creds), e.g.
   // changes.registerExecutor(new RestartExecutor(fleet, db));
+  if (opts.registerFleetExecutors !== false) for (const executor of fleetActions.executors) changes.registerExecutor(executor);
   // ---- end of executor registration ------------------------------------------------------------
   // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
   changes.start();
@@ -155,12 +172,13 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       fleet.stop();
       await listener.close();
       await control.close();
+      fleetActions.close();
       registry.close();
       db.close();
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, credentials, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
+  return { settings, logger, db, registry, fleet, fleetActions, credentials, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
 }
 
 function agentAuthenticator(settings: Settings, credentials: AgentCredentials, logger: Logger): AgentAuthenticator {

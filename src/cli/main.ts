@@ -9,7 +9,9 @@ import { registerAgentCommands } from './agents.js';
 import { registerAuditCommands } from './audit.js';
 import { registerChangeCommands } from './changes.js';
 import { ApiError } from './client.js';
+import { registerConfigCommands } from './configs.js';
 import { cliContext } from './context.js';
+import { registerRolloutCommands } from './rollouts.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
 
@@ -26,6 +28,8 @@ export function buildProgram(out: (t: string) => void = (t) => process.stdout.wr
   registerTokenCommands(program, ctx);
   registerChangeCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerConfigCommands(program, ctx);
+  registerRolloutCommands(program, ctx);
   return program;
 }
 

@@ -33,7 +33,7 @@ afterEach(async () => {
 
 describe('ampgate changes / ampgate audit', () => {
   it('propose, list, approve --wait, show; audit verify and export through the API, then offline with --db', async () => {
-    const s = (server = await startTestServer());
+    const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
     for (const n of [1, 2, 3]) addAgent(s.registry, n);
     s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
     const as = (token: string) => ({ AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: token });

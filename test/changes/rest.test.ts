@@ -28,7 +28,7 @@ interface Setup {
 }
 
 async function setup(): Promise<Setup> {
-  const s = (server = await startTestServer());
+  const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
   for (const n of [1, 2, 3]) addAgent(s.registry, n, { 'service.name': 'checkout', 'deployment.environment': 'prod' });
   const executor = new TestExecutor(s.db, s.registry);
   s.changes.registerExecutor(executor);

@@ -4,6 +4,7 @@
  */
 import { m001Core } from './001-core.js';
 import { m002Changes } from './002-changes.js';
+import { m003ConfigsRollouts } from './003-configs-rollouts.js';
 
 export interface Migration {
   readonly version: number;
@@ -11,4 +12,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Core, m002Changes];
+export const MIGRATIONS: readonly Migration[] = [m001Core, m002Changes, m003ConfigsRollouts];
