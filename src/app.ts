@@ -3,17 +3,16 @@
  * the control plane, and stops them in order. Everything is passed in explicitly; nothing is a
  * module-level singleton, so tests can run several servers in one process.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildControlPlane } from './api/server.js';
 import type { Settings } from './config.js';
-import { AgentCredentials, NoAuthenticator, TokenAuthenticator } from './creds/agent-credentials.js';
+import { AgentCredentials } from './creds/agent-credentials.js';
+import { createCredentials, type CredentialsModule } from './creds/module.js';
 import { Fleet } from './fleet/fleet.js';
 import { AgentRegistry } from './fleet/registry.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Admission } from './opamp/admission.js';
-import type { AgentAuthenticator } from './opamp/agent-auth.js';
 import { HttpTransport } from './opamp/http-transport.js';
 import { OpampListener } from './opamp/listener.js';
 import { OpampSession } from './opamp/session.js';
@@ -35,6 +34,8 @@ export interface RunningServer {
   readonly registry: AgentRegistry;
   readonly fleet: Fleet;
   readonly credentials: AgentCredentials;
+  /** TLS/mTLS, connection-settings offers, CSR flow and the rotate_credentials executor. */
+  readonly credentialsModule: CredentialsModule;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
   readonly control: FastifyInstance;
@@ -61,6 +62,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const registry = new AgentRegistry(new AgentsRepo(db));
   const fleet = new Fleet(registry);
   const metrics = new Metrics(registry);
+  const credentialsModule = await createCredentials({ db, fleet, registry, credentials, apiTokens, settings, logger, metricsRegistry: metrics.registry });
 
   const session = new OpampSession(fleet, {
     onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
@@ -99,15 +101,15 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     retryAfterSeconds: settings.retryAfterSeconds,
   });
   const listener = new OpampListener(
-    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: tlsOptions(settings) },
-    agentAuthenticator(settings, credentials, logger),
+    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: credentialsModule.tlsOptions },
+    credentialsModule.authenticator,
     admission,
     ws,
     http,
     { onRejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
-  const control = await buildControlPlane({ logger, registry, tokens: apiTokens, metrics });
+  const control = await buildControlPlane({ logger, registry, tokens: apiTokens, metrics, plugins: [credentialsModule.routes] });
 
   const opampAddr = await listener.listen();
   await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });
@@ -123,12 +125,14 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     http: `http${scheme}://${host}:${opampAddr.port}${settings.opampPath}`,
   };
   const controlUrl = `http://${formatHost(settings.controlListen.host)}:${controlPort}`;
+  credentialsModule.attachListener(listener.server, opampUrl.ws);
   logger.info({ opamp: opampUrl, control: controlUrl, db: settings.dbPath, agentAuth: settings.agentAuth }, 'ampgate listening');
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       fleet.stop();
+      credentialsModule.stop();
       await listener.close();
       await control.close();
       registry.close();
@@ -136,29 +140,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, credentials, apiTokens, metrics, control, opampUrl, controlUrl, stop };
-}
-
-function agentAuthenticator(settings: Settings, credentials: AgentCredentials, logger: Logger): AgentAuthenticator {
-  switch (settings.agentAuth) {
-    case 'none':
-      logger.warn('agent authentication is OFF (AMPGATE_AGENT_AUTH=none): any client can connect as any agent; use only for local trials');
-      return new NoAuthenticator();
-    case 'token':
-      return new TokenAuthenticator(credentials);
-    case 'mtls':
-      throw new Error('AMPGATE_AGENT_AUTH=mtls is not available yet');
-  }
-}
-
-function tlsOptions(settings: Settings) {
-  if (!settings.tlsCertFile && !settings.tlsKeyFile) return undefined;
-  if (!settings.tlsCertFile || !settings.tlsKeyFile) throw new Error('AMPGATE_TLS_CERT and AMPGATE_TLS_KEY must be set together');
-  return {
-    cert: readFileSync(settings.tlsCertFile),
-    key: readFileSync(settings.tlsKeyFile),
-    ...(settings.tlsClientCaFile ? { ca: readFileSync(settings.tlsClientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
-  };
+  return { settings, logger, db, registry, fleet, credentials, credentialsModule, apiTokens, metrics, control, opampUrl, controlUrl, stop };
 }
 
 function formatHost(host: string): string {
