@@ -54,7 +54,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const credentials = new AgentCredentials(db);
   const adminSecret = apiTokens.ensureAdmin(settings.adminToken);
   if (adminSecret) print(`ampgate: created the initial admin API token (shown once, store it now): ${adminSecret}`);
-  if (settings.agentAuth === 'token') {
+  if (settings.agentAuth !== 'none') {
+    // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
     const enrollment = credentials.ensureEnrollmentToken(settings.enrollmentToken);
     if (enrollment) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment}`);
   }

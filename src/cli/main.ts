@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config.js';
 import { registerAgentCommands } from './agents.js';
+import { registerCaCommands } from './ca.js';
 import { ApiError } from './client.js';
 import { cliContext } from './context.js';
 import { registerServeCommand } from './serve.js';
@@ -22,6 +23,7 @@ export function buildProgram(out: (t: string) => void = (t) => process.stdout.wr
   registerServeCommand(program);
   registerAgentCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerCaCommands(program, out);
   return program;
 }
 

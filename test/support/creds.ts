@@ -1,0 +1,145 @@
+/**
+ * Test helpers for TLS, mTLS and credential rotation: a CA and a listener certificate made with
+ * ampgate's own CA code, a server on TLS with captured logs and recorded API responses (for the
+ * secret scan), client certificates registered as credentials, and a way to run a
+ * rotate_credentials change through the executor.
+ */
+import { Writable } from 'node:stream';
+import { join } from 'node:path';
+import type { SettingsInput } from '../../src/config.js';
+import type { AgentOutcomeStatus, ChangeRequest, ExecutionContext, ExecutionResult } from '../../src/changes/types.js';
+import { caFiles, initCa, writePublicFile, writeSecretFile, type CertificateAuthority } from '../../src/creds/ca.js';
+import { certFingerprint, generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
+import { createLogger } from '../../src/log.js';
+import { startTestServer, tempDir, type TestServer } from './server.js';
+
+/** Collects every log line a server writes (JSON text), for assertions and the secret scan. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+    done();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TlsFixture {
+  readonly dir: string;
+  readonly ca: CertificateAuthority;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** A CA in `<dir>/ca` (as `ampgate ca init` makes it) and a listener certificate for 127.0.0.1. */
+export async function tlsFixture(dir: string = tempDir()): Promise<TlsFixture> {
+  const { ca } = await initCa(caFiles({ dbPath: join(dir, 'ampgate.db') }));
+  const keys = await generateKeyPair();
+  const cert = await ca.issueServer(['127.0.0.1', 'localhost'], keys.publicKey, 30);
+  const certFile = join(dir, 'tls', 'server.crt');
+  const keyFile = join(dir, 'tls', 'server.key');
+  writePublicFile(certFile, `${cert.toString('pem')}\n`);
+  writeSecretFile(keyFile, await privateKeyPem(keys.privateKey));
+  return { dir, ca, certFile, keyFile };
+}
+
+export interface RecordedServer extends TestServer {
+  readonly logs: LogCapture;
+  /** Every API response body (as text) seen through `api`. */
+  readonly responses: string[];
+}
+
+/** A test server with logs captured at debug level and API responses recorded. */
+export async function startRecordedServer(overrides: Partial<SettingsInput>, dir: string = tempDir()): Promise<RecordedServer> {
+  const logs = new LogCapture();
+  const server = await startTestServer({ logLevel: 'debug', ...overrides }, dir, { logger: createLogger('debug', logs) });
+  const responses: string[] = [];
+  const api = server.api;
+  return Object.assign(server, {
+    logs,
+    responses,
+    api: async <T>(method: string, path: string, body?: unknown, token?: string | null) => {
+      const res = await api<T>(method, path, body, token);
+      responses.push(JSON.stringify(res.body ?? null));
+      return res;
+    },
+  });
+}
+
+/** Overrides for an mTLS (or token) server on TLS using the fixture. */
+export function tlsSettings(f: TlsFixture, agentAuth: 'mtls' | 'token'): Partial<SettingsInput> {
+  return { agentAuth, tlsCertFile: f.certFile, tlsKeyFile: f.keyFile };
+}
+
+/** A client certificate for `uid` issued by ampgate's CA and registered as its credential. */
+export async function registeredClientCert(server: TestServer, uid: string): Promise<{ cert: string; key: string; credentialId: string }> {
+  const rt = server.credentialsModule.runtime;
+  const keys = await generateKeyPair();
+  const cert = await rt.ca!.issueClient(uid, keys.publicKey, 1);
+  const row = rt.creds.addCertificate(uid, certFingerprint(cert.rawData), cert.notAfter.getTime());
+  return { cert: `${cert.toString('pem')}\n`, key: await privateKeyPem(keys.privateKey), credentialId: row.id };
+}
+
+export interface RecordedOutcome {
+  readonly uid: string;
+  readonly status: AgentOutcomeStatus;
+  readonly detail: string;
+}
+
+/**
+ * Runs a rotate_credentials change straight through the executor: plan (as the engine does at
+ * proposal time), then execute with a context that records outcomes. Used where a test needs
+ * control the change engine does not give (a restart in the middle of execution).
+ */
+export async function runRotation(
+  server: TestServer,
+  id: string,
+  targets: string[],
+  params: Record<string, unknown>,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<{ result: ExecutionResult; outcomes: RecordedOutcome[]; request: ChangeRequest }> {
+  const executor = server.credentialsModule.executor;
+  const plan = executor.plan({ agents: targets }, params);
+  const request = fakeRequest(id, plan.targets, plan.params);
+  const outcomes: RecordedOutcome[] = [];
+  const ctx: ExecutionContext = { signal, outcome: (uid, status, detail = '') => outcomes.push({ uid, status, detail }), progress: () => {} };
+  const result = await executor.execute(request, ctx);
+  return { result, outcomes, request };
+}
+
+export function fakeRequest(id: string, targets: readonly string[], params: Record<string, unknown>): ChangeRequest {
+  const now = new Date().toISOString();
+  return {
+    id,
+    kind: 'rotate_credentials',
+    state: 'executing',
+    requester: { kind: 'api_token', id: 't', name: 'test', role: 'admin', llm: false },
+    channel: 'rest',
+    llmOriginated: false,
+    reason: 'test',
+    target: { agents: [...targets] },
+    params,
+    targets,
+    ineligible: [],
+    payloadFingerprint: '',
+    fingerprint: '',
+    risk: 'high',
+    requiredApprovals: 2,
+    approvals: [],
+    preview: { summary: '', agentCount: targets.length, labelBreakdown: {}, ineligible: [], steps: [] },
+    idempotencyKey: id,
+    createdAt: now,
+    expiresAt: now,
+    updatedAt: now,
+    resultSummary: null,
+    outcomes: [],
+  };
+}
+
+/** Every secret-looking string in `text`: PEM private keys and ampgate tokens. */
+export function findSecrets(text: string, tokenPattern: RegExp): string[] {
+  const keys = text.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? [];
+  const tokens = text.match(new RegExp(tokenPattern.source, 'g')) ?? [];
+  return [...keys, ...tokens];
+}
