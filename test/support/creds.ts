@@ -4,12 +4,15 @@
  * secret scan), client certificates registered as credentials, and a way to run a
  * rotate_credentials change through the executor.
  */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import type { SettingsInput } from '../../src/config.js';
 import type { AgentOutcomeStatus, ChangeRequest, ExecutionContext, ExecutionResult } from '../../src/changes/types.js';
 import { caFiles, initCa, writePublicFile, writeSecretFile, type CertificateAuthority } from '../../src/creds/ca.js';
 import { certFingerprint, generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
+import { AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { createLogger } from '../../src/log.js';
 import { startTestServer, tempDir, type TestServer } from './server.js';
 
@@ -142,4 +145,25 @@ export function findSecrets(text: string, tokenPattern: RegExp): string[] {
   const keys = text.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? [];
   const tokens = text.match(new RegExp(tokenPattern.source, 'g')) ?? [];
   return [...keys, ...tokens];
+}
+
+type A2SInit = NonNullable<Parameters<typeof create<typeof AgentToServerSchema>>[1]>;
+
+/** One plain-HTTP OpAMP exchange over TLS (POST application/x-protobuf), as a polling agent makes it. */
+export function httpPoll(url: string, ca: string, token: string | undefined, init: A2SInit): Promise<{ status: number; reply: ServerToAgent | undefined }> {
+  const body = toBinary(AgentToServerSchema, create(AgentToServerSchema, init));
+  const headers: Record<string, string> = { 'Content-Type': 'application/x-protobuf', 'Content-Length': String(body.length) };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'POST', headers, ca, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        resolve({ status, reply: status === 200 ? fromBinary(ServerToAgentSchema, new Uint8Array(Buffer.concat(chunks))) : undefined });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
