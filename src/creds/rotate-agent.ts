@@ -31,8 +31,13 @@ export interface AgentRotation {
 
 export type AgentRotationResult = 'rotated' | 'failed' | 'aborted';
 
+/** uid -> open rotation (change id or 'CSR'), read once per plan rather than once per agent. */
+export function openRotations(rt: CredentialsRuntime): Map<string, string> {
+  return new Map(rt.rotations.open().map((r) => [r.agent_uid, r.change_id ?? 'CSR']));
+}
+
 /** Why `agent` cannot have its `kind` credential rotated now, or undefined. */
-export function rotationBlocker(rt: CredentialsRuntime, agent: AgentRecord, kind: MintKind, ignoreRotation?: string): string | undefined {
+export function rotationBlocker(rt: CredentialsRuntime, agent: AgentRecord, kind: MintKind, open: Map<string, string> = openRotations(rt)): string | undefined {
   if (!hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_AcceptsOpAMPConnectionSettings)) {
     return 'manual rotation needed: the agent lacks AcceptsOpAMPConnectionSettings in its latest message';
   }
@@ -41,8 +46,8 @@ export function rotationBlocker(rt: CredentialsRuntime, agent: AgentRecord, kind
   if (!auth) return 'its current credential is unknown (it has not connected since credential tracking started)';
   if (auth.method === 'none') return 'it connects without a credential (AMPGATE_AGENT_AUTH=none)';
   if (kind === 'token' && auth.method === 'mtls') return 'it authenticates with a client certificate: rotate the "certificate" credential instead';
-  const open = rt.rotations.open().find((r) => r.agent_uid === agent.uid && r.id !== ignoreRotation);
-  if (open) return `a credential rotation for this agent is already in progress (${open.change_id ?? 'CSR'})`;
+  const busy = open.get(agent.uid);
+  if (busy) return `a credential rotation for this agent is already in progress (${busy})`;
   return undefined;
 }
 

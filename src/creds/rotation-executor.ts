@@ -12,7 +12,7 @@ import { AmpgateError } from '../errors.js';
 import { canonicalJson, labelBreakdown, planFingerprint, resolveTargets } from '../fleet/targeting.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
 import { describeCredential, type MintKind } from './mint.js';
-import { rotateAgent, rotationBlocker, type AgentRotationResult } from './rotate-agent.js';
+import { openRotations, rotateAgent, rotationBlocker, type AgentRotationResult } from './rotate-agent.js';
 import type { CredentialsRuntime } from './runtime.js';
 
 export const RotateParams = z
@@ -83,7 +83,8 @@ export interface PlanExtras {
 export function planAgentRotation(rt: CredentialsRuntime, target: TargetSpec, p: RotateParams, kindOf: (a: AgentRecord) => MintKind, extra?: PlanExtras): ChangePlan {
   const envProblems = rt.env.problems();
   if (envProblems.length > 0) throw new AmpgateError('unprocessable', `connection-settings offers are not possible: ${envProblems.join('; ')}`);
-  const resolved = resolveTargets(rt.registry, target, (a) => rotationBlocker(rt, a, kindOf(a)) ?? extra?.blocker?.(a));
+  const open = openRotations(rt);
+  const resolved = resolveTargets(rt.registry, target, (a) => rotationBlocker(rt, a, kindOf(a), open) ?? extra?.blocker?.(a));
   if (resolved.agents.length === 0) {
     throw new AmpgateError('unprocessable', `no target can be rotated: ${resolved.ineligible.slice(0, 5).map((i) => `${i.uid}: ${i.reason}`).join('; ')}`, { ineligible: resolved.ineligible });
   }
