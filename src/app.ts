@@ -4,7 +4,11 @@
  * module-level singleton, so tests can run several servers in one process.
  */
 import type { FastifyInstance } from 'fastify';
+import { auditRoutes } from './api/routes/audit.js';
+import { changeRoutes } from './api/routes/changes.js';
 import { buildControlPlane } from './api/server.js';
+import { ChangeEngine } from './changes/engine.js';
+import { loadPolicy } from './changes/policy.js';
 import type { Settings } from './config.js';
 import { AgentCredentials } from './creds/agent-credentials.js';
 import { createCredentials, type CredentialsModule } from './creds/module.js';
@@ -38,6 +42,8 @@ export interface RunningServer {
   readonly credentialsModule: CredentialsModule;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
+  /** The change-request engine: the one write path for every channel. */
+  readonly changes: ChangeEngine;
   readonly control: FastifyInstance;
   /** Base URL of the OpAMP endpoint, e.g. ws://127.0.0.1:4320/v1/opamp (scheme http/https for polling). */
   readonly opampUrl: { readonly ws: string; readonly http: string };
@@ -48,6 +54,8 @@ export interface RunningServer {
 export async function startServer(settings: Settings, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(settings.logLevel);
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // Read the policy first: a broken policy file stops startup before anything is opened.
+  const policy = loadPolicy(settings.policyFile);
   const db = openDatabase(settings.dbPath);
 
   const apiTokens = new ApiTokensRepo(db);
@@ -63,6 +71,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const registry = new AgentRegistry(new AgentsRepo(db));
   const fleet = new Fleet(registry);
   const metrics = new Metrics(registry);
+  const changes = new ChangeEngine({ db, policy, logger });
   const credentialsModule = await createCredentials({ db, fleet, registry, credentials, apiTokens, settings, logger, metricsRegistry: metrics.registry });
 
   const session = new OpampSession(fleet, {
@@ -110,7 +119,17 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     { onRejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
-  const control = await buildControlPlane({ logger, registry, tokens: apiTokens, metrics, plugins: [credentialsModule.routes] });
+  const control = await buildControlPlane({
+    logger,
+    registry,
+    tokens: apiTokens,
+    metrics,
+    plugins: [
+      (app) => changeRoutes(app, { tokens: apiTokens, changes }),
+      (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
+      credentialsModule.routes,
+    ],
+  });
 
   const opampAddr = await listener.listen();
   await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });
@@ -118,6 +137,14 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 
   fleet.startLivenessSweep(settings.heartbeatSeconds * 3 * 1000);
+
+  // ---- Change executors: register every executor here, before changes.start() ----------------
+  // (config_push/pause/resume/restart from src/fleet, rotate_credentials from src/creds), e.g.
+  // changes.registerExecutor(new RestartExecutor(fleet, db));
+  changes.registerExecutor(credentialsModule.executor);
+  // ---- end of executor registration ------------------------------------------------------------
+  // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
+  changes.start();
 
   const scheme = settings.tlsCertFile ? 's' : '';
   const host = formatHost(opampAddr.host);
@@ -132,6 +159,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      // First: abort running executions (they stay `executing` and resume after restart).
+      await changes.stop();
       fleet.stop();
       credentialsModule.stop();
       await listener.close();
@@ -141,7 +170,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, credentials, credentialsModule, apiTokens, metrics, control, opampUrl, controlUrl, stop };
+  return { settings, logger, db, registry, fleet, credentials, credentialsModule, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
 }
 
 function formatHost(host: string): string {

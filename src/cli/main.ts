@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config.js';
 import { registerAgentCommands } from './agents.js';
 import { registerCaCommands } from './ca.js';
+import { registerAuditCommands } from './audit.js';
+import { registerChangeCommands } from './changes.js';
 import { ApiError } from './client.js';
 import { cliContext } from './context.js';
 import { registerServeCommand } from './serve.js';
@@ -24,6 +26,8 @@ export function buildProgram(out: (t: string) => void = (t) => process.stdout.wr
   registerAgentCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerCaCommands(program, out);
+  registerChangeCommands(program, ctx);
+  registerAuditCommands(program, ctx);
   return program;
 }
 

@@ -3,6 +3,7 @@
  * with the next version number and never edit a released one.
  */
 import { m001Core } from './001-core.js';
+import { m002Changes } from './002-changes.js';
 import { m004Credentials } from './004-credentials.js';
 
 export interface Migration {
@@ -11,4 +12,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Core, m004Credentials];
+export const MIGRATIONS: readonly Migration[] = [m001Core, m002Changes, m004Credentials];
