@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../changes/types.js';
+import { riskFor } from '../changes/risk.js';
 import { AmpgateError } from '../errors.js';
 import { canonicalJson, labelBreakdown, planFingerprint, resolveTargets } from '../fleet/targeting.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
@@ -107,7 +108,8 @@ export function planAgentRotation(rt: CredentialsRuntime, target: TargetSpec, p:
     ineligible: resolved.ineligible,
     payloadFingerprint,
     fingerprint: planFingerprint('rotate_credentials', params, payloadFingerprint, targets),
-    risk: 'high',
+    // Every credential rotation is high risk (src/changes/risk.ts): two approvals by default.
+    risk: riskFor('rotate_credentials', { matched: targets.length + resolved.ineligible.length, known: rt.registry.size }),
     preview: {
       summary: extra?.summary ?? `Rotate the ${what} of ${targets.length} agent${targets.length === 1 ? '' : 's'} (verified: each must reconnect with its new ${what} within ${p.reconnectTimeoutSeconds} s)`,
       agentCount: targets.length,
