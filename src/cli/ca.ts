@@ -24,6 +24,13 @@ interface Out {
 
 export function registerCaCommands(program: Command, out: Out): void {
   const ca = program.command('ca').description("ampgate's certificate authority for agent client certificates (local files, next to the database)");
+  registerInit(ca, out);
+  registerShow(ca, out);
+  registerServerCert(ca, out);
+  registerStage(ca, out);
+}
+
+function registerInit(ca: Command, out: Out): void {
   ca.command('init')
     .description('create the CA (or import yours with --import-cert/--import-key); keeps an existing one unless --force')
     .option('--db <path>', 'database file; the CA goes to <its dir>/ca/ (AMPGATE_DB)')
@@ -45,6 +52,9 @@ export function registerCaCommands(program: Command, out: Out): void {
       if (o.serverCert) await issueServer(settings.dbPath, authority, o.hostname, 398, undefined, out);
       out('\nTo require client certificates from agents:\n  AMPGATE_AGENT_AUTH=mtls (with AMPGATE_TLS_CERT and AMPGATE_TLS_KEY set)');
     });
+}
+
+function registerShow(ca: Command, out: Out): void {
   ca.command('show')
     .description('show the CA, the listener certificate and any staged certificate (fingerprints only)')
     .option('--db <path>', 'database file (AMPGATE_DB)')
@@ -56,6 +66,9 @@ export function registerCaCommands(program: Command, out: Out): void {
       const staged = loadStaged(settings.dbPath);
       if (staged) out(`staged server certificate: ${staged.subject}, sha256 ${staged.fingerprint}, until ${staged.notAfter.toISOString()}`);
     });
+}
+
+function registerServerCert(ca: Command, out: Out): void {
   ca.command('server-cert')
     .description('issue a certificate for the OpAMP listener from the CA')
     .option('--db <path>', 'database file (AMPGATE_DB)')
@@ -66,6 +79,9 @@ export function registerCaCommands(program: Command, out: Out): void {
       const settings = loadSettings(process.env, { dbPath: o.db });
       await issueServer(settings.dbPath, await CertificateAuthority.load(caFiles(settings)), o.hostname, Number(o.days), o.out, out);
     });
+}
+
+function registerStage(ca: Command, out: Out): void {
   ca.command('stage-server-cert')
     .description('stage the next listener certificate; a rotate_credentials change with credential "server_certificate" switches to it')
     .option('--db <path>', 'database file (AMPGATE_DB)')

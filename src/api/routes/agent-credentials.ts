@@ -103,3 +103,12 @@ export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokens
     };
   });
 }
+
+/** Response of GET /api/agents/:uid/credentials (for the CLI and other clients). */
+export interface AgentCredentialsResponse {
+  readonly uid: string;
+  readonly currentAuth: { method: string; credential: ReturnType<typeof credentialView> | null; since: string | null } | null;
+  readonly credentials: Array<ReturnType<typeof credentialView>>;
+  readonly rotations: Array<ReturnType<typeof rotationView>>;
+  readonly connectionSettings: { acceptsOffers: boolean; reportsStatus: boolean; offerPending: boolean; status: { hash: string; status: string; errorMessage: string } | null };
+}
