@@ -2,7 +2,9 @@
  * Rotation across a server restart, and re-keyed agents. The new credential's secret lives only in
  * memory, so an execution resumed after a restart mints a fresh credential when the agent comes
  * back with its old one (never resending, never losing the old credential), and a finished
- * rotation resumed again does nothing. An agent that takes a new instance uid keeps its
+ * rotation resumed again does nothing. The restart case drives the executor directly (abort at a
+ * chosen point, then execute again as the engine does on start); test/creds/rotation-changes.test.ts
+ * covers the same through the engine. An agent that takes a new instance uid keeps its
  * per-agent token, bound to the new uid.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +12,7 @@ import { AgentToServerFlags } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import type { ExecutionContext } from '../../src/changes/types.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
-import { fakeRequest, findSecrets, runRotation, startRecordedServer, tlsFixture, tlsSettings, type RecordedOutcome, type RecordedServer, type TlsFixture } from '../support/creds.js';
+import { changeTokens, fakeRequest, findSecrets, rotateViaChange, startRecordedServer, tlsFixture, tlsSettings, type RecordedOutcome, type RecordedServer, type TlsFixture } from '../support/creds.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
@@ -89,7 +91,7 @@ describe('rotation and restarts', () => {
     agents.push(agent);
     new ConnectionSettingsBehaviour(agent);
     await agent.start();
-    expect((await runRotation(server, 'c1', [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 })).result.state).toBe('succeeded');
+    expect((await rotateViaChange(server, await changeTokens(server), [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 })).result.state).toBe('succeeded');
     const oldUid = agent.uidText;
 
     const reply = await agent.send({ flags: BigInt(AgentToServerFlags.AgentToServerFlags_RequestInstanceUid) });

@@ -9,13 +9,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour, type ConnSettingsOptions } from '../support/conn-settings-agent.js';
-import { findSecrets, httpPoll, registeredClientCert, runRotation, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
+import { changeTokens, findSecrets, httpPoll, registeredClientCert, rotateViaChange, type ChangeTokens, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir } from '../support/server.js';
 import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
 import { DEFAULT_CAPS, kv, TestAgent } from '../support/ws-agent.js';
 
 let server: RecordedServer | undefined;
 let fixture: TlsFixture | undefined;
+let tokens: ChangeTokens | undefined;
 const agents: TestAgent[] = [];
 
 afterEach(async () => {
@@ -34,6 +35,7 @@ afterEach(async () => {
 async function setup(mode: 'token' | 'mtls'): Promise<TlsFixture> {
   fixture = await tlsFixture();
   server = await startRecordedServer(tlsSettings(fixture, mode), fixture.dir);
+  tokens = await changeTokens(server);
   return fixture;
 }
 
@@ -58,10 +60,10 @@ describe('bearer token rotation', () => {
     const { agent, cs } = capableAgent();
     await agent.start();
 
-    const first = await runRotation(server!, 'chg-1', [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 });
+    const first = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 });
     expect(first.result.state).toBe('succeeded');
-    expect(first.outcomes.map((o) => o.status)).toEqual(['offered', 'succeeded']);
-    expect(first.outcomes[1]!.detail).toMatch(/^enrollment token …[0-9a-f]{4} -> token …[0-9a-f]{4}: reconnected with the new credential and reported APPLIED; the shared enrollment token stays valid/);
+    expect(first.outcomes.map((o) => o.status)).toEqual(['succeeded']);
+    expect(first.outcomes[0]!.detail).toMatch(/^enrollment token …[0-9a-f]{4} -> token …[0-9a-f]{4}: reconnected with the new credential and reported APPLIED; the shared enrollment token stays valid/);
 
     // The offer was complete: endpoint, Authorization header, CA in certificate and tls, positive heartbeat.
     const offer = cs.offers[0]!.settings;
@@ -75,9 +77,9 @@ describe('bearer token rotation', () => {
     expect(tokenA).toMatch(/^ampa_/);
     expect(agent.opts.headers?.Authorization).toBe(`Bearer ${tokenA}`);
 
-    const second = await runRotation(server!, 'chg-2', [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 });
+    const second = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 });
     expect(second.result.state).toBe('succeeded');
-    expect(second.outcomes[1]!.detail).toMatch(/^token …[0-9a-f]{4} -> token …[0-9a-f]{4}: .*old credential revoked$/);
+    expect(second.outcomes[0]!.detail).toMatch(/^token …[0-9a-f]{4} -> token …[0-9a-f]{4}: .*old credential revoked$/);
     const tokenB = bearerOf(cs, 1);
     expect(tokenB).not.toBe(tokenA);
 
@@ -99,13 +101,13 @@ describe('bearer token rotation', () => {
     const { agent, cs } = capableAgent();
     await agent.start();
     // Baseline: the agent has its own token.
-    const base = await runRotation(server!, 'chg-1', [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 });
+    const base = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 });
     expect(base.result.state).toBe('succeeded');
     const oldToken = bearerOf(cs, 0);
 
     cs.opts.mode = 'never';
     const started = Date.now();
-    const run = await runRotation(server!, 'chg-2', [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 1 });
+    const run = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 1 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(run.result.state).toBe('failed');
     expect(run.outcomes.at(-1)).toMatchObject({ status: 'failed' });
@@ -130,7 +132,7 @@ describe('bearer token rotation', () => {
     const { agent, cs } = capableAgent({ behaviour: { mode: 'reject' } });
     await agent.start();
     const started = Date.now();
-    const run = await runRotation(server!, 'chg-1', [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 30 });
+    const run = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 30 });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(run.result.state).toBe('failed');
     expect(run.outcomes.at(-1)!.detail).toMatch(/the agent reported FAILED applying the offer: refused by test agent; kept enrollment token/);
@@ -151,7 +153,7 @@ describe('bearer token rotation', () => {
     expect(plan.preview.details?.[`agent ${capable.uidText}`]).toMatch(/^enrollment token …[0-9a-f]{4} -> new token$/);
     expect(() => server!.credentialsModule.executor.plan({ agents: [legacy.uidText] }, {})).toThrow(/no target can be rotated/);
 
-    const run = await runRotation(server!, 'chg-1', [capable.uidText, legacy.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 });
+    const run = await rotateViaChange(server!, tokens!, [capable.uidText, legacy.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 });
     expect(run.result.state).toBe('succeeded');
     await legacy.heartbeat();
     expect(legacy.received.length).toBeGreaterThan(0);
@@ -171,7 +173,7 @@ describe('bearer token rotation', () => {
     const first = await poll(ENROLLMENT_TOKEN, { agentDescription: { identifyingAttributes: kv({ 'service.name': 'poller' }) } });
     expect(first.status).toBe(200);
 
-    const running = runRotation(server!, 'chg-1', [uidToString(uid)], { credential: 'token', reconnectTimeoutSeconds: 10 });
+    const running = rotateViaChange(server!, tokens!, [uidToString(uid)], { credential: 'token', reconnectTimeoutSeconds: 10 });
     await eventually(() => server!.credentialsModule.runtime.offers.pending(uidToString(uid)));
     // A poll whose capabilities lack AcceptsOpAMPConnectionSettings gets no offer.
     const without = await httpPoll(server!.opampUrl.http, f.ca.certPem, ENROLLMENT_TOKEN, { instanceUid: uid, sequenceNum: ++seq, capabilities: DEFAULT_CAPS });
@@ -202,7 +204,7 @@ describe('client certificate rotation', () => {
     agent.opts = { ...agent.opts, wsOptions: { ca: f.ca.certPem, cert: old.cert, key: old.key } };
     await agent.start();
 
-    const run = await runRotation(server!, 'chg-1', [agent.uidText], { credential: 'certificate', reconnectTimeoutSeconds: 10 });
+    const run = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'certificate', reconnectTimeoutSeconds: 10 });
     expect(run.result.state).toBe('succeeded');
     expect(run.outcomes.at(-1)!.detail).toMatch(/^certificate …[0-9a-f]{4} -> certificate …[0-9a-f]{4}: reconnected with the new credential and reported APPLIED; old credential revoked$/);
 
@@ -224,13 +226,13 @@ describe('client certificate rotation', () => {
     const f = await setup('mtls');
     const { agent, cs } = capableAgent();
     await agent.start();
-    const run = await runRotation(server!, 'chg-1', [agent.uidText], { credential: 'certificate', reconnectTimeoutSeconds: 10 });
+    const run = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'certificate', reconnectTimeoutSeconds: 10 });
     expect(run.result.state).toBe('succeeded');
     expect(agent.opts.token).toBeUndefined();
     expect(agent.opts.headers).toEqual({});
 
     cs.opts.mode = 'never';
-    const failed = await runRotation(server!, 'chg-2', [agent.uidText], { credential: 'certificate', reconnectTimeoutSeconds: 1 });
+    const failed = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'certificate', reconnectTimeoutSeconds: 1 });
     expect(failed.result.state).toBe('failed');
     const unused = cs.offers.at(-1)!.settings.certificate!;
     const tryUnused = plainAgent({ uid: agent.uid, wsOptions: { ca: f.ca.certPem, cert: Buffer.from(unused.cert).toString(), key: Buffer.from(unused.privateKey).toString() } });

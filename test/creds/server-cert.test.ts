@@ -12,7 +12,7 @@ import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { managedTrustFile, stageServerCert } from '../../src/creds/staged-tls.js';
 import { generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
-import { findSecrets, runRotation, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
+import { changeTokens, findSecrets, rotateViaChange, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
 import { ENROLLMENT_TOKEN, removeDir, tempDir } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
@@ -59,7 +59,7 @@ describe('server certificate rotation', () => {
     expect(plan.preview.summary).toMatch(/^Switch the OpAMP server certificate to …[0-9a-f]{4} \(CN=127\.0\.0\.1, until .*\) after offering the new CA to the agents$/);
     expect(plan.preview.details?.['agents must learn the new CA']).toBe(true);
 
-    const run = await runRotation(server!, 'srv-1', [agent.uidText], { credential: 'server_certificate', reconnectTimeoutSeconds: 10 });
+    const run = await rotateViaChange(server!, await changeTokens(server!), [agent.uidText], { credential: 'server_certificate', reconnectTimeoutSeconds: 10 });
     expect(run.result).toEqual({ state: 'succeeded', summary: `switched the OpAMP server certificate to …${staged.fingerprint.slice(-4)} (CN=127.0.0.1)` });
     // The offer carried both CAs; the agent reconnected with them (and a fresh token).
     const bundle = Buffer.from(cs.offers[0]!.settings.certificate!.caCert).toString();
@@ -89,7 +89,7 @@ describe('server certificate rotation', () => {
   it('switches nothing when an agent does not confirm the new CA', async () => {
     const { agent, staged } = await setup('never');
     const before = readFileSync(fixture!.certFile, 'utf8');
-    const run = await runRotation(server!, 'srv-1', [agent.uidText], { credential: 'server_certificate', reconnectTimeoutSeconds: 1 });
+    const run = await rotateViaChange(server!, await changeTokens(server!), [agent.uidText], { credential: 'server_certificate', reconnectTimeoutSeconds: 1 });
     expect(run.result.state).toBe('failed');
     expect(run.result.summary).toMatch(/^server certificate NOT switched: 0 of 1 agent\(s\) rotated/);
     expect(readFileSync(fixture!.certFile, 'utf8')).toBe(before);

@@ -1,20 +1,20 @@
 /**
  * Test helpers for TLS, mTLS and credential rotation: a CA and a listener certificate made with
  * ampgate's own CA code, a server on TLS with captured logs and recorded API responses (for the
- * secret scan), client certificates registered as credentials, and a way to run a
- * rotate_credentials change through the executor.
+ * secret scan), client certificates registered as credentials, and rotate_credentials run as a
+ * real change request (propose, two approvals) or handed straight to the executor.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import type { SettingsInput } from '../../src/config.js';
-import type { AgentOutcomeStatus, ChangeRequest, ExecutionContext, ExecutionResult } from '../../src/changes/types.js';
+import type { AgentOutcomeStatus, ChangeRequest } from '../../src/changes/types.js';
 import { caFiles, initCa, writePublicFile, writeSecretFile, type CertificateAuthority } from '../../src/creds/ca.js';
 import { certFingerprint, generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
 import { AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { createLogger } from '../../src/log.js';
-import { startTestServer, tempDir, type TestServer } from './server.js';
+import { ADMIN_TOKEN, apiCall, eventually, startTestServer, tempDir, type TestServer } from './server.js';
 
 /** Collects every log line a server writes (JSON text), for assertions and the secret scan. */
 export class LogCapture extends Writable {
@@ -90,27 +90,7 @@ export interface RecordedOutcome {
   readonly detail: string;
 }
 
-/**
- * Runs a rotate_credentials change straight through the executor: plan (as the engine does at
- * proposal time), then execute with a context that records outcomes. Used where a test needs
- * control the change engine does not give (a restart in the middle of execution).
- */
-export async function runRotation(
-  server: TestServer,
-  id: string,
-  targets: string[],
-  params: Record<string, unknown>,
-  signal: AbortSignal = new AbortController().signal,
-): Promise<{ result: ExecutionResult; outcomes: RecordedOutcome[]; request: ChangeRequest }> {
-  const executor = server.credentialsModule.executor;
-  const plan = executor.plan({ agents: targets }, params);
-  const request = fakeRequest(id, plan.targets, plan.params);
-  const outcomes: RecordedOutcome[] = [];
-  const ctx: ExecutionContext = { signal, outcome: (uid, status, detail = '') => outcomes.push({ uid, status, detail }), progress: () => {} };
-  const result = await executor.execute(request, ctx);
-  return { result, outcomes, request };
-}
-
+/** A ChangeRequest as the engine hands it to an executor (for tests that drive the executor directly). */
 export function fakeRequest(id: string, targets: readonly string[], params: Record<string, unknown>): ChangeRequest {
   const now = new Date().toISOString();
   return {
@@ -166,4 +146,34 @@ export function httpPoll(url: string, ca: string, token: string | undefined, ini
     req.on('error', reject);
     req.end(body);
   });
+}
+
+export interface ChangeTokens {
+  readonly proposer: string;
+  readonly approvers: readonly [string, string];
+}
+
+/** A proposer and two approvers (rotation is high risk: two approvals), made with the admin token. */
+export async function changeTokens(server: TestServer): Promise<ChangeTokens> {
+  const make = async (name: string, role: string) => (await apiCall<{ secret: string }>(server.controlUrl, 'POST', '/api/tokens', { name, role }, ADMIN_TOKEN)).body.secret;
+  return { proposer: await make('proposer', 'proposer'), approvers: [await make('approver-1', 'approver'), await make('approver-2', 'approver')] };
+}
+
+/**
+ * Runs rotate_credentials as a real change request over REST: propose, two approvals, wait until
+ * the engine finished executing it. Returns the final request (outcomes: the last one per agent).
+ */
+export async function rotateViaChange(server: TestServer, tokens: ChangeTokens, targets: string[], params: Record<string, unknown>, timeoutMs = 20_000) {
+  const proposed = await server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'rotate_credentials', target: { agents: targets }, params, reason: 'credential rotation test' }, tokens.proposer);
+  if (proposed.status !== 201) throw new Error(`proposal refused: ${proposed.status} ${JSON.stringify(proposed.body)}`);
+  const { id, fingerprint } = proposed.body.request;
+  for (const approver of tokens.approvers) {
+    const r = await server.api('POST', `/api/changes/${id}/approve`, { fingerprint }, approver);
+    if (r.status !== 200) throw new Error(`approval refused: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  const request = await eventually(async () => {
+    const r = await server.api<ChangeRequest>('GET', `/api/changes/${id}`, undefined, tokens.proposer);
+    return ['succeeded', 'partially_failed', 'failed'].includes(r.body.state) ? r.body : undefined;
+  }, timeoutMs);
+  return { request, result: { state: request.state, summary: request.resultSummary ?? '' }, outcomes: request.outcomes };
 }
