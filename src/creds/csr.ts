@@ -76,7 +76,10 @@ export class CsrService {
     if (refusal) return this.#refuseLater(agent.uid, link, refusal);
     this.#inFlight.add(agent.uid);
     this.#issue(agent.uid, csr, link)
-      .catch((err: unknown) => this.#refuseLater(agent.uid, link, err instanceof CsrRefusal ? err.message : 'the certificate could not be issued'))
+      .catch((err: unknown) => {
+        if (!(err instanceof CsrRefusal)) this.rt.logger.error({ err, agent: agent.uid }, 'signing a CSR failed');
+        this.#refuseLater(agent.uid, link, err instanceof CsrRefusal ? err.message : 'the certificate could not be issued');
+      })
       .finally(() => this.#inFlight.delete(agent.uid));
   }
 

@@ -15,7 +15,7 @@ import type { AgentRegistry } from '../fleet/registry.js';
 import type { Logger } from '../log.js';
 import type { AgentAuthenticator, AgentAuthMode } from '../opamp/agent-auth.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
-import type { Db } from '../store/db.js';
+import { durably, type Db } from '../store/db.js';
 import { OffersRepo } from '../store/offers-repo.js';
 import { RotationsRepo } from '../store/rotations-repo.js';
 import { credentialRoutes } from '../api/routes/agent-credentials.js';
@@ -154,9 +154,11 @@ function authenticatorFor(mode: AgentAuthMode, creds: AgentCredentials, logger: 
  */
 function followRekeys(rt: CredentialsRuntime, offersRepo: OffersRepo): void {
   rt.registry.events.on('rekeyed', (oldUid, agent) => {
-    rt.creds.rebind(oldUid, agent.uid);
-    rt.rotations.rekey(oldUid, agent.uid);
-    offersRepo.rekey(oldUid, agent.uid);
+    durably(rt.db, () => {
+      rt.creds.rebind(oldUid, agent.uid);
+      rt.rotations.rekey(oldUid, agent.uid);
+      offersRepo.rekey(oldUid, agent.uid);
+    });
     rt.tracker.rekey(oldUid, agent.uid);
     const link = rt.fleet.link(agent.uid);
     if (link?.auth.boundAgentUid === oldUid) {

@@ -66,20 +66,6 @@ export function parseCertificates(pem: string): x509.X509Certificate[] {
   return blocks.map((b) => new x509.X509Certificate(b));
 }
 
-export function toPem(certs: readonly x509.X509Certificate[]): string {
-  return certs.map((c) => `${c.toString('pem')}\n`).join('');
-}
-
-/** True when `cert` carries a private key's signature from `issuer` and names it as issuer. */
-export async function isIssuedBy(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
-  if (cert.issuer !== issuer.subject) return false;
-  try {
-    return await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true });
-  } catch {
-    return false;
-  }
-}
-
 export interface IssueOptions {
   readonly issuer: x509.X509Certificate;
   readonly signingKey: CryptoKey;
@@ -96,9 +82,12 @@ export interface IssueOptions {
 export async function issueCertificate(o: IssueOptions): Promise<x509.X509Certificate> {
   const publicKey = o.publicKey instanceof x509.PublicKey ? await o.publicKey.export() : o.publicKey;
   const eku = o.usage === 'client' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth;
+  // keyEncipherment only for RSA keys (RSA key exchange); EC keys sign (RFC 5480).
+  const rsa = publicKey.algorithm.name.startsWith('RSA');
+  const usages = x509.KeyUsageFlags.digitalSignature | (rsa ? x509.KeyUsageFlags.keyEncipherment : 0);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    new x509.KeyUsagesExtension(usages, true),
     new x509.ExtendedKeyUsageExtension([eku], false),
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(o.issuer.publicKey),
