@@ -3,7 +3,6 @@
  * the control plane, and stops them in order. Everything is passed in explicitly; nothing is a
  * module-level singleton, so tests can run several servers in one process.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { auditRoutes } from './api/routes/audit.js';
 import { changeRoutes } from './api/routes/changes.js';
@@ -11,7 +10,8 @@ import { buildControlPlane } from './api/server.js';
 import { ChangeEngine } from './changes/engine.js';
 import { loadPolicy } from './changes/policy.js';
 import type { Settings } from './config.js';
-import { AgentCredentials, NoAuthenticator, TokenAuthenticator } from './creds/agent-credentials.js';
+import { AgentCredentials } from './creds/agent-credentials.js';
+import { createCredentials, type CredentialsModule } from './creds/module.js';
 import { Fleet } from './fleet/fleet.js';
 import { createFleetActions, type FleetActions } from './fleet/fleet-actions.js';
 import { configRoutes } from './api/routes/configs.js';
@@ -20,7 +20,6 @@ import { AgentRegistry } from './fleet/registry.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Admission } from './opamp/admission.js';
-import type { AgentAuthenticator } from './opamp/agent-auth.js';
 import { HttpTransport } from './opamp/http-transport.js';
 import { OpampListener } from './opamp/listener.js';
 import { OpampSession } from './opamp/session.js';
@@ -49,6 +48,8 @@ export interface RunningServer {
   /** Config catalog, rollouts, pause/resume, restart (executors for the change engine). */
   readonly fleetActions: FleetActions;
   readonly credentials: AgentCredentials;
+  /** TLS/mTLS, connection-settings offers, CSR flow and the rotate_credentials executor. */
+  readonly credentialsModule: CredentialsModule;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
   /** The change-request engine: the one write path for every channel. */
@@ -71,7 +72,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const credentials = new AgentCredentials(db);
   const adminSecret = apiTokens.ensureAdmin(settings.adminToken);
   if (adminSecret) print(`ampgate: created the initial admin API token (shown once, store it now): ${adminSecret}`);
-  if (settings.agentAuth === 'token') {
+  if (settings.agentAuth !== 'none') {
+    // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
     const enrollment = credentials.ensureEnrollmentToken(settings.enrollmentToken);
     if (enrollment) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment}`);
   }
@@ -81,6 +83,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const metrics = new Metrics(registry);
   const changes = new ChangeEngine({ db, policy, logger });
   const fleetActions = createFleetActions({ db, fleet, registry, logger });
+  const credentialsModule = await createCredentials({ db, fleet, registry, credentials, apiTokens, settings, logger, metricsRegistry: metrics.registry });
 
   const session = new OpampSession(fleet, {
     onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
@@ -119,8 +122,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     retryAfterSeconds: settings.retryAfterSeconds,
   });
   const listener = new OpampListener(
-    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: tlsOptions(settings) },
-    agentAuthenticator(settings, credentials, logger),
+    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: credentialsModule.tlsOptions },
+    credentialsModule.authenticator,
     admission,
     ws,
     http,
@@ -137,6 +140,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
       configRoutes(fleetActions, apiTokens),
       rolloutRoutes(fleetActions, apiTokens, () => changes),
+      credentialsModule.routes,
     ],
   });
 
@@ -151,6 +155,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   // (config_push/pause/resume/restart from src/fleet, rotate_credentials from src/creds), e.g.
   // changes.registerExecutor(new RestartExecutor(fleet, db));
   if (opts.registerFleetExecutors !== false) for (const executor of fleetActions.executors) changes.registerExecutor(executor);
+  changes.registerExecutor(credentialsModule.executor);
   // ---- end of executor registration ------------------------------------------------------------
   // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
   changes.start();
@@ -162,6 +167,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     http: `http${scheme}://${host}:${opampAddr.port}${settings.opampPath}`,
   };
   const controlUrl = `http://${formatHost(settings.controlListen.host)}:${controlPort}`;
+  credentialsModule.attachListener(listener.server, opampUrl.ws);
   logger.info({ opamp: opampUrl, control: controlUrl, db: settings.dbPath, agentAuth: settings.agentAuth }, 'ampgate listening');
 
   let stopped: Promise<void> | undefined;
@@ -170,6 +176,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       // First: abort running executions (they stay `executing` and resume after restart).
       await changes.stop();
       fleet.stop();
+      credentialsModule.stop();
       await listener.close();
       await control.close();
       fleetActions.close();
@@ -178,29 +185,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, fleetActions, credentials, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
-}
-
-function agentAuthenticator(settings: Settings, credentials: AgentCredentials, logger: Logger): AgentAuthenticator {
-  switch (settings.agentAuth) {
-    case 'none':
-      logger.warn('agent authentication is OFF (AMPGATE_AGENT_AUTH=none): any client can connect as any agent; use only for local trials');
-      return new NoAuthenticator();
-    case 'token':
-      return new TokenAuthenticator(credentials);
-    case 'mtls':
-      throw new Error('AMPGATE_AGENT_AUTH=mtls is not available yet');
-  }
-}
-
-function tlsOptions(settings: Settings) {
-  if (!settings.tlsCertFile && !settings.tlsKeyFile) return undefined;
-  if (!settings.tlsCertFile || !settings.tlsKeyFile) throw new Error('AMPGATE_TLS_CERT and AMPGATE_TLS_KEY must be set together');
-  return {
-    cert: readFileSync(settings.tlsCertFile),
-    key: readFileSync(settings.tlsKeyFile),
-    ...(settings.tlsClientCaFile ? { ca: readFileSync(settings.tlsClientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
-  };
+  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
 }
 
 function formatHost(host: string): string {

@@ -6,6 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config.js';
 import { registerAgentCommands } from './agents.js';
+import { registerCaCommands } from './ca.js';
+import { registerCredentialCommands } from './credentials.js';
 import { registerAuditCommands } from './audit.js';
 import { registerChangeCommands } from './changes.js';
 import { ApiError } from './client.js';
@@ -26,6 +28,8 @@ export function buildProgram(out: (t: string) => void = (t) => process.stdout.wr
   registerServeCommand(program);
   registerAgentCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerCaCommands(program, out);
+  registerCredentialCommands(program, ctx);
   registerChangeCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerConfigCommands(program, ctx);

@@ -20,7 +20,7 @@ export function tempDir(prefix = 'ampgate-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startTestServer(overrides: Partial<SettingsInput> = {}, dir: string = tempDir(), start: Omit<StartOptions, 'print'> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<SettingsInput> = {}, dir: string = tempDir(), startOpts: StartOptions = {}): Promise<TestServer> {
   const settings = loadSettings(
     {},
     {
@@ -33,7 +33,7 @@ export async function startTestServer(overrides: Partial<SettingsInput> = {}, di
       ...overrides,
     },
   );
-  const server = await startServer(settings, { ...start, print: () => {} });
+  const server = await startServer(settings, { print: () => {}, ...startOpts });
   return Object.assign(server, {
     dir,
     api: <T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) =>
