@@ -164,7 +164,7 @@ describe('policy file (AMPGATE_POLICY_FILE)', () => {
     const dir = tempDir();
     const file = join(dir, 'policy.json');
     writeFileSync(file, JSON.stringify({ requiredApprovals: { medium: 2 }, expiry: { defaultMinutes: 5, maxMinutes: 60 } }));
-    const s = (server = await startTestServer({ policyFile: file }, dir));
+    const s = (server = await startTestServer({ policyFile: file }, dir, { registerFleetExecutors: false }));
     for (const n of [1, 2, 3]) addAgent(s.registry, n);
     s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
     const alice = s.apiTokens.create('alice', 'proposer').secret;
