@@ -16,10 +16,10 @@ declare module 'fastify' {
 
 /**
  * The channel a request came through. The MCP layer (in-process and the stdio broker) sends
- * `X-Ampgate-Channel: mcp`; the CLI sends `cli`. Claiming `mcp` only ever restricts the caller.
+ * `X-Ampgate-Client: mcp`; the CLI sends `cli`. Claiming `mcp` only ever restricts the caller.
  */
 export function channelOf(headers: Record<string, string | string[] | undefined>): Channel {
-  const v = headers['x-ampgate-channel'];
+  const v = headers['x-ampgate-client'];
   return v === 'mcp' ? 'mcp' : v === 'cli' ? 'cli' : 'rest';
 }
 

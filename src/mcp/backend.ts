@@ -1,6 +1,6 @@
 /**
  * @module The MCP server's only way into ampgate: the REST API, called with the caller's own token
- * and marked `X-Ampgate-Channel: mcp`. The in-process /mcp endpoint and the stdio broker
+ * and marked `X-Ampgate-Client: mcp`. The in-process /mcp endpoint and the stdio broker
  * (`ampgate mcp`, possibly on another host) therefore share one code path and one authorisation
  * model: whatever the token may do over REST, and never more; and because the API marks these calls
  * as LLM-originated, nothing reached through MCP can approve a change.
@@ -35,7 +35,7 @@ export class RestBackend {
     const headers: Record<string, string> = {
       Accept: 'application/json',
       Authorization: `Bearer ${this.opts.token}`,
-      'X-Ampgate-Channel': 'mcp',
+      'X-Ampgate-Client': 'mcp',
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res: Response;
