@@ -4,7 +4,7 @@
  */
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AgentDetail } from '../api/views.js';
-import { redactConfigText } from '../api/redact.js';
+import { redactConfigText } from '../fleet/configs/redact.js';
 import type { RestBackend } from './backend.js';
 
 export function registerResources(server: McpServer, backend: RestBackend): void {

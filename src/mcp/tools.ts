@@ -9,11 +9,11 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AgentDetail, AgentSummary } from '../api/views.js';
-import { redactConfigText } from '../api/redact.js';
+import { redactConfigText } from '../fleet/configs/redact.js';
 import { hasRole, type Role } from '../changes/principal.js';
 import type { ChangeRequest } from '../changes/types.js';
 import { BackendError, type RestBackend, type WhoAmI } from './backend.js';
-import { AgentLite, agentLite, ChangeSummary, changeSummary } from './views.js';
+import { AgentLite, agentLite, ChangeListItem, changeListItem, ChangeSummary, changeSummary, type RestChangeListRow } from './views.js';
 
 const Uid = z.string().uuid().describe('agent instance uid (UUID)');
 const Target = z
@@ -117,7 +117,7 @@ export function registerTools(server: McpServer, opts: ToolOptions): string[] {
 
   names.push('list_agents', 'get_agent', 'get_effective_config');
   registerConfigTools(server, backend, names);
-  registerChangeReadTools(server, backend, names, whoami);
+  registerChangeReadTools(server, backend, names);
 
   if (hasRole({ role }, 'proposer') && !whoami.mcpReadOnly) registerProposeTools(server, backend, names);
   return names;
@@ -176,7 +176,7 @@ function registerConfigTools(server: McpServer, backend: RestBackend, names: str
   names.push('list_configs', 'get_config_version', 'diff_config');
 }
 
-function registerChangeReadTools(server: McpServer, backend: RestBackend, names: string[], whoami: WhoAmI): void {
+function registerChangeReadTools(server: McpServer, backend: RestBackend, names: string[]): void {
   server.registerTool(
     'get_change_request',
     {
@@ -198,16 +198,16 @@ function registerChangeReadTools(server: McpServer, backend: RestBackend, names:
         mine: z.boolean().default(false).describe('only requests proposed with this token'),
         limit: z.number().int().min(1).max(50).default(20),
       },
-      outputSchema: { total: z.number(), requests: z.array(ChangeSummary) },
+      outputSchema: { total: z.number(), requests: z.array(ChangeListItem) },
       annotations: READ,
     },
     async ({ state, mine, limit }) =>
       guarded(async () => {
         const q = new URLSearchParams({ limit: String(limit) });
         if (state) q.set('state', state);
-        if (mine) q.set('requester', `${whoami.principal.kind}:${whoami.principal.id}`);
-        const res = await backend.get<{ total: number; requests: ChangeRequest[] }>(`/api/changes?${q}`);
-        return ok({ total: res.total, requests: res.requests.map(changeSummary) });
+        if (mine) q.set('requester', 'me');
+        const res = await backend.get<{ total: number; changes: RestChangeListRow[] }>(`/api/changes?${q}`);
+        return ok({ total: res.total, requests: res.changes.map(changeListItem) });
       }),
   );
   names.push('get_change_request', 'list_change_requests');

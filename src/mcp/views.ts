@@ -98,3 +98,56 @@ function nextStep(r: ChangeRequest, approvals: number): string {
       return `Finished: ${r.state}${r.resultSummary ? ` (${r.resultSummary})` : ''}.`;
   }
 }
+
+/** One row of list_change_requests, from the REST list view (src/changes/views.ts#changeSummary). */
+export const ChangeListItem = z.object({
+  id: z.string(),
+  kind: z.string(),
+  state: z.string(),
+  summary: z.string(),
+  reason: z.string(),
+  requester: z.string(),
+  llmOriginated: z.boolean(),
+  agentCount: z.number(),
+  ineligibleCount: z.number(),
+  risk: z.string(),
+  approvals: z.number(),
+  requiredApprovals: z.number(),
+  expiresAt: z.string(),
+  resultSummary: z.string().nullable(),
+});
+
+export interface RestChangeListRow {
+  id: string;
+  kind: string;
+  state: string;
+  summary: string;
+  reason: string;
+  requester: { key: string; name: string };
+  llmOriginated: boolean;
+  agentCount: number;
+  ineligibleCount: number;
+  risk: string;
+  approvals: { count: number; required: number };
+  expiresAt: string;
+  resultSummary: string | null;
+}
+
+export function changeListItem(r: RestChangeListRow): z.infer<typeof ChangeListItem> {
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    summary: r.summary,
+    reason: r.reason,
+    requester: r.requester.name,
+    llmOriginated: r.llmOriginated,
+    agentCount: r.agentCount,
+    ineligibleCount: r.ineligibleCount,
+    risk: r.risk,
+    approvals: r.approvals.count,
+    requiredApprovals: r.approvals.required,
+    expiresAt: r.expiresAt,
+    resultSummary: r.resultSummary,
+  };
+}

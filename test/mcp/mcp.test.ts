@@ -8,7 +8,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
-import { ENROLLMENT_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
+import { collectorConfig } from '../support/fleet-fixtures.js';
+import { ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
 import { TestAgent } from '../support/ws-agent.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -114,6 +116,79 @@ describe('MCP over Streamable HTTP', () => {
     expect(missing.content[0]!.text).toMatch(/not_found/);
     const badLimit = await call(c, 'list_agents', { limit: 100000 });
     expect(badLimit.isError).toBe(true);
+  });
+});
+
+describe('MCP proposals wait for humans', () => {
+  it('a propose tool creates a pending request; nothing reaches the agent until a human approves it through REST', async () => {
+    server = await startTestServer();
+    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': 'checkout', 'deployment.environment': 'prod' }, customCapabilities: [PAUSE_CAPABILITY] });
+    agents.push(a);
+    const pause = withPause(a);
+    await a.start();
+    const proposerSecret = await token('proposer');
+    const c = await httpClient(proposerSecret);
+    const args = { target: { selector: 'service.name=checkout' }, reason: 'noisy exporter during incident 42' };
+    const r = await call(c, 'propose_pause', args);
+    expect(r.isError, JSON.stringify(r)).toBeFalsy();
+    const out = r.structuredContent as { id: string; state: string; agentCount: number; existing: boolean; llmOriginated: boolean; next: string; requiredApprovals: number };
+    expect(out).toMatchObject({ state: 'pending', agentCount: 1, existing: false, llmOriginated: true, requiredApprovals: 1 });
+    expect(out.next).toMatch(/cannot approve/);
+
+    // Idempotent: the same proposal returns the open request.
+    const again = await call(c, 'propose_pause', args);
+    expect(again.structuredContent).toMatchObject({ id: out.id, existing: true });
+
+    await new Promise((res) => setTimeout(res, 300));
+    expect(pause.received).toEqual([]); // nothing sent while pending
+
+    // The MCP token cannot approve, not even through REST while marked as MCP, and not as itself.
+    const viaMcp = await fetch(`${server.controlUrl}/api/changes/${out.id}/approve`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${proposerSecret}`, 'Content-Type': 'application/json', 'X-Ampgate-Client': 'mcp' },
+      body: '{}',
+    });
+    expect(viaMcp.status).toBe(403);
+    const approver = await token('approver');
+    const viaMcpApprover = await fetch(`${server.controlUrl}/api/changes/${out.id}/approve`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${approver}`, 'Content-Type': 'application/json', 'X-Ampgate-Client': 'mcp' },
+      body: '{}',
+    });
+    expect(viaMcpApprover.status).toBe(403); // LLM-driven calls never approve, whatever the role
+    expect(pause.received).toEqual([]);
+
+    // A human approver (a different principal) approves over REST: now the agent is paused.
+    const ok = await server.api('POST', `/api/changes/${out.id}/approve`, {}, approver);
+    expect(ok.status).toBe(200);
+    await eventually(() => pause.paused);
+    const done = await eventually(async () => {
+      const g = await call(c, 'get_change_request', { id: out.id });
+      return (g.structuredContent as { state: string }).state === 'succeeded' ? g : undefined;
+    });
+    expect(done.structuredContent).toMatchObject({ outcomes: { succeeded: 1 } });
+  });
+
+  it('proposes config pushes with a preview, lists own requests and cancels them', async () => {
+    server = await startTestServer();
+    await withAgent();
+    await server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug'), contentType: 'text/yaml' });
+    const c = await httpClient(await token('proposer'));
+    expect((await call(c, 'list_configs')).structuredContent).toMatchObject({ configs: [{ name: 'gw', latestVersion: 1 }] });
+    expect((await call(c, 'get_config_version', { name: 'gw', version: 1 })).structuredContent).toMatchObject({ config: { name: 'gw', version: 1 } });
+    const r = await call(c, 'propose_config_push', { config: 'gw', target: { selector: 'deployment.environment=prod' }, reason: 'switch to the debug exporter' });
+    const out = r.structuredContent as { id: string; diff: string | null; steps: string[]; state: string };
+    expect(out.state).toBe('pending');
+    expect(out.diff).toMatch(/\+.*debug/);
+    expect(out.steps.length).toBeGreaterThan(0);
+    const mine = await call(c, 'list_change_requests', { mine: true });
+    expect(mine.isError, JSON.stringify(mine)).toBeFalsy();
+    expect((mine.structuredContent as { total: number }).total).toBe(1);
+    const cancelled = await call(c, 'cancel_change_request', { id: out.id });
+    expect(cancelled.structuredContent).toMatchObject({ state: 'cancelled' });
+    const bad = await call(c, 'propose_restart', { target: { selector: 'service.name=ghost' }, reason: 'nothing matches this' });
+    expect(bad.isError).toBe(true);
+    expect(bad.content[0]!.text).toMatch(/matches no known agent/);
   });
 });
 
