@@ -4,6 +4,7 @@
  * module-level singleton, so tests can run several servers in one process.
  */
 import type { FastifyInstance } from 'fastify';
+import { whoamiRoutes } from './api/routes/whoami.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { changeRoutes } from './api/routes/changes.js';
 import { buildControlPlane } from './api/server.js';
@@ -18,6 +19,7 @@ import { configRoutes } from './api/routes/configs.js';
 import { rolloutRoutes } from './api/routes/rollouts.js';
 import { AgentRegistry } from './fleet/registry.js';
 import { createLogger, type Logger } from './log.js';
+import { mcpRoutes } from './mcp/http.js';
 import { Metrics } from './metrics.js';
 import { Admission } from './opamp/admission.js';
 import { HttpTransport } from './opamp/http-transport.js';
@@ -136,6 +138,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     tokens: apiTokens,
     metrics,
     plugins: [
+      (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
+      (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => changeRoutes(app, { tokens: apiTokens, changes }),
       (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
       configRoutes(fleetActions, apiTokens),

@@ -10,7 +10,7 @@ import { changeSummary } from '../../changes/views.js';
 import { CHANGE_KINDS, CHANGE_STATES, type Channel, type ChangeService } from '../../changes/types.js';
 import { notFound } from '../../errors.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import { principalOf, requireRole } from '../auth.js';
+import { channelOf as channelFromHeaders, principalOf, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
 const ListQuery = z.object({
@@ -28,9 +28,9 @@ const ListQuery = z.object({
 
 const asObject = (body: unknown): Record<string, unknown> => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {});
 
-/** The CLI says so in a header; anything else over REST is the REST channel. Never 'mcp' or 'slack'. */
+/** The CLI and the MCP layer say so in a header; anything else over REST is the REST channel. Never 'slack'. */
 function channelOf(req: FastifyRequest): Channel {
-  return req.headers['x-ampgate-client'] === 'cli' ? 'cli' : 'rest';
+  return channelFromHeaders(req.headers);
 }
 
 export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; changes: ChangeService }): void {

@@ -5,6 +5,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import { sortedNames, type ConfigFiles } from './hash.js';
+import { redactConfigText } from './redact.js';
 
 export interface DiffOptions {
   /** Lines of context around each change. Default 3. */
@@ -50,7 +51,9 @@ export function diffConfigs(beforeLabel: string, before: ConfigFiles | undefined
 
 function patch(oldName: string, newName: string, oldText: string, newText: string, context: number): string {
   if (oldText === newText) return '';
-  const p = createTwoFilesPatch(oldName, newName, withNewline(oldText), withNewline(newText), undefined, undefined, { context });
+  // Diffs go to approval cards, Slack and MCP; an agent's effective config may carry credentials
+  // (catalog versions cannot: they are refused on upload), so both sides are redacted first.
+  const p = createTwoFilesPatch(oldName, newName, withNewline(redactConfigText(oldText)), withNewline(redactConfigText(newText)), undefined, undefined, { context });
   // Drop the "Index:"/"====" preamble createTwoFilesPatch emits; start at the --- line.
   return p.slice(p.indexOf('--- '));
 }
