@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Harness, type ScenarioOptions } from './lib/harness.js';
-import { formatProfile, summariseProfile } from './lib/profile-summary.js';
+import { busyTimeline, formatProfile, summariseProfile } from './lib/profile-summary.js';
 import { readLatest, saveResult, updateReadme } from './lib/results.js';
 import { findScenario, SCENARIOS } from './scenarios/index.js';
 
@@ -18,7 +18,7 @@ const DEFAULT_RESULTS = join(BENCH, 'results');
 const USAGE = `usage: npm run bench -- <scenario> [options]
        npm run bench -- report        regenerate bench/README.md figures from latest.json
        npm run bench -- list          list scenarios
-       npm run bench -- profile <file.cpuprofile> [top]   summarise a --profile run
+       npm run bench -- profile <file.cpuprofile> [top] [fromMs-toMs]   summarise a --profile run
 
 options:
   --agents N          simulated agents (scenario default)
@@ -86,10 +86,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'profile') {
     const file = positionals[1];
     if (!file) {
-      process.stderr.write('usage: npm run bench -- profile <file.cpuprofile> [top]\n');
+      process.stderr.write('usage: npm run bench -- profile <file.cpuprofile> [top] [fromMs-toMs]\n');
       return 2;
     }
-    process.stdout.write(`${formatProfile(summariseProfile(file, Number(positionals[2] ?? 25)))}\n`);
+    const range = positionals[3] ? /^(\d+)-(\d+)$/.exec(positionals[3]) : undefined;
+    const window = range ? { fromMs: Number(range[1]), toMs: Number(range[2]) } : undefined;
+    process.stdout.write(`busy timeline: ${busyTimeline(file)}\n\n${formatProfile(summariseProfile(file, Number(positionals[2] ?? 25), window))}\n`);
     return 0;
   }
   if (command === 'report') {

@@ -6,6 +6,7 @@ import type { Harness, ScenarioOptions } from '../lib/harness.js';
 import type { ScenarioResult } from '../lib/results.js';
 import { runIdle } from './idle.js';
 import { runIngest } from './ingest.js';
+import { runRollout } from './rollout.js';
 import { runStorm } from './storm.js';
 
 export interface ScenarioDef {
@@ -40,6 +41,13 @@ export const SCENARIOS: readonly ScenarioDef[] = [
     defaults: { agents: 10_000, durationS: 30 },
     timeoutS: (o) => Math.ceil(connectS({ agents: o.agents, connectRate: Math.min(o.connectRate, 900) }) * 3 + 300),
     run: runStorm,
+  },
+  {
+    name: 'rollout',
+    description: 'config_push approved for 10,000 connected agents: frames on the wire and APPLIED + effective configs persisted',
+    defaults: { agents: 10_000, durationS: 30, connectRate: 2_000 },
+    timeoutS: (o) => Math.ceil(connectS(o) * 3 + 400),
+    run: runRollout,
   },
 ];
 
