@@ -87,9 +87,13 @@ export class DesiredConfigs {
   assign(entries: ReadonlyArray<{ uid: string; hash: string }>, changeId: string): AttemptRow[] {
     this.flush();
     const now = this.now();
+    const known = new Set<string>(); // a rollout assigns one hash to thousands of agents: check it once
     const created = durably(this.repo.db, () =>
       entries.map(({ uid, hash }) => {
-        if (!this.repo.payload(hash)) throw new Error(`unknown config payload ${hash}`);
+        if (!known.has(hash)) {
+          if (!this.repo.payload(hash)) throw new Error(`unknown config payload ${hash}`);
+          known.add(hash);
+        }
         const prev = this.#desired.get(uid);
         if (prev && (prev.status === 'assigned' || prev.status === 'offered' || prev.status === 'applying')) {
           this.repo.update({ ...prev, status: 'superseded', updated_at: now });
