@@ -4,6 +4,7 @@
  */
 import type { Harness, ScenarioOptions } from '../lib/harness.js';
 import type { ScenarioResult } from '../lib/results.js';
+import { runApprovalLatency } from './approval-latency.js';
 import { runIdle } from './idle.js';
 import { runIngest } from './ingest.js';
 import { runRollout } from './rollout.js';
@@ -48,6 +49,13 @@ export const SCENARIOS: readonly ScenarioDef[] = [
     defaults: { agents: 10_000, durationS: 30, connectRate: 2_000 },
     timeoutS: (o) => Math.ceil(connectS(o) * 3 + 400),
     run: runRollout,
+  },
+  {
+    name: 'approval-latency',
+    description: 'approve call -> first ServerToAgent at the agent, p99 over 100 single-agent pushes with 10,000 agents online',
+    defaults: { agents: 10_000, durationS: 30, connectRate: 2_000 },
+    timeoutS: (o) => Math.ceil(connectS(o) * 3 + 600),
+    run: runApprovalLatency,
   },
 ];
 

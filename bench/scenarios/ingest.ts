@@ -81,7 +81,7 @@ function cpuPerMessageUs(r: PhaseResult): number {
 async function connectFleet(h: Harness, gen: LoadGenerator, n: number): Promise<void> {
   gen.connect();
   await gen.waitReady(n, (n / h.opts.connectRate) * 3_000 + 60_000);
-  await sleep(1_000);
+  await sleep(h.knob('drainS', 1) * 1000);
 }
 
 export async function runIngest(h: Harness): Promise<ScenarioResult> {
@@ -108,7 +108,7 @@ export async function runIngest(h: Harness): Promise<ScenarioResult> {
     const gen = await h.startLoad({ ...common, agents: wsN, localAddresses: h.localAddresses(wsN), connectRate: Math.max(o.connectRate, 2_000), workers: o.workers ?? 2 });
     await connectFleet(h, gen, wsN);
     for (const p of wsPhases) results.push(await measure(h, gen, ampgate('ws'), p, 'ampgate'));
-    await sleep(500);
+    await sleep(300); // > the registry's 100 ms write-behind
     persisted.ws = readPersisted(server.dbPath, await gen.report());
     await gen.stop();
   }
@@ -117,7 +117,7 @@ export async function runIngest(h: Harness): Promise<ScenarioResult> {
     const gen = await h.startLoad({ ...common, agents: httpN, httpAgents: httpN, localAddresses: h.localAddresses(httpN), connectRate: 5_000, workers: o.workers ?? 2, firstIndex: wsN });
     await connectFleet(h, gen, httpN);
     for (const p of httpPhases) results.push(await measure(h, gen, ampgate('http'), p, 'ampgate'));
-    await sleep(500);
+    await sleep(300);
     persisted.http = readPersisted(server.dbPath, await gen.report());
     await gen.stop();
   }

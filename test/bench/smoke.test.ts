@@ -80,4 +80,16 @@ describe('benchmark scenarios (smoke size)', () => {
     expect(r.figures.find((f) => f.name.startsWith('agents deferred'))!.value).toBeGreaterThan(0);
     expect(r.method.summary).toContain('NOT the defaults');
   });
+
+  it('rollout: a config_push approved by two people reaches all 200 agents, APPLIED and effective configs on disk', async () => {
+    const r = await smoke('rollout', { agents: 200, extra: { settleS: '0.5' } });
+    expect(r.method.requiredApprovals).toBeGreaterThanOrEqual(1);
+    expect((r.details.received as { count: number }).count).toBe(200);
+  });
+
+  it('approval-latency: each single-agent push arrives at its agent after the approval', async () => {
+    const r = await smoke('approval-latency', { agents: 200, extra: { settleS: '0.5', trials: '5' } });
+    expect(r.details.latenciesMs).toHaveLength(5);
+    for (const l of r.details.latenciesMs as number[]) expect(l).toBeGreaterThan(0);
+  });
 });
