@@ -7,6 +7,11 @@
  * time between two samples, so an idle loop reads ~10 ms: the lag is the value minus the 10 ms
  * resolution. prom-client also resets the histogram at every scrape, so each sample covers the
  * window since the previous one (the sampler is the only scraper during a run).
+ *
+ * A scrape is not free at scale: prom-client's default `nodejs_active_handles` and
+ * `process_open_fds` walk every socket, so a scrape blocks the loop for milliseconds at 19k
+ * agents. Lag windows are therefore kept long (`scrapeEvery`), like a real 10-60 s scrape
+ * interval, so the probe does not dominate what it measures; each scrape's duration is recorded.
  */
 import { readCpuMs, readRssBytes } from './proc.js';
 import { scrape, type PromSnapshot } from './prom.js';
@@ -24,43 +29,51 @@ export interface Sample {
   readonly loopP99Ms: number | undefined;
   readonly loopMaxMs: number | undefined;
   readonly metrics: PromSnapshot | undefined;
+  /** How long the /metrics request took (client side), when one was made. */
+  readonly scrapeMs: number | undefined;
 }
 
 export class Sampler {
   readonly samples: Sample[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inProgress: Promise<Sample> | undefined;
+  #count = 0;
 
   constructor(
     private readonly pid: () => number,
     /** Control-plane URL to scrape /metrics from; undefined for processes without one (baselines). */
     private readonly controlUrl: (() => string) | undefined,
     private readonly intervalMs = 2_000,
+    /** Scrape /metrics on every n-th sample only (procfs is read on every sample). */
+    private readonly scrapeEvery = 1,
   ) {}
 
   /** Samples now and then every interval. */
   start(): void {
     void this.sampleNow();
-    this.#timer = setInterval(() => void this.sampleNow(), this.intervalMs);
+    this.#timer = setInterval(() => void this.sampleNow(++this.#count % this.scrapeEvery === 0), this.intervalMs);
   }
 
   stop(): void {
     clearInterval(this.#timer);
   }
 
-  /** Takes a sample now (or joins the one in progress). */
-  sampleNow(): Promise<Sample> {
-    this.#inProgress ??= this.#take().finally(() => (this.#inProgress = undefined));
+  /** Takes a sample now (or joins the one in progress); `scrape` forces a /metrics scrape. */
+  sampleNow(scrape = true): Promise<Sample> {
+    this.#inProgress ??= this.#take(scrape).finally(() => (this.#inProgress = undefined));
     return this.#inProgress;
   }
 
-  async #take(): Promise<Sample> {
+  async #take(withScrape: boolean): Promise<Sample> {
     const pid = this.pid();
     const cpu = readCpuMs(pid);
     let metrics: PromSnapshot | undefined;
-    if (this.controlUrl) {
+    let scrapeMs: number | undefined;
+    if (this.controlUrl && withScrape) {
+      const t0 = performance.now();
       try {
         metrics = await scrape(this.controlUrl());
+        scrapeMs = performance.now() - t0;
       } catch {
         metrics = undefined;
       }
@@ -74,6 +87,7 @@ export class Sampler {
       loopP99Ms: p99 === undefined ? undefined : Math.max(0, p99 * 1000 - LOOP_RESOLUTION_MS),
       loopMaxMs: mx === undefined ? undefined : Math.max(0, mx * 1000 - LOOP_RESOLUTION_MS),
       metrics,
+      scrapeMs,
     };
     this.samples.push(s);
     return s;
@@ -94,12 +108,16 @@ export interface WindowSummary {
   readonly loopP99WorstMs: number;
   readonly loopP99MedianMs: number;
   readonly loopMaxMs: number;
+  /** Slowest /metrics scrape in the window (ms, client side). */
+  readonly scrapeMaxMs: number;
 }
 
 export function summarise(samples: readonly Sample[]): WindowSummary {
   const rss = samples.map((s) => s.rssBytes).filter((v): v is number => v !== undefined);
-  const p99 = samples.map((s) => s.loopP99Ms).filter((v): v is number => v !== undefined);
-  const loopMax = samples.map((s) => s.loopMaxMs).filter((v): v is number => v !== undefined);
+  // The first scrape only opens the window: its lag figures cover the time before it.
+  const scraped = samples.filter((s) => s.loopP99Ms !== undefined).slice(1);
+  const p99 = scraped.map((s) => s.loopP99Ms!);
+  const loopMax = scraped.map((s) => s.loopMaxMs).filter((v): v is number => v !== undefined);
   const cpu = samples.filter((s) => s.cpuMs !== undefined);
   const first = cpu[0];
   const last = cpu[cpu.length - 1];
@@ -112,5 +130,6 @@ export function summarise(samples: readonly Sample[]): WindowSummary {
     loopP99WorstMs: max(p99),
     loopP99MedianMs: median(p99),
     loopMaxMs: max(loopMax),
+    scrapeMaxMs: max(samples.map((s) => s.scrapeMs).filter((v): v is number => v !== undefined)),
   };
 }

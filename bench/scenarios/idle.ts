@@ -109,7 +109,8 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
     heartbeatMs: o.heartbeatS * 1000,
     connectRate: o.connectRate,
   });
-  const sampler = new Sampler(() => server.pid, () => server.endpoints.controlUrl);
+  // RSS every 2 s; /metrics (event-loop lag windows) every 10 s, like a production scrape interval.
+  const sampler = new Sampler(() => server.pid, () => server.endpoints.controlUrl, 2_000, 5);
   const a = await connectAndHold(h, gen, sampler, n, baselineRss);
   const counts = await healthz(server.endpoints.controlUrl);
   const final = await gen.stats();
@@ -139,12 +140,15 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
       ...(bare ? { baseline: { name: 'bare ws server', value: round(bare.perAgentBytes / KIB, 1), ratio: round(a.perAgentBytes / bare.perAgentBytes, 2) } } : {}),
       limit: 'ws socket + Node stream objects (see baseline), plus the agent record with its effective config held in memory',
     }),
-    figure('event-loop lag p99 (worst 2 s window)', round(a.hold.loopP99WorstMs, 2), 'ms', {
+    figure('event-loop lag p99 (worst 10 s window)', round(a.hold.loopP99WorstMs, 2), 'ms', {
       target: { op: '<', value: 20 },
-      limit: 'GC pauses and heartbeat bursts; sampled every 2 s from /metrics',
+      limit: 'GC pauses and heartbeat bursts; windows of 10 s between /metrics scrapes',
     }),
     figure('event-loop lag p99 (median window)', round(a.hold.loopP99MedianMs, 2), 'ms'),
-    figure('event-loop lag max', round(a.hold.loopMaxMs, 1), 'ms'),
+    figure('event-loop lag max', round(a.hold.loopMaxMs, 1), 'ms', { note: 'includes the stall of each /metrics scrape itself' }),
+    figure('/metrics scrape (slowest)', round(a.hold.scrapeMaxMs, 1), 'ms', {
+      limit: "prom-client's default nodejs_active_handles and process_open_fds walk every open socket",
+    }),
     figure('server RSS with all agents (peak)', round(a.hold.rssMaxBytes / 2 ** 20, 1), 'MiB'),
     figure('server CPU during the hold', round(a.hold.cpuCores * 100, 1), '% of one core'),
     figure('heartbeats answered', round(a.heartbeatsPerS), 'msg/s'),
@@ -160,7 +164,8 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
         `${n} simulated agents (${wsAgents} WebSocket, ${o.httpAgents} HTTP) in ${final.workers.length} generator processes on the same machine, ` +
         `over ${h.localAddresses().length} loopback source addresses, connected at ${o.connectRate}/s; each sent its full state (~2.3 KB incl. a 2 KB ` +
         `collector config) and then heartbeats every ${o.heartbeatS} s. Held ${o.durationS} s after settling. RSS per agent = (peak RSS during ` +
-        `the hold - RSS before any agent connected) / N, from /proc; event-loop lag from prom-client's monitorEventLoopDelay minus its 10 ms resolution.`,
+        `the hold - RSS before any agent connected) / N, from /proc; event-loop lag from prom-client's monitorEventLoopDelay minus its 10 ms resolution, ` +
+        `in 10 s windows between /metrics scrapes.`,
       agents: n,
       httpAgents: o.httpAgents,
       heartbeatS: o.heartbeatS,
