@@ -129,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
       log: (line) => process.stderr.write(`${line}\n`),
       extra,
     };
-    if (opts.httpAgents > opts.agents) throw new Error('--http cannot exceed --agents');
+    if (!def.httpSeparate && opts.httpAgents > opts.agents) throw new Error('--http cannot exceed --agents');
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;

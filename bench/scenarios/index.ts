@@ -14,6 +14,8 @@ export interface ScenarioDef {
   readonly name: string;
   readonly description: string;
   readonly defaults: Partial<ScenarioOptions> & Pick<ScenarioOptions, 'agents' | 'durationS'>;
+  /** `--http` is a separate HTTP fleet (ingest) rather than a share of `--agents`. */
+  readonly httpSeparate?: boolean;
   /** Time limit for the defaults-derived run, from the effective options. */
   timeoutS(o: Omit<ScenarioOptions, 'timeoutS'>): number;
   run(h: Harness): Promise<ScenarioResult>;
@@ -33,6 +35,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
     name: 'ingest',
     description: 'status throughput: full statuses and heartbeats over WebSocket and HTTP (baseline: @elastic/mockopampserver on HTTP)',
     defaults: { agents: 2_000, durationS: 15 },
+    httpSeparate: true,
     timeoutS: (o) => Math.ceil(8 * (o.durationS + 10) + 120),
     run: runIngest,
   },
