@@ -41,7 +41,7 @@ export function shortId(id: string): string {
 
 function requesterText(r: ChangeRequest): string {
   const who = r.requester.kind === 'slack' ? `<@${r.requester.id.split(':').pop()}>` : esc(`${r.requester.name} (${r.requester.kind})`);
-  return `${who} via ${r.channel}${r.llmOriginated ? ' · _interpreted by a language model_' : ''}`;
+  return `${who} via ${r.channel}${r.llmOriginated ? ' · _interpreted from natural language_' : ''}`;
 }
 
 /** The approval card; buttons only while the request can still be decided. */
@@ -80,6 +80,11 @@ export function approvalCard(r: ChangeRequest): Block[] {
   }
   if (r.preview.details && Object.keys(r.preview.details).length) {
     blocks.push(context(Object.entries(r.preview.details).map(([k, v]) => `${esc(k)}: ${esc(String(v))}`).join(' · ')));
+  }
+  if (r.outcomes.length) {
+    const counts: Record<string, number> = {};
+    for (const o of r.outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
+    blocks.push(md(`*Agents*: ${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(' · ')}`));
   }
   if (r.resultSummary) blocks.push(md(`*Result*: ${esc(r.resultSummary)}`));
   if (r.state === 'pending') {
