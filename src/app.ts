@@ -3,17 +3,25 @@
  * the control plane, and stops them in order. Everything is passed in explicitly; nothing is a
  * module-level singleton, so tests can run several servers in one process.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { whoamiRoutes } from './api/routes/whoami.js';
+import { auditRoutes } from './api/routes/audit.js';
+import { changeRoutes } from './api/routes/changes.js';
 import { buildControlPlane } from './api/server.js';
+import { ChangeEngine } from './changes/engine.js';
+import { loadPolicy } from './changes/policy.js';
 import type { Settings } from './config.js';
-import { AgentCredentials, NoAuthenticator, TokenAuthenticator } from './creds/agent-credentials.js';
+import { AgentCredentials } from './creds/agent-credentials.js';
+import { createCredentials, type CredentialsModule } from './creds/module.js';
 import { Fleet } from './fleet/fleet.js';
+import { createFleetActions, type FleetActions } from './fleet/fleet-actions.js';
+import { configRoutes } from './api/routes/configs.js';
+import { rolloutRoutes } from './api/routes/rollouts.js';
 import { AgentRegistry } from './fleet/registry.js';
 import { createLogger, type Logger } from './log.js';
+import { mcpRoutes } from './mcp/http.js';
 import { Metrics } from './metrics.js';
 import { Admission } from './opamp/admission.js';
-import type { AgentAuthenticator } from './opamp/agent-auth.js';
 import { HttpTransport } from './opamp/http-transport.js';
 import { OpampListener } from './opamp/listener.js';
 import { OpampSession } from './opamp/session.js';
@@ -26,6 +34,11 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Where first-start secrets are printed (once). Default: stdout. */
   readonly print?: (line: string) => void;
+  /**
+   * Register the fleet executors (config_push, pause, resume, restart) with the change engine.
+   * Default true; engine tests that bring their own test executor for those kinds turn it off.
+   */
+  readonly registerFleetExecutors?: boolean;
 }
 
 export interface RunningServer {
@@ -34,9 +47,15 @@ export interface RunningServer {
   readonly db: Db;
   readonly registry: AgentRegistry;
   readonly fleet: Fleet;
+  /** Config catalog, rollouts, pause/resume, restart (executors for the change engine). */
+  readonly fleetActions: FleetActions;
   readonly credentials: AgentCredentials;
+  /** TLS/mTLS, connection-settings offers, CSR flow and the rotate_credentials executor. */
+  readonly credentialsModule: CredentialsModule;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
+  /** The change-request engine: the one write path for every channel. */
+  readonly changes: ChangeEngine;
   readonly control: FastifyInstance;
   /** Base URL of the OpAMP endpoint, e.g. ws://127.0.0.1:4320/v1/opamp (scheme http/https for polling). */
   readonly opampUrl: { readonly ws: string; readonly http: string };
@@ -47,13 +66,16 @@ export interface RunningServer {
 export async function startServer(settings: Settings, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(settings.logLevel);
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // Read the policy first: a broken policy file stops startup before anything is opened.
+  const policy = loadPolicy(settings.policyFile);
   const db = openDatabase(settings.dbPath);
 
   const apiTokens = new ApiTokensRepo(db);
   const credentials = new AgentCredentials(db);
   const adminSecret = apiTokens.ensureAdmin(settings.adminToken);
   if (adminSecret) print(`ampgate: created the initial admin API token (shown once, store it now): ${adminSecret}`);
-  if (settings.agentAuth === 'token') {
+  if (settings.agentAuth !== 'none') {
+    // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
     const enrollment = credentials.ensureEnrollmentToken(settings.enrollmentToken);
     if (enrollment) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment}`);
   }
@@ -61,6 +83,9 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const registry = new AgentRegistry(new AgentsRepo(db));
   const fleet = new Fleet(registry);
   const metrics = new Metrics(registry);
+  const changes = new ChangeEngine({ db, policy, logger });
+  const fleetActions = createFleetActions({ db, fleet, registry, logger });
+  const credentialsModule = await createCredentials({ db, fleet, registry, credentials, apiTokens, settings, logger, metricsRegistry: metrics.registry });
 
   const session = new OpampSession(fleet, {
     onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
@@ -99,15 +124,29 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     retryAfterSeconds: settings.retryAfterSeconds,
   });
   const listener = new OpampListener(
-    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: tlsOptions(settings) },
-    agentAuthenticator(settings, credentials, logger),
+    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: credentialsModule.tlsOptions },
+    credentialsModule.authenticator,
     admission,
     ws,
     http,
     { onRejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
-  const control = await buildControlPlane({ logger, registry, tokens: apiTokens, metrics });
+  const control = await buildControlPlane({
+    logger,
+    registry,
+    tokens: apiTokens,
+    metrics,
+    plugins: [
+      (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
+      (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
+      (app) => changeRoutes(app, { tokens: apiTokens, changes }),
+      (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
+      configRoutes(fleetActions, apiTokens),
+      rolloutRoutes(fleetActions, apiTokens, () => changes),
+      credentialsModule.routes,
+    ],
+  });
 
   const opampAddr = await listener.listen();
   await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });
@@ -116,6 +155,15 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
 
   fleet.startLivenessSweep(settings.heartbeatSeconds * 3 * 1000);
 
+  // ---- Change executors: register every executor here, before changes.start() ----------------
+  // (config_push/pause/resume/restart from src/fleet, rotate_credentials from src/creds), e.g.
+  // changes.registerExecutor(new RestartExecutor(fleet, db));
+  if (opts.registerFleetExecutors !== false) for (const executor of fleetActions.executors) changes.registerExecutor(executor);
+  changes.registerExecutor(credentialsModule.executor);
+  // ---- end of executor registration ------------------------------------------------------------
+  // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
+  changes.start();
+
   const scheme = settings.tlsCertFile ? 's' : '';
   const host = formatHost(opampAddr.host);
   const opampUrl = {
@@ -123,42 +171,25 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     http: `http${scheme}://${host}:${opampAddr.port}${settings.opampPath}`,
   };
   const controlUrl = `http://${formatHost(settings.controlListen.host)}:${controlPort}`;
+  credentialsModule.attachListener(listener.server, opampUrl.ws);
   logger.info({ opamp: opampUrl, control: controlUrl, db: settings.dbPath, agentAuth: settings.agentAuth }, 'ampgate listening');
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      // First: abort running executions (they stay `executing` and resume after restart).
+      await changes.stop();
       fleet.stop();
+      credentialsModule.stop();
       await listener.close();
       await control.close();
+      fleetActions.close();
       registry.close();
       db.close();
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, credentials, apiTokens, metrics, control, opampUrl, controlUrl, stop };
-}
-
-function agentAuthenticator(settings: Settings, credentials: AgentCredentials, logger: Logger): AgentAuthenticator {
-  switch (settings.agentAuth) {
-    case 'none':
-      logger.warn('agent authentication is OFF (AMPGATE_AGENT_AUTH=none): any client can connect as any agent; use only for local trials');
-      return new NoAuthenticator();
-    case 'token':
-      return new TokenAuthenticator(credentials);
-    case 'mtls':
-      throw new Error('AMPGATE_AGENT_AUTH=mtls is not available yet');
-  }
-}
-
-function tlsOptions(settings: Settings) {
-  if (!settings.tlsCertFile && !settings.tlsKeyFile) return undefined;
-  if (!settings.tlsCertFile || !settings.tlsKeyFile) throw new Error('AMPGATE_TLS_CERT and AMPGATE_TLS_KEY must be set together');
-  return {
-    cert: readFileSync(settings.tlsCertFile),
-    key: readFileSync(settings.tlsKeyFile),
-    ...(settings.tlsClientCaFile ? { ca: readFileSync(settings.tlsClientCaFile), requestCert: true, rejectUnauthorized: false } : {}),
-  };
+  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
 }
 
 function formatHost(host: string): string {

@@ -41,6 +41,15 @@ export const SettingsSchema = z.object({
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),
   tlsClientCaFile: z.string().optional(),
+  /** ampgate's CA (signs agent client certificates); default <data dir>/ca/ca.crt and ca.key (`ampgate ca init`). */
+  caCertFile: z.string().optional(),
+  caKeyFile: z.string().optional(),
+  /** PEM bundle agents use to verify the listener's certificate, sent in offers; default: ampgate's CA. */
+  tlsServerCaFile: z.string().optional(),
+  /** auto: sign agent CSRs that pass the policy (docs/credentials.md); off: refuse every CSR. */
+  csrPolicy: z.enum(['auto', 'off']).default('auto'),
+  /** Validity of client certificates ampgate issues (rotation and CSR), in days. */
+  clientCertDays: int(1).default(90),
   policyFile: z.string().optional(),
   mcpReadOnly: bool.default(false),
   slackBotToken: z.string().optional(),
@@ -76,6 +85,11 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   tlsCertFile: 'AMPGATE_TLS_CERT',
   tlsKeyFile: 'AMPGATE_TLS_KEY',
   tlsClientCaFile: 'AMPGATE_TLS_CLIENT_CA',
+  caCertFile: 'AMPGATE_CA_CERT',
+  caKeyFile: 'AMPGATE_CA_KEY',
+  tlsServerCaFile: 'AMPGATE_TLS_SERVER_CA',
+  csrPolicy: 'AMPGATE_CSR_POLICY',
+  clientCertDays: 'AMPGATE_CLIENT_CERT_DAYS',
   policyFile: 'AMPGATE_POLICY_FILE',
   mcpReadOnly: 'AMPGATE_MCP_READ_ONLY',
   slackBotToken: 'SLACK_BOT_TOKEN',

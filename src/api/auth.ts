@@ -3,6 +3,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type Principal, type Role } from '../changes/principal.js';
+import type { Channel } from '../changes/types.js';
 import { AmpgateError } from '../errors.js';
 import { bearerToken } from '../opamp/agent-auth.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
@@ -13,19 +14,32 @@ declare module 'fastify' {
   }
 }
 
-/** Resolves the caller of a control-plane request to a principal, or undefined. */
-export function principalFromRequest(tokens: ApiTokensRepo, authorization: string | undefined): Principal | undefined {
+/**
+ * The channel a request came through. The MCP layer (in-process and the stdio broker) sends
+ * `X-Ampgate-Client: mcp`; the CLI sends `cli`. Claiming `mcp` only ever restricts the caller.
+ */
+export function channelOf(headers: Record<string, string | string[] | undefined>): Channel {
+  const v = headers['x-ampgate-client'];
+  return v === 'mcp' ? 'mcp' : v === 'cli' ? 'cli' : 'rest';
+}
+
+/**
+ * Resolves the caller of a control-plane request to a principal, or undefined. Calls through MCP
+ * keep the token's identity (so self-approval checks still see the same principal) but are marked
+ * as made by a language model.
+ */
+export function principalFromRequest(tokens: ApiTokensRepo, authorization: string | undefined, channel: Channel = 'rest'): Principal | undefined {
   const secret = bearerToken(authorization);
   if (!secret) return undefined;
   const row = tokens.verify(secret);
   if (!row) return undefined;
-  return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm: false };
+  return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm: channel === 'mcp' };
 }
 
 /** A preHandler that requires a valid token with at least `role`. */
 export function requireRole(tokens: ApiTokensRepo, role: Role) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const principal = principalFromRequest(tokens, req.headers.authorization);
+    const principal = principalFromRequest(tokens, req.headers.authorization, channelOf(req.headers));
     if (!principal) {
       void reply.header('WWW-Authenticate', 'Bearer realm="ampgate"');
       throw new AmpgateError('unauthorized', 'missing or invalid bearer token');

@@ -154,6 +154,12 @@ export interface ChangeRequest {
   /** Why the request ended where it did (rejection comment, drift reason, executor summary). */
   readonly resultSummary: string | null;
   readonly outcomes: readonly AgentOutcome[];
+  /**
+   * Set while a fully approved request waits for a change freeze to end (state stays `approved`;
+   * it starts by itself when the freeze ends, unless it expires first). `until` is null when the
+   * freeze has no computable end. Absent or null otherwise.
+   */
+  readonly hold?: { readonly reason: string; readonly until: string | null } | null;
 }
 
 /** Handed to an executor while it runs one request. */

@@ -23,7 +23,8 @@ export class ApiClient {
   constructor(private readonly opts: ClientOptions) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    // X-Ampgate-Client lets the server record change requests as coming from the CLI channel.
+    const headers: Record<string, string> = { Accept: 'application/json', 'X-Ampgate-Client': 'cli' };
     if (this.opts.token) headers.Authorization = `Bearer ${this.opts.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res: Response;

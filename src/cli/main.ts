@@ -6,8 +6,15 @@
 import { Command, CommanderError } from 'commander';
 import { SettingsError } from '../config.js';
 import { registerAgentCommands } from './agents.js';
+import { registerCaCommands } from './ca.js';
+import { registerCredentialCommands } from './credentials.js';
+import { registerAuditCommands } from './audit.js';
+import { registerChangeCommands } from './changes.js';
 import { ApiError } from './client.js';
+import { registerConfigCommands } from './configs.js';
 import { cliContext } from './context.js';
+import { registerMcpCommand } from './mcp.js';
+import { registerRolloutCommands } from './rollouts.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
 
@@ -22,6 +29,13 @@ export function buildProgram(out: (t: string) => void = (t) => process.stdout.wr
   registerServeCommand(program);
   registerAgentCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerMcpCommand(program);
+  registerCaCommands(program, out);
+  registerCredentialCommands(program, ctx);
+  registerChangeCommands(program, ctx);
+  registerAuditCommands(program, ctx);
+  registerConfigCommands(program, ctx);
+  registerRolloutCommands(program, ctx);
   return program;
 }
 

@@ -28,6 +28,9 @@ export class AgentCredentials {
   readonly #insert;
   readonly #revoke;
   readonly #count;
+  readonly #byId;
+  readonly #forAgent;
+  readonly #rebind;
 
   constructor(
     private readonly db: Db,
@@ -38,14 +41,58 @@ export class AgentCredentials {
       VALUES (@id, @kind, @secret_hash, @fingerprint, @agent_uid, @created_at, @expires_at)`);
     this.#revoke = db.prepare('UPDATE agent_credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
     this.#count = db.prepare("SELECT count(*) AS n FROM agent_credentials WHERE kind = ? AND revoked_at IS NULL");
+    this.#byId = db.prepare('SELECT * FROM agent_credentials WHERE id = ?');
+    this.#forAgent = db.prepare('SELECT * FROM agent_credentials WHERE agent_uid = ? ORDER BY created_at, id');
+    this.#rebind = db.prepare('UPDATE agent_credentials SET agent_uid = ? WHERE agent_uid = ?');
+  }
+
+  /**
+   * Valid credential by stored hash. Client certificates are stored under the SHA-256 of their DER
+   * encoding (not a secret, but the same unique lookup column), so mTLS finds them here.
+   */
+  lookupByHash(hash: string): CredentialRow | undefined {
+    const row = this.#byHash.get(hash) as CredentialRow | undefined;
+    return row && this.isValid(row) ? row : undefined;
+  }
+
+  isValid(row: CredentialRow): boolean {
+    return row.revoked_at === null && (row.expires_at === null || row.expires_at > this.now());
+  }
+
+  get(id: string): CredentialRow | undefined {
+    return this.#byId.get(id) as CredentialRow | undefined;
+  }
+
+  /** Every credential bound to an agent, valid or not, oldest first. */
+  forAgent(uid: string): CredentialRow[] {
+    return this.#forAgent.all(uid) as CredentialRow[];
+  }
+
+  /** Registers a client certificate by its SHA-256 fingerprint (hex of the DER). */
+  addCertificate(agentUid: string, certSha256: string, expiresAt: number): CredentialRow {
+    const row: CredentialRow = {
+      id: randomUUID(),
+      kind: 'client_cert',
+      secret_hash: certSha256,
+      fingerprint: fingerprintOfHash(certSha256),
+      agent_uid: agentUid,
+      created_at: this.now(),
+      expires_at: expiresAt,
+      revoked_at: null,
+      last_used_at: null,
+    };
+    this.#insert.run(row);
+    return row;
+  }
+
+  /** Moves per-agent credentials to a new instance uid (after new_instance_uid). */
+  rebind(oldUid: string, newUid: string): number {
+    return this.#rebind.run(newUid, oldUid).changes;
   }
 
   /** Valid (not revoked, not expired) credential for a secret, or undefined. */
   lookup(secret: string): CredentialRow | undefined {
-    const row = this.#byHash.get(hashSecret(secret)) as CredentialRow | undefined;
-    if (!row || row.revoked_at !== null) return undefined;
-    if (row.expires_at !== null && row.expires_at <= this.now()) return undefined;
-    return row;
+    return this.lookupByHash(hashSecret(secret));
   }
 
   /** Stores a credential for a secret the caller generated (or was given). Returns its row id. */

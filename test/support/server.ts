@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from '../../src/app.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/app.js';
 import { loadSettings, type SettingsInput } from '../../src/config.js';
 
 export const ADMIN_TOKEN = 'ampk_test-admin-token-0123456789abcdefghijklmnopqrstu';
@@ -20,7 +20,7 @@ export function tempDir(prefix = 'ampgate-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startTestServer(overrides: Partial<SettingsInput> = {}, dir: string = tempDir()): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<SettingsInput> = {}, dir: string = tempDir(), startOpts: StartOptions = {}): Promise<TestServer> {
   const settings = loadSettings(
     {},
     {
@@ -33,7 +33,7 @@ export async function startTestServer(overrides: Partial<SettingsInput> = {}, di
       ...overrides,
     },
   );
-  const server = await startServer(settings, { print: () => {} });
+  const server = await startServer(settings, { print: () => {}, ...startOpts });
   return Object.assign(server, {
     dir,
     api: <T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) =>

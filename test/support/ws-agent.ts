@@ -71,7 +71,8 @@ export class TestAgent {
   #waiters: Array<{ pred: (m: ServerToAgent) => boolean; resolve: (m: ServerToAgent) => void }> = [];
   #closeWaiters: Array<() => void> = [];
 
-  constructor(readonly opts: TestAgentOptions) {
+  /** Mutable: connection-settings behaviours switch the agent to offered settings. */
+  constructor(public opts: TestAgentOptions) {
     this.uid = opts.uid ?? newUuidV7Bytes();
     this.capabilities = opts.capabilities ?? DEFAULT_CAPS;
     this.effectiveConfig = { ...(opts.effectiveConfig ?? { 'collector.yaml': 'receivers: {}\n' }) };

@@ -3,6 +3,9 @@
  * with the next version number and never edit a released one.
  */
 import { m001Core } from './001-core.js';
+import { m002Changes } from './002-changes.js';
+import { m003ConfigsRollouts } from './003-configs-rollouts.js';
+import { m004Credentials } from './004-credentials.js';
 
 export interface Migration {
   readonly version: number;
@@ -10,4 +13,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Core];
+export const MIGRATIONS: readonly Migration[] = [m001Core, m002Changes, m003ConfigsRollouts, m004Credentials];

@@ -1,0 +1,40 @@
+/**
+ * @module The audit log over REST (admin role): page through rows, verify the hash chain, export
+ * JSONL. Rows hold fingerprints, never secrets.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { AuditLog } from '../../changes/audit.js';
+import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import { requireRole } from '../auth.js';
+import { parseInput } from '../validation.js';
+
+const ListQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  request: z.string().regex(/^\d+$/, 'a change request id').optional(),
+});
+
+export function auditRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; audit: AuditLog }): void {
+  const admin = requireRole(deps.tokens, 'admin');
+
+  app.get('/api/audit', { preHandler: admin }, async (req) => {
+    const q = parseInput(ListQuery, req.query, 'bad_request');
+    const entries = deps.audit.list({ after: q.after, limit: q.limit, requestId: q.request });
+    // `next` is the cursor for the following page (pass it as `after`), null at the end.
+    return { entries, next: entries.length === q.limit ? entries.at(-1)!.seq : null };
+  });
+
+  app.get('/api/audit/verify', { preHandler: admin }, async () => deps.audit.verify());
+
+  app.get('/api/audit/export', { preHandler: admin }, async (req, reply) => {
+    const q = parseInput(ListQuery.pick({ after: true }), req.query, 'bad_request');
+    void reply.header('Content-Type', 'application/x-ndjson; charset=utf-8');
+    return reply.send(Readable.from(lines(deps.audit, q.after)));
+  });
+}
+
+function* lines(audit: AuditLog, after: number): Generator<string> {
+  for (const line of audit.exportJsonl(after)) yield `${line}\n`;
+}

@@ -1,0 +1,50 @@
+/**
+ * @module Rollout routes: live state of a rollout per agent (viewer) and its rollback. GET
+ * /rollback returns the ready-made proposal inputs; POST /rollback (proposer) proposes them as new
+ * change requests through the change service, which MCP and Slack call the same way.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ChangeRequest, ChangeService, Channel } from '../../changes/types.js';
+import { AmpgateError, notFound } from '../../errors.js';
+import type { FleetActions } from '../../fleet/fleet-actions.js';
+import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import { principalOf, requireRole } from '../auth.js';
+import { parseInput } from '../validation.js';
+
+const RollbackBody = z.object({
+  /** Replaces the generated reason. */
+  reason: z.string().min(1).max(2000).optional(),
+  channel: z.enum(['rest', 'cli']).default('rest'),
+});
+
+export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, changes: () => ChangeService | undefined) {
+  return (app: FastifyInstance): void => {
+    const viewer = requireRole(tokens, 'viewer');
+    const proposer = requireRole(tokens, 'proposer');
+
+    app.get('/api/rollouts', { preHandler: viewer }, async () => ({ rollouts: actions.listRollouts() }));
+
+    app.get<{ Params: { id: string } }>('/api/rollouts/:id', { preHandler: viewer }, async (req) => {
+      const view = actions.rolloutView(req.params.id);
+      if (!view) throw notFound(`rollout of change ${req.params.id}`);
+      return view;
+    });
+
+    app.get<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { preHandler: viewer }, async (req) => actions.rollbackPlan(req.params.id));
+
+    app.post<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { preHandler: proposer }, async (req, reply) => {
+      const body = parseInput(RollbackBody, req.body ?? {});
+      const service = changes();
+      if (!service) throw new AmpgateError('unavailable', 'the change-request engine is not running; propose the GET /rollback proposals through POST /api/changes');
+      const plan = actions.rollbackPlan(req.params.id);
+      if (plan.proposals.length === 0) throw new AmpgateError('unprocessable', 'nothing to roll back', { notCovered: plan.notCovered });
+      const requests: Array<{ request: ChangeRequest; existing: boolean }> = [];
+      for (const p of plan.proposals) {
+        requests.push(await service.propose(principalOf(req), { ...p, reason: body.reason ?? p.reason, channel: body.channel as Channel }));
+      }
+      void reply.code(requests.some((r) => !r.existing) ? 201 : 200);
+      return { requests, notCovered: plan.notCovered };
+    });
+  };
+}

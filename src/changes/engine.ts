@@ -1,0 +1,305 @@
+/**
+ * @module The change engine: the one write path every channel (REST, CLI, MCP, Slack) calls.
+ * Authorisation and policy are enforced here; state changes go through src/changes/transitions.ts
+ * (durable, audited, exactly once), executions through src/changes/runner.ts. start() recovers
+ * after a crash and runs the timer for expiry and freeze ends; stop() aborts running executions so
+ * they resume after the next start().
+ */
+import { AmpgateError, notFound } from '../errors.js';
+import { canonicalTarget } from '../fleet/targeting.js';
+import type { Logger } from '../log.js';
+import { AuditRepo } from '../store/audit-repo.js';
+import { ChangesRepo } from '../store/changes-repo.js';
+import type { Db } from '../store/db.js';
+import { AuditLog } from './audit.js';
+import { approveDenial, cancelDenial, isLlmDriven, proposeDenial, rejectDenial } from './authorize.js';
+import { ChangeEvents } from './events.js';
+import { idempotencyKey } from './idempotency.js';
+import { CHANNELS, DecisionSchema, parseInput, ProposalSchema } from './input.js';
+import { principalKey, type Principal } from './principal.js';
+import type { Policy } from './policy.js';
+import { ExecutionRunner } from './runner.js';
+import { principalView, Transitions, type ChangeDeps, type Step } from './transitions.js';
+import type {
+  Channel,
+  ChangeEvent,
+  ChangeExecutor,
+  ChangeKind,
+  ChangeListFilter,
+  ChangePlan,
+  ChangeRequest,
+  ChangeService,
+  ChangeState,
+  ProposalInput,
+} from './types.js';
+
+export interface ChangeEngineOptions {
+  readonly db: Db;
+  readonly policy: Policy;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  /** How often expiries and the ends of change freezes are checked, in ms. Default 1000. */
+  readonly tickMs?: number;
+  /** How long stop() waits for aborted executors to return, in ms. Default 5000. */
+  readonly stopTimeoutMs?: number;
+}
+
+type DecisionOpts = { readonly channel: Channel; readonly comment?: string; readonly fingerprint?: string };
+
+export class ChangeEngine implements ChangeService {
+  readonly policy: Policy;
+  readonly audit: AuditLog;
+  readonly #executors = new Map<ChangeKind, ChangeExecutor>();
+  readonly #d: ChangeDeps;
+  readonly #repo: ChangesRepo;
+  readonly #events: ChangeEvents;
+  readonly #transitions: Transitions;
+  readonly #runner: ExecutionRunner;
+  readonly #tickMs: number;
+  readonly #stopTimeoutMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #started = false;
+  #stopping: Promise<void> | undefined;
+
+  constructor(opts: ChangeEngineOptions) {
+    const now = opts.now ?? Date.now;
+    const logger = opts.logger.child({ component: 'changes' });
+    this.policy = opts.policy;
+    this.#repo = new ChangesRepo(opts.db);
+    this.audit = new AuditLog(new AuditRepo(opts.db), now);
+    this.#d = { db: opts.db, repo: this.#repo, audit: this.audit, policy: opts.policy, now, logger, executors: this.#executors };
+    this.#events = new ChangeEvents(logger);
+    this.#transitions = new Transitions(this.#d);
+    this.#runner = new ExecutionRunner(this.#d, this.#events);
+    this.#tickMs = opts.tickMs ?? 1000;
+    this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
+  }
+
+  /** One executor per kind. Registering after start() resumes that kind's unfinished requests. */
+  registerExecutor(executor: ChangeExecutor): void {
+    if (this.#executors.has(executor.kind)) throw new Error(`an executor for ${executor.kind} is already registered`);
+    this.#executors.set(executor.kind, executor);
+    if (this.#started && !this.#stopping) this.#recover(executor.kind);
+  }
+
+  async propose(principal: Principal, input: ProposalInput): Promise<{ readonly request: ChangeRequest; readonly existing: boolean }> {
+    this.#assertRunning();
+    const channel = CHANNELS.includes(input?.channel) ? input.channel : 'rest';
+    this.#authorize(principal, null, 'propose', channel, proposeDenial(principal));
+    const p = parseInput(ProposalSchema, input);
+    const executor = this.#executors.get(p.kind);
+    if (!executor) throw new AmpgateError('unavailable', `${p.kind} changes are not available in this server (no executor registered)`);
+    const plan = executor.plan(p.target, p.params);
+    assertPlannable(plan);
+    const now = this.#d.now();
+    const expiresAt = now + this.policy.expiryMinutes(p.expiresInMinutes) * 60_000;
+    const key = idempotencyKey(p.kind, canonicalTarget(p.target), plan.params);
+    const llm = isLlmDriven(principal, channel);
+    const required = this.policy.requiredApprovals(plan.risk);
+    const { request, existing, step } = this.#transitions.propose(
+      {
+        kind: p.kind,
+        requester_key: principalKey(principal),
+        requester: JSON.stringify(principal),
+        channel: p.channel,
+        llm_originated: llm ? 1 : 0,
+        reason: p.reason,
+        target: JSON.stringify(p.target),
+        params: JSON.stringify(plan.params),
+        targets: JSON.stringify([...plan.targets].sort()),
+        ineligible: JSON.stringify(plan.ineligible),
+        payload_fingerprint: plan.payloadFingerprint,
+        fingerprint: plan.fingerprint,
+        risk: plan.risk,
+        required_approvals: required,
+        preview: JSON.stringify(plan.preview),
+        idempotency_key: key,
+        created_at: now,
+        expires_at: expiresAt,
+      },
+      proposalAudit(principal, p, plan, llm, required, expiresAt),
+    );
+    this.#after(step);
+    if (!existing) this.#d.logger.info({ request: request.id, kind: p.kind, requester: principalKey(principal), risk: plan.risk, targets: plan.targets.length }, 'change proposed');
+    return { request, existing };
+  }
+
+  get(id: string): ChangeRequest | undefined {
+    const n = parseId(id);
+    return n === undefined ? undefined : this.#repo.load(n);
+  }
+
+  list(filter: ChangeListFilter = {}): { readonly total: number; readonly requests: readonly ChangeRequest[] } {
+    const { total, rows } = this.#repo.list(filter);
+    return { total, requests: rows.map((r) => this.#repo.toRequest(r)) };
+  }
+
+  async approve(principal: Principal, id: string, opts: DecisionOpts): Promise<ChangeRequest> {
+    this.#assertRunning();
+    const o = parseInput(DecisionSchema, opts);
+    const req = this.#mustGet(id);
+    this.#authorize(principal, req.id, 'approve', o.channel, approveDenial(this.policy, principal, o.channel, req));
+    // A second click by the same person is a no-op, whatever happened since the first.
+    if (req.approvals.some((a) => a.decision === 'approve' && this.policy.samePerson(a.principal, principal))) return req;
+    this.#assertState(req, ['pending'], 'approved');
+    this.#expireIfDue(req);
+    if (o.fingerprint !== undefined && !fingerprintMatches(o.fingerprint, req.fingerprint)) {
+      throw new AmpgateError('conflict', `fingerprint mismatch: you reviewed ${o.fingerprint} but request ${req.id} is ${req.fingerprint}; review it again`);
+    }
+    const step = this.#transitions.approve(principal, req, o.channel, o.comment ?? '');
+    this.#after(step);
+    this.#d.logger.info({ request: req.id, approver: principalKey(principal), drift: step.error?.message }, 'change approval recorded');
+    if (step.error) throw step.error;
+    return this.#mustGet(id);
+  }
+
+  async reject(principal: Principal, id: string, opts: DecisionOpts): Promise<ChangeRequest> {
+    this.#assertRunning();
+    const o = parseInput(DecisionSchema, opts);
+    const req = this.#mustGet(id);
+    this.#authorize(principal, req.id, 'reject', o.channel, rejectDenial(this.policy, principal, o.channel, req));
+    this.#assertState(req, ['pending', 'approved'], 'rejected');
+    this.#expireIfDue(req);
+    this.#after(this.#transitions.reject(principal, req, o.channel, o.comment ?? ''));
+    this.#d.logger.info({ request: req.id, by: principalKey(principal) }, 'change rejected');
+    return this.#mustGet(id);
+  }
+
+  async cancel(principal: Principal, id: string, opts: DecisionOpts): Promise<ChangeRequest> {
+    this.#assertRunning();
+    const o = parseInput(DecisionSchema, opts);
+    const req = this.#mustGet(id);
+    this.#authorize(principal, req.id, 'cancel', o.channel, cancelDenial(this.policy, principal, req));
+    this.#assertState(req, ['pending', 'approved'], 'cancelled');
+    this.#after(this.#transitions.cancel(principal, req, o.channel, o.comment ?? ''));
+    this.#d.logger.info({ request: req.id, by: principalKey(principal) }, 'change cancelled');
+    return this.#mustGet(id);
+  }
+
+  subscribe(listener: (event: ChangeEvent) => void): () => void {
+    return this.#events.subscribe(listener);
+  }
+
+  /** Crash recovery, then the periodic check of expiries and freeze ends. Call after registering executors. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#recover(undefined);
+    this.#timer = setInterval(() => this.tick(), this.#tickMs);
+    this.#timer.unref();
+  }
+
+  /** Expires what is due and starts held requests whose freeze ended (the timer calls this). */
+  tick(): void {
+    if (this.#stopping) return;
+    try {
+      for (const row of this.#repo.dueForExpiry(this.#d.now())) this.#after(this.#transitions.expire(this.#repo.toRequest(row)));
+      for (const row of this.#repo.byState('approved')) {
+        const step = this.#transitions.resume(this.#repo.toRequest(row));
+        if (step) this.#after(step);
+      }
+    } catch (err) {
+      this.#d.logger.error({ err }, 'change engine tick failed; retrying on the next tick');
+    }
+  }
+
+  /** Stops the timer and aborts running executions (they stay `executing` and resume after restart). */
+  stop(): Promise<void> {
+    return (this.#stopping ??= (async () => {
+      clearInterval(this.#timer);
+      await this.#runner.stop(this.#stopTimeoutMs);
+    })());
+  }
+
+  /** Resumes `executing` requests (of one kind, or all) and re-evaluates approved ones. */
+  #recover(kind: ChangeKind | undefined): void {
+    for (const row of this.#repo.byState('executing')) {
+      if ((kind !== undefined && row.kind !== kind) || this.#runner.isRunning(String(row.id))) continue;
+      const req = this.#repo.toRequest(row);
+      if (!this.#executors.has(req.kind)) {
+        this.#d.logger.error({ request: req.id, kind: req.kind }, 'executing change request has no executor in this server; it resumes once one is registered');
+        continue;
+      }
+      this.#transitions.resumed(req);
+      this.#d.logger.info({ request: req.id, kind: req.kind }, 'resuming a change request left executing by the previous run');
+      this.#runner.start(req);
+    }
+    this.tick();
+  }
+
+  /** After a commit: start executions first (latency), then emit the events. */
+  #after(step: Step): void {
+    for (const req of step.run) this.#runner.start(req);
+    this.#events.emit(step.events);
+  }
+
+  #authorize(p: Principal, requestId: string | null, action: string, channel: Channel, denial: string | undefined): void {
+    if (denial === undefined) return;
+    this.#transitions.deny(p, requestId, action, channel, denial);
+    this.#d.logger.warn({ request: requestId, action, principal: principalView(p), reason: denial }, 'change action denied by policy');
+    throw new AmpgateError('forbidden', denial);
+  }
+
+  #expireIfDue(req: ChangeRequest): void {
+    if (this.#d.now() < Date.parse(req.expiresAt)) return;
+    this.#after(this.#transitions.expire(req));
+    throw new AmpgateError('conflict', `request ${req.id} expired at ${req.expiresAt}; propose it again`);
+  }
+
+  #assertState(req: ChangeRequest, allowed: readonly ChangeState[], verb: string): void {
+    if (allowed.includes(req.state)) return;
+    const why = req.resultSummary ? ` (${req.resultSummary})` : '';
+    throw new AmpgateError('conflict', `request ${req.id} is ${req.state}${why}; only ${allowed.join(' or ')} requests can be ${verb}`, { state: req.state });
+  }
+
+  #mustGet(id: string): ChangeRequest {
+    const req = this.get(id);
+    if (!req) throw notFound(`change request ${id}`);
+    return req;
+  }
+
+  #assertRunning(): void {
+    if (this.#stopping) throw new AmpgateError('unavailable', 'ampgate is shutting down; try again after it restarts');
+  }
+}
+
+function parseId(id: string): number | undefined {
+  if (typeof id !== 'string' || !/^\d{1,15}$/.test(id)) return undefined;
+  return Number(id);
+}
+
+/** The full fingerprint, or a prefix of at least 12 characters (what CLI and Slack display). */
+function fingerprintMatches(given: string, actual: string): boolean {
+  const g = given.replace(/…$/, '').toLowerCase();
+  return g === actual || (g.length >= 12 && actual.startsWith(g));
+}
+
+function assertPlannable(plan: ChangePlan): void {
+  if (plan.targets.length > 0) return;
+  const reasons = plan.ineligible.slice(0, 5).map((i) => `${i.uid}: ${i.reason}`);
+  throw new AmpgateError('unprocessable', `no eligible target: all ${plan.ineligible.length} matched agents are ineligible (${reasons.join('; ')})`, { ineligible: plan.ineligible });
+}
+
+const AUDITED_TARGETS = 1000;
+
+function proposalAudit(p: Principal, input: { kind: ChangeKind; channel: Channel; reason: string; target: object }, plan: ChangePlan, llm: boolean, required: number, expiresAt: number) {
+  return {
+    principal: principalView(p),
+    kind: input.kind,
+    channel: input.channel,
+    llmOriginated: llm,
+    reason: input.reason,
+    target: input.target,
+    params: plan.params,
+    targetCount: plan.targets.length,
+    targets: plan.targets.slice(0, AUDITED_TARGETS),
+    ...(plan.targets.length > AUDITED_TARGETS ? { targetsTruncated: true } : {}),
+    ineligible: plan.ineligible.length,
+    risk: plan.risk,
+    requiredApprovals: required,
+    payloadFingerprint: plan.payloadFingerprint,
+    fingerprint: plan.fingerprint,
+    summary: plan.preview.summary,
+    expiresAt: new Date(expiresAt).toISOString(),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * @module `ampgate audit verify` and `ampgate audit export`. With --db they read a SQLite file
+ * directly (read-only), so a copied database can be checked offline without a server; otherwise
+ * they use the REST API (admin token). `verify --file` checks an exported JSONL file.
+ */
+import type { Command } from 'commander';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AuditLog, toJsonl, verifyEntries, type AuditEntry, type VerifyResult } from '../changes/audit.js';
+import { AuditRepo } from '../store/audit-repo.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { ApiError } from './client.js';
+import type { CliContext } from './context.js';
+
+export function registerAuditCommands(program: Command, ctx: CliContext): void {
+  const audit = program.command('audit').description('the hash-chained audit log of every change decision and execution');
+  const verify = audit.command('verify');
+  verify
+    .description('check the hash chain; exits 1 and names the first broken row if it was tampered with')
+    .option('--db <file>', 'read this SQLite file directly (offline; e.g. a copied database)')
+    .option('--file <jsonl>', 'verify an exported JSONL file instead')
+    .action(async (o: { db?: string; file?: string }) => {
+      const result = await localErrors(verify, async () =>
+        o.file ? await verifyFile(o.file) : o.db ? withDb(o.db, (db) => new AuditLog(new AuditRepo(db)).verify()) : await ctx.client().get<VerifyResult>('/api/audit/verify'),
+      );
+      ctx.out(ctx.json() ? JSON.stringify(result, null, 2) : describe(result));
+      if (!result.ok) process.exitCode = 1;
+    });
+  const exp = audit.command('export');
+  exp
+    .description('write the audit log as JSON lines (one row per line, with prevHash and hash)')
+    .option('--db <file>', 'read this SQLite file directly (offline)')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--after <seq>', 'only rows after this seq (a partial export still verifies from its first row)', '0')
+    .action(async (o: { db?: string; out?: string; after: string }) => {
+      const after = Number(o.after);
+      const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
+      const lines = o.db ? withDbLines(o.db, after) : apiLines(ctx, after);
+      await localErrors(exp, () => pipeline(Readable.from(lines), out, { end: o.out !== undefined }));
+    });
+}
+
+/** Local problems (missing file, not an ampgate database) become a one-line error, exit code 2. */
+async function localErrors<T>(cmd: Command, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    return cmd.error(`ampgate: ${(err as Error).message}`, { exitCode: 2 });
+  }
+}
+
+function describe(r: VerifyResult): string {
+  if (!r.ok) return `audit log BROKEN at seq ${r.brokenAt}: ${r.reason} (${r.count} rows before it verified)`;
+  const head = r.head ? `; head seq ${r.head.seq} hash ${r.head.hash}` : '';
+  return `audit log OK: ${r.count} rows verified${head}${r.note ? `\n${r.note}` : ''}\n(record the head hash elsewhere to also detect rows cut off at the end)`;
+}
+
+function openAuditDb(file: string): Db {
+  if (!existsSync(file)) throw new Error(`no such database file: ${file}`);
+  const db = openDatabase(file, { readonly: true });
+  const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get();
+  if (!table) {
+    db.close();
+    throw new Error(`${file} has no audit_log table: not an ampgate database, or one from before change requests`);
+  }
+  return db;
+}
+
+function withDb<T>(file: string, fn: (db: Db) => T): T {
+  const db = openAuditDb(file);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function* withDbLines(file: string, after: number): Generator<string> {
+  const db = openAuditDb(file);
+  try {
+    for (const line of new AuditLog(new AuditRepo(db)).exportJsonl(after)) yield `${line}\n`;
+  } finally {
+    db.close();
+  }
+}
+
+async function* apiLines(ctx: CliContext, after: number): AsyncGenerator<string> {
+  for (;;) {
+    const page = await ctx.client().get<{ entries: AuditEntry[]; next: number | null }>(`/api/audit?after=${after}&limit=1000`);
+    for (const e of page.entries) yield `${toJsonl(e)}\n`;
+    if (page.next === null) return;
+    after = page.next;
+  }
+}
+
+async function verifyFile(file: string): Promise<VerifyResult> {
+  if (!existsSync(file)) throw new Error(`no such file: ${file}`);
+  const entries: AuditEntry[] = [];
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    n++;
+    if (line.trim() === '') continue;
+    try {
+      entries.push(JSON.parse(line) as AuditEntry);
+    } catch {
+      return { ok: false, count: entries.length, brokenAt: entries.length > 0 ? entries.at(-1)!.seq + 1 : 1, reason: `line ${n} is not valid JSON` };
+    }
+  }
+  return verifyEntries(entries, { fromGenesis: entries[0]?.seq === 1 });
+}

@@ -1,0 +1,15 @@
+/**
+ * @module `ampgate mcp`: run the stdio MCP broker against a running server.
+ */
+import type { Command } from 'commander';
+import { runStdioBroker } from '../mcp/stdio.js';
+
+export function registerMcpCommand(program: Command): void {
+  program
+    .command('mcp')
+    .description('run an MCP server on stdio for desktop LLM clients; it calls the ampgate REST API at --url with --token')
+    .action(async () => {
+      const o = program.opts<{ url: string; token?: string }>();
+      await runStdioBroker({ url: o.url, token: o.token });
+    });
+}

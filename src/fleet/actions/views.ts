@@ -1,0 +1,93 @@
+/**
+ * @module JSON views of rollouts and of an agent's remote-config state, shared by REST, MCP and
+ * Slack so every channel shows the same thing. No config bodies here (they can be large; the
+ * catalog serves them), only hashes and labels.
+ */
+import type { AttemptRow } from '../../store/remote-config-repo.js';
+import type { RolloutOptions, RolloutRunner } from './rollout-runner.js';
+import type { RolloutsRepo } from '../../store/rollouts-repo.js';
+import type { DesiredConfigs } from '../remote-config/desired-state.js';
+import type { AgentRegistry } from '../registry.js';
+import type { PauseState } from '../pause/pause-state.js';
+import { outcomeOf } from './rollout-eval.js';
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export interface AttemptView {
+  readonly id: number;
+  readonly changeId: string;
+  readonly configHash: string;
+  readonly label: string;
+  readonly status: AttemptRow['status'];
+  readonly error: string;
+  readonly previousHash: string | null;
+  readonly effectiveConfigHash: string | null;
+  readonly createdAt: string;
+  readonly offeredAt: string | null;
+  readonly updatedAt: string;
+}
+
+export function attemptView(a: AttemptRow, desired: DesiredConfigs): AttemptView {
+  return {
+    id: a.id,
+    changeId: a.change_id,
+    configHash: a.hash,
+    label: desired.payload(a.hash)?.label ?? a.hash.slice(0, 12),
+    status: a.status,
+    error: a.error,
+    previousHash: a.previous_hash,
+    effectiveConfigHash: a.effective_config_hash,
+    createdAt: iso(a.created_at)!,
+    offeredAt: iso(a.offered_at),
+    updatedAt: iso(a.updated_at)!,
+  };
+}
+
+export function rolloutView(changeId: string, deps: { rollouts: RolloutsRepo; runner: RolloutRunner; desired: DesiredConfigs }) {
+  const r = deps.rollouts.get(changeId);
+  if (!r) return undefined;
+  const views = deps.runner.views(changeId);
+  const counts: Record<string, number> = {};
+  for (const v of views) counts[v.state] = (counts[v.state] ?? 0) + 1;
+  return {
+    changeId: r.change_id,
+    kind: r.kind,
+    label: r.label,
+    state: r.state,
+    stage: r.stage + 1,
+    stageCount: r.stage_count,
+    haltReason: r.halt_reason,
+    options: JSON.parse(r.options) as RolloutOptions,
+    startedAt: iso(r.started_at),
+    updatedAt: iso(r.updated_at),
+    counts,
+    targets: views.map((v) => ({
+      uid: v.uid,
+      stage: v.stage + 1,
+      state: v.state,
+      outcome: outcomeOf(v),
+      connected: v.agent?.connected ?? false,
+      healthy: v.agent?.healthy ?? null,
+      attempt: v.attempt ? attemptView(v.attempt, deps.desired) : null,
+    })),
+  };
+}
+
+export function agentRemoteConfigView(uid: string, deps: { registry: AgentRegistry; desired: DesiredConfigs; pause: PauseState }) {
+  const agent = deps.registry.get(uid);
+  if (!agent) return undefined;
+  const d = deps.desired.get(uid);
+  const pause = deps.pause.get(uid);
+  return {
+    uid,
+    desired: d ? attemptView(d, deps.desired) : null,
+    reported: agent.remoteConfigStatus ?? null,
+    effectiveConfigHash: agent.effectiveConfigHash ?? null,
+    inSync: d ? agent.remoteConfigStatus?.hash === d.hash && agent.remoteConfigStatus.status === 'APPLIED' : null,
+    history: deps.desired.repo.history(uid, 50).map((a) => attemptView(a, deps.desired)),
+    pause: pause
+      ? { method: pause.method, state: pause.state, changeId: pause.change_id, priorConfigHash: pause.prior_hash, standInConfigHash: pause.pause_hash, error: pause.error, updatedAt: iso(pause.updated_at) }
+      : null,
+    lastPauseAnswer: deps.pause.reported(uid) ?? null,
+  };
+}

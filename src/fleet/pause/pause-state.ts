@@ -1,0 +1,127 @@
+/**
+ * @module Pause state per agent, in memory over SQLite (agent_pause), and the agent side of the
+ * io.opentelemetry.pause custom capability: the agent answers `pause`/`resume` with type `status`
+ * and JSON {"paused": true|false}, or type `error` and {"error": "..."} (OpAMP spec, custom
+ * messages example).
+ */
+import { EventEmitter } from 'node:events';
+import type { CustomMessage } from '../../gen/opamp/v1/opamp_pb.js';
+import type { Logger } from '../../log.js';
+import type { PauseRepo, PauseRow } from '../../store/pause-repo.js';
+import type { AttemptRow } from '../../store/remote-config-repo.js';
+import type { AgentRecord } from '../agent-state.js';
+import type { AgentRegistry } from '../registry.js';
+
+export const PAUSE_CAPABILITY = 'io.opentelemetry.pause';
+
+export interface PauseEvents {
+  /** The pause state of an agent changed (row updated or removed). */
+  changed: [uid: string];
+}
+
+/** Parses the data of a `status` or `error` answer. */
+export function parsePauseAnswer(msg: Pick<CustomMessage, 'type' | 'data'>): { paused: boolean } | { error: string } | undefined {
+  if (msg.type !== 'status' && msg.type !== 'error') return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(Buffer.from(msg.data).toString('utf8'));
+  } catch {
+    return { error: `the agent sent a malformed ${msg.type} message (not JSON)` };
+  }
+  const obj = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  if (msg.type === 'error') return { error: typeof obj.error === 'string' && obj.error ? obj.error.slice(0, 500) : 'the agent reported an error without a message' };
+  if (typeof obj.paused !== 'boolean') return { error: 'the agent sent a status message without a boolean "paused"' };
+  return { paused: obj.paused };
+}
+
+export class PauseState {
+  readonly events = new EventEmitter<PauseEvents>();
+  readonly #rows = new Map<string, PauseRow>();
+  /** Last answer per agent (also kept after a resume removed the row). */
+  readonly #reported = new Map<string, { paused: boolean } | { error: string }>();
+  readonly #onCustom = (agent: AgentRecord, msg: CustomMessage) => this.#answer(agent, msg);
+  #unwatch: (() => void) | undefined;
+
+  constructor(
+    readonly repo: PauseRepo,
+    readonly registry: AgentRegistry,
+    readonly logger: Logger,
+    readonly now: () => number = Date.now,
+  ) {
+    for (const r of repo.all()) this.#rows.set(r.uid, r);
+    registry.events.on('customMessage', this.#onCustom);
+    this.events.setMaxListeners(0);
+  }
+
+  close(): void {
+    this.registry.events.off('customMessage', this.#onCustom);
+    this.#unwatch?.();
+  }
+
+  /**
+   * Follows the stand-in config of agents paused without the custom capability: the pause is
+   * confirmed when the stand-in is APPLIED, the resume when the prior config is APPLIED again.
+   */
+  watchConfigFallback(desired: { events: EventEmitter<{ attempt: [AttemptRow] }> }): void {
+    const onAttempt = (a: AttemptRow) => {
+      const row = this.#rows.get(a.uid);
+      if (row?.method !== 'config' || a.change_id !== row.change_id) return;
+      const ours = row.state === 'resuming' ? a.hash === row.prior_hash : a.hash === row.pause_hash;
+      if (!ours) return;
+      if (a.status === 'failed' || a.status === 'rolled_back') this.put([{ ...row, error: a.error, updated_at: this.now() }]);
+      else if (a.status === 'applied' && row.state === 'pausing') this.put([{ ...row, state: 'paused', error: '', updated_at: this.now() }]);
+      else if (a.status === 'applied' && row.state === 'resuming') this.remove(a.uid);
+    };
+    desired.events.on('attempt', onAttempt);
+    this.#unwatch = () => desired.events.off('attempt', onAttempt);
+  }
+
+  get(uid: string): PauseRow | undefined {
+    return this.#rows.get(uid);
+  }
+
+  all(): PauseRow[] {
+    return [...this.#rows.values()];
+  }
+
+  /** The last pause answer of the agent, if any. */
+  reported(uid: string): { paused: boolean } | { error: string } | undefined {
+    return this.#reported.get(uid);
+  }
+
+  /** Writes rows (in the caller's transaction, if any) and updates memory. */
+  put(rows: readonly PauseRow[]): void {
+    this.repo.db.transaction(() => rows.forEach((r) => this.repo.upsert(r)))();
+    for (const r of rows) {
+      this.#rows.set(r.uid, r);
+      if (r.method === 'custom') this.#reported.delete(r.uid);
+      this.events.emit('changed', r.uid);
+    }
+  }
+
+  remove(uid: string): void {
+    this.repo.delete(uid);
+    this.#rows.delete(uid);
+    this.events.emit('changed', uid);
+  }
+
+  #answer(agent: AgentRecord, msg: CustomMessage): void {
+    if (msg.capability !== PAUSE_CAPABILITY) return;
+    const answer = parsePauseAnswer(msg);
+    if (!answer) return;
+    this.#reported.set(agent.uid, answer);
+    const row = this.#rows.get(agent.uid);
+    if (row?.method === 'custom') {
+      if ('error' in answer) {
+        this.logger.warn({ agent: agent.uid, error: answer.error }, 'agent refused pause/resume');
+        this.put([{ ...row, error: answer.error, updated_at: this.now() }]);
+        return;
+      }
+      if (answer.paused && row.state === 'pausing') this.put([{ ...row, state: 'paused', error: '', updated_at: this.now() }]);
+      else if (!answer.paused && row.state === 'resuming') this.remove(agent.uid);
+      else this.events.emit('changed', agent.uid);
+      return;
+    }
+    this.events.emit('changed', agent.uid);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * @module Streamable HTTP MCP endpoint at /mcp on the control listener. Stateless: each POST gets a
+ * fresh server and transport bound to the caller's token (no session state, nothing to leak
+ * between callers). Authentication happens before MCP: no or bad token -> 401.
+ */
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { FastifyInstance } from 'fastify';
+import { principalFromRequest } from '../api/auth.js';
+import { bearerToken } from '../opamp/agent-auth.js';
+import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { RestBackend } from './backend.js';
+import { buildMcpServer } from './server.js';
+
+export interface McpHttpOptions {
+  readonly tokens: ApiTokensRepo;
+  readonly mcpReadOnly: boolean;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** A fetch that goes through Fastify's in-process inject instead of a socket. */
+export function injectFetch(app: FastifyInstance): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    const res = await app.inject({
+      method: (init?.method ?? 'GET') as 'GET',
+      url: url.pathname + url.search,
+      headers: init?.headers as Record<string, string>,
+      payload: typeof init?.body === 'string' ? init.body : undefined,
+    });
+    return new Response(res.statusCode === 204 ? null : res.rawPayload, { status: res.statusCode, headers: res.headers as Record<string, string> });
+  }) as typeof fetch;
+}
+
+export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
+  app.route({
+    method: ['GET', 'POST', 'DELETE'],
+    url: '/mcp',
+    handler: async (req, reply) => {
+      const origin = req.headers.origin;
+      if (origin && !LOOPBACK.has(new URL(origin).hostname) && new URL(origin).host !== req.headers.host) {
+        // DNS-rebinding protection: browsers on other origins may not drive the MCP endpoint.
+        return reply.code(403).send({ error: { code: 'forbidden', message: `origin ${origin} is not allowed` } });
+      }
+      const principal = principalFromRequest(opts.tokens, req.headers.authorization, 'mcp');
+      if (!principal) {
+        return reply
+          .code(401)
+          .header('WWW-Authenticate', 'Bearer realm="ampgate-mcp"')
+          .send({ error: { code: 'unauthorized', message: 'missing or invalid bearer token' } });
+      }
+      if (req.method !== 'POST') {
+        return reply.code(405).header('Allow', 'POST').send({ error: { code: 'bad_request', message: 'this MCP endpoint is stateless: use POST' } });
+      }
+      const backend = new RestBackend({ baseUrl: 'http://ampgate.internal', token: bearerToken(req.headers.authorization)!, fetch: injectFetch(app) });
+      const server = buildMcpServer(backend, { principal, mcpReadOnly: opts.mcpReadOnly });
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      reply.hijack();
+      reply.raw.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req.raw, reply.raw, req.body);
+    },
+  });
+}

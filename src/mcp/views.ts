@@ -1,0 +1,153 @@
+/**
+ * @module Compact tool outputs for language models: small, structured, with agent-supplied
+ * strings only in data fields, config bodies redacted, and no credentials (fingerprints only).
+ */
+import { z } from 'zod';
+import type { AgentSummary } from '../api/views.js';
+import type { ChangeRequest } from '../changes/types.js';
+
+export const AgentLite = z.object({
+  uid: z.string(),
+  connected: z.boolean(),
+  transport: z.string().nullable(),
+  serviceName: z.string().nullable(),
+  environment: z.string().nullable(),
+  healthy: z.boolean().nullable(),
+  capabilities: z.array(z.string()),
+  lastSeen: z.string(),
+});
+
+export function agentLite(a: AgentSummary): z.infer<typeof AgentLite> {
+  const attr = (k: string) => {
+    const v = a.identifyingAttributes[k] ?? a.nonIdentifyingAttributes[k];
+    return v === undefined || v === null ? null : String(v);
+  };
+  return {
+    uid: a.uid,
+    connected: a.connected,
+    transport: a.transport,
+    serviceName: attr('service.name'),
+    environment: attr('deployment.environment.name') ?? attr('deployment.environment'),
+    healthy: a.healthy,
+    capabilities: a.capabilities,
+    lastSeen: a.lastSeen,
+  };
+}
+
+export const ChangeSummary = z.object({
+  id: z.string(),
+  kind: z.string(),
+  state: z.string(),
+  summary: z.string(),
+  reason: z.string(),
+  requester: z.string(),
+  llmOriginated: z.boolean(),
+  agentCount: z.number(),
+  ineligible: z.array(z.object({ uid: z.string(), reason: z.string() })),
+  risk: z.string(),
+  requiredApprovals: z.number(),
+  approvals: z.number(),
+  steps: z.array(z.string()),
+  diff: z.string().nullable(),
+  expiresAt: z.string(),
+  resultSummary: z.string().nullable(),
+  outcomes: z.record(z.string(), z.number()),
+  /** Plain words on what happens next, for the model to relay to the user. */
+  next: z.string(),
+});
+export type ChangeSummaryT = z.infer<typeof ChangeSummary>;
+
+const MAX_DIFF = 6_000;
+
+export function changeSummary(r: ChangeRequest): ChangeSummaryT {
+  const approvals = r.approvals.filter((a) => a.decision === 'approve').length;
+  const outcomes: Record<string, number> = {};
+  for (const o of r.outcomes) outcomes[o.status] = (outcomes[o.status] ?? 0) + 1;
+  const diff = r.preview.diffs?.[0]?.diff ?? null;
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    summary: r.preview.summary,
+    reason: r.reason,
+    requester: `${r.requester.kind}:${r.requester.name}`,
+    llmOriginated: r.llmOriginated,
+    agentCount: r.targets.length,
+    ineligible: r.ineligible.slice(0, 50).map((i) => ({ uid: i.uid, reason: i.reason })),
+    risk: r.risk,
+    requiredApprovals: r.requiredApprovals,
+    approvals,
+    steps: [...r.preview.steps],
+    diff: diff === null ? null : diff.length > MAX_DIFF ? `${diff.slice(0, MAX_DIFF)}\n… (truncated)` : diff,
+    expiresAt: r.expiresAt,
+    resultSummary: r.resultSummary,
+    outcomes,
+    next: nextStep(r, approvals),
+  };
+}
+
+function nextStep(r: ChangeRequest, approvals: number): string {
+  switch (r.state) {
+    case 'pending':
+      return `Waiting for ${r.requiredApprovals - approvals} more approval(s) from authorised on-call humans (not the requester) via Slack, the CLI or the REST API before ${r.expiresAt}. Nothing has been sent to any agent. You cannot approve it.`;
+    case 'approved':
+      return 'Approved; execution is held (for example by a change freeze) and starts automatically when allowed.';
+    case 'executing':
+      return 'Approved and executing now; check again for per-agent outcomes.';
+    default:
+      return `Finished: ${r.state}${r.resultSummary ? ` (${r.resultSummary})` : ''}.`;
+  }
+}
+
+/** One row of list_change_requests, from the REST list view (src/changes/views.ts#changeSummary). */
+export const ChangeListItem = z.object({
+  id: z.string(),
+  kind: z.string(),
+  state: z.string(),
+  summary: z.string(),
+  reason: z.string(),
+  requester: z.string(),
+  llmOriginated: z.boolean(),
+  agentCount: z.number(),
+  ineligibleCount: z.number(),
+  risk: z.string(),
+  approvals: z.number(),
+  requiredApprovals: z.number(),
+  expiresAt: z.string(),
+  resultSummary: z.string().nullable(),
+});
+
+export interface RestChangeListRow {
+  id: string;
+  kind: string;
+  state: string;
+  summary: string;
+  reason: string;
+  requester: { key: string; name: string };
+  llmOriginated: boolean;
+  agentCount: number;
+  ineligibleCount: number;
+  risk: string;
+  approvals: { count: number; required: number };
+  expiresAt: string;
+  resultSummary: string | null;
+}
+
+export function changeListItem(r: RestChangeListRow): z.infer<typeof ChangeListItem> {
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    summary: r.summary,
+    reason: r.reason,
+    requester: r.requester.name,
+    llmOriginated: r.llmOriginated,
+    agentCount: r.agentCount,
+    ineligibleCount: r.ineligibleCount,
+    risk: r.risk,
+    approvals: r.approvals.count,
+    requiredApprovals: r.approvals.required,
+    expiresAt: r.expiresAt,
+    resultSummary: r.resultSummary,
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * @module SQL for change requests, their approvals and per-agent outcomes. Rows map to the
+ * ChangeRequest of src/changes/types.ts; outcomes are loaded lazily (a request can have 10k) so
+ * events and list views do not pay for them unless they are read.
+ */
+import type { Principal } from '../changes/principal.js';
+import type {
+  AgentOutcome,
+  AgentOutcomeStatus,
+  ApprovalRecord,
+  Channel,
+  ChangeKind,
+  ChangeListFilter,
+  ChangeRequest,
+  ChangeState,
+  RiskTier,
+} from '../changes/types.js';
+import type { Db } from './db.js';
+
+export interface ChangeRow {
+  id: number;
+  kind: ChangeKind;
+  state: ChangeState;
+  requester_key: string;
+  requester: string;
+  channel: Channel;
+  llm_originated: number;
+  reason: string;
+  target: string;
+  params: string;
+  targets: string;
+  ineligible: string;
+  payload_fingerprint: string;
+  fingerprint: string;
+  risk: RiskTier;
+  required_approvals: number;
+  preview: string;
+  idempotency_key: string;
+  created_at: number;
+  expires_at: number;
+  updated_at: number;
+  result_summary: string | null;
+  held_reason: string | null;
+  held_until: number | null;
+}
+
+export type NewChangeRow = Omit<ChangeRow, 'id' | 'state' | 'result_summary' | 'held_reason' | 'held_until' | 'updated_at'>;
+
+interface ApprovalRow {
+  request_id: number;
+  principal_key: string;
+  person: string;
+  principal: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  fingerprint: string;
+  channel: string;
+  at: number;
+}
+
+interface OutcomeRow {
+  uid: string;
+  status: AgentOutcomeStatus;
+  detail: string;
+  at: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class ChangesRepo {
+  readonly #db: Db;
+  readonly #insert;
+  readonly #byId;
+  readonly #openByKey;
+  readonly #byState;
+  readonly #due;
+  readonly #transition;
+  readonly #hold;
+  readonly #approvals;
+  readonly #insertApproval;
+  readonly #outcomes;
+  readonly #outcome;
+  readonly #upsertOutcome;
+  readonly #outcomeCounts;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#insert = db.prepare(`INSERT INTO change_requests (kind, state, requester_key, requester, channel, llm_originated, reason, target, params, targets,
+      ineligible, payload_fingerprint, fingerprint, risk, required_approvals, preview, idempotency_key, created_at, expires_at, updated_at)
+      VALUES (@kind, 'pending', @requester_key, @requester, @channel, @llm_originated, @reason, @target, @params, @targets, @ineligible,
+      @payload_fingerprint, @fingerprint, @risk, @required_approvals, @preview, @idempotency_key, @created_at, @expires_at, @created_at)`);
+    this.#byId = db.prepare('SELECT * FROM change_requests WHERE id = ?');
+    this.#openByKey = db.prepare("SELECT * FROM change_requests WHERE idempotency_key = ? AND state IN ('pending','approved','executing')");
+    this.#byState = db.prepare('SELECT * FROM change_requests WHERE state = ? ORDER BY id');
+    this.#due = db.prepare("SELECT * FROM change_requests WHERE state IN ('pending','approved') AND expires_at <= ? ORDER BY id");
+    this.#transition = db.prepare(
+      'UPDATE change_requests SET state = @to, updated_at = @now, result_summary = coalesce(@summary, result_summary), held_reason = NULL, held_until = NULL WHERE id = @id AND state = @from',
+    );
+    this.#hold = db.prepare('UPDATE change_requests SET held_reason = ?, held_until = ?, updated_at = ? WHERE id = ?');
+    this.#approvals = db.prepare('SELECT * FROM change_approvals WHERE request_id = ? ORDER BY seq');
+    this.#insertApproval = db.prepare(`INSERT INTO change_approvals (request_id, principal_key, person, principal, decision, comment, fingerprint, channel, at)
+      VALUES (@request_id, @principal_key, @person, @principal, @decision, @comment, @fingerprint, @channel, @at)`);
+    this.#outcomes = db.prepare('SELECT uid, status, detail, at FROM change_outcomes WHERE request_id = ? ORDER BY uid');
+    this.#outcome = db.prepare('SELECT uid, status, detail, at FROM change_outcomes WHERE request_id = ? AND uid = ?');
+    this.#upsertOutcome = db.prepare(`INSERT INTO change_outcomes (request_id, uid, status, detail, at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (request_id, uid) DO UPDATE SET status = excluded.status, detail = excluded.detail, at = excluded.at`);
+    this.#outcomeCounts = db.prepare('SELECT status, count(*) AS n FROM change_outcomes WHERE request_id = ? GROUP BY status');
+  }
+
+  insert(row: NewChangeRow): number {
+    return Number(this.#insert.run(row).lastInsertRowid);
+  }
+
+  row(id: number): ChangeRow | undefined {
+    return this.#byId.get(id) as ChangeRow | undefined;
+  }
+
+  openByKey(key: string): ChangeRow | undefined {
+    return this.#openByKey.get(key) as ChangeRow | undefined;
+  }
+
+  byState(state: ChangeState): ChangeRow[] {
+    return this.#byState.all(state) as ChangeRow[];
+  }
+
+  /** Pending or approved (held) requests whose expiry has passed. */
+  dueForExpiry(now: number): ChangeRow[] {
+    return this.#due.all(now) as ChangeRow[];
+  }
+
+  /** Conditional state change: true only if the request was in `from` (exactly-once transitions). Clears any hold. */
+  transition(id: number, from: ChangeState, to: ChangeState, now: number, summary: string | null = null): boolean {
+    return this.#transition.run({ id, from, to, now, summary }).changes === 1;
+  }
+
+  setHold(id: number, reason: string | null, until: number | null, now: number): void {
+    this.#hold.run(reason, until, now, id);
+  }
+
+  insertApproval(row: ApprovalRow): void {
+    this.#insertApproval.run(row);
+  }
+
+  /** Distinct persons that approved (not rejected) the request. */
+  approvers(id: number): Set<string> {
+    return new Set((this.#approvals.all(id) as ApprovalRow[]).filter((a) => a.decision === 'approve').map((a) => a.person));
+  }
+
+  outcome(id: number, uid: string): OutcomeRow | undefined {
+    return this.#outcome.get(id, uid) as OutcomeRow | undefined;
+  }
+
+  upsertOutcome(id: number, o: OutcomeRow): void {
+    this.#upsertOutcome.run(id, o.uid, o.status, o.detail, o.at);
+  }
+
+  outcomeCounts(id: number): Partial<Record<AgentOutcomeStatus, number>> {
+    const out: Partial<Record<AgentOutcomeStatus, number>> = {};
+    for (const r of this.#outcomeCounts.all(id) as Array<{ status: AgentOutcomeStatus; n: number }>) out[r.status] = r.n;
+    return out;
+  }
+
+  list(f: ChangeListFilter = {}): { total: number; rows: ChangeRow[] } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.states && f.states.length > 0) {
+      where.push(`state IN (${f.states.map(() => '?').join(',')})`);
+      args.push(...f.states);
+    }
+    if (f.kind) {
+      where.push('kind = ?');
+      args.push(f.kind);
+    }
+    if (f.requester) {
+      where.push('requester_key = ?');
+      args.push(f.requester);
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.#db.prepare(`SELECT count(*) AS n FROM change_requests ${clause}`).get(...args) as { n: number }).n;
+    const rows = this.#db
+      .prepare(`SELECT * FROM change_requests ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(...args, f.limit ?? 50, f.offset ?? 0) as ChangeRow[];
+    return { total, rows };
+  }
+
+  /** The full request; `outcomes` is read from the database on first access. */
+  load(id: number): ChangeRequest | undefined {
+    const row = this.row(id);
+    return row && this.toRequest(row);
+  }
+
+  toRequest(row: ChangeRow): ChangeRequest {
+    const approvals = (this.#approvals.all(row.id) as ApprovalRow[]).map(toApproval);
+    const req = {
+      id: String(row.id),
+      kind: row.kind,
+      state: row.state,
+      requester: JSON.parse(row.requester) as Principal,
+      channel: row.channel,
+      llmOriginated: row.llm_originated === 1,
+      reason: row.reason,
+      target: JSON.parse(row.target) as ChangeRequest['target'],
+      params: JSON.parse(row.params) as Record<string, unknown>,
+      payloadFingerprint: row.payload_fingerprint,
+      fingerprint: row.fingerprint,
+      risk: row.risk,
+      requiredApprovals: row.required_approvals,
+      approvals,
+      idempotencyKey: row.idempotency_key,
+      createdAt: iso(row.created_at),
+      expiresAt: iso(row.expires_at),
+      updatedAt: iso(row.updated_at),
+      resultSummary: row.result_summary,
+      hold: row.held_reason === null ? null : { reason: row.held_reason, until: row.held_until === null ? null : iso(row.held_until) },
+    };
+    // Large parts (10k target uids, diffs, outcomes) are materialised on first read only, so the
+    // snapshots the engine takes at every step cost a row read, not a parse of everything.
+    lazy(req, 'targets', () => JSON.parse(row.targets) as string[]);
+    lazy(req, 'ineligible', () => JSON.parse(row.ineligible) as ChangeRequest['ineligible']);
+    lazy(req, 'preview', () => JSON.parse(row.preview) as ChangeRequest['preview']);
+    lazy(req, 'outcomes', () => (this.#outcomes.all(row.id) as OutcomeRow[]).map((o) => ({ uid: o.uid, status: o.status, detail: o.detail, at: iso(o.at) })));
+    return req as unknown as ChangeRequest;
+  }
+}
+
+/** An enumerable (so JSON includes it), read-only property computed once on first access. */
+function lazy<T>(obj: object, key: string, compute: () => T): void {
+  let value: T | undefined;
+  let done = false;
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    get: () => {
+      if (!done) {
+        value = compute();
+        done = true;
+      }
+      return value;
+    },
+  });
+}
+
+function toApproval(a: ApprovalRow): ApprovalRecord {
+  return { principal: JSON.parse(a.principal) as Principal, decision: a.decision, comment: a.comment, fingerprint: a.fingerprint, at: iso(a.at) };
+}

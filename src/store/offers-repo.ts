@@ -1,0 +1,95 @@
+/**
+ * @module What each agent was last offered in ConnectionSettingsOffers (by hash; the settings
+ * carry secrets and are never stored) and which credential each agent last authenticated with.
+ * Both are cached in memory and written only when they change, never per message.
+ */
+import type { Db } from './db.js';
+
+export interface OfferedRow {
+  agent_uid: string;
+  hash: string;
+  purpose: 'rotation' | 'csr';
+  reference: string;
+  offered_at: number;
+  acked: number;
+}
+
+export interface AuthSeenRow {
+  agent_uid: string;
+  method: string;
+  credential_id: string | null;
+  seen_at: number;
+}
+
+export class OffersRepo {
+  readonly #offered = new Map<string, OfferedRow>();
+  readonly #seen = new Map<string, AuthSeenRow>();
+  readonly #putOffered;
+  readonly #ack;
+  readonly #deleteOffered;
+  readonly #deleteSeen;
+  readonly #putSeen;
+  readonly #rekeyOffered;
+  readonly #rekeySeen;
+
+  constructor(db: Db) {
+    for (const r of db.prepare('SELECT * FROM connection_offers').all() as OfferedRow[]) this.#offered.set(r.agent_uid, r);
+    for (const r of db.prepare('SELECT * FROM agent_auth_seen').all() as AuthSeenRow[]) this.#seen.set(r.agent_uid, r);
+    this.#putOffered = db.prepare(`INSERT INTO connection_offers (agent_uid, hash, purpose, reference, offered_at, acked)
+      VALUES (@agent_uid, @hash, @purpose, @reference, @offered_at, @acked)
+      ON CONFLICT(agent_uid) DO UPDATE SET hash = excluded.hash, purpose = excluded.purpose, reference = excluded.reference,
+        offered_at = excluded.offered_at, acked = excluded.acked`);
+    this.#ack = db.prepare('UPDATE connection_offers SET acked = 1 WHERE agent_uid = ? AND hash = ?');
+    this.#deleteOffered = db.prepare('DELETE FROM connection_offers WHERE agent_uid = ?');
+    this.#deleteSeen = db.prepare('DELETE FROM agent_auth_seen WHERE agent_uid = ?');
+    this.#putSeen = db.prepare(`INSERT INTO agent_auth_seen (agent_uid, method, credential_id, seen_at) VALUES (@agent_uid, @method, @credential_id, @seen_at)
+      ON CONFLICT(agent_uid) DO UPDATE SET method = excluded.method, credential_id = excluded.credential_id, seen_at = excluded.seen_at`);
+    this.#rekeyOffered = db.prepare('UPDATE connection_offers SET agent_uid = ? WHERE agent_uid = ?');
+    this.#rekeySeen = db.prepare('UPDATE agent_auth_seen SET agent_uid = ? WHERE agent_uid = ?');
+  }
+
+  offered(uid: string): OfferedRow | undefined {
+    return this.#offered.get(uid);
+  }
+
+  markOffered(row: OfferedRow): void {
+    this.#offered.set(row.agent_uid, row);
+    this.#putOffered.run(row);
+  }
+
+  /** The agent reported a status for `hash`: it has seen that offer. */
+  ack(uid: string, hash: string): void {
+    const row = this.#offered.get(uid);
+    if (!row || row.hash !== hash || row.acked) return;
+    row.acked = 1;
+    this.#ack.run(uid, hash);
+  }
+
+  authSeen(uid: string): AuthSeenRow | undefined {
+    return this.#seen.get(uid);
+  }
+
+  /** Records the credential an agent authenticated with; returns true when it changed. */
+  recordAuth(uid: string, method: string, credentialId: string | null, at: number): boolean {
+    const prev = this.#seen.get(uid);
+    if (prev && prev.method === method && prev.credential_id === credentialId) return false;
+    const row = { agent_uid: uid, method, credential_id: credentialId, seen_at: at };
+    this.#seen.set(uid, row);
+    this.#putSeen.run(row);
+    return true;
+  }
+
+  rekey(oldUid: string, newUid: string): void {
+    for (const map of [this.#offered, this.#seen] as Array<Map<string, { agent_uid: string }>>) {
+      const row = map.get(oldUid);
+      if (!row) continue;
+      map.delete(oldUid);
+      row.agent_uid = newUid;
+      map.set(newUid, row);
+    }
+    this.#deleteOffered.run(newUid);
+    this.#deleteSeen.run(newUid);
+    this.#rekeyOffered.run(newUid, oldUid);
+    this.#rekeySeen.run(newUid, oldUid);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * @module SQLite access for per-agent pause state (agent_pause).
+ */
+import type { Db } from './db.js';
+
+export type PauseMethod = 'custom' | 'config';
+export type PauseStateName = 'pausing' | 'paused' | 'resuming';
+
+export interface PauseRow {
+  readonly uid: string;
+  readonly method: PauseMethod;
+  readonly state: PauseStateName;
+  readonly change_id: string;
+  /** Fallback only: the config hash to restore on resume. */
+  readonly prior_hash: string | null;
+  /** Fallback only: the hash of the stand-in config. */
+  readonly pause_hash: string | null;
+  readonly error: string;
+  readonly updated_at: number;
+}
+
+export class PauseRepo {
+  readonly #all;
+  readonly #upsert;
+  readonly #delete;
+
+  constructor(readonly db: Db) {
+    this.#all = db.prepare('SELECT * FROM agent_pause');
+    this.#upsert = db.prepare(`
+      INSERT INTO agent_pause (uid, method, state, change_id, prior_hash, pause_hash, error, updated_at)
+      VALUES (@uid, @method, @state, @change_id, @prior_hash, @pause_hash, @error, @updated_at)
+      ON CONFLICT(uid) DO UPDATE SET method = excluded.method, state = excluded.state, change_id = excluded.change_id,
+        prior_hash = excluded.prior_hash, pause_hash = excluded.pause_hash, error = excluded.error, updated_at = excluded.updated_at`);
+    this.#delete = db.prepare('DELETE FROM agent_pause WHERE uid = ?');
+  }
+
+  all(): PauseRow[] {
+    return this.#all.all() as PauseRow[];
+  }
+
+  upsert(row: PauseRow): void {
+    this.#upsert.run(row);
+  }
+
+  delete(uid: string): void {
+    this.#delete.run(uid);
+  }
+}

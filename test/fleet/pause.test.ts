@@ -1,0 +1,109 @@
+/**
+ * Pause and resume through change requests: via the io.opentelemetry.pause custom capability, and
+ * via the stand-in config fallback for agents without it. Both restore exactly the prior config;
+ * agents with neither are listed as ineligible.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
+import { runChange, startChange } from '../support/change-driver.js';
+import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
+import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
+import { eventually, startTestServer, type TestServer } from '../support/server.js';
+import { DEFAULT_CAPS } from '../support/ws-agent.js';
+
+let server: TestServer | undefined;
+const pool = new AgentPool();
+afterEach(async () => {
+  await pool.closeAll();
+  await server?.stop();
+  server = undefined;
+});
+
+interface RemoteConfigView {
+  desired: { configHash: string; status: string } | null;
+  pause: { method: string; state: string; priorConfigHash: string | null; standInConfigHash: string | null } | null;
+}
+const remoteConfig = async (uid: string) => (await server!.api<RemoteConfigView>('GET', `/api/agents/${uid}/remote-config`)).body;
+const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString('hex');
+
+describe('pause and resume', () => {
+  it('uses io.opentelemetry.pause when the agent lists it, leaving its config alone', async () => {
+    server = await startTestServer();
+    const agent = await pool.start(server, { customCapabilities: [PAUSE_CAPABILITY] });
+    const behaviour = withPause(agent);
+    const stubborn = await pool.start(server, { customCapabilities: [PAUSE_CAPABILITY] });
+    withPause(stubborn, { refuse: 'pipelines are locked by the operator' });
+    const configBefore = { ...agent.effectiveConfig };
+
+    const paused = await runChange(server, { kind: 'pause', target: { selector: 'service.name=checkout' } });
+    expect(paused.started.preview.summary).toBe(`Pause 2 agents (2 via ${PAUSE_CAPABILITY}, 0 with a stand-in config)`);
+    expect(paused.started.risk).toBe('high'); // every known agent
+    expect(paused.state).toBe('partially_failed');
+    expect(paused.outcomes.get(agent.uidText)).toMatchObject({ status: 'succeeded', detail: `paused (via ${PAUSE_CAPABILITY})` });
+    expect(paused.outcomes.get(stubborn.uidText)).toMatchObject({ status: 'failed', detail: 'not paused: pipelines are locked by the operator' });
+    expect(behaviour).toMatchObject({ paused: true, received: ['pause'] });
+    expect((await remoteConfig(agent.uidText)).pause).toMatchObject({ method: 'custom', state: 'paused' });
+    expect((await remoteConfig(stubborn.uidText)).pause).toBeNull();
+
+    // A paused agent that reconnects (it may have restarted) is told to pause again, once.
+    await agent.close();
+    await agent.connect();
+    await agent.sendFull();
+    await eventually(() => behaviour.received.length === 2);
+    await agent.heartbeat();
+    expect(behaviour.received).toEqual(['pause', 'pause']);
+
+    const resumed = await runChange(server, { kind: 'resume', target: { agents: [agent.uidText] } });
+    expect(resumed.state).toBe('succeeded');
+    expect(resumed.outcomes.get(agent.uidText)).toMatchObject({ status: 'succeeded', detail: 'resumed' });
+    expect(behaviour).toMatchObject({ paused: false, received: ['pause', 'pause', 'resume'] });
+    expect(agent.effectiveConfig).toEqual(configBefore);
+    expect((await remoteConfig(agent.uidText)).pause).toBeNull();
+  });
+
+  it('falls back to a stand-in config and restores exactly the prior config on resume', async () => {
+    server = await startTestServer();
+    const managed = await pool.start(server, { identifying: { 'service.name': 'gateway' } });
+    const local = await pool.start(server, { identifying: { 'service.name': 'gateway' }, effectiveConfig: { 'collector.yaml': collectorConfig('otlphttp') } });
+    const neither = await pool.start(server, {
+      identifying: { 'service.name': 'gateway' },
+      capabilities: DEFAULT_CAPS & ~BigInt(AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig),
+    });
+    const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));
+    expect((await runChange(server, { kind: 'config_push', target: { agents: [managed.uidText] }, params: { config: 'gw', canary: '100%' } })).state).toBe('succeeded');
+    const localBefore = { ...local.effectiveConfig };
+
+    const paused = await runChange(server, { kind: 'pause', target: { selector: 'service.name=gateway' } });
+    expect(paused.started.ineligible).toEqual([
+      { uid: neither.uidText, reason: `has neither the ${PAUSE_CAPABILITY} custom capability nor AcceptsRemoteConfig in its latest message` },
+    ]);
+    expect(paused.started.preview.diffs!.map((d) => d.diff).join('')).toContain('+      receivers: [nop]');
+    expect(paused.state).toBe('succeeded');
+    for (const a of [managed, local]) {
+      expect(Object.values(a.effectiveConfig)[0]).toContain('traces/ampgate-paused');
+      expect(paused.outcomes.get(a.uidText)?.detail).toMatch(/^paused \(stand-in config [0-9a-f]{12} APPLIED; resume restores [0-9a-f]{12}\)$/);
+    }
+    expect(Object.keys(local.effectiveConfig)).toEqual(['collector.yaml']);
+    const pm = await remoteConfig(managed.uidText);
+    expect(pm.pause).toMatchObject({ method: 'config', state: 'paused', priorConfigHash: v1.configHash });
+
+    // While paused with a stand-in, a config push would silently un-pause: the agent is ineligible.
+    await pushVersion(server, 'gw', collectorConfig('logging'));
+    await expect(startChange(server, { kind: 'config_push', target: { agents: [managed.uidText] }, params: { config: 'gw' } })).rejects.toThrow(/paused with a stand-in config/);
+
+    const resumed = await runChange(server, { kind: 'resume', target: { selector: 'service.name=gateway' } });
+    expect(resumed.started.ineligible).toEqual([{ uid: neither.uidText, reason: 'not paused' }]);
+    expect(resumed.state).toBe('succeeded');
+    expect(managed.effectiveConfig).toEqual({ '': collectorConfig('debug') });
+    expect(hex(managed.remoteConfigStatus?.hash)).toBe(v1.configHash);
+    expect(local.effectiveConfig).toEqual(localBefore);
+    expect((await remoteConfig(managed.uidText)).pause).toBeNull();
+    expect((await remoteConfig(local.uidText)).desired).toMatchObject({ status: 'applied' });
+  });
+
+  it('refuses a pause with no eligible agent, naming why', async () => {
+    server = await startTestServer();
+    const neither = await pool.start(server, { capabilities: BigInt(AgentCapabilities.AgentCapabilities_ReportsStatus) });
+    await expect(startChange(server, { kind: 'pause', target: { agents: [neither.uidText] } })).rejects.toThrow(/no agent can be paused/);
+  });
+});
