@@ -4,8 +4,7 @@
  * ChangeService (which enforces roles, self-approval, expiry and fingerprints); the bot only maps
  * Slack users to principals and renders results.
  */
-import bolt from '@slack/bolt';
-import type { App as BoltApp } from '@slack/bolt';
+import { App as BoltApp, LogLevel } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { ChangeService } from '../changes/types.js';
 import type { Logger } from '../log.js';
@@ -44,11 +43,11 @@ export class SlackBot {
 
   constructor(private readonly opts: SlackBotOptions) {
     this.receiver = new FastifySlackReceiver({ signingSecret: opts.signingSecret, onError: (err) => opts.logger.error({ err }, 'slack handler failed') });
-    this.app = new bolt.App({
+    this.app = new BoltApp({
       token: opts.botToken,
       receiver: this.receiver,
       clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2 }, rejectRateLimitedCalls: true },
-      logLevel: bolt.LogLevel.ERROR,
+      logLevel: LogLevel.ERROR,
     });
     this.directory = new SlackDirectory(opts.access, async (group) => {
       const res = await this.app.client.usergroups.users.list({ usergroup: group });
