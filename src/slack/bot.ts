@@ -19,6 +19,8 @@ import { FastifySlackReceiver } from './receiver.js';
 export interface SlackBotOptions {
   readonly botToken: string;
   readonly signingSecret: string;
+  /** SLACK_APP_TOKEN: use Socket Mode (outbound WebSocket to Slack) instead of HTTP events. */
+  readonly socketModeAppToken?: string;
   /** Slack Web API base URL (tests point it at a local recorder). */
   readonly slackApiUrl?: string;
   /** Channel id where approval cards are posted. */
@@ -35,17 +37,20 @@ export interface SlackBotOptions {
 
 export class SlackBot {
   readonly app: BoltApp;
-  readonly receiver: FastifySlackReceiver;
+  /** The HTTP receiver, or undefined in Socket Mode. */
+  readonly receiver: FastifySlackReceiver | undefined;
   readonly directory: SlackDirectory;
   readonly #cards: CardPublisher;
   readonly #runner: IntentRunner;
   #unsubscribe: (() => void) | undefined;
 
   constructor(private readonly opts: SlackBotOptions) {
-    this.receiver = new FastifySlackReceiver({ signingSecret: opts.signingSecret, onError: (err) => opts.logger.error({ err }, 'slack handler failed') });
+    this.receiver = opts.socketModeAppToken
+      ? undefined
+      : new FastifySlackReceiver({ signingSecret: opts.signingSecret, onError: (err) => opts.logger.error({ err }, 'slack handler failed') });
     this.app = new BoltApp({
       token: opts.botToken,
-      receiver: this.receiver,
+      ...(this.receiver ? { receiver: this.receiver } : { socketMode: true, appToken: opts.socketModeAppToken, signingSecret: opts.signingSecret }),
       clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2 }, rejectRateLimitedCalls: true },
       logLevel: LogLevel.ERROR,
     });
@@ -59,16 +64,20 @@ export class SlackBot {
   }
 
   register(server: FastifyInstance): void {
-    this.receiver.register(server);
+    this.receiver?.register(server);
   }
 
   start(): void {
     this.#unsubscribe = this.opts.changes.subscribe((e) => this.#cards.onEvent(e));
+    if (!this.receiver) {
+      this.app.start().catch((err: unknown) => this.opts.logger.error({ err }, 'Slack Socket Mode connection failed'));
+    }
   }
 
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     await this.#cards.flush();
+    if (!this.receiver) await this.app.stop().catch(() => {});
   }
 
   #routes(): void {

@@ -66,10 +66,12 @@ export function createSlack(deps: SlackDeps): SlackBot | undefined {
     logger.info('Slack bot is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it');
     return undefined;
   }
+  logger.info({ mode: settings.slackAppToken ? 'socket' : 'http /slack/events' }, 'Slack bot is on');
   if (!settings.slackApprovalsChannel) logger.warn('AMPGATE_SLACK_APPROVALS_CHANNEL is not set: approval cards will not be posted');
   return new SlackBot({
     botToken: settings.slackBotToken,
     signingSecret: settings.slackSigningSecret,
+    socketModeAppToken: settings.slackAppToken,
     slackApiUrl: settings.slackApiUrl,
     approvalsChannel: settings.slackApprovalsChannel,
     access: {
