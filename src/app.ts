@@ -21,6 +21,8 @@ import { AgentRegistry } from './fleet/registry.js';
 import { createLogger, type Logger } from './log.js';
 import { mcpRoutes } from './mcp/http.js';
 import { Metrics } from './metrics.js';
+import type { SlackBot } from './slack/bot.js';
+import { createSlack, slackRoutes } from './slack/module.js';
 import { Admission } from './opamp/admission.js';
 import { HttpTransport } from './opamp/http-transport.js';
 import { OpampListener } from './opamp/listener.js';
@@ -52,6 +54,8 @@ export interface RunningServer {
   readonly credentials: AgentCredentials;
   /** TLS/mTLS, connection-settings offers, CSR flow and the rotate_credentials executor. */
   readonly credentialsModule: CredentialsModule;
+  /** The Slack bot, when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
+  readonly slack: SlackBot | undefined;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
   /** The change-request engine: the one write path for every channel. */
@@ -132,12 +136,15 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     { onRejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
+  const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, db, logger });
+
   const control = await buildControlPlane({
     logger,
     registry,
     tokens: apiTokens,
     metrics,
     plugins: [
+      slackRoutes(slack),
       (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => changeRoutes(app, { tokens: apiTokens, changes }),
@@ -163,6 +170,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   // ---- end of executor registration ------------------------------------------------------------
   // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
   changes.start();
+  slack?.start();
 
   const scheme = settings.tlsCertFile ? 's' : '';
   const host = formatHost(opampAddr.host);
@@ -179,6 +187,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     (stopped ??= (async () => {
       // First: abort running executions (they stay `executing` and resume after restart).
       await changes.stop();
+      await slack?.stop();
       fleet.stop();
       credentialsModule.stop();
       await listener.close();
@@ -189,7 +198,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
+  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, metrics, changes, slack, control, opampUrl, controlUrl, stop };
 }
 
 function formatHost(host: string): string {
