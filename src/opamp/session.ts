@@ -16,7 +16,7 @@ import {
 import type { AgentRecord } from '../fleet/agent-state.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AgentLink } from '../fleet/link.js';
-import { hasCapability, SERVER_CAPABILITIES } from './capabilities.js';
+import { hasCapability } from './capabilities.js';
 import { newUuidV7Bytes, uidFromString, uidToString } from './uid.js';
 import { badRequest } from './wire.js';
 
@@ -93,7 +93,7 @@ export class OpampSession {
     }
 
     const now = this.#now();
-    const base = create(ServerToAgentSchema, { instanceUid: msg.instanceUid, capabilities: SERVER_CAPABILITIES });
+    const base = create(ServerToAgentSchema, { instanceUid: msg.instanceUid, capabilities: this.fleet.capabilities });
 
     // A new uid is assigned when the agent asks for one, or when another live connection already
     // speaks for this uid (cloned VM, copied state file). The reply still echoes the old uid.
