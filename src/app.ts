@@ -14,6 +14,7 @@ import type { Settings } from './config.js';
 import { AgentCredentials } from './creds/agent-credentials.js';
 import { createCredentials, type CredentialsModule } from './creds/module.js';
 import { Fleet } from './fleet/fleet.js';
+import { serverCapabilities } from './opamp/capabilities.js';
 import { createFleetActions, type FleetActions } from './fleet/fleet-actions.js';
 import { configRoutes } from './api/routes/configs.js';
 import { rolloutRoutes } from './api/routes/rollouts.js';
@@ -21,6 +22,8 @@ import { AgentRegistry } from './fleet/registry.js';
 import { createLogger, type Logger } from './log.js';
 import { mcpRoutes } from './mcp/http.js';
 import { Metrics } from './metrics.js';
+import type { SlackBot } from './slack/bot.js';
+import { createSlack, slackRoutes } from './slack/module.js';
 import { Admission } from './opamp/admission.js';
 import { HttpTransport } from './opamp/http-transport.js';
 import { OpampListener } from './opamp/listener.js';
@@ -52,6 +55,8 @@ export interface RunningServer {
   readonly credentials: AgentCredentials;
   /** TLS/mTLS, connection-settings offers, CSR flow and the rotate_credentials executor. */
   readonly credentialsModule: CredentialsModule;
+  /** The Slack bot, when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
+  readonly slack: SlackBot | undefined;
   readonly apiTokens: ApiTokensRepo;
   readonly metrics: Metrics;
   /** The change-request engine: the one write path for every channel. */
@@ -81,7 +86,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   }
 
   const registry = new AgentRegistry(new AgentsRepo(db));
-  const fleet = new Fleet(registry);
+  const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
   const changes = new ChangeEngine({ db, policy, logger });
   const fleetActions = createFleetActions({ db, fleet, registry, logger });
@@ -132,12 +137,15 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     { onRejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
+  const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, db, logger });
+
   const control = await buildControlPlane({
     logger,
     registry,
     tokens: apiTokens,
     metrics,
     plugins: [
+      slackRoutes(slack),
       (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => changeRoutes(app, { tokens: apiTokens, changes }),
@@ -163,6 +171,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   // ---- end of executor registration ------------------------------------------------------------
   // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
   changes.start();
+  slack?.start();
 
   const scheme = settings.tlsCertFile ? 's' : '';
   const host = formatHost(opampAddr.host);
@@ -179,6 +188,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     (stopped ??= (async () => {
       // First: abort running executions (they stay `executing` and resume after restart).
       await changes.stop();
+      await slack?.stop();
       fleet.stop();
       credentialsModule.stop();
       await listener.close();
@@ -189,7 +199,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, metrics, changes, control, opampUrl, controlUrl, stop };
+  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, metrics, changes, slack, control, opampUrl, controlUrl, stop };
 }
 
 function formatHost(host: string): string {

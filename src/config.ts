@@ -57,6 +57,10 @@ export const SettingsSchema = z.object({
   slackAppToken: z.string().optional(),
   slackApiUrl: z.string().url().optional(),
   slackApprovalsChannel: z.string().optional(),
+  /** Optional LLM for natural-language intents (OpenAI-compatible); the offline parser is the default. */
+  intentLlmUrl: z.string().url().optional(),
+  intentLlmModel: z.string().optional(),
+  intentLlmApiKey: z.string().optional(),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;
@@ -97,6 +101,9 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   slackAppToken: 'SLACK_APP_TOKEN',
   slackApiUrl: 'AMPGATE_SLACK_API_URL',
   slackApprovalsChannel: 'AMPGATE_SLACK_APPROVALS_CHANNEL',
+  intentLlmUrl: 'AMPGATE_INTENT_LLM_URL',
+  intentLlmModel: 'AMPGATE_INTENT_LLM_MODEL',
+  intentLlmApiKey: 'AMPGATE_INTENT_LLM_API_KEY',
 };
 
 export class SettingsError extends Error {

@@ -54,6 +54,13 @@ export const PolicySchema = z
         slackUserGroups: z.array(z.string().regex(/^S[A-Z0-9]+$/, 'expected a Slack user group id like S0123ABC')).default([]),
       })
       .prefault({}),
+    /** Slack users other than the approvers: their role, and Slack admins (may cancel others' requests). */
+    slack: z
+      .strictObject({
+        defaultRole: z.enum(['viewer', 'proposer']).default('proposer'),
+        admins: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id like U012ABC')).default([]),
+      })
+      .prefault({}),
     /** person name -> the principals that are that person (self-approval is checked per person). */
     identities: z.record(z.string().min(1), z.array(principalKeyText).min(1)).default({}),
     freezes: z.array(FreezeSchema).default([]),
@@ -134,6 +141,16 @@ export class Policy {
 
   get slackUserGroups(): readonly string[] {
     return this.doc.approvers.slackUserGroups;
+  }
+
+  /** Slack user ids named as approvers, directly (`slack:U…`) or through an identity. */
+  get slackApproverUsers(): string[] {
+    const users = new Set<string>();
+    for (const entry of this.doc.approvers.principals) {
+      const keys = entry.includes(':') ? [entry] : (this.doc.identities[entry] ?? []);
+      for (const k of keys) if (k.startsWith('slack:')) users.add(k.slice('slack:'.length));
+    }
+    return [...users];
   }
 
   /** The change freeze in force for `kind` at `t`, or undefined. */

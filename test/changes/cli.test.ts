@@ -90,5 +90,5 @@ describe('ampgate changes / ampgate audit', () => {
     const missing = await cli(['audit', 'verify', '--db', join(s.dir, 'nope.db')]);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/no such database file/);
-  });
+  }, 120_000); // 14 real CLI processes, each ~1.5 s of tsx start-up on a loaded 2-core machine
 });

@@ -1,0 +1,142 @@
+/**
+ * @module The Slack bot: `/ampgate` slash commands, mentions and DMs in natural language, and
+ * approve/reject buttons on approval cards. It is an edge: every write goes through the
+ * ChangeService (which enforces roles, self-approval, expiry and fingerprints); the bot only maps
+ * Slack users to principals and renders results.
+ */
+import { App as BoltApp, LogLevel } from '@slack/bolt';
+import type { FastifyInstance } from 'fastify';
+import type { ChangeService } from '../changes/types.js';
+import type { Logger } from '../log.js';
+import { AmpgateError } from '../errors.js';
+import type { IntentParser, Vocabulary } from '../intent/types.js';
+import { CardPublisher, type CardStore } from './cards.js';
+import { USAGE, parseCommand } from './commands.js';
+import { SlackDirectory, type SlackAccessPolicy } from './directory.js';
+import { IntentRunner, type FleetReader } from './runner.js';
+import { FastifySlackReceiver } from './receiver.js';
+
+export interface SlackBotOptions {
+  readonly botToken: string;
+  readonly signingSecret: string;
+  /** SLACK_APP_TOKEN: use Socket Mode (outbound WebSocket to Slack) instead of HTTP events. */
+  readonly socketModeAppToken?: string;
+  /** Slack Web API base URL (tests point it at a local recorder). */
+  readonly slackApiUrl?: string;
+  /** Channel id where approval cards are posted. */
+  readonly approvalsChannel: string | undefined;
+  readonly access: SlackAccessPolicy;
+  readonly changes: ChangeService;
+  readonly fleet: FleetReader;
+  /** Natural-language parser; proposals it produces are marked as machine-interpreted (llm). */
+  readonly parser: IntentParser;
+  readonly vocabulary: () => Vocabulary;
+  readonly cards: CardStore;
+  readonly logger: Logger;
+}
+
+export class SlackBot {
+  readonly app: BoltApp;
+  /** The HTTP receiver, or undefined in Socket Mode. */
+  readonly receiver: FastifySlackReceiver | undefined;
+  readonly directory: SlackDirectory;
+  readonly #cards: CardPublisher;
+  readonly #runner: IntentRunner;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly opts: SlackBotOptions) {
+    this.receiver = opts.socketModeAppToken
+      ? undefined
+      : new FastifySlackReceiver({ signingSecret: opts.signingSecret, onError: (err) => opts.logger.error({ err }, 'slack handler failed') });
+    this.app = new BoltApp({
+      token: opts.botToken,
+      ...(this.receiver ? { receiver: this.receiver } : { socketMode: true, appToken: opts.socketModeAppToken, signingSecret: opts.signingSecret }),
+      clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2 }, rejectRateLimitedCalls: true },
+      logLevel: LogLevel.ERROR,
+    });
+    this.directory = new SlackDirectory(opts.access, async (group) => {
+      const res = await this.app.client.usergroups.users.list({ usergroup: group });
+      return res.users ?? [];
+    });
+    this.#cards = new CardPublisher(this.app.client, opts.cards, opts.approvalsChannel, opts.logger);
+    this.#runner = new IntentRunner(opts.changes, opts.fleet);
+    this.#routes();
+  }
+
+  register(server: FastifyInstance): void {
+    this.receiver?.register(server);
+  }
+
+  start(): void {
+    this.#unsubscribe = this.opts.changes.subscribe((e) => this.#cards.onEvent(e));
+    if (!this.receiver) {
+      this.app.start().catch((err: unknown) => this.opts.logger.error({ err }, 'Slack Socket Mode connection failed'));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    await this.#cards.flush();
+    if (!this.receiver) await this.app.stop().catch(() => {});
+  }
+
+  #routes(): void {
+    const app = this.app;
+    app.command(/^\/ampgate/, async ({ command, ack, respond }) => {
+      const strict = parseCommand(command.text);
+      const intent = strict ?? (await this.opts.parser.parse(command.text, this.opts.vocabulary()));
+      const principal = await this.directory.principal(command.user_id, command.user_name, strict === undefined);
+      const reply = await this.#runner.run(intent, principal, { naturalLanguage: strict === undefined, text: command.text });
+      await ack({ response_type: reply.public ? 'in_channel' : 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
+      void respond;
+    });
+
+    const conversational = async (user: string, text: string, say: (m: Record<string, unknown>) => Promise<unknown>, threadTs: string) => {
+      const clean = text.replace(/<@[A-Z0-9]+>/g, '').trim();
+      const strict = parseCommand(clean);
+      const intent = strict ?? (await this.opts.parser.parse(clean, this.opts.vocabulary()));
+      const principal = await this.directory.principal(user, user, strict === undefined);
+      const reply = await this.#runner.run(intent, principal, { naturalLanguage: strict === undefined, text: clean });
+      await say({ text: reply.text, blocks: reply.blocks, thread_ts: threadTs });
+    };
+    app.event('app_mention', async ({ event, say }) => {
+      if (!event.user) return;
+      await conversational(event.user, event.text, say as never, event.thread_ts ?? event.ts);
+    });
+    app.message(async ({ message, say }) => {
+      const m = message as { channel_type?: string; user?: string; text?: string; subtype?: string; bot_id?: string; ts: string; thread_ts?: string };
+      if (m.channel_type !== 'im' || m.subtype || m.bot_id || !m.user || !m.text) return;
+      await conversational(m.user, m.text, say as never, m.thread_ts ?? m.ts);
+    });
+
+    for (const decision of ['approve', 'reject'] as const) {
+      app.action(`change_${decision}`, async ({ ack, body, action, client }) => {
+        await ack();
+        const value = (action as { value?: string }).value ?? '';
+        const [id = '', fingerprint] = value.split('|');
+        const user = body.user.id;
+        const channel = (body as { channel?: { id?: string } }).channel?.id;
+        const principal = await this.directory.principal(user, (body.user as { username?: string; name?: string }).username ?? body.user.name ?? user);
+        try {
+          if (decision === 'approve') await this.opts.changes.approve(principal, id, { channel: 'slack', fingerprint });
+          else await this.opts.changes.reject(principal, id, { channel: 'slack', comment: `rejected in Slack by ${principal.name}` });
+        } catch (err) {
+          const text = err instanceof AmpgateError ? refusalText(err, decision) : `Could not ${decision}: internal error`;
+          if (!(err instanceof AmpgateError)) this.opts.logger.error({ err, id }, 'slack approval failed');
+          if (channel) await client.chat.postEphemeral({ channel, user, text }).catch(() => {});
+        }
+      });
+    }
+
+    app.event('subteam_members_changed', async ({ event }) => this.directory.invalidate((event as { subteam_id?: string }).subteam_id));
+    app.error(async (err) => this.opts.logger.error({ err }, 'slack app error'));
+  }
+}
+
+function refusalText(err: AmpgateError, decision: string): string {
+  if (err.code === 'forbidden') return `:no_entry: You can't ${decision} this change: ${err.message}`;
+  if (err.code === 'conflict') return `:warning: Not ${decision}d: ${err.message}`;
+  return `Could not ${decision}: ${err.message}`;
+}
+
+export { USAGE };

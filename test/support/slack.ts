@@ -1,0 +1,113 @@
+/**
+ * Slack test harness: correctly signed requests to the Bolt app, and a local HTTP server standing
+ * in for the Slack Web API (Bolt's `slackApiUrl`) that records every call.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+
+export function sign(body: string, timestamp: number = Math.floor(Date.now() / 1000), secret = SIGNING_SECRET): Record<string, string> {
+  const sig = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'X-Slack-Signature': sig, 'X-Slack-Request-Timestamp': String(timestamp) };
+}
+
+/** POSTs a signed payload to /slack/events. `form` bodies are url-encoded (slash commands, interactions). */
+export async function sendToSlackApp(
+  base: string,
+  payload: { form?: Record<string, string>; json?: unknown },
+  opts: { timestamp?: number; secret?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown; text: string }> {
+  const body = payload.form ? new URLSearchParams(payload.form).toString() : JSON.stringify(payload.json);
+  const contentType = payload.form ? 'application/x-www-form-urlencoded' : 'application/json';
+  const res = await fetch(`${base}/slack/events`, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType, ...sign(body, opts.timestamp, opts.secret), ...(opts.headers ?? {}) },
+    body,
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* plain text */
+  }
+  return { status: res.status, body: parsed, text };
+}
+
+export interface RecordedCall {
+  readonly method: string;
+  readonly args: Record<string, unknown>;
+}
+
+/** A stand-in for https://slack.com/api/ that records calls and answers like Slack would. */
+export class SlackApiRecorder {
+  readonly calls: RecordedCall[] = [];
+  /** user group id -> member user ids (for usergroups.users.list). */
+  readonly userGroups = new Map<string, string[]>();
+  #server: Server | undefined;
+  #ts = 1_700_000_000;
+  url = '';
+
+  async start(): Promise<string> {
+    this.#server = createServer((req, res) => {
+      let data = '';
+      req.on('data', (c: Buffer) => (data += c.toString()));
+      req.on('end', () => {
+        const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0]!;
+        const args = parseArgs(data, req.headers['content-type'] ?? '');
+        this.calls.push({ method, args });
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(this.#answer(method, args)));
+      });
+    });
+    await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', () => r()));
+    const { port } = this.#server.address() as { port: number };
+    this.url = `http://127.0.0.1:${port}/api/`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  #answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0001', team: 'test', user: 'ampgate' };
+      case 'chat.postMessage':
+        return { ok: true, channel: args.channel, ts: `${this.#ts++}.000100`, message: { text: args.text } };
+      case 'chat.update':
+        return { ok: true, channel: args.channel, ts: args.ts };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `${this.#ts++}.000200` };
+      case 'usergroups.users.list':
+        return { ok: true, users: this.userGroups.get(String(args.usergroup)) ?? [] };
+      case 'users.info':
+        return { ok: true, user: { id: args.user, name: `user-${String(args.user).toLowerCase()}`, real_name: `User ${String(args.user)}` } };
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+function parseArgs(data: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes('application/json')) return data ? (JSON.parse(data) as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(data)) {
+    out[k] = /^[[{]/.test(v) ? safeJson(v) : v;
+  }
+  return out;
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
