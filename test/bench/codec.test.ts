@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeMessage, S2A_AGENT_IDENTIFICATION, S2A_NEEDS_DECODE, S2A_REMOTE_CONFIG, scanServerToAgent, varintLength } from '../../bench/loadgen/codec.js';
 import { collectorYaml, ProfileBook, SIM_CAPABILITIES } from '../../bench/loadgen/profiles.js';
 import { AgentToServerSchema, RemoteConfigStatuses, ServerToAgentSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { SERVER_CAPABILITIES } from '../../src/opamp/capabilities.js';
+import { serverCapabilities } from '../../src/opamp/capabilities.js';
 import { newUuidV7Bytes } from '../../src/opamp/uid.js';
 
 describe('load generator codec', () => {
@@ -61,7 +61,7 @@ describe('load generator codec', () => {
   });
 
   it('scans replies: flags and the fields that need a full decode', () => {
-    const plain = toBinary(ServerToAgentSchema, create(ServerToAgentSchema, { instanceUid: uid, capabilities: SERVER_CAPABILITIES, flags: 1n }));
+    const plain = toBinary(ServerToAgentSchema, create(ServerToAgentSchema, { instanceUid: uid, capabilities: serverCapabilities({ signsCertificateRequests: false }), flags: 1n }));
     expect(scanServerToAgent(plain)).toEqual({ flags: 1, fields: (1 << 1) | (1 << 6) | (1 << 7) });
     const offer = toBinary(
       ServerToAgentSchema,
