@@ -41,9 +41,9 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   },
   {
     name: 'storm',
-    description: '10,000 agents reconnect at once (server killed and restarted, or --set trigger=drop): time until all back, admission control',
+    description: '10,000 agents reconnect at once, after all connections drop and after a server crash + restart: time until all back, 429s',
     defaults: { agents: 10_000, durationS: 30 },
-    timeoutS: (o) => Math.ceil(connectS({ agents: o.agents, connectRate: Math.min(o.connectRate, 900) }) * 3 + 300),
+    timeoutS: (o) => Math.ceil(connectS({ agents: o.agents, connectRate: Math.min(o.connectRate, 900) }) * 3 + 500),
     run: runStorm,
   },
   {
