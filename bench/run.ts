@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { Harness, type ScenarioOptions } from './lib/harness.js';
 import { busyTimeline, formatProfile, summariseProfile } from './lib/profile-summary.js';
 import { readLatest, saveResult, updateReadme } from './lib/results.js';
-import { findScenario, SCENARIOS } from './scenarios/index.js';
+import { findScenario, SCENARIOS, type ScenarioDef } from './scenarios/index.js';
 
 const BENCH = fileURLToPath(new URL('./', import.meta.url));
 const DEFAULT_RESULTS = join(BENCH, 'results');
@@ -64,46 +64,22 @@ function positiveInt(name: string, raw: string | undefined, fallback: number, mi
   return n;
 }
 
-async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+function profileCommand(args: string[]): number {
+  const file = args[0];
+  if (!file) {
+    process.stderr.write('usage: npm run bench -- profile <file.cpuprofile> [top] [fromMs-toMs]\n');
     return 2;
   }
-  const { values, positionals } = parsed;
-  const command = positionals[0];
-  if (values.help || command === undefined) {
-    process.stdout.write(`${USAGE}\n`);
-    return command === undefined && !values.help ? 2 : 0;
-  }
-  const resultsDir = values.results ?? DEFAULT_RESULTS;
-  if (command === 'list') {
-    for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(18)} ${s.description}\n`);
-    return 0;
-  }
-  if (command === 'profile') {
-    const file = positionals[1];
-    if (!file) {
-      process.stderr.write('usage: npm run bench -- profile <file.cpuprofile> [top] [fromMs-toMs]\n');
-      return 2;
-    }
-    const range = positionals[3] ? /^(\d+)-(\d+)$/.exec(positionals[3]) : undefined;
-    const window = range ? { fromMs: Number(range[1]), toMs: Number(range[2]) } : undefined;
-    process.stdout.write(`busy timeline: ${busyTimeline(file)}\n\n${formatProfile(summariseProfile(file, Number(positionals[2] ?? 25), window))}\n`);
-    return 0;
-  }
-  if (command === 'report') {
-    const ok = updateReadme(join(BENCH, 'README.md'), readLatest(join(resultsDir, 'latest.json')));
-    process.stdout.write(ok ? 'bench/README.md updated\n' : 'bench/README.md has no figures markers\n');
-    return ok ? 0 : 1;
-  }
-  const def = findScenario(command);
-  if (!def) {
-    process.stderr.write(`unknown scenario ${JSON.stringify(command)}; one of: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
-    return 2;
-  }
+  const range = args[2] ? /^(\d+)-(\d+)$/.exec(args[2]) : undefined;
+  const window = range ? { fromMs: Number(range[1]), toMs: Number(range[2]) } : undefined;
+  process.stdout.write(`busy timeline: ${busyTimeline(file)}\n\n${formatProfile(summariseProfile(file, Number(args[1] ?? 25), window))}\n`);
+  return 0;
+}
+
+type Values = ReturnType<typeof parse>['values'];
+
+/** Runs one scenario with the parsed options, saves its result and prints the figures. */
+async function runScenario(def: ScenarioDef, values: Values, resultsDir: string): Promise<number> {
   const extra: Record<string, string> = {};
   for (const kv of values.set ?? []) {
     const i = kv.indexOf('=');
@@ -147,6 +123,39 @@ async function main(argv: string[]): Promise<number> {
   for (const c of result.checks) process.stdout.write(`check ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
   process.stdout.write(`result: ${file}\n`);
   return result.ok ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const resultsDir = values.results ?? DEFAULT_RESULTS;
+  if (command === 'list') {
+    for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(18)} ${s.description}\n`);
+    return 0;
+  }
+  if (command === 'profile') return profileCommand(positionals.slice(1));
+  if (command === 'report') {
+    const ok = updateReadme(join(BENCH, 'README.md'), readLatest(join(resultsDir, 'latest.json')));
+    process.stdout.write(ok ? 'bench/README.md updated\n' : 'bench/README.md has no figures markers\n');
+    return ok ? 0 : 1;
+  }
+  const def = findScenario(command);
+  if (!def) {
+    process.stderr.write(`unknown scenario ${JSON.stringify(command)}; one of: ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
+    return 2;
+  }
+  return runScenario(def, values, resultsDir);
 }
 
 main(process.argv.slice(2)).then(

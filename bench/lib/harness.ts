@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoadGenerator, type LoadOptions } from '../loadgen/driver.js';
 import { machineInfo, type MachineInfo } from './proc.js';
+import type { Check, Figure, ScenarioResult } from './results.js';
 import { ServerProcess, type RunTokens } from './server-process.js';
 
 export interface ScenarioOptions {
@@ -104,6 +105,19 @@ export class Harness {
       if (!this.opts.keepWorkDir) rmSync(this.workDir, { recursive: true, force: true });
       else this.log(`work directory kept: ${this.workDir}`);
     }
+  }
+
+  /** The result envelope: machine, times, `ok` from the checks, and the load note. */
+  result(scenario: string, body: { method: ScenarioResult['method']; figures: readonly Figure[]; checks: readonly Check[]; details: Record<string, unknown> }): ScenarioResult {
+    return {
+      scenario,
+      ok: body.checks.every((c) => c.ok),
+      startedAt: this.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: this.machine,
+      ...body,
+      notes: this.loadNote(),
+    };
   }
 
   /** A note for results taken while the machine was busy with other work. */

@@ -15,6 +15,39 @@ import { collectorYaml } from '../loadgen/profiles.js';
 
 const CONFIG = 'bench-approval';
 
+interface Trials {
+  readonly latencies: number[];
+  readonly approveMs: number[];
+  readonly proposeMs: number[];
+  readonly timeouts: number;
+}
+
+/** One proposal and approval per target, each timed until the target receives its config. */
+async function runTrials(api: ControlApi, approver: string, targets: readonly string[], arrivals: Map<string, (at: number) => void>): Promise<Trials> {
+  const latencies: number[] = [];
+  const approveMs: number[] = [];
+  const proposeMs: number[] = [];
+  let timeouts = 0;
+  for (const uid of targets) {
+    const proposal = await api.proposePush({ agents: [uid] }, { config: CONFIG, canary: '100%', bakeSeconds: 0 }, 'ampgate benchmark: approval latency');
+    proposeMs.push(proposal.ms);
+    const arrived = new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 10_000);
+      arrivals.set(uid, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+    const approval = await api.approve(proposal.id, approver);
+    approveMs.push(approval.ms);
+    const at = await arrived;
+    if (at === undefined) timeouts++;
+    else latencies.push(at - approval.at);
+    await sleep(50 + Math.random() * 200);
+  }
+  return { latencies, approveMs, proposeMs, timeouts };
+}
+
 export async function runApprovalLatency(h: Harness): Promise<ScenarioResult> {
   const o = h.opts;
   const n = o.agents;
@@ -51,27 +84,7 @@ export async function runApprovalLatency(h: Harness): Promise<ScenarioResult> {
 
   const sampler = new Sampler(() => server.pid, () => server.endpoints.controlUrl, 5_000);
   sampler.start();
-  const latencies: number[] = [];
-  const approveMs: number[] = [];
-  const proposeMs: number[] = [];
-  let timeouts = 0;
-  for (const uid of targets) {
-    const proposal = await api.proposePush({ agents: [uid] }, { config: CONFIG, canary: '100%', bakeSeconds: 0 }, 'ampgate benchmark: approval latency');
-    proposeMs.push(proposal.ms);
-    const arrived = new Promise<number | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), 10_000);
-      arrivals.set(uid, (at) => {
-        clearTimeout(timer);
-        resolve(at);
-      });
-    });
-    const approval = await api.approve(proposal.id, approver);
-    approveMs.push(approval.ms);
-    const at = await arrived;
-    if (at === undefined) timeouts++;
-    else latencies.push(at - approval.at);
-    await sleep(50 + Math.random() * 200);
-  }
+  const { latencies, approveMs, proposeMs, timeouts } = await runTrials(api, approver, targets, arrivals);
   await sampler.sampleNow();
   sampler.stop();
   const counts = await healthz(server.endpoints.controlUrl);
@@ -87,12 +100,7 @@ export async function runApprovalLatency(h: Harness): Promise<ScenarioResult> {
     check('exactly the targets received a config', stats.remoteConfigs === trials, `${stats.remoteConfigs} remote configs for ${trials} trials`),
   ];
   const loop = summarise(sampler.samples);
-  return {
-    scenario: 'approval-latency',
-    ok: checks.every((c) => c.ok),
-    startedAt: h.startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    machine: h.machine,
+  return h.result('approval-latency', {
     method: {
       summary:
         `${n} simulated agents online over WebSocket with ${o.heartbeatS} s heartbeats (generator on the same machine). ${trials} trials: a config_push ` +
@@ -115,6 +123,5 @@ export async function runApprovalLatency(h: Harness): Promise<ScenarioResult> {
     ],
     checks,
     details: { latenciesMs: latencies.map((l) => round(l, 2)), approveMs: approveMs.map((l) => round(l, 1)), proposeMs: proposeMs.map((l) => round(l, 1)), loop },
-    notes: h.loadNote(),
-  };
+  });
 }

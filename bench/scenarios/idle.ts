@@ -11,7 +11,7 @@ import { healthz } from '../lib/prom.js';
 import { check, figure, type Check, type Figure, type ScenarioResult } from '../lib/results.js';
 import { Sampler, summarise, type WindowSummary } from '../lib/sampler.js';
 import { round, sleep } from '../lib/stats.js';
-import type { LoadGenerator } from '../loadgen/driver.js';
+import type { FleetStats, LoadGenerator } from '../loadgen/driver.js';
 
 const KIB = 1024;
 
@@ -125,6 +125,12 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
     h.log(`bare ws: ${round(bare.perAgentBytes / KIB, 1)} KiB/connection`);
   }
 
+  return idleResult(h, a, bare, counts, final);
+}
+
+function idleResult(h: Harness, a: HoldFigures, bare: HoldFigures | undefined, counts: { known: number; connected: number }, final: FleetStats): ScenarioResult {
+  const o = h.opts;
+  const n = o.agents;
   const wsAgents = n - o.httpAgents;
   const expectedHeartbeats = n / o.heartbeatS;
   const checks: Check[] = [
@@ -153,12 +159,7 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
     figure('server CPU during the hold', round(a.hold.cpuCores * 100, 1), '% of one core'),
     figure('heartbeats answered', round(a.heartbeatsPerS), 'msg/s'),
   ];
-  return {
-    scenario: 'idle',
-    ok: checks.every((c) => c.ok),
-    startedAt: h.startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    machine: h.machine,
+  return h.result('idle', {
     method: {
       summary:
         `${n} simulated agents (${wsAgents} WebSocket, ${o.httpAgents} HTTP) in ${final.workers.length} generator processes on the same machine, ` +
@@ -180,6 +181,5 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
       bareWs: bare ?? null,
       generator: { cpuMs: final.cpuUserMs + final.cpuSystemMs, rssBytes: final.rssBytes, throttled429: final.throttled429, overloaded503: final.overloaded503 },
     },
-    notes: h.loadNote(),
-  };
+  });
 }

@@ -177,12 +177,7 @@ function buildResult(h: Harness, phases: Phase[], results: PhaseResult[], persis
     checks.push(check(`${transport}: every agent's latest full status persisted`, p.latestHealthStored === n && p.missing === 0, `${p.latestHealthStored}/${n} agents' last health status time on disk, ${p.missing} rows missing`));
   }
   const o = h.opts;
-  return {
-    scenario: 'ingest',
-    ok: checks.every((c) => c.ok),
-    startedAt: h.startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    machine: h.machine,
+  return h.result('ingest', {
     method: {
       summary:
         `${wsN} WebSocket agents, then ${httpN} plain-HTTP agents (one keep-alive connection each), in ${o.workers ?? 2} generator processes on the same machine. ` +
@@ -198,6 +193,5 @@ function buildResult(h: Harness, phases: Phase[], results: PhaseResult[], persis
     figures,
     checks,
     details: { phases: results, persisted },
-    notes: h.loadNote(),
-  };
+  });
 }

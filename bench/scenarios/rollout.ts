@@ -54,11 +54,10 @@ async function waitFinished(api: ControlApi, id: string, timeoutMs: number): Pro
   }
 }
 
-export async function runRollout(h: Harness): Promise<ScenarioResult> {
+/** Connects the fleet, proposes and approves the push, and follows it until everything is on disk. */
+async function pushAndMeasure(h: Harness, canary: string) {
   const o = h.opts;
   const n = o.agents;
-  const canary = o.extra.canary ?? '100%';
-  h.log(`rollout: config_push to ${n} connected agents, canary ${canary}`);
   const server = await h.startServer({
     AMPGATE_MAX_CONNECTIONS: String(Math.max(20_000, n + 100)),
     AMPGATE_CONNECT_RATE: String(Math.max(1_000, o.connectRate * 2)),
@@ -102,7 +101,16 @@ export async function runRollout(h: Harness): Promise<ScenarioResult> {
   const counts = await healthz(server.endpoints.controlUrl);
   await gen.stop();
   await server.stop();
+  return { proposal, approval, t0, persisted, rolloutCpuMs, sampler, finished, reports, stats, counts };
+}
 
+export async function runRollout(h: Harness): Promise<ScenarioResult> {
+  const o = h.opts;
+  const n = o.agents;
+  const canary = o.extra.canary ?? '100%';
+  h.log(`rollout: config_push to ${n} connected agents, canary ${canary}`);
+  const m = await pushAndMeasure(h, canary);
+  const { reports, persisted, t0, proposal, approval, rolloutCpuMs, sampler, finished, stats, counts } = m;
   const received = reports.filter((r) => r.configAt >= t0).map((r) => r.configAt - t0);
   const applied = reports.filter((r) => r.appliedAt >= t0).map((r) => r.appliedAt - t0);
   const lastFrameMs = received.length ? Math.max(...received) : Number.POSITIVE_INFINITY;
@@ -118,12 +126,7 @@ export async function runRollout(h: Harness): Promise<ScenarioResult> {
     check('each agent was sent the config once', stats.remoteConfigs === n, `${stats.remoteConfigs} remote configs received by ${n} agents`),
     check('change request succeeded', finished.state === 'succeeded', `${finished.state}${finished.resultSummary ? `: ${finished.resultSummary}` : ''}`),
   ];
-  return {
-    scenario: 'rollout',
-    ok: checks.every((c) => c.ok),
-    startedAt: h.startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    machine: h.machine,
+  return h.result('rollout', {
     method: {
       summary:
         `${n} simulated agents connected over WebSocket (${o.heartbeatS} s heartbeats) in ${stats.workers.length} generator process(es) on the same machine. ` +
@@ -157,6 +160,5 @@ export async function runRollout(h: Harness): Promise<ScenarioResult> {
     ],
     checks,
     details: { proposal, approval, persisted, received: { count: received.length, p50: percentile(received, 50), p99: percentile(received, 99), max: lastFrameMs }, finished, loop },
-    notes: h.loadNote(),
-  };
+  });
 }

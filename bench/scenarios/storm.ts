@@ -21,15 +21,19 @@ import type { LoadGenerator } from '../loadgen/driver.js';
 const TARGET_S = 30;
 type Trigger = 'drop' | 'restart';
 
-/** Polls until the registry counts `n` agents connected; `ms` after `t0`, or undefined on timeout. */
-async function waitAllBack(controlUrl: () => string, n: number, t0: number, timeoutMs: number, log: (l: string) => void): Promise<{ ms: number | undefined; peak: number }> {
+/**
+ * Polls until the registry counts `n` agents connected and the generator has all `n` answered on
+ * their new connections; `ms` after `t0`, or undefined on timeout. Call only after the generator
+ * saw every connection close: before that, the registry may still count the old connections.
+ */
+async function waitAllBack(controlUrl: () => string, gen: LoadGenerator, n: number, t0: number, timeoutMs: number, log: (l: string) => void): Promise<{ ms: number | undefined; peak: number }> {
   let peak = 0;
   let lastLog = 0;
   while (Date.now() - t0 < timeoutMs) {
     try {
       const c = await healthz(controlUrl(), 2_000);
       peak = Math.max(peak, c.connected);
-      if (c.connected >= n) return { ms: Date.now() - t0, peak };
+      if (c.connected >= n && (await gen.stats()).ready >= n) return { ms: Date.now() - t0, peak };
       if (Date.now() - lastLog > 3_000) {
         lastLog = Date.now();
         log(`  ${round((Date.now() - t0) / 1000, 1)} s: ${c.connected}/${n} connected`);
@@ -40,6 +44,15 @@ async function waitAllBack(controlUrl: () => string, n: number, t0: number, time
     await sleep(100);
   }
   return { ms: undefined, peak };
+}
+
+/** Waits until the generator has seen `count` more unexpected closes than `from` (the storm happened). */
+async function waitClosed(gen: LoadGenerator, from: number, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await gen.stats()).unexpectedCloses - from < count) {
+    if (Date.now() > deadline) throw new Error(`the generator did not see ${count} connections close within ${timeoutMs} ms`);
+    await sleep(20);
+  }
 }
 
 interface StormOutcome {
@@ -79,7 +92,8 @@ async function storm(h: Harness, server: ServerProcess, gen: LoadGenerator, n: n
     h.log('storm: dropping every agent connection at once');
     gen.drop();
   }
-  const back = await waitAllBack(() => server.endpoints.controlUrl, n, t0, Math.max(120_000, TARGET_S * 4_000), (l) => h.log(l));
+  await waitClosed(gen, before.unexpectedCloses, n - h.opts.httpAgents, 30_000);
+  const back = await waitAllBack(() => server.endpoints.controlUrl, gen, n, t0, Math.max(120_000, TARGET_S * 4_000), (l) => h.log(l));
   await sampler.sampleNow();
   sampler.stop();
   const loop = summarise(sampler.samples);
@@ -172,12 +186,7 @@ export async function runStorm(h: Harness): Promise<ScenarioResult> {
   await server.stop();
 
   const checks = outcomes.flatMap((s) => s.checks);
-  return {
-    scenario: 'storm',
-    ok: checks.every((c) => c.ok),
-    startedAt: h.startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    machine: h.machine,
+  return h.result('storm', {
     method: {
       summary:
         `${n} WebSocket agents connected and settled; then ${triggers.map((t) => (t === 'drop' ? 'every agent connection was cut at once by the generator (server running)' : 'the server was killed with SIGKILL and restarted on the same database and ports')).join('; after all were back, ')}. ` +
@@ -192,6 +201,5 @@ export async function runStorm(h: Harness): Promise<ScenarioResult> {
     figures: outcomes.flatMap((s) => figuresOf(s, admission)),
     checks,
     details: { outcomes: outcomes.map(({ checks: _c, ...rest }) => rest) },
-    notes: h.loadNote(),
-  };
+  });
 }
