@@ -78,6 +78,8 @@ export interface AgentReport {
   readonly appliedAt: number;
   /** 429/503 refusals received so far. */
   readonly refusals: number;
+  /** Epoch ms its current connection (or HTTP polling) was first answered; 0 = not ready. */
+  readonly readyAt: number;
 }
 
 export type ParentToWorker =

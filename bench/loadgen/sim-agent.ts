@@ -29,6 +29,8 @@ export class SimAgent {
   /** HTTP agents: messages waiting for the in-flight poll to finish. */
   pending: Uint8Array[] | undefined;
   connectedOnce = false;
+  /** Epoch ms its current connection was first answered (0 = not ready). */
+  readyAt = 0;
   /** 429/503 refusals this agent received (storm: how many agents admission control deferred). */
   refusals = 0;
 

@@ -111,6 +111,7 @@ export class SimFleet {
       configAt: a.configAt,
       appliedAt: a.appliedAt,
       refusals: a.refusals,
+      readyAt: a.ready ? a.readyAt : 0,
     }));
   }
 
@@ -198,6 +199,7 @@ export class SimFleet {
     if (a.inFlight > 0) a.inFlight--;
     if (!a.ready) {
       a.ready = true;
+      a.readyAt = nowMs();
       a.attempts = 0;
       if (a.connectedOnce) this.counters.reconnects++;
       a.connectedOnce = true;

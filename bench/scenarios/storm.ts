@@ -15,7 +15,8 @@ import { healthz, scrape } from '../lib/prom.js';
 import { check, figure, type Check, type Figure, type ScenarioResult } from '../lib/results.js';
 import { Sampler, summarise } from '../lib/sampler.js';
 import type { ServerProcess } from '../lib/server-process.js';
-import { round, sleep } from '../lib/stats.js';
+import { percentile, round, sleep } from '../lib/stats.js';
+import { nowMs } from '../loadgen/ipc.js';
 import type { LoadGenerator } from '../loadgen/driver.js';
 
 const TARGET_S = 30;
@@ -46,6 +47,12 @@ async function waitAllBack(controlUrl: () => string, gen: LoadGenerator, n: numb
   return { ms: undefined, peak };
 }
 
+/** When agents were answered again, as percentiles of seconds after the trigger. */
+function backPercentiles(readyAt: readonly number[], t0: number): { p50: number; p90: number; p99: number } {
+  const s = readyAt.filter((t) => t > 0).map((t) => Math.max(0, t - t0) / 1000);
+  return { p50: round(percentile(s, 50), 1), p90: round(percentile(s, 90), 1), p99: round(percentile(s, 99), 1) };
+}
+
 /** Waits until the generator has seen `count` more unexpected closes than `from` (the storm happened). */
 async function waitClosed(gen: LoadGenerator, from: number, count: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -65,7 +72,10 @@ interface StormOutcome {
   readonly throttledAtServer: number;
   readonly overloadedAtServer: number;
   readonly loopP99WorstMs: number;
-  readonly cpuCores: number;
+  /** Connection attempts that failed without an HTTP answer (refused, reset, timed out). */
+  readonly connectFailures: number;
+  /** Seconds after the trigger by which 50%, 90% and 99% of the agents were answered again. */
+  readonly backPercentilesS: { readonly p50: number; readonly p90: number; readonly p99: number };
   readonly checks: Check[];
 }
 
@@ -82,6 +92,7 @@ async function storm(h: Harness, server: ServerProcess, gen: LoadGenerator, n: n
   const sampler = new Sampler(() => server.pid, () => server.endpoints.controlUrl, 1_000);
   sampler.start();
   const t0 = Date.now();
+  const t0Precise = nowMs();
   let readyAfterMs: number | undefined;
   if (trigger === 'restart') {
     h.log('storm: killing the server (SIGKILL) and starting it again on the same database and ports');
@@ -115,7 +126,8 @@ async function storm(h: Harness, server: ServerProcess, gen: LoadGenerator, n: n
     throttledAtServer: r1.throttled - r0.throttled,
     overloadedAtServer: r1.overloaded - r0.overloaded,
     loopP99WorstMs: loop.loopP99WorstMs,
-    cpuCores: loop.cpuCores,
+    connectFailures: after.connectFailures - before.connectFailures,
+    backPercentilesS: backPercentiles(reports.map((r) => r.readyAt), t0Precise),
     checks: [
       check(`${trigger}: all agents back (registry)`, back.ms !== undefined, back.ms === undefined ? `peak ${back.peak}/${n} connected` : `${n}/${n} after ${round(back.ms / 1000, 1)} s`),
       check(`${trigger}: registry connected == N afterwards`, counts.connected === n, `connected ${counts.connected}, expected ${n}`),
@@ -142,8 +154,9 @@ function figuresOf(s: StormOutcome, admission: { rate: number; retryAfterS: numb
       limit: `admission control pacing (${admission.rate} connections/s; refused agents wait Retry-After ${admission.retryAfterS}-${admission.retryAfterS * 2} s), by design, not CPU`,
     }),
     ...(s.readyAfterMs === undefined ? [] : [figure(`${what}: server listening again`, round(s.readyAfterMs / 1000, 1), 's', { limit: 'process start, module loading (tsx), loading every agent from SQLite' })]),
+    figure(`${what}: 90% of agents back`, s.backPercentilesS.p90, 's', { note: `50% after ${s.backPercentilesS.p50} s, 99% after ${s.backPercentilesS.p99} s` }),
     figure(`${what}: agents deferred with 429/503 + Retry-After`, s.deferredAgents, 'agents', {
-      note: `${s.refusals} refusals in total; server counted ${s.throttledAtServer} throttled (429), ${s.overloadedAtServer} overloaded (503)`,
+      note: `${s.refusals} refusals in total; server counted ${s.throttledAtServer} throttled (429), ${s.overloadedAtServer} overloaded (503); ${s.connectFailures} attempts failed without an answer (backlog full, reset, refused while restarting)`,
     }),
     figure(`${what}: server event-loop lag p99 (worst 1 s window)`, round(s.loopP99WorstMs, 1), 'ms'),
   ];
