@@ -112,7 +112,7 @@ async function runScenario(def: ScenarioDef, values: Values, resultsDir: string)
   }
   const timeoutS = positiveInt('timeout', values.timeout, def.timeoutS(opts));
   const harness = new Harness({ ...opts, timeoutS });
-  const result = await harness.run(() => def.run(harness));
+  const result = harness.withContention(await harness.run(() => def.run(harness)));
   const file = saveResult(resultsDir, result);
   if (resultsDir === DEFAULT_RESULTS) updateReadme(join(BENCH, 'README.md'), readLatest(join(resultsDir, 'latest.json')));
   for (const f of result.figures) {

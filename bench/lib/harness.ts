@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoadGenerator, type LoadOptions } from '../loadgen/driver.js';
-import { machineInfo, type MachineInfo } from './proc.js';
+import { machineInfo, selfAndChildrenCpuMs, systemBusyMs, type MachineInfo } from './proc.js';
 import type { Check, Figure, ScenarioResult } from './results.js';
 import { ServerProcess, type RunTokens } from './server-process.js';
 
@@ -37,6 +37,7 @@ export class Harness {
   readonly machine: MachineInfo = machineInfo();
   readonly startedAt = new Date();
   readonly workDir: string;
+  readonly #cpuAtStart = { system: systemBusyMs(), ours: selfAndChildrenCpuMs(), at: Date.now() };
   readonly #cleanups: Array<() => Promise<void>> = [];
 
   constructor(readonly opts: ScenarioOptions) {
@@ -120,9 +121,31 @@ export class Harness {
     };
   }
 
+  /**
+   * CPU other processes used during the run, in cores: call after `run` (children reaped). The
+   * benchmark's own processes are this one and its children, whose CPU the kernel adds to ours.
+   */
+  otherCpuCores(): number {
+    const system = systemBusyMs() - this.#cpuAtStart.system;
+    const ours = selfAndChildrenCpuMs() - this.#cpuAtStart.ours;
+    return Math.max(0, Math.round(((system - ours) / (Date.now() - this.#cpuAtStart.at)) * 100) / 100);
+  }
+
+  /** The result with the contention measured over the whole run (call after `run`). */
+  withContention(r: ScenarioResult): ScenarioResult {
+    const other = this.otherCpuCores();
+    const notes = r.notes.filter((n) => !n.startsWith('The 1-minute load average'));
+    if (other > 0.2) {
+      notes.push(
+        `Other processes used ${other} of the ${this.machine.cores} CPUs on average during this run (other engineers' builds and tests): throughput and latency figures are pessimistic; re-run on a quiet machine.`,
+      );
+    }
+    return { ...r, machine: { ...r.machine, otherCpuCores: other }, notes };
+  }
+
   /** A note for results taken while the machine was busy with other work. */
   loadNote(): string[] {
     const l = this.machine.loadAvgAtStart;
-    return l > 0.5 ? [`The 1-minute load average was ${l} when the run started: other work shared the ${this.machine.cores} CPUs, so throughput and latency figures are pessimistic.`] : [];
+    return l > 0.5 ? [`The 1-minute load average was ${l} when the run started.`] : [];
   }
 }

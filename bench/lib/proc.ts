@@ -38,6 +38,21 @@ export function readCpuMs(pid: number): { user: number; system: number } | undef
   }
 }
 
+/** CPU time all CPUs spent busy since boot (ms), from /proc/stat: total minus idle and iowait. */
+export function systemBusyMs(): number {
+  const f = readOr('/proc/stat', '').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return ((total - (f[3] ?? 0) - (f[4] ?? 0)) * 1000) / CLK_TCK;
+}
+
+/** CPU time of this process plus its exited, reaped children (server, workers, baselines), in ms. */
+export function selfAndChildrenCpuMs(): number {
+  const stat = readOr('/proc/self/stat', '');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14-17: utime, stime, cutime, cstime (rest[0] is field 3).
+  return ((Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14])) * 1000) / CLK_TCK;
+}
+
 export interface MachineInfo {
   readonly cpuModel: string;
   readonly cores: number;
@@ -47,8 +62,13 @@ export interface MachineInfo {
   readonly openFileLimit: string;
   readonly fileMax: string;
   readonly ephemeralPorts: string;
-  /** 1-minute load average when the run started: above ~0.5 means other work shared the CPUs. */
+  /** 1-minute load average when the run started (includes the tail of any previous run). */
   readonly loadAvgAtStart: number;
+  /**
+   * CPU used by processes other than this benchmark, averaged over the run, in cores (system busy
+   * time minus the benchmark's own processes). Above ~0.2 other work competed for the CPUs.
+   */
+  readonly otherCpuCores?: number;
 }
 
 function readOr(path: string, fallback: string): string {

@@ -111,7 +111,8 @@ export function renderFigures(latest: Latest): string {
     const r = latest.scenarios[name]!;
     const m = r.machine;
     out.push(`### ${name}${r.ok ? '' : ' (checks FAILED)'}`, '');
-    out.push(`${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} × ${m.cpuModel}, ${m.ramGiB} GiB, Node ${m.node}, Linux ${m.kernel}, load average at start ${m.loadAvgAtStart}.`, '');
+    const other = m.otherCpuCores === undefined ? '' : `, other processes used ${m.otherCpuCores} CPUs during the run`;
+    out.push(`${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} × ${m.cpuModel}, ${m.ramGiB} GiB, Node ${m.node}, Linux ${m.kernel}${other}.`, '');
     out.push(`Method: ${r.method.summary}`, '');
     out.push('| Figure | Value | Target | Met | Baseline (same run) | Limited by |', '|---|---|---|---|---|---|');
     for (const f of r.figures) {
