@@ -31,7 +31,12 @@ export function anyValueToJson(v: AnyValue | undefined): JsonValue {
 
 export function keyValuesToJson(kvs: readonly KeyValue[]): Attributes {
   const out: Attributes = {};
-  for (const kv of kvs) out[kv.key] = anyValueToJson(kv.value);
+  for (const kv of kvs) {
+    // Agent-supplied keys: `__proto__` must become a plain property, not the object's prototype
+    // (which would hide it from the API while selectors still saw its contents).
+    if (kv.key === '__proto__') Object.defineProperty(out, kv.key, { value: anyValueToJson(kv.value), enumerable: true, writable: true, configurable: true });
+    else out[kv.key] = anyValueToJson(kv.value);
+  }
   return out;
 }
 
@@ -76,7 +81,8 @@ function attrText(v: JsonValue | undefined): string | undefined {
 /** True when every clause holds against the union of identifying and non-identifying attributes. */
 export function matchesSelector(clauses: readonly SelectorClause[], attrs: Attributes): boolean {
   for (const c of clauses) {
-    const actual = attrText(attrs[c.key]);
+    // Own properties only: `constructor` or `toString` are not attributes of every agent.
+    const actual = attrText(Object.hasOwn(attrs, c.key) ? attrs[c.key] : undefined);
     const equal = actual === c.value;
     if (c.negate ? equal : !equal) return false;
   }
