@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyValue } from '../gen/opamp/v1/anyvalue_pb.js';
+import { create } from '@bufbuild/protobuf';
+import { EffectiveConfigSchema } from '../gen/opamp/v1/opamp_pb.js';
+import { effectiveConfigToFiles } from './agent-state.js';
 import { formatSelector, keyValuesToJson, matchesSelector, parseSelector, SelectorSyntaxError } from './attributes.js';
 
 describe('attribute selectors', () => {
@@ -35,5 +38,11 @@ describe('attribute selectors', () => {
     expect(matchesSelector(parseSelector('service.name=payments'), json)).toBe(false);
     expect(matchesSelector(parseSelector('constructor=function Object() { [native code] }'), attrs)).toBe(false);
     expect(matchesSelector(parseSelector('toString!=x'), attrs)).toBe(true);
+  });
+
+  it('keeps an effective config file named __proto__ visible', () => {
+    const ec = create(EffectiveConfigSchema, { configMap: { configMap: { ['__proto__']: { body: new Uint8Array(Buffer.from('hidden: true')), contentType: 'text/yaml' } } } });
+    expect(Object.keys(ec.configMap!.configMap)).toEqual(['__proto__']); // protobuf-es keeps the key
+    expect(JSON.stringify(effectiveConfigToFiles(ec))).toBe('{"__proto__":{"contentType":"text/yaml","body":"hidden: true"}}');
   });
 });

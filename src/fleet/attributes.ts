@@ -31,13 +31,17 @@ export function anyValueToJson(v: AnyValue | undefined): JsonValue {
 
 export function keyValuesToJson(kvs: readonly KeyValue[]): Attributes {
   const out: Attributes = {};
-  for (const kv of kvs) {
-    // Agent-supplied keys: `__proto__` must become a plain property, not the object's prototype
-    // (which would hide it from the API while selectors still saw its contents).
-    if (kv.key === '__proto__') Object.defineProperty(out, kv.key, { value: anyValueToJson(kv.value), enumerable: true, writable: true, configurable: true });
-    else out[kv.key] = anyValueToJson(kv.value);
-  }
+  for (const kv of kvs) setOwn(out, kv.key, anyValueToJson(kv.value));
   return out;
+}
+
+/**
+ * `o[key] = value` for agent-supplied keys: `__proto__` becomes a plain property instead of the
+ * object's prototype (which would hide it from the API and JSON while lookups still saw through it).
+ */
+export function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
 
 /** One `key=value` (or `key!=value`) clause of a selector. */
