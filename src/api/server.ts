@@ -22,12 +22,32 @@ export interface ControlPlaneDeps {
   readonly bodyLimit?: number;
 }
 
+/** One registered control-plane route (HEAD routes Fastify adds for GET routes included). */
+export interface RouteInfo {
+  readonly method: string;
+  readonly url: string;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route registered on a control plane built by buildControlPlane, in registration order. */
+export function registeredRoutes(app: FastifyInstance): readonly RouteInfo[] {
+  return ROUTES.get(app) ?? [];
+}
+
 export async function buildControlPlane(deps: ControlPlaneDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 8 * 1024 * 1024,
     forceCloseConnections: true,
+  });
+  // Recorded before any route exists, so the access-control suite can check every route, also
+  // routes added later by other modules (the hook is inherited by encapsulated plugins).
+  const routes: RouteInfo[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
 
   app.setErrorHandler((err: FastifyError | AmpgateError, req, reply) => {
