@@ -2,7 +2,7 @@
  * @module The control-plane HTTP server (Fastify, default 127.0.0.1:4321): health, metrics, the
  * REST API, and mount points for MCP and Slack. Errors are JSON `{ error: { code, message } }`.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '../log.js';
 import { AmpgateError } from '../errors.js';
 import type { AgentRegistry } from '../fleet/registry.js';
@@ -41,6 +41,11 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 8 * 1024 * 1024,
     forceCloseConnections: true,
+    // Router-level refusals (a path parameter over 100 characters: 414, a malformed URL: 400) in
+    // the same error shape as everything else, not Fastify's default one.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: { code: 'bad_request', message: err.message } });
+    },
   });
   // Recorded before any route exists, so the access-control suite can check every route, also
   // routes added later by other modules (the hook is inherited by encapsulated plugins).
