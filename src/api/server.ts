@@ -8,6 +8,7 @@ import { AmpgateError } from '../errors.js';
 import type { AgentRegistry } from '../fleet/registry.js';
 import type { Metrics } from '../metrics.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { ApiRateLimiter, installApiRateLimit, type ApiRateLimitOptions } from './rate-limit.js';
 import { agentRoutes } from './routes/agents.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -20,6 +21,8 @@ export interface ControlPlaneDeps {
   readonly plugins?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;
   /** Largest accepted request body. Default 8 MiB (config bodies). */
   readonly bodyLimit?: number;
+  /** Requests per second and burst per API token (AMPGATE_API_RATE/BURST); none: unlimited. */
+  readonly apiRateLimit?: ApiRateLimitOptions;
 }
 
 /** One registered control-plane route (HEAD routes Fastify adds for GET routes included). */
@@ -54,6 +57,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
+  if (deps.apiRateLimit) installApiRateLimit(app, deps.tokens, new ApiRateLimiter(deps.apiRateLimit));
 
   app.setErrorHandler((err: FastifyError | AmpgateError, req, reply) => {
     if (err instanceof AmpgateError) {
