@@ -111,6 +111,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     },
     { maxMessageBytes: settings.maxMessageBytes, pingIntervalMs: settings.pingIntervalMs },
   );
+  metrics.trackOpenSockets(() => ws.openConnections);
   const http = new HttpTransport(
     session,
     {
