@@ -27,7 +27,8 @@ const ids: Record<string, string[]> = {};
 
 beforeAll(async () => {
   logs = new LogCapture();
-  server = await startTestServer({ logLevel: 'warn' }, undefined, { logger: createLogger('warn', logs) });
+  // The per-token rate limit is off here so every fuzzed request reaches validation (limits.test.ts covers it).
+  server = await startTestServer({ logLevel: 'warn', apiRate: 0 }, undefined, { logger: createLogger('warn', logs) });
   agent = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': 'checkout' } });
   await agent.start();
   await pushVersion(server, 'gw', collectorConfig('debug'));
