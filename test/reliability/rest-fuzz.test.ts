@@ -127,6 +127,28 @@ describe('REST API bad input', () => {
   });
 });
 
+describe('REST API bad headers', () => {
+  it('answers fuzzed Authorization, Origin, Accept, X-Ampgate-Client and Content-Type headers on every route without a 5xx', async () => {
+    const routes = registeredRoutes(server.control).filter((r) => r.method !== 'HEAD');
+    const header = fc.oneof(weird, fc.constantFrom('null', 'file://', 'http://evil.example', 'http://[::1]', 'mcp', 'cli', 'slack', 'Bearer', 'Bearer ', `Bearer ${ADMIN_TOKEN} extra`, `bearer ${ADMIN_TOKEN}`, 'Basic YWRtaW46YWRtaW4=', `Bearer ${'A'.repeat(10_000)}`, '*/*', 'text/event-stream', 'application/json; charset=utf-8'));
+    const headers = fc.record({ authorization: fc.oneof(fc.constant(`Bearer ${ADMIN_TOKEN}`), header), origin: fc.option(header, { nil: undefined }), accept: fc.option(header, { nil: undefined }), 'x-ampgate-client': fc.option(header, { nil: undefined }), 'content-type': fc.option(header, { nil: undefined }) }, { requiredKeys: ['authorization'] });
+    const failures: string[] = [];
+    for (const [i, route] of routes.entries()) {
+      await fc.assert(
+        fc.asyncProperty(headers, async (h) => {
+          const clean = Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined && /^[\t\x20-\x7e]*$/.test(v)) as Array<[string, string]>);
+          const path = route.url.replace(/:(\w+)/g, (_m, name: string) => ids[name]?.[0] ?? 'x');
+          const res = await fetch(server.controlUrl + path, { method: route.method, headers: clean, body: route.method === 'GET' ? undefined : '{}' });
+          const text = await res.text();
+          if (res.status >= 500) failures.push(`${route.method} ${route.url} ${JSON.stringify(clean).slice(0, 300)} -> ${res.status} ${text.slice(0, 200)}`);
+        }),
+        { numRuns: 30, seed: SEED + 200 + i },
+      );
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
 describe('MCP tool arguments', () => {
   it('answers fuzzed arguments to every tool with a result or isError, never a protocol crash', async () => {
     const secret = (await server.api<{ secret: string }>('POST', '/api/tokens', { name: 'mcp-fuzz', role: 'proposer' })).body.secret;
