@@ -45,7 +45,14 @@ export interface CrashRolloutResult {
 export async function killDuringRollout(o: CrashRolloutOptions): Promise<CrashRolloutResult> {
   const env = await crashEnv(o.dir);
   let server = await startServerProcess(env);
-  const agents = Array.from({ length: o.agents }, () => new LeanAgent({ url: server.opampWs, token: ENROLLMENT_TOKEN, identifying: { 'service.name': 'crash' }, applyDelayMs: [50, 600], reconnectMs: 150 }));
+  // The kill is sent from the agents' side the moment the threshold is reached, not by polling.
+  const threshold = Math.ceil(o.killAt * o.agents);
+  let appliedCount = 0;
+  let killed: Promise<unknown> | undefined;
+  const onApplied = () => {
+    if (++appliedCount >= threshold && !killed) killed = server.kill('SIGKILL');
+  };
+  const agents = Array.from({ length: o.agents }, () => new LeanAgent({ url: server.opampWs, token: ENROLLMENT_TOKEN, identifying: { 'service.name': 'crash' }, applyDelayMs: [50, 600], reconnectMs: 150, onApplied }));
   await inBatches(agents, 100, (a) => a.connect());
   await eventually(async () => (await api<{ agents: { connected: number } }>(server, 'GET', '/healthz')).body.agents.connected === o.agents, o.timeoutMs, 100);
 
@@ -71,13 +78,20 @@ export async function killDuringRollout(o: CrashRolloutOptions): Promise<CrashRo
   const approvedAt = Date.now();
 
   const isApplied = (a: LeanAgent) => a.remote?.hash === configHash && a.remote.status === RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;
-  const applied = () => agents.filter(isApplied).length;
-  await eventually(() => applied() >= Math.ceil(o.killAt * o.agents), o.timeoutMs, 5);
-  const auditBefore = await auditRows(server);
-  const requestBefore = (await api<ChangeRequest>(server, 'GET', `/api/changes/${request.id}`)).body;
+  // Snapshots while the rollout runs (audit rows and the request as the API showed them), taken
+  // until the kill; rows written after the last snapshot are simply not checked.
+  let auditBefore: AuditEntry[] = [];
+  let requestBefore = request;
+  while (!killed) {
+    const [rows, req] = await Promise.all([auditRows(server).catch(() => undefined), api<ChangeRequest>(server, 'GET', `/api/changes/${request.id}`).catch(() => undefined)]);
+    if (killed) break;
+    if (rows) auditBefore = rows;
+    if (req) requestBefore = req.body;
+    if (Date.now() - approvedAt > o.timeoutMs) throw new Error('the rollout never reached the kill threshold');
+  }
   const appliedAtKill = new Map(agents.filter(isApplied).map((a) => [a.uidText, a.connections]));
   const connectionsAtKill = new Map(agents.map((a) => [a.uidText, a.connections]));
-  await server.kill('SIGKILL');
+  await killed;
   const killedAfterMs = Date.now() - approvedAt;
 
   const restartedAt = Date.now();
@@ -99,6 +113,7 @@ export async function killDuringRollout(o: CrashRolloutOptions): Promise<CrashRo
 export async function expectRecovered(r: CrashRolloutResult): Promise<void> {
   expect(r.requestBefore.state).toBe('executing'); // the kill really hit a running rollout
   expect(r.appliedAtKill.size).toBeLessThan(r.agents.length);
+  expect(r.auditBefore.length).toBeGreaterThan(0); // there was something to lose
   expect(r.requestAfter.state).toBe('succeeded');
   expect(r.requestAfter.outcomes.filter((x) => x.status === 'succeeded')).toHaveLength(r.agents.length);
   expect(r.requestAfter.approvals.map((a) => a.principal.id)).toEqual(r.requestBefore.approvals.map((a) => a.principal.id));

@@ -31,6 +31,8 @@ export interface LeanAgentOptions {
   readonly applyDelayMs?: number | readonly [number, number];
   /** Reconnect by itself after the connection drops, every `reconnectMs` until it succeeds. */
   readonly reconnectMs?: number;
+  /** Called right after the agent reported APPLIED for a config. */
+  readonly onApplied?: (agent: LeanAgent, hash: string) => void;
 }
 
 export class LeanAgent {
@@ -161,6 +163,7 @@ export class LeanAgent {
         remoteConfigStatus: { lastRemoteConfigHash: new Uint8Array(Buffer.from(hash, 'hex')), status: this.remote.status },
         effectiveConfig: { configMap: { configMap: { '': { body: new Uint8Array(Buffer.from(body)), contentType: 'text/yaml' } } } },
       });
+      this.opts.onApplied?.(this, hash);
     }, delay).unref();
   }
 }
