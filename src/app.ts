@@ -14,6 +14,7 @@ import type { Settings } from './config.js';
 import { AgentCredentials } from './creds/agent-credentials.js';
 import { createCredentials, type CredentialsModule } from './creds/module.js';
 import { Fleet } from './fleet/fleet.js';
+import { serverCapabilities } from './opamp/capabilities.js';
 import { createFleetActions, type FleetActions } from './fleet/fleet-actions.js';
 import { configRoutes } from './api/routes/configs.js';
 import { rolloutRoutes } from './api/routes/rollouts.js';
@@ -86,7 +87,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   }
 
   const registry = new AgentRegistry(new AgentsRepo(db));
-  const fleet = new Fleet(registry);
+  const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
   const changes = new ChangeEngine({ db, policy, logger });
   const fleetActions = createFleetActions({ db, fleet, registry, logger });

@@ -23,3 +23,13 @@ describe('settings', () => {
     expect(() => loadSettings({ AMPGATE_OPAMP_LISTEN: 'nohost' })).toThrow(/AMPGATE_OPAMP_LISTEN/);
   });
 });
+
+describe('.env.example', () => {
+  it('documents every setting', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ENV_NAMES } = await import('./config.js');
+    const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const missing = Object.values(ENV_NAMES).filter((name) => !text.includes(name));
+    expect(missing).toEqual([]);
+  });
+});

@@ -5,7 +5,6 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { ServerToAgentSchema, type AgentToServer, type ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
-import { SERVER_CAPABILITIES } from '../opamp/capabilities.js';
 import { uidFromString } from '../opamp/uid.js';
 import type { AgentRecord } from './agent-state.js';
 import type { AgentLink } from './link.js';
@@ -20,7 +19,14 @@ export class Fleet {
   readonly #hooks: MessageHook[] = [];
   #sweepTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly registry: AgentRegistry) {
+  /**
+   * @param capabilities the ServerCapabilities bitmask put into every ServerToAgent (decided by the
+   * composition root from what this deployment fulfils).
+   */
+  constructor(
+    readonly registry: AgentRegistry,
+    readonly capabilities: bigint,
+  ) {
     registry.events.on('connected', (a) => this.#epochs.set(a.uid, (this.#epochs.get(a.uid) ?? 0) + 1));
     registry.events.on('rekeyed', (oldUid, a) => {
       const link = this.#links.get(oldUid);
@@ -118,7 +124,7 @@ export class Fleet {
     const ctx: OutboundContext = { reason: 'push', link, epoch: this.epoch(uid) };
     let sent = 0;
     const command = this.#command(agent, uidBytes, ctx);
-    const msg = create(ServerToAgentSchema, { instanceUid: uidBytes, capabilities: SERVER_CAPABILITIES });
+    const msg = create(ServerToAgentSchema, { instanceUid: uidBytes, capabilities: this.capabilities });
     for (const p of this.#offerProviders) p.contribute(agent, msg, ctx);
     if (hasPayload(msg) && link.push(msg)) sent++;
     if (command && link.push(command)) sent++;
@@ -135,7 +141,7 @@ export class Fleet {
 
   #command(agent: AgentRecord, uidBytes: Uint8Array, ctx: OutboundContext): ServerToAgent | undefined {
     if (this.#commandProviders.length === 0) return undefined;
-    const msg = create(ServerToAgentSchema, { instanceUid: uidBytes, capabilities: SERVER_CAPABILITIES });
+    const msg = create(ServerToAgentSchema, { instanceUid: uidBytes, capabilities: this.capabilities });
     for (const p of this.#commandProviders) {
       p.contribute(agent, msg, ctx);
       if (msg.command) return msg;

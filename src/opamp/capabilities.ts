@@ -13,14 +13,18 @@ export function hasCapability(mask: bigint, cap: AgentCapabilities): boolean {
  * sending it always costs a few bytes and removes the HTTP "first message" ambiguity).
  * Packages are not offered, so OffersPackages/AcceptsPackagesStatus stay clear.
  * OffersConnectionSettings is advertised unconditionally; offers themselves are gated on the agent's
- * latest AcceptsOpAMPConnectionSettings bit.
+ * latest AcceptsOpAMPConnectionSettings bit. AcceptsConnectionSettingsRequest only when CSRs are
+ * actually signed (mtls mode with a CA); advertising it otherwise would be claimed-but-refused.
  */
-export const SERVER_CAPABILITIES: bigint =
-  BigInt(ServerCapabilities.ServerCapabilities_AcceptsStatus) |
-  BigInt(ServerCapabilities.ServerCapabilities_OffersRemoteConfig) |
-  BigInt(ServerCapabilities.ServerCapabilities_AcceptsEffectiveConfig) |
-  BigInt(ServerCapabilities.ServerCapabilities_OffersConnectionSettings) |
-  BigInt(ServerCapabilities.ServerCapabilities_AcceptsConnectionSettingsRequest);
+export function serverCapabilities(opts: { readonly signsCertificateRequests: boolean }): bigint {
+  let caps =
+    BigInt(ServerCapabilities.ServerCapabilities_AcceptsStatus) |
+    BigInt(ServerCapabilities.ServerCapabilities_OffersRemoteConfig) |
+    BigInt(ServerCapabilities.ServerCapabilities_AcceptsEffectiveConfig) |
+    BigInt(ServerCapabilities.ServerCapabilities_OffersConnectionSettings);
+  if (opts.signsCertificateRequests) caps |= BigInt(ServerCapabilities.ServerCapabilities_AcceptsConnectionSettingsRequest);
+  return caps;
+}
 
 const AGENT_CAPABILITY_NAMES: Array<[AgentCapabilities, string]> = Object.entries(AgentCapabilities)
   .filter(([, v]) => typeof v === 'number' && v !== 0)

@@ -16,7 +16,7 @@ import {
 import type { AgentRecord } from '../fleet/agent-state.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AgentLink } from '../fleet/link.js';
-import { hasCapability, SERVER_CAPABILITIES } from './capabilities.js';
+import { hasCapability } from './capabilities.js';
 import { newUuidV7Bytes, uidFromString, uidToString } from './uid.js';
 import { badRequest } from './wire.js';
 
@@ -93,23 +93,24 @@ export class OpampSession {
     }
 
     const now = this.#now();
-    const base = create(ServerToAgentSchema, { instanceUid: msg.instanceUid, capabilities: SERVER_CAPABILITIES });
+    const base = create(ServerToAgentSchema, { instanceUid: msg.instanceUid, capabilities: this.fleet.capabilities });
 
     // A new uid is assigned when the agent asks for one, or when another live connection already
     // speaks for this uid (cloned VM, copied state file). The reply still echoes the old uid.
+    // A uid this link (or address) was already moved away from — by a duplicate detection or a
+    // RequestInstanceUid — maps to the new one: an agent may send messages with the old uid until
+    // it processes new_instance_uid, and those must not recreate a record under the old uid.
+    const memoKey = `${link.transport === 'ws' ? `link:${link.id}` : `addr:${link.remoteAddress}`}|${uid}`;
     const requested = (msg.flags & REQUEST_INSTANCE_UID) !== 0n;
-    if (requested || this.#isDuplicate(uid, link, msg.sequenceNum, now)) {
-      const memoKey = `${link.transport === 'ws' ? `link:${link.id}` : `addr:${link.remoteAddress}`}|${uid}`;
-      let freshUid = requested ? undefined : this.#reassigned.get(memoKey);
-      if (freshUid === undefined) {
-        freshUid = uidToString(newUuidV7Bytes(now));
-        if (requested) this.fleet.registry.rekey(uid, freshUid);
-        else {
-          this.counters.onError('duplicate_instance_uid');
-          if (this.#reassigned.size >= 10_000) this.#reassigned.clear();
-          this.#reassigned.set(memoKey, freshUid);
-        }
-      }
+    let freshUid = this.#reassigned.get(memoKey);
+    if (freshUid === undefined && (requested || this.#isDuplicate(uid, link, msg.sequenceNum, now))) {
+      freshUid = uidToString(newUuidV7Bytes(now));
+      if (requested) this.fleet.registry.rekey(uid, freshUid);
+      else this.counters.onError('duplicate_instance_uid');
+      if (this.#reassigned.size >= 10_000) this.#reassigned.clear();
+      this.#reassigned.set(memoKey, freshUid);
+    }
+    if (freshUid !== undefined) {
       base.agentIdentification = { $typeName: 'opamp.proto.v1.AgentIdentification', newInstanceUid: uidFromString(freshUid) };
       base.flags |= REPORT_FULL_STATE;
       uid = freshUid;

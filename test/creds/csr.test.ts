@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { x509 } from '../../src/creds/x509.js';
-import { ServerErrorResponseType, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
+import { ServerCapabilities, ServerErrorResponseType, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour, makeCsr } from '../support/conn-settings-agent.js';
 import { findSecrets, registeredClientCert, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir } from '../support/server.js';
@@ -48,7 +48,9 @@ describe('CSR flow', () => {
   it('signs the CSR, offers the certificate without private key, and the mTLS listener accepts the agent with it', async () => {
     const f = await setup();
     const a = agent();
-    await a.start();
+    const first = await a.start();
+    // In mtls mode the server signs CSRs, so it advertises that it accepts them.
+    expect(first.capabilities & BigInt(ServerCapabilities.ServerCapabilities_AcceptsConnectionSettingsRequest)).not.toBe(0n);
     const { csrPem, keyPem } = await makeCsr(`CN=${a.uidText}`, [`urn:uuid:${a.uidText}`]);
     const cs = new ConnectionSettingsBehaviour(a, { csrKeyPem: keyPem });
     const reply = await a.send(csrMessage(csrPem));
@@ -149,7 +151,9 @@ describe('CSR flow', () => {
   it('signs nothing when agents authenticate with tokens', async () => {
     await setup('token');
     const a = agent();
-    await a.start();
+    const first = await a.start();
+    // ...and a token-mode server does not claim a capability it would refuse.
+    expect(first.capabilities & BigInt(ServerCapabilities.ServerCapabilities_AcceptsConnectionSettingsRequest)).toBe(0n);
     const { csrPem } = await makeCsr(`CN=${a.uidText}`);
     const r = await a.send(csrMessage(csrPem));
     expect(r.errorResponse!.errorMessage).toMatch(/AMPGATE_AGENT_AUTH is not mtls/);

@@ -15,7 +15,7 @@ import {
   ServerToAgentSchema,
 } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { AgentDetail, AgentSummary } from '../../src/api/views.js';
-import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidFromString, uidToString } from '../../src/opamp/uid.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { kv, TestAgent } from '../support/ws-agent.js';
 
@@ -176,6 +176,14 @@ describe('WebSocket transport', () => {
     expect(fresh).not.toBe(oldUid);
     expect(server.registry.get(oldUid)).toBeUndefined();
     await eventually(() => server!.registry.get(fresh)?.description !== undefined);
+
+    // A message still in flight with the old uid maps to the new one instead of recreating the old record.
+    const stale = create(AgentToServerSchema, { instanceUid: uidFromString(oldUid), sequenceNum: 99n, capabilities: a.capabilities });
+    const answer = a.next((m) => uidToString(m.instanceUid) === oldUid);
+    a.sendRaw(toBinary(AgentToServerSchema, stale));
+    expect(uidToString((await answer).agentIdentification!.newInstanceUid)).toBe(fresh);
+    expect(server.registry.get(oldUid)).toBeUndefined();
+    expect(server.registry.size).toBe(1);
   });
 
   it('marks the agent offline on agent_disconnect and on socket loss', async () => {
