@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { principalFromRequest } from '../api/auth.js';
 import { bearerToken } from '../opamp/agent-auth.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
-import { RestBackend } from './backend.js';
+import { ApiClient } from '../api/client.js';
 import { buildMcpServer } from './server.js';
 
 export interface McpHttpOptions {
@@ -67,7 +67,7 @@ export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
       if (req.method !== 'POST') {
         return reply.code(405).header('Allow', 'POST').send({ error: { code: 'bad_request', message: 'this MCP endpoint is stateless: use POST' } });
       }
-      const backend = new RestBackend({ baseUrl: 'http://ampgate.internal', token: bearerToken(req.headers.authorization)!, fetch: injectFetch(app) });
+      const backend = new ApiClient({ url: 'http://ampgate.internal', client: 'mcp', token: bearerToken(req.headers.authorization)!, fetch: injectFetch(app) });
       const server = buildMcpServer(backend, { principal, mcpReadOnly: opts.mcpReadOnly });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       reply.hijack();
