@@ -28,6 +28,7 @@ import { Admission } from './opamp/admission.js';
 import { HttpTransport } from './opamp/http-transport.js';
 import { OpampListener } from './opamp/listener.js';
 import { OpampSession } from './opamp/session.js';
+import { SourceConnectionLimiter } from './opamp/source-limit.js';
 import { WsTransport } from './opamp/ws-transport.js';
 import { AgentsRepo } from './store/agents-repo.js';
 import { ApiTokensRepo } from './store/api-tokens-repo.js';
@@ -111,6 +112,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     },
     { maxMessageBytes: settings.maxMessageBytes, pingIntervalMs: settings.pingIntervalMs },
   );
+  metrics.trackOpenSockets(() => ws.openConnections);
   const http = new HttpTransport(
     session,
     {
@@ -128,8 +130,12 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     pollBurst: settings.pollBurst,
     retryAfterSeconds: settings.retryAfterSeconds,
   });
+  const sourceLimit = new SourceConnectionLimiter(settings.maxConnectionsPerSource, {
+    onOverLimit: (address, open) =>
+      logger.warn({ address, open, limit: settings.maxConnectionsPerSource }, 'an agent source address is over AMPGATE_MAX_CONNECTIONS_PER_SOURCE; its new connections get 429 (agents behind one NAT or proxy? raise the limit, or 0 for none)'),
+  });
   const listener = new OpampListener(
-    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: credentialsModule.tlsOptions },
+    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: credentialsModule.tlsOptions, sourceLimit },
     credentialsModule.authenticator,
     admission,
     ws,
@@ -144,6 +150,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     registry,
     tokens: apiTokens,
     metrics,
+    apiRateLimit: { ratePerSecond: settings.apiRate, burst: settings.apiBurst },
     plugins: [
       slackRoutes(slack),
       (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),

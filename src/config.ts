@@ -35,6 +35,12 @@ export const SettingsSchema = z.object({
   pollRate: int(1).default(5_000),
   pollBurst: int(1).default(10_000),
   retryAfterSeconds: int(1).default(10),
+  /** Open connections per source address on the OpAMP listener; 0 = unlimited (see source-limit.ts). */
+  maxConnectionsPerSource: int(0).default(1_000),
+  /** Control-plane requests per second per API token (sustained); 0 = unlimited. */
+  apiRate: int(0).default(100),
+  /** Control-plane requests per API token in a burst. */
+  apiBurst: int(1).default(300),
   /** Heartbeat interval agents are expected to use; HTTP agents are offline after 3 missed polls. */
   heartbeatSeconds: int(1).default(30),
   pingIntervalMs: int(100).default(30_000),
@@ -84,6 +90,9 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   pollRate: 'AMPGATE_POLL_RATE',
   pollBurst: 'AMPGATE_POLL_BURST',
   retryAfterSeconds: 'AMPGATE_RETRY_AFTER_SECONDS',
+  maxConnectionsPerSource: 'AMPGATE_MAX_CONNECTIONS_PER_SOURCE',
+  apiRate: 'AMPGATE_API_RATE',
+  apiBurst: 'AMPGATE_API_BURST',
   heartbeatSeconds: 'AMPGATE_HEARTBEAT_SECONDS',
   pingIntervalMs: 'AMPGATE_WS_PING_INTERVAL_MS',
   tlsCertFile: 'AMPGATE_TLS_CERT',

@@ -51,4 +51,16 @@ export class Metrics {
       },
     });
   }
+
+  /** Exposes the number of open agent WebSockets (ampgate_opamp_websocket_connections). */
+  trackOpenSockets(count: () => number): void {
+    new Gauge({
+      name: 'ampgate_opamp_websocket_connections',
+      help: 'Open agent WebSocket connections (one connection may carry several agents)',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
 }

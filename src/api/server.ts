@@ -2,12 +2,13 @@
  * @module The control-plane HTTP server (Fastify, default 127.0.0.1:4321): health, metrics, the
  * REST API, and mount points for MCP and Slack. Errors are JSON `{ error: { code, message } }`.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '../log.js';
 import { AmpgateError } from '../errors.js';
 import type { AgentRegistry } from '../fleet/registry.js';
 import type { Metrics } from '../metrics.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { ApiRateLimiter, installApiRateLimit, type ApiRateLimitOptions } from './rate-limit.js';
 import { agentRoutes } from './routes/agents.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -20,6 +21,21 @@ export interface ControlPlaneDeps {
   readonly plugins?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;
   /** Largest accepted request body. Default 8 MiB (config bodies). */
   readonly bodyLimit?: number;
+  /** Requests per second and burst per API token (AMPGATE_API_RATE/BURST); none: unlimited. */
+  readonly apiRateLimit?: ApiRateLimitOptions;
+}
+
+/** One registered control-plane route (HEAD routes Fastify adds for GET routes included). */
+export interface RouteInfo {
+  readonly method: string;
+  readonly url: string;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route registered on a control plane built by buildControlPlane, in registration order. */
+export function registeredRoutes(app: FastifyInstance): readonly RouteInfo[] {
+  return ROUTES.get(app) ?? [];
 }
 
 export async function buildControlPlane(deps: ControlPlaneDeps): Promise<FastifyInstance> {
@@ -28,7 +44,20 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 8 * 1024 * 1024,
     forceCloseConnections: true,
+    // Router-level refusals (a path parameter over 100 characters: 414, a malformed URL: 400) in
+    // the same error shape as everything else, not Fastify's default one.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: { code: 'bad_request', message: err.message } });
+    },
   });
+  // Recorded before any route exists, so the access-control suite can check every route, also
+  // routes added later by other modules (the hook is inherited by encapsulated plugins).
+  const routes: RouteInfo[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
+  if (deps.apiRateLimit) installApiRateLimit(app, deps.tokens, new ApiRateLimiter(deps.apiRateLimit));
 
   app.setErrorHandler((err: FastifyError | AmpgateError, req, reply) => {
     if (err instanceof AmpgateError) {

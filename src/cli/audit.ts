@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { AuditLog, toJsonl, verifyEntries, type AuditEntry, type VerifyResult } from '../changes/audit.js';
 import { AuditRepo } from '../store/audit-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { ApiError } from './client.js';
+import { ApiError } from '../api/client.js';
 import type { CliContext } from './context.js';
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { ApiError } from './client.js';
+import { ApiError } from '../api/client.js';
 import type { CliContext } from './context.js';
 import { ago, table } from './format.js';
 

@@ -1,7 +1,7 @@
 /**
  * @module Shared CLI state: API location, token, output mode.
  */
-import { ApiClient } from './client.js';
+import { ApiClient } from '../api/client.js';
 
 export interface CliContext {
   client(): ApiClient;

@@ -10,7 +10,7 @@ import { registerCaCommands } from './ca.js';
 import { registerCredentialCommands } from './credentials.js';
 import { registerAuditCommands } from './audit.js';
 import { registerChangeCommands } from './changes.js';
-import { ApiError } from './client.js';
+import { ApiError } from '../api/client.js';
 import { registerConfigCommands } from './configs.js';
 import { cliContext } from './context.js';
 import { registerMcpCommand } from './mcp.js';

@@ -34,7 +34,15 @@ export interface PendingOffer {
   readonly hashHex: string;
   /** CSR flow: the certificate comes without private key (the agent made the key). */
   readonly agentMadeKey: boolean;
+  /** Rotation: the credential this offer carries (registered before it is offered). */
+  readonly credentialId?: string;
 }
+
+/**
+ * Whether `uid` has an active credential of its own (a per-agent token or client certificate)
+ * other than `except`.
+ */
+export type OwnCredentialCheck = (uid: string, except: string | undefined) => boolean;
 
 export class ConnectionSettingsProvider implements OfferProvider {
   readonly name = 'connection-settings';
@@ -49,6 +57,7 @@ export class ConnectionSettingsProvider implements OfferProvider {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
     private readonly onStatus: (agent: AgentRecord) => void = () => {},
+    private readonly hasOwnCredential: OwnCredentialCheck = () => false,
   ) {
     registry.events.on('report', (agent, changes) => this.#onReport(agent, changes));
     registry.events.on('rekeyed', (oldUid, agent) => {
@@ -81,6 +90,7 @@ export class ConnectionSettingsProvider implements OfferProvider {
     if (!p) return;
     // Gate on the latest message's bits: an agent that dropped the capability gets nothing.
     if (!hasCapability(agent.capabilities, ACCEPTS)) return;
+    if (!this.#mayReceive(agent, p, ctx)) return;
     if (!this.#due(agent, p, ctx.epoch)) return;
     const problems = offerProblems(p.settings, agent.capabilities, p.agentMadeKey);
     if (problems.length > 0) {
@@ -91,6 +101,21 @@ export class ConnectionSettingsProvider implements OfferProvider {
     this.#sentEpoch.set(agent.uid, ctx.epoch);
     this.repo.markOffered({ agent_uid: agent.uid, hash: p.hashHex, purpose: p.purpose, reference: p.reference, offered_at: this.now(), acked: 0 });
     this.logger.info({ agent: agent.uid, offerHash: p.hashHex.slice(0, 12), purpose: p.purpose, via: ctx.reason }, 'offered OpAMP connection settings');
+  }
+
+  /**
+   * A rotation offer carries a new secret. Once the agent has its own credential, only a connection
+   * authenticated with a credential bound to this agent receives it, never one authenticated with
+   * the shared enrollment token, which every enrolled host holds and which can claim any uid (found
+   * by the reliability suite: such a host got another agent's new token, completed "its" rotation,
+   * and the real agent's token was revoked). An agent that never had its own credential can only be
+   * recognised by the enrollment token; SECURITY.md says so.
+   */
+  #mayReceive(agent: AgentRecord, p: PendingOffer, ctx: OutboundContext): boolean {
+    if (p.purpose !== 'rotation' || ctx.link.auth.boundAgentUid === agent.uid) return true;
+    if (!this.hasOwnCredential(agent.uid, p.credentialId)) return true;
+    this.logger.warn({ agent: agent.uid, credential: ctx.link.auth.credentialKind ?? ctx.link.auth.method }, 'withheld a credential offer from a connection not authenticated with the agent\'s own credential');
+    return false;
   }
 
   #due(agent: AgentRecord, p: PendingOffer, epoch: number): boolean {

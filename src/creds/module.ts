@@ -84,7 +84,9 @@ export async function createCredentials(deps: CredentialsDeps): Promise<Credenti
   const tls = await ServerTls.load(settings, ca, logger);
   const offersRepo = new OffersRepo(deps.db);
   const tracker = new AuthTracker(deps.registry, offersRepo, now);
-  const offers = new ConnectionSettingsProvider(offersRepo, deps.registry, logger, now, (agent) => tracker.poke(agent.uid));
+  const ownCredential = (uid: string, except: string | undefined) =>
+    deps.credentials.forAgent(uid).some((c) => c.id !== except && c.kind !== 'enrollment' && deps.credentials.isValid(c));
+  const offers = new ConnectionSettingsProvider(offersRepo, deps.registry, logger, now, (agent) => tracker.poke(agent.uid), ownCredential);
   const rt: CredentialsRuntime = {
     db: deps.db,
     dbPath: settings.dbPath,

@@ -108,7 +108,7 @@ async function start(rt: CredentialsRuntime, o: AgentRotation): Promise<Rotation
       detail: '',
     });
   });
-  rt.offers.offer(o.uid, offer);
+  rt.offers.offer(o.uid, { ...offer, credentialId: row.new_credential_id ?? undefined });
   rt.fleet.nudge(o.uid);
   o.outcome('offered', `${describeCredential(rt, oldId)} -> ${describeCredential(rt, row.new_credential_id)} offered; waiting up to ${o.timeoutSeconds} s for the agent to reconnect with it`);
   return row;
@@ -132,7 +132,7 @@ async function remint(rt: CredentialsRuntime, row: RotationRow, o: AgentRotation
       deadline: rt.now() + o.timeoutSeconds * 1000,
     });
   });
-  rt.offers.offer(row.agent_uid, offer);
+  rt.offers.offer(row.agent_uid, { ...offer, credentialId: next.new_credential_id ?? undefined });
   rt.fleet.nudge(row.agent_uid);
   o.outcome('offered', `the server restarted before the agent switched; offering a fresh ${describeCredential(rt, next.new_credential_id)} (attempt ${next.attempt})`);
   rt.logger.info({ agent: row.agent_uid, change: row.change_id, attempt: next.attempt }, 'rotation re-offered with a fresh credential after a restart');

@@ -13,7 +13,7 @@ import type {
   EffectiveConfig,
   PackageStatuses,
 } from '../gen/opamp/v1/opamp_pb.js';
-import { keyValuesToJson, type Attributes, type JsonValue } from './attributes.js';
+import { keyValuesToJson, setOwn, type Attributes, type JsonValue } from './attributes.js';
 
 export type Transport = 'ws' | 'http';
 
@@ -131,7 +131,7 @@ const statusName = (n: number): (typeof STATUS_NAMES)[number] => STATUS_NAMES[n]
 
 export function healthToJson(h: ComponentHealth): JsonValue {
   const components: Record<string, JsonValue> = {};
-  for (const key of Object.keys(h.componentHealthMap).sort()) components[key] = healthToJson(h.componentHealthMap[key]!);
+  for (const key of Object.keys(h.componentHealthMap).sort()) setOwn(components, key, healthToJson(h.componentHealthMap[key]!));
   const out: Record<string, JsonValue> = {
     healthy: h.healthy,
     status: h.status,
@@ -149,7 +149,7 @@ export function effectiveConfigToFiles(ec: EffectiveConfig): Record<string, Conf
   const map = ec.configMap?.configMap ?? {};
   for (const name of Object.keys(map).sort()) {
     const f = map[name]!;
-    files[name] = { contentType: f.contentType, body: Buffer.from(f.body).toString('utf8') };
+    setOwn(files, name, { contentType: f.contentType, body: Buffer.from(f.body).toString('utf8') });
   }
   return files;
 }
@@ -158,21 +158,21 @@ function packageStatusesToJson(p: PackageStatuses): JsonValue {
   const packages: Record<string, JsonValue> = {};
   for (const name of Object.keys(p.packages).sort()) {
     const s = p.packages[name]!;
-    packages[name] = {
+    setOwn(packages, name, {
       agentHasVersion: s.agentHasVersion,
       agentHasHash: hex(s.agentHasHash),
       serverOfferedVersion: s.serverOfferedVersion,
       serverOfferedHash: hex(s.serverOfferedHash),
       status: s.status,
       errorMessage: s.errorMessage,
-    };
+    });
   }
   return { packages, serverProvidedAllPackagesHash: hex(p.serverProvidedAllPackagesHash), errorMessage: p.errorMessage };
 }
 
 function componentDetailsToJson(d: ComponentDetails): JsonValue {
   const sub: Record<string, JsonValue> = {};
-  for (const k of Object.keys(d.subComponentMap).sort()) sub[k] = componentDetailsToJson(d.subComponentMap[k]!);
+  for (const k of Object.keys(d.subComponentMap).sort()) setOwn(sub, k, componentDetailsToJson(d.subComponentMap[k]!));
   return { metadata: keyValuesToJson(d.metadata), subComponents: sub };
 }
 
@@ -184,7 +184,7 @@ function availableComponentsToJson(a: AvailableComponents, previous: string | un
     if (prev.hash === hash) return previous;
   }
   const components: Record<string, JsonValue> = {};
-  for (const k of Object.keys(a.components).sort()) components[k] = componentDetailsToJson(a.components[k]!);
+  for (const k of Object.keys(a.components).sort()) setOwn(components, k, componentDetailsToJson(a.components[k]!));
   return JSON.stringify({ hash, components });
 }
 

@@ -31,8 +31,17 @@ export function anyValueToJson(v: AnyValue | undefined): JsonValue {
 
 export function keyValuesToJson(kvs: readonly KeyValue[]): Attributes {
   const out: Attributes = {};
-  for (const kv of kvs) out[kv.key] = anyValueToJson(kv.value);
+  for (const kv of kvs) setOwn(out, kv.key, anyValueToJson(kv.value));
   return out;
+}
+
+/**
+ * `o[key] = value` for agent-supplied keys: `__proto__` becomes a plain property instead of the
+ * object's prototype (which would hide it from the API and JSON while lookups still saw through it).
+ */
+export function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
 
 /** One `key=value` (or `key!=value`) clause of a selector. */
@@ -76,7 +85,8 @@ function attrText(v: JsonValue | undefined): string | undefined {
 /** True when every clause holds against the union of identifying and non-identifying attributes. */
 export function matchesSelector(clauses: readonly SelectorClause[], attrs: Attributes): boolean {
   for (const c of clauses) {
-    const actual = attrText(attrs[c.key]);
+    // Own properties only: `constructor` or `toString` are not attributes of every agent.
+    const actual = attrText(Object.hasOwn(attrs, c.key) ? attrs[c.key] : undefined);
     const equal = actual === c.value;
     if (c.negate ? equal : !equal) return false;
   }

@@ -72,4 +72,14 @@ describe('LLM intent provider', () => {
     expect(errors.some((e) => e.startsWith('LLM call failed'))).toBe(true);
     expect(errors.join(' ')).not.toContain('sk-test-secret');
   });
+
+  // Found by the reliability suite's secret scan: chat text went to the model verbatim.
+  it('replaces ampgate tokens in the message with their fingerprints before it leaves', async () => {
+    const llm = await fakeLlm(() => ({ status: 500 }));
+    const token = 'ampk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
+    await parser(llm.url).parse(`pause checkout, my token is ${token}`, vocab);
+    const sent = JSON.stringify(llm.seen[0]!.body);
+    expect(sent).not.toContain(token);
+    expect(sent).toMatch(/\[redacted token …[0-9a-f]{4}\]/);
+  });
 });

@@ -2,11 +2,13 @@
  * @module Optional LLM intent provider (OpenAI-compatible chat completions). The model only maps
  * text to the same Intent schema as the deterministic parser; its output is validated with zod and
  * checked against the vocabulary, and anything invalid becomes the deterministic parser's answer
- * or a question. The message and vocabulary are passed as data, never as instructions, and the
- * API key is never logged.
+ * or a question. The message and vocabulary are passed as data, never as instructions, ampgate
+ * tokens in the message are replaced by their fingerprints before it leaves, and the API key is
+ * never logged.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { redactSecrets } from '../changes/input.js';
 import { CHANGE_KINDS } from '../changes/types.js';
 import { parseSelector } from '../fleet/attributes.js';
 import type { Intent, IntentParser, Vocabulary } from './types.js';
@@ -90,7 +92,8 @@ export class LlmIntentParser implements IntentParser {
       response_format: { type: 'json_object' },
       messages: [
         { role: 'system', content: this.#prompt },
-        { role: 'user', content: JSON.stringify({ VOCABULARY: vocabulary, MESSAGE: text }) },
+        // A token pasted into chat must not travel to a third-party model: fingerprint only.
+        { role: 'user', content: JSON.stringify({ VOCABULARY: vocabulary, MESSAGE: redactSecrets(text) }) },
       ],
     };
     const res = await (this.opts.fetch ?? fetch)(`${this.opts.baseUrl.replace(/\/$/, '')}/chat/completions`, {

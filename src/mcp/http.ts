@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { principalFromRequest } from '../api/auth.js';
 import { bearerToken } from '../opamp/agent-auth.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
-import { RestBackend } from './backend.js';
+import { ApiClient } from '../api/client.js';
 import { buildMcpServer } from './server.js';
 
 export interface McpHttpOptions {
@@ -17,6 +17,21 @@ export interface McpHttpOptions {
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/**
+ * Loopback origins and the endpoint's own host. Anything else, including an opaque `null` origin
+ * (sandboxed frames, file: pages) or one that does not parse, is refused (it made this route
+ * answer 500 before; found by the reliability suite).
+ */
+export function originAllowed(origin: string, host: string | undefined): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return LOOPBACK.has(url.hostname) || url.host === host;
+}
 
 /** A fetch that goes through Fastify's in-process inject instead of a socket. */
 export function injectFetch(app: FastifyInstance): typeof fetch {
@@ -38,7 +53,7 @@ export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
     url: '/mcp',
     handler: async (req, reply) => {
       const origin = req.headers.origin;
-      if (origin && !LOOPBACK.has(new URL(origin).hostname) && new URL(origin).host !== req.headers.host) {
+      if (origin && !originAllowed(origin, req.headers.host)) {
         // DNS-rebinding protection: browsers on other origins may not drive the MCP endpoint.
         return reply.code(403).send({ error: { code: 'forbidden', message: `origin ${origin} is not allowed` } });
       }
@@ -52,7 +67,7 @@ export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
       if (req.method !== 'POST') {
         return reply.code(405).header('Allow', 'POST').send({ error: { code: 'bad_request', message: 'this MCP endpoint is stateless: use POST' } });
       }
-      const backend = new RestBackend({ baseUrl: 'http://ampgate.internal', token: bearerToken(req.headers.authorization)!, fetch: injectFetch(app) });
+      const backend = new ApiClient({ url: 'http://ampgate.internal', client: 'mcp', token: bearerToken(req.headers.authorization)!, fetch: injectFetch(app) });
       const server = buildMcpServer(backend, { principal, mcpReadOnly: opts.mcpReadOnly });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       reply.hijack();

@@ -5,9 +5,9 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AgentDetail } from '../api/views.js';
 import { redactConfigText } from '../fleet/configs/redact.js';
-import type { RestBackend } from './backend.js';
+import type { ApiClient } from '../api/client.js';
 
-export function registerResources(server: McpServer, backend: RestBackend): void {
+export function registerResources(server: McpServer, backend: ApiClient): void {
   server.registerResource(
     'agent-effective-config',
     new ResourceTemplate('ampgate://agents/{uid}/effective-config', { list: undefined }),

@@ -5,12 +5,13 @@
  * diagnostics go to stderr.
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { RestBackend, type WhoAmI } from './backend.js';
+import { ApiClient } from '../api/client.js';
+import type { WhoAmI } from './backend.js';
 import { buildMcpServer } from './server.js';
 
 export async function runStdioBroker(opts: { url: string; token: string | undefined }): Promise<void> {
   if (!opts.token) throw new Error('ampgate mcp needs an API token (AMPGATE_TOKEN or --token); use a proposer or viewer token, never an admin one');
-  const backend = new RestBackend({ baseUrl: opts.url, token: opts.token });
+  const backend = new ApiClient({ url: opts.url, token: opts.token, client: 'mcp' });
   const whoami = await backend.get<WhoAmI>('/api/whoami');
   const server = buildMcpServer(backend, { ...whoami, principal: { ...whoami.principal, llm: true } });
   await server.connect(new StdioServerTransport());

@@ -12,7 +12,8 @@ import type { AgentDetail, AgentSummary } from '../api/views.js';
 import { redactConfigText } from '../fleet/configs/redact.js';
 import { hasRole, type Role } from '../changes/principal.js';
 import type { ChangeRequest } from '../changes/types.js';
-import { BackendError, type RestBackend, type WhoAmI } from './backend.js';
+import { ApiError, type ApiClient } from '../api/client.js';
+import type { WhoAmI } from './backend.js';
 import { AgentLite, agentLite, ChangeListItem, changeListItem, ChangeSummary, changeSummary, type RestChangeListRow } from './views.js';
 
 const Uid = z.string().uuid().describe('agent instance uid (UUID)');
@@ -32,7 +33,7 @@ function ok<T extends Record<string, unknown>>(out: T): CallToolResult {
 }
 
 function fail(err: unknown): CallToolResult {
-  const msg = err instanceof BackendError ? `${err.code} (${err.status}): ${err.message}` : `internal error: ${(err as Error).message}`;
+  const msg = err instanceof ApiError ? `${err.code} (${err.status}): ${err.message}` : `internal error: ${(err as Error).message}`;
   return { content: [{ type: 'text', text: msg }], isError: true };
 }
 
@@ -45,7 +46,7 @@ async function guarded(fn: () => Promise<CallToolResult>): Promise<CallToolResul
 }
 
 export interface ToolOptions {
-  readonly backend: RestBackend;
+  readonly backend: ApiClient;
   readonly whoami: WhoAmI;
 }
 
@@ -123,7 +124,7 @@ export function registerTools(server: McpServer, opts: ToolOptions): string[] {
   return names;
 }
 
-function registerConfigTools(server: McpServer, backend: RestBackend, names: string[]): void {
+function registerConfigTools(server: McpServer, backend: ApiClient, names: string[]): void {
   server.registerTool(
     'list_configs',
     {
@@ -176,7 +177,7 @@ function registerConfigTools(server: McpServer, backend: RestBackend, names: str
   names.push('list_configs', 'get_config_version', 'diff_config');
 }
 
-function registerChangeReadTools(server: McpServer, backend: RestBackend, names: string[]): void {
+function registerChangeReadTools(server: McpServer, backend: ApiClient, names: string[]): void {
   server.registerTool(
     'get_change_request',
     {
@@ -213,7 +214,7 @@ function registerChangeReadTools(server: McpServer, backend: RestBackend, names:
   names.push('get_change_request', 'list_change_requests');
 }
 
-function registerProposeTools(server: McpServer, backend: RestBackend, names: string[]): void {
+function registerProposeTools(server: McpServer, backend: ApiClient, names: string[]): void {
   const propose = async (kind: string, target: z.infer<typeof Target>, reason: string, params: Record<string, unknown>) => {
     const res = await backend.post<{ request: ChangeRequest; existing: boolean }>('/api/changes', { kind, target, reason, params });
     return ok({ ...changeSummary(res.request), existing: res.existing });

@@ -100,22 +100,21 @@ function nextStep(r: ChangeRequest, approvals: number): string {
 }
 
 /** One row of list_change_requests, from the REST list view (src/changes/views.ts#changeSummary). */
-export const ChangeListItem = z.object({
-  id: z.string(),
-  kind: z.string(),
-  state: z.string(),
-  summary: z.string(),
-  reason: z.string(),
-  requester: z.string(),
-  llmOriginated: z.boolean(),
-  agentCount: z.number(),
-  ineligibleCount: z.number(),
-  risk: z.string(),
-  approvals: z.number(),
-  requiredApprovals: z.number(),
-  expiresAt: z.string(),
-  resultSummary: z.string().nullable(),
-});
+export const ChangeListItem = ChangeSummary.pick({
+  id: true,
+  kind: true,
+  state: true,
+  summary: true,
+  reason: true,
+  requester: true,
+  llmOriginated: true,
+  agentCount: true,
+  risk: true,
+  approvals: true,
+  requiredApprovals: true,
+  expiresAt: true,
+  resultSummary: true,
+}).extend({ ineligibleCount: z.number() });
 
 export interface RestChangeListRow {
   id: string;

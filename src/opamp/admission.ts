@@ -67,6 +67,11 @@ export class Admission {
     return { ok: true };
   }
 
+  /** The refusal for a source address over its connection limit (see source-limit.ts). */
+  refuseSource(): AdmissionDecision {
+    return this.#refuse(429, 'too many connections from this address');
+  }
+
   #refuse(status: 429 | 503, reason: string): AdmissionDecision {
     const base = this.opts.retryAfterSeconds;
     return { ok: false, status, reason, retryAfterSeconds: Math.max(1, Math.round(base + this.#random() * base)) };

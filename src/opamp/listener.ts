@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Admission, AdmissionDecision } from './admission.js';
 import type { AgentAuthenticator } from './agent-auth.js';
 import { plain, type HttpTransport } from './http-transport.js';
+import type { SourceConnectionLimiter } from './source-limit.js';
 import { PROTOBUF_CONTENT_TYPE } from './wire.js';
 import type { WsTransport } from './ws-transport.js';
 
@@ -19,10 +20,12 @@ export interface OpampListenerOptions {
   readonly path: string;
   /** When set, the listener speaks TLS (cert/key PEM, optional client CA and requestCert for mTLS). */
   readonly tls?: TlsServerOptions;
+  /** Connections per source address (AMPGATE_MAX_CONNECTIONS_PER_SOURCE); none: unlimited. */
+  readonly sourceLimit?: SourceConnectionLimiter;
 }
 
 export interface ListenerEvents {
-  onRejected(reason: 'unauthorized' | 'throttled' | 'overloaded' | 'not_found' | 'bad_method'): void;
+  onRejected(reason: 'unauthorized' | 'throttled' | 'overloaded' | 'not_found' | 'bad_method' | 'source_limit'): void;
 }
 
 export class OpampListener {
@@ -41,6 +44,7 @@ export class OpampListener {
     const onRequest = (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res);
     this.server = opts.tls ? createHttpsServer(opts.tls, onRequest) : createHttpServer(onRequest);
     this.server.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket as Duplex, head));
+    opts.sourceLimit?.attach(this.server);
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
@@ -79,6 +83,12 @@ export class OpampListener {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.opts.sourceLimit?.isOver(req.socket.remoteAddress)) {
+      this.events.onRejected('source_limit');
+      req.resume();
+      const d = this.admission.refuseSource();
+      return plain(res, 429, 'too many connections from this address', { 'Retry-After': String(d.ok ? 1 : d.retryAfterSeconds), Connection: 'close' });
+    }
     if (!this.#pathMatches(req.url)) {
       this.events.onRejected('not_found');
       return plain(res, 404, 'not found');
@@ -108,6 +118,11 @@ export class OpampListener {
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    if (this.opts.sourceLimit?.isOver(req.socket.remoteAddress)) {
+      this.events.onRejected('source_limit');
+      const d = this.admission.refuseSource();
+      return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(d.ok ? 1 : d.retryAfterSeconds) });
+    }
     if (!this.#pathMatches(req.url)) {
       this.events.onRejected('not_found');
       return refuseUpgrade(socket, 404, 'Not Found');

@@ -53,6 +53,11 @@ export class SlackBot {
       ...(this.receiver ? { receiver: this.receiver } : { socketMode: true, appToken: opts.socketModeAppToken, signingSecret: opts.signingSecret }),
       clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2 }, rejectRateLimitedCalls: true },
       logLevel: LogLevel.ERROR,
+      // With verification on, Bolt calls auth.test in this constructor and nobody awaits the
+      // promise: Slack unreachable at startup became an unhandled rejection that killed ampgate
+      // (found by the reliability suite). Off, auth.test runs when an event is authorised, and a
+      // failure fails only that event; start() checks the token without failing.
+      tokenVerificationEnabled: false,
     });
     this.directory = new SlackDirectory(opts.access, async (group) => {
       const res = await this.app.client.usergroups.users.list({ usergroup: group });
@@ -69,6 +74,10 @@ export class SlackBot {
 
   start(): void {
     this.#unsubscribe = this.opts.changes.subscribe((e) => this.#cards.onEvent(e));
+    this.app.client.auth.test().then(
+      (r) => this.opts.logger.info({ team: r.team, user: r.user }, 'Slack bot token verified'),
+      (err: unknown) => this.opts.logger.warn({ reason: (err as Error).message }, 'cannot verify the Slack bot token now (Slack unreachable or token invalid); events will fail until Slack answers'),
+    );
     if (!this.receiver) {
       this.app.start().catch((err: unknown) => this.opts.logger.error({ err }, 'Slack Socket Mode connection failed'));
     }
@@ -100,19 +109,22 @@ export class SlackBot {
       await say({ text: reply.text, blocks: reply.blocks, thread_ts: threadTs });
     };
     app.event('app_mention', async ({ event, say }) => {
-      if (!event.user) return;
+      // Signed but incomplete events (no user, text or channel to answer in) are ignored.
+      if (!event.user || typeof event.text !== 'string' || typeof say !== 'function') return;
       await conversational(event.user, event.text, say as never, event.thread_ts ?? event.ts);
     });
     app.message(async ({ message, say }) => {
       const m = message as { channel_type?: string; user?: string; text?: string; subtype?: string; bot_id?: string; ts: string; thread_ts?: string };
-      if (m.channel_type !== 'im' || m.subtype || m.bot_id || !m.user || !m.text) return;
+      if (m.channel_type !== 'im' || m.subtype || m.bot_id || !m.user || typeof m.text !== 'string' || !m.text || typeof say !== 'function') return;
       await conversational(m.user, m.text, say as never, m.thread_ts ?? m.ts);
     });
 
     for (const decision of ['approve', 'reject'] as const) {
       app.action(`change_${decision}`, async ({ ack, body, action, client }) => {
         await ack();
-        const value = (action as { value?: string }).value ?? '';
+        // Button values come from our own cards, but the payload is only signed, not trusted in shape.
+        const raw = (action as { value?: unknown }).value;
+        const value = typeof raw === 'string' ? raw : '';
         const [id = '', fingerprint] = value.split('|');
         const user = body.user.id;
         const channel = (body as { channel?: { id?: string } }).channel?.id;

@@ -5,12 +5,11 @@
  * listener accepts it. Every refusal is an error_response BadRequest.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { x509 } from '../../src/creds/x509.js';
 import { ServerCapabilities, ServerErrorResponseType, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour, makeCsr } from '../support/conn-settings-agent.js';
-import { findSecrets, registeredClientCert, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
-import { ENROLLMENT_TOKEN, eventually, removeDir } from '../support/server.js';
+import { closeRecorded, type RecordedServer, registeredClientCert, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
+import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
 let server: RecordedServer | undefined;
@@ -18,14 +17,9 @@ let fixture: TlsFixture | undefined;
 const agents: TestAgent[] = [];
 
 afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
-  if (server) {
-    expect(findSecrets(server.logs.text(), TOKEN_PATTERN)).toEqual([]);
-    expect(findSecrets(server.responses.join('\n'), TOKEN_PATTERN)).toEqual([]);
-    await server.stop();
-  }
+  // Closes agents, scans what the server logged and answered for secrets, stops it, removes the fixture.
+  await closeRecorded(server, fixture, agents);
   server = undefined;
-  if (fixture) removeDir(fixture.dir);
   fixture = undefined;
 });
 

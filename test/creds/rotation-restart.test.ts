@@ -9,11 +9,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerFlags } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import type { ExecutionContext } from '../../src/changes/types.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
-import { changeTokens, fakeRequest, findSecrets, rotateViaChange, startRecordedServer, tlsFixture, tlsSettings, type RecordedOutcome, type RecordedServer, type TlsFixture } from '../support/creds.js';
-import { ENROLLMENT_TOKEN, eventually, removeDir } from '../support/server.js';
+import { closeRecorded, changeTokens, fakeRequest, type RecordedOutcome, type RecordedServer, rotateViaChange, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
+import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
 let server: RecordedServer | undefined;
@@ -21,13 +20,9 @@ let fixture: TlsFixture | undefined;
 const agents: TestAgent[] = [];
 
 afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
-  if (server) {
-    expect(findSecrets(server.logs.text(), TOKEN_PATTERN)).toEqual([]);
-    await server.stop();
-  }
+  // Closes agents, scans what the server logged and answered for secrets, stops it, removes the fixture.
+  await closeRecorded(server, fixture, agents);
   server = undefined;
-  if (fixture) removeDir(fixture.dir);
   fixture = undefined;
 });
 

@@ -6,11 +6,10 @@
  * the new one is revoked. Logs and API responses never contain a token or a private key.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour, type ConnSettingsOptions } from '../support/conn-settings-agent.js';
-import { changeTokens, findSecrets, httpPoll, registeredClientCert, rotateViaChange, type ChangeTokens, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
-import { ENROLLMENT_TOKEN, eventually, removeDir } from '../support/server.js';
+import { changeTokens, type ChangeTokens, closeRecorded, httpPoll, type RecordedServer, registeredClientCert, rotateViaChange, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
+import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
 import { DEFAULT_CAPS, kv, TestAgent } from '../support/ws-agent.js';
 
@@ -20,15 +19,9 @@ let tokens: ChangeTokens | undefined;
 const agents: TestAgent[] = [];
 
 afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
-  if (server) {
-    // The secret scan: nothing this test made the server log or answer may contain a token or a key.
-    expect(findSecrets(server.logs.text(), TOKEN_PATTERN)).toEqual([]);
-    expect(findSecrets(server.responses.join('\n'), TOKEN_PATTERN)).toEqual([]);
-    await server.stop();
-  }
+  // Closes agents, scans what the server logged and answered for secrets, stops it, removes the fixture.
+  await closeRecorded(server, fixture, agents);
   server = undefined;
-  if (fixture) removeDir(fixture.dir);
   fixture = undefined;
 });
 

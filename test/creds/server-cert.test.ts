@@ -8,11 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caFiles, initCa } from '../../src/creds/ca.js';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { managedTrustFile, stageServerCert } from '../../src/creds/staged-tls.js';
 import { generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
-import { changeTokens, findSecrets, rotateViaChange, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
+import { changeTokens, closeRecorded, type RecordedServer, rotateViaChange, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
 import { ENROLLMENT_TOKEN, removeDir, tempDir } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
@@ -22,14 +21,9 @@ const agents: TestAgent[] = [];
 const dirs: string[] = [];
 
 afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
-  if (server) {
-    expect(findSecrets(server.logs.text(), TOKEN_PATTERN)).toEqual([]);
-    expect(findSecrets(server.responses.join('\n'), TOKEN_PATTERN)).toEqual([]);
-    await server.stop();
-  }
+  // Closes agents, scans what the server logged and answered for secrets, stops it, removes the fixture.
+  await closeRecorded(server, fixture, agents);
   server = undefined;
-  if (fixture) removeDir(fixture.dir);
   fixture = undefined;
   for (const d of dirs.splice(0)) removeDir(d);
 });

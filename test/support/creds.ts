@@ -14,7 +14,10 @@ import { caFiles, initCa, writePublicFile, writeSecretFile, type CertificateAuth
 import { certFingerprint, generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
 import { AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { createLogger } from '../../src/log.js';
-import { ADMIN_TOKEN, apiCall, eventually, startTestServer, tempDir, type TestServer } from './server.js';
+import { expect } from 'vitest';
+import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
+import { ADMIN_TOKEN, apiCall, eventually, removeDir, startTestServer, tempDir, type TestServer } from './server.js';
+import type { TestAgent } from './ws-agent.js';
 
 /** Collects every log line a server writes (JSON text), for assertions and the secret scan. */
 export class LogCapture extends Writable {
@@ -176,4 +179,18 @@ export async function rotateViaChange(server: TestServer, tokens: ChangeTokens, 
     return ['succeeded', 'partially_failed', 'failed'].includes(r.body.state) ? r.body : undefined;
   }, timeoutMs);
   return { request, result: { state: request.state, summary: request.resultSummary ?? '' }, outcomes: request.outcomes };
+}
+
+/**
+ * afterEach of the TLS suites: closes the agents, checks that nothing the server logged or answered
+ * holds a token or key (the secret scan), stops the server and removes the fixture directory.
+ */
+export async function closeRecorded(server: RecordedServer | undefined, fixture: TlsFixture | undefined, agents: TestAgent[]): Promise<void> {
+  for (const a of agents.splice(0)) await a.close();
+  if (server) {
+    expect(findSecrets(server.logs.text(), TOKEN_PATTERN)).toEqual([]);
+    expect(findSecrets(server.responses.join('\n'), TOKEN_PATTERN)).toEqual([]);
+    await server.stop();
+  }
+  if (fixture) removeDir(fixture.dir);
 }

@@ -1,11 +1,17 @@
 /**
- * @module The CLI's REST client: every CLI command except `serve` goes through the control-plane
- * API with a bearer token, exactly as any other client would.
+ * @module The REST client of ampgate's own tools: the CLI and the MCP layer (in-process and the
+ * stdio broker) go through the control-plane API with a bearer token, exactly as any other client
+ * would. `X-Ampgate-Client` tells the server which channel a change request came through; `mcp`
+ * marks the caller as LLM-driven, which can only ever restrict it.
  */
 
 export interface ClientOptions {
   readonly url: string;
   readonly token: string | undefined;
+  /** Which of ampgate's tools is calling. Default 'cli'. */
+  readonly client?: 'cli' | 'mcp';
+  /** Replaceable transport (the in-process MCP endpoint uses Fastify's inject). */
+  readonly fetch?: typeof fetch;
 }
 
 export class ApiError extends Error {
@@ -23,18 +29,22 @@ export class ApiClient {
   constructor(private readonly opts: ClientOptions) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    // X-Ampgate-Client lets the server record change requests as coming from the CLI channel.
-    const headers: Record<string, string> = { Accept: 'application/json', 'X-Ampgate-Client': 'cli' };
+    const headers: Record<string, string> = { Accept: 'application/json', 'X-Ampgate-Client': this.opts.client ?? 'cli' };
     if (this.opts.token) headers.Authorization = `Bearer ${this.opts.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.opts.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await (this.opts.fetch ?? fetch)(new URL(path, this.opts.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (err) {
       throw new ApiError(0, 'unreachable', `cannot reach ampgate at ${this.opts.url}: ${(err as Error).message}`);
     }
     const text = await res.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new ApiError(res.status, 'bad_response', `ampgate answered ${res.status} with a non-JSON body`);
+    }
     if (!res.ok) {
       const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
       throw new ApiError(res.status, e?.code ?? 'error', e?.message ?? `HTTP ${res.status}`);

@@ -1,0 +1,68 @@
+/**
+ * @module Request rate per API token on the control plane (REST, MCP): one token bucket per token
+ * id, checked in an onRequest hook before the body is parsed. A runaway script or an LLM stuck in
+ * a loop then slows down with 429 + Retry-After instead of starving everyone else. Only valid
+ * tokens get a bucket (so memory is bounded by the number of tokens); requests without a valid
+ * token are answered 401 by the routes as before. /healthz, /metrics and Slack (signed, no bearer
+ * token) are not limited here.
+ */
+import type { FastifyInstance } from 'fastify';
+import { bearerToken } from '../opamp/agent-auth.js';
+import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+
+export interface ApiRateLimitOptions {
+  /** Sustained requests per second per token; 0 turns the limit off. */
+  readonly ratePerSecond: number;
+  /** Requests a token may make in a burst. */
+  readonly burst: number;
+  readonly now?: () => number;
+}
+
+interface Bucket {
+  tokens: number;
+  last: number;
+}
+
+export class ApiRateLimiter {
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #now: () => number;
+
+  constructor(private readonly opts: ApiRateLimitOptions) {
+    this.#now = opts.now ?? Date.now;
+  }
+
+  get enabled(): boolean {
+    return this.opts.ratePerSecond > 0;
+  }
+
+  /** Takes one request from the token's bucket: 0 when allowed, else the seconds until one is. */
+  take(tokenId: string): number {
+    const t = this.#now();
+    const b = this.#buckets.get(tokenId) ?? { tokens: this.opts.burst, last: t };
+    b.tokens = Math.min(this.opts.burst, b.tokens + ((t - b.last) / 1000) * this.opts.ratePerSecond);
+    b.last = t;
+    this.#buckets.set(tokenId, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / this.opts.ratePerSecond));
+  }
+}
+
+/** Installs the per-token limit on the control plane (before any route is registered). */
+export function installApiRateLimit(app: FastifyInstance, tokens: ApiTokensRepo, limiter: ApiRateLimiter): void {
+  if (!limiter.enabled) return;
+  app.addHook('onRequest', async (req, reply) => {
+    const secret = bearerToken(req.headers.authorization);
+    if (!secret) return;
+    const row = tokens.verify(secret);
+    if (!row) return;
+    const wait = limiter.take(row.id);
+    if (wait === 0) return;
+    return reply
+      .code(429)
+      .header('Retry-After', String(wait))
+      .send({ error: { code: 'too_many_requests', message: `token "${row.name}" exceeded its request rate (AMPGATE_API_RATE); retry in ${wait} s` } });
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * Crash-test helpers: a real `ampgate serve` child on fixed loopback ports (so agents reconnect to
+ * the same address after a restart, as they would in production), REST calls against it, audit
+ * snapshots, and the offline audit check through the CLI (`ampgate audit verify --db`).
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AuditEntry } from '../../src/changes/audit.js';
+import { spawnServer, type ServerProcess } from './process.js';
+import { ADMIN_TOKEN, ENROLLMENT_TOKEN, apiCall, eventually } from './server.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Environment for `ampgate serve` on fixed ports with the test tokens; limits raised for load. */
+export async function crashEnv(dir: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
+    AMPGATE_DB: join(dir, 'ampgate.db'),
+    AMPGATE_OPAMP_LISTEN: `127.0.0.1:${await freePort()}`,
+    AMPGATE_CONTROL_LISTEN: `127.0.0.1:${await freePort()}`,
+    AMPGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+    AMPGATE_ENROLLMENT_TOKEN: ENROLLMENT_TOKEN,
+    AMPGATE_MAX_CONNECTIONS_PER_SOURCE: '0',
+    AMPGATE_CONNECT_RATE: '100000',
+    AMPGATE_CONNECT_BURST: '100000',
+    AMPGATE_API_RATE: '0',
+    AMPGATE_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+/** Starts the server, retrying while the previous process's port is still being released. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  let last: unknown;
+  for (let i = 0; i < 5; i++) {
+    try {
+      return await spawnServer(env, 60_000);
+    } catch (err) {
+      last = err;
+      if (!/EADDRINUSE/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  throw last;
+}
+
+export async function api<T>(p: ServerProcess, method: string, path: string, body?: unknown, token: string = ADMIN_TOKEN): Promise<{ status: number; body: T }> {
+  const r = await apiCall<T>(p.controlUrl, method, path, body, token);
+  return { status: r.status, body: r.body };
+}
+
+export async function token(p: ServerProcess, name: string, role: string): Promise<string> {
+  const r = await api<{ secret: string }>(p, 'POST', '/api/tokens', { name, role });
+  if (r.status !== 201) throw new Error(`token: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.secret;
+}
+
+/** Every audit row, paged through GET /api/audit. */
+export async function auditRows(p: ServerProcess): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  let after = 0;
+  for (;;) {
+    const r = await api<{ entries: AuditEntry[]; next: number | null }>(p, 'GET', `/api/audit?after=${after}&limit=1000`);
+    out.push(...r.body.entries);
+    if (r.body.next === null) return out;
+    after = r.body.next;
+  }
+}
+
+/** Waits until the change request is terminal and returns it. */
+export async function finished<T extends { state: string }>(p: ServerProcess, id: string, timeoutMs: number): Promise<T> {
+  return eventually(async () => {
+    const r = await api<T>(p, 'GET', `/api/changes/${id}`);
+    return ['succeeded', 'partially_failed', 'failed', 'rejected', 'expired', 'cancelled'].includes(r.body.state) ? r.body : undefined;
+  }, timeoutMs, 100);
+}
+
+/** `ampgate audit verify --db <file>`: exit code and output. */
+export function verifyAuditOffline(dbPath: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', '--db', dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+/** Rows of `before` missing or changed in `after` (same seq must mean the same hash). */
+export function lostAuditRows(before: readonly AuditEntry[], after: readonly AuditEntry[]): string[] {
+  const bySeq = new Map(after.map((e) => [e.seq, e]));
+  return before.filter((e) => bySeq.get(e.seq)?.hash !== e.hash).map((e) => `seq ${e.seq} ${e.action}`);
+}
