@@ -48,9 +48,13 @@ export class Harness {
     this.opts.log(`[${((Date.now() - this.startedAt.getTime()) / 1000).toFixed(1)}s] ${line}`);
   }
 
-  /** Loopback source addresses, about one per 4,000 agents (each has ~28k ephemeral ports). */
+  /**
+   * Loopback source addresses, one per 800 agents: below the server's default per-source limit
+   * (AMPGATE_MAX_CONNECTIONS_PER_SOURCE=1000), so the simulated fleet looks like many hosts and
+   * that limit stays on; each address also has its own ~28k ephemeral ports.
+   */
   localAddresses(agents: number = this.opts.agents): string[] {
-    const n = Math.min(250, Math.max(2, Math.ceil(agents / 4_000)));
+    const n = Math.min(250, Math.max(2, Math.ceil(agents / 800)));
     return Array.from({ length: n }, (_, i) => `127.0.0.${i + 2}`);
   }
 
