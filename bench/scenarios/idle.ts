@@ -21,6 +21,7 @@ interface HoldFigures {
   readonly perAgentBytes: number;
   readonly heartbeatsPerS: number;
   readonly generatorRss: number;
+  readonly windows: ReadonlyArray<{ p99: number; max: number; scrapeMs: number }>;
 }
 
 /**
@@ -58,11 +59,17 @@ async function connectAndHold(h: Harness, gen: LoadGenerator, sampler: Sampler, 
   await sampler.sampleNow();
   sampler.stop();
   const after = await gen.stats();
-  const hold = summarise(sampler.window(from));
+  const samples = sampler.window(from);
+  const hold = summarise(samples);
   return {
     baselineRss,
     hold,
     perAgentBytes: (hold.rssMaxBytes - baselineRss) / agents,
+    // Per 10 s window: lag p99 / max (ms) and the scrape that closed it, to locate stalls.
+    windows: samples
+      .filter((s) => s.loopP99Ms !== undefined)
+      .slice(1)
+      .map((s) => ({ p99: round(s.loopP99Ms!, 2), max: round(s.loopMaxMs ?? Number.NaN, 1), scrapeMs: round(s.scrapeMs ?? Number.NaN, 1) })),
     heartbeatsPerS: (after.received - before.received) / ((Date.now() - from) / 1000),
     generatorRss: after.rssBytes,
   };
