@@ -73,7 +73,12 @@ export class DesiredConfigs {
       const row = this.repo.payload(hash);
       if (!row) return undefined;
       const files = filesFromJson(row.files);
-      p = { files, map: toAgentConfigMap(files), label: row.label };
+      // Frozen: the map is shared by every offer of this hash, and the wire encoder reuses the
+      // encoding of a frozen map (src/opamp/wire.ts).
+      const map = toAgentConfigMap(files);
+      for (const f of Object.values(map.configMap)) Object.freeze(f);
+      Object.freeze(map.configMap);
+      p = { files, map: Object.freeze(map), label: row.label };
       if (this.#payloads.size > 256) this.#payloads.clear();
       this.#payloads.set(hash, p);
     }
