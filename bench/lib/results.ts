@@ -114,12 +114,13 @@ export function renderFigures(latest: Latest): string {
     const other = m.otherCpuCores === undefined ? '' : `, other processes used ${m.otherCpuCores} CPUs during the run`;
     out.push(`${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} × ${m.cpuModel}, ${m.ramGiB} GiB, Node ${m.node}, Linux ${m.kernel}${other}.`, '');
     out.push(`Method: ${r.method.summary}`, '');
-    out.push('| Figure | Value | Target | Met | Baseline (same run) | Limited by |', '|---|---|---|---|---|---|');
+    out.push('| Figure | Value | Target | Met | Baseline (same run) | Limited by / notes |', '|---|---|---|---|---|---|');
     for (const f of r.figures) {
       const target = f.target ? `${f.target.op} ${fmt(f.target.value)} ${f.unit}` : '';
       const met = f.pass === undefined ? '' : f.pass ? 'yes' : '**no**';
       const base = f.baseline ? `${f.baseline.name}: ${fmt(f.baseline.value)} ${f.unit} (ratio ${fmt(f.baseline.ratio)})` : '';
-      out.push(`| ${f.name} | ${fmt(f.value)} ${f.unit} | ${target} | ${met} | ${base} | ${f.limit ?? ''} |`);
+      const why = [f.limit, f.note].filter((x) => x !== undefined && x !== '').join('. ');
+      out.push(`| ${f.name} | ${fmt(f.value)} ${f.unit} | ${target} | ${met} | ${base} | ${why} |`);
     }
     const failed = r.checks.filter((c) => !c.ok);
     out.push('', `Checks: ${r.checks.length - failed.length}/${r.checks.length} passed${failed.length ? ` (failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')})` : ''}.`);
