@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AgentToServerSchema } from '../gen/opamp/v1/opamp_pb.js';
 import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { eventually, removeDir, tempDir } from '../../test/support/server.js';
 import { kv } from '../../test/support/ws-agent.js';
 import { AgentRegistry } from './registry.js';
 import type { AgentRecord } from './agent-state.js';
@@ -12,12 +12,14 @@ import type { AgentRecord } from './agent-state.js';
 class CountingRepo extends AgentsRepo {
   saved = 0;
   touched = 0;
+  readonly touchBatches: number[] = [];
   override saveMany(recs: readonly AgentRecord[]): void {
     this.saved += recs.length;
     super.saveMany(recs);
   }
   override touchMany(recs: readonly AgentRecord[]): void {
     this.touched += recs.length;
+    this.touchBatches.push(recs.length);
     super.touchMany(recs);
   }
 }
@@ -85,5 +87,24 @@ describe('AgentRegistry', () => {
     expect(reg.get(UID)).toBeUndefined();
     reg.close();
     expect(new AgentsRepo(db).loadAll().map((r) => r.uid)).toEqual(['0190f3c4-8a6b-7c2e-9d1a-000000000001']);
+  });
+
+  it('writes periodic liveness of a big fleet in chunks, and everything at close', async () => {
+    dir = tempDir();
+    db = openDatabase(join(dir, 'a.db'));
+    const repo = new CountingRepo(db);
+    const reg = new AgentRegistry(repo, { touchIntervalMs: 50 });
+    const uids = Array.from({ length: 2_500 }, (_, i) => `0190f3c4-8a6b-7c2e-9d1a-${String(i).padStart(12, '0')}`);
+    for (const uid of uids) reg.report(uid, full, 'ws');
+    reg.flush();
+    for (const uid of uids) reg.report(uid, heartbeat, 'ws'); // liveness only
+    await eventually(() => repo.touched >= 2_500, 5_000);
+    expect(Math.max(...repo.touchBatches)).toBeLessThanOrEqual(1_000);
+    const lastSeen = (db.prepare('SELECT min(last_seen) AS m FROM agents').get() as { m: number }).m;
+    expect(lastSeen).toBe(Math.min(...uids.map((u) => reg.get(u)!.lastSeen)));
+    for (const uid of uids) reg.report(uid, heartbeat, 'ws');
+    const before = repo.touched;
+    reg.close(); // synchronous: whatever is queued or touched is written now
+    expect(repo.touched - before).toBeGreaterThanOrEqual(2_500);
   });
 });

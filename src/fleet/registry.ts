@@ -28,6 +28,9 @@ export interface RegistryEvents {
   rekeyed: [oldUid: string, agent: AgentRecord];
 }
 
+/** Rows per transaction of the periodic liveness write (~10 ms each). */
+const LIVENESS_CHUNK = 1_000;
+
 export interface RegistryOptions {
   /** Delay before dirty records are written, in ms. Default 100. */
   readonly flushDelayMs?: number;
@@ -50,6 +53,9 @@ export class AgentRegistry {
   readonly #now: () => number;
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #touchTimer: NodeJS.Timeout;
+  /** Liveness rows taken from #touched and not written yet (chunked periodic write). */
+  #livenessQueue: AgentRecord[] = [];
+  #livenessImmediate: NodeJS.Immediate | undefined;
   #connectedCount = 0;
 
   constructor(
@@ -59,7 +65,7 @@ export class AgentRegistry {
     this.#flushDelayMs = opts.flushDelayMs ?? 100;
     this.#now = opts.now ?? Date.now;
     for (const rec of repo.loadAll()) this.#agents.set(rec.uid, rec);
-    this.#touchTimer = setInterval(() => this.flushLiveness(), opts.touchIntervalMs ?? 60_000);
+    this.#touchTimer = setInterval(() => this.#flushLivenessInChunks(), opts.touchIntervalMs ?? 60_000);
     this.#touchTimer.unref();
     this.events.setMaxListeners(50);
   }
@@ -162,10 +168,30 @@ export class AgentRegistry {
 
   /** Writes last_seen/transport of agents that were only seen alive since the last batch. */
   flushLiveness(): void {
-    if (this.#touched.size === 0) return;
-    const batch = [...this.#touched];
+    clearImmediate(this.#livenessImmediate);
+    this.#livenessImmediate = undefined;
+    const batch = this.#livenessQueue;
+    this.#livenessQueue = [];
+    for (const agent of this.#touched) batch.push(agent);
     this.#touched.clear();
-    this.repo.touchMany(batch);
+    if (batch.length > 0) this.repo.touchMany(batch);
+  }
+
+  /**
+   * The periodic liveness write, in transactions of LIVENESS_CHUNK rows, one per event-loop turn:
+   * written at once, 19,000 rows stalled the loop for ~0.2 s every minute.
+   */
+  #flushLivenessInChunks(): void {
+    for (const agent of this.#touched) this.#livenessQueue.push(agent);
+    this.#touched.clear();
+    if (this.#livenessImmediate === undefined) this.#writeLivenessChunk();
+  }
+
+  #writeLivenessChunk(): void {
+    this.#livenessImmediate = undefined;
+    const chunk = this.#livenessQueue.splice(0, LIVENESS_CHUNK);
+    if (chunk.length > 0) this.repo.touchMany(chunk);
+    if (this.#livenessQueue.length > 0) this.#livenessImmediate = setImmediate(() => this.#writeLivenessChunk());
   }
 
   /** Flush everything and stop timers (graceful shutdown). Connected agents are recorded as disconnected now. */

@@ -4,10 +4,13 @@
  * All protobuf encode/decode of OpAMP envelopes goes through this module.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import {
+  AgentConfigMapSchema,
   AgentToServerSchema,
   ServerErrorResponseType,
   ServerToAgentSchema,
+  type AgentConfigMap,
   type AgentToServer,
   type ServerToAgent,
 } from '../gen/opamp/v1/opamp_pb.js';
@@ -45,8 +48,35 @@ export function decodeAgentToServer(payload: Uint8Array): AgentToServer {
   }
 }
 
+/** Encodings of frozen config maps (see encodeServerToAgent). */
+const encodedConfigMaps = new WeakMap<AgentConfigMap, Uint8Array>();
+
+/**
+ * Encodes a ServerToAgent. A rollout sends one config map to thousands of agents: a map that is
+ * frozen (the desired-config cache freezes the maps it hands out, so they cannot change) is
+ * encoded once and reused. Concatenated protobuf encodings merge, so the message without its
+ * remote config followed by the remote_config field is the same message (perf-anchors 1.4).
+ */
 export function encodeServerToAgent(msg: ServerToAgent): Uint8Array {
-  return toBinary(ServerToAgentSchema, msg);
+  const rc = msg.remoteConfig;
+  const map = rc?.config;
+  if (rc === undefined || map === undefined || !Object.isFrozen(map)) return toBinary(ServerToAgentSchema, msg);
+  let mapBytes = encodedConfigMaps.get(map);
+  if (mapBytes === undefined) encodedConfigMaps.set(map, (mapBytes = toBinary(AgentConfigMapSchema, map)));
+  msg.remoteConfig = undefined;
+  let head: Uint8Array;
+  try {
+    head = toBinary(ServerToAgentSchema, msg);
+  } finally {
+    msg.remoteConfig = rc;
+  }
+  // AgentRemoteConfig { config = 1 (the cached bytes), config_hash = 2 } as field 3 of ServerToAgent.
+  const inner = new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(mapBytes).tag(2, WireType.LengthDelimited).bytes(rc.configHash).finish();
+  const tail = new BinaryWriter().tag(3, WireType.LengthDelimited).bytes(inner).finish();
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
 }
 
 /** A ServerToAgent carrying only an error (spec: error_response excludes all other fields but instance_uid). */

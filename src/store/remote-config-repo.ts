@@ -70,7 +70,9 @@ export class RemoteConfigRepo {
   assign(uid: string, hash: string, changeId: string, previousHash: string | null, now: number): AttemptRow {
     const id = Number(this.#insertAttempt.run(uid, hash, changeId, previousHash, now, now).lastInsertRowid);
     this.#setDesired.run(uid, id);
-    return this.attempt(id)!;
+    // The row as inserted (column defaults spelled out), without reading it back: a rollout
+    // assigns thousands of agents in one transaction.
+    return { id, uid, hash, change_id: changeId, previous_hash: previousHash, status: 'assigned', error: '', effective_config_hash: null, created_at: now, offered_at: null, updated_at: now };
   }
 
   attempt(id: number): AttemptRow | undefined {

@@ -4,7 +4,7 @@
  * executes it through the RolloutRunner once the change request is approved.
  */
 import { z } from 'zod';
-import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../../changes/types.js';
+import type { ChangeExecutor, ChangePlan, ChangePreview, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../../changes/types.js';
 import { AmpgateError } from '../../errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../../opamp/capabilities.js';
@@ -64,7 +64,7 @@ export class ConfigPushExecutor implements ChangeExecutor {
     const p = parseParams('config_push', ConfigPushParamsSchema, rawParams);
     parseCanary(p.canary);
     const v = this.#version(p);
-    const { registry, attempts } = this.deps;
+    const { registry } = this.deps;
     const resolved = resolveTargets(registry, target, remoteConfigEligibility(this.deps.pause));
     const agents = resolved.agents;
     if (agents.length === 0) {
@@ -73,14 +73,8 @@ export class ConfigPushExecutor implements ChangeExecutor {
     const params = { ...p, version: v.version };
     const targets = agents.map((a) => a.uid);
     const risk = riskOf({ kind: 'config_push', eligible: agents.length, ineligible: resolved.ineligible.length, fleetSize: registry.size });
-    const files = this.deps.catalog.files(v);
-    const sizes = stageSizes(p.canary, agents.length);
-    const bad = new Set(attempts.badOutcomes(v.config_hash).map((o) => o.uid));
-    const failedBefore = targets.filter((u) => bad.has(u));
-    const silent = agents.filter((a) => !hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_ReportsRemoteConfig)).length;
-    const steps = stageSteps(p.canary, agents.length, p.bakeSeconds, p.stageTimeoutSeconds);
-    if (sizes.length > 1 && silent === agents.length) steps.push('warning: no target reports remote config status, so the canary cannot confirm and the rollout will halt; use canary "100%"');
-    if (failedBefore.length > 0) steps.push(`warning: this config FAILED or was rolled back before on ${failedBefore.length} of these agents (${failedBefore.slice(0, 3).join(', ')})`);
+    let preview: ChangePreview | undefined;
+    const buildPreview = () => this.#preview(p, v, agents, resolved.ineligible, risk.why);
     return {
       params,
       targets,
@@ -88,28 +82,45 @@ export class ConfigPushExecutor implements ChangeExecutor {
       payloadFingerprint: v.config_hash,
       fingerprint: planFingerprint(this.kind, params, v.config_hash, targets),
       risk: risk.tier,
-      preview: {
-        summary: `${p.rollbackOf ? `Roll back ${p.rollbackOf}: push` : 'Push'} ${v.name} v${v.version} (config hash ${v.config_hash.slice(0, 12)}…) to ${agents.length} agent${agents.length === 1 ? '' : 's'}`,
-        agentCount: agents.length,
-        labelBreakdown: labelBreakdown(agents),
-        ineligible: resolved.ineligible,
-        steps,
-        diffs: groupedDiffs(agents, files, `${v.name} v${v.version}`),
-        details: {
-          config: v.name,
-          version: v.version,
-          configHash: v.config_hash,
-          contentType: v.content_type,
-          author: v.author_name,
-          stages: sizes.join(' + '),
-          risk: risk.why,
-          connected: agents.filter((a) => a.connected).length,
-          unhealthyNow: agents.filter((a) => a.healthy === false).length,
-          notReportingStatus: silent,
-          alreadyApplied: agents.filter((a) => a.remoteConfigStatus?.hash === v.config_hash && a.remoteConfigStatus.status === 'APPLIED').length,
-          failedBefore: failedBefore.length,
-          ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
-        },
+      // Built on first read: the drift check that re-plans a 10k-agent push right before it is
+      // sent needs only the fingerprints, and the label breakdown and diffs cost ~100 ms there.
+      get preview() {
+        return (preview ??= buildPreview());
+      },
+    };
+  }
+
+  #preview(p: z.output<typeof ConfigPushParamsSchema>, v: ConfigVersionRow, agents: readonly AgentRecord[], ineligible: ChangePlan['ineligible'], riskWhy: string): ChangePreview {
+    const targets = agents.map((a) => a.uid);
+    const files = this.deps.catalog.files(v);
+    const sizes = stageSizes(p.canary, agents.length);
+    const bad = new Set(this.deps.attempts.badOutcomes(v.config_hash).map((o) => o.uid));
+    const failedBefore = targets.filter((u) => bad.has(u));
+    const silent = agents.filter((a) => !hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_ReportsRemoteConfig)).length;
+    const steps = stageSteps(p.canary, agents.length, p.bakeSeconds, p.stageTimeoutSeconds);
+    if (sizes.length > 1 && silent === agents.length) steps.push('warning: no target reports remote config status, so the canary cannot confirm and the rollout will halt; use canary "100%"');
+    if (failedBefore.length > 0) steps.push(`warning: this config FAILED or was rolled back before on ${failedBefore.length} of these agents (${failedBefore.slice(0, 3).join(', ')})`);
+    return {
+      summary: `${p.rollbackOf ? `Roll back ${p.rollbackOf}: push` : 'Push'} ${v.name} v${v.version} (config hash ${v.config_hash.slice(0, 12)}…) to ${agents.length} agent${agents.length === 1 ? '' : 's'}`,
+      agentCount: agents.length,
+      labelBreakdown: labelBreakdown(agents),
+      ineligible,
+      steps,
+      diffs: groupedDiffs(agents, files, `${v.name} v${v.version}`),
+      details: {
+        config: v.name,
+        version: v.version,
+        configHash: v.config_hash,
+        contentType: v.content_type,
+        author: v.author_name,
+        stages: sizes.join(' + '),
+        risk: riskWhy,
+        connected: agents.filter((a) => a.connected).length,
+        unhealthyNow: agents.filter((a) => a.healthy === false).length,
+        notReportingStatus: silent,
+        alreadyApplied: agents.filter((a) => a.remoteConfigStatus?.hash === v.config_hash && a.remoteConfigStatus.status === 'APPLIED').length,
+        failedBefore: failedBefore.length,
+        ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
       },
     };
   }

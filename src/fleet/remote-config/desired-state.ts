@@ -28,6 +28,7 @@ export class DesiredConfigs {
   readonly #payloads = new Map<string, { files: ConfigFiles; map: AgentConfigMap; label: string }>();
   readonly #dirty = new Set<MutableAttempt>();
   #flushTimer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
   readonly #onReport = (agent: AgentRecord, changes: ReportChanges) => this.#observe(agent, changes);
   readonly #onRekey = (oldUid: string, agent: AgentRecord) => this.#rekey(oldUid, agent.uid);
 
@@ -72,7 +73,12 @@ export class DesiredConfigs {
       const row = this.repo.payload(hash);
       if (!row) return undefined;
       const files = filesFromJson(row.files);
-      p = { files, map: toAgentConfigMap(files), label: row.label };
+      // Frozen: the map is shared by every offer of this hash, and the wire encoder reuses the
+      // encoding of a frozen map (src/opamp/wire.ts).
+      const map = toAgentConfigMap(files);
+      for (const f of Object.values(map.configMap)) Object.freeze(f);
+      Object.freeze(map.configMap);
+      p = { files, map: Object.freeze(map), label: row.label };
       if (this.#payloads.size > 256) this.#payloads.clear();
       this.#payloads.set(hash, p);
     }
@@ -87,9 +93,13 @@ export class DesiredConfigs {
   assign(entries: ReadonlyArray<{ uid: string; hash: string }>, changeId: string): AttemptRow[] {
     this.flush();
     const now = this.now();
+    const known = new Set<string>(); // a rollout assigns one hash to thousands of agents: check it once
     const created = durably(this.repo.db, () =>
       entries.map(({ uid, hash }) => {
-        if (!this.repo.payload(hash)) throw new Error(`unknown config payload ${hash}`);
+        if (!known.has(hash)) {
+          if (!this.repo.payload(hash)) throw new Error(`unknown config payload ${hash}`);
+          known.add(hash);
+        }
         const prev = this.#desired.get(uid);
         if (prev && (prev.status === 'assigned' || prev.status === 'offered' || prev.status === 'applying')) {
           this.repo.update({ ...prev, status: 'superseded', updated_at: now });
@@ -149,6 +159,8 @@ export class DesiredConfigs {
   flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
+    clearImmediate(this.#immediate);
+    this.#immediate = undefined;
     if (this.#dirty.size === 0) return;
     const batch = [...this.#dirty];
     this.#dirty.clear();
@@ -189,10 +201,17 @@ export class DesiredConfigs {
     this.events.emit('attempt', { ...a });
   }
 
-  /** Status changes are rare and matter for halting: written at once, not batched. */
+  /**
+   * Status changes matter for halting: written in the same event-loop turn, not on the 100 ms
+   * timer of offered marks. Every report of one turn shares a transaction: when a rollout's 10k
+   * agents answer at once, one commit per report (~45 µs each) would dominate the server's time.
+   */
   flushOne(a: MutableAttempt): void {
-    this.#dirty.delete(a);
-    this.repo.update(a);
+    this.#dirty.add(a);
+    this.#immediate ??= setImmediate(() => {
+      this.#immediate = undefined;
+      this.flush();
+    });
   }
 
   #rekey(oldUid: string, newUid: string): void {

@@ -1,0 +1,96 @@
+/**
+ * @module Per-process measurements from Linux procfs (RSS from /proc/<pid>/status, CPU time from
+ * /proc/<pid>/stat) and a description of the machine, so every result says where it was taken.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every mainstream Linux). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Resident set size in bytes, or undefined when the process is gone. */
+export function readRssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU time consumed so far, in milliseconds. */
+export function readCpuMs(pid: number): { user: number; system: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // rest[0] is field 3 (state); utime is field 14, stime field 15.
+    return { user: (Number(rest[11]) * 1000) / CLK_TCK, system: (Number(rest[12]) * 1000) / CLK_TCK };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time all CPUs spent busy since boot (ms), from /proc/stat: total minus idle and iowait. */
+export function systemBusyMs(): number {
+  const f = readOr('/proc/stat', '').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return ((total - (f[3] ?? 0) - (f[4] ?? 0)) * 1000) / CLK_TCK;
+}
+
+/** CPU time of this process plus its exited, reaped children (server, workers, baselines), in ms. */
+export function selfAndChildrenCpuMs(): number {
+  const stat = readOr('/proc/self/stat', '');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14-17: utime, stime, cutime, cstime (rest[0] is field 3).
+  return ((Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14])) * 1000) / CLK_TCK;
+}
+
+export interface MachineInfo {
+  readonly cpuModel: string;
+  readonly cores: number;
+  readonly ramGiB: number;
+  readonly node: string;
+  readonly kernel: string;
+  readonly openFileLimit: string;
+  readonly fileMax: string;
+  readonly ephemeralPorts: string;
+  /** 1-minute load average when the run started (includes the tail of any previous run). */
+  readonly loadAvgAtStart: number;
+  /**
+   * CPU used by processes other than this benchmark, averaged over the run, in cores (system busy
+   * time minus the benchmark's own processes). Above ~0.2 other work competed for the CPUs.
+   */
+  readonly otherCpuCores?: number;
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
+export function machineInfo(): MachineInfo {
+  const limits = readOr('/proc/self/limits', '');
+  const nofile = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits);
+  return {
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    ramGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    kernel: readOr('/proc/sys/kernel/osrelease', 'unknown'),
+    openFileLimit: nofile ? `soft ${nofile[1]}, hard ${nofile[2]}` : 'unknown',
+    fileMax: readOr('/proc/sys/fs/file-max', 'unknown'),
+    ephemeralPorts: readOr('/proc/sys/net/ipv4/ip_local_port_range', 'unknown').replace(/\s+/g, '-'),
+    loadAvgAtStart: Math.round(loadavg()[0]! * 100) / 100,
+  };
+}
