@@ -76,6 +76,26 @@ export class Harness {
     return gen;
   }
 
+  /**
+   * The simulated fleet for `server`: the scenario's agent count, HTTP share, heartbeat and connect
+   * rate, spread over loopback source addresses, enrolled with the run's enrollment token.
+   */
+  startFleet(server: ServerProcess, overrides: Partial<Omit<LoadOptions, 'maxLifetimeMs'>> = {}): Promise<LoadGenerator> {
+    const o = this.opts;
+    const agents = overrides.agents ?? o.agents;
+    return this.startLoad({
+      wsUrl: server.endpoints.opampWs,
+      httpUrl: server.endpoints.opampHttp,
+      token: server.tokens.enrollment,
+      agents,
+      httpAgents: o.httpAgents,
+      localAddresses: this.localAddresses(agents),
+      heartbeatMs: o.heartbeatS * 1000,
+      connectRate: o.connectRate,
+      ...overrides,
+    });
+  }
+
   /** A numeric scenario knob from `--set name=value`, or `fallback`. */
   knob(name: string, fallback: number): number {
     const raw = this.opts.extra[name];

@@ -62,16 +62,7 @@ export async function runApprovalLatency(h: Harness): Promise<ScenarioResult> {
   const api = new ControlApi(server.endpoints.controlUrl, server.tokens.admin);
   const approver = await api.createToken('bench-approver', 'approver');
   await api.addConfig(CONFIG, collectorYaml(77));
-  const gen = await h.startLoad({
-    wsUrl: server.endpoints.opampWs,
-    httpUrl: server.endpoints.opampHttp,
-    token: server.tokens.enrollment,
-    agents: n,
-    httpAgents: o.httpAgents,
-    localAddresses: h.localAddresses(),
-    heartbeatMs: o.heartbeatS * 1000,
-    connectRate: o.connectRate,
-  });
+  const gen = await h.startFleet(server);
   gen.connect();
   await gen.waitReady(n, (n / o.connectRate) * 3_000 + 60_000);
   await sleep(h.knob('settleS', 3) * 1000);

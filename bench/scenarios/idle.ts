@@ -106,16 +106,7 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
   });
   const baselineRss = await restingRss(server.pid, h.knob('restS', 12));
   h.log(`server pid ${server.pid}, RSS before agents ${round(baselineRss / 2 ** 20, 1)} MiB`);
-  const gen = await h.startLoad({
-    wsUrl: server.endpoints.opampWs,
-    httpUrl: server.endpoints.opampHttp,
-    token: server.tokens.enrollment,
-    agents: n,
-    httpAgents: o.httpAgents,
-    localAddresses: h.localAddresses(),
-    heartbeatMs: o.heartbeatS * 1000,
-    connectRate: o.connectRate,
-  });
+  const gen = await h.startFleet(server);
   // RSS every 2 s; /metrics (event-loop lag windows) every 10 s, like a production scrape interval.
   const sampler = new Sampler(() => server.pid, () => server.endpoints.controlUrl, 2_000, 5);
   const a = await connectAndHold(h, gen, sampler, n, baselineRss);

@@ -66,16 +66,7 @@ async function pushAndMeasure(h: Harness, canary: string) {
   const api = new ControlApi(server.endpoints.controlUrl, server.tokens.admin);
   const approvers = [await api.createToken('bench-approver-1', 'approver'), await api.createToken('bench-approver-2', 'approver')];
   const config = await api.addConfig(CONFIG, collectorYaml(99));
-  const gen = await h.startLoad({
-    wsUrl: server.endpoints.opampWs,
-    httpUrl: server.endpoints.opampHttp,
-    token: server.tokens.enrollment,
-    agents: n,
-    httpAgents: o.httpAgents,
-    localAddresses: h.localAddresses(),
-    heartbeatMs: o.heartbeatS * 1000,
-    connectRate: o.connectRate,
-  });
+  const gen = await h.startFleet(server);
   gen.connect();
   await gen.waitReady(n, (n / o.connectRate) * 3_000 + 60_000);
   await sleep(h.knob('settleS', 3) * 1000);

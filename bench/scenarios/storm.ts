@@ -179,17 +179,8 @@ export async function runStorm(h: Harness): Promise<ScenarioResult> {
     AMPGATE_CONNECT_BURST: String(admission.burst),
     AMPGATE_RETRY_AFTER_SECONDS: String(admission.retryAfterS),
   });
-  const gen = await h.startLoad({
-    wsUrl: server.endpoints.opampWs,
-    httpUrl: server.endpoints.opampHttp,
-    token: server.tokens.enrollment,
-    agents: n,
-    httpAgents: o.httpAgents,
-    localAddresses: h.localAddresses(),
-    heartbeatMs: o.heartbeatS * 1000,
-    // Below the server's admission rate so the initial connect is not itself a storm.
-    connectRate: initialRate,
-  });
+  // Below the server's admission rate so the initial connect is not itself a storm.
+  const gen = await h.startFleet(server, { connectRate: initialRate });
   gen.connect();
   await gen.waitReady(n, (n / initialRate) * 3_000 + 60_000);
   await sleep(h.knob('settleS', 3) * 1000); // every record written
