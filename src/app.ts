@@ -4,6 +4,7 @@
  * module-level singleton, so tests can run several servers in one process.
  */
 import type { FastifyInstance } from 'fastify';
+import { enrollmentRoutes } from './api/routes/enrollment.js';
 import { whoamiRoutes } from './api/routes/whoami.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { changeRoutes } from './api/routes/changes.js';
@@ -154,6 +155,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     plugins: [
       slackRoutes(slack),
       (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
+      (app) => enrollmentRoutes(app, { tokens: apiTokens, credentials }),
       (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => changeRoutes(app, { tokens: apiTokens, changes }),
       (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),

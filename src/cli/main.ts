@@ -13,6 +13,7 @@ import { registerChangeCommands } from './changes.js';
 import { ApiError } from '../api/client.js';
 import { registerConfigCommands } from './configs.js';
 import { cliContext } from './context.js';
+import { registerEnrollmentCommands } from './enrollment.js';
 import { registerMcpCommand } from './mcp.js';
 import { registerRolloutCommands } from './rollouts.js';
 import { registerServeCommand } from './serve.js';
@@ -29,6 +30,7 @@ export function buildProgram(out: (t: string) => void = (t) => process.stdout.wr
   registerServeCommand(program);
   registerAgentCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerEnrollmentCommands(program, ctx);
   registerMcpCommand(program);
   registerCaCommands(program, out);
   registerCredentialCommands(program, ctx);

@@ -31,6 +31,7 @@ export class AgentCredentials {
   readonly #byId;
   readonly #forAgent;
   readonly #rebind;
+  readonly #ofKind;
 
   constructor(
     private readonly db: Db,
@@ -44,6 +45,12 @@ export class AgentCredentials {
     this.#byId = db.prepare('SELECT * FROM agent_credentials WHERE id = ?');
     this.#forAgent = db.prepare('SELECT * FROM agent_credentials WHERE agent_uid = ? ORDER BY created_at, id');
     this.#rebind = db.prepare('UPDATE agent_credentials SET agent_uid = ? WHERE agent_uid = ?');
+    this.#ofKind = db.prepare('SELECT * FROM agent_credentials WHERE kind = ? ORDER BY created_at, id');
+  }
+
+  /** Every credential of a kind, revoked ones included (for listing enrollment tokens). */
+  ofKind(kind: CredentialKind): CredentialRow[] {
+    return this.#ofKind.all(kind) as CredentialRow[];
   }
 
   /**
@@ -123,15 +130,17 @@ export class AgentCredentials {
 
   /**
    * Makes sure an enrollment token exists. With `given` (AMPGATE_ENROLLMENT_TOKEN) that secret is
-   * registered if unknown; otherwise, on first start only, a token is generated and returned so
-   * the caller can print it once. Returns undefined when nothing new was generated.
+   * registered if unknown; otherwise, on the very first start only, a token is generated and
+   * returned so the caller can print it once. Returns undefined when nothing new was generated.
+   * An operator who revoked every enrollment token (`ampgate enrollment revoke`) has retired
+   * enrollment on purpose: nothing is generated behind their back.
    */
   ensureEnrollmentToken(given: string | undefined): string | undefined {
     if (given) {
       if (!this.#byHash.get(hashSecret(given))) this.add('enrollment', given);
       return undefined;
     }
-    if (this.activeCount('enrollment') > 0) return undefined;
+    if (this.ofKind('enrollment').length > 0) return undefined;
     const token = newToken('ampe');
     this.add('enrollment', token);
     return token;

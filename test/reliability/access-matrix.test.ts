@@ -44,6 +44,9 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/tokens': { allow: ADMIN, ok: [200] },
   'POST /api/tokens': { allow: ADMIN, ok: [201] },
   'DELETE /api/tokens/:id': { allow: ADMIN, ok: [200] },
+  'GET /api/enrollment-tokens': { allow: ADMIN, ok: [200] },
+  'POST /api/enrollment-tokens': { allow: ADMIN, ok: [201] },
+  'DELETE /api/enrollment-tokens/:id': { allow: ADMIN, ok: [200] },
   'GET /api/configs': { allow: VIEWER_UP, ok: [200] },
   'POST /api/configs': { allow: PROPOSER_UP, ok: [201], note: 'adds an immutable version; pushing it is a separate change request' },
   'GET /api/configs/:name': { allow: VIEWER_UP, ok: [200] },
@@ -127,6 +130,8 @@ async function input(key: string): Promise<{ path: string; body?: unknown; heade
   switch (key) {
     case 'DELETE /api/tokens/:id':
       return { path: `/api/tokens/${(await server.api<{ token: { id: string } }>('POST', '/api/tokens', { name: 'victim', role: 'viewer' })).body.token.id}` };
+    case 'DELETE /api/enrollment-tokens/:id':
+      return { path: `/api/enrollment-tokens/${(await server.api<{ token: { id: string } }>('POST', '/api/enrollment-tokens')).body.token.id}` };
     case 'POST /api/tokens':
       return { path: url, body: { name: 'made-by-matrix', role: 'viewer' } };
     case 'POST /api/configs':

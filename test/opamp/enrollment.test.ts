@@ -1,0 +1,63 @@
+/**
+ * Enrollment tokens can be rotated and retired: a new one works at once, a revoked one gets 401,
+ * and a server whose operator revoked every enrollment token does not mint a new one on restart.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/app.js';
+import { loadSettings } from '../../src/config.js';
+import { ADMIN_TOKEN, ENROLLMENT_TOKEN, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { TestAgent } from '../support/ws-agent.js';
+import { join } from 'node:path';
+
+let server: TestServer | undefined;
+const agents: TestAgent[] = [];
+afterEach(async () => {
+  for (const a of agents.splice(0)) await a.close();
+  await server?.stop();
+  server = undefined;
+});
+
+function agent(token: string): TestAgent {
+  const a = new TestAgent({ url: server!.opampUrl.ws, token });
+  agents.push(a);
+  return a;
+}
+
+describe('enrollment tokens', () => {
+  it('rotates: a new token works, the revoked one gets 401, agents with their own session keep going', async () => {
+    const dir = tempDir();
+    server = await startTestServer({}, dir);
+    const connected = agent(ENROLLMENT_TOKEN);
+    await connected.start();
+    const created = await server.api<{ token: { id: string; fingerprint: string }; secret: string }>('POST', '/api/enrollment-tokens');
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^ampe_/);
+    await agent(created.body.secret).start();
+
+    const list = await server.api<{ tokens: Array<{ id: string; fingerprint: string; revokedAt: string | null }> }>('GET', '/api/enrollment-tokens');
+    expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
+    const old = list.body.tokens.find((t) => t.id !== created.body.token.id)!;
+    expect((await server.api('DELETE', `/api/enrollment-tokens/${old.id}`)).status).toBe(200);
+    await expect(agent(ENROLLMENT_TOKEN).connect()).rejects.toMatchObject({ status: 401 });
+    expect((await connected.heartbeat()).errorResponse).toBeUndefined(); // an open connection is not cut
+    expect((await server.api('DELETE', `/api/enrollment-tokens/${old.id}`)).status).toBe(404);
+    expect((await server.api('POST', '/api/enrollment-tokens', undefined, null)).status).toBe(401);
+    removeDir(dir);
+  });
+
+  it('is not re-minted on restart once the operator has revoked them all', async () => {
+    const dir = tempDir();
+    const settings = loadSettings({}, { opampListen: '127.0.0.1:0', controlListen: '127.0.0.1:0', dbPath: join(dir, 'a.db'), logLevel: 'silent', adminToken: ADMIN_TOKEN });
+    const printed: string[] = [];
+    let s = await startServer(settings, { print: (l) => printed.push(l) });
+    expect(printed.filter((l) => l.includes('enrollment token'))).toHaveLength(1);
+    for (const t of s.credentials.ofKind('enrollment')) s.credentials.revoke(t.id);
+    await s.stop();
+    printed.length = 0;
+    s = await startServer(settings, { print: (l) => printed.push(l) });
+    expect(printed.filter((l) => l.includes('enrollment token'))).toHaveLength(0);
+    expect(s.credentials.activeCount('enrollment')).toBe(0);
+    await s.stop();
+    removeDir(dir);
+  });
+});
