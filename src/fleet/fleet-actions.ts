@@ -13,14 +13,14 @@ import { ConfigsRepo } from '../store/configs-repo.js';
 import type { Db } from '../store/db.js';
 import { PauseRepo } from '../store/pause-repo.js';
 import { RemoteConfigRepo } from '../store/remote-config-repo.js';
-import { RolloutsRepo } from '../store/rollouts-repo.js';
+import { RolloutsRepo, type RolloutRow } from '../store/rollouts-repo.js';
 import { ConfigPushExecutor } from './actions/config-push.js';
 import { PauseExecutor } from './actions/pause.js';
 import { ResumeExecutor } from './actions/resume.js';
 import { RestartExecutor } from './actions/restart.js';
 import { rollbackPlan, type RollbackPlan } from './actions/rollback.js';
 import { RolloutRunner } from './actions/rollout-runner.js';
-import { agentRemoteConfigView, rolloutView } from './actions/views.js';
+import { agentRemoteConfigView, rolloutSummary, rolloutView } from './actions/views.js';
 import { ConfigCatalog } from './configs/catalog.js';
 import type { Fleet } from './fleet.js';
 import { PauseProvider } from './pause/pause-provider.js';
@@ -93,17 +93,7 @@ export function createFleetActions(deps: FleetActionsDeps): FleetActions {
     executors,
     rollbackPlan: (changeId) => rollbackPlan({ rollouts, attempts, desired, configs }, changeId),
     rolloutView: (changeId) => rolloutView(changeId, { rollouts, runner, desired }),
-    listRollouts: (limit = 50) =>
-      (listStmt.all(limit) as Array<{ change_id: string; kind: string; label: string; state: string; stage: number; stage_count: number; halt_reason: string | null; started_at: number }>).map((r) => ({
-        changeId: r.change_id,
-        kind: r.kind,
-        label: r.label,
-        state: r.state,
-        stage: r.stage + 1,
-        stageCount: r.stage_count,
-        haltReason: r.halt_reason,
-        startedAt: new Date(r.started_at).toISOString(),
-      })),
+    listRollouts: (limit = 50) => (listStmt.all(limit) as RolloutRow[]).map(rolloutSummary),
     agentRemoteConfig: (uid) => agentRemoteConfigView(uid, { registry, desired, pause }),
     close: () => {
       desired.close();

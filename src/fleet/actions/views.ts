@@ -5,7 +5,7 @@
  */
 import type { AttemptRow } from '../../store/remote-config-repo.js';
 import type { RolloutOptions, RolloutRunner } from './rollout-runner.js';
-import type { RolloutsRepo } from '../../store/rollouts-repo.js';
+import type { RolloutRow, RolloutsRepo } from '../../store/rollouts-repo.js';
 import type { DesiredConfigs } from '../remote-config/desired-state.js';
 import type { AgentRegistry } from '../registry.js';
 import type { PauseState } from '../pause/pause-state.js';
@@ -43,12 +43,10 @@ export function attemptView(a: AttemptRow, desired: DesiredConfigs): AttemptView
   };
 }
 
-export function rolloutView(changeId: string, deps: { rollouts: RolloutsRepo; runner: RolloutRunner; desired: DesiredConfigs }) {
-  const r = deps.rollouts.get(changeId);
-  if (!r) return undefined;
-  const views = deps.runner.views(changeId);
-  const counts: Record<string, number> = {};
-  for (const v of views) counts[v.state] = (counts[v.state] ?? 0) + 1;
+type RolloutHead = Pick<RolloutRow, 'change_id' | 'kind' | 'label' | 'state' | 'stage' | 'stage_count' | 'halt_reason' | 'started_at'>;
+
+/** The fields of a rollout shown in lists and at the top of its detail view (stages counted from 1). */
+export function rolloutSummary(r: RolloutHead) {
   return {
     changeId: r.change_id,
     kind: r.kind,
@@ -57,8 +55,19 @@ export function rolloutView(changeId: string, deps: { rollouts: RolloutsRepo; ru
     stage: r.stage + 1,
     stageCount: r.stage_count,
     haltReason: r.halt_reason,
+    startedAt: new Date(r.started_at).toISOString(),
+  };
+}
+
+export function rolloutView(changeId: string, deps: { rollouts: RolloutsRepo; runner: RolloutRunner; desired: DesiredConfigs }) {
+  const r = deps.rollouts.get(changeId);
+  if (!r) return undefined;
+  const views = deps.runner.views(changeId);
+  const counts: Record<string, number> = {};
+  for (const v of views) counts[v.state] = (counts[v.state] ?? 0) + 1;
+  return {
+    ...rolloutSummary(r),
     options: JSON.parse(r.options) as RolloutOptions,
-    startedAt: iso(r.started_at),
     updatedAt: iso(r.updated_at),
     counts,
     targets: views.map((v) => ({
