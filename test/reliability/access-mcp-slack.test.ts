@@ -13,7 +13,7 @@ import { ROLES, type Role } from '../../src/changes/principal.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
 import { ADMIN_TOKEN, eventually, startTestServer, tempDir, type TestServer } from '../support/server.js';
-import { SIGNING_SECRET, SlackApiRecorder, sendToSlackApp } from '../support/slack.js';
+import { APPROVALS_CHANNEL, buttonClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
 
 const READ = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'list_agents', 'list_change_requests', 'list_configs'];
 const PROPOSE = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume'];
@@ -28,7 +28,6 @@ const MCP_TOOLS: Record<Role, readonly string[]> = {
 /** With AMPGATE_MCP_READ_ONLY=true every role gets the read tools only. */
 const MCP_TOOLS_READ_ONLY: Record<Role, readonly string[]> = { viewer: READ, proposer: READ, approver: READ, admin: READ };
 
-const APPROVALS = 'C0APPROVALS';
 const SLACK_USERS = { requester: 'UREQUESTER', oncall: 'UONCALL', slackAdmin: 'USLACKADMIN', outsider: 'UOUTSIDER' } as const;
 type SlackUser = keyof typeof SLACK_USERS;
 /**
@@ -58,7 +57,7 @@ beforeAll(async () => {
   const dir = tempDir();
   const policyFile = join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify({ approvers: { slackUserGroups: ['S0ONCALL'] }, slack: { admins: [SLACK_USERS.slackAdmin] } }));
-  server = await startTestServer({ slackBotToken: 'xoxb-access', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await slack.start(), slackApprovalsChannel: APPROVALS, policyFile }, dir);
+  server = await startTestServer({ slackBotToken: 'xoxb-access', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await slack.start(), slackApprovalsChannel: APPROVALS_CHANNEL, policyFile }, dir);
   agentUid = (await pool.start(server)).uidText;
   await pushVersion(server, 'gw', collectorConfig('debug'));
 });
@@ -134,30 +133,10 @@ describe('LLM-originated requests', () => {
   });
 });
 
-function click(user: string, request: ChangeRequest, decision: 'approve' | 'reject') {
-  const payload = {
-    type: 'block_actions',
-    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0001' },
-    api_app_id: 'A0001',
-    team: { id: 'T0001', domain: 'test' },
-    channel: { id: APPROVALS, name: 'approvals' },
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: APPROVALS, is_ephemeral: false },
-    trigger_id: 'trigger',
-    response_url: 'http://127.0.0.1:9/unused',
-    message: { ts: '1700000000.000100', text: 'card' },
-    actions: [{ action_id: `change_${decision}`, block_id: `change:${request.id}`, value: `${request.id}|${request.fingerprint}`, type: 'button', action_ts: String(Date.now() / 1000) }],
-  };
-  return { form: { payload: JSON.stringify(payload) } };
-}
-
-const slash = (user: string, text: string) => ({
-  form: { command: '/ampgate', text, user_id: user, user_name: user.toLowerCase(), team_id: 'T0001', channel_id: 'C0GENERAL', response_url: 'http://127.0.0.1:9/unused', trigger_id: 't1', api_app_id: 'A0001' },
-});
-
 /** A pending config push proposed in Slack by `user` with a strict command (not natural language). */
 async function proposedInSlack(user: string): Promise<ChangeRequest> {
   const before = new Set(server.changes.list({ limit: 500 }).requests.map((r) => r.id));
-  const res = await sendToSlackApp(server.controlUrl, slash(user, `push gw@1 to ${agentUid} because access test ${++seq}`));
+  const res = await sendToSlackApp(server.controlUrl, slashCommand(user, `push gw@1 to ${agentUid} because access test ${++seq}`));
   expect(res.status).toBe(200);
   const created = server.changes.list({ limit: 500 }).requests.find((r) => !before.has(r.id) && r.requester.id === user);
   if (!created) throw new Error(`no request proposed by ${user}: ${JSON.stringify(res.body)}`);
@@ -169,7 +148,7 @@ describe('Slack actions per user', () => {
     const user = SLACK_USERS[rule.who];
     const request = rule.on === 'own' ? await proposedInSlack(user) : await proposedInSlack(SLACK_USERS.requester === user ? SLACK_USERS.outsider : SLACK_USERS.requester);
     const ephemeralBefore = slack.callsTo('chat.postEphemeral').filter((c) => c.args.user === user).length;
-    await sendToSlackApp(server.controlUrl, click(user, request, rule.action));
+    await sendToSlackApp(server.controlUrl, buttonClick(user, request, rule.action));
     if (rule.allowed) {
       // Terminal before the next rule: an open request with the same params would be returned again.
       const final = await eventually(() => ['succeeded', 'partially_failed', 'failed', 'rejected'].find((s) => s === server.changes.get(request.id)?.state), 20_000);
@@ -192,7 +171,7 @@ describe('Slack actions per user', () => {
     writeFileSync(policyFile, JSON.stringify({ slack: { defaultRole: 'viewer' } }));
     const strict = await startTestServer({ slackBotToken: 'xoxb-access', slackSigningSecret: SIGNING_SECRET, slackApiUrl: slack.url, policyFile }, dir);
     try {
-      const res = await sendToSlackApp(strict.controlUrl, slash(SLACK_USERS.outsider, `pause ${agentUid} because viewer tries`));
+      const res = await sendToSlackApp(strict.controlUrl, slashCommand(SLACK_USERS.outsider, `pause ${agentUid} because viewer tries`));
       expect(JSON.stringify(res.body)).toMatch(/proposer role/);
       expect(strict.changes.list({}).total).toBe(0);
     } finally {

@@ -9,10 +9,9 @@ import type { ChangeRequest } from '../../src/changes/types.js';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { PAUSE_CAPABILITY, withPause, type PauseBehaviour } from '../support/fleet-behaviours.js';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, tempDir, type TestServer } from '../support/server.js';
-import { SIGNING_SECRET, SlackApiRecorder, sendToSlackApp } from '../support/slack.js';
+import { APPROVALS_CHANNEL, buttonClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
 import { TestAgent } from '../support/ws-agent.js';
 
-const APPROVALS = 'C0APPROVALS';
 const REQUESTER = 'UREQUESTER';
 const LISTED_APPROVER = 'UAPPROVER1';
 const ONCALL = 'UONCALL2';
@@ -41,7 +40,7 @@ async function setup(): Promise<{ pause: PauseBehaviour; agent: TestAgent }> {
       slackBotToken: 'xoxb-test-bot-token',
       slackSigningSecret: SIGNING_SECRET,
       slackApiUrl: await slack.start(),
-      slackApprovalsChannel: APPROVALS,
+      slackApprovalsChannel: APPROVALS_CHANNEL,
       policyFile,
     },
     dir,
@@ -69,29 +68,6 @@ const mention = (user: string, text: string, eventId = `Ev${++eventSeq}`) => ({
   },
 });
 
-const slash = (user: string, text: string) => ({
-  form: { command: '/ampgate', text, user_id: user, user_name: user.toLowerCase(), team_id: 'T0001', channel_id: 'C0GENERAL', response_url: 'http://127.0.0.1:9/unused', trigger_id: 't1', api_app_id: 'A0001' },
-});
-
-function click(user: string, request: ChangeRequest, decision: 'approve' | 'reject' = 'approve') {
-  const payload = {
-    type: 'block_actions',
-    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0001' },
-    api_app_id: 'A0001',
-    token: 'legacy',
-    team: { id: 'T0001', domain: 'test' },
-    channel: { id: APPROVALS, name: 'approvals' },
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: APPROVALS, is_ephemeral: false },
-    trigger_id: 'trigger',
-    response_url: 'http://127.0.0.1:9/unused',
-    message: { ts: '1700000000.000100', text: 'card' },
-    actions: [
-      { action_id: `change_${decision}`, block_id: `change:${request.id}`, value: `${request.id}|${request.fingerprint}`, type: 'button', action_ts: String(Date.now() / 1000) },
-    ],
-  };
-  return { form: { payload: JSON.stringify(payload) } };
-}
-
 async function onlyRequest(): Promise<ChangeRequest> {
   const list = server!.changes.list({});
   expect(list.total).toBe(1);
@@ -103,7 +79,7 @@ describe('Slack bot', () => {
     const { pause } = await setup();
     const res = await sendToSlackApp(server!.controlUrl, mention(REQUESTER, 'pause the checkout collectors in prod for now'));
     expect(res.status).toBe(200);
-    const card = await eventually(() => slack!.callsTo('chat.postMessage').find((c) => c.args.channel === APPROVALS));
+    const card = await eventually(() => slack!.callsTo('chat.postMessage').find((c) => c.args.channel === APPROVALS_CHANNEL));
     const request = await onlyRequest();
     expect(request).toMatchObject({ kind: 'pause', state: 'pending', channel: 'slack', llmOriginated: true, requester: { kind: 'slack', id: REQUESTER } });
     expect(request.target).toEqual({ selector: 'service.name=checkout,deployment.environment=prod' });
@@ -117,13 +93,13 @@ describe('Slack bot', () => {
     expect(pause.received).toEqual([]); // nothing sent before approval
 
     // Someone outside the approvers is refused with an ephemeral message.
-    await sendToSlackApp(server!.controlUrl, click(OUTSIDER, request));
+    await sendToSlackApp(server!.controlUrl, buttonClick(OUTSIDER, request));
     const refusal = await eventually(() => slack!.callsTo('chat.postEphemeral').find((c) => c.args.user === OUTSIDER));
     expect(String(refusal.args.text)).toMatch(/can't approve/);
     expect(server!.changes.get(request.id)?.state).toBe('pending');
 
     // A member of the on-call user group approves; a double click executes once.
-    await Promise.all([sendToSlackApp(server!.controlUrl, click(ONCALL, request)), sendToSlackApp(server!.controlUrl, click(ONCALL, request))]);
+    await Promise.all([sendToSlackApp(server!.controlUrl, buttonClick(ONCALL, request)), sendToSlackApp(server!.controlUrl, buttonClick(ONCALL, request))]);
     await eventually(() => server!.changes.get(request.id)?.state === 'succeeded', 10_000);
     expect(pause.paused).toBe(true);
     expect(pause.received.filter((t) => t === 'pause')).toHaveLength(1);
@@ -133,25 +109,25 @@ describe('Slack bot', () => {
     const updates = slack!.callsTo('chat.update');
     expect(updates.length).toBeGreaterThan(0);
     expect(JSON.stringify(updates.at(-1)!.args.blocks)).not.toContain('change_approve');
-    const thread = slack!.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === card.args.ts || c.args.channel === APPROVALS && c.args.thread_ts);
+    const thread = slack!.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === card.args.ts || c.args.channel === APPROVALS_CHANNEL && c.args.thread_ts);
     expect(thread.map((c) => String(c.args.text)).join('\n')).toMatch(/succeeded/);
   });
 
   it('refuses the requester approving their own change, even when they are an approver', async () => {
     await setup();
-    const res = await sendToSlackApp(server!.controlUrl, slash(LISTED_APPROVER, 'pause service.name=checkout because noisy'));
+    const res = await sendToSlackApp(server!.controlUrl, slashCommand(LISTED_APPROVER, 'pause service.name=checkout because noisy'));
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body)).toMatch(/Proposed/);
     const request = await onlyRequest();
     expect(request).toMatchObject({ llmOriginated: false, reason: 'noisy' });
-    await sendToSlackApp(server!.controlUrl, click(LISTED_APPROVER, request));
+    await sendToSlackApp(server!.controlUrl, buttonClick(LISTED_APPROVER, request));
     const refusal = await eventually(() => slack!.callsTo('chat.postEphemeral').find((c) => c.args.user === LISTED_APPROVER));
     expect(String(refusal.args.text)).toMatch(/self-approval/);
     expect(server!.changes.get(request.id)?.state).toBe('pending');
     // The listed approver can reject someone else's request.
-    await sendToSlackApp(server!.controlUrl, slash(REQUESTER, 'pause deployment.environment=prod'));
+    await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'pause deployment.environment=prod'));
     const other = server!.changes.list({}).requests.find((r) => r.requester.id === REQUESTER)!;
-    await sendToSlackApp(server!.controlUrl, click(LISTED_APPROVER, other, 'reject'));
+    await sendToSlackApp(server!.controlUrl, buttonClick(LISTED_APPROVER, other, 'reject'));
     await eventually(() => server!.changes.get(other.id)?.state === 'rejected');
   });
 
@@ -162,7 +138,7 @@ describe('Slack bot', () => {
     }
     await eventually(() => slack!.callsTo('chat.postMessage').length >= 3);
     expect(server!.changes.list({}).total).toBe(0);
-    const res = await sendToSlackApp(server!.controlUrl, slash(REQUESTER, 'deploy the new config to staging'));
+    const res = await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'deploy the new config to staging'));
     expect(JSON.stringify(res.body)).toMatch(/Which config|No agent reports/);
   });
 
@@ -178,18 +154,18 @@ describe('Slack bot', () => {
 
   it('answers reads: help, agents, configs and requests', async () => {
     const { agent } = await setup();
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slash(REQUESTER, 'help'))).body)).toMatch(/ampgate push/);
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slash(REQUESTER, 'agents service.name=checkout'))).body)).toContain(agent.uidText);
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slash(REQUESTER, `agent ${agent.uidText}`))).body)).toContain('checkout');
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slash(REQUESTER, 'configs'))).body)).toMatch(/catalog is empty/);
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slash(REQUESTER, 'requests'))).body)).toMatch(/No change requests/);
+    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'help'))).body)).toMatch(/ampgate push/);
+    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'agents service.name=checkout'))).body)).toContain(agent.uidText);
+    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, `agent ${agent.uidText}`))).body)).toContain('checkout');
+    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'configs'))).body)).toMatch(/catalog is empty/);
+    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'requests'))).body)).toMatch(/No change requests/);
   });
 
   it('rejects bad signatures and stale timestamps with 401', async () => {
     await setup();
-    expect((await sendToSlackApp(server!.controlUrl, slash(REQUESTER, 'help'), { secret: 'wrong-secret' })).status).toBe(401);
+    expect((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'help'), { secret: 'wrong-secret' })).status).toBe(401);
     const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
-    expect((await sendToSlackApp(server!.controlUrl, slash(REQUESTER, 'help'), { timestamp: sixMinutesAgo })).status).toBe(401);
+    expect((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'help'), { timestamp: sixMinutesAgo })).status).toBe(401);
     const unsigned = await fetch(`${server!.controlUrl}/slack/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect(unsigned.status).toBe(401);
     expect(server!.changes.list({}).total).toBe(0);

@@ -35,6 +35,36 @@ export async function sendToSlackApp(
   return { status: res.status, body: parsed, text };
 }
 
+/** The approvals channel the test servers are configured with. */
+export const APPROVALS_CHANNEL = 'C0APPROVALS';
+
+/** A `/ampgate <text>` slash command from `user`, as Slack sends it (form-encoded). */
+export function slashCommand(user: string, text: string): { form: Record<string, string> } {
+  return {
+    form: { command: '/ampgate', text, user_id: user, user_name: user.toLowerCase(), team_id: 'T0001', channel_id: 'C0GENERAL', response_url: 'http://127.0.0.1:9/unused', trigger_id: 't1', api_app_id: 'A0001' },
+  };
+}
+
+/** `user` clicking Approve or Reject on a change request's card in the approvals channel. */
+export function buttonClick(user: string, request: { id: string; fingerprint: string }, decision: 'approve' | 'reject' = 'approve'): { form: Record<string, string> } {
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy',
+    team: { id: 'T0001', domain: 'test' },
+    channel: { id: APPROVALS_CHANNEL, name: 'approvals' },
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: APPROVALS_CHANNEL, is_ephemeral: false },
+    trigger_id: 'trigger',
+    response_url: 'http://127.0.0.1:9/unused',
+    message: { ts: '1700000000.000100', text: 'card' },
+    actions: [
+      { action_id: `change_${decision}`, block_id: `change:${request.id}`, value: `${request.id}|${request.fingerprint}`, type: 'button', action_ts: String(Date.now() / 1000) },
+    ],
+  };
+  return { form: { payload: JSON.stringify(payload) } };
+}
+
 export interface RecordedCall {
   readonly method: string;
   readonly args: Record<string, unknown>;
