@@ -7,9 +7,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
-import { changeTokens, rotateViaChange, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
+import { closeRecorded, changeTokens, rotateViaChange, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import { ENROLLMENT_TOKEN, eventually, removeDir } from '../support/server.js';
+import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
 let server: RecordedServer | undefined;
@@ -17,10 +17,9 @@ let fixture: TlsFixture | undefined;
 const agents: TestAgent[] = [];
 
 afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
-  await server?.stop();
+  // Closes agents, scans what the server logged and answered for secrets, stops it, removes the fixture.
+  await closeRecorded(server, fixture, agents);
   server = undefined;
-  if (fixture) removeDir(fixture.dir);
   fixture = undefined;
 });
 
