@@ -58,6 +58,33 @@ export function pauseEvents(deps: PauseDeps) {
   };
 }
 
+/**
+ * Pushes a pause or resume to its targets and waits for each to confirm (custom-message status or
+ * APPLIED stand-in/prior config), go offline past the bounded wait, or fail; shared by both executors.
+ */
+export function nudgeAndAwait(
+  deps: PauseDeps,
+  request: ChangeRequest,
+  ctx: ExecutionContext,
+  o: { readonly timeoutSeconds: number; readonly pendingWaitSeconds: number; readonly view: (uid: string) => TargetProgress; readonly verb: string },
+): Promise<ExecutionResult> {
+  for (const uid of request.targets) deps.fleet.nudge(uid);
+  return awaitTargets(
+    {
+      uids: request.targets,
+      view: o.view,
+      timeoutSeconds: o.timeoutSeconds,
+      pendingWaitSeconds: o.pendingWaitSeconds,
+      subscribe: pauseEvents(deps),
+      registry: deps.registry,
+      now: deps.now,
+      previous: request.outcomes,
+      verb: o.verb,
+    },
+    ctx,
+  );
+}
+
 const reportsStatus = (a: AgentRecord | undefined) => a !== undefined && hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_ReportsRemoteConfig);
 
 export class PauseExecutor implements ChangeExecutor {
@@ -113,24 +140,10 @@ export class PauseExecutor implements ChangeExecutor {
 
   async execute(request: ChangeRequest, ctx: ExecutionContext): Promise<ExecutionResult> {
     const params = parseParams('pause', PauseParamsSchema, request.params);
-    const { pause, fleet } = this.deps;
+    const { pause } = this.deps;
     const started = request.targets.some((uid) => pause.get(uid)?.change_id === request.id);
     if (!started) this.#start(request, ctx);
-    for (const uid of request.targets) fleet.nudge(uid);
-    const result = await awaitTargets(
-      {
-        uids: request.targets,
-        view: (uid) => this.#view(uid, request.id),
-        timeoutSeconds: params.timeoutSeconds,
-        pendingWaitSeconds: params.pendingWaitSeconds,
-        subscribe: pauseEvents(this.deps),
-        registry: this.deps.registry,
-        now: this.deps.now,
-        previous: request.outcomes,
-        verb: 'paused',
-      },
-      ctx,
-    );
+    const result = await nudgeAndAwait(this.deps, request, ctx, { ...params, view: (uid) => this.#view(uid, request.id), verb: 'paused' });
     // An agent that refused (or whose stand-in FAILED) is not paused: forget the row. Its failed
     // stand-in attempt is never re-offered.
     for (const uid of request.targets) {

@@ -4,7 +4,6 @@
  * config (same files, same hash) assigned again. An agent is resumed when it answers
  * {"paused": false}, or when its prior config is APPLIED.
  */
-import { z } from 'zod';
 import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../../changes/types.js';
 import { AmpgateError } from '../../errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
@@ -15,19 +14,15 @@ import type { AgentRecord } from '../agent-state.js';
 import { diffConfigs } from '../configs/diff.js';
 import { PAUSE_CAPABILITY } from '../pause/pause-state.js';
 import { labelBreakdown, planFingerprint, resolveTargets } from '../targeting.js';
-import { awaitTargets, type TargetProgress } from './await-targets.js';
+import type { TargetProgress } from './await-targets.js';
 import { parseParams } from './params.js';
-import { pauseEvents, type PauseDeps } from './pause.js';
+import { nudgeAndAwait, PauseParamsSchema, type PauseDeps } from './pause.js';
 import { methodsFingerprint } from './pause-plan.js';
 import { effectiveMatches } from './rollout-eval.js';
 import { riskOf } from './risk.js';
 
-export const ResumeParamsSchema = z
-  .object({
-    timeoutSeconds: z.number().int().min(1).max(86_400).default(120),
-    pendingWaitSeconds: z.number().int().min(0).max(86_400).default(60),
-  })
-  .strict();
+/** Same waits as a pause. */
+export const ResumeParamsSchema = PauseParamsSchema;
 
 const reportsStatus = (a: AgentRecord | undefined) => a !== undefined && hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_ReportsRemoteConfig);
 
@@ -100,7 +95,7 @@ export class ResumeExecutor implements ChangeExecutor {
 
   async execute(request: ChangeRequest, ctx: ExecutionContext): Promise<ExecutionResult> {
     const params = parseParams('resume', ResumeParamsSchema, request.params);
-    const { pause, desired, fleet, now } = this.deps;
+    const { pause, desired, now } = this.deps;
     const started = request.targets.some((uid) => pause.get(uid)?.change_id === request.id);
     if (!started) {
       const rows = request.targets.map((uid) => pause.get(uid)).filter((r): r is PauseRow => r !== undefined);
@@ -110,21 +105,7 @@ export class ResumeExecutor implements ChangeExecutor {
       if (restore.length > 0) desired.assign(restore, request.id);
       ctx.progress(`resuming ${rows.length} agent(s): ${rows.length - restore.length} via ${PAUSE_CAPABILITY}, ${restore.length} by restoring their prior config`);
     }
-    for (const uid of request.targets) fleet.nudge(uid);
-    const result = await awaitTargets(
-      {
-        uids: request.targets,
-        view: (uid) => this.#view(uid, request.id),
-        timeoutSeconds: params.timeoutSeconds,
-        pendingWaitSeconds: params.pendingWaitSeconds,
-        subscribe: pauseEvents(this.deps),
-        registry: this.deps.registry,
-        now,
-        previous: request.outcomes,
-        verb: 'resumed',
-      },
-      ctx,
-    );
+    const result = await nudgeAndAwait(this.deps, request, ctx, { ...params, view: (uid) => this.#view(uid, request.id), verb: 'resumed' });
     // A refused resume leaves the agent paused (as it reported): the row goes back to 'paused'.
     for (const uid of request.targets) {
       const row = pause.get(uid);
