@@ -65,6 +65,12 @@ export interface AgentRecord {
   remoteConfigStatus: RemoteConfigStatusView | undefined;
   packageStatusesJson: string | undefined;
   availableComponentsJson: string | undefined;
+  /**
+   * The stored AvailableComponents has its hash but no component map (the agent sent only the
+   * hash): the server should ask for the map. Kept beside the JSON so the per-message check does
+   * not parse it.
+   */
+  componentDetailsMissing: boolean;
   customCapabilities: readonly string[];
   connectionSettingsStatus: ConnectionSettingsStatusView | undefined;
 }
@@ -119,6 +125,7 @@ export function newAgentRecord(uid: string, now: number): AgentRecord {
     remoteConfigStatus: undefined,
     packageStatusesJson: undefined,
     availableComponentsJson: undefined,
+    componentDetailsMissing: false,
     customCapabilities: [],
     connectionSettingsStatus: undefined,
   };
@@ -174,6 +181,12 @@ function componentDetailsToJson(d: ComponentDetails): JsonValue {
   const sub: Record<string, JsonValue> = {};
   for (const k of Object.keys(d.subComponentMap).sort()) setOwn(sub, k, componentDetailsToJson(d.subComponentMap[k]!));
   return { metadata: keyValuesToJson(d.metadata), subComponents: sub };
+}
+
+/** Whether stored AvailableComponents JSON (from availableComponentsToJson) lacks the component map. */
+export function componentDetailsMissing(json: string | undefined): boolean {
+  if (json === undefined) return false;
+  return Object.keys((JSON.parse(json) as { components: Record<string, unknown> }).components).length === 0;
 }
 
 function availableComponentsToJson(a: AvailableComponents, previous: string | undefined): string {
@@ -278,6 +291,7 @@ export function applyReport(rec: AgentRecord, msg: AgentToServer): ReportChanges
     const json = availableComponentsToJson(msg.availableComponents, rec.availableComponentsJson);
     if (json !== rec.availableComponentsJson) {
       rec.availableComponentsJson = json;
+      rec.componentDetailsMissing = componentDetailsMissing(json);
       ch.availableComponents = true;
     }
   }

@@ -202,7 +202,7 @@ export class OpampSession {
     }
     if (
       hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_ReportsAvailableComponents) &&
-      lacksComponentDetails(agent) &&
+      agent.componentDetailsMissing &&
       st.componentsAskedEpoch !== epoch
     ) {
       st.componentsAskedEpoch = epoch;
@@ -222,10 +222,4 @@ function isIncomplete(a: AgentRecord): boolean {
     (hasCapability(caps, AgentCapabilities.AgentCapabilities_ReportsRemoteConfig) && a.remoteConfigStatus === undefined) ||
     (hasCapability(caps, AgentCapabilities.AgentCapabilities_ReportsPackageStatuses) && a.packageStatusesJson === undefined)
   );
-}
-
-function lacksComponentDetails(a: AgentRecord): boolean {
-  if (a.availableComponentsJson === undefined) return false;
-  const parsed = JSON.parse(a.availableComponentsJson) as { components: Record<string, unknown> };
-  return Object.keys(parsed.components).length === 0;
 }

@@ -2,7 +2,7 @@
  * @module Persistence of agent records. The registry batches writes: `saveMany` upserts dirty
  * records in one transaction; `touchMany` writes liveness only.
  */
-import type { AgentRecord } from '../fleet/agent-state.js';
+import { componentDetailsMissing, type AgentRecord } from '../fleet/agent-state.js';
 import type { Db } from './db.js';
 
 interface AgentRow {
@@ -120,6 +120,7 @@ function fromRow(row: AgentRow): AgentRecord {
     remoteConfigStatus: json(row.remote_config_status),
     packageStatusesJson: row.package_statuses ?? undefined,
     availableComponentsJson: row.available_components ?? undefined,
+    componentDetailsMissing: componentDetailsMissing(row.available_components ?? undefined),
     customCapabilities: json<string[]>(row.custom_capabilities) ?? [],
     connectionSettingsStatus: json(row.connection_settings_status),
   };

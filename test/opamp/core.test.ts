@@ -17,7 +17,7 @@ import {
 import type { AgentDetail, AgentSummary } from '../../src/api/views.js';
 import { newUuidV7Bytes, uidFromString, uidToString } from '../../src/opamp/uid.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
-import { kv, TestAgent } from '../support/ws-agent.js';
+import { DEFAULT_CAPS, kv, TestAgent } from '../support/ws-agent.js';
 
 const FULL_STATE = BigInt(ServerToAgentFlags.ServerToAgentFlags_ReportFullState);
 const has = (mask: bigint, bit: number) => (mask & BigInt(bit)) !== 0n;
@@ -136,6 +136,23 @@ describe('WebSocket transport', () => {
     const afterFull = await a.receivedCount(2); // reply to the full state the agent sent in response
     expect(afterFull.flags & FULL_STATE).toBe(0n);
     expect(server.registry.get(a.uidText)?.description).toBeDefined();
+  });
+
+  it('asks for the component map once when an agent sends only its hash, and not after it arrives', async () => {
+    server = await startTestServer();
+    const COMPONENTS = BigInt(ServerToAgentFlags.ServerToAgentFlags_ReportAvailableComponents);
+    const a = agent({ capabilities: DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_ReportsAvailableComponents) });
+    await a.start();
+    const hashOnly = await a.send({ availableComponents: { hash: Uint8Array.of(1, 2, 3) } });
+    expect(hashOnly.flags & COMPONENTS).toBe(COMPONENTS);
+    expect((await a.heartbeat()).flags & COMPONENTS).toBe(0n); // once per connection, not per message
+    const full = await a.send({
+      availableComponents: { hash: Uint8Array.of(1, 2, 3), components: { receivers: { metadata: kv({ 'code.namespace': 'otlp' }) } } },
+    });
+    expect(full.flags & COMPONENTS).toBe(0n);
+    const stored = JSON.parse(server.registry.get(a.uidText)!.availableComponentsJson!) as { components: Record<string, unknown> };
+    expect(Object.keys(stored.components)).toEqual(['receivers']);
+    expect(server.registry.get(a.uidText)!.componentDetailsMissing).toBe(false);
   });
 
   it('gives a new uid to a second live connection claiming the same uid, but not to a quick reconnect', async () => {
