@@ -84,7 +84,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   if (settings.agentAuth !== 'none') {
     // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
     const enrollment = credentials.ensureEnrollmentToken(settings.enrollmentToken);
-    if (enrollment) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment}`);
+    if (enrollment?.secret) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment.secret}`);
   }
 
   const registry = new AgentRegistry(new AgentsRepo(db));
@@ -98,7 +98,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
     onSent: (t, n) => metrics.messagesOut.inc({ transport: t }, n),
     onError: (reason) => metrics.errors.inc({ reason }),
-  });
+  }, settings.agentAuth === 'none' ? {} : { isEstablished: (uid) => credentials.isEstablished(uid) });
   const onInternalError = (err: unknown) => {
     metrics.errors.inc({ reason: 'internal' });
     logger.error({ err }, 'internal error while processing an agent message');

@@ -5,6 +5,7 @@
  * real change request (propose, two approvals) or handed straight to the executor.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
@@ -132,20 +133,25 @@ export function findSecrets(text: string, tokenPattern: RegExp): string[] {
 
 type A2SInit = NonNullable<Parameters<typeof create<typeof AgentToServerSchema>>[1]>;
 
-/** One plain-HTTP OpAMP exchange over TLS (POST application/x-protobuf), as a polling agent makes it. */
-export function httpPoll(url: string, ca: string, token: string | undefined, init: A2SInit): Promise<{ status: number; reply: ServerToAgent | undefined }> {
+/**
+ * One plain-HTTP OpAMP exchange (POST application/x-protobuf), as a polling agent makes it: over
+ * TLS trusting `ca` for https:// URLs, in clear text for http:// ones (`ca` unused).
+ */
+export function httpPoll(url: string, ca: string | undefined, token: string | undefined, init: A2SInit): Promise<{ status: number; reply: ServerToAgent | undefined }> {
   const body = toBinary(AgentToServerSchema, create(AgentToServerSchema, init));
   const headers: Record<string, string> = { 'Content-Type': 'application/x-protobuf', 'Content-Length': String(body.length) };
   if (token) headers.Authorization = `Bearer ${token}`;
+  const tls = url.startsWith('https:');
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method: 'POST', headers, ca, agent: false }, (res) => {
+    const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const status = res.statusCode ?? 0;
         resolve({ status, reply: status === 200 ? fromBinary(ServerToAgentSchema, new Uint8Array(Buffer.concat(chunks))) : undefined });
       });
-    });
+    };
+    const req = tls ? httpsRequest(url, { method: 'POST', headers, ca, agent: false }, onResponse) : httpRequest(url, { method: 'POST', headers, agent: false }, onResponse);
     req.on('error', reject);
     req.end(body);
   });
