@@ -5,12 +5,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { enrollmentRoutes } from './api/routes/enrollment.js';
+import { tokenRoutes } from './api/routes/tokens.js';
 import { whoamiRoutes } from './api/routes/whoami.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { changeRoutes } from './api/routes/changes.js';
 import { buildControlPlane } from './api/server.js';
 import { ChangeEngine } from './changes/engine.js';
 import { loadPolicy } from './changes/policy.js';
+import { PrivilegeAdmin } from './changes/privileges.js';
 import type { Settings } from './config.js';
 import { AgentCredentials } from './creds/agent-credentials.js';
 import { createCredentials, type CredentialsModule } from './creds/module.js';
@@ -60,6 +62,8 @@ export interface RunningServer {
   /** The Slack bot, when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
   readonly slack: SlackBot | undefined;
   readonly apiTokens: ApiTokensRepo;
+  /** API and enrollment token creation and revocation, audited and logged. */
+  readonly privileges: PrivilegeAdmin;
   readonly metrics: Metrics;
   /** The change-request engine: the one write path for every channel. */
   readonly changes: ChangeEngine;
@@ -79,19 +83,22 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
 
   const apiTokens = new ApiTokensRepo(db);
   const credentials = new AgentCredentials(db);
-  const adminSecret = apiTokens.ensureAdmin(settings.adminToken);
-  if (adminSecret) print(`ampgate: created the initial admin API token (shown once, store it now): ${adminSecret}`);
+  const changes = new ChangeEngine({ db, policy, logger });
+  const privileges = new PrivilegeAdmin({ db, tokens: apiTokens, credentials, audit: changes.audit, denials: changes.denials, logger });
+  const admin = apiTokens.ensureAdmin(settings.adminToken);
+  if (admin) privileges.recordCreated(admin.view);
+  if (admin?.secret) print(`ampgate: created the initial admin API token (shown once, store it now): ${admin.secret}`);
   if (settings.agentAuth !== 'none') {
     // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
     const enrollment = credentials.ensureEnrollmentToken(settings.enrollmentToken);
+    if (enrollment) privileges.recordEnrollmentCreated(enrollment.row);
     if (enrollment?.secret) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment.secret}`);
   }
 
   const registry = new AgentRegistry(new AgentsRepo(db));
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
-  const changes = new ChangeEngine({ db, policy, logger });
-  const fleetActions = createFleetActions({ db, fleet, registry, logger });
+  const fleetActions = createFleetActions({ db, fleet, registry, logger, audit: changes.audit });
   const credentialsModule = await createCredentials({ db, fleet, registry, credentials, apiTokens, settings, logger, metricsRegistry: metrics.registry });
 
   const session = new OpampSession(fleet, {
@@ -155,7 +162,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     plugins: [
       slackRoutes(slack),
       (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
-      (app) => enrollmentRoutes(app, { tokens: apiTokens, credentials }),
+      (app) => tokenRoutes(app, { tokens: apiTokens, privileges }),
+      (app) => enrollmentRoutes(app, { tokens: apiTokens, credentials, privileges }),
       (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => changeRoutes(app, { tokens: apiTokens, changes }),
       (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
@@ -208,7 +216,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, metrics, changes, slack, control, opampUrl, controlUrl, stop };
+  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, privileges, metrics, changes, slack, control, opampUrl, controlUrl, stop };
 }
 
 function formatHost(host: string): string {

@@ -26,17 +26,22 @@ export function channelOf(headers: Record<string, string | string[] | undefined>
 /**
  * Resolves the caller of a control-plane request to a principal, or undefined. Calls through MCP
  * keep the token's identity (so self-approval checks still see the same principal) but are marked
- * as made by a language model.
+ * as made by a language model. A minted token carries the chain of tokens that minted it, so the
+ * policy sees it as the same person as its creator.
  */
 export function principalFromRequest(tokens: ApiTokensRepo, authorization: string | undefined, channel: Channel = 'rest'): Principal | undefined {
   const secret = bearerToken(authorization);
   if (!secret) return undefined;
   const row = tokens.verify(secret);
   if (!row) return undefined;
-  return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm: channel === 'mcp' };
+  const owners = row.owner === null ? [] : tokens.ownerChain(row.id);
+  return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm: channel === 'mcp', ...(owners.length > 0 ? { owners } : {}) };
 }
 
-/** A preHandler that requires a valid token with at least `role`. */
+/**
+ * A hook that requires a valid token with at least `role`. Register it as `onRequest`: it reads
+ * only headers, so unauthenticated requests are refused before their body is read.
+ */
 export function requireRole(tokens: ApiTokensRepo, role: Role) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const principal = principalFromRequest(tokens, req.headers.authorization, channelOf(req.headers));

@@ -10,7 +10,6 @@ import type { Metrics } from '../metrics.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
 import { ApiRateLimiter, installApiRateLimit, type ApiRateLimitOptions } from './rate-limit.js';
 import { agentRoutes } from './routes/agents.js';
-import { tokenRoutes } from './routes/tokens.js';
 
 export interface ControlPlaneDeps {
   readonly logger: Logger;
@@ -80,7 +79,6 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   });
 
   agentRoutes(app, deps);
-  tokenRoutes(app, deps);
   for (const plugin of deps.plugins ?? []) await plugin(app);
   return app;
 }

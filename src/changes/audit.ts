@@ -24,7 +24,18 @@ export type AuditAction =
   | 'change.drift_refused'
   | 'change.outcome'
   | 'change.result'
-  | 'policy.denied';
+  | 'policy.denied'
+  | 'policy.denied_repeated'
+  | 'token.created'
+  | 'token.revoked'
+  | 'enrollment.created'
+  | 'enrollment.revoked'
+  | 'config.version_added';
+
+/** Appends audit rows; call it inside the transaction of the change it records. */
+export interface AuditRecorder {
+  append(actor: string, action: AuditAction, requestId: string | null, data: Record<string, unknown>): AuditEntry;
+}
 
 /** One audit row as exported (JSONL) and verified. */
 export interface AuditEntry {
@@ -49,7 +60,7 @@ export function auditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | '
   return createHash('sha256').update(prevHash + content).digest('hex');
 }
 
-export class AuditLog {
+export class AuditLog implements AuditRecorder {
   readonly #repo: AuditRepo;
   readonly #now: () => number;
 

@@ -13,13 +13,14 @@ import { ChangesRepo } from '../store/changes-repo.js';
 import type { Db } from '../store/db.js';
 import { AuditLog } from './audit.js';
 import { approveDenial, cancelDenial, isLlmDriven, proposeDenial, rejectDenial } from './authorize.js';
+import { DenialAudit } from './denials.js';
 import { ChangeEvents } from './events.js';
 import { idempotencyKey } from './idempotency.js';
 import { CHANNELS, DecisionSchema, parseInput, ProposalSchema } from './input.js';
-import { principalKey, type Principal } from './principal.js';
+import { principalKey, principalView, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
 import { ExecutionRunner } from './runner.js';
-import { principalView, Transitions, type ChangeDeps, type Step } from './transitions.js';
+import { Transitions, type ChangeDeps, type Step } from './transitions.js';
 import type {
   Channel,
   ChangeEvent,
@@ -49,6 +50,8 @@ type DecisionOpts = { readonly channel: Channel; readonly comment?: string; read
 export class ChangeEngine implements ChangeService {
   readonly policy: Policy;
   readonly audit: AuditLog;
+  /** Audit rows for refusals, aggregated per kind (shared with the other audited services). */
+  readonly denials: DenialAudit;
   readonly #executors = new Map<ChangeKind, ChangeExecutor>();
   readonly #d: ChangeDeps;
   readonly #repo: ChangesRepo;
@@ -67,6 +70,7 @@ export class ChangeEngine implements ChangeService {
     this.policy = opts.policy;
     this.#repo = new ChangesRepo(opts.db);
     this.audit = new AuditLog(new AuditRepo(opts.db), now);
+    this.denials = new DenialAudit(opts.db, this.audit, { now });
     this.#d = { db: opts.db, repo: this.#repo, audit: this.audit, policy: opts.policy, now, logger, executors: this.#executors };
     this.#events = new ChangeEvents(logger);
     this.#transitions = new Transitions(this.#d);
@@ -193,6 +197,7 @@ export class ChangeEngine implements ChangeService {
   tick(): void {
     if (this.#stopping) return;
     try {
+      this.denials.flush();
       for (const row of this.#repo.dueForExpiry(this.#d.now())) this.#after(this.#transitions.expire(this.#repo.toRequest(row)));
       for (const row of this.#repo.byState('approved')) {
         const step = this.#transitions.resume(this.#repo.toRequest(row));
@@ -208,6 +213,7 @@ export class ChangeEngine implements ChangeService {
     return (this.#stopping ??= (async () => {
       clearInterval(this.#timer);
       await this.#runner.stop(this.#stopTimeoutMs);
+      this.denials.flush(true);
     })());
   }
 
@@ -235,7 +241,7 @@ export class ChangeEngine implements ChangeService {
 
   #authorize(p: Principal, requestId: string | null, action: string, channel: Channel, denial: string | undefined): void {
     if (denial === undefined) return;
-    this.#transitions.deny(p, requestId, action, channel, denial);
+    this.denials.record(principalKey(p), requestId, { principal: principalView(p), action, channel, reason: denial });
     this.#d.logger.warn({ request: requestId, action, principal: principalView(p), reason: denial }, 'change action denied by policy');
     throw new AmpgateError('forbidden', denial);
   }

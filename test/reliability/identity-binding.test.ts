@@ -65,7 +65,7 @@ describe('identity binding: the enrollment token never speaks for a uid that has
     // 1. RequestInstanceUid with the victim's uid over a WebSocket authenticated with the enrollment token.
     const attacker = agent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, uid: victim.uid });
     await attacker.connect();
-    const rekey = await attacker.send({ ...attacker.fullState(), flags: REQUEST_UID, health: { healthy: false, status: 'forged' } });
+    const rekey = await attacker.send({ capabilities: DEFAULT_CAPS, flags: REQUEST_UID, health: { healthy: false, status: 'forged' } });
     const fresh = newUid(rekey);
     expect(fresh).toBeDefined();
     expect(fresh).not.toBe(victimUid);

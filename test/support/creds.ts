@@ -17,7 +17,7 @@ import { AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '..
 import { createLogger } from '../../src/log.js';
 import { expect } from 'vitest';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
-import { ADMIN_TOKEN, apiCall, eventually, removeDir, startTestServer, tempDir, type TestServer } from './server.js';
+import { eventually, personToken, removeDir, startTestServer, tempDir, type TestServer } from './server.js';
 import type { TestAgent } from './ws-agent.js';
 
 /** Collects every log line a server writes (JSON text), for assertions and the secret scan. */
@@ -162,10 +162,9 @@ export interface ChangeTokens {
   readonly approvers: readonly [string, string];
 }
 
-/** A proposer and two approvers (rotation is high risk: two approvals), made with the admin token. */
+/** A proposer and two approvers (rotation is high risk: two approvals), three separate people. */
 export async function changeTokens(server: TestServer): Promise<ChangeTokens> {
-  const make = async (name: string, role: string) => (await apiCall<{ secret: string }>(server.controlUrl, 'POST', '/api/tokens', { name, role }, ADMIN_TOKEN)).body.secret;
-  return { proposer: await make('proposer', 'proposer'), approvers: [await make('approver-1', 'approver'), await make('approver-2', 'approver')] };
+  return { proposer: personToken(server, 'proposer', 'proposer'), approvers: [personToken(server, 'approver-1', 'approver'), personToken(server, 'approver-2', 'approver')] };
 }
 
 /**

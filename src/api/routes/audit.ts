@@ -19,16 +19,16 @@ const ListQuery = z.object({
 export function auditRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; audit: AuditLog }): void {
   const admin = requireRole(deps.tokens, 'admin');
 
-  app.get('/api/audit', { preHandler: admin }, async (req) => {
+  app.get('/api/audit', { onRequest: admin }, async (req) => {
     const q = parseInput(ListQuery, req.query, 'bad_request');
     const entries = deps.audit.list({ after: q.after, limit: q.limit, requestId: q.request });
     // `next` is the cursor for the following page (pass it as `after`), null at the end.
     return { entries, next: entries.length === q.limit ? entries.at(-1)!.seq : null };
   });
 
-  app.get('/api/audit/verify', { preHandler: admin }, async () => deps.audit.verify());
+  app.get('/api/audit/verify', { onRequest: admin }, async () => deps.audit.verify());
 
-  app.get('/api/audit/export', { preHandler: admin }, async (req, reply) => {
+  app.get('/api/audit/export', { onRequest: admin }, async (req, reply) => {
     const q = parseInput(ListQuery.pick({ after: true }), req.query, 'bad_request');
     void reply.header('Content-Type', 'application/x-ndjson; charset=utf-8');
     return reply.send(Readable.from(lines(deps.audit, q.after)));

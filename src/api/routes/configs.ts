@@ -59,7 +59,7 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
     const proposer = requireRole(tokens, 'proposer');
     const catalog = actions.catalog;
 
-    app.get('/api/configs', { preHandler: viewer }, async () => ({
+    app.get('/api/configs', { onRequest: viewer }, async () => ({
       configs: catalog.repo.list().map((c) => ({
         ...configView(c),
         latestVersion: c.latest_version,
@@ -69,24 +69,24 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
       })),
     }));
 
-    app.post('/api/configs', { preHandler: proposer }, async (req, reply) => {
+    app.post('/api/configs', { onRequest: proposer }, async (req, reply) => {
       const body = parseInput(CreateBody, req.body);
       const r = catalog.addVersion(principalOf(req), body);
       void reply.code(r.created ? 201 : 200);
       return { created: r.created, config: configView(catalog.repo.get(body.name)!), version: versionView(r.version) };
     });
 
-    app.get<{ Params: { name: string } }>('/api/configs/:name', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { name: string } }>('/api/configs/:name', { onRequest: viewer }, async (req) => {
       const c = catalog.repo.get(req.params.name);
       if (!c) throw notFound(`config "${req.params.name}"`);
       return { ...configView(c), versions: catalog.repo.versions(c.name).map((v) => versionView(v)) };
     });
 
-    app.get<{ Params: { name: string; v: string } }>('/api/configs/:name/versions/:v', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { name: string; v: string } }>('/api/configs/:name/versions/:v', { onRequest: viewer }, async (req) => {
       return versionView(catalog.get(req.params.name, versionParam(req.params.v)), true);
     });
 
-    app.get<{ Params: { name: string } }>('/api/configs/:name/diff', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { name: string } }>('/api/configs/:name/diff', { onRequest: viewer }, async (req) => {
       const q = parseInput(DiffQuery, req.query, 'bad_request');
       const to = catalog.get(req.params.name, q.to === undefined ? undefined : versionParam(q.to)).version;
       const from = q.from === undefined ? to - 1 : (versionParam(q.from) ?? catalog.get(req.params.name).version);
@@ -94,7 +94,7 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
       return { name: req.params.name, from, to, diff: catalog.diff(req.params.name, from, to) };
     });
 
-    app.get<{ Params: { uid: string } }>('/api/agents/:uid/config-diff', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { uid: string } }>('/api/agents/:uid/config-diff', { onRequest: viewer }, async (req) => {
       const agent = actions.desired.registry.get(agentUid(req.params.uid));
       if (!agent) throw notFound(`agent ${req.params.uid}`);
       const q = parseInput(AgentDiffQuery, req.query, 'bad_request');
@@ -111,7 +111,7 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
       };
     });
 
-    app.get<{ Params: { uid: string } }>('/api/agents/:uid/remote-config', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { uid: string } }>('/api/agents/:uid/remote-config', { onRequest: viewer }, async (req) => {
       const view = actions.agentRemoteConfig(agentUid(req.params.uid));
       if (!view) throw notFound(`agent ${req.params.uid}`);
       return view;

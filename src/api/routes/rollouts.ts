@@ -23,17 +23,17 @@ export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, chan
     const viewer = requireRole(tokens, 'viewer');
     const proposer = requireRole(tokens, 'proposer');
 
-    app.get('/api/rollouts', { preHandler: viewer }, async () => ({ rollouts: actions.listRollouts() }));
+    app.get('/api/rollouts', { onRequest: viewer }, async () => ({ rollouts: actions.listRollouts() }));
 
-    app.get<{ Params: { id: string } }>('/api/rollouts/:id', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { id: string } }>('/api/rollouts/:id', { onRequest: viewer }, async (req) => {
       const view = actions.rolloutView(req.params.id);
       if (!view) throw notFound(`rollout of change ${req.params.id}`);
       return view;
     });
 
-    app.get<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { preHandler: viewer }, async (req) => actions.rollbackPlan(req.params.id));
+    app.get<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { onRequest: viewer }, async (req) => actions.rollbackPlan(req.params.id));
 
-    app.post<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { preHandler: proposer }, async (req, reply) => {
+    app.post<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { onRequest: proposer }, async (req, reply) => {
       const body = parseInput(RollbackBody, req.body ?? {});
       const service = changes();
       if (!service) throw new AmpgateError('unavailable', 'the change-request engine is not running; propose the GET /rollback proposals through POST /api/changes');
