@@ -83,7 +83,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
 
   const apiTokens = new ApiTokensRepo(db);
   const credentials = new AgentCredentials(db);
-  const changes = new ChangeEngine({ db, policy, logger });
+  const changes = new ChangeEngine({ db, policy, logger, mcpReadOnly: settings.mcpReadOnly });
   const privileges = new PrivilegeAdmin({ db, tokens: apiTokens, credentials, audit: changes.audit, denials: changes.denials, logger });
   const admin = apiTokens.ensureAdmin(settings.adminToken);
   if (admin) privileges.recordCreated(admin.view);
@@ -167,7 +167,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => changeRoutes(app, { tokens: apiTokens, changes }),
       (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
-      configRoutes(fleetActions, apiTokens),
+      configRoutes(fleetActions, apiTokens, { mcpReadOnly: settings.mcpReadOnly }),
       rolloutRoutes(fleetActions, apiTokens, () => changes),
       credentialsModule.routes,
     ],

@@ -12,7 +12,7 @@ import { AuditRepo } from '../store/audit-repo.js';
 import { ChangesRepo } from '../store/changes-repo.js';
 import type { Db } from '../store/db.js';
 import { AuditLog } from './audit.js';
-import { approveDenial, cancelDenial, isLlmDriven, proposeDenial, rejectDenial } from './authorize.js';
+import { approveDenial, cancelDenial, isLlmDriven, mcpReadOnlyDenial, proposeDenial, rejectDenial } from './authorize.js';
 import { DenialAudit } from './denials.js';
 import { ChangeEvents } from './events.js';
 import { idempotencyKey } from './idempotency.js';
@@ -43,6 +43,8 @@ export interface ChangeEngineOptions {
   readonly tickMs?: number;
   /** How long stop() waits for aborted executors to return, in ms. Default 5000. */
   readonly stopTimeoutMs?: number;
+  /** AMPGATE_MCP_READ_ONLY: refuse proposals and cancellations made through MCP. */
+  readonly mcpReadOnly?: boolean;
 }
 
 type DecisionOpts = { readonly channel: Channel; readonly comment?: string; readonly fingerprint?: string };
@@ -60,6 +62,7 @@ export class ChangeEngine implements ChangeService {
   readonly #runner: ExecutionRunner;
   readonly #tickMs: number;
   readonly #stopTimeoutMs: number;
+  readonly #mcpReadOnly: boolean;
   #timer: NodeJS.Timeout | undefined;
   #started = false;
   #stopping: Promise<void> | undefined;
@@ -77,6 +80,7 @@ export class ChangeEngine implements ChangeService {
     this.#runner = new ExecutionRunner(this.#d, this.#events);
     this.#tickMs = opts.tickMs ?? 1000;
     this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
+    this.#mcpReadOnly = opts.mcpReadOnly ?? false;
   }
 
   /** One executor per kind. Registering after start() resumes that kind's unfinished requests. */
@@ -89,7 +93,7 @@ export class ChangeEngine implements ChangeService {
   async propose(principal: Principal, input: ProposalInput): Promise<{ readonly request: ChangeRequest; readonly existing: boolean }> {
     this.#assertRunning();
     const channel = CHANNELS.includes(input?.channel) ? input.channel : 'rest';
-    this.#authorize(principal, null, 'propose', channel, proposeDenial(principal));
+    this.#authorize(principal, null, 'propose', channel, mcpReadOnlyDenial(this.#mcpReadOnly, principal, channel, 'proposing') ?? proposeDenial(principal));
     const p = parseInput(ProposalSchema, input);
     const executor = this.#executors.get(p.kind);
     if (!executor) throw new AmpgateError('unavailable', `${p.kind} changes are not available in this server (no executor registered)`);
@@ -173,7 +177,7 @@ export class ChangeEngine implements ChangeService {
     this.#assertRunning();
     const o = parseInput(DecisionSchema, opts);
     const req = this.#mustGet(id);
-    this.#authorize(principal, req.id, 'cancel', o.channel, cancelDenial(this.policy, principal, req));
+    this.#authorize(principal, req.id, 'cancel', o.channel, mcpReadOnlyDenial(this.#mcpReadOnly, principal, o.channel, 'cancelling') ?? cancelDenial(this.policy, principal, o.channel, req));
     this.#assertState(req, ['pending', 'approved'], 'cancelled');
     this.#after(this.#transitions.cancel(principal, req, o.channel, o.comment ?? ''));
     this.#d.logger.info({ request: req.id, by: principalKey(principal) }, 'change cancelled');

@@ -10,7 +10,7 @@ import type { FleetActions } from '../../fleet/fleet-actions.js';
 import type { ConfigRow, ConfigVersionMeta, ConfigVersionRow } from '../../store/configs-repo.js';
 import { isUuidText } from '../../opamp/uid.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import { principalOf, requireRole } from '../auth.js';
+import { channelOf, principalOf, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -53,7 +53,7 @@ const versionParam = (v: string): number | undefined => {
 const DiffQuery = z.object({ from: z.string().optional(), to: z.string().optional() });
 const AgentDiffQuery = z.object({ config: z.string().min(1), version: z.string().optional() });
 
-export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
+export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo, opts: { readonly mcpReadOnly?: boolean } = {}) {
   return (app: FastifyInstance): void => {
     const viewer = requireRole(tokens, 'viewer');
     const proposer = requireRole(tokens, 'proposer');
@@ -70,6 +70,9 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
     }));
 
     app.post('/api/configs', { onRequest: proposer }, async (req, reply) => {
+      if (opts.mcpReadOnly && channelOf(req.headers) === 'mcp') {
+        throw new AmpgateError('forbidden', 'MCP is read-only on this server (AMPGATE_MCP_READ_ONLY=true): adding config versions through MCP is refused');
+      }
       const body = parseInput(CreateBody, req.body);
       const r = catalog.addVersion(principalOf(req), body);
       void reply.code(r.created ? 201 : 200);

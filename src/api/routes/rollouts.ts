@@ -9,7 +9,7 @@ import type { ChangeRequest, ChangeService, Channel } from '../../changes/types.
 import { AmpgateError, notFound } from '../../errors.js';
 import type { FleetActions } from '../../fleet/fleet-actions.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import { principalOf, requireRole } from '../auth.js';
+import { channelOf, principalOf, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
 const RollbackBody = z.object({
@@ -41,7 +41,8 @@ export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, chan
       if (plan.proposals.length === 0) throw new AmpgateError('unprocessable', 'nothing to roll back', { notCovered: plan.notCovered });
       const requests: Array<{ request: ChangeRequest; existing: boolean }> = [];
       for (const p of plan.proposals) {
-        requests.push(await service.propose(principalOf(req), { ...p, reason: body.reason ?? p.reason, channel: body.channel as Channel }));
+        const channel: Channel = channelOf(req.headers) === 'mcp' ? 'mcp' : body.channel;
+        requests.push(await service.propose(principalOf(req), { ...p, reason: body.reason ?? p.reason, channel }));
       }
       void reply.code(requests.some((r) => !r.existing) ? 201 : 200);
       return { requests, notCovered: plan.notCovered };
