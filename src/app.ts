@@ -83,7 +83,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
 
   const apiTokens = new ApiTokensRepo(db);
   const credentials = new AgentCredentials(db);
-  const changes = new ChangeEngine({ db, policy, logger, mcpReadOnly: settings.mcpReadOnly });
+  const changes = new ChangeEngine({ db, policy, logger, mcpReadOnly: settings.mcpReadOnly, proposalRate: { perMinute: settings.proposalRate, burst: settings.proposalBurst } });
   const privileges = new PrivilegeAdmin({ db, tokens: apiTokens, credentials, audit: changes.audit, denials: changes.denials, logger });
   const admin = apiTokens.ensureAdmin(settings.adminToken);
   if (admin) privileges.recordCreated(admin.view);

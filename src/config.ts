@@ -41,6 +41,10 @@ export const SettingsSchema = z.object({
   apiRate: int(0).default(100),
   /** Control-plane requests per API token in a burst. */
   apiBurst: int(1).default(300),
+  /** Change proposals per person per minute, on every channel (REST, CLI, MCP, Slack); 0 = unlimited. */
+  proposalRate: int(0).default(10),
+  /** Change proposals per person in a burst. */
+  proposalBurst: int(1).default(30),
   /** Heartbeat interval agents are expected to use; HTTP agents are offline after 3 missed polls. */
   heartbeatSeconds: int(1).default(30),
   pingIntervalMs: int(100).default(30_000),
@@ -63,6 +67,10 @@ export const SettingsSchema = z.object({
   slackAppToken: z.string().optional(),
   slackApiUrl: z.string().url().optional(),
   slackApprovalsChannel: z.string().optional(),
+  /** The Slack workspace served (T…); unset: learned from auth.test of the bot token. */
+  slackTeamId: z.string().regex(/^T[A-Z0-9]+$/, 'expected a Slack team id like T0123ABC').optional(),
+  /** An Enterprise Grid org served (E…): any of its workspaces, unless AMPGATE_SLACK_TEAM_ID narrows it. */
+  slackEnterpriseId: z.string().regex(/^E[A-Z0-9]+$/, 'expected a Slack enterprise id like E0123ABC').optional(),
   /** Optional LLM for natural-language intents (OpenAI-compatible); the offline parser is the default. */
   intentLlmUrl: z.string().url().optional(),
   intentLlmModel: z.string().optional(),
@@ -93,6 +101,8 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   maxConnectionsPerSource: 'AMPGATE_MAX_CONNECTIONS_PER_SOURCE',
   apiRate: 'AMPGATE_API_RATE',
   apiBurst: 'AMPGATE_API_BURST',
+  proposalRate: 'AMPGATE_PROPOSAL_RATE',
+  proposalBurst: 'AMPGATE_PROPOSAL_BURST',
   heartbeatSeconds: 'AMPGATE_HEARTBEAT_SECONDS',
   pingIntervalMs: 'AMPGATE_WS_PING_INTERVAL_MS',
   tlsCertFile: 'AMPGATE_TLS_CERT',
@@ -110,6 +120,8 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   slackAppToken: 'SLACK_APP_TOKEN',
   slackApiUrl: 'AMPGATE_SLACK_API_URL',
   slackApprovalsChannel: 'AMPGATE_SLACK_APPROVALS_CHANNEL',
+  slackTeamId: 'AMPGATE_SLACK_TEAM_ID',
+  slackEnterpriseId: 'AMPGATE_SLACK_ENTERPRISE_ID',
   intentLlmUrl: 'AMPGATE_INTENT_LLM_URL',
   intentLlmModel: 'AMPGATE_INTENT_LLM_MODEL',
   intentLlmApiKey: 'AMPGATE_INTENT_LLM_API_KEY',

@@ -60,6 +60,8 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
 
   app.setErrorHandler((err: FastifyError | AmpgateError, req, reply) => {
     if (err instanceof AmpgateError) {
+      const retry = err.details?.retryAfterSeconds;
+      if (err.code === 'too_many_requests' && typeof retry === 'number') void reply.header('Retry-After', String(retry));
       return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;

@@ -20,6 +20,7 @@ import { CHANNELS, DecisionSchema, parseInput, ProposalSchema } from './input.js
 import { principalKey, principalView, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
 import { ExecutionRunner } from './runner.js';
+import { TokenBuckets } from '../token-buckets.js';
 import { Transitions, type ChangeDeps, type Step } from './transitions.js';
 import type {
   Channel,
@@ -45,6 +46,11 @@ export interface ChangeEngineOptions {
   readonly stopTimeoutMs?: number;
   /** AMPGATE_MCP_READ_ONLY: refuse proposals and cancellations made through MCP. */
   readonly mcpReadOnly?: boolean;
+  /**
+   * Proposals per person (policy.person: every channel of one person shares the budget), as a
+   * sustained rate per minute and a burst (AMPGATE_PROPOSAL_RATE / _BURST). Absent or 0: no limit.
+   */
+  readonly proposalRate?: { readonly perMinute: number; readonly burst: number };
 }
 
 type DecisionOpts = { readonly channel: Channel; readonly comment?: string; readonly fingerprint?: string };
@@ -63,6 +69,8 @@ export class ChangeEngine implements ChangeService {
   readonly #tickMs: number;
   readonly #stopTimeoutMs: number;
   readonly #mcpReadOnly: boolean;
+  readonly #proposals: TokenBuckets;
+  readonly #proposalLimit: string;
   #timer: NodeJS.Timeout | undefined;
   #started = false;
   #stopping: Promise<void> | undefined;
@@ -81,6 +89,8 @@ export class ChangeEngine implements ChangeService {
     this.#tickMs = opts.tickMs ?? 1000;
     this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
     this.#mcpReadOnly = opts.mcpReadOnly ?? false;
+    this.#proposals = new TokenBuckets({ ratePerSecond: (opts.proposalRate?.perMinute ?? 0) / 60, burst: opts.proposalRate?.burst ?? 1, now });
+    this.#proposalLimit = `${opts.proposalRate?.perMinute ?? 0} a minute (bursts of ${opts.proposalRate?.burst ?? 1})`;
   }
 
   /** One executor per kind. Registering after start() resumes that kind's unfinished requests. */
@@ -95,6 +105,7 @@ export class ChangeEngine implements ChangeService {
     const channel = CHANNELS.includes(input?.channel) ? input.channel : 'rest';
     this.#authorize(principal, null, 'propose', channel, mcpReadOnlyDenial(this.#mcpReadOnly, principal, channel, 'proposing') ?? proposeDenial(principal));
     const p = parseInput(ProposalSchema, input);
+    this.#limitProposals(principal, channel);
     const executor = this.#executors.get(p.kind);
     if (!executor) throw new AmpgateError('unavailable', `${p.kind} changes are not available in this server (no executor registered)`);
     const plan = executor.plan(p.target, p.params);
@@ -248,6 +259,17 @@ export class ChangeEngine implements ChangeService {
     this.denials.record(principalKey(p), requestId, { principal: principalView(p), action, channel, reason: denial });
     this.#d.logger.warn({ request: requestId, action, principal: principalView(p), reason: denial }, 'change action denied by policy');
     throw new AmpgateError('forbidden', denial);
+  }
+
+  /** Per-person proposal budget on every channel; a refusal is audited (aggregated) and answered 429. */
+  #limitProposals(p: Principal, channel: Channel): void {
+    const person = this.policy.person(p);
+    const wait = this.#proposals.take(person);
+    if (wait === 0) return;
+    const reason = `too many proposals from ${person}: at most ${this.#proposalLimit} per person (AMPGATE_PROPOSAL_RATE, AMPGATE_PROPOSAL_BURST); retry in ${wait} s`;
+    this.denials.record(principalKey(p), null, { principal: principalView(p), action: 'propose', channel, reason: 'proposal rate limit' });
+    this.#d.logger.warn({ principal: principalView(p), person, channel }, 'proposal refused: per-person rate limit');
+    throw new AmpgateError('too_many_requests', reason, { retryAfterSeconds: wait });
   }
 
   #expireIfDue(req: ChangeRequest): void {
