@@ -11,6 +11,7 @@ import { auditRoutes } from './api/routes/audit.js';
 import { changeRoutes } from './api/routes/changes.js';
 import { buildControlPlane } from './api/server.js';
 import { ChangeEngine } from './changes/engine.js';
+import { anchorFiles, AuditAnchor, AuditCheckpointer } from './changes/audit-anchor.js';
 import { loadPolicy } from './changes/policy.js';
 import { PrivilegeAdmin } from './changes/privileges.js';
 import type { Settings } from './config.js';
@@ -84,6 +85,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const apiTokens = new ApiTokensRepo(db);
   const credentials = new AgentCredentials(db);
   const changes = new ChangeEngine({ db, policy, logger, mcpReadOnly: settings.mcpReadOnly, proposalRate: { perMinute: settings.proposalRate, burst: settings.proposalBurst } });
+  const auditAnchor = new AuditAnchor(anchorFiles(settings.dbPath, { file: settings.auditAnchorFile, keyFile: settings.auditAnchorKeyFile }), { createKey: true });
+  const checkpointer = new AuditCheckpointer(changes.audit, auditAnchor, logger.child({ component: 'audit' }));
   const privileges = new PrivilegeAdmin({ db, tokens: apiTokens, credentials, audit: changes.audit, denials: changes.denials, logger });
   const admin = apiTokens.ensureAdmin(settings.adminToken);
   if (admin) privileges.recordCreated(admin.view);
@@ -166,7 +169,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       (app) => enrollmentRoutes(app, { tokens: apiTokens, credentials, privileges }),
       (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => changeRoutes(app, { tokens: apiTokens, changes }),
-      (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
+      (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit, anchor: auditAnchor }),
       configRoutes(fleetActions, apiTokens, { mcpReadOnly: settings.mcpReadOnly }),
       rolloutRoutes(fleetActions, apiTokens, () => changes),
       credentialsModule.routes,
@@ -188,6 +191,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   // ---- end of executor registration ------------------------------------------------------------
   // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
   changes.start();
+  checkpointer.start();
   slack?.start();
 
   const scheme = settings.tlsCertFile ? 's' : '';
@@ -212,6 +216,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       await control.close();
       fleetActions.close();
       registry.close();
+      checkpointer.stop();
       db.close();
       logger.info('ampgate stopped');
     })());

@@ -61,6 +61,10 @@ export const SettingsSchema = z.object({
   /** Validity of client certificates ampgate issues (rotation and CSR), in days. */
   clientCertDays: int(1).default(90),
   policyFile: z.string().optional(),
+  /** Where the audit chain's head is checkpointed (HMAC-authenticated); default <db dir>/audit-anchor.json. */
+  auditAnchorFile: z.string().min(1).optional(),
+  /** HMAC key of the checkpoints (created 0600 if missing); default audit-anchor.key next to the checkpoint. */
+  auditAnchorKeyFile: z.string().min(1).optional(),
   mcpReadOnly: bool.default(false),
   slackBotToken: z.string().optional(),
   slackSigningSecret: z.string().optional(),
@@ -114,6 +118,8 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   csrPolicy: 'AMPGATE_CSR_POLICY',
   clientCertDays: 'AMPGATE_CLIENT_CERT_DAYS',
   policyFile: 'AMPGATE_POLICY_FILE',
+  auditAnchorFile: 'AMPGATE_AUDIT_ANCHOR_FILE',
+  auditAnchorKeyFile: 'AMPGATE_AUDIT_ANCHOR_KEY_FILE',
   mcpReadOnly: 'AMPGATE_MCP_READ_ONLY',
   slackBotToken: 'SLACK_BOT_TOKEN',
   slackSigningSecret: 'SLACK_SIGNING_SECRET',
