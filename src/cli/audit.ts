@@ -13,6 +13,7 @@ import { anchorFiles, AuditAnchor, checkAnchor, type AnchoredVerifyResult } from
 import { AuditRepo } from '../store/audit-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { ApiError } from '../api/client.js';
+import { jsonSafe } from '../safe-text.js';
 import type { CliContext } from './context.js';
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
@@ -93,7 +94,7 @@ function withDb<T>(file: string, fn: (db: Db) => T): T {
 function* withDbLines(file: string, after: number): Generator<string> {
   const db = openAuditDb(file);
   try {
-    for (const line of new AuditLog(new AuditRepo(db)).exportJsonl(after)) yield `${line}\n`;
+    for (const line of new AuditLog(new AuditRepo(db)).exportJsonl(after)) yield `${jsonSafe(line)}\n`;
   } finally {
     db.close();
   }
@@ -102,7 +103,7 @@ function* withDbLines(file: string, after: number): Generator<string> {
 async function* apiLines(ctx: CliContext, after: number): AsyncGenerator<string> {
   for (;;) {
     const page = await ctx.client().get<{ entries: AuditEntry[]; next: number | null }>(`/api/audit?after=${after}&limit=1000`);
-    for (const e of page.entries) yield `${toJsonl(e)}\n`;
+    for (const e of page.entries) yield `${jsonSafe(toJsonl(e))}\n`;
     if (page.next === null) return;
     after = page.next;
   }

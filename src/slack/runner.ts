@@ -7,7 +7,8 @@ import type { Principal } from '../changes/principal.js';
 import type { ChangeService } from '../changes/types.js';
 import { AmpgateError } from '../errors.js';
 import type { Intent } from '../intent/types.js';
-import { agentDetailBlocks, agentList, esc, requestList, shortId, type Block } from './blocks.js';
+import { agentDetailBlocks, agentList, esc, escBlock, requestList, shortId, type Block } from './blocks.js';
+import { inline } from '../safe-text.js';
 import { USAGE } from './commands.js';
 
 /** Read access to the fleet and catalog for chat answers. */
@@ -37,7 +38,7 @@ export class IntentRunner {
     try {
       return await this.#run(intent, principal, ctx);
     } catch (err) {
-      if (err instanceof AmpgateError) return { text: `:warning: ${err.message}`, blocks: [md(`:warning: ${esc(err.message)}`)], public: false };
+      if (err instanceof AmpgateError) return { text: `:warning: ${err.message}`, blocks: [md(`:warning: ${escBlock(err.message)}`)], public: false };
       throw err;
     }
   }
@@ -55,7 +56,8 @@ export class IntentRunner {
           kind: intent.kind,
           target: intent.target,
           params: intent.params,
-          reason: intent.reason ?? `Requested in Slack by ${principal.name}: "${ctx.text.slice(0, 400)}"`,
+          // Chat text may span lines; a reason is one line (control characters other than these are refused).
+          reason: oneLine(intent.reason ?? `Requested in Slack by ${principal.name}: "${ctx.text.slice(0, 400)}"`),
           channel: 'slack',
         });
         const needs = request.requiredApprovals - request.approvals.filter((a) => a.decision === 'approve').length;
@@ -65,7 +67,7 @@ export class IntentRunner {
           `${request.targets.length} agent(s)${request.ineligible.length ? `, ${request.ineligible.length} ineligible (listed on the card)` : ''} · risk ${request.risk} · needs ${needs} approval(s) from on-call (not you) before ${request.expiresAt}.`,
           'Nothing has been sent to any agent yet.',
         ];
-        return { text: `Proposed change ${shortId(request.id)}: ${request.preview.summary}`, blocks: [md(lines.join('\n'))], public: true };
+        return { text: `Proposed change ${shortId(request.id)}: ${inline(request.preview.summary)}`, blocks: [md(lines.join('\n'))], public: true };
       }
     }
   }
@@ -103,4 +105,9 @@ export class IntentRunner {
   #findRequest(id: string) {
     return this.changes.get(id) ?? this.changes.list({ limit: 500 }).requests.find((r) => r.id.startsWith(id));
   }
+}
+
+/** Line breaks and tabs of a chat message become spaces. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\t\u2028\u2029]+/g, ' ');
 }

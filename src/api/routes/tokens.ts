@@ -7,11 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ROLES } from '../../changes/principal.js';
 import type { PrivilegeAdmin } from '../../changes/privileges.js';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../safe-text.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { principalOf, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
-const CreateBody = z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) });
+const CreateBody = z.object({ name: z.string().trim().min(1).max(100).refine((n) => !hasControlChars(n), CONTROL_CHARS_MESSAGE), role: z.enum(ROLES) });
 
 export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; privileges: PrivilegeAdmin }): void {
   const admin = requireRole(deps.tokens, 'admin');
