@@ -108,7 +108,10 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
     onSent: (t, n) => metrics.messagesOut.inc({ transport: t }, n),
     onError: (reason) => metrics.errors.inc({ reason }),
-  }, settings.agentAuth === 'none' ? {} : { isEstablished: (uid) => credentials.isEstablished(uid) });
+  }, {
+    ...(settings.agentAuth === 'none' ? {} : { isEstablished: (uid: string) => credentials.isEstablished(uid) }),
+    attributeLimits: { maxAttributes: settings.maxAgentAttributes, maxAttributeBytes: settings.maxAgentAttributeBytes, maxDescriptionBytes: settings.maxAgentDescriptionBytes },
+  });
   const onInternalError = (err: unknown) => {
     metrics.errors.inc({ reason: 'internal' });
     logger.error({ err }, 'internal error while processing an agent message');
@@ -131,7 +134,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       onMalformed: (reason) => metrics.errors.inc({ reason }),
       onInternalError,
     },
-    { maxMessageBytes: settings.maxMessageBytes },
+    { maxMessageBytes: settings.maxMessageBytes, inFlightBytes: settings.agentInFlightBytes, bodyTimeoutMs: settings.agentBodyTimeoutMs, retryAfterSeconds: settings.retryAfterSeconds },
   );
   const admission = new Admission({
     maxConnections: settings.maxConnections,
@@ -146,7 +149,14 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.warn({ address, open, limit: settings.maxConnectionsPerSource }, 'an agent source address is over AMPGATE_MAX_CONNECTIONS_PER_SOURCE; its new connections get 429 (agents behind one NAT or proxy? raise the limit, or 0 for none)'),
   });
   const listener = new OpampListener(
-    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: credentialsModule.tlsOptions, sourceLimit },
+    {
+      host: settings.opampListen.host,
+      port: settings.opampListen.port,
+      path: settings.opampPath,
+      tls: credentialsModule.tlsOptions,
+      sourceLimit,
+      requestTimeoutMs: settings.agentBodyTimeoutMs + 5_000,
+    },
     credentialsModule.authenticator,
     admission,
     ws,
@@ -162,6 +172,12 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     tokens: apiTokens,
     metrics,
     apiRateLimit: { ratePerSecond: settings.apiRate, burst: settings.apiBurst },
+    limits: {
+      requestTimeoutMs: settings.controlRequestTimeoutMs,
+      headersTimeoutMs: settings.controlHeadersTimeoutMs,
+      idleTimeoutMs: settings.controlIdleTimeoutMs,
+      maxConnections: settings.controlMaxConnections,
+    },
     plugins: [
       slackRoutes(slack),
       (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),

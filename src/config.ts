@@ -35,6 +35,24 @@ export const SettingsSchema = z.object({
   pollRate: int(1).default(5_000),
   pollBurst: int(1).default(10_000),
   retryAfterSeconds: int(1).default(10),
+  /** Bytes of plain-HTTP request bodies held at once by all agent polls together (after gunzip). */
+  agentInFlightBytes: int(1024).default(64 * 1024 * 1024),
+  /** An agent poll's body must arrive within this many ms (408 otherwise). */
+  agentBodyTimeoutMs: int(100).default(10_000),
+  /** Attributes per agent description (identifying + non-identifying, nested entries included). */
+  maxAgentAttributes: int(1).default(256),
+  /** Bytes of one agent attribute (key and value). */
+  maxAgentAttributeBytes: int(64).default(4096),
+  /** Bytes of one agent description. */
+  maxAgentDescriptionBytes: int(256).default(64 * 1024),
+  /** Control plane: the whole request, body included, must arrive within this many ms (408 otherwise). */
+  controlRequestTimeoutMs: int(100).default(30_000),
+  /** Control plane: request headers must arrive within this many ms. */
+  controlHeadersTimeoutMs: int(100).default(10_000),
+  /** Control plane: idle or stalled connections are closed after this many ms. */
+  controlIdleTimeoutMs: int(100).default(60_000),
+  /** Control plane: open connections at once; beyond it new connections are closed. */
+  controlMaxConnections: int(1).default(512),
   /** Open connections per source address on the OpAMP listener; 0 = unlimited (see source-limit.ts). */
   maxConnectionsPerSource: int(0).default(1_000),
   /** Control-plane requests per second per API token (sustained); 0 = unlimited. */
@@ -103,6 +121,15 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   pollBurst: 'AMPGATE_POLL_BURST',
   retryAfterSeconds: 'AMPGATE_RETRY_AFTER_SECONDS',
   maxConnectionsPerSource: 'AMPGATE_MAX_CONNECTIONS_PER_SOURCE',
+  agentInFlightBytes: 'AMPGATE_AGENT_INFLIGHT_BYTES',
+  agentBodyTimeoutMs: 'AMPGATE_AGENT_BODY_TIMEOUT_MS',
+  maxAgentAttributes: 'AMPGATE_MAX_AGENT_ATTRIBUTES',
+  maxAgentAttributeBytes: 'AMPGATE_MAX_AGENT_ATTRIBUTE_BYTES',
+  maxAgentDescriptionBytes: 'AMPGATE_MAX_AGENT_DESCRIPTION_BYTES',
+  controlRequestTimeoutMs: 'AMPGATE_CONTROL_REQUEST_TIMEOUT_MS',
+  controlHeadersTimeoutMs: 'AMPGATE_CONTROL_HEADERS_TIMEOUT_MS',
+  controlIdleTimeoutMs: 'AMPGATE_CONTROL_IDLE_TIMEOUT_MS',
+  controlMaxConnections: 'AMPGATE_CONTROL_MAX_CONNECTIONS',
   apiRate: 'AMPGATE_API_RATE',
   apiBurst: 'AMPGATE_API_BURST',
   proposalRate: 'AMPGATE_PROPOSAL_RATE',

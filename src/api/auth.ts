@@ -46,7 +46,8 @@ export function requireRole(tokens: ApiTokensRepo, role: Role) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const principal = principalFromRequest(tokens, req.headers.authorization, channelOf(req.headers));
     if (!principal) {
-      void reply.header('WWW-Authenticate', 'Bearer realm="ampgate"');
+      // Refused before the body is read; closing the connection also discards what was sent of it.
+      void reply.header('WWW-Authenticate', 'Bearer realm="ampgate"').header('Connection', 'close');
       throw new AmpgateError('unauthorized', 'missing or invalid bearer token');
     }
     if (!hasRole(principal, role)) throw new AmpgateError('forbidden', `this action needs the ${role} role; the token has ${principal.role}`);

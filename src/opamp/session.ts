@@ -14,6 +14,7 @@ import {
   type ServerToAgent,
 } from '../gen/opamp/v1/opamp_pb.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
+import { DEFAULT_ATTRIBUTE_LIMITS, descriptionProblem, type AttributeLimits } from '../fleet/attribute-limits.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AgentLink } from '../fleet/link.js';
 import { hasCapability } from './capabilities.js';
@@ -43,6 +44,8 @@ export interface SessionOptions {
    * no uid is (AMPGATE_AGENT_AUTH=none has no credentials).
    */
   readonly isEstablished?: (uid: string) => boolean;
+  /** Bounds on agent descriptions (AMPGATE_MAX_AGENT_ATTRIBUTES and friends). */
+  readonly attributeLimits?: AttributeLimits;
 }
 
 export interface SessionCounters {
@@ -70,6 +73,7 @@ export class OpampSession {
   readonly #activeWindowMs: number;
   readonly #now: () => number;
   readonly #isEstablished: (uid: string) => boolean;
+  readonly #attributeLimits: AttributeLimits;
 
   constructor(
     private readonly fleet: Fleet,
@@ -79,6 +83,7 @@ export class OpampSession {
     this.#activeWindowMs = opts.duplicateActiveWindowMs ?? 15_000;
     this.#now = opts.now ?? Date.now;
     this.#isEstablished = opts.isEstablished ?? (() => false);
+    this.#attributeLimits = opts.attributeLimits ?? DEFAULT_ATTRIBUTE_LIMITS;
     fleet.registry.events.on('rekeyed', (oldUid, agent) => {
       const st = this.#uids.get(oldUid);
       this.#uids.delete(oldUid);
@@ -98,6 +103,13 @@ export class OpampSession {
     if (bound !== undefined && bound !== uid) {
       this.counters.onError('credential_bound_elsewhere');
       return [badRequest(msg.instanceUid, 'the credential used by this connection belongs to another agent')];
+    }
+
+    // Refused before anything is stored or re-keyed; the agent's previous description stays.
+    const tooLarge = msg.agentDescription ? descriptionProblem(msg.agentDescription, this.#attributeLimits) : undefined;
+    if (tooLarge !== undefined) {
+      this.counters.onError('agent_description_too_large');
+      return [badRequest(msg.instanceUid, tooLarge)];
     }
 
     const now = this.#now();

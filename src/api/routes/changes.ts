@@ -11,6 +11,7 @@ import { CHANGE_KINDS, CHANGE_STATES, type Channel, type ChangeService } from '.
 import { notFound } from '../../errors.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { channelOf as channelFromHeaders, principalOf, requireRole } from '../auth.js';
+import { PROPOSAL_BODY_LIMIT } from '../body-limits.js';
 import { parseInput } from '../validation.js';
 
 const ListQuery = z.object({
@@ -37,7 +38,7 @@ export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo
   // Authentication only; the service checks the role each action needs (and audits denials).
   const authenticated = requireRole(deps.tokens, 'viewer');
 
-  app.post('/api/changes', { onRequest: authenticated }, async (req, reply) => {
+  app.post('/api/changes', { onRequest: authenticated, bodyLimit: PROPOSAL_BODY_LIMIT }, async (req, reply) => {
     const body = req.body;
     const input = body && typeof body === 'object' && !Array.isArray(body) ? { ...body, channel: channelOf(req) } : body;
     const { request, existing } = await deps.changes.propose(principalOf(req), input as never);

@@ -11,6 +11,7 @@ import type { ConfigRow, ConfigVersionMeta, ConfigVersionRow } from '../../store
 import { isUuidText } from '../../opamp/uid.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { channelOf, principalOf, requireRole } from '../auth.js';
+import { CONFIG_BODY_LIMIT } from '../body-limits.js';
 import { parseInput } from '../validation.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -69,7 +70,7 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo, opts:
       })),
     }));
 
-    app.post('/api/configs', { onRequest: proposer }, async (req, reply) => {
+    app.post('/api/configs', { onRequest: proposer, bodyLimit: CONFIG_BODY_LIMIT }, async (req, reply) => {
       if (opts.mcpReadOnly && channelOf(req.headers) === 'mcp') {
         throw new AmpgateError('forbidden', 'MCP is read-only on this server (AMPGATE_MCP_READ_ONLY=true): adding config versions through MCP is refused');
       }
