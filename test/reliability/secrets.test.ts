@@ -148,7 +148,8 @@ describe('secrets never leave their channel', () => {
     await client.close();
 
     // Slack: a token pasted into a command and a mention (natural language reaches the LLM stub).
-    const form = (text: string) => ({ form: { command: '/ampgate', text, user_id: 'UREQ', user_name: 'req', team_id: 'T1', channel_id: 'C1', response_url: 'http://127.0.0.1:9/x', trigger_id: 't' } });
+    // From the workspace the bot serves (the recorder's auth.test answers T0001): others get nothing.
+    const form = (text: string) => ({ form: { command: '/ampgate', text, user_id: 'UREQ', user_name: 'req', team_id: 'T0001', channel_id: 'C1', response_url: 'http://127.0.0.1:9/x', trigger_id: 't' } });
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form(`pause ${tokenAgent.uidText} because leaked ${made.approver2}`))).text);
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form(`please pause the agents, token ${ENROLLMENT_TOKEN}`))).text);
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form('agents'))).text);
