@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { RemoteConfigStatuses } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { AgentPool, collectorConfig } from '../support/fleet-fixtures.js';
-import { ADMIN_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';
+import { SuiteFixture, collectorConfig } from '../support/fleet-fixtures.js';
+import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
 import { APPROVALS_CHANNEL, SIGNING_SECRET, SlackApiRecorder } from '../support/slack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,36 +36,27 @@ function strings(v: unknown): string[] {
   return [];
 }
 
-let server: TestServer | undefined;
-let slack: SlackApiRecorder | undefined;
-const pool = new AgentPool();
-afterEach(async () => {
-  await pool.closeAll();
-  await server?.stop();
-  await slack?.stop();
-  if (server) removeDir(server.dir);
-  server = undefined;
-  slack = undefined;
-});
+const fx = new SuiteFixture();
+afterEach(() => fx.close());
 
 describe('agent-reported control characters reach no human raw', () => {
   it('ampgate changes show / agent (text and --json) and the Slack card show visible escapes instead', async () => {
-    slack = new SlackApiRecorder();
-    server = await startTestServer({ slackBotToken: 'xoxb-ctl', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await slack.start(), slackApprovalsChannel: APPROVALS_CHANNEL });
-    await server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
-    const evil = await pool.start(server, {
+    fx.slack = new SlackApiRecorder();
+    fx.server = await startTestServer({ slackBotToken: 'xoxb-ctl', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await fx.slack.start(), slackApprovalsChannel: APPROVALS_CHANNEL });
+    await fx.server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
+    const evil = await fx.pool.start(fx.server, {
       identifying: { 'service.name': FORGED_NAME, 'deployment.environment': FORGED_ENV },
       nonIdentifying: { '\u001b]0;owned\u0007title': 'x\ny' },
       effectiveConfig: { 'c.yaml': 'receivers: {}\n# \u001b[1A\u001b[2Kfake line\r\n' },
     });
-    for (let i = 0; i < 9; i++) await pool.start(server, { identifying: { 'service.name': FORGED_NAME, 'deployment.environment': FORGED_ENV } });
+    for (let i = 0; i < 9; i++) await fx.pool.start(fx.server, { identifying: { 'service.name': FORGED_NAME, 'deployment.environment': FORGED_ENV } });
     await evil.send({ remoteConfigStatus: { lastRemoteConfigHash: new Uint8Array(32), status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: 'bad\u001b[31m\r\nAPPLIED' } });
-    const proposed = await server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { selector: 'deployment.environment=' + FORGED_ENV.replace(',', '') }, params: { config: 'gw' }, reason: 'push to the odd ones' });
+    const proposed = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { selector: 'deployment.environment=' + FORGED_ENV.replace(',', '') }, params: { config: 'gw' }, reason: 'push to the odd ones' });
     expect(proposed.status).toBe(201);
     const id = proposed.body.request.id;
     expect(proposed.body.request.targets).toHaveLength(10);
 
-    const env = { AMPGATE_URL: server.controlUrl, AMPGATE_TOKEN: ADMIN_TOKEN };
+    const env = { AMPGATE_URL: fx.server.controlUrl, AMPGATE_TOKEN: ADMIN_TOKEN };
     const show = await cli(['changes', 'show', id], env);
     expect(show.code).toBe(0);
     expect(show.out).not.toMatch(RAW);
@@ -86,7 +77,7 @@ describe('agent-reported control characters reach no human raw', () => {
 
     const card = await (async () => {
       for (let i = 0; i < 100; i++) {
-        const c = slack!.callsTo('chat.postMessage').find((m) => m.args.channel === APPROVALS_CHANNEL);
+        const c = fx.slack!.callsTo('chat.postMessage').find((m) => m.args.channel === APPROVALS_CHANNEL);
         if (c) return c;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -102,28 +93,28 @@ describe('agent-reported control characters reach no human raw', () => {
 
 describe('free text with control characters is refused', () => {
   it('reasons, comments, token names, config comments and descriptions get 4xx with a clear message', async () => {
-    server = await startTestServer();
-    const agent = await pool.start(server);
+    fx.server = await startTestServer();
+    const agent = await fx.pool.start(fx.server);
     const bad = ['needed\u001b[31m now', 'line one\nline two', 'bidi \u202e trick', 'tab\there'];
     for (const reason of bad) {
-      const r = await server.api<{ error: { message: string } }>('POST', '/api/changes', { kind: 'restart', target: { agents: [agent.uidText] }, params: {}, reason });
+      const r = await fx.server.api<{ error: { message: string } }>('POST', '/api/changes', { kind: 'restart', target: { agents: [agent.uidText] }, params: {}, reason });
       expect(r.status, JSON.stringify(reason)).toBe(422);
       expect(r.body.error.message).toMatch(/reason: must not contain control characters/);
     }
-    const ok = await server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
+    const ok = await fx.server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
     expect(ok.status).toBe(201);
-    const push = await server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { agents: [agent.uidText] }, params: { config: 'gw' }, reason: 'fine reason' });
+    const push = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { agents: [agent.uidText] }, params: { config: 'gw' }, reason: 'fine reason' });
     expect(push.status).toBe(201);
-    const comment = await server.api<{ error: { message: string } }>('POST', `/api/changes/${push.body.request.id}/reject`, { comment: 'no\r\nAPPROVED by everyone' });
+    const comment = await fx.server.api<{ error: { message: string } }>('POST', `/api/changes/${push.body.request.id}/reject`, { comment: 'no\r\nAPPROVED by everyone' });
     expect(comment.status).toBe(422);
     expect(comment.body.error.message).toMatch(/comment: must not contain control characters/);
-    const name = await server.api<{ error: { message: string } }>('POST', '/api/tokens', { name: 'bob\u001b[8m', role: 'viewer' });
+    const name = await fx.server.api<{ error: { message: string } }>('POST', '/api/tokens', { name: 'bob\u001b[8m', role: 'viewer' });
     expect(name.status).toBe(422);
     for (const field of ['comment', 'description']) {
-      const r = await server.api<{ error: { message: string } }>('POST', '/api/configs', { name: 'gw', body: collectorConfig('otlp'), [field]: 'v2\u001b[2J' });
+      const r = await fx.server.api<{ error: { message: string } }>('POST', '/api/configs', { name: 'gw', body: collectorConfig('otlp'), [field]: 'v2\u001b[2J' });
       expect(r.status).toBe(422);
       expect(r.body.error.message).toMatch(new RegExp(`${field}: must not contain control characters`));
     }
-    expect(server.fleetActions.catalog.repo.latestVersion('gw')).toBe(1);
+    expect(fx.server.fleetActions.catalog.repo.latestVersion('gw')).toBe(1);
   });
 });

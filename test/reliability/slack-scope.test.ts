@@ -4,32 +4,20 @@
  * approvals channel with proposals (a per-person limit shared by every channel).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { SettingsInput } from '../../src/config.js';
-import { AgentPool } from '../support/fleet-fixtures.js';
 import { removeDir, startTestServer, type TestServer } from '../support/server.js';
+import { SuiteFixture } from '../support/fleet-fixtures.js';
 import { APPROVALS_CHANNEL, buttonClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
-import { DEFAULT_CAPS } from '../support/ws-agent.js';
+import { RESTARTABLE_CAPS } from '../support/ws-agent.js';
 
-const RESTARTABLE = DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand);
-
-let server: TestServer | undefined;
-let slack: SlackApiRecorder | undefined;
-const pool = new AgentPool();
-afterEach(async () => {
-  await pool.closeAll();
-  await server?.stop();
-  await slack?.stop();
-  if (server) removeDir(server.dir);
-  server = undefined;
-  slack = undefined;
-});
+const fx = new SuiteFixture();
+afterEach(() => fx.close());
 
 async function start(overrides: Partial<SettingsInput> = {}, slackUrl?: string): Promise<TestServer> {
-  slack = new SlackApiRecorder();
-  const url = await slack.start();
-  server = await startTestServer({ slackBotToken: 'xoxb-scope', slackSigningSecret: SIGNING_SECRET, slackApiUrl: slackUrl ?? url, slackApprovalsChannel: APPROVALS_CHANNEL, ...overrides });
-  return server;
+  fx.slack = new SlackApiRecorder();
+  const url = await fx.slack.start();
+  fx.server = await startTestServer({ slackBotToken: 'xoxb-scope', slackSigningSecret: SIGNING_SECRET, slackApiUrl: slackUrl ?? url, slackApprovalsChannel: APPROVALS_CHANNEL, ...overrides });
+  return fx.server;
 }
 
 const fromTeam = (team: string, payload: { form: Record<string, string> }) => ({ form: { ...payload.form, team_id: team } });
@@ -37,7 +25,7 @@ const fromTeam = (team: string, payload: { form: Record<string, string> }) => ({
 describe('Slack requests from another workspace', () => {
   it('learned from auth.test: another team_id or an enterprise id gets no fleet data, no proposal and no approval', async () => {
     const s = await start();
-    const agent = await pool.start(s, { capabilities: RESTARTABLE });
+    const agent = await fx.pool.start(s, { capabilities: RESTARTABLE_CAPS });
 
     const read = await sendToSlackApp(s.controlUrl, fromTeam('T0OTHER', slashCommand('UFOREIGN', 'agents')));
     expect(read.status).toBe(200);
@@ -58,20 +46,20 @@ describe('Slack requests from another workspace', () => {
     await sendToSlackApp(s.controlUrl, { form: { payload: JSON.stringify(click) } });
     expect(s.changes.get(request.id)!.approvals).toEqual([]);
     expect(s.changes.audit.list({ limit: 1000 }).some((e) => e.actor === 'slack:UFOREIGN')).toBe(false);
-    expect(slack!.callsTo('auth.test').length).toBeGreaterThanOrEqual(1);
+    expect(fx.slack!.callsTo('auth.test').length).toBeGreaterThanOrEqual(1);
   });
 
   it('AMPGATE_SLACK_TEAM_ID wins over auth.test; when nothing is configured and auth.test fails, every request is refused', async () => {
     const s = await start({ slackTeamId: 'T0CONFIGURED' });
-    const agent = await pool.start(s);
+    const agent = await fx.pool.start(s);
     expect((await sendToSlackApp(s.controlUrl, slashCommand('UREQUESTER', 'agents'))).text).not.toContain(agent.uidText); // T0001 is not it
     expect((await sendToSlackApp(s.controlUrl, fromTeam('T0CONFIGURED', slashCommand('UREQUESTER', 'agents')))).text).toContain(agent.uidText);
     await s.stop();
     removeDir(s.dir);
 
     const closed = await start({}, 'http://127.0.0.1:9/api/'); // nothing listens there: auth.test fails
-    server = closed;
-    const agent2 = await pool.start(closed);
+    fx.server = closed;
+    const agent2 = await fx.pool.start(closed);
     const res = await sendToSlackApp(closed.controlUrl, slashCommand('UREQUESTER', 'agents'));
     expect(res.status).toBe(200);
     expect(res.text).not.toContain(agent2.uidText);
@@ -82,7 +70,7 @@ describe('proposals per person', () => {
   it('a flood of slash commands from one user creates at most the burst, the rest are refused with a clear answer', async () => {
     const s = await start({ proposalRate: 6, proposalBurst: 5 });
     const agents = [];
-    for (let i = 0; i < 8; i++) agents.push(await pool.start(s, { capabilities: RESTARTABLE }));
+    for (let i = 0; i < 8; i++) agents.push(await fx.pool.start(s, { capabilities: RESTARTABLE_CAPS }));
     const answers: string[] = [];
     for (const a of agents) answers.push((await sendToSlackApp(s.controlUrl, slashCommand('USPAMMER', `restart ${a.uidText} because flood`))).text);
     expect(answers.filter((t) => /Proposed as change/.test(t))).toHaveLength(5);
