@@ -24,7 +24,7 @@ afterEach(async () => {
 it('shows a Supervisor-managed Collector in the REST API, and a wrong token gets 401 while the Supervisor keeps retrying', async () => {
   dir = tempDir('ampgate-peers-');
   amp = await startAmpgate(dir);
-  const good = startSupervisor(dir, 'good', { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN });
+  const good = await startSupervisor(dir, 'good', { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN });
 
   const view = await eventually(async () => {
     const a = await agent(amp!.proc, good.uid);
@@ -44,7 +44,7 @@ it('shows a Supervisor-managed Collector in the REST API, and a wrong token gets
   expect(effective).toMatch(/extensions:\s*\n\s+opamp:/);
   expect(effective).toContain(good.uid);
 
-  const bad = startSupervisor(dir, 'bad', { endpoint: amp.proc.opampWs, token: 'ampe_wrong-token-0123456789abcdefghijklmnopqrstuvwxyz' });
+  const bad = await startSupervisor(dir, 'bad', { endpoint: amp.proc.opampWs, token: 'ampe_wrong-token-0123456789abcdefghijklmnopqrstuvwxyz' });
   // Two refused attempts prove the retry loop; the server answers 401 to each.
   await eventually(() => (bad.log().match(/Failed to connect to the server/g) ?? []).length >= 2, 60_000, 250);
   expect(bad.log()).toMatch(/401/);

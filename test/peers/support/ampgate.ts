@@ -54,9 +54,9 @@ export async function createPeople(p: ServerProcess): Promise<People> {
 
 /** Proposes as alice; returns the request (201 or 200) or throws with the API's answer. */
 export async function propose(p: ServerProcess, people: People, body: Record<string, unknown>): Promise<ChangeRequest> {
-  const r = await api<ChangeRequest>(p, 'POST', '/api/changes', body, people.alice);
+  const r = await api<{ request: ChangeRequest }>(p, 'POST', '/api/changes', body, people.alice);
   if (r.status !== 201 && r.status !== 200) throw new Error(`propose: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
+  return r.body.request;
 }
 
 /** Approves as bob, then carol while the request still needs approvals. */
@@ -104,7 +104,7 @@ export async function agent(p: ServerProcess, uid: string): Promise<AgentView | 
 
 /** Uploads a config version as alice (proposer) and returns its version number. */
 export async function addConfig(p: ServerProcess, people: People, name: string, body: string): Promise<number> {
-  const r = await api<{ version: number }>(p, 'POST', '/api/configs', { name, body, contentType: 'text/yaml' }, people.alice);
+  const r = await api<{ version: { version: number } }>(p, 'POST', '/api/configs', { name, body, contentType: 'text/yaml' }, people.alice);
   if (r.status !== 201 && r.status !== 200) throw new Error(`config ${name}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.version;
+  return r.body.version.version;
 }

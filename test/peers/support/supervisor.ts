@@ -3,11 +3,15 @@
  * Collector, configured the way the issue asks: remote config, effective config, health, remote
  * config status, restart and (by default) OpAMP connection settings, authenticating with
  * `Authorization: Bearer <enrollment token>`. Its instance uid is chosen here, so the test knows
- * the agent's uid before it connects. Logs go to a file the tests read as evidence.
+ * the agent's uid before it connects. Logs go to a file the tests read as evidence. The port of
+ * the Supervisor's own OpAMP server (for its Collector) is chosen here too: with port 0, two
+ * Supervisors started at the same time can pick the same free port and each Collector may then
+ * report to the other's Supervisor.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '../../support/crash.js';
 import { childPids, spawnChild, type Child } from './children.js';
 import { peers } from './peers.js';
 
@@ -19,7 +23,8 @@ export interface SupervisorOptions {
   readonly acceptsRestart?: boolean;
   /** TLS for wss:// endpoints. */
   readonly caFile?: string;
-  readonly heartbeatSeconds?: number;
+  /** Environment of the Collector (the Supervisor's agent::env), e.g. its OTLP port. */
+  readonly collectorEnv?: Record<string, string>;
 }
 
 export interface Supervisor {
@@ -36,17 +41,17 @@ export interface Supervisor {
   stop(): Promise<void>;
 }
 
-export function startSupervisor(dir: string, name: string, o: SupervisorOptions): Supervisor {
+function envBlock(env: Record<string, string> | undefined): string {
+  if (!env || Object.keys(env).length === 0) return '';
+  return `  env:\n${Object.entries(env).map(([k, v]) => `    ${k}: "${v}"\n`).join('')}`;
+}
+
+export async function startSupervisor(dir: string, name: string, o: SupervisorOptions): Promise<Supervisor> {
   const p = peers();
   const home = join(dir, name);
   mkdirSync(join(home, 'storage'), { recursive: true });
   const uid = randomUUID();
   const logFile = join(home, 'supervisor.log');
-  // A local file merged under the remote config: the Collector's own metrics endpoint (:8888 by
-  // default) is off, so several Collectors can run on one machine. It runs nothing else, so a
-  // pause stand-in stays effective.
-  const localConfig = join(home, 'local.yaml');
-  writeFileSync(localConfig, 'service:\n  telemetry:\n    metrics:\n      level: none\n');
   const tls = o.caFile ? `    ca_file: ${o.caFile}\n` : '    insecure: true\n';
   const config = `server:
   endpoint: ${o.endpoint}
@@ -66,9 +71,12 @@ agent:
   executable: ${p.collector.bin}
   instance_id: ${uid}
   config_apply_timeout: 3s
-  config_files:
-    - ${localConfig}
-  description:
+  bootstrap_timeout: 30s
+  opamp_server_port: ${await freePort()}
+  # The Collector's own metrics endpoint (:8888 by default) is off, also in the Supervisor's
+  # bootstrap run, so several Collectors can run on one machine.
+  args: ["--set=service.telemetry.metrics.level=none"]
+${envBlock(o.collectorEnv)}  description:
     identifying_attributes:
       service.name: ${o.serviceName ?? 'checkout'}
     non_identifying_attributes:
@@ -95,4 +103,15 @@ telemetry:
     stop: () => s.child.stop('SIGINT', 8_000),
   };
   return s;
+}
+
+/** Waits until `check` holds; on timeout the error carries the end of the Supervisor's log. */
+export async function until<T>(s: Supervisor, what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms. Supervisor log (end):\n${s.log().slice(-4000)}\nSupervisor output:\n${s.child.output().slice(-1500)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
