@@ -1,0 +1,117 @@
+/**
+ * Scenarios 5 and 6 on the real Supervisor, through a tap that records each connection's
+ * Authorization header and every ServerToAgent message:
+ * - token rotation through ConnectionSettingsOffers: the Supervisor reconnects with the offered
+ *   header; the old per-agent token is revoked only after that and then gets 401;
+ * - offer gating (the seed's scenario): with accepts_opamp_connection_settings: false no offer is
+ *   ever sent, every ServerToAgent still advertises OffersConnectionSettings, and a rotation
+ *   proposal is refused with "manual rotation needed".
+ */
+import { afterEach, expect, it } from 'vitest';
+import { ServerCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
+import { removeDir, tempDir } from '../support/server.js';
+import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { stopAll } from './support/children.js';
+import { startSupervisor, until } from './support/supervisor.js';
+import { startTap, type Tap } from './support/tap.js';
+
+let dir: string | undefined;
+let amp: Ampgate | undefined;
+let tap: Tap | undefined;
+
+afterEach(async () => {
+  await stopAll();
+  await amp?.stop();
+  await tap?.close();
+  amp = undefined;
+  tap = undefined;
+  if (dir) removeDir(dir);
+  dir = undefined;
+});
+
+async function setup() {
+  dir = tempDir('ampgate-peers-');
+  tap = await startTap();
+  amp = await startAmpgate(dir, { AMPGATE_OPAMP_PUBLIC_URL: tap.url });
+  tap.target = amp.proc.opampWs;
+  return { people: await createPeople(amp.proc) };
+}
+
+const offers = (t: Tap) => t.connections.flatMap((c) => c.messages).filter((m) => m.connectionSettings !== undefined);
+
+/** A POST with this bearer token to the HTTP transport: 401 when the token is not valid. */
+async function statusWithToken(token: string): Promise<number> {
+  const res = await fetch(amp!.proc.opampHttp, { method: 'POST', headers: { Authorization: token, 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array() });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+it('rotates the Supervisor token through a ConnectionSettingsOffer; the old token is revoked after the reconnect and then gets 401', async () => {
+  const { people } = await setup();
+  const sup = await startSupervisor(dir!, 'sup', { endpoint: tap!.url, token: ENROLLMENT_TOKEN });
+  await until(sup, 'healthy', async () => (await agent(amp!.proc, sup.uid))?.healthy);
+
+  const rotate = async () => {
+    const change = await propose(amp!.proc, people, { kind: 'rotate_credentials', target: { agents: [sup.uid] }, params: { credential: 'token', reconnectTimeoutSeconds: 60 }, reason: 'interop: rotate' });
+    expect(change.risk).toBe('high');
+    await approve(amp!.proc, people, change);
+    return finished(amp!.proc, change.id, 90_000);
+  };
+
+  // 1: from the enrollment token to a token of its own (the enrollment token is never revoked).
+  const first = await rotate();
+  expect(first.state).toBe('succeeded');
+  const t1 = tap!.connections.at(-1)!.authorization!;
+  expect(t1).toMatch(/^Bearer ampa_/);
+  expect(sup.log()).toMatch(/Connected to the server/);
+
+  // 2: from that token to a new one; only now is an old per-agent credential revoked.
+  const before = tap!.connections.length;
+  expect(await statusWithToken(t1)).not.toBe(401);
+  const second = await rotate();
+  expect(second.state).toBe('succeeded');
+  expect(second.outcomes[0]!.detail).toMatch(/reconnected with the new credential.*old credential revoked/);
+  const after = tap!.connections.slice(before);
+  const t2 = after.find((c) => c.status === 101 && c.authorization !== t1)?.authorization;
+  expect(t2).toMatch(/^Bearer ampa_/);
+  expect(t2).not.toBe(t1);
+  // Every offer reached the Supervisor over a connection authenticated before it, and each
+  // offer was made once.
+  expect(offers(tap!)).toHaveLength(2);
+  expect(await statusWithToken(t1)).toBe(401);
+  expect(await statusWithToken(t2!)).not.toBe(401);
+  expect((await agent(amp!.proc, sup.uid))?.connected).toBe(true);
+
+  // Upstream limitation: the Supervisor keeps offered settings in memory only
+  // (supervisor.go#onOpampConnectionSettings replaces s.config.Server). Restarted, it comes back
+  // with the enrollment token from its config file, which ampgate still accepts for it.
+  const beforeRestart = tap!.connections.length;
+  await sup.stop();
+  sup.start();
+  await until(sup, 'reconnected after restart', async () => tap!.connections.slice(beforeRestart).find((c) => c.status === 101));
+  expect(tap!.connections.slice(beforeRestart).find((c) => c.status === 101)!.authorization).toBe(`Bearer ${ENROLLMENT_TOKEN}`);
+});
+
+it('never offers connection settings to a Supervisor with accepts_opamp_connection_settings: false, advertises OffersConnectionSettings on every message, and refuses the rotation', async () => {
+  const { people } = await setup();
+  const sup = await startSupervisor(dir!, 'gated', { endpoint: tap!.url, token: ENROLLMENT_TOKEN, acceptsConnectionSettings: false });
+  await until(sup, 'healthy', async () => (await agent(amp!.proc, sup.uid))?.healthy);
+  expect((await agent(amp!.proc, sup.uid))!.capabilities).not.toContain('AcceptsOpAMPConnectionSettings');
+
+  const r = await api<{ error: { code: string; message: string } }>(
+    amp!.proc,
+    'POST',
+    '/api/changes',
+    { kind: 'rotate_credentials', target: { agents: [sup.uid] }, params: { credential: 'token' }, reason: 'interop: gated' },
+    people.alice,
+  );
+  expect(r.status).toBe(422);
+  expect(r.body.error.message).toMatch(/manual rotation needed/);
+
+  // Config traffic still flows (so there are messages to look at), but never an offer.
+  await new Promise((res) => setTimeout(res, 1_000));
+  const messages = tap!.connections.flatMap((c) => c.messages);
+  expect(messages.length).toBeGreaterThanOrEqual(3);
+  for (const m of messages) expect(m.capabilities & BigInt(ServerCapabilities.ServerCapabilities_OffersConnectionSettings)).not.toBe(0n);
+  expect(offers(tap!)).toHaveLength(0);
+});
