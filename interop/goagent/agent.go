@@ -104,7 +104,11 @@ func newAgent(opts options) (*agent, error) {
 }
 
 // baseTLS is the TLS config from the flags: the CA to trust and, if given, a client certificate.
+// Plain ws:// and http:// endpoints get none (opamp-go's client speaks TLS whenever it has one).
 func (a *agent) baseTLS() (*tls.Config, error) {
+	if !hasScheme(a.opts.endpoint, "wss") && !hasScheme(a.opts.endpoint, "https") {
+		return nil, nil
+	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if a.opts.caFile != "" {
 		pem, err := os.ReadFile(a.opts.caFile)
@@ -131,7 +135,6 @@ func (a *agent) capabilities() protobufs.AgentCapabilities {
 		protobufs.AgentCapabilities_AgentCapabilities_AcceptsRemoteConfig |
 		protobufs.AgentCapabilities_AgentCapabilities_ReportsRemoteConfig |
 		protobufs.AgentCapabilities_AgentCapabilities_ReportsEffectiveConfig |
-		protobufs.AgentCapabilities_AgentCapabilities_ReportsHealth |
 		protobufs.AgentCapabilities_AgentCapabilities_ReportsHeartbeat |
 		protobufs.AgentCapabilities_AgentCapabilities_ReportsConnectionSettingsStatus
 	if a.opts.acceptsConnSettings {
@@ -171,11 +174,8 @@ func (a *agent) connect(tlsConfig *tls.Config, headers http.Header) error {
 	if err := c.SetCapabilities(&caps); err != nil {
 		return err
 	}
-	if err := c.SetHealth(&protobufs.ComponentHealth{Healthy: true, StartTimeUnixNano: uint64(processStart.UnixNano()), Status: "running"}); err != nil {
-		return err
-	}
 	a.mu.Lock()
-	if a.opts.csr && !a.csrSent && len(tlsConfig.Certificates) == 0 {
+	if a.opts.csr && !a.csrSent && (tlsConfig == nil || len(tlsConfig.Certificates) == 0) {
 		if err := a.requestCertificate(c); err != nil {
 			a.mu.Unlock()
 			return err
@@ -292,8 +292,6 @@ func (a *agent) saveCert(certPEM, keyPEM []byte) {
 	_ = os.WriteFile(filepath.Join(a.opts.stateDir, fmt.Sprintf("cert-%d.pem", n)), certPEM, 0o600)
 	_ = os.WriteFile(filepath.Join(a.opts.stateDir, fmt.Sprintf("key-%d.pem", n)), keyPEM, 0o600)
 }
-
-var processStart = time.Now()
 
 type eventLogger struct{}
 

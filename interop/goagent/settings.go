@@ -56,6 +56,9 @@ func (a *agent) onConnectionSettings(ctx context.Context, s *protobufs.OpAMPConn
 	a.mu.Unlock()
 
 	nextTLS := oldTLS.Clone()
+	if nextTLS == nil && s.Certificate != nil {
+		nextTLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
 	fields := map[string]any{"endpoint": s.DestinationEndpoint, "has_certificate": s.Certificate != nil, "header_names": headerNames(s.Headers)}
 	if cert := s.Certificate; cert != nil && len(cert.Cert) > 0 {
 		keyPEM := cert.PrivateKey
@@ -73,7 +76,7 @@ func (a *agent) onConnectionSettings(ctx context.Context, s *protobufs.OpAMPConn
 		}
 		if len(cert.CaCert) > 0 {
 			pool := x509.NewCertPool()
-			if nextTLS.RootCAs != nil {
+			if nextTLS != nil && nextTLS.RootCAs != nil {
 				pool = nextTLS.RootCAs.Clone()
 			}
 			pool.AppendCertsFromPEM(cert.CaCert)
