@@ -102,7 +102,7 @@ cat >"$CACHE/peers.json.tmp" <<JSON
   "collector": { "bin": "$COL_DIR/otelcol-ampgate", "version": "$OTELCOL_RELEASE", "ocb": "$OCB_VERSION" },
   "supervisor": { "bin": "$SUP_DIR/opampsupervisor", "version": "$SUPERVISOR_VERSION" },
   "goagent": { "bin": "$AGENT_DIR/ampgate-goagent", "opampGo": "$OPAMP_GO_VERSION" },
-  "python": { "bin": "$PY_DIR/venv/bin/python", "version": "$PY_OPAMP_CLIENT_VERSION" }
+  "python": { "bin": "$PY_DIR/venv/bin/python", "version": "$PY_OPAMP_CLIENT_VERSION", "agent": "$ROOT/interop/python/agent.py" }
 }
 JSON
 mv "$CACHE/peers.json.tmp" "$CACHE/peers.json"

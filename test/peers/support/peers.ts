@@ -12,7 +12,7 @@ export interface Peers {
   readonly collector: { readonly bin: string; readonly version: string; readonly ocb: string };
   readonly supervisor: { readonly bin: string; readonly version: string };
   readonly goagent: { readonly bin: string; readonly opampGo: string };
-  readonly python: { readonly bin: string; readonly version: string };
+  readonly python: { readonly bin: string; readonly version: string; readonly agent: string };
 }
 
 export function cacheDir(): string {
