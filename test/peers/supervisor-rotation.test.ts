@@ -1,5 +1,6 @@
 /**
- * Scenarios 5 and 6 on the real Supervisor, through a tap that records each connection's
+ * Scenarios 5 and 6 on the real Supervisor (and, for contrast, an agent on opamp-go's client that
+ * ignores offered headers as opamp-go's example agent does), through a tap that records each connection's
  * Authorization header and every ServerToAgent message:
  * - token rotation through ConnectionSettingsOffers: the Supervisor reconnects with the offered
  *   header; the old per-agent token is revoked only after that and then gets 401;
@@ -10,8 +11,9 @@
 import { afterEach, expect, it } from 'vitest';
 import { ServerCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { removeDir, tempDir } from '../support/server.js';
-import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
 import { stopAll } from './support/children.js';
+import { startGoAgent } from './support/goagent.js';
 import { startSupervisor, until } from './support/supervisor.js';
 import { startTap, type Tap } from './support/tap.js';
 
@@ -114,4 +116,24 @@ it('never offers connection settings to a Supervisor with accepts_opamp_connecti
   expect(messages.length).toBeGreaterThanOrEqual(3);
   for (const m of messages) expect(m.capabilities & BigInt(ServerCapabilities.ServerCapabilities_OffersConnectionSettings)).not.toBe(0n);
   expect(offers(tap!)).toHaveLength(0);
+});
+
+it('fails the token rotation cleanly on an agent that ignores offered headers (opamp-go example agent behaviour): old credential kept, alert raised', async () => {
+  const { people } = await setup();
+  const ga = startGoAgent(dir!, 'stock', { endpoint: tap!.url, token: ENROLLMENT_TOKEN });
+  await eventually(async () => (await agent(amp!.proc, ga.uid))?.connected, 30_000, 200);
+  const change = await propose(amp!.proc, people, { kind: 'rotate_credentials', target: { agents: [ga.uid] }, params: { credential: 'token', reconnectTimeoutSeconds: 5 }, reason: 'interop: stock agent' });
+  await approve(amp!.proc, people, change);
+  const done = await finished(amp!.proc, change.id, 60_000);
+  expect(done.state).toBe('failed');
+  // The agent got the offer and reconnected, but with the header it had: the enrollment token.
+  expect(offers(tap!)).toHaveLength(1);
+  expect(ga.events().some((e) => e.event === 'connection_settings' && e.headers_applied === false)).toBe(true);
+  expect(tap!.connections.filter((c) => c.status === 101).every((c) => c.authorization === `Bearer ${ENROLLMENT_TOKEN}`)).toBe(true);
+  expect(amp!.proc.output()).toMatch(/ALERT credential rotation failed; the agent keeps its old credential/);
+  const metrics = await (await fetch(`${amp!.proc.controlUrl}/metrics`)).text();
+  expect(metrics).toMatch(/^ampgate_credential_rotation_failures_total\S* 1$/m);
+  const creds = (await api<{ credentials: Array<{ kind: string; status: string }> }>(amp!.proc, 'GET', `/api/agents/${ga.uid}/credentials`)).body;
+  expect(creds.credentials.filter((c) => c.kind === 'agent_token').map((c) => c.status)).toEqual(['revoked']);
+  expect((await agent(amp!.proc, ga.uid))?.connected).toBe(true);
 });
