@@ -11,7 +11,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { ServerCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { removeDir, tempDir } from '../support/server.js';
-import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
 import { stopAll } from './support/children.js';
 import { startGoAgent } from './support/goagent.js';
 import { startSupervisor, until } from './support/supervisor.js';
@@ -110,9 +110,14 @@ it('never offers connection settings to a Supervisor with accepts_opamp_connecti
   expect(r.status).toBe(422);
   expect(r.body.error.message).toMatch(/manual rotation needed/);
 
-  // Config traffic still flows (so there are messages to look at), but never an offer.
-  await new Promise((res) => setTimeout(res, 1_000));
+  // Other traffic flows (a config push, with its offer and status replies), but never a
+  // connection-settings offer.
+  await addConfig(amp!.proc, people, 'gated-gw', 'receivers:\n  nop: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [nop]\n      exporters: [debug]\n');
+  const push = await propose(amp!.proc, people, { kind: 'config_push', target: { agents: [sup.uid] }, params: { config: 'gated-gw', canary: '100%', bakeSeconds: 0 }, reason: 'interop: traffic' });
+  await approve(amp!.proc, people, push);
+  expect((await finished(amp!.proc, push.id, 60_000)).state).toBe('succeeded');
   const messages = tap!.connections.flatMap((c) => c.messages);
+  expect(messages.some((m) => m.remoteConfig !== undefined)).toBe(true);
   expect(messages.length).toBeGreaterThanOrEqual(3);
   for (const m of messages) expect(m.capabilities & BigInt(ServerCapabilities.ServerCapabilities_OffersConnectionSettings)).not.toBe(0n);
   expect(offers(tap!)).toHaveLength(0);
