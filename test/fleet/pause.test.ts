@@ -134,6 +134,9 @@ describe('pause and resume', () => {
     server = await startTestServer();
     const neither = await pool.start(server, { capabilities: BigInt(AgentCapabilities.AgentCapabilities_ReportsStatus) });
     await expect(startChange(server, { kind: 'pause', target: { agents: [neither.uidText] } })).rejects.toThrow(/no agent can be paused/);
+    // Without ReportsEffectiveConfig a stand-in pause could never be proven, so it is not tried.
+    const blind = await pool.start(server, { capabilities: DEFAULT_CAPS & ~BigInt(AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig), effectiveConfig: { '': collectorConfig('debug') } });
+    await expect(startChange(server, { kind: 'pause', target: { agents: [blind.uidText] } })).rejects.toThrow(/ReportsEffectiveConfig: ampgate could not prove that a stand-in config stops it/);
   });
 });
 
