@@ -50,23 +50,19 @@ build_collector() {
   echo "collector: built in $(elapsed "$t") s"
 }
 
-build_supervisor() {
-  if [ -x "$SUP_DIR/opampsupervisor" ]; then echo "supervisor: cached ($SUP_DIR)"; return; fi
+# go_build STEP OUT_DIR BINARY MODULE_DIR PACKAGE: `go build` in a module of this repository.
+go_build() {
+  local step=$1 out=$2 bin=$3 mod=$4 pkg=$5
+  if [ -x "$out/$bin" ]; then echo "$step: cached ($out)"; return; fi
   local t; t=$(now)
-  mkdir -p "$SUP_DIR.tmp"
-  (cd "$ROOT/interop/supervisor" && go build -trimpath -o "$SUP_DIR.tmp/opampsupervisor" github.com/open-telemetry/opentelemetry-collector-contrib/cmd/opampsupervisor)
-  rm -rf "$SUP_DIR" && mv "$SUP_DIR.tmp" "$SUP_DIR"
-  echo "supervisor: built in $(elapsed "$t") s"
+  mkdir -p "$out.tmp"
+  (cd "$mod" && go build -trimpath -o "$out.tmp/$bin" "$pkg")
+  rm -rf "$out" && mv "$out.tmp" "$out"
+  echo "$step: built in $(elapsed "$t") s"
 }
 
-build_goagent() {
-  if [ -x "$AGENT_DIR/ampgate-goagent" ]; then echo "goagent: cached ($AGENT_DIR)"; return; fi
-  local t; t=$(now)
-  mkdir -p "$AGENT_DIR.tmp"
-  (cd "$ROOT/interop/goagent" && go build -trimpath -o "$AGENT_DIR.tmp/ampgate-goagent" .)
-  rm -rf "$AGENT_DIR" && mv "$AGENT_DIR.tmp" "$AGENT_DIR"
-  echo "goagent: built in $(elapsed "$t") s"
-}
+build_supervisor() { go_build supervisor "$SUP_DIR" opampsupervisor "$ROOT/interop/supervisor" github.com/open-telemetry/opentelemetry-collector-contrib/cmd/opampsupervisor; }
+build_goagent() { go_build goagent "$AGENT_DIR" ampgate-goagent "$ROOT/interop/goagent" .; }
 
 build_python() {
   if [ -x "$PY_DIR/venv/bin/python" ] && [ -f "$PY_DIR/ok" ]; then echo "python: cached ($PY_DIR)"; return; fi

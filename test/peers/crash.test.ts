@@ -4,36 +4,23 @@
  * themselves, the rollout completes, and no connection is offered the config twice (a tap
  * records every ServerToAgent per connection).
  */
-import { afterEach, expect, it } from 'vitest';
-import { removeDir, tempDir } from '../support/server.js';
+import { expect, it } from 'vitest';
 import { addConfig, agent, approve, createPeople, ENROLLMENT_TOKEN, finished, getChange, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
-import { stopAll } from './support/children.js';
 import { startSupervisor, until, type Supervisor } from './support/supervisor.js';
 import { startTap, type Tap } from './support/tap.js';
+import { sceneDir, useScene } from './support/scene.js';
 
-let dir: string | undefined;
-let amp: Ampgate | undefined;
-let tap: Tap | undefined;
-
-afterEach(async () => {
-  await stopAll();
-  await amp?.proc.kill('SIGKILL');
-  await tap?.close();
-  amp = undefined;
-  tap = undefined;
-  if (dir) removeDir(dir);
-  dir = undefined;
-});
+useScene();
 
 it('completes a rollout after kill -9 of ampgate with real Supervisors connected, offering nothing twice', async () => {
-  dir = tempDir('ampgate-peers-');
-  tap = await startTap();
-  amp = await startAmpgate(dir);
+  const dir = sceneDir();
+  const tap = await startTap();
+  const amp = await startAmpgate(dir);
   tap.target = amp.proc.opampWs;
   const people = await createPeople(amp.proc);
   const sups: Supervisor[] = [];
   for (let i = 0; i < 3; i++) sups.push(await startSupervisor(dir, `sup${i}`, { endpoint: tap.url, token: ENROLLMENT_TOKEN, serviceName: 'crash' }));
-  for (const s of sups) await until(s, 'healthy', async () => (await agent(amp!.proc, s.uid))?.healthy);
+  for (const s of sups) await until(s, 'healthy', async () => (await agent(amp.proc, s.uid))?.healthy);
 
   // Three Collectors on one machine: a config that binds no port.
   const body = 'receivers:\n  nop: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [nop]\n      exporters: [debug]\n';
@@ -43,7 +30,7 @@ it('completes a rollout after kill -9 of ampgate with real Supervisors connected
 
   // Kill -9 while the canary is baking: it has APPLIED, the other two have not been sent anything.
   const canary = await until(sups[0]!, 'canary APPLIED', async () => {
-    for (const s of sups) if ((await agent(amp!.proc, s.uid))?.remoteConfigStatus?.status === 'APPLIED') return s;
+    for (const s of sups) if ((await agent(amp.proc, s.uid))?.remoteConfigStatus?.status === 'APPLIED') return s;
     return undefined;
   });
   const hash = (await agent(amp.proc, canary.uid))!.remoteConfigStatus!.hash;
@@ -61,7 +48,7 @@ it('completes a rollout after kill -9 of ampgate with real Supervisors connected
   // Nothing offered twice: at most one offer of the config per connection, and the canary, which
   // had applied it before the kill, is never offered it again.
   const offersOf = (uid: string) =>
-    tap!.connections.map((c) => c.messages.filter((m) => m.remoteConfig && Buffer.from(m.instanceUid).toString('hex') === uid.replaceAll('-', '')).length);
+    tap.connections.map((c) => c.messages.filter((m) => m.remoteConfig && Buffer.from(m.instanceUid).toString('hex') === uid.replaceAll('-', '')).length);
   for (const s of sups) {
     const perConnection = offersOf(s.uid);
     expect(Math.max(...perConnection)).toBeLessThanOrEqual(1);

@@ -10,31 +10,21 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { tlsFixture, type TlsFixture } from '../support/creds.js';
-import { removeDir, tempDir } from '../support/server.js';
 import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
-import { stopAll } from './support/children.js';
 import { startGoAgent, type GoAgent } from './support/goagent.js';
 import { startSupervisor, until } from './support/supervisor.js';
+import { sceneDir, useScene } from './support/scene.js';
 
-let dir: string | undefined;
-let amp: Ampgate | undefined;
+useScene();
 
-afterEach(async () => {
-  await stopAll();
-  await amp?.stop();
-  amp = undefined;
-  if (dir) removeDir(dir);
-  dir = undefined;
-});
-
-async function mtlsAmpgate(): Promise<{ tls: TlsFixture; caFile: string }> {
-  dir = tempDir('ampgate-peers-');
+async function mtlsAmpgate(): Promise<{ dir: string; amp: Ampgate; tls: TlsFixture; caFile: string }> {
+  const dir = sceneDir();
   const tls = await tlsFixture(dir);
-  amp = await startAmpgate(dir, { AMPGATE_AGENT_AUTH: 'mtls', AMPGATE_TLS_CERT: tls.certFile, AMPGATE_TLS_KEY: tls.keyFile });
+  const amp = await startAmpgate(dir, { AMPGATE_AGENT_AUTH: 'mtls', AMPGATE_TLS_CERT: tls.certFile, AMPGATE_TLS_KEY: tls.keyFile });
   expect(amp.proc.opampWs).toMatch(/^wss:/);
-  return { tls, caFile: join(dir, 'ca', 'ca.crt') };
+  return { dir, amp, tls, caFile: join(dir, 'ca', 'ca.crt') };
 }
 
 /** HTTP status of an OpAMP POST over TLS with this client certificate (0 when the handshake fails). */
@@ -57,54 +47,54 @@ interface CredentialsView {
 const certEvents = (ga: GoAgent) => ga.events().filter((e) => e.event === 'connected' && typeof e.client_cert === 'string' && e.client_cert !== '');
 
 it('opamp-go agent: CSR over mTLS, then a certificate rotation; the old certificate is refused', async () => {
-  const { caFile } = await mtlsAmpgate();
-  const people = await createPeople(amp!.proc);
-  const ga = startGoAgent(dir!, 'mtls-agent', { endpoint: amp!.proc.opampWs, token: ENROLLMENT_TOKEN, args: ['-ca', caFile, '-csr'] });
+  const { dir, amp, caFile } = await mtlsAmpgate();
+  const people = await createPeople(amp.proc);
+  const ga = startGoAgent(dir, 'mtls-agent', { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN, args: ['-ca', caFile, '-csr'] });
 
   // CSR: bootstrap with the token, then a connection with the CA-signed certificate.
   const first = await eventually(() => certEvents(ga)[0], 60_000, 200).catch((err: Error) => {
     throw new Error(`${err.message}; agent output:\n${ga.child.output().slice(-3000)}`);
   });
   expect(ga.events().some((e) => e.event === 'csr_sent')).toBe(true);
-  const creds1 = (await api<CredentialsView>(amp!.proc, 'GET', `/api/agents/${ga.uid}/credentials`)).body;
+  const creds1 = (await api<CredentialsView>(amp.proc, 'GET', `/api/agents/${ga.uid}/credentials`)).body;
   expect(creds1.credentials.filter((c) => c.kind === 'client_cert' && c.status === 'active')).toHaveLength(1);
 
   // Rotation: a new certificate and key, offered over the connection authenticated with the old one.
-  const change = await propose(amp!.proc, people, { kind: 'rotate_credentials', target: { agents: [ga.uid] }, params: { credential: 'certificate', reconnectTimeoutSeconds: 60 }, reason: 'interop: cert rotation' });
+  const change = await propose(amp.proc, people, { kind: 'rotate_credentials', target: { agents: [ga.uid] }, params: { credential: 'certificate', reconnectTimeoutSeconds: 60 }, reason: 'interop: cert rotation' });
   expect(change.targets).toEqual([ga.uid]);
-  await approve(amp!.proc, people, change);
-  const done = await finished(amp!.proc, change.id, 90_000);
+  await approve(amp.proc, people, change);
+  const done = await finished(amp.proc, change.id, 90_000);
   expect(done.state).toBe('succeeded');
   expect(done.outcomes[0]!.detail).toMatch(/old credential revoked/);
   const second = certEvents(ga).at(-1)!;
   expect(second.client_cert).not.toBe(first.client_cert);
-  const creds2 = (await api<CredentialsView>(amp!.proc, 'GET', `/api/agents/${ga.uid}/credentials`)).body;
+  const creds2 = (await api<CredentialsView>(amp.proc, 'GET', `/api/agents/${ga.uid}/credentials`)).body;
   expect(creds2.credentials.filter((c) => c.kind === 'client_cert' && c.status === 'active')).toHaveLength(1);
   expect(creds2.credentials.filter((c) => c.kind === 'client_cert' && c.status === 'revoked')).toHaveLength(1);
 
   // The agent wrote each certificate it used: the first (from the CSR) is refused now, the new one works.
-  const state = join(dir!, 'mtls-agent', 'state');
+  const state = join(dir, 'mtls-agent', 'state');
   const oldCert = readFileSync(join(state, 'cert-1.pem'), 'utf8');
   const oldKey = readFileSync(join(state, 'key-1.pem'), 'utf8');
   const newCert = readFileSync(join(state, 'cert-2.pem'), 'utf8');
   const newKey = readFileSync(join(state, 'key-2.pem'), 'utf8');
-  expect(await statusWithCert(amp!.proc.opampHttp, caFile, oldCert, oldKey)).toBe(401);
-  expect([400, 200]).toContain(await statusWithCert(amp!.proc.opampHttp, caFile, newCert, newKey));
-  expect((await agent(amp!.proc, ga.uid))?.connected).toBe(true);
+  expect(await statusWithCert(amp.proc.opampHttp, caFile, oldCert, oldKey)).toBe(401);
+  expect([400, 200]).toContain(await statusWithCert(amp.proc.opampHttp, caFile, newCert, newKey));
+  expect((await agent(amp.proc, ga.uid))?.connected).toBe(true);
 });
 
 it('Supervisor: bootstraps with the token over wss:// and moves to a client certificate offered by a rotation', async () => {
-  const { caFile } = await mtlsAmpgate();
-  const people = await createPeople(amp!.proc);
-  const sup = await startSupervisor(dir!, 'sup', { endpoint: amp!.proc.opampWs, token: ENROLLMENT_TOKEN, caFile });
-  await until(sup, 'healthy', async () => (await agent(amp!.proc, sup.uid))?.healthy);
+  const { dir, amp, caFile } = await mtlsAmpgate();
+  const people = await createPeople(amp.proc);
+  const sup = await startSupervisor(dir, 'sup', { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN, caFile });
+  await until(sup, 'healthy', async () => (await agent(amp.proc, sup.uid))?.healthy);
 
-  const change = await propose(amp!.proc, people, { kind: 'rotate_credentials', target: { agents: [sup.uid] }, params: { credential: 'certificate', reconnectTimeoutSeconds: 60 }, reason: 'interop: supervisor cert' });
-  await approve(amp!.proc, people, change);
-  const done = await finished(amp!.proc, change.id, 90_000);
+  const change = await propose(amp.proc, people, { kind: 'rotate_credentials', target: { agents: [sup.uid] }, params: { credential: 'certificate', reconnectTimeoutSeconds: 60 }, reason: 'interop: supervisor cert' });
+  await approve(amp.proc, people, change);
+  const done = await finished(amp.proc, change.id, 90_000);
   expect(done.state, `${done.resultSummary}\n${sup.log().slice(-3000)}`).toBe('succeeded');
   expect(done.outcomes[0]!.detail).toMatch(/reconnected with the new credential/);
-  const creds = (await api<CredentialsView>(amp!.proc, 'GET', `/api/agents/${sup.uid}/credentials`)).body;
+  const creds = (await api<CredentialsView>(amp.proc, 'GET', `/api/agents/${sup.uid}/credentials`)).body;
   expect(creds.credentials.filter((c) => c.kind === 'client_cert' && c.status === 'active')).toHaveLength(1);
-  expect((await agent(amp!.proc, sup.uid))?.connected).toBe(true);
+  expect((await agent(amp.proc, sup.uid))?.connected).toBe(true);
 });

@@ -4,31 +4,22 @@
  * config, applies a JSON config pushed through an approved change request (APPLIED), and reports
  * FAILED for a YAML config, which this client cannot decode (it decodes JSON only).
  */
-import { afterEach, expect, it } from 'vitest';
-import { removeDir, tempDir } from '../support/server.js';
+import { expect, it } from 'vitest';
 import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
-import { spawnChild, stopAll } from './support/children.js';
+import { spawnChild } from './support/children.js';
 import { peers } from './support/peers.js';
+import { sceneDir, useScene } from './support/scene.js';
 
-let dir: string | undefined;
-let amp: Ampgate | undefined;
-
-afterEach(async () => {
-  await stopAll();
-  await amp?.stop();
-  amp = undefined;
-  if (dir) removeDir(dir);
-  dir = undefined;
-});
+useScene();
 
 it('connects the Python OpAMP client over HTTP, shows it, applies a JSON config and reports FAILED for YAML', async () => {
-  dir = tempDir('ampgate-peers-');
-  amp = await startAmpgate(dir);
+  const dir = sceneDir();
+  const amp = await startAmpgate(dir);
   const people = await createPeople(amp.proc);
   const p = peers().python;
   const py = spawnChild('python agent', p.bin, [p.agent, '--endpoint', amp.proc.opampHttp, '--token', ENROLLMENT_TOKEN, '--service-name', 'py-svc', '--interval', '0.5'], { stopSignal: 'SIGTERM' });
   const uid = await eventually(async () => {
-    const list = (await api<{ agents: Array<{ uid: string; transport: string; identifyingAttributes: Record<string, string> }> }>(amp!.proc, 'GET', '/api/agents')).body.agents;
+    const list = (await api<{ agents: Array<{ uid: string; transport: string; identifyingAttributes: Record<string, string> }> }>(amp.proc, 'GET', '/api/agents')).body.agents;
     return list.find((a) => a.identifyingAttributes['service.name'] === 'py-svc')?.uid;
   }, 30_000, 200).catch((err: Error) => {
     throw new Error(`${err.message}; python output:\n${py.output().slice(-3000)}`);
@@ -39,11 +30,11 @@ it('connects the Python OpAMP client over HTTP, shows it, applies a JSON config 
   expect(view.capabilities).toEqual(expect.arrayContaining(['ReportsStatus', 'AcceptsRemoteConfig', 'ReportsRemoteConfig', 'ReportsEffectiveConfig']));
 
   const push = async (name: string, body: string, contentType: string) => {
-    const r = await api<{ version: { version: number } }>(amp!.proc, 'POST', '/api/configs', { name, body, contentType }, people.alice);
+    const r = await api<{ version: { version: number } }>(amp.proc, 'POST', '/api/configs', { name, body, contentType }, people.alice);
     expect([200, 201]).toContain(r.status);
-    const change = await propose(amp!.proc, people, { kind: 'config_push', target: { agents: [uid] }, params: { config: name, canary: '100%', bakeSeconds: 0, stageTimeoutSeconds: 60 }, reason: 'interop: python' });
-    await approve(amp!.proc, people, change);
-    return finished(amp!.proc, change.id, 90_000);
+    const change = await propose(amp.proc, people, { kind: 'config_push', target: { agents: [uid] }, params: { config: name, canary: '100%', bakeSeconds: 0, stageTimeoutSeconds: 60 }, reason: 'interop: python' });
+    await approve(amp.proc, people, change);
+    return finished(amp.proc, change.id, 90_000);
   };
 
   const json = JSON.stringify({ sampling: { ratio: 0.25 }, exporter: 'console' });

@@ -4,27 +4,14 @@
  * the new config names); a config the Collector cannot start with is reported FAILED by the
  * canary, the rollout halts before the second agent gets it, and a rollback restores service.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { freePort } from '../support/crash.js';
-import { removeDir, tempDir } from '../support/server.js';
 import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
-import { stopAll } from './support/children.js';
 import { collectorConfig, sendSpan, startSink, type Sink } from './support/otlp.js';
 import { startSupervisor, until, type Supervisor } from './support/supervisor.js';
+import { sceneDir, useScene } from './support/scene.js';
 
-let dir: string | undefined;
-let amp: Ampgate | undefined;
-let sink: Sink | undefined;
-
-afterEach(async () => {
-  await stopAll();
-  await amp?.stop();
-  await sink?.close();
-  amp = undefined;
-  sink = undefined;
-  if (dir && !process.env.KEEP_INTEROP_DIR) removeDir(dir);
-  dir = undefined;
-});
+useScene();
 
 /** The Collector's config with its OTLP port from its environment (each Supervisor sets its own). */
 const config = (sinkUrl: string, exporter: string, path: string) => collectorConfig({ otlpPort: 0, sinkUrl, exporter, path }).replace('127.0.0.1:0', '127.0.0.1:${env:OTLP_PORT}');
@@ -40,25 +27,25 @@ async function delivered(s: Sink, port: number, path: string, label: string): Pr
 }
 
 it('pushes a config the Collector runs, halts on a config it cannot start with, and rolls back', async () => {
-  dir = tempDir('ampgate-peers-');
-  amp = await startAmpgate(dir);
-  sink = await startSink();
+  const dir = sceneDir();
+  const amp = await startAmpgate(dir);
+  const sink = await startSink();
   const people = await createPeople(amp.proc);
   const ports = [await freePort(), await freePort()];
-  const sups: Supervisor[] = await Promise.all(ports.map((port, i) => startSupervisor(dir!, `sup${i}`, { endpoint: amp!.proc.opampWs, token: ENROLLMENT_TOKEN, collectorEnv: { OTLP_PORT: String(port) } })));
-  for (const s of sups) await until(s, 'healthy', async () => (await agent(amp!.proc, s.uid))?.healthy === true);
+  const sups: Supervisor[] = await Promise.all(ports.map((port, i) => startSupervisor(dir, `sup${i}`, { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN, collectorEnv: { OTLP_PORT: String(port) } })));
+  for (const s of sups) await until(s, 'healthy', async () => (await agent(amp.proc, s.uid))?.healthy === true);
 
   const push = async (version: number, extra: Record<string, unknown> = {}) => {
-    const change = await propose(amp!.proc, people, {
+    const change = await propose(amp.proc, people, {
       kind: 'config_push',
       target: { selector: 'service.name=checkout' },
       params: { config: 'gw', version, bakeSeconds: 1, stageTimeoutSeconds: 60, ...extra },
       reason: `interop: gw v${version}`,
     });
     expect(change.requester.name).toBe('alice');
-    const approved = await approve(amp!.proc, people, change);
+    const approved = await approve(amp.proc, people, change);
     expect(approved.approvals.map((a) => a.principal.name).sort()).toEqual(change.requiredApprovals === 2 ? ['bob', 'carol'] : ['bob']);
-    return finished(amp!.proc, change.id, 120_000);
+    return finished(amp.proc, change.id, 120_000);
   };
 
   // v1, then v2 whose exporter (otlphttp/v2proof -> /v2/traces) exists only in v2.

@@ -4,30 +4,20 @@
  * Supervisor with a wrong token gets 401 and keeps retrying without harm to the server or to the
  * other agent.
  */
-import { afterEach, expect, it } from 'vitest';
-import { removeDir, tempDir } from '../support/server.js';
+import { expect, it } from 'vitest';
 import { agent, api, ENROLLMENT_TOKEN, eventually, startAmpgate, type Ampgate } from './support/ampgate.js';
-import { stopAll } from './support/children.js';
 import { startSupervisor } from './support/supervisor.js';
+import { sceneDir, useScene } from './support/scene.js';
 
-let dir: string | undefined;
-let amp: Ampgate | undefined;
-
-afterEach(async () => {
-  await stopAll();
-  await amp?.stop();
-  amp = undefined;
-  if (dir) removeDir(dir);
-  dir = undefined;
-});
+useScene();
 
 it('shows a Supervisor-managed Collector in the REST API, and a wrong token gets 401 while the Supervisor keeps retrying', async () => {
-  dir = tempDir('ampgate-peers-');
-  amp = await startAmpgate(dir);
+  const dir = sceneDir();
+  const amp = await startAmpgate(dir);
   const good = await startSupervisor(dir, 'good', { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN });
 
   const view = await eventually(async () => {
-    const a = await agent(amp!.proc, good.uid);
+    const a = await agent(amp.proc, good.uid);
     return a?.connected && a.healthy && a.effectiveConfig ? a : undefined;
   }, 60_000, 250);
   expect(view.identifyingAttributes['service.name']).toBe('checkout');

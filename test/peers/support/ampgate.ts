@@ -7,6 +7,7 @@ import type { ChangeRequest } from '../../../src/changes/types.js';
 import { api, crashEnv, startServerProcess } from '../../support/crash.js';
 import type { ServerProcess } from '../../support/process.js';
 import { eventually } from '../../support/server.js';
+import { onCleanup } from './scene.js';
 
 export { ENROLLMENT_TOKEN, ADMIN_TOKEN, eventually } from '../../support/server.js';
 export { api } from '../../support/crash.js';
@@ -29,6 +30,7 @@ export async function startAmpgate(dir: string, extra: Record<string, string> = 
       await a.proc.kill('SIGTERM');
     },
   };
+  onCleanup(() => a.proc.kill('SIGKILL'));
   return a;
 }
 

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { onCleanup } from './scene.js';
 
 export interface Sink {
   readonly url: string;
@@ -43,6 +44,7 @@ export function startSink(): Promise<Sink> {
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
+      onCleanup(() => new Promise<void>((r) => server.close(() => r())));
       resolve({
         url: `http://127.0.0.1:${port}`,
         received,

@@ -7,6 +7,7 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { ServerToAgentSchema, type ServerToAgent } from '../../../src/gen/opamp/v1/opamp_pb.js';
+import { onCleanup } from './scene.js';
 
 export interface TappedConnection {
   authorization: string | undefined;
@@ -120,6 +121,7 @@ export function startTap(): Promise<Tap> {
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const a = server.address() as { port: number };
+      onCleanup(() => tap.close());
       resolve(Object.assign(tap, { url: `ws://127.0.0.1:${a.port}/v1/opamp` }));
     }),
   );
