@@ -16,6 +16,25 @@ describe('attribute selectors', () => {
     expect(matchesSelector(parseSelector(''), attrs)).toBe(true);
   });
 
+  it('reads the reserved key healthy from the reported health, never from an attribute', () => {
+    const spoof = { ...attrs, healthy: 'false' };
+    expect(matchesSelector(parseSelector('healthy=false'), attrs, false)).toBe(true);
+    expect(matchesSelector(parseSelector('healthy=false'), attrs, true)).toBe(false);
+    expect(matchesSelector(parseSelector('healthy=false'), spoof, true)).toBe(false);
+    expect(matchesSelector(parseSelector('healthy=false'), spoof, undefined)).toBe(false);
+    // Never reported: neither healthy nor unhealthy, but "not healthy".
+    expect(matchesSelector(parseSelector('healthy=true'), attrs, undefined)).toBe(false);
+    expect(matchesSelector(parseSelector('healthy!=true'), attrs, undefined)).toBe(true);
+    expect(matchesSelector(parseSelector('service.name!=payments,healthy=false'), attrs, false)).toBe(true);
+    expect(matchesSelector(parseSelector('service.name!=checkout,healthy=false'), attrs, false)).toBe(false);
+  });
+
+  it('accepts only true or false for healthy', () => {
+    expect(() => parseSelector('healthy=no')).toThrow(/healthy takes true or false/);
+    expect(() => parseSelector('healthy!=unknown')).toThrow(SelectorSyntaxError);
+    expect(formatSelector(parseSelector('healthy=false, service.name!=payments'))).toBe('healthy=false,service.name!=payments');
+  });
+
   it('rejects malformed clauses with a message naming the clause', () => {
     expect(() => parseSelector('service.name')).toThrow(SelectorSyntaxError);
     expect(() => parseSelector('a=1,=2')).toThrow(/"=2"/);
