@@ -8,7 +8,7 @@
 import type { ChangeKind } from '../changes/types.js';
 import {
   CONFIG_WORDS, CONNECTION, COUNTS, CREDENTIAL_VERBS, CREDENTIALS, ENV_SYNONYMS, EXCLUDE, FAMILY, FILLER, FLEET, HEALTH, HELP, INJECTION_REFUSAL,
-  NEGATION, PERIOD_WORDS, READ_CUES, REFUSE, REQUEST_WORDS, REVEAL, SCHEDULE, SECRET_NOUNS, SECRET_REFUSAL, STATES, STOP, TIME_OF_DAY, VAGUE, VERBS,
+  NEGATION, PERIOD_WORDS, STOP_PHRASES, READ_CUES, REFUSE, REQUEST_WORDS, REVEAL, SCHEDULE, SECRET_NOUNS, SECRET_REFUSAL, STATES, STOP, TIME_OF_DAY, VAGUE, VERBS,
   CANCEL_REFUSAL,
 } from './lexicon.js';
 import { editDistance, suggest } from './similar.js';
@@ -190,6 +190,7 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
     if (t.text === 'cancel' && roles[i] === undefined) roles[i] = { r: 'refuse', msg: CANCEL_REFUSAL };
   });
 
+  assignPhrases(tokens, roles, STOP_PHRASES.map((p) => [p, { r: 'stop' }] as const));
   assignPhrases(tokens, roles, HEALTH.map(([p, healthy]) => [p, { r: 'health', healthy }] as const));
   assignPhrases(tokens, roles, PERIOD_WORDS.map(([p, period]) => [p, { r: 'period', period }] as const));
 

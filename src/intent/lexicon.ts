@@ -15,8 +15,11 @@ export const STOP = new Set(
   hey hi hello yo team folks guys people thanks thank thx ty cheers ok okay so
   and or & to for in on at of from with by into across within inside where
   is are be been being do does did have has was were there here only currently still mate bot ampgate
-  whatever`.split(/\s+/),
+  whatever doing going run runs`.split(/\s+/),
 );
+
+/** Phrases that carry no meaning for the request ("for a bit" does not narrow anything). */
+export const STOP_PHRASES = ['for a bit', 'for a while', 'for the moment', 'for now', "what's up with", 'whats up with', 'kick off', 'real quick', 'live on', 'lives on', 'live in', 'lives in'];
 
 /** Nouns that name agents in general ("the checkout collectors"). */
 export const FILLER = new Set(
@@ -115,7 +118,7 @@ export const REFUSE: ReadonlyArray<readonly [string, string]> = [
   ['ignore previous', INJECTION], ['ignore all', INJECTION], ['ignore prior', INJECTION], ['ignore your', INJECTION], ['ignore the above', INJECTION], ['ignore any', INJECTION],
   ['disregard', INJECTION], ['system:', INJECTION], ['system prompt', INJECTION], ['you are now', INJECTION], ['developer mode', INJECTION], ['admin mode', INJECTION],
   ['jailbreak', INJECTION], ['pretend', INJECTION], ['act as', INJECTION], ['new instructions', INJECTION], ['assistant:', INJECTION], ['your instructions', INJECTION],
-  ['sudo', ROLES], ['give me admin', ROLES], ['make me admin', ROLES], ['make me an admin', ROLES], ['grant me', ROLES], ['give me access', ROLES], ['make me an approver', ROLES],
+  ['sudo', ROLES], ['give me admin', ROLES], ['make me admin', ROLES], ['make me an admin', ROLES], ['grant me', ROLES], ['give me access', ROLES], ['make me an approver', ROLES], ['approvers', ROLES], ['approver', ROLES],
   ['scale', UNSUPPORTED], ['delete', UNSUPPORTED], ['remove', UNSUPPORTED], ['uninstall', UNSUPPORTED], ['install', UNSUPPORTED], ['decommission', UNSUPPORTED],
   ['destroy', UNSUPPORTED], ['wipe', UNSUPPORTED], ['purge', UNSUPPORTED], ['drain', UNSUPPORTED], ['ssh', UNSUPPORTED], ['exec', UNSUPPORTED], ['shell', UNSUPPORTED],
   ['create', UNSUPPORTED], ['rename', UNSUPPORTED], ['kubectl', UNSUPPORTED], ['terminate', UNSUPPORTED],
@@ -135,7 +138,7 @@ export const REQUEST_WORDS: Record<string, boolean> = {
   requests: false, request: false, changes: false, changed: false, 'change requests': false, 'change request': false, happened: false, history: false, recent: false, recently: false,
   proposals: false, approvals: true, approval: true, pending: true, waiting: true, open: true, queue: true, queued: true, 'in flight': true, inflight: true,
 };
-export const CONFIG_WORDS = new Set(['configs', 'config', 'configurations', 'configuration', 'catalog']);
+export const CONFIG_WORDS = new Set(['configs', 'config', 'configurations', 'configuration', 'catalog', 'versions']);
 export const HELP = ['what can you do', 'what do you do', 'how do i use you', 'help', 'commands', 'usage'];
 
 /** Time windows for reads. */

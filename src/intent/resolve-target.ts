@@ -59,6 +59,7 @@ export function resolveTarget(a: Analysis, opts: TargetOptions = {}): ResolvedTa
     const role: Role = a.roles[i]!;
     switch (role.r) {
       case 'exclude':
+        if (a.roles[i - 1]?.r === 'exclude') break; // one phrase ("but not", "other than")
         scope = ++scopes;
         scopeGroups.set(scope, new Set());
         comma = false;
