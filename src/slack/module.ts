@@ -46,8 +46,8 @@ export function intentParser(settings: Settings, logger: Logger): IntentParser {
 
 export function fleetReader(registry: AgentRegistry, catalog: ConfigCatalog): FleetReader {
   return {
-    listAgents(selector, limit) {
-      const all = registry.query({ selector: selector ? parseSelector(selector) : undefined });
+    listAgents(selector, limit, connected) {
+      const all = registry.query({ selector: selector ? parseSelector(selector) : undefined, connected });
       return { total: all.length, agents: all.slice(0, limit).map(agentSummary) };
     },
     getAgent(uid) {

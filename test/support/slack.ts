@@ -65,6 +65,24 @@ export function buttonClick(user: string, request: { id: string; fingerprint: st
   return { form: { payload: JSON.stringify(payload) } };
 }
 
+/** `user` clicking a "did you mean" button (action `intent_retry_<n>`) under a reply in `channel`. */
+export function retryClick(user: string, button: { action_id: string; value: string }, channel = 'C0GENERAL'): { form: Record<string, string> } {
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy',
+    team: { id: 'T0001', domain: 'test' },
+    channel: { id: channel, name: 'general' },
+    container: { type: 'message', message_ts: '1700000000.000300', channel_id: channel, is_ephemeral: false },
+    trigger_id: 'trigger',
+    response_url: 'http://127.0.0.1:9/unused',
+    message: { ts: '1700000000.000300', text: 'question' },
+    actions: [{ action_id: button.action_id, block_id: 'intent_retry', value: button.value, type: 'button', action_ts: String(Date.now() / 1000) }],
+  };
+  return { form: { payload: JSON.stringify(payload) } };
+}
+
 export interface RecordedCall {
   readonly method: string;
   readonly args: Record<string, unknown>;
