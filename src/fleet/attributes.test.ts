@@ -3,7 +3,7 @@ import type { KeyValue } from '../gen/opamp/v1/anyvalue_pb.js';
 import { create } from '@bufbuild/protobuf';
 import { EffectiveConfigSchema } from '../gen/opamp/v1/opamp_pb.js';
 import { effectiveConfigToFiles } from './agent-state.js';
-import { formatSelector, keyValuesToJson, matchesSelector, parseSelector, SelectorSyntaxError } from './attributes.js';
+import { formatSelector, keyValuesToJson, matchesSelector, parseSelector, SelectorSyntaxError, withFilters } from './attributes.js';
 
 describe('attribute selectors', () => {
   const attrs = { 'service.name': 'checkout', 'deployment.environment': 'prod', replicas: 3 };
@@ -33,6 +33,14 @@ describe('attribute selectors', () => {
     expect(() => parseSelector('healthy=no')).toThrow(/healthy takes true or false/);
     expect(() => parseSelector('healthy!=unknown')).toThrow(SelectorSyntaxError);
     expect(formatSelector(parseSelector('healthy=false, service.name!=payments'))).toBe('healthy=false,service.name!=payments');
+  });
+
+  it('adds exclusions and a health filter to a selector', () => {
+    expect(withFilters('deployment.environment=prod', ['service.name=payments', 'host.name=node-1'], false)).toBe('deployment.environment=prod,service.name!=payments,host.name!=node-1,healthy=false');
+    expect(withFilters(undefined, ['service.name=payments'])).toBe('service.name!=payments');
+    expect(withFilters('', [], true)).toBe('healthy=true');
+    expect(() => withFilters('', ['payments'])).toThrow(SelectorSyntaxError);
+    expect(() => withFilters('', ['a=1,b=2'])).toThrow(/one key=value/);
   });
 
   it('rejects malformed clauses with a message naming the clause', () => {

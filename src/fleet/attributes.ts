@@ -81,6 +81,26 @@ export function parseSelector(text: string): SelectorClause[] {
   });
 }
 
+/**
+ * A selector with exclusions and a health filter added: each `exclude` entry `k=v` becomes
+ * `k!=v`, and `healthy` becomes `healthy=true|false`. For the CLI flags and MCP fields that spell
+ * these out. The base selector is kept as given (whoever resolves it validates it); a malformed
+ * exclusion throws SelectorSyntaxError.
+ */
+export function withFilters(selector: string | undefined, exclude: readonly string[] = [], healthy?: boolean): string {
+  const parts = selector?.trim() ? [selector.trim()] : [];
+  for (const e of exclude) parts.push(exclusion(e));
+  if (healthy !== undefined) parts.push(`${HEALTH_KEY}=${String(healthy)}`);
+  return parts.join(',');
+}
+
+/** `k=v` (or `k!=v`) as the clause `k!=v`; throws SelectorSyntaxError unless it is exactly one clause. */
+export function exclusion(text: string): string {
+  const clauses = parseSelector(text);
+  if (clauses.length !== 1) throw new SelectorSyntaxError(`bad exclusion ${JSON.stringify(text)}: expected one key=value`);
+  return `${clauses[0]!.key}!=${clauses[0]!.value}`;
+}
+
 /** Canonical text of a parsed selector (sorted), used in idempotency keys and fingerprints. */
 export function formatSelector(clauses: readonly SelectorClause[]): string {
   return clauses

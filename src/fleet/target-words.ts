@@ -42,3 +42,9 @@ export function describeTarget(target: TargetSpec): string {
   const head = pos.length > 0 ? `${who ?? 'agents'} with ${pos.join(', ')}` : (who ?? 'every agent');
   return neg.length > 0 ? `${head} except ${neg.join(' and ')}` : head;
 }
+
+/** The exact target text: the selector as given to the API, or the uid count. */
+export function targetText(target: TargetSpec): string {
+  if (target.agents !== undefined) return `${target.agents.length} uid(s)`;
+  return target.selector === '' || target.selector === undefined ? 'all agents' : target.selector;
+}

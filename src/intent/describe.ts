@@ -3,7 +3,7 @@
  * payments [service.name!=payments]"), built from the proposal itself, never from a model's text.
  */
 import type { ChangeKind, TargetSpec } from '../changes/types.js';
-import { describeTarget } from '../fleet/target-words.js';
+import { describeTarget, targetText } from '../fleet/target-words.js';
 
 const VERB: Record<ChangeKind, string> = { config_push: 'push config', pause: 'pause', resume: 'resume', restart: 'restart', rotate_credentials: 'rotate credentials' };
 
@@ -12,12 +12,6 @@ export function describeAction(kind: ChangeKind, params: Record<string, unknown>
   if (kind === 'config_push') return `${VERB[kind]} ${String(params.config)}${params.version !== undefined ? ` v${String(params.version)}` : ' (latest version)'}`;
   if (kind === 'rotate_credentials') return `${VERB[kind]} (${String(params.credential ?? 'token')})`;
   return VERB[kind];
-}
-
-/** The exact target text: the selector as typed into the API, or the uid count. */
-export function targetText(target: TargetSpec): string {
-  if (target.agents !== undefined) return `${target.agents.length} uid(s)`;
-  return target.selector === '' || target.selector === undefined ? 'all agents' : target.selector;
 }
 
 export function describeProposal(kind: ChangeKind, target: TargetSpec, params: Record<string, unknown>): string {

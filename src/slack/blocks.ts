@@ -5,8 +5,8 @@
  */
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import type { ChangeRequest } from '../changes/types.js';
-import { describeTarget } from '../fleet/target-words.js';
-import { describeAction, targetText } from '../intent/describe.js';
+import { describeTarget, targetText } from '../fleet/target-words.js';
+import { describeAction } from '../intent/describe.js';
 
 // Block Kit objects are plain JSON; a loose type keeps this file independent of @slack/types churn.
 export type Block = Record<string, unknown>;
