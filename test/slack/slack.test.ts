@@ -175,6 +175,34 @@ describe('Slack bot', () => {
     expect((await onlyRequest()).target).toEqual({ selector: 'service.name!=payments' });
   });
 
+  it('answers what was asked: unhealthy agents, one request by its number, what changed on a service today; refuses approvals', async () => {
+    const { agent: checkout } = await setup();
+    const more = await moreAgents();
+    await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'pause service.name=checkout because noisy'));
+    const id = (await onlyRequest()).id;
+    const ask = async (text: string) => {
+      const before = slack!.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0GENERAL').length;
+      await sendToSlackApp(server!.controlUrl, mention(REQUESTER, text));
+      const replies = await eventually(() => {
+        const r = slack!.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0GENERAL');
+        return r.length > before ? r : undefined;
+      });
+      return JSON.stringify(replies.at(-1)!.args.blocks);
+    };
+    const unhealthy = await ask('which agents are unhealthy?');
+    expect(unhealthy).toContain(more.search.uidText);
+    expect(unhealthy).not.toContain(checkout.uidText);
+    expect(unhealthy).toContain('unhealthy agents (`healthy=false`)');
+    const status = await ask(`status of request ${id}`);
+    expect(status).toContain(`\`${id}\` pause · pending`);
+    expect(status).toContain('pause 1 agent: agents with service checkout (`service.name=checkout`)');
+    const today = await ask('what changed on checkout today');
+    expect(today).toContain('1 change request(s)');
+    expect(await ask('what changed on payments today')).toContain('No change requests');
+    expect(await ask(`approve request ${id}`)).toMatch(/Approving and rejecting are for people/);
+    expect(server!.changes.get(id)!.state).toBe('pending');
+  });
+
   it('refuses the requester approving their own change, even when they are an approver', async () => {
     await setup();
     const res = await sendToSlackApp(server!.controlUrl, slashCommand(LISTED_APPROVER, 'pause service.name=checkout because noisy'));
