@@ -37,7 +37,8 @@ export type Category =
   | 'injection'
   | 'markup'
   | 'selector'
-  | 'unusual-verb';
+  | 'unusual-verb'
+  | 'reference';
 
 export type Expected =
   | { readonly propose: ChangeKind; readonly selector?: string; readonly agents?: readonly string[]; readonly params?: Readonly<Record<string, unknown>> }
@@ -379,6 +380,20 @@ export const CASES: readonly EvalCase[] = [
     ['restart service.name!=payments', P('restart', `${S}!=payments`)],
     ['restart healthy=false,deployment.environment=prod', P('restart', `healthy=false,${E}=prod`)],
     ['pause service.name=checkout in staging', P('pause', `${S}=checkout,${E}=staging`)],
+  ]),
+  // Found by probing after the first evaluation run (two were answered wrongly then: "any host
+  // but node-2" as host.name=node-2, and "restart them all" as the whole fleet).
+  ...c('exclusion', [
+    ['restart payments on any host but node-2', P('restart', `${S}=payments,${H}!=node-2`)],
+    ['restart payments but node-2', Q()],
+    ['restart checkout, but only in prod', P('restart', `${S}=checkout,${E}=prod`)],
+    ['restart checkout on every node except node-1', P('restart', `${S}=checkout,${H}!=node-1`)],
+  ]),
+  ...c('reference', [
+    ['restart them all', Q()],
+    ['is payments unhealthy? restart it', Q()],
+    ['restart all those', Q()],
+    ['restart the payments agents, all of them', Q()],
   ]),
   // Verbs the offline parser does not know: it asks; the LLM path may interpret them (docs/intent.md).
   ...c('unusual-verb', [

@@ -8,7 +8,7 @@
 import type { ChangeKind } from '../changes/types.js';
 import {
   CONFIG_WORDS, CONNECTION, COUNTS, CREDENTIAL_VERBS, CREDENTIALS, ENV_SYNONYMS, EXCLUDE, FAMILY, FILLER, FLEET, HEALTH, HELP, INJECTION_REFUSAL,
-  NEGATION, PERIOD_WORDS, STOP_PHRASES, READ_CUES, REFUSE, REQUEST_WORDS, REVEAL, SCHEDULE, SECRET_NOUNS, SECRET_REFUSAL, STATES, STOP, TIME_OF_DAY, VAGUE, VERBS,
+  NEGATION, PERIOD_WORDS, PRONOUNS, STOP_PHRASES, READ_CUES, REFUSE, REQUEST_WORDS, REVEAL, SCHEDULE, SECRET_NOUNS, SECRET_REFUSAL, STATES, STOP, TIME_OF_DAY, VAGUE, VERBS,
   CANCEL_REFUSAL,
 } from './lexicon.js';
 import { editDistance, suggest } from './similar.js';
@@ -33,6 +33,8 @@ export type Role =
   | { readonly r: 'configs' }
   | { readonly r: 'help' }
   | { readonly r: 'configVersion' }
+  | { readonly r: 'pronoun'; readonly word: string }
+  | { readonly r: 'but' }
   | { readonly r: 'punct'; readonly ch: string }
   | { readonly r: 'verb'; readonly kind: ChangeKind }
   | { readonly r: 'cred'; readonly certificate: boolean }
@@ -226,7 +228,7 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
   assignPhrases(tokens, roles, EXCLUDE.map((p) => [p, { r: 'exclude' }] as const));
   tokens.forEach((t, i) => {
     if (roles[i] || t.type !== 'word') return;
-    if (t.text === 'but') roles[i] = i > 0 && FLEET.has(text(i - 1) ?? '') ? { r: 'exclude' } : { r: 'stop' };
+    if (t.text === 'but') roles[i] = butRole(tokens, roles, i);
     const m = /^non-(.+)$/.exec(t.text);
     const kvs = m ? known.byWord.get(m[1]!) : undefined;
     if (m && kvs) roles[i] = { r: 'value', word: t.text, kvs, negate: true };
@@ -257,6 +259,7 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
     if (READ_CUES.has(w)) roles[i] = { r: 'read' };
     else if (CONFIG_WORDS.has(w)) roles[i] = { r: 'configs' };
     else if (FLEET.has(w)) roles[i] = { r: 'fleet' };
+    else if (PRONOUNS.has(w)) roles[i] = { r: 'pronoun', word: w };
     else if (FAMILY.has(w) && next !== undefined && FILLER.has(next)) roles[i] = { r: 'filler' };
     else if (FILLER.has(w)) roles[i] = { r: 'filler' };
     else if (STOP.has(w)) roles[i] = { r: 'stop' };
@@ -301,6 +304,23 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
   });
 
   return { body, tail, ...(reason ? { reason } : {}), tokens, roles: roles as Role[], vocab };
+}
+
+/**
+ * "but" excludes after a fleet word ("everything but payments", "any host but node-2"), is filler
+ * before "only", and is asked about when a target follows it anywhere else ("restart payments but
+ * node-2": except node-2, or and node-2?).
+ */
+function butRole(tokens: readonly Token[], roles: Mutable, i: number): Role {
+  const quiet = (k: number) => tokens[k]?.type === 'word' && (STOP.has(tokens[k]!.text) || FILLER.has(tokens[k]!.text));
+  let k = i - 1;
+  while (k >= 0 && tokens[k]!.type === 'word' && FILLER.has(tokens[k]!.text)) k--;
+  const before = tokens[k]?.type === 'word' ? tokens[k]!.text : '';
+  if (FLEET.has(before) || (before === 'any' && k < i - 1)) return { r: 'exclude' };
+  if (tokens[i + 1]?.text === 'only') return { r: 'stop' };
+  let j = i + 1;
+  while (j < tokens.length && quiet(j) && roles[j] === undefined) j++;
+  return j < tokens.length && tokens[j]!.type !== 'punct' ? { r: 'but' } : { r: 'stop' };
 }
 
 /** Marks the pushed config (first catalog name after the verb) and its version words. */

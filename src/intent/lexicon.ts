@@ -9,7 +9,7 @@ import type { Period } from './types.js';
 
 /** Words that carry no meaning for the request: politeness, articles, pronouns, prepositions. */
 export const STOP = new Set(
-  `a an the this that these those them they it its their our my your me us we i you u ya yall y'all
+  `a an the this that these those its their our my your me us we i you u ya yall y'all
   please pls plz plse kindly can could would will you'd i'd i'm we're let let's lets need needs want wanna gonna
   go ahead just now right asap immediately quickly quick real again also then
   hey hi hello yo team folks guys people thanks thank thx ty cheers ok okay so
@@ -27,6 +27,11 @@ export const FILLER = new Set(
   machine machines host hosts pod pods container containers daemon daemons service services svc svcs ones
   deployment deployments workload workloads sidecar sidecars process processes env envs environment environments`.split(/\s+/),
 );
+
+/** Words that point back at earlier messages; ampgate keeps no conversation, so they are asked about. */
+export const PRONOUNS = new Set(['it', 'them', 'they', "'em", 'em']);
+/** Determiners that may point back at earlier messages ("restart all those"). */
+export const DETERMINERS = new Set(['this', 'that', 'these', 'those']);
 
 /** Generic agent-family words that are filler only right before a filler noun ("the otel collectors"). */
 export const FAMILY = new Set(['otel', 'opentelemetry', 'fluent', 'fluentbit', 'fluent-bit']);

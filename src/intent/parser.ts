@@ -7,6 +7,7 @@
  */
 import type { ChangeKind } from '../changes/types.js';
 import { analyze, type Analysis, type Role, type Suggestion } from './analyze.js';
+import { DETERMINERS } from './lexicon.js';
 import { describeProposal } from './describe.js';
 import { resolveTarget } from './resolve-target.js';
 import type { Intent, IntentParser, Period, QuestionIntent, Retry, Vocabulary } from './types.js';
@@ -82,6 +83,9 @@ function proposal(a: Analysis, kind: ChangeKind): Intent {
   if (blocked) return blocked;
   const target = resolveTarget(a);
   if (target.type === 'question') return target;
+  if (target.spec.selector === '' && a.tokens.some((t, i) => DETERMINERS.has(t.text) && a.roles[i]!.r === 'stop')) {
+    return question('Which agents do you mean? I read the whole fleet, but "that/those" may point at agents from an earlier message, which I do not keep.');
+  }
   return {
     type: 'proposal',
     kind,
@@ -96,6 +100,13 @@ function proposal(a: Analysis, kind: ChangeKind): Intent {
 function narrowingProblems(a: Analysis, reading = false): QuestionIntent | undefined {
   const unknown = unknownWords(a);
   if (unknown) return unknown;
+  const pronoun = all(a, 'pronoun')[0];
+  if (pronoun) return question(`Which agents do you mean by "${pronoun.word}"? I don't keep earlier messages, so please name them (service, environment, host or uids).`);
+  const but = a.roles.findIndex((r) => r.r === 'but');
+  if (but >= 0) {
+    const edit = [{ index: but, replacement: 'except' }];
+    return question('Does "but" mean *except* here? Please say "except" (or "and") so I do not guess.', undefined, retryFor(a, edit, true));
+  }
   const env = all(a, 'envUnknown')[0];
   if (env) {
     const known = a.vocab.environments.map((e) => e.value);
