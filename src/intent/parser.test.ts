@@ -230,6 +230,13 @@ describe('narrowing words are understood exactly or asked about', () => {
     expect(P(text).type).toBe('refusal');
   });
 
+  it('asks about words that point at earlier messages, and about "but" that may mean "and"', () => {
+    expect(asks('restart them all').question).toMatch(/by "them"/);
+    expect(asks('restart all those').question).toMatch(/earlier message/);
+    expect(asks('restart payments but node-2').retry![0]!.text).toBe('restart payments except node-2');
+    expect(proposal('restart payments on any host but node-2').target).toEqual({ selector: 'service.name=payments,host.name!=node-2' });
+  });
+
   it('never echoes a pasted token back', () => {
     const token = 'ampk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
     expect(JSON.stringify(P(`restart ${token} in prod`))).not.toContain(token);
