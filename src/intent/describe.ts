@@ -3,6 +3,7 @@
  * payments [service.name!=payments]"), built from the proposal itself, never from a model's text.
  */
 import type { ChangeKind, TargetSpec } from '../changes/types.js';
+import type { ReadIntent } from './types.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 
 const VERB: Record<ChangeKind, string> = { config_push: 'push config', pause: 'pause', resume: 'resume', restart: 'restart', rotate_credentials: 'rotate credentials' };
@@ -16,4 +17,26 @@ export function describeAction(kind: ChangeKind, params: Record<string, unknown>
 
 export function describeProposal(kind: ChangeKind, target: TargetSpec, params: Record<string, unknown>): string {
   return `${describeAction(kind, params)} → ${describeTarget(target)} [${targetText(target)}]`;
+}
+
+/** A read in plain words, from its fields (never from a model's text). */
+export function describeRead(r: Pick<ReadIntent, 'action' | 'target' | 'id' | 'connected' | 'open' | 'period'>): string {
+  switch (r.action) {
+    case 'help':
+      return 'help';
+    case 'show_agent':
+      return `show agent ${r.id ?? ''}`;
+    case 'show_request':
+      return `show change request ${r.id ?? ''}`;
+    case 'list_configs':
+      return 'list configs';
+    case 'list_requests': {
+      const scope = r.target?.selector ? ` touching ${describeTarget(r.target)}` : '';
+      return `list ${r.open ? 'open ' : ''}change requests${scope}${r.period ? ` (${r.period.replace(/_/g, ' ')})` : ''}`;
+    }
+    case 'list_agents': {
+      const conn = r.connected === undefined ? '' : r.connected ? ', connected only' : ', offline only';
+      return `list ${describeTarget(r.target ?? { selector: '' })}${conn}`;
+    }
+  }
 }

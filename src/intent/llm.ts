@@ -13,8 +13,6 @@ import { analyze } from './analyze.js';
 import { IntentSchema, reconcile } from './contract.js';
 import type { Intent, IntentParser, Vocabulary } from './types.js';
 
-export { checkAgainstVocabulary } from './contract.js';
-
 export interface LlmProviderOptions {
   /** Base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1 */
   readonly baseUrl: string;

@@ -8,11 +8,9 @@
 import type { ChangeKind } from '../changes/types.js';
 import { analyze, type Analysis, type Role, type Suggestion } from './analyze.js';
 import { DETERMINERS } from './lexicon.js';
-import { describeProposal } from './describe.js';
+import { describeProposal, describeRead } from './describe.js';
 import { resolveTarget } from './resolve-target.js';
-import type { Intent, IntentParser, Period, QuestionIntent, Retry, Vocabulary } from './types.js';
-
-export { normalise } from './tokens.js';
+import type { Intent, IntentParser, Period, QuestionIntent, ReadIntent, Retry, Vocabulary } from './types.js';
 
 export class DeterministicIntentParser implements IntentParser {
   async parse(text: string, vocabulary: Vocabulary): Promise<Intent> {
@@ -206,17 +204,17 @@ function readOrUnknown(a: Analysis): Intent {
 }
 
 function buildRead(a: Analysis): Intent {
-  if (has(a, 'help') && !has(a, 'value')) return { type: 'read', action: 'help', understood: 'help' };
+  if (has(a, 'help') && !has(a, 'value')) return read({ action: 'help' });
   const future = all(a, 'schedule')[0];
   if (future) return question(`I can only answer about now and the past ("${future.word}"). Ask e.g. "what changed today?".`);
   const blocked = narrowingProblems(a, true);
   if (blocked) return blocked;
 
   const requestId = all(a, 'request')[0]?.id;
-  if (requestId !== undefined) return { type: 'read', action: 'show_request', id: requestId, understood: `show change request ${requestId}` };
+  if (requestId !== undefined) return read({ action: 'show_request', id: requestId });
   const uids = all(a, 'uid').map((u) => u.uid);
   const targetRoles = a.roles.some((r) => r.r === 'value' || r.r === 'health' || r.r === 'clause' || r.r === 'exclude');
-  if (uids.length === 1 && !targetRoles && !has(a, 'requests')) return { type: 'read', action: 'show_agent', id: uids[0], understood: `show agent ${uids[0]}` };
+  if (uids.length === 1 && !targetRoles && !has(a, 'requests')) return read({ action: 'show_agent', id: uids[0] });
 
   const requests = all(a, 'requests');
   const period: Period | undefined = all(a, 'period')[0]?.period;
@@ -225,18 +223,18 @@ function buildRead(a: Analysis): Intent {
     if (target.type === 'question') return target;
     if (target.spec.agents) return question('I can list change requests by service, environment or host, not by agent uid. Which do you mean?');
     const open = period === undefined && requests.some((r) => r.open);
-    const scoped = target.spec.selector ? { target: target.spec } : {};
-    const words = [open ? 'open change requests' : 'change requests', target.spec.selector ? `touching ${target.describe}` : '', period ? `(${period.replace(/_/g, ' ')})` : ''].filter(Boolean).join(' ');
-    return { type: 'read', action: 'list_requests', ...scoped, ...(open ? { open } : {}), ...(period ? { period } : {}), understood: `list ${words}` };
+    return read({ action: 'list_requests', ...(target.spec.selector ? { target: target.spec } : {}), ...(open ? { open } : {}), ...(period ? { period } : {}) });
   }
-  if (has(a, 'configs') && !targetRoles) return { type: 'read', action: 'list_configs', understood: 'list configs' };
+  if (has(a, 'configs') && !targetRoles) return read({ action: 'list_configs' });
 
   const target = resolveTarget(a, { allowEmpty: true, ignoreHealth: healthIsTheQuestion(a) });
   if (target.type === 'question') return target;
   const connection = all(a, 'connection')[0];
-  const conn = connection ? { connected: connection.connected } : {};
-  const suffix = connection ? (connection.connected ? ', connected only' : ', offline only') : '';
-  return { type: 'read', action: 'list_agents', target: target.spec, ...conn, understood: `list ${target.describe}${suffix}` };
+  return read({ action: 'list_agents', target: target.spec, ...(connection ? { connected: connection.connected } : {}) });
+}
+
+function read(r: Omit<ReadIntent, 'type' | 'understood'>): ReadIntent {
+  return { type: 'read', ...r, understood: describeRead(r) };
 }
 
 /** "is checkout healthy?" asks about health; "are any agents unhealthy?" filters by it. */
@@ -247,4 +245,3 @@ function healthIsTheQuestion(a: Analysis): boolean {
   return lastContent?.r === 'health';
 }
 
-export { LABEL as KIND_LABEL };

@@ -40,7 +40,7 @@ export function intentParser(settings: Settings, logger: Logger): IntentParser {
     model: settings.intentLlmModel ?? 'gpt-4o-mini',
     apiKey: settings.intentLlmApiKey,
     fallback: offline,
-    onError: (reason) => logger.warn({ reason }, 'LLM intent provider failed; used the offline parser'),
+    onError: (reason) => logger.warn({ reason }, 'LLM intent answer not used; answered from the offline reading instead'),
   });
 }
 

@@ -9,6 +9,7 @@ import type { Principal } from '../changes/principal.js';
 import type { ChangeRequest, ChangeService, ChangeState } from '../changes/types.js';
 import { AmpgateError } from '../errors.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
+import { describeRead } from '../intent/describe.js';
 import type { Intent, Period, QuestionIntent } from '../intent/types.js';
 import { agentDetailBlocks, agentList, esc, requestList, restatement, shortId, type Block } from './blocks.js';
 import { USAGE } from './commands.js';
@@ -86,7 +87,7 @@ export class IntentRunner {
   }
 
   #read(intent: Extract<Intent, { type: 'read' }>, ctx: RunContext): Reply {
-    const head = ctx.naturalLanguage ? [md(`${quote(ctx.text)}\nI understood: *${esc(intent.understood)}*`)] : [];
+    const head = ctx.naturalLanguage ? [md(`${quote(ctx.text)}\nI understood: *${esc(describeRead(intent))}*`)] : [];
     const reply = (text: string, blocks: Block[]): Reply => ({ text, blocks: [...head, ...blocks], public: false });
     switch (intent.action) {
       case 'help':
