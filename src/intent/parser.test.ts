@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseIntent } from './parser.js';
 import type { Intent, Vocabulary } from './types.js';
@@ -240,5 +241,37 @@ describe('narrowing words are understood exactly or asked about', () => {
   it('never echoes a pasted token back', () => {
     const token = 'ampk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
     expect(JSON.stringify(P(`restart ${token} in prod`))).not.toContain(token);
+  });
+});
+
+describe('invariants over generated messages', () => {
+  const pool = [
+    'restart', 'pause', 'resume', 'bounce', 'push', 'rotate', 'the', 'all', 'everything', 'except', 'but', 'not', 'non-prod', 'without', 'and', 'in', 'on', 'of',
+    'checkout', 'checkout-v2', 'payments', 'payment', 'paymnts', 'frontend', 'prod', 'production', 'staging', 'stagin', 'dev', 'qa', 'node-1', 'node-2', 'node', '1',
+    'unhealthy', 'healthy', 'not healthy', 'broken', 'agents', 'collectors', 'ones', 'them', 'those', 'please', 'now', 'tonight', 'because', 'approve', 'request', '12',
+    'otel-gateway', 'fluentbit-v3', 'v2', ',', '?', 'which', 'show', 'billing', 'xyzzy',
+  ];
+  const ENV_WORDS: Record<string, string[]> = { prod: ['prod', 'production', 'non-prod'], staging: ['staging'], dev: ['dev'] };
+
+  it('never throws, and a proposal only names values that are in the message (whole fleet only when asked)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 9 }), (words) => {
+        const text = words.join(' ');
+        const intent = parseIntent(text, vocab);
+        if (intent.type !== 'proposal' || intent.target.selector === undefined) return;
+        const said = text.toLowerCase().split(/[\s,?]+/);
+        if (intent.target.selector === '') {
+          expect(said.some((w) => ['all', 'everything'].includes(w)), text).toBe(true);
+          return;
+        }
+        for (const clause of intent.target.selector.split(',')) {
+          const [key, value] = clause.split(/!?=/) as [string, string];
+          if (key === 'healthy') expect(text, text).toMatch(/healthy/);
+          else if (key === ENV) expect((ENV_WORDS[value] ?? [value]).some((w) => said.includes(w)), `${text} -> ${clause}`).toBe(true);
+          else expect(said.includes(value) || said.includes(`non-${value}`), `${text} -> ${clause}`).toBe(true);
+        }
+      }),
+      { numRuns: 3000, seed: 13 },
+    );
   });
 });
