@@ -199,7 +199,6 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
   // Action verbs; credential verbs count only next to a credential noun ("renew the tokens").
   assignPhrases(tokens, roles, VERBS.map(([p, kind]) => [p, { r: 'verb', kind }] as const));
   const credPhrases = CREDENTIALS.map(([p, certificate]) => [p, { r: 'cred', certificate }] as const);
-  const hasRotate = roles.some((r) => r?.r === 'verb' && r.kind === 'rotate_credentials');
   tokens.forEach((t, i) => {
     if (roles[i] || t.type !== 'word' || !CREDENTIAL_VERBS.has(t.text)) return;
     for (let k = i + 1; k <= i + 4 && k < tokens.length; k++) {
@@ -209,7 +208,7 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
       }
     }
   });
-  if (hasRotate || roles.some((r) => r?.r === 'verb' && r.kind === 'rotate_credentials')) assignPhrases(tokens, roles, credPhrases);
+  if (roles.some((r) => r?.r === 'verb' && r.kind === 'rotate_credentials')) assignPhrases(tokens, roles, credPhrases);
 
   // "change" is a vague verb when it leads the sentence, and means change requests otherwise.
   const firstContent = tokens.findIndex((t, i) => t.type !== 'punct' && !(t.type === 'word' && STOP.has(t.text) && roles[i] === undefined));

@@ -6,7 +6,7 @@
  * exists. It never guesses: a wrong guess would put a wrong change in front of approvers.
  */
 import type { ChangeKind } from '../changes/types.js';
-import { analyze, type Analysis, type Role, type Suggestion } from './analyze.js';
+import { analyze, type Analysis, type Role } from './analyze.js';
 import { DETERMINERS } from './lexicon.js';
 import { describeProposal, describeRead } from './describe.js';
 import { resolveTarget } from './resolve-target.js';
@@ -68,7 +68,7 @@ function proposal(a: Analysis, kind: ChangeKind): Intent {
   let params: Record<string, unknown> = {};
   if (kind === 'config_push') {
     const config = all(a, 'config')[0];
-    if (!config) return unknownWords(a, 'config') ?? question(`${namedConfigHint(a)}Which config should I push?`, a.vocab.configs.map((c) => c.name));
+    if (!config) return unknownWords(a, 'config') ?? question('Which config should I push?', a.vocab.configs.map((c) => c.name));
     if (config.badVersion !== undefined) {
       const entry = a.vocab.configs.find((c) => c.name === config.name)!;
       return question(`Config ${config.name} has no version ${config.badVersion}. Versions: ${entry.versions.join(', ')}.`, entry.versions.map((n) => `${config.name}@${n}`));
@@ -164,14 +164,10 @@ function knownList(a: Analysis): string {
 function rewrites(a: Analysis, unknown: ReadonlyArray<Of<'unknown'>>): Retry[] {
   const [first, ...rest] = unknown;
   return first!.suggestions.slice(0, 5).map((s) => {
-    const edits = [{ start: first!.start, end: first!.end, text: replacement(s) }, ...rest.map((u) => ({ start: u.start, end: u.end, text: replacement(u.suggestions[0]!) }))];
+    const edits = [{ start: first!.start, end: first!.end, text: s.value }, ...rest.map((u) => ({ start: u.start, end: u.end, text: u.suggestions[0]!.value }))];
     const text = applyEdits(a.body, edits) + a.tail;
     return { label: `Yes: ${text}`.slice(0, 75), text };
   });
-}
-
-function replacement(s: Suggestion): string {
-  return s.value;
 }
 
 function retryFor(a: Analysis, edits: ReadonlyArray<{ index: number; replacement: string }>, when: boolean): Retry[] | undefined {
@@ -184,12 +180,6 @@ function applyEdits(body: string, edits: ReadonlyArray<{ start: number; end: num
   let out = body;
   for (const e of [...edits].sort((x, y) => y.start - x.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
-}
-
-function namedConfigHint(a: Analysis): string {
-  const i = a.roles.findIndex((r) => r.r === 'verb');
-  const next = a.tokens.slice(i + 1).find((t, k) => a.roles[i + 1 + k]?.r !== 'stop');
-  return next && a.roles[a.tokens.indexOf(next)]?.r === 'unknown' ? `I don't know a config called "${next.text}". ` : '';
 }
 
 /** A message without an action verb: a read when it asks something, otherwise a question. */
