@@ -209,6 +209,10 @@ export interface ChangeListFilter {
   readonly kind?: ChangeKind;
   /** principalKey() of the requester. */
   readonly requester?: string;
+  /** Only requests created at or after this time (ms since the epoch). */
+  readonly createdAfter?: number;
+  /** Only requests created before this time (ms since the epoch). */
+  readonly createdBefore?: number;
   readonly limit?: number;
   readonly offset?: number;
 }

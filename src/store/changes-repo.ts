@@ -175,6 +175,14 @@ export class ChangesRepo {
       where.push('requester_key = ?');
       args.push(f.requester);
     }
+    if (f.createdAfter !== undefined) {
+      where.push('created_at >= ?');
+      args.push(f.createdAfter);
+    }
+    if (f.createdBefore !== undefined) {
+      where.push('created_at < ?');
+      args.push(f.createdBefore);
+    }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.#db.prepare(`SELECT count(*) AS n FROM change_requests ${clause}`).get(...args) as { n: number }).n;
     const rows = this.#db
