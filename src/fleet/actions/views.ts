@@ -10,6 +10,7 @@ import type { DesiredConfigs } from '../remote-config/desired-state.js';
 import type { AgentRegistry } from '../registry.js';
 import type { PauseState } from '../pause/pause-state.js';
 import { outcomeOf } from './rollout-eval.js';
+import { configSyncOf } from '../fleet-query.js';
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -92,7 +93,7 @@ export function agentRemoteConfigView(uid: string, deps: { registry: AgentRegist
     desired: d ? attemptView(d, deps.desired) : null,
     reported: agent.remoteConfigStatus ?? null,
     effectiveConfigHash: agent.effectiveConfigHash ?? null,
-    inSync: d ? agent.remoteConfigStatus?.hash === d.hash && agent.remoteConfigStatus.status === 'APPLIED' : null,
+    inSync: d ? configSyncOf(agent, d) === 'in_sync' : null,
     history: deps.desired.repo.history(uid, 50).map((a) => attemptView(a, deps.desired)),
     pause: pause
       ? { method: pause.method, state: pause.state, changeId: pause.change_id, priorConfigHash: pause.prior_hash, standInConfigHash: pause.pause_hash, error: pause.error, updatedAt: iso(pause.updated_at) }
