@@ -60,22 +60,42 @@ export function rolloutSummary(r: RolloutHead) {
   };
 }
 
-export function rolloutView(changeId: string, deps: { rollouts: RolloutsRepo; runner: RolloutRunner; desired: DesiredConfigs }) {
+/** Which targets of a rollout to list in full (all by default; the console pages through them). */
+export interface TargetPage {
+  readonly offset?: number;
+  readonly limit?: number;
+  /** Only targets with this outcome status (pending, offered, applying, succeeded, failed, skipped). */
+  readonly outcome?: string;
+}
+
+export function rolloutView(changeId: string, deps: { rollouts: RolloutsRepo; runner: RolloutRunner; desired: DesiredConfigs }, page: TargetPage = {}) {
   const r = deps.rollouts.get(changeId);
   if (!r) return undefined;
   const views = deps.runner.views(changeId);
   const counts: Record<string, number> = {};
-  for (const v of views) counts[v.state] = (counts[v.state] ?? 0) + 1;
+  // Per stage (from 1): how many targets have each outcome status, for a progress picture without the target list.
+  const stages: Array<{ stage: number; total: number; outcomes: Record<string, number> }> = [];
+  const outcomes = views.map((v) => outcomeOf(v));
+  views.forEach((v, i) => {
+    counts[v.state] = (counts[v.state] ?? 0) + 1;
+    const s = (stages[v.stage] ??= { stage: v.stage + 1, total: 0, outcomes: {} });
+    s.total++;
+    s.outcomes[outcomes[i]!.status] = (s.outcomes[outcomes[i]!.status] ?? 0) + 1;
+  });
+  const listed = views.map((v, i) => ({ v, outcome: outcomes[i]! })).filter((x) => page.outcome === undefined || x.outcome.status === page.outcome);
+  const offset = page.offset ?? 0;
   return {
     ...rolloutSummary(r),
     options: JSON.parse(r.options) as RolloutOptions,
     updatedAt: iso(r.updated_at),
     counts,
-    targets: views.map((v) => ({
+    stages: stages.filter((s) => s !== undefined),
+    targetsTotal: listed.length,
+    targets: listed.slice(offset, page.limit === undefined ? undefined : offset + page.limit).map(({ v, outcome }) => ({
       uid: v.uid,
       stage: v.stage + 1,
       state: v.state,
-      outcome: outcomeOf(v),
+      outcome,
       connected: v.agent?.connected ?? false,
       healthy: v.agent?.healthy ?? null,
       attempt: v.attempt ? attemptView(v.attempt, deps.desired) : null,
