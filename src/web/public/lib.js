@@ -41,14 +41,24 @@ export async function api(method, path, body) {
   } catch {
     parsed = undefined;
   }
-  if (res.status === 401 && path.startsWith('/api/')) {
-    sessionEnded(parsed?.error?.message ?? 'your session ended; sign in again');
-  }
+  if (res.status === 401 && path.startsWith('/api/')) sessionEndedBy(parsed);
   if (!res.ok) throw new ApiError(res.status, parsed);
   return parsed;
 }
 
+/**
+ * Ends the session after a 401. The browser drops the cookie at the session's end by itself
+ * (Max-Age), so the server may only see a request without one: then the reason comes from the
+ * expiry the session reported at sign-in.
+ */
+export function sessionEndedBy(body) {
+  const expired = session.expiresAt && Date.now() >= Date.parse(session.expiresAt);
+  const fromServer = body?.error?.details?.session ? body.error.message : null;
+  sessionEnded(fromServer ?? (expired ? 'Your console session expired; sign in again.' : 'You are not signed in (the session ended); sign in again.'));
+}
+
 export function sessionEnded(reason) {
+  if (!session.principal) return; // already ended: keep the first reason
   session.principal = null;
   session.csrfToken = null;
   session.endedReason = reason;

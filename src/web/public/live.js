@@ -1,6 +1,6 @@
 // Live updates: one EventSource on /api/events per signed-in tab. Pages subscribe to the notice
 // types they show (change, rollout, fleet) and re-fetch what they display.
-import { sessionEnded } from './lib.js';
+import { sessionEnded, sessionEndedBy } from './lib.js';
 
 const subscribers = new Set();
 let source = null;
@@ -30,7 +30,7 @@ export function startLive() {
       if (res.status === 401) {
         const body = await res.json().catch(() => ({}));
         stopLive();
-        sessionEnded(body?.error?.message ?? 'your session ended; sign in again');
+        sessionEndedBy(body);
       } else {
         stopLive();
         setTimeout(startLive, 3000);

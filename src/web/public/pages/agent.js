@@ -4,7 +4,7 @@ import { subscribe } from '../live.js';
 
 function Attributes({ title, attrs }) {
   const entries = Object.entries(attrs ?? {});
-  return html`<section><h3>${title}</h3>
+  return html`<section><h2>${title}</h2>
     ${entries.length === 0
       ? html`<p class="muted">none reported</p>`
       : html`<table class="kv"><tbody>${entries.map(([k, v]) => html`<tr><th scope="row">${clean(k)}</th><td>${clean(v)}</td></tr>`)}</tbody></table>`}
