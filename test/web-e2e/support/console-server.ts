@@ -1,40 +1,12 @@
 /**
  * A real ampgate for the console tests: a fresh SQLite file, two people who may approve (alice and
- * bob, each with an approver token bound to their own identity in the policy), and a fleet of lean
- * simulated WebSocket agents with realistic attributes.
+ * bob, from test/support/people.ts), and a fleet of lean simulated WebSocket agents with realistic
+ * attributes.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { SettingsInput } from '../../../src/config.js';
-import { ApiTokensRepo } from '../../../src/store/api-tokens-repo.js';
-import { openDatabase } from '../../../src/store/db.js';
 import { inBatches, LeanAgent } from '../../support/lean-agents.js';
+import { seedPeople, type People } from '../../support/people.js';
 import { ENROLLMENT_TOKEN, removeDir, startTestServer, tempDir, type TestServer } from '../../support/server.js';
-
-export interface People {
-  /** Approver-role API token secrets of two different people. */
-  readonly alice: string;
-  readonly bob: string;
-}
-
-/**
- * The one place the tests make their two people. Their tokens are created in the database before
- * the server starts and bound to separate identities in the policy file, so "alice" and "bob" are
- * two persons for self-approval checks no matter who minted which token.
- */
-export function seedPeople(dir: string): { people: People; policyFile: string } {
-  const db = openDatabase(join(dir, 'ampgate.db'));
-  try {
-    const tokens = new ApiTokensRepo(db);
-    const alice = tokens.create('alice', 'approver');
-    const bob = tokens.create('bob', 'approver');
-    const policyFile = join(dir, 'policy.json');
-    writeFileSync(policyFile, JSON.stringify({ identities: { alice: [`api_token:${alice.id}`], bob: [`api_token:${bob.id}`] } }, null, 2));
-    return { people: { alice: alice.secret, bob: bob.secret }, policyFile };
-  } finally {
-    db.close();
-  }
-}
 
 export const SERVICES = ['checkout', 'payments', 'search', 'cart', 'frontend'];
 
