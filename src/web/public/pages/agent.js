@@ -14,7 +14,7 @@ function Attributes({ title, attrs }) {
 /** The OpAMP ComponentHealth tree as nested lists. */
 function HealthTree({ node, name }) {
   if (!node || typeof node !== 'object') return html`<p class="muted">Health not reported.</p>`;
-  const children = Object.entries(node.componentHealthMap ?? {});
+  const children = Object.entries(node.components ?? {});
   return html`<li>
     <span class=${`badge ${node.healthy ? 'ok' : 'bad'}`}>${node.healthy ? 'healthy' : 'unhealthy'}</span>
     <strong>${clean(name)}</strong>
