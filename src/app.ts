@@ -154,13 +154,14 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
 
   const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, db, logger });
 
+  const apiRateLimit = { ratePerSecond: settings.apiRate, burst: settings.apiBurst };
   const control = await buildControlPlane({
     logger,
     registry,
     tokens: apiTokens,
     metrics,
     configSync,
-    apiRateLimit: { ratePerSecond: settings.apiRate, burst: settings.apiBurst },
+    apiRateLimit,
     plugins: [
       slackRoutes(slack),
       (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
@@ -173,7 +174,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       credentialsModule.routes,
       eventRoutes({ tokens: apiTokens, changes, registry }),
       summaryRoutes({ tokens: apiTokens, registry, changes, configSync, rollouts: () => fleetActions.listRollouts(), startedAt }),
-      ...(settings.console ? [consoleRoutes({ db, tokens: apiTokens, sessionSeconds: settings.consoleSessionSeconds, idleSeconds: settings.consoleIdleSeconds })] : []),
+      ...(settings.console ? [consoleRoutes({ db, tokens: apiTokens, sessionSeconds: settings.consoleSessionSeconds, idleSeconds: settings.consoleIdleSeconds, apiRateLimit })] : []),
     ],
   });
 

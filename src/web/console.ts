@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { principalOfToken } from '../api/auth.js';
+import { ApiRateLimiter, type ApiRateLimitOptions } from '../api/rate-limit.js';
 import { parseInput } from '../api/validation.js';
 import { AmpgateError } from '../errors.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
@@ -47,6 +48,8 @@ export interface ConsoleDeps {
   /** Absolute session lifetime and idle timeout, in seconds. */
   readonly sessionSeconds: number;
   readonly idleSeconds: number;
+  /** The control plane's per-token request rate, applied to console sessions as well. */
+  readonly apiRateLimit?: ApiRateLimitOptions;
   readonly now?: () => number;
 }
 
@@ -57,7 +60,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
   return (app: FastifyInstance): void => {
     const sessions = new ConsoleSessions(new ConsoleSessionsRepo(deps.db), deps.tokens, { ttlSeconds: deps.sessionSeconds, idleSeconds: deps.idleSeconds, now: deps.now });
     const assets = loadAssets();
-    installSessionAuth(app, sessions);
+    installSessionAuth(app, sessions, deps.apiRateLimit && new ApiRateLimiter(deps.apiRateLimit));
 
     const purge = setInterval(() => sessions.purge(), 3600_000);
     purge.unref();

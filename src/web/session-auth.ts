@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { principalOfToken } from '../api/auth.js';
+import type { ApiRateLimiter } from '../api/rate-limit.js';
 import { AmpgateError } from '../errors.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE } from './cookies.js';
 import { crossSiteReason } from './same-origin.js';
@@ -15,7 +16,8 @@ import { csrfMatches, endedMessage, type ConsoleSessions } from './sessions.js';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
 
-export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessions): void {
+/** `limiter`: the per-token request rate (AMPGATE_API_RATE/BURST) applied to session requests too. */
+export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessions, limiter?: ApiRateLimiter): void {
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/') || req.headers.authorization !== undefined) return;
     const secret = readCookie(req.headers.cookie, SESSION_COOKIE);
@@ -24,6 +26,11 @@ export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessio
     if (!s.ok) {
       void reply.header('Set-Cookie', clearedSessionCookie(req.protocol === 'https'));
       throw new AmpgateError('unauthorized', endedMessage(s.reason), { session: s.reason });
+    }
+    const wait = limiter?.enabled ? limiter.take(s.token.id) : 0;
+    if (wait > 0) {
+      void reply.header('Retry-After', String(wait));
+      throw new AmpgateError('too_many_requests', `the console session of token "${s.token.name}" exceeded its request rate (AMPGATE_API_RATE); retry in ${wait} s`);
     }
     if (!SAFE_METHODS.has(req.method)) {
       const crossSite = crossSiteReason(req.headers);

@@ -220,6 +220,21 @@ describe('console sessions over HTTP', () => {
     expect(after.body.error.details).toEqual({ session: 'token_revoked' });
   });
 
+  it('limits a session to the per-token request rate like a bearer token', async () => {
+    const dir = tempDir();
+    const slow = await startTestServer({ apiRate: 1, apiBurst: 2 }, dir);
+    try {
+      const res = await fetch(`${slow.controlUrl}/ui/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
+      const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${slow.controlUrl}/api/agents`, { headers: { Cookie: cookie } })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await slow.stop();
+      removeDir(dir);
+    }
+  });
+
   it('leaves the console out when AMPGATE_CONSOLE=false', async () => {
     const dir = tempDir();
     const off = await startTestServer({ console: false }, dir);
