@@ -6,7 +6,6 @@
  * session secret (HMAC), so it needs no storage and is useless without the cookie.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Principal } from '../changes/principal.js';
 import { hashSecret } from '../creds/secrets.js';
 import type { ApiTokenRow, ApiTokensRepo } from '../store/api-tokens-repo.js';
 import type { ConsoleSessionsRepo } from '../store/console-sessions-repo.js';
@@ -109,5 +108,3 @@ export function endedMessage(reason: Exclude<SessionLookup, ActiveSession>['reas
       return 'unknown console session; sign in again';
   }
 }
-
-export type { Principal };
