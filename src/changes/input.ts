@@ -8,7 +8,7 @@ import { fingerprint, TOKEN_PATTERN } from '../creds/secrets.js';
 import { AmpgateError } from '../errors.js';
 import { CHANGE_KINDS } from './types.js';
 
-export const CHANNELS = ['rest', 'cli', 'mcp', 'slack'] as const;
+export const CHANNELS = ['rest', 'cli', 'mcp', 'slack', 'web'] as const;
 
 const freeText = (max: number) => z.string().max(max).transform(redactSecrets);
 

@@ -26,6 +26,7 @@ export interface ApiTokenView {
 
 export class ApiTokensRepo {
   readonly #byHash;
+  readonly #byId;
   readonly #insert;
   readonly #list;
   readonly #revoke;
@@ -36,6 +37,7 @@ export class ApiTokensRepo {
     private readonly now: () => number = Date.now,
   ) {
     this.#byHash = db.prepare('SELECT * FROM api_tokens WHERE secret_hash = ?');
+    this.#byId = db.prepare('SELECT * FROM api_tokens WHERE id = ?');
     this.#insert = db.prepare('INSERT INTO api_tokens (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)');
     this.#list = db.prepare('SELECT * FROM api_tokens ORDER BY created_at');
     this.#revoke = db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
@@ -45,6 +47,12 @@ export class ApiTokensRepo {
   /** The active token for a secret, or undefined. */
   verify(secret: string): ApiTokenRow | undefined {
     const row = this.#byHash.get(hashSecret(secret)) as ApiTokenRow | undefined;
+    return row && row.revoked_at === null ? row : undefined;
+  }
+
+  /** The active token with this id, or undefined (revoked or unknown). */
+  active(id: string): ApiTokenRow | undefined {
+    const row = this.#byId.get(id) as ApiTokenRow | undefined;
     return row && row.revoked_at === null ? row : undefined;
   }
 

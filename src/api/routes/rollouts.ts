@@ -18,6 +18,12 @@ const RollbackBody = z.object({
   channel: z.enum(['rest', 'cli']).default('rest'),
 });
 
+const ViewQuery = z.object({
+  offset: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(0).max(100_000).optional(),
+  outcome: z.enum(['pending', 'offered', 'applying', 'succeeded', 'failed', 'skipped']).optional(),
+});
+
 export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, changes: () => ChangeService | undefined) {
   return (app: FastifyInstance): void => {
     const viewer = requireRole(tokens, 'viewer');
@@ -26,7 +32,7 @@ export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, chan
     app.get('/api/rollouts', { preHandler: viewer }, async () => ({ rollouts: actions.listRollouts() }));
 
     app.get<{ Params: { id: string } }>('/api/rollouts/:id', { preHandler: viewer }, async (req) => {
-      const view = actions.rolloutView(req.params.id);
+      const view = actions.rolloutView(req.params.id, parseInput(ViewQuery, req.query, 'bad_request'));
       if (!view) throw notFound(`rollout of change ${req.params.id}`);
       return view;
     });
