@@ -8,6 +8,8 @@ import { enrollmentRoutes } from './api/routes/enrollment.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { whoamiRoutes } from './api/routes/whoami.js';
 import { auditRoutes } from './api/routes/audit.js';
+import { eventRoutes } from './api/routes/events.js';
+import { summaryRoutes } from './api/routes/summary.js';
 import { changeRoutes } from './api/routes/changes.js';
 import { buildControlPlane } from './api/server.js';
 import { ChangeEngine } from './changes/engine.js';
@@ -20,9 +22,12 @@ import { createCredentials, type CredentialsModule } from './creds/module.js';
 import { Fleet } from './fleet/fleet.js';
 import { serverCapabilities } from './opamp/capabilities.js';
 import { createFleetActions, type FleetActions } from './fleet/fleet-actions.js';
+import { configSyncOf } from './fleet/fleet-query.js';
+import { consoleRoutes } from './web/console.js';
 import { configRoutes } from './api/routes/configs.js';
 import { rolloutRoutes } from './api/routes/rollouts.js';
 import { AgentRegistry } from './fleet/registry.js';
+import type { AgentRecord } from './fleet/agent-state.js';
 import { createLogger, type Logger } from './log.js';
 import { mcpRoutes } from './mcp/http.js';
 import { Metrics } from './metrics.js';
@@ -164,14 +169,19 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     { onRejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
+  const configSync = (a: AgentRecord) => configSyncOf(a, fleetActions.desired.get(a.uid));
+  const startedAt = Date.now();
+
   const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, db, logger });
 
+  const apiRateLimit = { ratePerSecond: settings.apiRate, burst: settings.apiBurst };
   const control = await buildControlPlane({
     logger,
     registry,
     tokens: apiTokens,
     metrics,
-    apiRateLimit: { ratePerSecond: settings.apiRate, burst: settings.apiBurst },
+    configSync,
+    apiRateLimit,
     limits: {
       requestTimeoutMs: settings.controlRequestTimeoutMs,
       headersTimeoutMs: settings.controlHeadersTimeoutMs,
@@ -189,6 +199,9 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       configRoutes(fleetActions, apiTokens, { mcpReadOnly: settings.mcpReadOnly }),
       rolloutRoutes(fleetActions, apiTokens, () => changes),
       credentialsModule.routes,
+      eventRoutes({ tokens: apiTokens, changes, registry }),
+      summaryRoutes({ tokens: apiTokens, registry, changes, configSync, rollouts: () => fleetActions.listRollouts(), startedAt }),
+      ...(settings.console ? [consoleRoutes({ db, tokens: apiTokens, sessionSeconds: settings.consoleSessionSeconds, idleSeconds: settings.consoleIdleSeconds, apiRateLimit })] : []),
     ],
   });
 

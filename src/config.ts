@@ -84,6 +84,12 @@ export const SettingsSchema = z.object({
   /** HMAC key of the checkpoints (created 0600 if missing); default audit-anchor.key next to the checkpoint. */
   auditAnchorKeyFile: z.string().min(1).optional(),
   mcpReadOnly: bool.default(false),
+  /** The web console at /ui/ on the control listener. */
+  console: bool.default(true),
+  /** Absolute lifetime of a console session, in seconds (default 8 h). */
+  consoleSessionSeconds: int(10).default(8 * 3600),
+  /** A console session unused for this long ends, in seconds (default 30 min). */
+  consoleIdleSeconds: int(10).default(30 * 60),
   slackBotToken: z.string().optional(),
   slackSigningSecret: z.string().optional(),
   slackAppToken: z.string().optional(),
@@ -148,6 +154,9 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   auditAnchorFile: 'AMPGATE_AUDIT_ANCHOR_FILE',
   auditAnchorKeyFile: 'AMPGATE_AUDIT_ANCHOR_KEY_FILE',
   mcpReadOnly: 'AMPGATE_MCP_READ_ONLY',
+  console: 'AMPGATE_CONSOLE',
+  consoleSessionSeconds: 'AMPGATE_CONSOLE_SESSION_SECONDS',
+  consoleIdleSeconds: 'AMPGATE_CONSOLE_IDLE_SECONDS',
   slackBotToken: 'SLACK_BOT_TOKEN',
   slackSigningSecret: 'SLACK_SIGNING_SECRET',
   slackAppToken: 'SLACK_APP_TOKEN',

@@ -1,16 +1,22 @@
 /**
- * @module Bearer-token authentication of the control plane and role checks.
+ * @module Bearer-token authentication of the control plane and role checks. The web console
+ * (src/web) authenticates with a session cookie instead: its onRequest hook sets the principal
+ * and the 'web' channel before these checks run.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type Principal, type Role } from '../changes/principal.js';
 import type { Channel } from '../changes/types.js';
 import { AmpgateError } from '../errors.js';
 import { bearerToken } from '../opamp/agent-auth.js';
-import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import type { ApiTokenRow, ApiTokensRepo } from '../store/api-tokens-repo.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** Set with `principal` by an authenticator other than the bearer token (the console: 'web'). */
+    authChannel?: Channel;
+    /** Set with `principal` by another authenticator: whether that authentication still holds (long-lived streams re-check it). */
+    authStillValid?: () => boolean;
   }
 }
 
@@ -34,8 +40,22 @@ export function principalFromRequest(tokens: ApiTokensRepo, authorization: strin
   if (!secret) return undefined;
   const row = tokens.verify(secret);
   if (!row) return undefined;
+  return principalOfToken(row, channel === 'mcp', tokens);
+}
+
+/**
+ * The principal an API token stands for (bearer header or a console session made from it). A
+ * minted token carries the chain of tokens that minted it, so the policy sees it as the same
+ * person as its creator.
+ */
+export function principalOfToken(row: ApiTokenRow, llm: boolean, tokens: Pick<ApiTokensRepo, 'ownerChain'>): Principal {
   const owners = row.owner === null ? [] : tokens.ownerChain(row.id);
-  return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm: channel === 'mcp', ...(owners.length > 0 ? { owners } : {}) };
+  return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm, ...(owners.length > 0 ? { owners } : {}) };
+}
+
+/** The channel of an authenticated request: the authenticator's, else the client header's. */
+export function requestChannel(req: FastifyRequest): Channel {
+  return req.authChannel ?? channelOf(req.headers);
 }
 
 /**
@@ -44,7 +64,7 @@ export function principalFromRequest(tokens: ApiTokensRepo, authorization: strin
  */
 export function requireRole(tokens: ApiTokensRepo, role: Role) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const principal = principalFromRequest(tokens, req.headers.authorization, channelOf(req.headers));
+    const principal = req.principal ?? principalFromRequest(tokens, req.headers.authorization, channelOf(req.headers));
     if (!principal) {
       // Refused before the body is read; closing the connection also discards what was sent of it.
       void reply.header('WWW-Authenticate', 'Bearer realm="ampgate"').header('Connection', 'close');

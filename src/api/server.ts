@@ -5,6 +5,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '../log.js';
 import { AmpgateError } from '../errors.js';
+import type { AgentRecord } from '../fleet/agent-state.js';
+import type { ConfigSync } from '../fleet/fleet-query.js';
 import type { AgentRegistry } from '../fleet/registry.js';
 import type { Metrics } from '../metrics.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
@@ -23,6 +25,8 @@ export interface ControlPlaneDeps {
   readonly bodyLimit?: number;
   /** Timeouts and the connection cap (AMPGATE_CONTROL_*); defaults below. */
   readonly limits?: ControlPlaneLimits;
+  /** Whether an agent runs its desired config (filter and column of GET /api/agents); default: every agent unmanaged. */
+  readonly configSync?: (agent: AgentRecord) => ConfigSync;
   /** Requests per second and burst per API token (AMPGATE_API_RATE/BURST); none: unlimited. */
   readonly apiRateLimit?: ApiRateLimitOptions;
 }

@@ -4,7 +4,7 @@
  * refused with a reason a human understands, and nothing is sent.
  */
 import { AmpgateError } from '../errors.js';
-import { canonicalJson } from '../fleet/targeting.js';
+import { approvalFingerprint, canonicalJson, canonicalTarget } from '../fleet/targeting.js';
 import type { ChangeExecutor, ChangeRequest } from './types.js';
 
 export interface Drift {
@@ -17,15 +17,18 @@ const short = (fp: string) => (fp.length > 12 ? `${fp.slice(0, 12)}…` : fp);
 /** Re-plans `req` with its pinned params; returns the drift, or undefined when nothing changed. */
 export function checkDrift(executor: ChangeExecutor, req: ChangeRequest): Drift | undefined {
   let plan;
+  let fingerprint;
   try {
     plan = executor.plan(req.target, req.params);
+    fingerprint = approvalFingerprint(plan.fingerprint, canonicalTarget(req.target));
   } catch (err) {
     if (!(err instanceof AmpgateError)) throw err;
     return { reason: `the change can no longer be planned: ${err.message}`, details: { code: err.code } };
   }
-  // The fingerprint covers kind, pinned params, payload and targets: equal means nothing drifted.
-  // The details below are only worked out for a refusal (a 10k-agent set diff costs milliseconds).
-  if (plan.fingerprint === req.fingerprint && plan.payloadFingerprint === req.payloadFingerprint) return undefined;
+  // The fingerprint covers kind, pinned params, payload, the target spec and the resolved agents:
+  // equal means nothing drifted. The details below are only worked out for a refusal (a 10k-agent
+  // set diff costs milliseconds).
+  if (fingerprint === req.fingerprint && plan.payloadFingerprint === req.payloadFingerprint) return undefined;
   const before = new Set(req.targets);
   const now = new Set(plan.targets);
   const added = plan.targets.filter((u) => !before.has(u));
@@ -44,10 +47,10 @@ export function checkDrift(executor: ChangeExecutor, req: ChangeRequest): Drift 
     };
   }
   if (canonicalJson(plan.params) !== canonicalJson(req.params)) return { reason: 'parameters changed after re-planning', details: { current: plan.params } };
-  if (plan.fingerprint !== req.fingerprint) {
+  if (fingerprint !== req.fingerprint) {
     return {
-      reason: `plan fingerprint changed (${short(req.fingerprint)} -> ${short(plan.fingerprint)})`,
-      details: { approved: req.fingerprint, current: plan.fingerprint },
+      reason: `plan fingerprint changed (${short(req.fingerprint)} -> ${short(fingerprint)})`,
+      details: { approved: req.fingerprint, current: fingerprint },
     };
   }
   return undefined;

@@ -6,7 +6,7 @@
  * they resume after the next start().
  */
 import { AmpgateError, notFound } from '../errors.js';
-import { canonicalTarget } from '../fleet/targeting.js';
+import { approvalFingerprint, canonicalTarget } from '../fleet/targeting.js';
 import type { Logger } from '../log.js';
 import { AuditRepo } from '../store/audit-repo.js';
 import { ChangesRepo } from '../store/changes-repo.js';
@@ -112,7 +112,9 @@ export class ChangeEngine implements ChangeService {
     assertPlannable(plan);
     const now = this.#d.now();
     const expiresAt = now + this.policy.expiryMinutes(p.expiresInMinutes) * 60_000;
-    const key = idempotencyKey(p.kind, canonicalTarget(p.target), plan.params);
+    const canonical = canonicalTarget(p.target);
+    const key = idempotencyKey(p.kind, canonical, plan.params);
+    const fingerprint = approvalFingerprint(plan.fingerprint, canonical);
     const llm = isLlmDriven(principal, channel);
     const required = this.policy.requiredApprovals(plan.risk);
     const { request, existing, step } = this.#transitions.propose(
@@ -128,7 +130,7 @@ export class ChangeEngine implements ChangeService {
         targets: JSON.stringify([...plan.targets].sort()),
         ineligible: JSON.stringify(plan.ineligible),
         payload_fingerprint: plan.payloadFingerprint,
-        fingerprint: plan.fingerprint,
+        fingerprint,
         risk: plan.risk,
         required_approvals: required,
         preview: JSON.stringify(plan.preview),
@@ -136,7 +138,7 @@ export class ChangeEngine implements ChangeService {
         created_at: now,
         expires_at: expiresAt,
       },
-      proposalAudit(principal, p, plan, llm, required, expiresAt),
+      proposalAudit(principal, p, { ...plan, fingerprint }, llm, required, expiresAt),
     );
     this.#after(step);
     if (!existing) this.#d.logger.info({ request: request.id, kind: p.kind, requester: principalKey(principal), risk: plan.risk, targets: plan.targets.length }, 'change proposed');

@@ -9,7 +9,7 @@ import { AmpgateError } from '../errors.js';
 import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../safe-text.js';
 import { CHANGE_KINDS } from './types.js';
 
-export const CHANNELS = ['rest', 'cli', 'mcp', 'slack'] as const;
+export const CHANNELS = ['rest', 'cli', 'mcp', 'slack', 'web'] as const;
 
 /** Text people type and other people read: no control characters (terminal escapes, line breaks, bidi overrides). */
 const noControls = (t: string) => !hasControlChars(t);

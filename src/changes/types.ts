@@ -24,7 +24,8 @@ export type ChangeState = (typeof CHANGE_STATES)[number];
 /** States from which nothing moves any more. */
 export const TERMINAL_STATES: ReadonlySet<ChangeState> = new Set(['rejected', 'expired', 'cancelled', 'succeeded', 'partially_failed', 'failed']);
 
-export type Channel = 'rest' | 'cli' | 'mcp' | 'slack';
+/** `web`: the browser console, a human channel (src/web). */
+export type Channel = 'rest' | 'cli' | 'mcp' | 'slack' | 'web';
 
 /** Risk tier decides how many approvals a request needs (policy). */
 export type RiskTier = 'low' | 'medium' | 'high';
@@ -209,6 +210,12 @@ export interface ChangeListFilter {
   readonly kind?: ChangeKind;
   /** principalKey() of the requester. */
   readonly requester?: string;
+  /** Only requests created at or after this time (ms since the epoch). */
+  readonly createdAfter?: number;
+  /** Only requests created before this time (ms since the epoch). */
+  readonly createdBefore?: number;
+  /** Requests that touched this agent uid (an outcome for it) or, while open, target it. */
+  readonly agent?: string;
   readonly limit?: number;
   readonly offset?: number;
 }

@@ -5,20 +5,21 @@ import type { Command } from 'commander';
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import { inline } from '../safe-text.js';
 import { ago, table } from './format.js';
+import { addFilterFlags, hasFilterFlags, selectorWithFlags } from './selector-flags.js';
 import type { CliContext } from './context.js';
 
 export function registerAgentCommands(program: Command, ctx: CliContext): void {
-  program
-    .command('agents')
+  addFilterFlags(program.command('agents'))
     .description('list agents known to ampgate')
-    .option('-s, --selector <selector>', 'attribute selector, e.g. service.name=checkout,deployment.environment=prod')
+    .option('-s, --selector <selector>', 'attribute selector, e.g. service.name=checkout,deployment.environment=prod (key!=value excludes, healthy=false selects unhealthy agents)')
     .option('--connected', 'only connected agents')
     .option('--offline', 'only offline agents')
     .option('--limit <n>', 'page size', '100')
     .option('--offset <n>', 'page start', '0')
-    .action(async (o: { selector?: string; connected?: boolean; offline?: boolean; limit: string; offset: string }) => {
+    .action(async (o: { selector?: string; exclude: string[]; unhealthy?: boolean; healthy?: boolean; connected?: boolean; offline?: boolean; limit: string; offset: string }) => {
       const q = new URLSearchParams({ limit: o.limit, offset: o.offset });
-      if (o.selector) q.set('selector', o.selector);
+      const selector = hasFilterFlags(o) ? selectorWithFlags(o) : o.selector;
+      if (selector) q.set('selector', selector);
       if (o.connected) q.set('connected', 'true');
       if (o.offline) q.set('connected', 'false');
       const res = await ctx.client().get<{ total: number; agents: AgentSummary[] }>(`/api/agents?${q}`);

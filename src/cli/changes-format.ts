@@ -4,6 +4,7 @@
 import type { ChangeRequest } from '../changes/types.js';
 import type { ChangeSummary } from '../changes/views.js';
 import { inline } from '../safe-text.js';
+import { describeTarget } from '../fleet/target-words.js';
 import { ago, table } from './format.js';
 
 const short = (fp: string) => fp.slice(0, 12);
@@ -35,7 +36,7 @@ export function changeDetail(r: ChangeRequest): string {
     `  reason:       ${inline(r.reason)}`,
     `  requester:    ${who(r.requester)} via ${r.channel}${r.llmOriginated ? ' [LLM-originated]' : ''}`,
     `  risk:         ${r.risk}; approvals ${approvals.length}/${r.requiredApprovals}`,
-    `  target:       ${r.target.selector !== undefined ? `selector ${inline(r.target.selector)}` : `${r.target.agents?.length ?? 0} listed agents`} -> ${r.targets.length} eligible, ${r.ineligible.length} ineligible`,
+    `  target:       ${r.target.selector !== undefined ? `selector ${inline(r.target.selector) || '""'} (${inline(describeTarget(r.target))})` : `${r.target.agents?.length ?? 0} listed agents`} -> ${r.targets.length} eligible, ${r.ineligible.length} ineligible`,
     `  params:       ${inline(JSON.stringify(r.params))}`,
     `  fingerprint:  ${r.fingerprint} (payload ${short(r.payloadFingerprint)})`,
     `  created:      ${r.createdAt} (${ago(r.createdAt)}), expires ${r.expiresAt}`,

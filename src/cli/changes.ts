@@ -4,9 +4,11 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { CHANGE_KINDS, TERMINAL_STATES, type ChangeRequest } from '../changes/types.js';
+import { SettingsError } from '../config.js';
 import type { ChangeSummary } from '../changes/views.js';
 import { changeDetail, changesTable } from './changes-format.js';
 import type { CliContext } from './context.js';
+import { addFilterFlags, hasFilterFlags, selectorWithFlags } from './selector-flags.js';
 
 /** `--param k=v` (repeatable): the value is JSON when it parses (numbers, booleans), else the string. */
 function collectParam(pair: string, prev: Record<string, unknown>): Record<string, unknown> {
@@ -74,18 +76,19 @@ function registerList(changes: Command, ctx: CliContext): void {
 }
 
 function registerPropose(changes: Command, ctx: CliContext): void {
-  changes
-    .command('propose')
+  addFilterFlags(changes.command('propose'))
     .description('propose a change; it runs only after the required approvals')
     .argument('<kind>', CHANGE_KINDS.join(' | '))
     .option('--agents <uids>', 'comma-separated agent uids')
-    .option('-s, --selector <selector>', 'attribute selector, e.g. service.name=checkout,deployment.environment=prod')
+    .option('-s, --selector <selector>', 'attribute selector, e.g. service.name=checkout,deployment.environment=prod (key!=value excludes, healthy=false selects unhealthy agents)')
     .option('-p, --param <key=value>', 'a parameter (repeatable), e.g. --param config=otel-gateway --param version=3', collectParam, {})
     .option('--params <json>', 'parameters as a JSON object (merged under --param)', jsonObject)
     .requiredOption('-r, --reason <text>', 'why (approvers see it)')
     .option('--expires <minutes>', 'expiry in minutes (policy-bounded; default from policy, usually 30)')
-    .action(async (kind: string, o: { agents?: string; selector?: string; param: Record<string, unknown>; params?: Record<string, unknown>; reason: string; expires?: string }) => {
-      const target = o.agents !== undefined ? { agents: o.agents.split(',').map((s) => s.trim()).filter(Boolean) } : { selector: o.selector };
+    .action(async (kind: string, o: { agents?: string; selector?: string; exclude: string[]; unhealthy?: boolean; healthy?: boolean; param: Record<string, unknown>; params?: Record<string, unknown>; reason: string; expires?: string }) => {
+      const filtered = hasFilterFlags(o);
+      if (o.agents !== undefined && filtered) throw new SettingsError('--exclude, --healthy and --unhealthy narrow a --selector; they cannot be combined with --agents');
+      const target = o.agents !== undefined ? { agents: o.agents.split(',').map((s) => s.trim()).filter(Boolean) } : { selector: filtered ? selectorWithFlags(o) : o.selector };
       const body = { kind, target, params: { ...o.params, ...o.param }, reason: o.reason, ...(o.expires ? { expiresInMinutes: Number(o.expires) } : {}) };
       const res = await ctx.client().post<{ request: ChangeRequest; existing: boolean }>('/api/changes', body);
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));

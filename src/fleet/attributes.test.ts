@@ -3,7 +3,7 @@ import type { KeyValue } from '../gen/opamp/v1/anyvalue_pb.js';
 import { create } from '@bufbuild/protobuf';
 import { EffectiveConfigSchema } from '../gen/opamp/v1/opamp_pb.js';
 import { effectiveConfigToFiles } from './agent-state.js';
-import { formatSelector, keyValuesToJson, matchesSelector, parseSelector, SelectorSyntaxError } from './attributes.js';
+import { formatSelector, keyValuesToJson, matchesSelector, parseSelector, SelectorSyntaxError, withFilters } from './attributes.js';
 
 describe('attribute selectors', () => {
   const attrs = { 'service.name': 'checkout', 'deployment.environment': 'prod', replicas: 3 };
@@ -14,6 +14,33 @@ describe('attribute selectors', () => {
     expect(matchesSelector(parseSelector('replicas=3'), attrs)).toBe(true);
     expect(matchesSelector(parseSelector('missing!=x'), attrs)).toBe(true);
     expect(matchesSelector(parseSelector(''), attrs)).toBe(true);
+  });
+
+  it('reads the reserved key healthy from the reported health, never from an attribute', () => {
+    const spoof = { ...attrs, healthy: 'false' };
+    expect(matchesSelector(parseSelector('healthy=false'), attrs, false)).toBe(true);
+    expect(matchesSelector(parseSelector('healthy=false'), attrs, true)).toBe(false);
+    expect(matchesSelector(parseSelector('healthy=false'), spoof, true)).toBe(false);
+    expect(matchesSelector(parseSelector('healthy=false'), spoof, undefined)).toBe(false);
+    // Never reported: neither healthy nor unhealthy, but "not healthy".
+    expect(matchesSelector(parseSelector('healthy=true'), attrs, undefined)).toBe(false);
+    expect(matchesSelector(parseSelector('healthy!=true'), attrs, undefined)).toBe(true);
+    expect(matchesSelector(parseSelector('service.name!=payments,healthy=false'), attrs, false)).toBe(true);
+    expect(matchesSelector(parseSelector('service.name!=checkout,healthy=false'), attrs, false)).toBe(false);
+  });
+
+  it('accepts only true or false for healthy', () => {
+    expect(() => parseSelector('healthy=no')).toThrow(/healthy takes true or false/);
+    expect(() => parseSelector('healthy!=unknown')).toThrow(SelectorSyntaxError);
+    expect(formatSelector(parseSelector('healthy=false, service.name!=payments'))).toBe('healthy=false,service.name!=payments');
+  });
+
+  it('adds exclusions and a health filter to a selector', () => {
+    expect(withFilters('deployment.environment=prod', ['service.name=payments', 'host.name=node-1'], false)).toBe('deployment.environment=prod,service.name!=payments,host.name!=node-1,healthy=false');
+    expect(withFilters(undefined, ['service.name=payments'])).toBe('service.name!=payments');
+    expect(withFilters('', [], true)).toBe('healthy=true');
+    expect(() => withFilters('', ['payments'])).toThrow(SelectorSyntaxError);
+    expect(() => withFilters('', ['a=1,b=2'])).toThrow(/one key=value/);
   });
 
   it('rejects malformed clauses with a message naming the clause', () => {

@@ -1,6 +1,6 @@
 /**
  * @module Conversion of OpAMP AnyValue/KeyValue attributes into plain JSON values, and attribute
- * selectors (`service.name=checkout,deployment.environment=prod`).
+ * selectors (`service.name=checkout,deployment.environment!=prod,healthy=false`).
  */
 import type { AnyValue, KeyValue } from '../gen/opamp/v1/anyvalue_pb.js';
 
@@ -56,8 +56,17 @@ export class SelectorSyntaxError extends Error {
 }
 
 /**
+ * The reserved selector key for the agent's reported health (OpAMP spec, ComponentHealth: the
+ * top-level `healthy` of the last AgentToServer.health). `healthy=false` selects agents whose last
+ * report said unhealthy; agents that never reported health match neither `healthy=true` nor
+ * `healthy=false` (but do match `healthy!=true`). An agent attribute with the same name is never
+ * consulted for this key.
+ */
+export const HEALTH_KEY = 'healthy';
+
+/**
  * Parses `k=v,k2!=v2`. Keys and values are trimmed; an empty selector matches everything.
- * Values may not contain commas.
+ * Values may not contain commas. `healthy` takes only `true` or `false`.
  */
 export function parseSelector(text: string): SelectorClause[] {
   const trimmed = text.trim();
@@ -65,8 +74,31 @@ export function parseSelector(text: string): SelectorClause[] {
   return trimmed.split(',').map((part) => {
     const m = /^\s*([^=!\s][^=!]*?)\s*(!=|=)\s*(.*?)\s*$/.exec(part);
     if (!m || m[3] === '') throw new SelectorSyntaxError(`bad selector clause ${JSON.stringify(part)}: expected key=value or key!=value`);
+    if (m[1] === HEALTH_KEY && m[3] !== 'true' && m[3] !== 'false') {
+      throw new SelectorSyntaxError(`bad selector clause ${JSON.stringify(part)}: ${HEALTH_KEY} takes true or false`);
+    }
     return { key: m[1]!, value: m[3]!, negate: m[2] === '!=' };
   });
+}
+
+/**
+ * A selector with exclusions and a health filter added: each `exclude` entry `k=v` becomes
+ * `k!=v`, and `healthy` becomes `healthy=true|false`. For the CLI flags and MCP fields that spell
+ * these out. The base selector is kept as given (whoever resolves it validates it); a malformed
+ * exclusion throws SelectorSyntaxError.
+ */
+export function withFilters(selector: string | undefined, exclude: readonly string[] = [], healthy?: boolean): string {
+  const parts = selector?.trim() ? [selector.trim()] : [];
+  for (const e of exclude) parts.push(exclusion(e));
+  if (healthy !== undefined) parts.push(`${HEALTH_KEY}=${String(healthy)}`);
+  return parts.join(',');
+}
+
+/** `k=v` (or `k!=v`) as the clause `k!=v`; throws SelectorSyntaxError unless it is exactly one clause. */
+export function exclusion(text: string): string {
+  const clauses = parseSelector(text);
+  if (clauses.length !== 1) throw new SelectorSyntaxError(`bad exclusion ${JSON.stringify(text)}: expected one key=value`);
+  return `${clauses[0]!.key}!=${clauses[0]!.value}`;
 }
 
 /** Canonical text of a parsed selector (sorted), used in idempotency keys and fingerprints. */
@@ -82,11 +114,14 @@ function attrText(v: JsonValue | undefined): string | undefined {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** True when every clause holds against the union of identifying and non-identifying attributes. */
-export function matchesSelector(clauses: readonly SelectorClause[], attrs: Attributes): boolean {
+/**
+ * True when every clause holds against the union of identifying and non-identifying attributes,
+ * with `healthy` read from the reported health (undefined: never reported).
+ */
+export function matchesSelector(clauses: readonly SelectorClause[], attrs: Attributes, healthy?: boolean): boolean {
   for (const c of clauses) {
     // Own properties only: `constructor` or `toString` are not attributes of every agent.
-    const actual = attrText(Object.hasOwn(attrs, c.key) ? attrs[c.key] : undefined);
+    const actual = c.key === HEALTH_KEY ? attrText(healthy) : attrText(Object.hasOwn(attrs, c.key) ? attrs[c.key] : undefined);
     const equal = actual === c.value;
     if (c.negate ? equal : !equal) return false;
   }

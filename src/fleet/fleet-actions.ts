@@ -21,7 +21,7 @@ import { ResumeExecutor } from './actions/resume.js';
 import { RestartExecutor } from './actions/restart.js';
 import { rollbackPlan, type RollbackPlan } from './actions/rollback.js';
 import { RolloutRunner } from './actions/rollout-runner.js';
-import { agentRemoteConfigView, rolloutSummary, rolloutView } from './actions/views.js';
+import { agentRemoteConfigView, rolloutSummary, rolloutView, type TargetPage } from './actions/views.js';
 import { ConfigCatalog } from './configs/catalog.js';
 import type { Fleet } from './fleet.js';
 import { PauseProvider } from './pause/pause-provider.js';
@@ -52,7 +52,7 @@ export interface FleetActions {
   readonly executors: readonly ChangeExecutor[];
   /** Proposal inputs that roll back a halted or finished rollout (see actions/rollback.ts). */
   rollbackPlan(changeId: string): RollbackPlan;
-  rolloutView(changeId: string): ReturnType<typeof rolloutView>;
+  rolloutView(changeId: string, page?: TargetPage): ReturnType<typeof rolloutView>;
   listRollouts(limit?: number): Array<{ changeId: string; kind: string; label: string; state: string; stage: number; stageCount: number; haltReason: string | null; startedAt: string }>;
   agentRemoteConfig(uid: string): ReturnType<typeof agentRemoteConfigView>;
   /** Flushes batched writes and detaches from registry events (call before closing the db). */
@@ -95,7 +95,7 @@ export function createFleetActions(deps: FleetActionsDeps): FleetActions {
     rollouts,
     executors,
     rollbackPlan: (changeId) => rollbackPlan({ rollouts, attempts, desired, configs }, changeId),
-    rolloutView: (changeId) => rolloutView(changeId, { rollouts, runner, desired }),
+    rolloutView: (changeId, page) => rolloutView(changeId, { rollouts, runner, desired }, page),
     listRollouts: (limit = 50) => (listStmt.all(limit) as RolloutRow[]).map(rolloutSummary),
     agentRemoteConfig: (uid) => agentRemoteConfigView(uid, { registry, desired, pause }),
     close: () => {

@@ -87,7 +87,7 @@ export class AgentRegistry {
     const out: AgentRecord[] = [];
     for (const rec of this.#agents.values()) {
       if (q.connected !== undefined && rec.connected !== q.connected) continue;
-      if (q.selector && !matchesSelector(q.selector, rec.attributes)) continue;
+      if (q.selector && !matchesSelector(q.selector, rec.attributes, rec.healthy)) continue;
       out.push(rec);
     }
     return out.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));

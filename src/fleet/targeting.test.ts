@@ -8,7 +8,7 @@ import { removeDir, tempDir } from '../../test/support/server.js';
 import { kv } from '../../test/support/ws-agent.js';
 import { AmpgateError } from '../errors.js';
 import { AgentRegistry } from './registry.js';
-import { canonicalJson, labelBreakdown, planFingerprint, resolveTargets } from './targeting.js';
+import { approvalFingerprint, canonicalJson, canonicalTarget, labelBreakdown, planFingerprint, resolveTargets } from './targeting.js';
 
 const uid = (n: number) => `0190f3c4-8a6b-7c2e-9d1a-${n.toString().padStart(12, '0')}`;
 
@@ -49,6 +49,22 @@ describe('target resolution', () => {
     expect(() => resolveTargets(reg, { selector: 'nope' }, ok)).toThrow(AmpgateError);
     expect(() => resolveTargets(reg, { agents: [uid(9)] }, ok)).toThrow(/unknown agents/);
     expect(() => resolveTargets(reg, { selector: 'service.name=ghost' }, ok)).toThrow(/matches no known agent/);
+  });
+
+  it('resolves exclusions and health exactly, and binds the approval fingerprint to the target spec', () => {
+    setup();
+    reg.report(uid(1), create(AgentToServerSchema, { health: { healthy: false } }), 'ws');
+    reg.report(uid(4), create(AgentToServerSchema, { health: { healthy: false } }), 'ws');
+    const ok = () => undefined;
+    const r = resolveTargets(reg, { selector: 'service.name!=payments,healthy=false' }, ok);
+    expect(r.agents.map((a) => a.uid)).toEqual([uid(1)]);
+    expect(r.canonical).toBe('selector:healthy=false,service.name!=payments');
+    const plan = planFingerprint('restart', {}, 'restart', [uid(1)]);
+    const bySelector = approvalFingerprint(plan, r.canonical);
+    expect(bySelector).toBe(approvalFingerprint(plan, canonicalTarget({ selector: 'healthy=false, service.name!=payments' })));
+    expect(bySelector).not.toBe(approvalFingerprint(plan, canonicalTarget({ agents: [uid(1)] })));
+    expect(bySelector).not.toBe(approvalFingerprint(plan, canonicalTarget({ selector: 'healthy=false' })));
+    expect(() => resolveTargets(reg, { selector: 'healthy=sometimes' }, ok)).toThrow(/healthy takes true or false/);
   });
 
   it('fingerprints independently of key and target order', () => {

@@ -111,3 +111,12 @@ export function planFingerprint(kind: string, params: Record<string, unknown>, p
     .update(canonicalJson({ kind, params, payloadFingerprint, targets: [...targets].sort() }))
     .digest('hex');
 }
+
+/**
+ * What an approval vouches for: the executor's plan fingerprint bound to the canonical target text.
+ * A selector's exclusions (`service.name!=payments`) and health filter (`healthy=false`) are thereby
+ * part of the approved fingerprint, not only the agents they resolved to at planning time.
+ */
+export function approvalFingerprint(planFingerprint: string, canonicalTarget: string): string {
+  return createHash('sha256').update(canonicalJson({ plan: planFingerprint, target: canonicalTarget })).digest('hex');
+}

@@ -1,16 +1,16 @@
 /**
  * @module Optional LLM intent provider (OpenAI-compatible chat completions). The model only maps
- * text to the same Intent schema as the deterministic parser; its output is validated with zod and
- * checked against the vocabulary, and anything invalid becomes the deterministic parser's answer
- * or a question. The message and vocabulary are passed as data, never as instructions, ampgate
- * tokens in the message are replaced by their fingerprints before it leaves, and the API key is
- * never logged.
+ * text to the same Intent schema as the deterministic parser, and its answer goes through the same
+ * contract (contract.ts): schema, live vocabulary, and agreement with the exact reading of the
+ * words. An answer that would widen, narrow or change the target is rejected and the offline
+ * answer (exact, or a question) is used. The message and vocabulary are passed as data, never as
+ * instructions, ampgate tokens in the message are replaced by their fingerprints before it leaves,
+ * and the API key is never logged.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { redactSecrets } from '../changes/input.js';
-import { CHANGE_KINDS } from '../changes/types.js';
-import { parseSelector } from '../fleet/attributes.js';
+import { analyze } from './analyze.js';
+import { IntentSchema, reconcile } from './contract.js';
 import type { Intent, IntentParser, Vocabulary } from './types.js';
 
 export interface LlmProviderOptions {
@@ -26,37 +26,6 @@ export interface LlmProviderOptions {
   readonly onError?: (reason: string) => void;
 }
 
-const Target = z.union([
-  z.object({ selector: z.string().max(500) }).strict(),
-  z.object({ agents: z.array(z.string().uuid()).min(1).max(500) }).strict(),
-]);
-
-const LlmIntent = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('proposal'),
-    kind: z.enum(CHANGE_KINDS),
-    target: Target,
-    params: z
-      .object({
-        config: z.string().max(200).optional(),
-        version: z.number().int().positive().optional(),
-        credential: z.enum(['token', 'certificate']).optional(),
-      })
-      .strict()
-      .default({}),
-    reason: z.string().max(500).optional(),
-    understood: z.string().min(1).max(300),
-  }),
-  z.object({
-    type: z.literal('read'),
-    action: z.enum(['list_agents', 'show_agent', 'list_configs', 'list_requests', 'show_request', 'help']),
-    target: Target.optional(),
-    id: z.string().max(100).optional(),
-    understood: z.string().min(1).max(300),
-  }),
-  z.object({ type: z.literal('question'), question: z.string().min(1).max(500), choices: z.array(z.string().max(100)).max(50).optional() }),
-]);
-
 export function loadIntentPrompt(): string {
   return readFileSync(new URL('../../prompts/intent.md', import.meta.url), 'utf8');
 }
@@ -68,6 +37,7 @@ export class LlmIntentParser implements IntentParser {
   }
 
   async parse(text: string, vocabulary: Vocabulary): Promise<Intent> {
+    const analysis = analyze(text, vocabulary);
     let raw: unknown;
     try {
       raw = await this.#complete(text, vocabulary);
@@ -75,12 +45,14 @@ export class LlmIntentParser implements IntentParser {
       this.opts.onError?.(`LLM call failed: ${(err as Error).message}`);
       return this.opts.fallback.parse(text, vocabulary);
     }
-    const parsed = LlmIntent.safeParse(raw);
+    const parsed = IntentSchema.safeParse(raw);
     if (!parsed.success) {
       this.opts.onError?.('LLM answered outside the intent schema');
       return this.opts.fallback.parse(text, vocabulary);
     }
-    return checkAgainstVocabulary(parsed.data as Intent, vocabulary);
+    const { intent, rejected } = reconcile(parsed.data as Intent, analysis);
+    if (rejected) this.opts.onError?.(`LLM answer rejected: ${rejected}`);
+    return intent;
   }
 
   async #complete(text: string, vocabulary: Vocabulary): Promise<unknown> {
@@ -108,36 +80,4 @@ export class LlmIntentParser implements IntentParser {
     if (typeof content !== 'string') throw new Error('no message content');
     return JSON.parse(content) as unknown;
   }
-}
-
-const KNOWN_KEYS = ['service.name', 'deployment.environment', 'deployment.environment.name', 'host.name'];
-
-/** Rejects model output that names configs, versions or attribute values the fleet does not have. */
-export function checkAgainstVocabulary(intent: Intent, vocab: Vocabulary): Intent {
-  if (intent.type === 'question') return intent;
-  const selector = intent.target && 'selector' in intent.target ? intent.target.selector : undefined;
-  if (selector !== undefined) {
-    let clauses;
-    try {
-      clauses = parseSelector(selector);
-    } catch (err) {
-      return { type: 'question', question: `I could not read the target "${selector}": ${(err as Error).message}` };
-    }
-    const known = [...vocab.services, ...vocab.environments, ...vocab.hosts];
-    for (const c of clauses) {
-      if (KNOWN_KEYS.includes(c.key) && !known.some((k) => k.key === c.key && k.value === c.value)) {
-        return { type: 'question', question: `No agent reports ${c.key}=${c.value}. Which agents did you mean?`, choices: known.filter((k) => k.key === c.key).map((k) => k.value) };
-      }
-    }
-  }
-  if (intent.type === 'proposal' && intent.kind === 'config_push') {
-    const name = intent.params.config;
-    const entry = vocab.configs.find((c) => c.name === name);
-    if (!entry) return { type: 'question', question: `Which config should I push?`, choices: vocab.configs.map((c) => c.name) };
-    const version = intent.params.version;
-    if (version !== undefined && !entry.versions.includes(version as number)) {
-      return { type: 'question', question: `Config ${entry.name} has no version ${String(version)}. Versions: ${entry.versions.join(', ')}.` };
-    }
-  }
-  return intent;
 }

@@ -1,47 +1,16 @@
 /**
- * @module The deterministic, offline intent parser. It recognises one action verb, resolves
- * targets and config names only against values that exist (the Vocabulary), and asks a question
- * whenever the text is ambiguous, negated, names something unknown or lacks a target. It never
- * guesses: a wrong guess would put a wrong change in front of approvers.
+ * @module The deterministic, offline intent parser. Every word of the message gets a role
+ * (analyze.ts); the intent is built only from words that resolved exactly against the live
+ * vocabulary. Anything else (an unknown or misspelt word, a narrowing word no selector can say,
+ * two actions, a schedule) becomes a question, with "did you mean" rewrites where a close match
+ * exists. It never guesses: a wrong guess would put a wrong change in front of approvers.
  */
 import type { ChangeKind } from '../changes/types.js';
-import type { Intent, IntentParser, KnownValue, QuestionIntent, Vocabulary } from './types.js';
-
-const UUID_RE = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
-const CLAUSE_RE = /\b([a-z][a-z0-9_./-]*)\s*(!=|=)\s*([^\s,;]+)/g;
-const CHANGE_ID_RE = /\b(?:request|change|cr)\s*#?\s*([0-9a-z-]{4,})\b/;
-
-/** Verb patterns per action. Order does not matter; two different actions in one message is a question. */
-const KIND_PATTERNS: ReadonlyArray<readonly [ChangeKind, RegExp]> = [
-  ['resume', /\b(resume|unpause|un-pause|turn\b[^.]{0,60}?\bback on|start\b[^.]{0,60}?\b(?:again|back up))\b/],
-  ['pause', /\b(pause|suspend|turn\b(?:(?!back)[^.]){0,60}?\boff|silence|mute)\b/],
-  ['restart', /\b(restart|reboot|bounce|power[- ]?cycle|recycle)\b/],
-  ['rotate_credentials', /\b(rotate|re-?key|renew (?:the )?(?:creds|credentials|tokens?|keys?|certs?|certificates?)|roll (?:the |their |its )?(?:creds|credentials|tokens?|keys?|certs?|certificates?))\b/],
-  ['config_push', /\b(push|roll(?:ing)? (?:[\w.@-]+ )?out|rollout|roll-out|deploy|ship|apply (?:config|configuration|[\w.-]+@)|switch (?:\w+ )?to config|use config)\b/],
-];
-
-/** Verbs too vague to act on; they get a question naming the precise alternatives. */
-const VAGUE: ReadonlyArray<readonly [RegExp, string]> = [
-  [/\bstop\b/, 'Do you want to *pause* them (pipelines stop, the agent keeps running and can be resumed) or *restart* them?'],
-  [/\bstart\b/, 'Do you want to *resume* paused agents or *restart* them?'],
-  [/\b(fix|sort out|deal with|handle|update|upgrade|change|reconfigure|tweak|kill)\b/, 'What exactly should happen? I can propose: push a config, pause, resume, restart or rotate credentials.'],
-];
-
-const NEGATION = /\b(don'?t|do not|never|no need to|shouldn'?t|should not|cancel that|not now)\b/;
-const FLEET_WIDE = /\b(all agents|all collectors|every agent|every collector|everything|entire fleet|whole fleet|fleet-?wide|all of them|everyone)\b/;
-const FILLER_NOUN = '(?:collectors?|agents?|pipelines?|services?|instances?|nodes?|boxes|fleet|ones)';
-
-const ENV_SYNONYMS: Record<string, readonly string[]> = {
-  prod: ['prod', 'production', 'prd', 'live'],
-  staging: ['staging', 'stage', 'stg', 'preprod', 'pre-prod'],
-  dev: ['dev', 'development'],
-  test: ['test', 'testing'],
-  qa: ['qa'],
-  sandbox: ['sandbox'],
-};
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-const word = (s: string) => new RegExp(`(?<![\\w.-])${escape(s)}(?![\\w-]|\\.\\w)`);
+import { analyze, type Analysis, type Role } from './analyze.js';
+import { DETERMINERS } from './lexicon.js';
+import { describeProposal, describeRead } from './describe.js';
+import { resolveTarget } from './resolve-target.js';
+import type { Intent, IntentParser, Period, QuestionIntent, ReadIntent, Retry, Vocabulary } from './types.js';
 
 export class DeterministicIntentParser implements IntentParser {
   async parse(text: string, vocabulary: Vocabulary): Promise<Intent> {
@@ -49,191 +18,220 @@ export class DeterministicIntentParser implements IntentParser {
   }
 }
 
-/** Strips Slack markup (mentions, channel and link syntax) and normalises quotes and spaces. */
-export function normalise(text: string): string {
-  return text
-    .replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, ' ')
-    .replace(/<#[A-Z0-9]+\|([^>]*)>/g, '$1')
-    .replace(/<(https?:[^|>]+)(?:\|([^>]*))?>/g, (_m, url: string, label?: string) => label ?? url)
-    .replace(/[‘’]/g, "'")
-    .replace(/[“”]/g, '"')
-    .replace(/\s+/g, ' ')
-    .trim();
+function question(q: string, choices?: readonly string[], retry?: readonly Retry[]): QuestionIntent {
+  return {
+    type: 'question',
+    question: q,
+    ...(choices && choices.length > 0 ? { choices } : {}),
+    ...(retry && retry.length > 0 ? { retry } : {}),
+  };
 }
 
-function question(q: string, choices?: readonly string[]): QuestionIntent {
-  return choices && choices.length > 0 ? { type: 'question', question: q, choices } : { type: 'question', question: q };
+type Of<R extends Role['r']> = Extract<Role, { r: R }>;
+function all<R extends Role['r']>(a: Analysis, r: R): Array<Of<R>> {
+  return a.roles.filter((x): x is Of<R> => x.r === r);
 }
-
-/** Splits off "because …" so words in the reason are not read as targets. */
-function splitReason(original: string): { body: string; reason?: string } {
-  const m = /\s*(?:,|-|—)?\s*\b(because(?: of)?|since|due to|reason:)\s+(.+)$/i.exec(original);
-  if (!m || m.index === 0) return { body: original };
-  return { body: original.slice(0, m.index), reason: m[2]!.trim() };
-}
+const has = (a: Analysis, r: Role['r']) => a.roles.some((x) => x.r === r);
 
 export function parseIntent(raw: string, vocab: Vocabulary): Intent {
-  const original = normalise(raw);
-  const { body, reason } = splitReason(original);
-  let t = body.toLowerCase();
-  if (t === '' || /^(help|\?|what can you do\??|commands)$/.test(t)) {
-    return { type: 'read', action: 'help', understood: 'help' };
+  return intentFrom(analyze(raw, vocab));
+}
+
+const LABEL: Record<ChangeKind, string> = { config_push: 'push config', pause: 'pause', resume: 'resume', restart: 'restart', rotate_credentials: 'rotate credentials' };
+
+/** The intent of an analysed message. */
+export function intentFrom(a: Analysis): Intent {
+  const refusal = all(a, 'refuse')[0];
+  if (refusal) return { type: 'refusal', reason: refusal.msg };
+  const t = a.body.toLowerCase().trim();
+  if (t === '' || /^(?:\?|help)$/.test(t)) return { type: 'read', action: 'help', understood: 'help' };
+  if (has(a, 'negation')) return question("That sounds like something you do *not* want done, so I haven't proposed anything. What should happen instead?");
+
+  const kinds = [...new Set(all(a, 'verb').map((v) => v.kind))];
+  if (kinds.length > 1) {
+    return question(`I read more than one action (${kinds.map((k) => LABEL[k]).join(', ')}). I can propose one change at a time: which one first?`, kinds.map((k) => LABEL[k]));
   }
-  if (NEGATION.test(t)) {
-    return question("That sounds like something you do *not* want done, so I haven't proposed anything. What should happen instead?");
+  const kind = kinds[0];
+  const vague = all(a, 'vague')[0];
+  if (vague) return question(vague.msg);
+  if (!kind) return readOrUnknown(a);
+  return proposal(a, kind);
+}
+
+function proposal(a: Analysis, kind: ChangeKind): Intent {
+  if (has(a, 'request')) return question('A change request is not a target. Which agents should this change apply to?');
+  const when = all(a, 'schedule')[0]?.word ?? (has(a, 'period') ? 'that time' : undefined);
+  if (when !== undefined) {
+    return question(`I can't schedule changes ("${when}"): a change is proposed now and runs as soon as it is approved. Should I propose it now? If so, send it again without the time.`);
   }
 
-  const kinds = KIND_PATTERNS.filter(([, re]) => re.test(t)).map(([k]) => k);
-  const unique = [...new Set(kinds)];
-  if (unique.length > 1) {
-    return question(`I read more than one action (${unique.map(label).join(', ')}). I can propose one change at a time: which one first?`, unique.map(label));
-  }
-  const kind = unique[0];
-  if (!kind) return readOrVague(t, vocab);
-
-  // Config reference first, so a config named like a service is not read as a target.
   let params: Record<string, unknown> = {};
   if (kind === 'config_push') {
-    const ref = findConfig(t, vocab);
-    if (ref.type === 'question') return ref;
-    params = ref.version === undefined ? { config: ref.name } : { config: ref.name, version: ref.version };
-    t = t.replace(ref.matched, ' ');
+    const config = all(a, 'config')[0];
+    if (!config) return unknownWords(a, 'config') ?? question('Which config should I push?', a.vocab.configs.map((c) => c.name));
+    if (config.badVersion !== undefined) {
+      const entry = a.vocab.configs.find((c) => c.name === config.name)!;
+      return question(`Config ${config.name} has no version ${config.badVersion}. Versions: ${entry.versions.join(', ')}.`, entry.versions.map((n) => `${config.name}@${n}`));
+    }
+    params = config.version === undefined ? { config: config.name } : { config: config.name, version: config.version };
   }
-  if (kind === 'rotate_credentials') {
-    params = /\b(certs?|certificates?|mtls|client cert)/.test(t) ? { credential: 'certificate' } : { credential: 'token' };
-  }
+  if (kind === 'rotate_credentials') params = { credential: all(a, 'cred').some((c) => c.certificate) ? 'certificate' : 'token' };
 
-  const target = findTarget(t, vocab);
+  const blocked = narrowingProblems(a);
+  if (blocked) return blocked;
+  const target = resolveTarget(a);
   if (target.type === 'question') return target;
-  const understood = `${label(kind)}${params.config ? ` ${String(params.config)}${params.version ? ` v${String(params.version)}` : ' (latest version)'}` : ''} → ${target.describe}`;
-  return { type: 'proposal', kind, target: target.spec, params, understood, ...(reason ? { reason } : {}) };
-}
-
-function label(kind: ChangeKind): string {
-  return { config_push: 'push config', pause: 'pause', resume: 'resume', restart: 'restart', rotate_credentials: 'rotate credentials' }[kind];
-}
-
-function readOrVague(t: string, vocab: Vocabulary): Intent {
-  const uid = t.match(UUID_RE)?.[0];
-  const asks = /\b(list|show|which|what|how many|status|get|see|display|any)\b/.test(t) || t.endsWith('?');
-  if (asks || /^(agents|configs|requests|changes)\b/.test(t)) {
-    if (/\b(requests?|changes?|approvals?|pending)\b/.test(t)) {
-      const id = CHANGE_ID_RE.exec(t)?.[1];
-      return id ? { type: 'read', action: 'show_request', id, understood: `show change request ${id}` } : { type: 'read', action: 'list_requests', understood: 'list change requests' };
-    }
-    if (/\bconfigs?\b|\bconfigurations?\b/.test(t)) return { type: 'read', action: 'list_configs', understood: 'list configs' };
-    if (uid) return { type: 'read', action: 'show_agent', id: uid, understood: `show agent ${uid}` };
-    const target = findTarget(t, vocab, true);
-    if (target.type === 'question') return target;
-    return { type: 'read', action: 'list_agents', target: target.spec, understood: `list agents (${target.describe})` };
+  if (target.spec.selector === '' && a.tokens.some((t, i) => DETERMINERS.has(t.text) && a.roles[i]!.r === 'stop')) {
+    return question('Which agents do you mean? I read the whole fleet, but "that/those" may point at agents from an earlier message, which I do not keep.');
   }
-  for (const [re, q] of VAGUE) if (re.test(t)) return question(q);
-  return question("I didn't recognise an action. I can propose: *push* a config, *pause*, *resume*, *restart* or *rotate credentials* — e.g. `pause the checkout collectors in prod`.");
+  return {
+    type: 'proposal',
+    kind,
+    target: target.spec,
+    params,
+    understood: describeProposal(kind, target.spec, params),
+    ...(a.reason ? { reason: a.reason } : {}),
+  };
 }
 
-interface ConfigRef {
-  readonly type: 'config';
-  readonly name: string;
-  readonly version?: number;
-  readonly matched: string;
-}
-
-/** Finds one catalog config in the text: `name`, `name@3`, `name v3`, `name version 3`, `name-v3`. */
-function findConfig(t: string, vocab: Vocabulary): ConfigRef | QuestionIntent {
-  const names = vocab.configs.map((c) => c.name);
-  const found: ConfigRef[] = [];
-  for (const c of [...vocab.configs].sort((a, b) => b.name.length - a.name.length)) {
-    const lower = c.name.toLowerCase();
-    const re = new RegExp(`(?<![\\w.-])${escape(lower)}(?:\\s*(?:@|\\bv|\\bversion\\s+|-v)\\s*(\\d+|latest))?(?![\\w-])`);
-    const m = re.exec(t);
-    if (!m || found.some((f) => f.matched.includes(lower))) continue;
-    const v = m[1] && m[1] !== 'latest' ? Number(m[1]) : undefined;
-    if (v !== undefined && !c.versions.includes(v)) {
-      return question(`Config ${c.name} has no version ${v}. Versions: ${c.versions.join(', ')}.`, c.versions.map((n) => `${c.name}@${n}`));
-    }
-    found.push({ type: 'config', name: c.name, version: v, matched: m[0] });
+/** Words that narrow but could not be resolved exactly; each one is a question. */
+function narrowingProblems(a: Analysis, reading = false): QuestionIntent | undefined {
+  const unknown = unknownWords(a);
+  if (unknown) return unknown;
+  const pronoun = all(a, 'pronoun')[0];
+  if (pronoun) return question(`Which agents do you mean by "${pronoun.word}"? I don't keep earlier messages, so please name them (service, environment, host or uids).`);
+  const but = a.roles.findIndex((r) => r.r === 'but');
+  if (but >= 0) {
+    const edit = [{ index: but, replacement: 'except' }];
+    return question('Does "but" mean *except* here? Please say "except" (or "and") so I do not guess.', undefined, retryFor(a, edit, true));
   }
-  if (found.length === 1) return found[0]!;
-  if (found.length > 1) return question(`Which config: ${found.map((f) => f.name).join(' or ')}?`, found.map((f) => f.name));
-  const named = /\b(?:push|deploy|ship|roll(?:ing)?(?: out)?|apply|config)\s+([a-z0-9][\w.@-]*)/.exec(t)?.[1];
-  const hint = named && !['out', 'the', 'a', 'config', 'to'].includes(named) ? `I don't know a config called "${named}". ` : '';
-  return question(`${hint}Which config should I push?`, names);
-}
-
-interface TargetRef {
-  readonly type: 'target';
-  readonly spec: { agents?: string[]; selector?: string };
-  readonly describe: string;
-}
-
-function matchKnown(t: string, values: readonly KnownValue[]): KnownValue[] {
-  const hits = values.filter((v) => word(v.value.toLowerCase()).test(t));
-  // Prefer the longest names: "checkout-v2" over "checkout" when both match the same words.
-  return hits.filter((h) => !hits.some((o) => o !== h && o.value.length > h.value.length && o.value.toLowerCase().includes(h.value.toLowerCase())));
-}
-
-function matchEnvironments(t: string, envs: readonly KnownValue[]): { hits: KnownValue[]; unknown?: string } {
-  const hits = new Map<string, KnownValue>();
-  for (const e of envs) {
-    const group = Object.values(ENV_SYNONYMS).find((g) => g.includes(e.value.toLowerCase())) ?? [e.value.toLowerCase()];
-    if (group.some((w) => word(w).test(t))) hits.set(`${e.key}=${e.value}`, e);
+  const env = all(a, 'envUnknown')[0];
+  if (env) {
+    const known = a.vocab.environments.map((e) => e.value);
+    return question(`No agent reports the environment "${env.word}". Known environments: ${known.join(', ') || 'none'}.`, known);
   }
-  if (hits.size > 0) return { hits: [...hits.values()] };
-  for (const group of Object.values(ENV_SYNONYMS)) {
-    const w = group.find((g) => new RegExp(`\\b(?:in|on|to|for) (?:the )?${escape(g)}\\b|\\b${escape(g)} ${FILLER_NOUN}\\b`).test(t));
-    if (w) return { hits: [], unknown: w };
-  }
-  return { hits: [] };
-}
-
-function findTarget(t: string, vocab: Vocabulary, allowEmpty = false): TargetRef | QuestionIntent {
-  const uids = [...new Set(t.match(UUID_RE) ?? [])];
-  if (uids.length > 0) return { type: 'target', spec: { agents: uids }, describe: `${uids.length} agent${uids.length > 1 ? 's' : ''} by uid` };
-
-  const clauses = [...t.matchAll(CLAUSE_RE)].map((m) => `${m[1]}${m[2]}${m[3]}`);
-  if (clauses.length > 0) return { type: 'target', spec: { selector: clauses.join(',') }, describe: `agents where ${clauses.join(' and ')}` };
-
-  const parts: string[] = [];
-  const envs = matchEnvironments(t, vocab.environments);
-  if (envs.unknown) {
-    return question(`No agent reports the environment "${envs.unknown}". Known environments: ${vocab.environments.map((e) => e.value).join(', ') || 'none'}.`, vocab.environments.map((e) => e.value));
-  }
-  if (envs.hits.length > 1) return question(`I can target one environment at a time: ${envs.hits.map((e) => e.value).join(' or ')}?`, envs.hits.map((e) => e.value));
-  const services = matchKnown(t, vocab.services);
-  if (services.length > 1) return question(`I can target one service at a time: ${services.map((s) => s.value).join(' or ')}?`, services.map((s) => s.value));
-  const hosts = matchKnown(t, vocab.hosts);
-  if (hosts.length > 1) return question(`I can target one host at a time: ${hosts.map((h) => h.value).join(' or ')}?`, hosts.map((h) => h.value));
-  const unknown = unknownName(t, vocab);
-  if (unknown) {
-    // "pause the billing collectors in prod" must not become "pause everything in prod".
-    return question(`I don't know a service called "${unknown}". Known services: ${vocab.services.map((s) => s.value).join(', ') || 'none'}.`, vocab.services.map((s) => s.value));
-  }
-  for (const kv of [services[0], envs.hits[0], hosts[0]]) if (kv) parts.push(`${kv.key}=${kv.value}`);
-
-  if (parts.length === 0) {
-    if (FLEET_WIDE.test(t) || allowEmpty) return { type: 'target', spec: { selector: '' }, describe: 'every agent in the fleet' };
-    return question('Which agents? Name a service, an environment, a host or agent uids — or say "all agents".', [
-      ...vocab.services.map((s) => s.value),
-      ...vocab.environments.map((e) => e.value),
-    ]);
-  }
-  return { type: 'target', spec: { selector: parts.join(',') }, describe: `agents where ${parts.join(' and ')}` };
-}
-
-const NOT_NAMES = new Set(['all', 'the', 'our', 'otel', 'opentelemetry', 'fluent', 'fluentbit', 'paused', 'running', 'whole', 'entire', 'every', 'broken', 'unhealthy', 'healthy', 'new', 'old', 'remaining', 'other', 'same']);
-
-/** A word used as a service name ("the X collectors") that matches nothing known. */
-function unknownName(t: string, vocab: Vocabulary): string | undefined {
-  const re = new RegExp(`\\b(?:the|our|all|those|these|my) ([a-z0-9][a-z0-9._-]*) ${FILLER_NOUN}\\b`, 'g');
-  const known = new Set([
-    ...vocab.services.map((s) => s.value.toLowerCase()),
-    ...vocab.hosts.map((h) => h.value.toLowerCase()),
-    ...vocab.environments.map((e) => e.value.toLowerCase()),
-    ...Object.values(ENV_SYNONYMS).flat(),
-  ]);
-  for (const m of t.matchAll(re)) {
-    const name = m[1]!;
-    if (!known.has(name) && !NOT_NAMES.has(name)) return name;
+  const state = all(a, 'state')[0];
+  if (state) return question(state.msg, undefined, retryFor(a, [{ index: a.roles.indexOf(state), replacement: 'unhealthy' }], /unhealthy/.test(state.msg)));
+  const count = all(a, 'count')[0];
+  if (count) {
+    return question(
+      reading
+        ? `I'm not sure what "${count.word}" refers to. Ask e.g. "which agents are unhealthy in prod?" or "status of request 12".`
+        : `I can't pick a subset of agents by number ("${count.word}"). Name them by service, environment, host or uid; a config push already goes to a canary first.`,
+    );
   }
   return undefined;
 }
+
+/** A question about words that matched nothing, with "did you mean" rewrites when close matches exist. */
+function unknownWords(a: Analysis, expect?: 'config'): QuestionIntent | undefined {
+  const unknown = all(a, 'unknown');
+  if (unknown.length === 0) return undefined;
+  const parts: string[] = [];
+  for (const u of unknown.slice(0, 3)) {
+    const s = u.suggestions;
+    if (s.length === 0) {
+      const where = expect === 'config' ? 'a config' : positionWord(a, u);
+      parts.push(`I don't know ${where} called "${u.word}".`);
+    } else {
+      parts.push(`I don't know "${u.word}". Did you mean ${s.map((x) => `\`${x.value}\`${x.what === 'action' || x.what === 'health' ? '' : ` (${x.what})`}`).join(' or ')}?`);
+    }
+  }
+  if (expect === 'config') parts.push('Which config should I push?');
+  else if (unknown.every((u) => u.suggestions.length === 0)) parts.push(knownList(a));
+  const withSuggestions = unknown.filter((u) => u.suggestions.length > 0);
+  const retry = withSuggestions.length === unknown.length ? rewrites(a, unknown) : [];
+  const choices = expect === 'config' ? a.vocab.configs.map((c) => c.name) : [...new Set(unknown.flatMap((u) => u.suggestions.map((s) => s.value)))];
+  return question(parts.join(' '), choices.length > 0 ? choices : undefined, retry);
+}
+
+function positionWord(a: Analysis, u: Of<'unknown'>): string {
+  const i = a.roles.indexOf(u);
+  const next = a.roles[i + 1];
+  if (next?.r === 'filler') return 'a service';
+  const prev = a.tokens[i - 1]?.text;
+  if (prev === 'on' || prev === 'host') return 'a host';
+  if (prev === 'in') return 'an environment or service';
+  return 'a service, environment or host';
+}
+
+function knownList(a: Analysis): string {
+  const list = (what: string, values: readonly string[]) => (values.length ? `${what}: ${values.slice(0, 15).join(', ')}${values.length > 15 ? ', …' : ''}.` : '');
+  return [list('Known services', a.vocab.services.map((s) => s.value)), list('Environments', a.vocab.environments.map((e) => e.value))].filter(Boolean).join(' ');
+}
+
+/** One rewrite per candidate of the first unknown word (the others take their best candidate). */
+function rewrites(a: Analysis, unknown: ReadonlyArray<Of<'unknown'>>): Retry[] {
+  const [first, ...rest] = unknown;
+  return first!.suggestions.slice(0, 5).map((s) => {
+    const edits = [{ start: first!.start, end: first!.end, text: s.value }, ...rest.map((u) => ({ start: u.start, end: u.end, text: u.suggestions[0]!.value }))];
+    const text = applyEdits(a.body, edits) + a.tail;
+    return { label: `Yes: ${text}`.slice(0, 75), text };
+  });
+}
+
+function retryFor(a: Analysis, edits: ReadonlyArray<{ index: number; replacement: string }>, when: boolean): Retry[] | undefined {
+  if (!when) return undefined;
+  const text = applyEdits(a.body, edits.map((e) => ({ start: a.tokens[e.index]!.start, end: a.tokens[e.index]!.end, text: e.replacement }))) + a.tail;
+  return [{ label: `Yes: ${text}`.slice(0, 75), text }];
+}
+
+function applyEdits(body: string, edits: ReadonlyArray<{ start: number; end: number; text: string }>): string {
+  let out = body;
+  for (const e of [...edits].sort((x, y) => y.start - x.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+/** A message without an action verb: a read when it asks something, otherwise a question. */
+function readOrUnknown(a: Analysis): Intent {
+  const asks = has(a, 'read') || has(a, 'requests') || has(a, 'configs') || has(a, 'help') || has(a, 'request') || has(a, 'period') || a.roles.some((r) => r.r === 'punct' && r.ch === '?');
+  if (!asks) {
+    const guessable = all(a, 'unknown').some((u) => u.suggestions.length > 0);
+    if (guessable) return unknownWords(a)!;
+    return question("I didn't recognise an action. I can propose: *push* a config, *pause*, *resume*, *restart* or *rotate credentials* — e.g. `pause the checkout collectors in prod`.");
+  }
+  return buildRead(a);
+}
+
+function buildRead(a: Analysis): Intent {
+  if (has(a, 'help') && !has(a, 'value')) return read({ action: 'help' });
+  const future = all(a, 'schedule')[0];
+  if (future) return question(`I can only answer about now and the past ("${future.word}"). Ask e.g. "what changed today?".`);
+  const blocked = narrowingProblems(a, true);
+  if (blocked) return blocked;
+
+  const requestId = all(a, 'request')[0]?.id;
+  if (requestId !== undefined) return read({ action: 'show_request', id: requestId });
+  const uids = all(a, 'uid').map((u) => u.uid);
+  const targetRoles = a.roles.some((r) => r.r === 'value' || r.r === 'health' || r.r === 'clause' || r.r === 'exclude');
+  if (uids.length === 1 && !targetRoles && !has(a, 'requests')) return read({ action: 'show_agent', id: uids[0] });
+
+  const requests = all(a, 'requests');
+  const period: Period | undefined = all(a, 'period')[0]?.period;
+  if (requests.length > 0 || period !== undefined) {
+    const target = resolveTarget(a, { allowEmpty: true });
+    if (target.type === 'question') return target;
+    if (target.spec.agents) return question('I can list change requests by service, environment or host, not by agent uid. Which do you mean?');
+    const open = period === undefined && requests.some((r) => r.open);
+    return read({ action: 'list_requests', ...(target.spec.selector ? { target: target.spec } : {}), ...(open ? { open } : {}), ...(period ? { period } : {}) });
+  }
+  if (has(a, 'configs') && !targetRoles) return read({ action: 'list_configs' });
+
+  const target = resolveTarget(a, { allowEmpty: true, ignoreHealth: healthIsTheQuestion(a) });
+  if (target.type === 'question') return target;
+  const connection = all(a, 'connection')[0];
+  return read({ action: 'list_agents', target: target.spec, ...(connection ? { connected: connection.connected } : {}) });
+}
+
+function read(r: Omit<ReadIntent, 'type' | 'understood'>): ReadIntent {
+  return { type: 'read', ...r, understood: describeRead(r) };
+}
+
+/** "is checkout healthy?" asks about health; "are any agents unhealthy?" filters by it. */
+function healthIsTheQuestion(a: Analysis): boolean {
+  const words = a.tokens.filter((t) => t.type === 'word').map((t) => t.text);
+  if (!['is', 'are'].includes(words[0] ?? '') || ['there', 'any'].includes(words[1] ?? '')) return false;
+  const lastContent = [...a.roles].reverse().find((r) => r.r !== 'punct' && r.r !== 'stop');
+  return lastContent?.r === 'health';
+}
+

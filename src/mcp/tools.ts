@@ -13,16 +13,35 @@ import { redactConfigText } from '../fleet/configs/redact.js';
 import { hasRole, type Role } from '../changes/principal.js';
 import type { ChangeRequest } from '../changes/types.js';
 import { ApiError, type ApiClient } from '../api/client.js';
+import { withFilters } from '../fleet/attributes.js';
 import type { WhoAmI } from './backend.js';
 import { AgentLite, agentLite, ChangeListItem, changeListItem, ChangeSummary, changeSummary, type RestChangeListRow } from './views.js';
 
 const Uid = z.string().uuid().describe('agent instance uid (UUID)');
+const SELECTOR_HELP = 'attribute selector: key=value clauses joined by commas, all must hold; key!=value excludes; healthy=true|false selects by reported health. e.g. deployment.environment=prod,service.name!=payments ("" = every agent)';
 const Target = z
   .object({
-    selector: z.string().max(500).optional().describe('attribute selector, e.g. service.name=checkout,deployment.environment=prod ("" = every agent)'),
+    selector: z.string().max(500).optional().describe(SELECTOR_HELP),
     agents: z.array(Uid).min(1).max(500).optional().describe('explicit agent uids'),
+    exclude: z.array(z.string().max(200)).max(20).optional().describe('with selector: leave out agents with these attributes, e.g. ["service.name=payments"] (added as service.name!=payments)'),
+    healthy: z.boolean().optional().describe('with selector: only agents whose last health report said healthy (true) or unhealthy (false)'),
   })
-  .describe('exactly one of selector or agents');
+  .describe('exactly one of selector or agents; exclude and healthy narrow a selector');
+
+/** The REST target for an MCP target: exclusions and health folded into the selector. */
+function restTarget(t: z.infer<typeof Target>): { agents?: string[]; selector?: string } {
+  const filtered = (t.exclude?.length ?? 0) > 0 || t.healthy !== undefined;
+  if (t.agents !== undefined) {
+    if (filtered) throw new ApiError(400, 'bad_request', 'exclude and healthy narrow a selector; they cannot be combined with agents');
+    return t.selector === undefined ? { agents: t.agents } : { agents: t.agents, selector: t.selector };
+  }
+  if (!filtered) return t.selector === undefined ? {} : { selector: t.selector };
+  try {
+    return { selector: withFilters(t.selector, t.exclude, t.healthy) };
+  } catch (err) {
+    throw new ApiError(400, 'bad_request', (err as Error).message);
+  }
+}
 const Reason = z.string().min(3).max(1000).describe('why this change is needed; shown to the human approvers');
 
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
@@ -61,7 +80,7 @@ export function registerTools(server: McpServer, opts: ToolOptions): string[] {
       title: 'List agents',
       description: 'List OpAMP agents, optionally filtered by an attribute selector and connection state. Paged.',
       inputSchema: {
-        selector: z.string().max(500).optional().describe('e.g. service.name=checkout,deployment.environment=prod'),
+        selector: z.string().max(500).optional().describe(SELECTOR_HELP),
         connected: z.boolean().optional(),
         limit: z.number().int().min(1).max(100).default(50),
         offset: z.number().int().min(0).default(0),
@@ -216,7 +235,7 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
 
 function registerProposeTools(server: McpServer, backend: ApiClient, names: string[]): void {
   const propose = async (kind: string, target: z.infer<typeof Target>, reason: string, params: Record<string, unknown>) => {
-    const res = await backend.post<{ request: ChangeRequest; existing: boolean }>('/api/changes', { kind, target, reason, params });
+    const res = await backend.post<{ request: ChangeRequest; existing: boolean }>('/api/changes', { kind, target: restTarget(target), reason, params });
     return ok({ ...changeSummary(res.request), existing: res.existing });
   };
   const out = { ...ChangeSummary.shape, existing: z.boolean() };

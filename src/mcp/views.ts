@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { AgentSummary } from '../api/views.js';
 import type { ChangeRequest } from '../changes/types.js';
+import { describeTarget, targetText } from '../fleet/target-words.js';
 
 export const AgentLite = z.object({
   uid: z.string(),
@@ -52,6 +53,9 @@ export const ChangeSummary = z.object({
   expiresAt: z.string(),
   resultSummary: z.string().nullable(),
   outcomes: z.record(z.string(), z.number()),
+  /** The exact target as proposed (selector text or uid count) and in plain words, for the model to echo back. */
+  target: z.string(),
+  targetInWords: z.string(),
   /** Plain words on what happens next, for the model to relay to the user. */
   next: z.string(),
 });
@@ -82,6 +86,8 @@ export function changeSummary(r: ChangeRequest): ChangeSummaryT {
     expiresAt: r.expiresAt,
     resultSummary: r.resultSummary,
     outcomes,
+    target: targetText(r.target),
+    targetInWords: describeTarget(r.target),
     next: nextStep(r, approvals),
   };
 }

@@ -6,6 +6,8 @@
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import type { ChangeRequest } from '../changes/types.js';
 import { block, inline } from '../safe-text.js';
+import { describeTarget, targetText } from '../fleet/target-words.js';
+import { describeAction } from '../intent/describe.js';
 
 // Block Kit objects are plain JSON; a loose type keeps this file independent of @slack/types churn.
 export type Block = Record<string, unknown>;
@@ -56,12 +58,23 @@ function requesterText(r: ChangeRequest): string {
   return `${who} via ${r.channel}${r.llmOriginated ? ' · _interpreted from natural language_' : ''}`;
 }
 
+/**
+ * The change in plain words with its exact target, e.g. "restart 4 agents: every agent except
+ * service payments (`service.name!=payments`)". Built from the stored request, so it shows what an
+ * approval covers, whatever text or model produced the request.
+ */
+export function restatement(r: Pick<ChangeRequest, 'kind' | 'params' | 'target' | 'targets'>): string {
+  const n = r.targets.length;
+  return `${describeAction(r.kind, r.params)} ${n} agent${n === 1 ? '' : 's'}: ${describeTarget(r.target)} (\`${targetText(r.target)}\`)`;
+}
+
 /** The approval card; buttons only while the request can still be decided. */
 export function approvalCard(r: ChangeRequest): Block[] {
   const approvals = r.approvals.filter((a) => a.decision === 'approve');
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: `${STATE_ICON[r.state] ?? ''} Change ${shortId(r.id)}: ${r.kind.replace('_', ' ')}`.slice(0, 150) } },
     md(`*${esc(r.preview.summary)}*`),
+    md(`*Target:* ${esc(restatement(r))}`),
     {
       type: 'section',
       fields: [
@@ -115,7 +128,7 @@ export function approvalCard(r: ChangeRequest): Block[] {
 }
 
 export function cardText(r: ChangeRequest): string {
-  return `Change ${shortId(r.id)} (${r.kind}) is ${r.state}: ${inline(r.preview.summary)}`;
+  return `Change ${shortId(r.id)} (${r.kind}) is ${r.state}: ${inline(r.preview.summary)} — ${inline(restatement(r))}`;
 }
 
 /** A page of agents; long lists show the first `pageSize` and say how to narrow them. */

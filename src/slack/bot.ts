@@ -13,7 +13,7 @@ import type { IntentParser, Vocabulary } from '../intent/types.js';
 import { CardPublisher, type CardStore } from './cards.js';
 import { USAGE, parseCommand } from './commands.js';
 import { SlackDirectory, type SlackAccessPolicy } from './directory.js';
-import { IntentRunner, type FleetReader } from './runner.js';
+import { IntentRunner, RETRY_ACTION, type FleetReader } from './runner.js';
 import { FastifySlackReceiver } from './receiver.js';
 import { WorkspaceGuard, type Workspace } from './workspace.js';
 
@@ -106,7 +106,7 @@ export class SlackBot {
       const strict = parseCommand(command.text);
       const intent = strict ?? (await this.opts.parser.parse(command.text, this.opts.vocabulary()));
       const principal = await this.directory.principal(command.user_id, command.user_name, strict === undefined);
-      const reply = await this.#runner.run(intent, principal, { naturalLanguage: strict === undefined, text: command.text });
+      const reply = await this.#runner.run(intent, principal, { naturalLanguage: strict === undefined, text: command.text, user: command.user_id });
       await ack({ response_type: reply.public ? 'in_channel' : 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks as never } : {}) });
       void respond;
     });
@@ -116,7 +116,7 @@ export class SlackBot {
       const strict = parseCommand(clean);
       const intent = strict ?? (await this.opts.parser.parse(clean, this.opts.vocabulary()));
       const principal = await this.directory.principal(user, user, strict === undefined);
-      const reply = await this.#runner.run(intent, principal, { naturalLanguage: strict === undefined, text: clean });
+      const reply = await this.#runner.run(intent, principal, { naturalLanguage: strict === undefined, text: clean, user });
       await say({ text: reply.text, blocks: reply.blocks, thread_ts: threadTs });
     };
     app.event('app_mention', async ({ event, say }) => {
@@ -150,6 +150,31 @@ export class SlackBot {
         }
       });
     }
+
+    // "Did you mean" buttons: the rewritten text goes through the parser again, for the asker only.
+    app.action(new RegExp(`^${RETRY_ACTION}_\\d$`), async ({ ack, body, action, client }) => {
+      await ack();
+      let value: { u?: unknown; t?: unknown } = {};
+      try {
+        value = JSON.parse(String((action as { value?: unknown }).value ?? '')) as typeof value;
+      } catch {
+        return;
+      }
+      const user = body.user.id;
+      const b = body as { channel?: { id?: string }; container?: { is_ephemeral?: boolean; message_ts?: string; thread_ts?: string } };
+      const channel = b.channel?.id;
+      if (typeof value.t !== 'string' || typeof value.u !== 'string' || !channel) return;
+      if (value.u !== user) {
+        await client.chat.postEphemeral({ channel, user, text: `Only <@${value.u}> can confirm their own request.` }).catch(() => {});
+        return;
+      }
+      const intent = await this.opts.parser.parse(value.t, this.opts.vocabulary());
+      const principal = await this.directory.principal(user, (body.user as { username?: string; name?: string }).username ?? body.user.name ?? user, true);
+      const reply = await this.#runner.run(intent, principal, { naturalLanguage: true, text: value.t, user });
+      const thread = b.container?.is_ephemeral ? undefined : (b.container?.thread_ts ?? b.container?.message_ts);
+      if (reply.public) await client.chat.postMessage({ channel, text: reply.text, blocks: reply.blocks as never, ...(thread ? { thread_ts: thread } : {}) });
+      else await client.chat.postEphemeral({ channel, user, text: reply.text, blocks: reply.blocks as never });
+    });
 
     app.event('subteam_members_changed', async ({ event }) => this.directory.invalidate((event as { subteam_id?: string }).subteam_id));
     app.error(async (err) => this.opts.logger.error({ err }, 'slack app error'));

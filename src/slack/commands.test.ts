@@ -18,6 +18,9 @@ describe('strict /ampgate grammar', () => {
     ['pause service.name=checkout,deployment.environment=prod', { type: 'proposal', kind: 'pause', target: { selector: 'service.name=checkout,deployment.environment=prod' } }],
     ['rotate certificate host.name=node-1', { type: 'proposal', kind: 'rotate_credentials', params: { credential: 'certificate' }, target: { selector: 'host.name=node-1' } }],
     ['rotate service.name=checkout', { type: 'proposal', kind: 'rotate_credentials', params: { credential: 'token' } }],
+    ['restart service.name!=payments,healthy=false because flapping', { type: 'proposal', kind: 'restart', target: { selector: 'service.name!=payments,healthy=false' }, reason: 'flapping', understood: 'restart → unhealthy agents except service payments [service.name!=payments,healthy=false]' }],
+    ['agents healthy=false', { type: 'read', action: 'list_agents', target: { selector: 'healthy=false' }, understood: 'list unhealthy agents' }],
+    ['requests', { type: 'read', action: 'list_requests', open: true }],
   ])('%s', (text, want) => {
     expect(parseCommand(text)).toMatchObject(want);
   });

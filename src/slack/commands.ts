@@ -5,9 +5,12 @@
  *   agents [selector]      agent <uid>      configs      requests      request <id>      help
  *   push <config>[@<version>] to <target> [because <reason>]
  *   pause|resume|restart|rotate [token|certificate] <target> [because <reason>]
- *   <target> = key=value[,key=value...] | <uid>[,<uid>...] | all
+ *   <target> = key=value|key!=value[,...] | <uid>[,<uid>...] | all
+ *   (`healthy=true|false` selects by reported health, `key!=value` excludes)
  */
 import type { ChangeKind, TargetSpec } from '../changes/types.js';
+import { describeTarget } from '../fleet/target-words.js';
+import { describeProposal } from '../intent/describe.js';
 import type { Intent } from '../intent/types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -21,7 +24,7 @@ export const USAGE = [
   '`/ampgate pause|resume|restart <target> [because …]`',
   '`/ampgate rotate [token|certificate] <target> [because …]`',
   '`/ampgate requests` — open change requests, `/ampgate request <id>`',
-  '<target> is `key=value,…`, agent uids, or `all`. Plain sentences work too: `/ampgate pause the checkout collectors in prod`.',
+  '<target> is `key=value,…` (`key!=value` excludes, `healthy=false` selects unhealthy agents), agent uids, or `all`. Plain sentences work too: `/ampgate restart everything in prod except payments`.',
 ].join('\n');
 
 /** Parses a target word; undefined when it is not strict syntax. */
@@ -39,11 +42,6 @@ function splitReason(text: string): { body: string; reason?: string } {
   return m ? { body: text.slice(0, m.index), reason: m[1]!.trim() } : { body: text };
 }
 
-function describe(target: TargetSpec): string {
-  if (target.agents) return `${target.agents.length} agent(s) by uid`;
-  return target.selector ? `agents where ${target.selector}` : 'every agent in the fleet';
-}
-
 /** The intent for strict command text, or undefined to fall back to natural language. */
 export function parseCommand(text: string): Intent | undefined {
   const { body, reason } = splitReason(text.trim());
@@ -52,12 +50,12 @@ export function parseCommand(text: string): Intent | undefined {
   const v = verb.toLowerCase();
   if (v === '' || v === 'help') return { type: 'read', action: 'help', understood: 'help' };
   if (v === 'configs' && arg === '') return { type: 'read', action: 'list_configs', understood: 'list configs' };
-  if (v === 'requests' && arg === '') return { type: 'read', action: 'list_requests', understood: 'list change requests' };
+  if (v === 'requests' && arg === '') return { type: 'read', action: 'list_requests', open: true, understood: 'list open change requests' };
   if (v === 'request' && /^\S+$/.test(arg)) return { type: 'read', action: 'show_request', id: arg, understood: `show change request ${arg}` };
   if (v === 'agent' && UUID.test(arg)) return { type: 'read', action: 'show_agent', id: arg.toLowerCase(), understood: `show agent ${arg}` };
   if (v === 'agents') {
     const target = arg === '' ? { selector: '' } : parseTarget(arg);
-    return target ? { type: 'read', action: 'list_agents', target, understood: `list ${describe(target)}` } : undefined;
+    return target ? { type: 'read', action: 'list_agents', target, understood: `list ${describeTarget(target)}` } : undefined;
   }
   if (v === 'push') {
     const m = /^([\w.-]+)(?:@(\d+|latest))?\s+to\s+(.+)$/i.exec(arg);
@@ -65,7 +63,7 @@ export function parseCommand(text: string): Intent | undefined {
     if (!m || !target) return undefined;
     const params: Record<string, unknown> = { config: m[1] };
     if (m[2] && m[2] !== 'latest') params.version = Number(m[2]);
-    return { type: 'proposal', kind: 'config_push', target, params, understood: `push config ${m[1]}${m[2] ? `@${m[2]}` : ''} → ${describe(target)}`, ...(reason ? { reason } : {}) };
+    return { type: 'proposal', kind: 'config_push', target, params, understood: describeProposal('config_push', target, params), ...(reason ? { reason } : {}) };
   }
   const kind = VERBS[v];
   if (!kind) return undefined;
@@ -78,5 +76,5 @@ export function parseCommand(text: string): Intent | undefined {
   }
   const target = parseTarget(targetText);
   if (!target) return undefined;
-  return { type: 'proposal', kind, target, params, understood: `${v} → ${describe(target)}`, ...(reason ? { reason } : {}) };
+  return { type: 'proposal', kind, target, params, understood: describeProposal(kind, target, params), ...(reason ? { reason } : {}) };
 }

@@ -40,14 +40,14 @@ export function intentParser(settings: Settings, logger: Logger): IntentParser {
     model: settings.intentLlmModel ?? 'gpt-4o-mini',
     apiKey: settings.intentLlmApiKey,
     fallback: offline,
-    onError: (reason) => logger.warn({ reason }, 'LLM intent provider failed; used the offline parser'),
+    onError: (reason) => logger.warn({ reason }, 'LLM intent answer not used; answered from the offline reading instead'),
   });
 }
 
 export function fleetReader(registry: AgentRegistry, catalog: ConfigCatalog): FleetReader {
   return {
-    listAgents(selector, limit) {
-      const all = registry.query({ selector: selector ? parseSelector(selector) : undefined });
+    listAgents(selector, limit, connected) {
+      const all = registry.query({ selector: selector ? parseSelector(selector) : undefined, connected });
       return { total: all.length, agents: all.slice(0, limit).map(agentSummary) };
     },
     getAgent(uid) {

@@ -89,6 +89,12 @@ export class ApiTokensRepo {
     return (this.#chain.all(id) as Array<{ key: string }>).map((r) => r.key);
   }
 
+  /** The active token with this id, or undefined (revoked or unknown). */
+  active(id: string): ApiTokenRow | undefined {
+    const row = this.#byId.get(id) as ApiTokenRow | undefined;
+    return row && row.revoked_at === null ? row : undefined;
+  }
+
   /** Creates a token; the secret is returned once and never stored. */
   create(name: string, role: Role, opts: CreateTokenOptions = {}): { id: string; secret: string; view: ApiTokenView } {
     const id = randomUUID();

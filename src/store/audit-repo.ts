@@ -21,6 +21,13 @@ export interface AuditQuery {
   readonly after?: number;
   readonly limit?: number;
   readonly requestId?: string;
+  /** Rows with seq less than this (paging backwards with `newestFirst`). */
+  readonly before?: number;
+  /** `change.approved`, or a prefix ending in a dot (`change.`). */
+  readonly action?: string;
+  /** principalKey of the actor, or `system`. */
+  readonly actor?: string;
+  readonly newestFirst?: boolean;
 }
 
 export class AuditRepo {
@@ -31,8 +38,10 @@ export class AuditRepo {
   readonly #all;
   readonly #count;
   readonly #bySeq;
+  readonly #db: Db;
 
   constructor(db: Db) {
+    this.#db = db;
     this.#head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare(
       'INSERT INTO audit_log (seq, at, actor, action, request_id, data, prev_hash, hash) VALUES (@seq, @at, @actor, @action, @request_id, @data, @prev_hash, @hash)',
@@ -56,7 +65,26 @@ export class AuditRepo {
   list(q: AuditQuery = {}): AuditRow[] {
     const after = q.after ?? 0;
     const limit = q.limit ?? 100;
+    if (q.before !== undefined || q.action !== undefined || q.actor !== undefined || q.newestFirst) return this.#filtered(q, after, limit);
     return (q.requestId === undefined ? this.#after.all(after, limit) : this.#afterForRequest.all(q.requestId, after, limit)) as AuditRow[];
+  }
+
+  #filtered(q: AuditQuery, after: number, limit: number): AuditRow[] {
+    const where = ['seq > ?'];
+    const args: unknown[] = [after];
+    const add = (clause: string, ...values: unknown[]) => {
+      where.push(clause);
+      args.push(...values);
+    };
+    if (q.before !== undefined) add('seq < ?', q.before);
+    if (q.requestId !== undefined) add('request_id = ?', q.requestId);
+    if (q.actor !== undefined) add('actor = ?', q.actor);
+    if (q.action !== undefined) {
+      if (q.action.endsWith('.')) add('substr(action, 1, ?) = ?', q.action.length, q.action);
+      else add('action = ?', q.action);
+    }
+    const order = q.newestFirst ? 'DESC' : 'ASC';
+    return this.#db.prepare(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`).all(...args, limit) as AuditRow[];
   }
 
   /** Every row in seq order, streamed (verification and export of large logs). */

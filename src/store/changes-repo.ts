@@ -175,6 +175,21 @@ export class ChangesRepo {
       where.push('requester_key = ?');
       args.push(f.requester);
     }
+    if (f.createdAfter !== undefined) {
+      where.push('created_at >= ?');
+      args.push(f.createdAfter);
+    }
+    if (f.createdBefore !== undefined) {
+      where.push('created_at < ?');
+      args.push(f.createdBefore);
+    }
+    if (f.agent) {
+      // Outcomes are indexed by uid (migration 007); only open requests are searched by their target
+      // list, so the cost does not grow with the history of fleet-wide requests.
+      where.push(`(id IN (SELECT request_id FROM change_outcomes WHERE uid = ?)
+        OR (state IN ('pending','approved','executing') AND EXISTS (SELECT 1 FROM json_each(change_requests.targets) WHERE value = ?)))`);
+      args.push(f.agent, f.agent);
+    }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.#db.prepare(`SELECT count(*) AS n FROM change_requests ${clause}`).get(...args) as { n: number }).n;
     const rows = this.#db

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
+import { create } from '@bufbuild/protobuf';
+import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { addAgent, uid } from '../support/changes.js';
 import { ADMIN_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';
 import { TestExecutor } from '../support/test-executor.js';
@@ -91,4 +93,31 @@ describe('ampgate changes / ampgate audit', () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/no such database file/);
   }, 120_000); // 14 real CLI processes, each ~1.5 s of tsx start-up on a loaded 2-core machine
+
+  it('narrows a selector with --exclude and --unhealthy, and rejects bad filter flags before sending anything', async () => {
+    const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
+    addAgent(s.registry, 1, { 'service.name': 'checkout', 'deployment.environment': 'prod' });
+    addAgent(s.registry, 2, { 'service.name': 'payments', 'deployment.environment': 'prod' });
+    addAgent(s.registry, 3, { 'service.name': 'checkout', 'deployment.environment': 'staging' });
+    for (const n of [1, 2]) s.registry.report(uid(n), create(AgentToServerSchema, { health: { healthy: false } }), 'ws');
+    s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
+    const alice = { AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: s.apiTokens.create('alice', 'proposer').secret };
+
+    const proposed = await cli(['changes', 'propose', 'restart', '-s', 'deployment.environment=prod', '--exclude', 'service.name=payments', '--unhealthy', '--reason', 'exporters stuck'], alice);
+    expect(proposed.err).toBe('');
+    expect(s.changes.get('1')!.target).toEqual({ selector: 'deployment.environment=prod,service.name!=payments,healthy=false' });
+    expect(s.changes.get('1')!.targets).toEqual([uid(1)]);
+    expect(proposed.out).toContain('selector deployment.environment=prod,service.name!=payments,healthy=false (unhealthy agents with environment prod except service payments) -> 1 eligible');
+
+    const listed = await cli(['agents', '--unhealthy', '-x', 'service.name=payments'], alice);
+    expect(listed.out).toContain(uid(1));
+    expect(listed.out).not.toContain(uid(2));
+    const conflict = await cli(['agents', '--healthy', '--unhealthy'], alice);
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.err).toMatch(/cannot be used with/);
+    const bad = await cli(['changes', 'propose', 'restart', '--exclude', 'payments', '--reason', 'x'], alice);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/bad selector clause|bad exclusion/);
+    expect(s.changes.list({}).total).toBe(1);
+  }, 60_000);
 });

@@ -2,6 +2,7 @@
  * Change requests and the audit log over real HTTP against an in-process server with a real
  * SQLite file. The executor is the test executor (test/support/test-executor.ts), not a fleet one.
  */
+import { create } from '@bufbuild/protobuf';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { addAgent, uid } from '../support/changes.js';
 import { ADMIN_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { PolicyError } from '../../src/changes/policy.js';
 import { TestExecutor } from '../support/test-executor.js';
+import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -182,5 +184,40 @@ describe('policy file (AMPGATE_POLICY_FILE)', () => {
     expect((err as Error).message).toMatch(/invalid policy in .*policy.json: requiredApprovals\.high/);
     expect(existsSync(join(badDir, 'ampgate.db'))).toBe(false);
     removeDir(badDir);
+  });
+});
+
+describe('selectors with exclusions and health', () => {
+  const health = (s: TestServer, n: number, healthy: boolean) => s.registry.report(uid(n), create(AgentToServerSchema, { health: { healthy } }), 'ws');
+
+  it('proposes exactly the agents a negated, health-filtered selector names; the approval binds that selector', async () => {
+    const { s, tokens } = await setup();
+    addAgent(s.registry, 4, { 'service.name': 'payments', 'deployment.environment': 'prod' });
+    health(s, 1, false);
+    health(s, 2, true);
+    health(s, 3, false);
+    health(s, 4, false);
+    const target = { selector: 'service.name!=payments,healthy=false' };
+    const bySelector = await s.api<{ request: ChangeRequest }>('POST', '/api/changes', { ...proposal, target }, tokens.alice);
+    expect(bySelector.status).toBe(201);
+    expect(bySelector.body.request.targets).toEqual([uid(1), uid(3)]);
+    expect(bySelector.body.request.target).toEqual(target);
+    // The same agents by uid are another request with another fingerprint: the approval covers the selector.
+    const byUid = await s.api<{ request: ChangeRequest }>('POST', '/api/changes', { ...proposal, target: { agents: [uid(3), uid(1)] } }, tokens.alice);
+    expect(byUid.status).toBe(201);
+    expect(byUid.body.request.targets).toEqual([uid(1), uid(3)]);
+    expect(byUid.body.request.fingerprint).not.toBe(bySelector.body.request.fingerprint);
+
+    const listed = await s.api<{ total: number; agents: Array<{ uid: string }> }>('GET', `/api/agents?selector=${encodeURIComponent('healthy=false')}`, undefined, tokens.vera);
+    expect(listed.body.agents.map((a) => a.uid)).toEqual([uid(1), uid(3), uid(4)]);
+    const bad = await s.api<Err>('POST', '/api/changes', { ...proposal, target: { selector: 'healthy=maybe' } }, tokens.alice);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/healthy takes true or false/);
+
+    // Health was resolved when the request was planned: agent 1 recovering is drift, and nothing runs.
+    health(s, 1, true);
+    const approve = await s.api<Err>('POST', `/api/changes/${bySelector.body.request.id}/approve`, { fingerprint: bySelector.body.request.fingerprint }, tokens.bob);
+    expect(approve.status).toBe(409);
+    expect(approve.body.error.message).toMatch(/target set changed: \+0 -1/);
   });
 });

@@ -4,7 +4,8 @@
  * agents with neither are listed as ineligible.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { AgentCapabilities, RemoteConfigStatuses } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { runChange, startChange } from '../support/change-driver.js';
 import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
@@ -101,9 +102,48 @@ describe('pause and resume', () => {
     expect((await remoteConfig(local.uidText)).desired).toMatchObject({ status: 'applied' });
   });
 
+  it('reports a stand-in pause as not effective when the agent merges it onto its local config, and puts the prior config back', async () => {
+    server = await startTestServer();
+    // Like opamp-go's example agent: remote config is merged onto the local config, APPLIED is
+    // reported, and the local pipeline keeps running next to the stand-in's.
+    const localBody = collectorConfig('otlphttp');
+    const merging = await pool.start(server, { applyRemoteConfig: false, effectiveConfig: { '': localBody } });
+    merging.handlers.push((a, msg) => {
+      const rc = msg.remoteConfig;
+      if (!rc) return;
+      const merged = deepMerge(parseYaml(localBody) as Record<string, unknown>, parseYaml(Buffer.from(rc.config!.configMap['']!.body).toString('utf8')) as Record<string, unknown>);
+      a.effectiveConfig = { '': stringifyYaml(merged) };
+      a.remoteConfigStatus = { hash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED, error: '' };
+      void a.send({ remoteConfigStatus: { lastRemoteConfigHash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED }, effectiveConfig: a.effectiveConfigMessage() });
+    });
+
+    const paused = await runChange(server, { kind: 'pause', target: { agents: [merging.uidText] }, params: { timeoutSeconds: 10 } });
+    expect(paused.state).toBe('failed');
+    const detail = paused.outcomes.get(merging.uidText)?.detail ?? '';
+    expect(detail).toMatch(/^not paused: not effective: the stand-in config was APPLIED, but the agent's effective config still runs pipeline traces \(receivers: otlp\)/);
+    expect(detail).toContain('merges remote config onto its local config');
+    expect(paused.summary).not.toMatch(/paused 1\//);
+    // Nothing is left half-paused: no pause row, and the prior (captured) config is assigned back.
+    const view = await remoteConfig(merging.uidText);
+    expect(view.pause).toBeNull();
+    await eventually(async () => (await remoteConfig(merging.uidText)).desired?.status === 'applied', 5_000);
+    expect(Object.values(merging.effectiveConfig)[0]).not.toContain('ampgate-paused');
+  });
+
   it('refuses a pause with no eligible agent, naming why', async () => {
     server = await startTestServer();
     const neither = await pool.start(server, { capabilities: BigInt(AgentCapabilities.AgentCapabilities_ReportsStatus) });
     await expect(startChange(server, { kind: 'pause', target: { agents: [neither.uidText] } })).rejects.toThrow(/no agent can be paused/);
+    // Without ReportsEffectiveConfig a stand-in pause could never be proven, so it is not tried.
+    const blind = await pool.start(server, { capabilities: DEFAULT_CAPS & ~BigInt(AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig), effectiveConfig: { '': collectorConfig('debug') } });
+    await expect(startChange(server, { kind: 'pause', target: { agents: [blind.uidText] } })).rejects.toThrow(/ReportsEffectiveConfig: ampgate could not prove that a stand-in config stops it/);
   });
 });
+
+function deepMerge(dst: Record<string, unknown>, src: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(src)) {
+    const d = dst[k];
+    dst[k] = v && d && typeof v === 'object' && typeof d === 'object' && !Array.isArray(v) ? deepMerge(d as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return dst;
+}

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentCapabilities as ElasticCaps, createOpAMPClient, RemoteConfigStatuses as ElasticStatuses } from '@elastic/opamp-client-node';
-import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
+import { AgentCapabilities, RemoteConfigStatuses } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { AgentDetail } from '../../src/api/views.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { approve, driverTokens, propose, runChange } from '../support/change-driver.js';
@@ -194,6 +194,32 @@ describe('config rollouts', () => {
     expect(done.outcomes.get(canary.uidText)).toMatchObject({ status: 'failed', detail: 'turned unhealthy after receiving the config: exporter queue is full' });
     expect(done.outcomes.get(other.uidText)?.status).toBe('skipped');
     expect(offersByHash(other).get(v1.configHash)).toBeUndefined();
+  });
+
+  it('does not halt on the unhealthy reports of an agent restarting its process while APPLYING (the OpAMP Supervisor)', async () => {
+    server = await startTestServer();
+    // Like the Supervisor: APPLYING, its Collector stops (unhealthy) and starts again (healthy),
+    // then APPLIED with the new effective config.
+    const supervised = await pool.start(server, { applyRemoteConfig: false });
+    supervised.handlers.push((a, msg) => {
+      const rc = msg.remoteConfig;
+      if (!rc) return;
+      void (async () => {
+        await a.send({ remoteConfigStatus: { lastRemoteConfigHash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLYING } });
+        await a.send({ health: { healthy: false, status: 'StatusStopping' } });
+        await new Promise((r) => setTimeout(r, 100));
+        await a.send({ health: { healthy: false, status: 'StatusStarting' } });
+        await a.send({ health: { healthy: true, status: 'StatusOK' } });
+        await a.send({ remoteConfigStatus: { lastRemoteConfigHash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED } });
+      })();
+    });
+    const other = await pool.start(server);
+    const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));
+    const done = await runChange(server, { kind: 'config_push', target: { agents: [supervised.uidText, other.uidText] }, params: { config: 'gw', canary: 1, bakeSeconds: 1 } });
+    expect(done.summary).not.toContain('unhealthy');
+    expect(done.state).toBe('succeeded');
+    expect(done.outcomes.get(supervised.uidText)?.status).toBe('succeeded');
+    expect(offersByHash(other).get(v1.configHash)).toBe(1);
   });
 
   it('gives an offline agent its config when it comes back, after the request finished', async () => {

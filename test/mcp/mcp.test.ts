@@ -169,6 +169,34 @@ describe('MCP proposals wait for humans', () => {
     expect(done.structuredContent).toMatchObject({ outcomes: { succeeded: 1 } });
   });
 
+  it('proposes with exclusions and a health filter, and echoes the exact selector and count', async () => {
+    server = await startTestServer();
+    const started: TestAgent[] = [];
+    for (const svc of ['checkout', 'payments', 'frontend']) {
+      const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': svc, 'deployment.environment': 'prod' }, customCapabilities: [PAUSE_CAPABILITY] });
+      agents.push(a);
+      await a.start();
+      started.push(a);
+    }
+    for (const a of started.slice(0, 2)) await a.send({ health: { healthy: false, status: 'exporter failing' } });
+    const c = await httpClient(await token('proposer'));
+    const listed = await call(c, 'list_agents', { selector: 'healthy=false,service.name!=payments' });
+    expect((listed.structuredContent as { total: number }).total).toBe(1);
+    const r = await call(c, 'propose_pause', { target: { selector: 'deployment.environment=prod', exclude: ['service.name=payments'], healthy: false }, reason: 'unhealthy exporters, payments stays up' });
+    expect(r.isError, JSON.stringify(r)).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({
+      agentCount: 1,
+      target: 'deployment.environment=prod,service.name!=payments,healthy=false',
+      targetInWords: 'unhealthy agents with environment prod except service payments',
+    });
+    expect(server.changes.get((r.structuredContent as { id: string }).id)!.targets).toEqual([started[0]!.uidText]);
+    const mixed = await call(c, 'propose_pause', { target: { agents: [started[0]!.uidText], exclude: ['service.name=payments'] }, reason: 'exclude needs a selector' });
+    expect(mixed.isError).toBe(true);
+    expect(mixed.content[0]!.text).toMatch(/cannot be combined with agents/);
+    const malformed = await call(c, 'propose_pause', { target: { selector: '', exclude: ['payments'] }, reason: 'not a key=value exclusion' });
+    expect(malformed.isError).toBe(true);
+  });
+
   it('proposes config pushes with a preview, lists own requests and cancels them', async () => {
     server = await startTestServer();
     await withAgent();

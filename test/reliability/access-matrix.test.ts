@@ -69,6 +69,13 @@ const MATRIX: Record<string, Rule> = {
   'GET /mcp': { allow: VIEWER_UP, ok: [405], note: 'stateless endpoint: only POST does anything' },
   'DELETE /mcp': { allow: VIEWER_UP, ok: [405] },
   'POST /slack/events': { allow: 'slack-signature', ok: [], note: 'Slack request signature only; Slack users are checked per action (access-mcp-slack.test.ts)' },
+  'GET /api/summary': { allow: VIEWER_UP, ok: [200] },
+  'GET /api/events': { allow: VIEWER_UP, ok: [200], note: 'server-sent notices; a console session cookie works too (test/web/console-http.test.ts)' },
+  'GET /': { allow: 'anyone', ok: [302], note: 'redirect to the console' },
+  'GET /ui/*': { allow: 'anyone', ok: [200], note: 'the console shell and its static files; the data comes from /api with a session' },
+  'POST /ui/session': { allow: 'anyone', ok: [200], note: 'sign-in: the API token is in the body, the bearer header is ignored' },
+  'GET /ui/session': { allow: 'anyone', ok: [401], note: 'answers only a session cookie, never a bearer token' },
+  'DELETE /ui/session': { allow: 'anyone', ok: [204], note: 'sign-out; with a live session cookie it needs the CSRF token (test/web/console-http.test.ts)' },
 };
 
 /** Rules of the change-request actions beyond the role, tried through REST. */
@@ -145,6 +152,10 @@ async function input(key: string): Promise<{ path: string; body?: unknown; heade
       return { path: fill(url, { id: (await pending()).id }), body: {} };
     case 'POST /api/rollouts/:id/rollback':
       return { path: fill(url, values), body: {} };
+    case 'POST /ui/session':
+      return { path: url, body: { token: ADMIN_TOKEN } };
+    case 'GET /ui/*':
+      return { path: '/ui/fleet' };
     case 'GET /api/agents/:uid/config-diff':
       return { path: `${fill(url, values)}?config=gw` };
     case 'POST /mcp':
@@ -163,8 +174,9 @@ async function request(method: string, caller: Caller, i: { path: string; body?:
   if (caller === 'wrong') headers.Authorization = 'Bearer ampk_this-token-was-never-issued-0123456789abcdefghijk';
   else if (caller !== 'none') headers.Authorization = `Bearer ${tokens[caller]}`;
   if (i.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(server.controlUrl + i.path, { method, headers, body: i.body === undefined ? undefined : JSON.stringify(i.body) });
-  await res.arrayBuffer();
+  const res = await fetch(server.controlUrl + i.path, { method, headers, body: i.body === undefined ? undefined : JSON.stringify(i.body), redirect: 'manual' });
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) await res.body?.cancel();
+  else await res.arrayBuffer();
   return res.status;
 }
 

@@ -9,7 +9,7 @@ import type { ChangeRequest } from '../../src/changes/types.js';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { PAUSE_CAPABILITY, withPause, type PauseBehaviour } from '../support/fleet-behaviours.js';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, tempDir, type TestServer } from '../support/server.js';
-import { APPROVALS_CHANNEL, buttonClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
+import { APPROVALS_CHANNEL, buttonClick, retryClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
 import { TestAgent } from '../support/ws-agent.js';
 
 const REQUESTER = 'UREQUESTER';
@@ -111,6 +111,96 @@ describe('Slack bot', () => {
     expect(JSON.stringify(updates.at(-1)!.args.blocks)).not.toContain('change_approve');
     const thread = slack!.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === card.args.ts || c.args.channel === APPROVALS_CHANNEL && c.args.thread_ts);
     expect(thread.map((c) => String(c.args.text)).join('\n')).toMatch(/succeeded/);
+  });
+
+  /** Three more pausable agents next to setup()'s checkout/prod one; search/staging reports unhealthy. */
+  async function moreAgents(): Promise<Record<'payments' | 'frontend' | 'search', TestAgent>> {
+    const out: Partial<Record<'payments' | 'frontend' | 'search', TestAgent>> = {};
+    for (const [svc, env] of [['payments', 'prod'], ['frontend', 'prod'], ['search', 'staging']] as const) {
+      const a = new TestAgent({ url: server!.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': svc, 'deployment.environment': env }, customCapabilities: [PAUSE_CAPABILITY] });
+      agents.push(a);
+      await a.start();
+      out[svc] = a;
+    }
+    await out.search!.send({ health: { healthy: false, status: 'exporter failing' } });
+    await eventually(() => server!.registry.get(out.search!.uidText)?.healthy === false);
+    return out as Record<'payments' | 'frontend' | 'search', TestAgent>;
+  }
+
+  it('proposes "everything except payments" exactly: the card carries the negated selector and the right agent count', async () => {
+    const { agent: checkout } = await setup();
+    const more = await moreAgents();
+    const text = 'pause everything except payments';
+    expect((await sendToSlackApp(server!.controlUrl, mention(REQUESTER, text))).status).toBe(200);
+    const card = await eventually(() => slack!.callsTo('chat.postMessage').find((c) => c.args.channel === APPROVALS_CHANNEL));
+    const request = await onlyRequest();
+    expect(request.target).toEqual({ selector: 'service.name!=payments' });
+    expect([...request.targets].sort()).toEqual([checkout.uidText, more.frontend.uidText, more.search.uidText].sort());
+    const blocks = JSON.stringify(card.args.blocks);
+    expect(blocks).toContain('pause 3 agents: every agent except service payments (`service.name!=payments`)');
+    expect(String(card.args.text)).toContain('service.name!=payments');
+    // The card's reason quotes the original words; the reply quotes them and restates the result.
+    expect(request.reason).toContain(`"${text}"`);
+    const reply = await eventually(() => slack!.callsTo('chat.postMessage').find((c) => c.args.channel === 'C0GENERAL'));
+    const replyText = JSON.stringify(reply.args.blocks);
+    expect(replyText).toContain(`You asked: “${text}”`);
+    expect(replyText).toContain('I understood: *pause 3 agents: every agent except service payments (`service.name!=payments`)*');
+
+    // The same selector language works in the strict grammar, health included.
+    const strict = await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'pause healthy=false,service.name!=payments because exporter failing'));
+    expect(JSON.stringify(strict.body)).toContain('pause 1 agent: unhealthy agents except service payments (`healthy=false,service.name!=payments`)');
+    const unhealthy = server!.changes.list({}).requests.find((r) => r.target.selector === 'healthy=false,service.name!=payments')!;
+    expect(unhealthy.targets).toEqual([more.search.uidText]);
+    // Approval binds to the target spec: the same agents by uid make a different fingerprint.
+    expect(unhealthy.fingerprint).not.toBe(request.fingerprint);
+  });
+
+  it('asks "did you mean" for a misspelt exclusion and proposes only after the asker confirms', async () => {
+    await setup();
+    await moreAgents();
+    await sendToSlackApp(server!.controlUrl, mention(REQUESTER, 'pause everything except paymnts'));
+    const question = await eventually(() => slack!.callsTo('chat.postMessage').find((c) => c.args.channel === 'C0GENERAL'));
+    expect(JSON.stringify(question.args.blocks)).toContain('Did you mean `payments`');
+    expect(server!.changes.list({}).total).toBe(0);
+    const actions = (question.args.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
+    const button = actions.elements![0]!;
+    expect(JSON.parse(button.value)).toEqual({ u: REQUESTER, t: 'pause everything except payments' });
+
+    // Someone else cannot confirm it; the asker can, and only then is anything proposed.
+    await sendToSlackApp(server!.controlUrl, retryClick(OUTSIDER, button));
+    await eventually(() => slack!.callsTo('chat.postEphemeral').find((c) => c.args.user === OUTSIDER));
+    expect(server!.changes.list({}).total).toBe(0);
+    await sendToSlackApp(server!.controlUrl, retryClick(REQUESTER, button));
+    await eventually(() => server!.changes.list({}).total === 1);
+    expect((await onlyRequest()).target).toEqual({ selector: 'service.name!=payments' });
+  });
+
+  it('answers what was asked: unhealthy agents, one request by its number, what changed on a service today; refuses approvals', async () => {
+    const { agent: checkout } = await setup();
+    const more = await moreAgents();
+    await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'pause service.name=checkout because noisy'));
+    const id = (await onlyRequest()).id;
+    const ask = async (text: string) => {
+      const before = slack!.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0GENERAL').length;
+      await sendToSlackApp(server!.controlUrl, mention(REQUESTER, text));
+      const replies = await eventually(() => {
+        const r = slack!.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0GENERAL');
+        return r.length > before ? r : undefined;
+      });
+      return JSON.stringify(replies.at(-1)!.args.blocks);
+    };
+    const unhealthy = await ask('which agents are unhealthy?');
+    expect(unhealthy).toContain(more.search.uidText);
+    expect(unhealthy).not.toContain(checkout.uidText);
+    expect(unhealthy).toContain('unhealthy agents (`healthy=false`)');
+    const status = await ask(`status of request ${id}`);
+    expect(status).toContain(`\`${id}\` pause · pending`);
+    expect(status).toContain('pause 1 agent: agents with service checkout (`service.name=checkout`)');
+    const today = await ask('what changed on checkout today');
+    expect(today).toContain('1 change request(s)');
+    expect(await ask('what changed on payments today')).toContain('No change requests');
+    expect(await ask(`approve request ${id}`)).toMatch(/Approving and rejecting are for people/);
+    expect(server!.changes.get(id)!.state).toBe('pending');
   });
 
   it('refuses the requester approving their own change, even when they are an approver', async () => {

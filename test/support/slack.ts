@@ -45,24 +45,32 @@ export function slashCommand(user: string, text: string): { form: Record<string,
   };
 }
 
-/** `user` clicking Approve or Reject on a change request's card in the approvals channel. */
-export function buttonClick(user: string, request: { id: string; fingerprint: string }, decision: 'approve' | 'reject' = 'approve'): { form: Record<string, string> } {
+/** A signed-shape `block_actions` payload: `user` clicking one button on a message in `channel`. */
+function blockAction(user: string, channel: { id: string; name: string; ts: string }, action: { action_id: string; block_id: string; value: string }): { form: Record<string, string> } {
   const payload = {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0001' },
     api_app_id: 'A0001',
     token: 'legacy',
     team: { id: 'T0001', domain: 'test' },
-    channel: { id: APPROVALS_CHANNEL, name: 'approvals' },
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: APPROVALS_CHANNEL, is_ephemeral: false },
+    channel: { id: channel.id, name: channel.name },
+    container: { type: 'message', message_ts: channel.ts, channel_id: channel.id, is_ephemeral: false },
     trigger_id: 'trigger',
     response_url: 'http://127.0.0.1:9/unused',
-    message: { ts: '1700000000.000100', text: 'card' },
-    actions: [
-      { action_id: `change_${decision}`, block_id: `change:${request.id}`, value: `${request.id}|${request.fingerprint}`, type: 'button', action_ts: String(Date.now() / 1000) },
-    ],
+    message: { ts: channel.ts, text: 'message' },
+    actions: [{ ...action, type: 'button', action_ts: String(Date.now() / 1000) }],
   };
   return { form: { payload: JSON.stringify(payload) } };
+}
+
+/** `user` clicking Approve or Reject on a change request's card in the approvals channel. */
+export function buttonClick(user: string, request: { id: string; fingerprint: string }, decision: 'approve' | 'reject' = 'approve'): { form: Record<string, string> } {
+  return blockAction(user, { id: APPROVALS_CHANNEL, name: 'approvals', ts: '1700000000.000100' }, { action_id: `change_${decision}`, block_id: `change:${request.id}`, value: `${request.id}|${request.fingerprint}` });
+}
+
+/** `user` clicking a "did you mean" button (action `intent_retry_<n>`) under a reply in `channel`. */
+export function retryClick(user: string, button: { action_id: string; value: string }, channel = 'C0GENERAL'): { form: Record<string, string> } {
+  return blockAction(user, { id: channel, name: 'general', ts: '1700000000.000300' }, { action_id: button.action_id, block_id: 'intent_retry', value: button.value });
 }
 
 export interface RecordedCall {

@@ -3,7 +3,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { AgentRecord } from '../../fleet/agent-state.js';
 import { parseSelector, SelectorSyntaxError } from '../../fleet/attributes.js';
+import { filterFleet, type ConfigSync } from '../../fleet/fleet-query.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
 import { AmpgateError, notFound } from '../../errors.js';
 import { isUuidText } from '../../opamp/uid.js';
@@ -15,11 +17,16 @@ import { agentDetail, agentSummary } from '../views.js';
 const ListQuery = z.object({
   selector: z.string().max(2000).optional(),
   connected: z.enum(['true', 'false']).optional(),
+  health: z.enum(['healthy', 'unhealthy', 'unknown']).optional(),
+  configSync: z.enum(['in_sync', 'out_of_sync', 'unmanaged']).optional(),
+  /** Case-insensitive substring of the uid or any attribute value. */
+  q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistry; tokens: ApiTokensRepo }): void {
+export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistry; tokens: ApiTokensRepo; configSync?: (agent: AgentRecord) => ConfigSync }): void {
+  const syncOf = deps.configSync ?? ((): ConfigSync => 'unmanaged');
   const viewer = requireRole(deps.tokens, 'viewer');
 
   app.get('/api/agents', { onRequest: viewer }, async (req) => {
@@ -31,12 +38,16 @@ export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistr
       if (err instanceof SelectorSyntaxError) throw new AmpgateError('bad_request', err.message);
       throw err;
     }
-    const all = deps.registry.query({ selector, connected: q.connected === undefined ? undefined : q.connected === 'true' });
+    const all = filterFleet(
+      deps.registry,
+      { selector, connected: q.connected === undefined ? undefined : q.connected === 'true', health: q.health, configSync: q.configSync, text: q.q },
+      syncOf,
+    );
     return {
       total: all.length,
       limit: q.limit,
       offset: q.offset,
-      agents: all.slice(q.offset, q.offset + q.limit).map(agentSummary),
+      agents: all.slice(q.offset, q.offset + q.limit).map((a) => ({ ...agentSummary(a), configSync: syncOf(a) })),
     };
   });
 

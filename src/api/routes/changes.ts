@@ -10,7 +10,7 @@ import { changeSummary } from '../../changes/views.js';
 import { CHANGE_KINDS, CHANGE_STATES, type Channel, type ChangeService } from '../../changes/types.js';
 import { notFound } from '../../errors.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import { channelOf as channelFromHeaders, principalOf, requireRole } from '../auth.js';
+import { principalOf, requestChannel, requireRole } from '../auth.js';
 import { PROPOSAL_BODY_LIMIT } from '../body-limits.js';
 import { parseInput } from '../validation.js';
 
@@ -23,15 +23,21 @@ const ListQuery = z.object({
   kind: z.enum(CHANGE_KINDS).optional(),
   /** principal key (`api_token:<id>`, `slack:U…`) or `me`. */
   requester: z.string().min(1).max(200).optional(),
+  /** Requests that touched this agent uid. */
+  agent: z
+    .string()
+    .regex(/^[0-9a-fA-F-]{36}$/, 'an agent uid (UUID)')
+    .transform((s) => s.toLowerCase())
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
 const asObject = (body: unknown): Record<string, unknown> => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {});
 
-/** The CLI and the MCP layer say so in a header; anything else over REST is the REST channel. Never 'slack'. */
+/** The CLI and the MCP layer say so in a header, the console by its session; anything else over REST is the REST channel. Never 'slack'. */
 function channelOf(req: FastifyRequest): Channel {
-  return channelFromHeaders(req.headers);
+  return requestChannel(req);
 }
 
 export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; changes: ChangeService }): void {
@@ -49,7 +55,7 @@ export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo
   app.get('/api/changes', { onRequest: authenticated }, async (req) => {
     const q = parseInput(ListQuery, req.query, 'bad_request');
     const requester = q.requester === 'me' ? principalKey(principalOf(req)) : q.requester;
-    const { total, requests } = deps.changes.list({ states: q.state, kind: q.kind, requester, limit: q.limit, offset: q.offset });
+    const { total, requests } = deps.changes.list({ states: q.state, kind: q.kind, requester, agent: q.agent, limit: q.limit, offset: q.offset });
     return { total, limit: q.limit, offset: q.offset, changes: requests.map(changeSummary) };
   });
 

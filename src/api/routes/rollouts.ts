@@ -9,13 +9,19 @@ import type { ChangeRequest, ChangeService, Channel } from '../../changes/types.
 import { AmpgateError, notFound } from '../../errors.js';
 import type { FleetActions } from '../../fleet/fleet-actions.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import { channelOf, principalOf, requireRole } from '../auth.js';
+import { principalOf, requestChannel, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
 const RollbackBody = z.object({
   /** Replaces the generated reason. */
   reason: z.string().min(1).max(2000).optional(),
   channel: z.enum(['rest', 'cli']).default('rest'),
+});
+
+const ViewQuery = z.object({
+  offset: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(0).max(100_000).optional(),
+  outcome: z.enum(['pending', 'offered', 'applying', 'succeeded', 'failed', 'skipped']).optional(),
 });
 
 export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, changes: () => ChangeService | undefined) {
@@ -26,7 +32,7 @@ export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, chan
     app.get('/api/rollouts', { onRequest: viewer }, async () => ({ rollouts: actions.listRollouts() }));
 
     app.get<{ Params: { id: string } }>('/api/rollouts/:id', { onRequest: viewer }, async (req) => {
-      const view = actions.rolloutView(req.params.id);
+      const view = actions.rolloutView(req.params.id, parseInput(ViewQuery, req.query, 'bad_request'));
       if (!view) throw notFound(`rollout of change ${req.params.id}`);
       return view;
     });
@@ -41,7 +47,9 @@ export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, chan
       if (plan.proposals.length === 0) throw new AmpgateError('unprocessable', 'nothing to roll back', { notCovered: plan.notCovered });
       const requests: Array<{ request: ChangeRequest; existing: boolean }> = [];
       for (const p of plan.proposals) {
-        const channel: Channel = channelOf(req.headers) === 'mcp' ? 'mcp' : body.channel;
+        // The authenticated channel (MCP, the console) wins over what the body claims.
+        const via = requestChannel(req);
+        const channel: Channel = via === 'rest' || via === 'cli' ? body.channel : via;
         requests.push(await service.propose(principalOf(req), { ...p, reason: body.reason ?? p.reason, channel }));
       }
       void reply.code(requests.some((r) => !r.existing) ? 201 : 200);

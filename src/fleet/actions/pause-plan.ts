@@ -45,6 +45,10 @@ export function pauseMethod(agent: AgentRecord, pause: PauseState, desired: Desi
   if (row && row.state !== 'resuming') return { reason: `already paused (change ${row.change_id})` };
   if (agent.customCapabilities.includes(PAUSE_CAPABILITY)) return { method: 'custom' };
   if (!acceptsRemoteConfig(agent)) return { reason: `has neither the ${PAUSE_CAPABILITY} custom capability nor AcceptsRemoteConfig in its latest message` };
+  // A stand-in pause is confirmed by the effective config (nothing runs), so the agent must report it.
+  if (!hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig)) {
+    return { reason: `lacks ${PAUSE_CAPABILITY} and ReportsEffectiveConfig: ampgate could not prove that a stand-in config stops it` };
+  }
   const prior = currentConfig(agent, desired);
   if (!prior) return { reason: 'lacks io.opentelemetry.pause, and ampgate cannot tell which config it runs (no APPLIED remote config, no effective config reported) to restore on resume' };
   const stand = pauseConfigFor(prior.files);

@@ -145,10 +145,20 @@ export class PauseExecutor implements ChangeExecutor {
     if (!started) this.#start(request, ctx);
     const result = await nudgeAndAwait(this.deps, request, ctx, { ...params, view: (uid) => this.#view(uid, request.id), verb: 'paused' });
     // An agent that refused (or whose stand-in FAILED) is not paused: forget the row. Its failed
-    // stand-in attempt is never re-offered.
+    // stand-in attempt is never re-offered. Where the stand-in is in place but not effective (the
+    // agent kept running its own pipelines), its prior config is put back, exactly as resume would.
+    const restore: Array<{ uid: string; hash: string }> = [];
     for (const uid of request.targets) {
       const row = pause.get(uid);
-      if (row?.change_id === request.id && row.error !== '') pause.remove(uid);
+      if (row?.change_id !== request.id || row.error === '') continue;
+      const attempt = this.deps.desired.get(uid);
+      if (row.method === 'config' && attempt?.change_id === request.id && attempt.hash === row.pause_hash && attempt.status === 'applied') restore.push({ uid, hash: row.prior_hash! });
+      pause.remove(uid);
+    }
+    if (restore.length > 0) {
+      this.deps.desired.assign(restore, request.id);
+      for (const r of restore) this.deps.fleet.nudge(r.uid);
+      ctx.progress(`the stand-in was not effective on ${restore.length} agent(s): their prior config was put back`);
     }
     return result;
   }
@@ -169,6 +179,7 @@ export class PauseExecutor implements ChangeExecutor {
         continue;
       }
       rows.push({ uid, method: 'config', state: 'pausing', change_id: request.id, prior_hash: m.prior.hash, pause_hash: m.pause.hash, error: '', updated_at: now() });
+      pause.noteStandInStart(uid, agent!.effectiveConfigHash);
       assign.push({ uid, hash: m.pause.hash });
       if (m.prior.captured) desired.repo.putPayload(m.prior.hash, filesToJson(m.prior.files), m.prior.label, now());
       desired.registerPayload(m.pause.files, `pause stand-in: ${m.pause.description}`);
@@ -191,6 +202,10 @@ export class PauseExecutor implements ChangeExecutor {
       if (effectiveMatches(agent, payload?.files)) return { state: 'done', detail: 'paused (its effective config is the stand-in)' };
     }
     if (!agent?.connected) return { state: 'offline', detail: 'offline: paused when it reconnects (pause state is stored)' };
+    const standIn = this.deps.desired.get(uid);
+    if (row.method === 'config' && standIn?.hash === row.pause_hash && standIn.status === 'applied') {
+      return { state: 'waiting', detail: 'stand-in config APPLIED; waiting for the effective config to show that nothing runs' };
+    }
     return { state: 'waiting', detail: row.method === 'custom' ? 'pause sent, no status yet' : 'stand-in config sent, not APPLIED yet' };
   }
 }

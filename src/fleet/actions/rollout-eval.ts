@@ -50,7 +50,13 @@ export function classify(t: RolloutTargetRow, attempt: AttemptRow | undefined, a
   const healthyAtStart = t.healthy_at_start === null ? undefined : t.healthy_at_start === 1;
   const base = { uid: t.uid, stage: t.stage, attempt, agent, healthyAtStart };
   if (!attempt) return { ...base, state: 'not_sent', turnedUnhealthy: false };
-  const turnedUnhealthy = agent?.healthy === false && healthyAtStart !== false && attempt.status !== 'assigned';
+  // Health counts once the agent says the config is in place (APPLIED), or once it was delivered
+  // to an agent that reports no remote config status. While APPLYING, an agent may restart the
+  // process that runs the config: the OpAMP Supervisor stops its Collector and starts it again,
+  // reporting unhealthy in between (OpAMP spec, ComponentHealth), and that is not the new config
+  // failing. An agent that stays unhealthy reports FAILED or runs into the stage timeout.
+  const settled = attempt.status === 'applied' || (attempt.status === 'offered' && !reportsStatus(agent));
+  const turnedUnhealthy = agent?.healthy === false && healthyAtStart !== false && settled;
   let state: TargetState;
   switch (attempt.status) {
     case 'applied':

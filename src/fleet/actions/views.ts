@@ -10,6 +10,7 @@ import type { DesiredConfigs } from '../remote-config/desired-state.js';
 import type { AgentRegistry } from '../registry.js';
 import type { PauseState } from '../pause/pause-state.js';
 import { outcomeOf } from './rollout-eval.js';
+import { configSyncOf } from '../fleet-query.js';
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -59,22 +60,42 @@ export function rolloutSummary(r: RolloutHead) {
   };
 }
 
-export function rolloutView(changeId: string, deps: { rollouts: RolloutsRepo; runner: RolloutRunner; desired: DesiredConfigs }) {
+/** Which targets of a rollout to list in full (all by default; the console pages through them). */
+export interface TargetPage {
+  readonly offset?: number;
+  readonly limit?: number;
+  /** Only targets with this outcome status (pending, offered, applying, succeeded, failed, skipped). */
+  readonly outcome?: string;
+}
+
+export function rolloutView(changeId: string, deps: { rollouts: RolloutsRepo; runner: RolloutRunner; desired: DesiredConfigs }, page: TargetPage = {}) {
   const r = deps.rollouts.get(changeId);
   if (!r) return undefined;
   const views = deps.runner.views(changeId);
   const counts: Record<string, number> = {};
-  for (const v of views) counts[v.state] = (counts[v.state] ?? 0) + 1;
+  // Per stage (from 1): how many targets have each outcome status, for a progress picture without the target list.
+  const stages: Array<{ stage: number; total: number; outcomes: Record<string, number> }> = [];
+  const outcomes = views.map((v) => outcomeOf(v));
+  views.forEach((v, i) => {
+    counts[v.state] = (counts[v.state] ?? 0) + 1;
+    const s = (stages[v.stage] ??= { stage: v.stage + 1, total: 0, outcomes: {} });
+    s.total++;
+    s.outcomes[outcomes[i]!.status] = (s.outcomes[outcomes[i]!.status] ?? 0) + 1;
+  });
+  const listed = views.map((v, i) => ({ v, outcome: outcomes[i]! })).filter((x) => page.outcome === undefined || x.outcome.status === page.outcome);
+  const offset = page.offset ?? 0;
   return {
     ...rolloutSummary(r),
     options: JSON.parse(r.options) as RolloutOptions,
     updatedAt: iso(r.updated_at),
     counts,
-    targets: views.map((v) => ({
+    stages: stages.filter((s) => s !== undefined),
+    targetsTotal: listed.length,
+    targets: listed.slice(offset, page.limit === undefined ? undefined : offset + page.limit).map(({ v, outcome }) => ({
       uid: v.uid,
       stage: v.stage + 1,
       state: v.state,
-      outcome: outcomeOf(v),
+      outcome,
       connected: v.agent?.connected ?? false,
       healthy: v.agent?.healthy ?? null,
       attempt: v.attempt ? attemptView(v.attempt, deps.desired) : null,
@@ -92,7 +113,7 @@ export function agentRemoteConfigView(uid: string, deps: { registry: AgentRegist
     desired: d ? attemptView(d, deps.desired) : null,
     reported: agent.remoteConfigStatus ?? null,
     effectiveConfigHash: agent.effectiveConfigHash ?? null,
-    inSync: d ? agent.remoteConfigStatus?.hash === d.hash && agent.remoteConfigStatus.status === 'APPLIED' : null,
+    inSync: d ? configSyncOf(agent, d) === 'in_sync' : null,
     history: deps.desired.repo.history(uid, 50).map((a) => attemptView(a, deps.desired)),
     pause: pause
       ? { method: pause.method, state: pause.state, changeId: pause.change_id, priorConfigHash: pause.prior_hash, standInConfigHash: pause.pause_hash, error: pause.error, updatedAt: iso(pause.updated_at) }

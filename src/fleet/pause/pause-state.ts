@@ -9,7 +9,11 @@ import type { CustomMessage } from '../../gen/opamp/v1/opamp_pb.js';
 import type { Logger } from '../../log.js';
 import type { PauseRepo, PauseRow } from '../../store/pause-repo.js';
 import type { AttemptRow } from '../../store/remote-config-repo.js';
-import type { AgentRecord } from '../agent-state.js';
+import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
+import { hasCapability } from '../../opamp/capabilities.js';
+import type { AgentRecord, ReportChanges } from '../agent-state.js';
+import { effectiveFiles } from '../configs/catalog.js';
+import { stillRunning } from '../configs/still-running.js';
 import type { AgentRegistry } from '../registry.js';
 
 export const PAUSE_CAPABILITY = 'io.opentelemetry.pause';
@@ -39,6 +43,8 @@ export class PauseState {
   readonly #rows = new Map<string, PauseRow>();
   /** Last answer per agent (also kept after a resume removed the row). */
   readonly #reported = new Map<string, { paused: boolean } | { error: string }>();
+  /** The effective config hash each agent reported when its stand-in pause began (memory only). */
+  readonly #effectiveAtStart = new Map<string, string | undefined>();
   readonly #onCustom = (agent: AgentRecord, msg: CustomMessage) => this.#answer(agent, msg);
   #unwatch: (() => void) | undefined;
 
@@ -59,21 +65,66 @@ export class PauseState {
   }
 
   /**
-   * Follows the stand-in config of agents paused without the custom capability: the pause is
-   * confirmed when the stand-in is APPLIED, the resume when the prior config is APPLIED again.
+   * Follows the stand-in config of agents paused without the custom capability. The pause is
+   * confirmed only when the stand-in is APPLIED **and** the agent's effective config, reported
+   * since the pause began, runs nothing (OpAMP spec, EffectiveConfig: what the agent actually
+   * runs). An agent that merges remote config onto a local config reports APPLIED and keeps its
+   * local pipelines: that pause is not effective and is reported as an error saying why. The
+   * resume is confirmed when the prior config is APPLIED again.
    */
-  watchConfigFallback(desired: { events: EventEmitter<{ attempt: [AttemptRow] }> }): void {
+  watchConfigFallback(desired: { events: EventEmitter<{ attempt: [AttemptRow] }>; get(uid: string): AttemptRow | undefined }): void {
     const onAttempt = (a: AttemptRow) => {
       const row = this.#rows.get(a.uid);
       if (row?.method !== 'config' || a.change_id !== row.change_id) return;
       const ours = row.state === 'resuming' ? a.hash === row.prior_hash : a.hash === row.pause_hash;
       if (!ours) return;
       if (a.status === 'failed' || a.status === 'rolled_back') this.put([{ ...row, error: a.error, updated_at: this.now() }]);
-      else if (a.status === 'applied' && row.state === 'pausing') this.put([{ ...row, state: 'paused', error: '', updated_at: this.now() }]);
+      else if (a.status === 'applied' && row.state === 'pausing') this.#confirmStandIn(row);
       else if (a.status === 'applied' && row.state === 'resuming') this.remove(a.uid);
     };
+    const onReport = (agent: AgentRecord, changes: ReportChanges) => {
+      if (!changes.effectiveConfig && !changes.capabilities) return;
+      const row = this.#rows.get(agent.uid);
+      if (row?.method !== 'config' || row.state !== 'pausing' || row.error !== '') return;
+      const a = desired.get(agent.uid);
+      if (a?.change_id === row.change_id && a.hash === row.pause_hash && a.status === 'applied') this.#confirmStandIn(row);
+    };
     desired.events.on('attempt', onAttempt);
-    this.#unwatch = () => desired.events.off('attempt', onAttempt);
+    this.registry.events.on('report', onReport);
+    this.#unwatch = () => {
+      desired.events.off('attempt', onAttempt);
+      this.registry.events.off('report', onReport);
+    };
+  }
+
+  /** Remembers the effective config an agent runs as its stand-in pause begins. */
+  noteStandInStart(uid: string, effectiveConfigHash: string | undefined): void {
+    this.#effectiveAtStart.set(uid, effectiveConfigHash);
+  }
+
+  /** The stand-in is APPLIED: paused if the effective config proves nothing runs, else why not. */
+  #confirmStandIn(row: PauseRow): void {
+    const agent = this.registry.get(row.uid);
+    if (!agent) return;
+    let error = '';
+    if (!hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig)) {
+      error = 'not effective as far as ampgate can tell: the stand-in config was APPLIED, but the agent does not report its effective config (ReportsEffectiveConfig), so nothing proves that it stopped';
+    } else {
+      const files = effectiveFiles(agent);
+      // Wait for the effective config the agent runs with the stand-in.
+      if (!files || (this.#effectiveAtStart.has(row.uid) && this.#effectiveAtStart.get(row.uid) === agent.effectiveConfigHash)) return;
+      const still = stillRunning(files);
+      if (still.length > 0) {
+        error = `not effective: the stand-in config was APPLIED, but the agent's effective config still runs ${still.join('; ')}; the agent merges remote config onto its local config, so a stand-in config cannot stop it`;
+      }
+    }
+    this.#effectiveAtStart.delete(row.uid);
+    if (error) {
+      this.logger.warn({ agent: row.uid, error }, 'stand-in pause not effective');
+      this.put([{ ...row, error, updated_at: this.now() }]);
+    } else {
+      this.put([{ ...row, state: 'paused', error: '', updated_at: this.now() }]);
+    }
   }
 
   get(uid: string): PauseRow | undefined {
