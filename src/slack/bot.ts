@@ -15,6 +15,7 @@ import { USAGE, parseCommand } from './commands.js';
 import { SlackDirectory, type SlackAccessPolicy } from './directory.js';
 import { IntentRunner, RETRY_ACTION, type FleetReader } from './runner.js';
 import { FastifySlackReceiver } from './receiver.js';
+import { WorkspaceGuard, type Workspace } from './workspace.js';
 
 export interface SlackBotOptions {
   readonly botToken: string;
@@ -33,6 +34,8 @@ export interface SlackBotOptions {
   readonly vocabulary: () => Vocabulary;
   readonly cards: CardStore;
   readonly logger: Logger;
+  /** The workspace (and/or Grid org) served; unset: learned from auth.test of the bot token. */
+  readonly workspace?: Workspace;
 }
 
 export class SlackBot {
@@ -42,6 +45,7 @@ export class SlackBot {
   readonly directory: SlackDirectory;
   readonly #cards: CardPublisher;
   readonly #runner: IntentRunner;
+  readonly #workspace: WorkspaceGuard;
   #unsubscribe: (() => void) | undefined;
 
   constructor(private readonly opts: SlackBotOptions) {
@@ -65,6 +69,7 @@ export class SlackBot {
     });
     this.#cards = new CardPublisher(this.app.client, opts.cards, opts.approvalsChannel, opts.logger);
     this.#runner = new IntentRunner(opts.changes, opts.fleet);
+    this.#workspace = new WorkspaceGuard(opts.workspace ?? {}, () => this.app.client.auth.test());
     this.#routes();
   }
 
@@ -91,6 +96,12 @@ export class SlackBot {
 
   #routes(): void {
     const app = this.app;
+    // First: requests from another workspace or Grid org get nothing (no fleet data, no proposal).
+    app.use(async ({ body, next }) => {
+      const why = await this.#workspace.refusal(body as unknown as Record<string, unknown>);
+      if (why === undefined) return next();
+      this.opts.logger.warn({ reason: why }, 'refused a Slack request from outside the served workspace');
+    });
     app.command(/^\/ampgate/, async ({ command, ack, respond }) => {
       const strict = parseCommand(command.text);
       const intent = strict ?? (await this.opts.parser.parse(command.text, this.opts.vocabulary()));

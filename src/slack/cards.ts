@@ -7,7 +7,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { ChangeEvent, ChangeRequest } from '../changes/types.js';
 import type { Logger } from '../log.js';
-import { approvalCard, cardText, esc, shortId } from './blocks.js';
+import { approvalCard, cardText, esc, escBlock, shortId } from './blocks.js';
 
 export interface CardStore {
   get(changeId: string): { channel: string; ts: string } | undefined;
@@ -46,7 +46,7 @@ export class CardPublisher {
         this.#enqueue(id, () => this.#thread(e.request, stateLine(e.request)));
         break;
       case 'progress':
-        this.#enqueue(id, () => this.#thread(e.request, esc(e.message)));
+        this.#enqueue(id, () => this.#thread(e.request, escBlock(e.message)));
         break;
       case 'outcome':
         this.#debounce(e.request);

@@ -90,6 +90,7 @@ export function createSlack(deps: SlackDeps): SlackBot | undefined {
       ),
     cards: new SlackCardsRepo(deps.db),
     logger,
+    workspace: { teamId: settings.slackTeamId, enterpriseId: settings.slackEnterpriseId },
   });
 }
 
