@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type Principal, type Role } from '../changes/principal.js';
 import type { Channel } from '../changes/types.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import { bearerToken } from '../opamp/agent-auth.js';
 import type { ApiTokenRow, ApiTokensRepo } from '../store/api-tokens-repo.js';
 

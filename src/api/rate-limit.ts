@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../opamp/agent-auth.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
-import { TokenBuckets } from '../token-buckets.js';
+import { TokenBuckets } from '../shared/token-buckets.js';
 
 export interface ApiRateLimitOptions {
   /** Sustained requests per second per token; 0 turns the limit off. */

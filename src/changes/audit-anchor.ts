@@ -12,8 +12,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Logger } from '../log.js';
-import { writePublicFile, writeSecretFile } from '../secure-files.js';
+import type { Logger } from '../shared/log.js';
+import { writePublicFile, writeSecretFile } from '../shared/secure-files.js';
 import type { VerifyResult } from './audit.js';
 
 export interface Checkpoint {

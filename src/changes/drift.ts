@@ -3,7 +3,7 @@
  * re-plans the request; if the target set or payload is not what the approvers saw, execution is
  * refused with a reason a human understands, and nothing is sent.
  */
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import { approvalFingerprint, canonicalJson, canonicalTarget } from '../fleet/targeting.js';
 import type { ChangeExecutor, ChangeRequest } from './types.js';
 

@@ -5,9 +5,9 @@
  * after a crash and runs the timer for expiry and freeze ends; stop() aborts running executions so
  * they resume after the next start().
  */
-import { AmpgateError, notFound } from '../errors.js';
+import { AmpgateError, notFound } from '../shared/errors.js';
 import { approvalFingerprint, canonicalTarget } from '../fleet/targeting.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { AuditRepo } from '../store/audit-repo.js';
 import { ChangesRepo } from '../store/changes-repo.js';
 import type { Db } from '../store/db.js';
@@ -20,7 +20,7 @@ import { CHANNELS, DecisionSchema, parseInput, ProposalSchema } from './input.js
 import { principalKey, principalView, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
 import { ExecutionRunner } from './runner.js';
-import { TokenBuckets } from '../token-buckets.js';
+import { TokenBuckets } from '../shared/token-buckets.js';
 import { Transitions, type ChangeDeps, type Step } from './transitions.js';
 import type {
   Channel,

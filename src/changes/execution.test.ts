@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAgent, alice, bob, carol, engineFixture, uid, type EngineFixture, type FixtureOptions } from '../../test/support/changes.js';
 import { eventually, removeDir, tempDir } from '../../test/support/server.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { ProposalInput } from './types.js';
 
 const fixtures: EngineFixture[] = [];

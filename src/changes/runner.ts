@@ -5,7 +5,7 @@
  * executor that throws fails the request with its message; an executor aborted by stop() leaves
  * the request `executing`, and start() after a restart calls it again to resume.
  */
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import { durably } from '../store/db.js';
 import { SYSTEM, type ChangeDeps } from './transitions.js';
 import type { ChangeEvents } from './events.js';

@@ -4,8 +4,8 @@
  * UPDATEs (`WHERE state = from`) so a transition happens exactly once, and returns the events to
  * emit and the requests to start once the transaction has committed.
  */
-import { AmpgateError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { AmpgateError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
 import { durably, type Db } from '../store/db.js';
 import type { ChangesRepo, NewChangeRow } from '../store/changes-repo.js';
 import type { AuditAction, AuditLog } from './audit.js';

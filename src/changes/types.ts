@@ -224,7 +224,7 @@ export interface ChangeListFilter {
  * The one write path: every channel calls this. Authorisation (roles, self-approval, LLM and MCP
  * restrictions, policy) is enforced here, not at the edges; edges only map their caller to a
  * Principal and their errors to their medium. Errors are AmpgateError with codes from
- * src/errors.ts (403 forbidden, 404 not_found, 409 conflict incl. drift, 422 unprocessable).
+ * src/shared/errors.ts (403 forbidden, 404 not_found, 409 conflict incl. drift, 422 unprocessable).
  */
 export interface ChangeService {
   /** Plans and stores a pending request; a repeat of an open identical proposal returns it with existing=true. */

@@ -3,7 +3,7 @@
  */
 import type { Command } from 'commander';
 import type { AgentDetail, AgentSummary } from '../api/views.js';
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 import { ago, table } from './format.js';
 import { addFilterFlags, hasFilterFlags, selectorWithFlags } from './selector-flags.js';
 import type { CliContext } from './context.js';

@@ -13,7 +13,7 @@ import { anchorFiles, AuditAnchor, checkAnchor, type AnchoredVerifyResult } from
 import { AuditRepo } from '../store/audit-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { ApiError } from '../api/client.js';
-import { jsonSafe } from '../safe-text.js';
+import { jsonSafe } from '../shared/safe-text.js';
 import type { CliContext } from './context.js';
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {

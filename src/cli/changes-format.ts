@@ -3,7 +3,7 @@
  */
 import type { ChangeRequest } from '../changes/types.js';
 import type { ChangeSummary } from '../changes/views.js';
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 import { describeTarget } from '../fleet/target-words.js';
 import { ago, table } from './format.js';
 

@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { ApiError } from '../api/client.js';
 import type { CliContext } from './context.js';
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 import { ago, table } from './format.js';
 
 interface VersionView {

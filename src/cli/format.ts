@@ -3,7 +3,7 @@
  * breaks) in it become visible escapes, so a value an agent reported cannot forge rows or move the
  * cursor.
  */
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 
 export function table(headers: readonly string[], rawRows: ReadonlyArray<ReadonlyArray<string>>): string {
   const rows = rawRows.map((r) => r.map((c) => inline(c ?? '')));

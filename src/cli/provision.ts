@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { AuditLog } from '../changes/audit.js';
 import type { Role } from '../changes/principal.js';
-import { PrivilegeAdmin } from '../changes/privileges.js';
+import { PrivilegeAdmin } from '../creds/privileges.js';
 import { AgentCredentials } from '../creds/agent-credentials.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../shared/log.js';
 import { ApiTokensRepo, type ApiTokenView } from '../store/api-tokens-repo.js';
 import { AuditRepo } from '../store/audit-repo.js';
 import { openDatabase } from '../store/db.js';

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 import { ago, table } from './format.js';
 
 interface RolloutView {

@@ -11,7 +11,7 @@ import type { AgentAuth } from '../fleet/link.js';
 import { bearerToken, type AgentAuthenticator } from '../opamp/agent-auth.js';
 import { AgentCredentialsRepo, type CredentialKind, type CredentialRow } from '../store/agent-credentials-repo.js';
 import type { Db } from '../store/db.js';
-import { fingerprintOfHash, hashSecret, newToken } from './secrets.js';
+import { fingerprintOfHash, hashSecret, newToken } from '../shared/secrets.js';
 
 export type { CredentialKind, CredentialRow };
 

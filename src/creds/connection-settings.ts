@@ -17,8 +17,8 @@ import {
 import type { AgentRecord, ReportChanges } from '../fleet/agent-state.js';
 import type { OfferProvider, OutboundContext } from '../fleet/offers.js';
 import type { AgentRegistry } from '../fleet/registry.js';
-import type { Logger } from '../log.js';
-import { hasCapability } from '../opamp/capabilities.js';
+import type { Logger } from '../shared/log.js';
+import { hasCapability } from '../protocol/capabilities.js';
 import type { OffersRepo } from '../store/offers-repo.js';
 import { offerProblems } from './offer-settings.js';
 

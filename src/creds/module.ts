@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Fleet } from '../fleet/fleet.js';
 import type { OfferProvider } from '../fleet/offers.js';
 import type { AgentRegistry } from '../fleet/registry.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import type { AgentAuthenticator, AgentAuthMode } from '../opamp/agent-auth.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
 import { durably, type Db } from '../store/db.js';

@@ -14,7 +14,7 @@ import {
   OpAMPConnectionSettingsSchema,
   type OpAMPConnectionSettings,
 } from '../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../opamp/capabilities.js';
+import { hasCapability } from '../protocol/capabilities.js';
 
 /** What ampgate wants an agent's OpAMP connection to be. Plain data; may hold secrets (token, key). */
 export interface OpampOfferSpec {

@@ -8,7 +8,7 @@
 import { AgentCapabilities } from '../gen/opamp/v1/opamp_pb.js';
 import type { AgentOutcomeStatus } from '../changes/types.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
-import { hasCapability } from '../opamp/capabilities.js';
+import { hasCapability } from '../protocol/capabilities.js';
 import { durably } from '../store/db.js';
 import type { RotationRow } from '../store/rotations-repo.js';
 import { describeCredential, mint, newRotationId, pendingOffer, type MintKind } from './mint.js';

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../changes/types.js';
 import { riskFor } from '../changes/risk.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import { canonicalJson, labelBreakdown, planFingerprint, resolveTargets } from '../fleet/targeting.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
 import { describeCredential, type MintKind } from './mint.js';

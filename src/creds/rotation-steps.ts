@@ -6,7 +6,7 @@
  * new one is revoked and the old one stays valid (spec §3 item 25, pitfall 6).
  */
 import { AgentCapabilities } from '../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../opamp/capabilities.js';
+import { hasCapability } from '../protocol/capabilities.js';
 import { durably } from '../store/db.js';
 import type { RotationRow } from '../store/rotations-repo.js';
 import type { Evaluate } from './auth-tracker.js';

@@ -4,7 +4,7 @@
  */
 import type { Fleet } from '../fleet/fleet.js';
 import type { AgentRegistry } from '../fleet/registry.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import type { AgentAuthMode } from '../opamp/agent-auth.js';
 import type { Db } from '../store/db.js';
 import type { RotationsRepo } from '../store/rotations-repo.js';

@@ -8,7 +8,7 @@
  * (files replaced, server.setSecureContext). If any target did not confirm, nothing is switched.
  */
 import type { ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../changes/types.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { MintKind } from './mint.js';
 import { executeAgentRotations, planAgentRotation, summarize, type RotateParams, type ServerCertRotation } from './rotation-executor.js';
 import type { CredentialsRuntime } from './runtime.js';

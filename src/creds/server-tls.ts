@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerOptions } from 'node:https';
 import type { Server as TlsServer } from 'node:tls';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import type { CertificateAuthority } from './ca.js';
 import { managedTrustFile } from './staged-tls.js';
 import { certFingerprint, parseCertificates } from './x509.js';

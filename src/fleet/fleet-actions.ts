@@ -8,7 +8,7 @@
  */
 import type { AuditRecorder } from '../changes/audit.js';
 import type { ChangeExecutor } from '../changes/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { CommandsRepo } from '../store/commands-repo.js';
 import { ConfigsRepo } from '../store/configs-repo.js';
 import type { Db } from '../store/db.js';

@@ -5,7 +5,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { ServerToAgentSchema, type AgentToServer, type ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
-import { uidFromString } from '../opamp/uid.js';
+import { uidFromString } from '../protocol/uid.js';
 import type { AgentRecord } from './agent-state.js';
 import type { AgentLink } from './link.js';
 import { hasPayload, type MessageHook, type OfferProvider, type OutboundContext } from './offers.js';

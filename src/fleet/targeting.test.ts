@@ -6,7 +6,7 @@ import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { removeDir, tempDir } from '../../test/support/server.js';
 import { kv } from '../../test/support/ws-agent.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import { AgentRegistry } from './registry.js';
 import { approvalFingerprint, canonicalJson, canonicalTarget, labelBreakdown, planFingerprint, resolveTargets } from './targeting.js';
 

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { IneligibleTarget, TargetSpec } from '../changes/types.js';
-import { AmpgateError } from '../errors.js';
-import { isUuidText } from '../opamp/uid.js';
+import { AmpgateError } from '../shared/errors.js';
+import { isUuidText } from '../protocol/uid.js';
 import type { AgentRecord } from './agent-state.js';
 import { formatSelector, parseSelector, SelectorSyntaxError, setOwn } from './attributes.js';
 import type { AgentRegistry } from './registry.js';

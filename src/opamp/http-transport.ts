@@ -9,7 +9,7 @@ import { createGunzip, gzipSync } from 'node:zlib';
 import type { AgentToServer, ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
 import { allocateLinkId, type AgentAuth, type AgentLink } from '../fleet/link.js';
 import type { OpampSession } from './session.js';
-import { isUuidText, uidFromString } from './uid.js';
+import { isUuidText, uidFromString } from '../protocol/uid.js';
 import {
   badRequest,
   decodeAgentToServer,

@@ -17,8 +17,8 @@ import type { AgentRecord } from '../fleet/agent-state.js';
 import { DEFAULT_ATTRIBUTE_LIMITS, descriptionProblem, type AttributeLimits } from '../fleet/attribute-limits.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AgentLink } from '../fleet/link.js';
-import { hasCapability } from './capabilities.js';
-import { newUuidV7Bytes, uidFromString, uidToString } from './uid.js';
+import { hasCapability } from '../protocol/capabilities.js';
+import { newUuidV7Bytes, uidFromString, uidToString } from '../protocol/uid.js';
 import { badRequest } from './wire.js';
 
 /** Runtime-only protocol state per uid (never persisted). */

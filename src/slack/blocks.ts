@@ -5,7 +5,7 @@
  */
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import type { ChangeRequest } from '../changes/types.js';
-import { block, inline } from '../safe-text.js';
+import { block, inline } from '../shared/safe-text.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 import { describeAction } from '../intent/describe.js';
 

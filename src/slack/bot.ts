@@ -7,8 +7,8 @@
 import { App as BoltApp, LogLevel } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { ChangeService } from '../changes/types.js';
-import type { Logger } from '../log.js';
-import { AmpgateError } from '../errors.js';
+import type { Logger } from '../shared/log.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { IntentParser, Vocabulary } from '../intent/types.js';
 import { CardPublisher, type CardStore } from './cards.js';
 import { USAGE, parseCommand } from './commands.js';

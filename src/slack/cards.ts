@@ -6,7 +6,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { ChangeEvent, ChangeRequest } from '../changes/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { approvalCard, cardText, esc, escBlock, shortId } from './blocks.js';
 
 export interface CardStore {

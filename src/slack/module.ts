@@ -16,7 +16,7 @@ import { LlmIntentParser } from '../intent/llm.js';
 import { DeterministicIntentParser } from '../intent/parser.js';
 import type { IntentParser } from '../intent/types.js';
 import { buildVocabulary } from '../intent/vocabulary.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import type { Db } from '../store/db.js';
 import { SlackCardsRepo } from '../store/slack-cards-repo.js';
 import { SlackBot } from './bot.js';

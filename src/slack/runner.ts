@@ -7,12 +7,12 @@
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import type { Principal } from '../changes/principal.js';
 import type { ChangeRequest, ChangeService, ChangeState } from '../changes/types.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 import { describeRead } from '../intent/describe.js';
 import type { Intent, Period, QuestionIntent } from '../intent/types.js';
 import { agentDetailBlocks, agentList, esc, escBlock, requestList, restatement, shortId, type Block } from './blocks.js';
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 import { USAGE } from './commands.js';
 
 /** Read access to the fleet and catalog for chat answers. */

@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../changes/principal.js';
-import { fingerprintOfHash, hashSecret, newToken } from '../creds/secrets.js';
+import { fingerprintOfHash, hashSecret, newToken } from '../shared/secrets.js';
 import type { Db } from './db.js';
 
 /** How a token came to be: minted through the API, or one nobody minted. */

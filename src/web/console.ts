@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { principalOfToken } from '../api/auth.js';
 import { ApiRateLimiter, type ApiRateLimitOptions } from '../api/rate-limit.js';
 import { parseInput } from '../api/validation.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
 import { ConsoleSessionsRepo } from '../store/console-sessions-repo.js';
 import type { Db } from '../store/db.js';

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOfToken } from '../api/auth.js';
 import type { ApiRateLimiter } from '../api/rate-limit.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE } from './cookies.js';
 import { crossSiteReason } from './same-origin.js';

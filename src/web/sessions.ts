@@ -6,7 +6,7 @@
  * session secret (HMAC), so it needs no storage and is useless without the cookie.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hashSecret } from '../creds/secrets.js';
+import { hashSecret } from '../shared/secrets.js';
 import type { ApiTokenRow, ApiTokensRepo } from '../store/api-tokens-repo.js';
 import type { ConsoleSessionsRepo } from '../store/console-sessions-repo.js';
 

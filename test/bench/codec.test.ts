@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeMessage, S2A_AGENT_IDENTIFICATION, S2A_NEEDS_DECODE, S2A_REMOTE_CONFIG, scanServerToAgent, varintLength } from '../../bench/loadgen/codec.js';
 import { collectorYaml, ProfileBook, SIM_CAPABILITIES } from '../../bench/loadgen/profiles.js';
 import { AgentToServerSchema, RemoteConfigStatuses, ServerToAgentSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { serverCapabilities } from '../../src/opamp/capabilities.js';
-import { newUuidV7Bytes } from '../../src/opamp/uid.js';
+import { serverCapabilities } from '../../src/protocol/capabilities.js';
+import { newUuidV7Bytes } from '../../src/protocol/uid.js';
 
 describe('load generator codec', () => {
   const book = new ProfileBook(4);

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, VerifyResult } from '../../src/changes/audit.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import type { ChangeSummary } from '../../src/changes/views.js';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
+import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
 import { addAgent, uid } from '../support/changes.js';
 import { ADMIN_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { PolicyError } from '../../src/changes/policy.js';

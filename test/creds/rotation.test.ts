@@ -10,7 +10,7 @@ import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour, type ConnSettingsOptions } from '../support/conn-settings-agent.js';
 import { changeTokens, type ChangeTokens, closeRecorded, httpPoll, type RecordedServer, registeredClientCert, rotateViaChange, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
 import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
-import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidToString } from '../../src/protocol/uid.js';
 import { DEFAULT_CAPS, kv, TestAgent } from '../support/ws-agent.js';
 
 let server: RecordedServer | undefined;

@@ -6,7 +6,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentCapabilities, AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidToString } from '../../src/protocol/uid.js';
 import { runChange, startChange } from '../support/change-driver.js';
 import { withRestart } from '../support/fleet-behaviours.js';
 import { AgentPool } from '../support/fleet-fixtures.js';

@@ -15,7 +15,7 @@ import {
   ServerToAgentSchema,
 } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { AgentDetail, AgentSummary } from '../../src/api/views.js';
-import { newUuidV7Bytes, uidFromString, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidFromString, uidToString } from '../../src/protocol/uid.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { DEFAULT_CAPS, kv, TestAgent } from '../support/ws-agent.js';
 

@@ -9,7 +9,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newUuidV7Bytes } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes } from '../../src/protocol/uid.js';
 import type { SettingsInput } from '../../src/config.js';
 import { httpPoll } from '../support/creds.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, type TestServer } from '../support/server.js';

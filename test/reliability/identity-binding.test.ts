@@ -8,8 +8,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerFlags, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newToken } from '../../src/creds/secrets.js';
-import { uidToString } from '../../src/opamp/uid.js';
+import { newToken } from '../../src/shared/secrets.js';
+import { uidToString } from '../../src/protocol/uid.js';
 import type { AgentDetail } from '../../src/api/views.js';
 import { httpPoll, registeredClientCert, tlsFixture, tlsSettings, type TlsFixture } from '../support/creds.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, type TestServer } from '../support/server.js';

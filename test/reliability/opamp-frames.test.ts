@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema, ServerErrorResponseType, ServerToAgentSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { LogCapture } from '../support/creds.js';
 import { HeartbeatProbe, heapAfterGcMiB } from '../support/probes.js';
 import { clientFrame, rawWebSocket, serverCloseCode } from '../support/raw-ws.js';

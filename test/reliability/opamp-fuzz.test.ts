@@ -21,7 +21,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ServerErrorResponseType, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { OpampSession } from '../../src/opamp/session.js';
 import { decodeAgentToServer, encodeServerToAgent, MalformedMessageError, stripWsHeader } from '../../src/opamp/wire.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { LogCapture } from '../support/creds.js';
 import { mutatedEncodings, mutateWith, prng, RecordingLink, uidPool, validEncodings } from '../support/opamp-fuzz.js';
 import { HeartbeatProbe, heapAfterGcMiB } from '../support/probes.js';

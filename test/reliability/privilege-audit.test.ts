@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/changes/audit.js';
-import { fingerprint, TOKEN_PATTERN } from '../../src/creds/secrets.js';
-import { createLogger } from '../../src/log.js';
+import { fingerprint, TOKEN_PATTERN } from '../../src/shared/secrets.js';
+import { createLogger } from '../../src/shared/log.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
 import { LogCapture } from '../support/creds.js';
 import { ADMIN_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';

@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredRoutes } from '../../src/api/server.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { LogCapture } from '../support/creds.js';
 import { collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, startTestServer, type TestServer } from '../support/server.js';

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import { fingerprint, newToken } from '../../src/creds/secrets.js';
+import { fingerprint, newToken } from '../../src/shared/secrets.js';
 import { collectorConfig, SuiteFixture } from '../support/fleet-fixtures.js';
 import { personToken, startTestServer } from '../support/server.js';
 

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { LogCapture } from '../support/creds.js';
 import { eventually, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { sign, SlackApiRecorder } from '../support/slack.js';

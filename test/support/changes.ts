@@ -9,7 +9,7 @@ import { parsePolicy } from '../../src/changes/policy.js';
 import type { Principal, Role } from '../../src/changes/principal.js';
 import { AgentRegistry } from '../../src/fleet/registry.js';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { AgentsRepo } from '../../src/store/agents-repo.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { TestExecutor, type TestExecutorOptions } from './test-executor.js';

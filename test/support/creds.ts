@@ -14,9 +14,9 @@ import type { AgentOutcomeStatus, ChangeRequest } from '../../src/changes/types.
 import { caFiles, initCa, writePublicFile, writeSecretFile, type CertificateAuthority } from '../../src/creds/ca.js';
 import { certFingerprint, generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
 import { AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { expect } from 'vitest';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
+import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
 import { eventually, personToken, removeDir, startTestServer, tempDir, type TestServer } from './server.js';
 import type { TestAgent } from './ws-agent.js';
 

@@ -8,7 +8,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { WebSocket } from 'ws';
 import { AgentCapabilities, AgentToServerSchema, RemoteConfigStatuses, ServerToAgentFlags, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidToString } from '../../src/protocol/uid.js';
 import { kv } from './ws-agent.js';
 
 type A2SInit = NonNullable<Parameters<typeof create<typeof AgentToServerSchema>>[1]>;

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { riskFor } from '../../src/changes/risk.js';
 import type { ChangeExecutor, ChangeKind, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, RiskTier, TargetSpec } from '../../src/changes/types.js';
-import { AmpgateError } from '../../src/errors.js';
+import { AmpgateError } from '../../src/shared/errors.js';
 import type { AgentRecord } from '../../src/fleet/agent-state.js';
 import type { AgentRegistry } from '../../src/fleet/registry.js';
 import { labelBreakdown, planFingerprint, resolveTargets, type Eligibility } from '../../src/fleet/targeting.js';

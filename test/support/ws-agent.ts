@@ -15,7 +15,7 @@ import {
   type ServerToAgent,
 } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { KeyValue } from '../../src/gen/opamp/v1/anyvalue_pb.js';
-import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidToString } from '../../src/protocol/uid.js';
 
 type A2SInit = NonNullable<Parameters<typeof create<typeof AgentToServerSchema>>[1]>;
 

@@ -5,15 +5,15 @@
  * only: secrets are never stored, and nothing here could return one.
  */
 import type { FastifyInstance } from 'fastify';
-import { AmpgateError, notFound } from '../../errors.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { CredentialRow } from '../../creds/agent-credentials.js';
 import { describeCredential } from '../../creds/mint.js';
 import type { CredentialsRuntime } from '../../creds/runtime.js';
 import { loadStaged } from '../../creds/staged-tls.js';
 import { certFingerprint, parseCertificates } from '../../creds/x509.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
-import { isUuidText } from '../../opamp/uid.js';
+import { hasCapability } from '../../protocol/capabilities.js';
+import { isUuidText } from '../../protocol/uid.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import type { RotationRow } from '../../store/rotations-repo.js';
 import { requireRole } from '../auth.js';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { principalKey } from '../../changes/principal.js';
 import { changeSummary } from '../../changes/views.js';
 import { CHANGE_KINDS, CHANGE_STATES, type Channel, type ChangeService } from '../../changes/types.js';
-import { notFound } from '../../errors.js';
+import { notFound } from '../../shared/errors.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { principalOf, requestChannel, requireRole } from '../auth.js';
 import { PROPOSAL_BODY_LIMIT } from '../body-limits.js';

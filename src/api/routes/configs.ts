@@ -5,10 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AmpgateError, notFound } from '../../errors.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { FleetActions } from '../../fleet/fleet-actions.js';
 import type { ConfigRow, ConfigVersionMeta, ConfigVersionRow } from '../../store/configs-repo.js';
-import { isUuidText } from '../../opamp/uid.js';
+import { isUuidText } from '../../protocol/uid.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { channelOf, principalOf, requireRole } from '../auth.js';
 import { CONFIG_BODY_LIMIT } from '../body-limits.js';

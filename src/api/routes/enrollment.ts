@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AgentCredentials } from '../../creds/agent-credentials.js';
-import { enrollmentView, type PrivilegeAdmin } from '../../changes/privileges.js';
+import { enrollmentView, type PrivilegeAdmin } from '../../creds/privileges.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { principalOf, requireRole } from '../auth.js';
 

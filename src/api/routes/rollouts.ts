@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ChangeRequest, ChangeService, Channel } from '../../changes/types.js';
-import { AmpgateError, notFound } from '../../errors.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { FleetActions } from '../../fleet/fleet-actions.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { principalOf, requestChannel, requireRole } from '../auth.js';

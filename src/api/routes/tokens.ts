@@ -6,8 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ROLES } from '../../changes/principal.js';
-import type { PrivilegeAdmin } from '../../changes/privileges.js';
-import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../safe-text.js';
+import type { PrivilegeAdmin } from '../../creds/privileges.js';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../shared/safe-text.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { principalOf, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import type { ChangeExecutor, ChangePlan, ChangePreview, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../../changes/types.js';
-import { AmpgateError } from '../../errors.js';
+import { AmpgateError } from '../../shared/errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { ConfigVersionRow } from '../../store/configs-repo.js';
 import { durably } from '../../store/db.js';
 import type { AgentRecord } from '../agent-state.js';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentRecord } from '../agent-state.js';
 import { effectiveFiles } from '../configs/catalog.js';
 import { configMapHash, type ConfigFiles } from '../configs/hash.js';

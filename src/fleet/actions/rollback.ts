@@ -6,7 +6,7 @@
  * attempts and they are never re-offered automatically. The proposals are plain ProposalInput
  * fields, so REST, CLI, MCP and Slack can offer "roll back" the same way.
  */
-import { AmpgateError, notFound } from '../../errors.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { ConfigsRepo } from '../../store/configs-repo.js';
 import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
 import type { RolloutsRepo } from '../../store/rollouts-repo.js';

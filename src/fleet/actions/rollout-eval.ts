@@ -3,7 +3,7 @@
  * stage is done, whether it must halt, and the per-agent outcome shown on the change request.
  */
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentOutcomeStatus } from '../../changes/types.js';
 import type { AttemptRow } from '../../store/remote-config-repo.js';
 import type { RolloutTargetRow } from '../../store/rollouts-repo.js';

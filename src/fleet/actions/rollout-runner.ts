@@ -7,7 +7,7 @@
  * twice. Used by config_push, and by pause/resume for agents without the pause capability.
  */
 import type { AgentOutcome, ExecutionContext } from '../../changes/types.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../shared/log.js';
 import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
 import type { RolloutRow, RolloutTargetRow, RolloutsRepo } from '../../store/rollouts-repo.js';
 import type { Fleet } from '../fleet.js';

@@ -6,9 +6,9 @@
 import type { AuditRecorder } from '../../changes/audit.js';
 import { redactSecrets } from '../../changes/input.js';
 import { principalKey, principalView, type Principal } from '../../changes/principal.js';
-import { AmpgateError, notFound } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../safe-text.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../shared/safe-text.js';
 import type { ConfigsRepo, ConfigVersionRow } from '../../store/configs-repo.js';
 import { durably } from '../../store/db.js';
 import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';

@@ -5,7 +5,7 @@
  * instead (`${env:NAME}`, `${NAME}`), which is what the error message asks for.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { TOKEN_PATTERN } from '../../creds/secrets.js';
+import { TOKEN_PATTERN } from '../../shared/secrets.js';
 import type { ConfigProblem, ParsedYaml } from './validate.js';
 
 /** Keys whose values are secrets (matched on the last segment: `client_auth.password`, `HTTP_Passwd`, `x-api-key`). */

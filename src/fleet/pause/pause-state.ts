@@ -6,11 +6,11 @@
  */
 import { EventEmitter } from 'node:events';
 import type { CustomMessage } from '../../gen/opamp/v1/opamp_pb.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../shared/log.js';
 import type { PauseRepo, PauseRow } from '../../store/pause-repo.js';
 import type { AttemptRow } from '../../store/remote-config-repo.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentRecord, ReportChanges } from '../agent-state.js';
 import { effectiveFiles } from '../configs/catalog.js';
 import { stillRunning } from '../configs/still-running.js';

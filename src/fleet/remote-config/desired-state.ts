@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { AgentRecord, ReportChanges } from '../agent-state.js';
 import type { AgentRegistry } from '../registry.js';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../shared/log.js';
 import { durably } from '../../store/db.js';
 import type { AttemptRow, AttemptStatus, RemoteConfigRepo } from '../../store/remote-config-repo.js';
 import { configMapHash, filesFromJson, filesToJson, toAgentConfigMap, type ConfigFiles } from '../configs/hash.js';

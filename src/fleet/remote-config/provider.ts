@@ -13,7 +13,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { AgentCapabilities, AgentRemoteConfigSchema, type ServerToAgent } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentRecord } from '../agent-state.js';
 import type { OfferProvider, OutboundContext } from '../offers.js';
 import type { DesiredConfigs } from './desired-state.js';

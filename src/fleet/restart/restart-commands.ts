@@ -14,8 +14,8 @@
 import { EventEmitter } from 'node:events';
 import { create } from '@bufbuild/protobuf';
 import { AgentCapabilities, CommandType, ServerToAgentCommandSchema, type AgentToServer, type ServerToAgent } from '../../gen/opamp/v1/opamp_pb.js';
-import type { Logger } from '../../log.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import type { Logger } from '../../shared/log.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { CommandRow, CommandsRepo } from '../../store/commands-repo.js';
 import type { AgentRecord, ReportChanges } from '../agent-state.js';
 import type { OfferProvider, OutboundContext } from '../offers.js';

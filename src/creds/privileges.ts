@@ -6,16 +6,16 @@
  * minted (first start, AMPGATE_ADMIN_TOKEN, provisioned by the operator on the host) is a person
  * of its own. A language model (MCP) never changes privileges.
  */
-import { AmpgateError, notFound } from '../errors.js';
-import type { AgentCredentials, CredentialRow } from '../creds/agent-credentials.js';
-import { newToken } from '../creds/secrets.js';
-import type { Logger } from '../log.js';
-import { hasControlChars, CONTROL_CHARS_MESSAGE } from '../safe-text.js';
+import { AmpgateError, notFound } from '../shared/errors.js';
+import type { AgentCredentials, CredentialRow } from './agent-credentials.js';
+import { newToken } from '../shared/secrets.js';
+import type { Logger } from '../shared/log.js';
+import { hasControlChars, CONTROL_CHARS_MESSAGE } from '../shared/safe-text.js';
 import type { ApiTokensRepo, ApiTokenView, TokenOrigin } from '../store/api-tokens-repo.js';
 import { durably, type Db } from '../store/db.js';
-import type { AuditRecorder } from './audit.js';
-import type { DenialAudit } from './denials.js';
-import { principalKey, principalView, type Principal, type Role } from './principal.js';
+import type { AuditRecorder } from '../changes/audit.js';
+import type { DenialAudit } from '../changes/denials.js';
+import { principalKey, principalView, type Principal, type Role } from '../changes/principal.js';
 
 /** Who makes a privilege change: an authenticated principal, or `system` / `operator:<who>` for host-side actions. */
 export type Actor = Principal | 'system' | `operator:${string}`;

@@ -3,7 +3,7 @@
  * several servers in one process. Exposed at GET /metrics on the control listener.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { AgentRegistry } from './fleet/registry.js';
+import type { AgentRegistry } from '../fleet/registry.js';
 
 export class Metrics {
   readonly registry = new Registry();
