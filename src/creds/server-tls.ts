@@ -5,8 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { ServerOptions } from 'node:https';
-import type { Server as TlsServer } from 'node:tls';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { Logger } from '../shared/log.js';
 import type { CertificateAuthority } from './ca.js';
 import { managedTrustFile } from './staged-tls.js';
@@ -21,11 +20,16 @@ export interface TlsSettings {
   readonly tlsServerCaFile?: string;
 }
 
+/** What ServerTls needs of the listener's TLS server: to switch its certificate in place. */
+export interface SwitchableTlsServer {
+  setSecureContext(options: SecureContextOptions): void;
+}
+
 export class ServerTls {
   #certPem: string;
   #keyPem: string;
   #trustPem: string | undefined;
-  #server: TlsServer | undefined;
+  #server: SwitchableTlsServer | undefined;
 
   private constructor(
     certPem: string,
@@ -64,8 +68,8 @@ export class ServerTls {
     return tls;
   }
 
-  /** Options for https.createServer. Client certificates are verified by Node, then mapped to credentials. */
-  serverOptions(): ServerOptions {
+  /** TLS options for the agent listener. Client certificates are verified by Node, then mapped to credentials. */
+  serverOptions(): TlsOptions {
     return {
       cert: this.#certPem,
       key: this.#keyPem,
@@ -76,7 +80,7 @@ export class ServerTls {
     };
   }
 
-  attach(server: TlsServer): void {
+  attach(server: SwitchableTlsServer): void {
     this.#server = server;
   }
 

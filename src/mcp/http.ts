@@ -7,13 +7,13 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { FastifyInstance } from 'fastify';
 import { principalFromRequest, principalOf } from '../api/auth.js';
 import { MCP_BODY_LIMIT } from '../api/body-limits.js';
-import { bearerToken } from '../opamp/agent-auth.js';
-import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { bearerToken } from '../shared/bearer.js';
+import type { ApiTokensStore } from '../store/ports/api-tokens.js';
 import { ApiClient } from '../api/client.js';
 import { buildMcpServer } from './server.js';
 
 export interface McpHttpOptions {
-  readonly tokens: ApiTokensRepo;
+  readonly tokens: ApiTokensStore;
   readonly mcpReadOnly: boolean;
 }
 

@@ -7,8 +7,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type { Admission, AdmissionDecision } from './admission.js';
-import type { AgentAuthenticator } from './agent-auth.js';
+import type { AgentAuthenticator, PresentedCredentials } from '../fleet/agent-auth.js';
 import { plain, type HttpTransport } from './http-transport.js';
 import type { SourceConnectionLimiter } from './source-limit.js';
 import { PROTOBUF_CONTENT_TYPE } from './wire.js';
@@ -113,7 +114,7 @@ export class OpampListener {
         Allow: 'POST',
       });
     }
-    const auth = this.#authenticator.authenticate(req);
+    const auth = this.#authenticator.authenticate(presented(req));
     if (!auth) {
       this.events.onRejected('unauthorized');
       req.resume();
@@ -139,7 +140,7 @@ export class OpampListener {
       this.events.onRejected('not_found');
       return refuseUpgrade(socket, 404, 'Not Found');
     }
-    const auth = this.#authenticator.authenticate(req);
+    const auth = this.#authenticator.authenticate(presented(req));
     if (!auth) {
       this.events.onRejected('unauthorized');
       return refuseUpgrade(socket, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="ampgate-opamp"' });
@@ -153,6 +154,19 @@ export class OpampListener {
     }
     this.ws.upgrade(req, socket, head, auth);
   }
+}
+
+/** What the request presented to authenticate with; the client certificate is read only when asked for. */
+function presented(req: IncomingMessage): PresentedCredentials {
+  return {
+    authorization: req.headers.authorization,
+    clientCertificate() {
+      const socket = req.socket;
+      if (!(socket instanceof TLSSocket)) return undefined;
+      const peer = socket.getPeerCertificate(false);
+      return { der: peer?.raw ?? undefined, verified: socket.authorized };
+    },
+  };
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {

@@ -1,7 +1,8 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { AgentConfigMapSchema, AgentToServerSchema, ServerErrorResponseType, ServerToAgentSchema } from '../gen/opamp/v1/opamp_pb.js';
-import { badRequest, decodeAgentToServer, encodeServerToAgent, MalformedMessageError, stripWsHeader, withWsHeader } from './wire.js';
+import { badRequest } from '../protocol/error-response.js';
+import { decodeAgentToServer, encodeServerToAgent, MalformedMessageError, stripWsHeader, withWsHeader } from './wire.js';
 
 describe('WebSocket framing', () => {
   const msg = create(AgentToServerSchema, { instanceUid: new Uint8Array(16).fill(7), sequenceNum: 3n, capabilities: 1n });

@@ -213,8 +213,11 @@ export class RecordingLink implements AgentLink {
     readonly auth: AgentAuth = { method: 'token', credentialKind: 'enrollment' },
     readonly remoteAddress = '127.0.0.1',
   ) {}
+  get canPush(): boolean {
+    return this.transport === 'ws';
+  }
   get isOpen(): boolean {
-    return this.transport === 'ws' && this.closedWith === undefined;
+    return this.canPush && this.closedWith === undefined;
   }
   push(msg: ServerToAgent): boolean {
     if (!this.isOpen) return false;
