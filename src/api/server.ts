@@ -9,7 +9,7 @@ import type { AgentRecord } from '../fleet/agent-state.js';
 import type { ConfigSync } from '../fleet/fleet-query.js';
 import type { AgentRegistry } from '../fleet/registry.js';
 import type { Metrics } from './metrics.js';
-import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import type { ApiTokensStore } from '../store/ports/api-tokens.js';
 import { DEFAULT_BODY_LIMIT } from './body-limits.js';
 import { ApiRateLimiter, installApiRateLimit, type ApiRateLimitOptions } from './rate-limit.js';
 import { agentRoutes } from './routes/agents.js';
@@ -17,7 +17,7 @@ import { agentRoutes } from './routes/agents.js';
 export interface ControlPlaneDeps {
   readonly logger: Logger;
   readonly registry: AgentRegistry;
-  readonly tokens: ApiTokensRepo;
+  readonly tokens: ApiTokensStore;
   readonly metrics: Metrics;
   /** Extra route groups (changes, configs, credentials, MCP, Slack) registered by their modules. */
   readonly plugins?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;

@@ -5,8 +5,8 @@
  * same transaction as the state change they record. Rows hold fingerprints, never secrets.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../fleet/targeting.js';
-import type { AuditQuery, AuditRepo, AuditRow } from '../store/audit-repo.js';
+import { canonicalJson } from '../shared/canonical-json.js';
+import type { AuditQuery, AuditStore, AuditRow } from '../store/ports/audit.js';
 
 /** prev_hash of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -73,10 +73,10 @@ export function storedAuditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'a
 }
 
 export class AuditLog implements AuditRecorder {
-  readonly #repo: AuditRepo;
+  readonly #repo: AuditStore;
   readonly #now: () => number;
 
-  constructor(repo: AuditRepo, now: () => number = Date.now) {
+  constructor(repo: AuditStore, now: () => number = Date.now) {
     this.#repo = repo;
     this.#now = now;
   }

@@ -6,19 +6,20 @@
  * they resume after the next start().
  */
 import { AmpgateError, notFound } from '../shared/errors.js';
-import { approvalFingerprint, canonicalTarget } from '../fleet/targeting.js';
 import type { Logger } from '../shared/log.js';
-import { AuditRepo } from '../store/audit-repo.js';
-import { ChangesRepo } from '../store/changes-repo.js';
-import type { Db } from '../store/db.js';
+import type { AuditStore } from '../store/ports/audit.js';
+import type { ChangesStore } from '../store/ports/changes.js';
+import type { UnitOfWork } from '../store/ports/store.js';
 import { AuditLog } from './audit.js';
 import { approveDenial, cancelDenial, isLlmDriven, mcpReadOnlyDenial, proposeDenial, rejectDenial } from './authorize.js';
 import { DenialAudit } from './denials.js';
 import { ChangeEvents } from './events.js';
+import { approvalFingerprint } from './fingerprint.js';
 import { idempotencyKey } from './idempotency.js';
 import { CHANNELS, DecisionSchema, parseInput, ProposalSchema } from './input.js';
 import { principalKey, principalView, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
+import { ChangeRequests } from './requests.js';
 import { ExecutionRunner } from './runner.js';
 import { TokenBuckets } from '../shared/token-buckets.js';
 import { Transitions, type ChangeDeps, type Step } from './transitions.js';
@@ -33,10 +34,13 @@ import type {
   ChangeService,
   ChangeState,
   ProposalInput,
+  TargetSpec,
 } from './types.js';
 
 export interface ChangeEngineOptions {
-  readonly db: Db;
+  readonly store: { readonly uow: UnitOfWork; readonly changes: ChangesStore; readonly audit: AuditStore };
+  /** Validates a target and returns its canonical text (src/fleet/targeting.ts#canonicalTarget). */
+  readonly canonicalTarget: (target: TargetSpec) => string;
   readonly policy: Policy;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -62,7 +66,8 @@ export class ChangeEngine implements ChangeService {
   readonly denials: DenialAudit;
   readonly #executors = new Map<ChangeKind, ChangeExecutor>();
   readonly #d: ChangeDeps;
-  readonly #repo: ChangesRepo;
+  readonly #repo: ChangesStore;
+  readonly #requests: ChangeRequests;
   readonly #events: ChangeEvents;
   readonly #transitions: Transitions;
   readonly #runner: ExecutionRunner;
@@ -79,10 +84,21 @@ export class ChangeEngine implements ChangeService {
     const now = opts.now ?? Date.now;
     const logger = opts.logger.child({ component: 'changes' });
     this.policy = opts.policy;
-    this.#repo = new ChangesRepo(opts.db);
-    this.audit = new AuditLog(new AuditRepo(opts.db), now);
-    this.denials = new DenialAudit(opts.db, this.audit, { now });
-    this.#d = { db: opts.db, repo: this.#repo, audit: this.audit, policy: opts.policy, now, logger, executors: this.#executors };
+    this.#repo = opts.store.changes;
+    this.#requests = new ChangeRequests(this.#repo);
+    this.audit = new AuditLog(opts.store.audit, now);
+    this.denials = new DenialAudit(opts.store.uow, this.audit, { now });
+    this.#d = {
+      uow: opts.store.uow,
+      repo: this.#repo,
+      requests: this.#requests,
+      canonicalTarget: opts.canonicalTarget,
+      audit: this.audit,
+      policy: opts.policy,
+      now,
+      logger,
+      executors: this.#executors,
+    };
     this.#events = new ChangeEvents(logger);
     this.#transitions = new Transitions(this.#d);
     this.#runner = new ExecutionRunner(this.#d, this.#events);
@@ -112,7 +128,7 @@ export class ChangeEngine implements ChangeService {
     assertPlannable(plan);
     const now = this.#d.now();
     const expiresAt = now + this.policy.expiryMinutes(p.expiresInMinutes) * 60_000;
-    const canonical = canonicalTarget(p.target);
+    const canonical = this.#d.canonicalTarget(p.target);
     const key = idempotencyKey(p.kind, canonical, plan.params);
     const fingerprint = approvalFingerprint(plan.fingerprint, canonical);
     const llm = isLlmDriven(principal, channel);
@@ -147,12 +163,12 @@ export class ChangeEngine implements ChangeService {
 
   get(id: string): ChangeRequest | undefined {
     const n = parseId(id);
-    return n === undefined ? undefined : this.#repo.load(n);
+    return n === undefined ? undefined : this.#requests.load(n);
   }
 
   list(filter: ChangeListFilter = {}): { readonly total: number; readonly requests: readonly ChangeRequest[] } {
     const { total, rows } = this.#repo.list(filter);
-    return { total, requests: rows.map((r) => this.#repo.toRequest(r)) };
+    return { total, requests: rows.map((r) => this.#requests.toRequest(r)) };
   }
 
   async approve(principal: Principal, id: string, opts: DecisionOpts): Promise<ChangeRequest> {
@@ -215,9 +231,9 @@ export class ChangeEngine implements ChangeService {
     if (this.#stopping) return;
     try {
       this.denials.flush();
-      for (const row of this.#repo.dueForExpiry(this.#d.now())) this.#after(this.#transitions.expire(this.#repo.toRequest(row)));
+      for (const row of this.#repo.dueForExpiry(this.#d.now())) this.#after(this.#transitions.expire(this.#requests.toRequest(row)));
       for (const row of this.#repo.byState('approved')) {
-        const step = this.#transitions.resume(this.#repo.toRequest(row));
+        const step = this.#transitions.resume(this.#requests.toRequest(row));
         if (step) this.#after(step);
       }
     } catch (err) {
@@ -238,7 +254,7 @@ export class ChangeEngine implements ChangeService {
   #recover(kind: ChangeKind | undefined): void {
     for (const row of this.#repo.byState('executing')) {
       if ((kind !== undefined && row.kind !== kind) || this.#runner.isRunning(String(row.id))) continue;
-      const req = this.#repo.toRequest(row);
+      const req = this.#requests.toRequest(row);
       if (!this.#executors.has(req.kind)) {
         this.#d.logger.error({ request: req.id, kind: req.kind }, 'executing change request has no executor in this server; it resumes once one is registered');
         continue;

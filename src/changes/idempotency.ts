@@ -4,7 +4,7 @@
  * second one (a repeated click, a retried MCP call, two people asking for the same thing).
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../fleet/targeting.js';
+import { canonicalJson } from '../shared/canonical-json.js';
 import type { ChangeKind } from './types.js';
 
 /** sha256 hex of the canonical (kind, canonical target text, pinned params). */

@@ -6,7 +6,6 @@
  * the request `executing`, and start() after a restart calls it again to resume.
  */
 import { AmpgateError } from '../shared/errors.js';
-import { durably } from '../store/db.js';
 import { SYSTEM, type ChangeDeps } from './transitions.js';
 import type { ChangeEvents } from './events.js';
 import { redactSecrets } from './input.js';
@@ -107,7 +106,7 @@ export class ExecutionRunner {
     if (this.#closed) return;
     const events: ChangeEvent[] = [];
     try {
-      durably(this.#d.db, () => {
+      this.#d.uow.durably(() => {
         for (const r of this.#running.values()) if (r.queue.length > 0) this.#write(r.request, r.queue.splice(0), events);
       });
     } catch (err) {
@@ -155,10 +154,10 @@ export class ExecutionRunner {
     if (this.#closed) return;
     this.flush();
     const id = Number(req.id);
-    const request = durably(this.#d.db, () => {
+    const request = this.#d.uow.durably(() => {
       if (!this.#d.repo.transition(id, 'executing', state, this.#d.now(), summary)) return undefined;
       this.#d.audit.append(SYSTEM, 'change.result', req.id, { state, summary, outcomes: this.#d.repo.outcomeCounts(id) });
-      return this.#d.repo.load(id);
+      return this.#d.requests.load(id);
     });
     if (!request) {
       this.#d.logger.warn({ request: req.id, state }, 'execution finished but the request was no longer executing; result not recorded');

@@ -3,32 +3,14 @@
  * (src/fleet, src/creds) and the channels (REST, CLI, MCP, Slack). Every mutating action is a
  * change request: proposed -> approved by humans -> executed by an executor -> verified -> audited.
  */
+import type { AgentOutcomeStatus, ChangeKind, ChangeState, Channel, RiskTier } from '../shared/vocabulary.js';
+import type { ChangeListFilter } from '../store/ports/changes.js';
 import type { Principal } from './principal.js';
 
-export const CHANGE_KINDS = ['config_push', 'pause', 'resume', 'restart', 'rotate_credentials'] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
-
-export const CHANGE_STATES = [
-  'pending',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-  'executing',
-  'succeeded',
-  'partially_failed',
-  'failed',
-] as const;
-export type ChangeState = (typeof CHANGE_STATES)[number];
+export { CHANGE_KINDS, CHANGE_STATES, type AgentOutcomeStatus, type ChangeKind, type ChangeState, type Channel, type RiskTier } from '../shared/vocabulary.js';
 
 /** States from which nothing moves any more. */
 export const TERMINAL_STATES: ReadonlySet<ChangeState> = new Set(['rejected', 'expired', 'cancelled', 'succeeded', 'partially_failed', 'failed']);
-
-/** `web`: the browser console, a human channel (src/web). */
-export type Channel = 'rest' | 'cli' | 'mcp' | 'slack' | 'web';
-
-/** Risk tier decides how many approvals a request needs (policy). */
-export type RiskTier = 'low' | 'medium' | 'high';
 
 /**
  * Which agents a change is for: an explicit uid list, or an attribute selector
@@ -119,8 +101,6 @@ export interface ApprovalRecord {
   readonly at: string;
 }
 
-export type AgentOutcomeStatus = 'pending' | 'offered' | 'applying' | 'succeeded' | 'failed' | 'skipped';
-
 export interface AgentOutcome {
   readonly uid: string;
   readonly status: AgentOutcomeStatus;
@@ -205,20 +185,7 @@ export type ChangeEvent =
   | { readonly type: 'outcome'; readonly request: ChangeRequest; readonly outcome: AgentOutcome }
   | { readonly type: 'progress'; readonly request: ChangeRequest; readonly message: string };
 
-export interface ChangeListFilter {
-  readonly states?: readonly ChangeState[];
-  readonly kind?: ChangeKind;
-  /** principalKey() of the requester. */
-  readonly requester?: string;
-  /** Only requests created at or after this time (ms since the epoch). */
-  readonly createdAfter?: number;
-  /** Only requests created before this time (ms since the epoch). */
-  readonly createdBefore?: number;
-  /** Requests that touched this agent uid (an outcome for it) or, while open, target it. */
-  readonly agent?: string;
-  readonly limit?: number;
-  readonly offset?: number;
-}
+export type { ChangeListFilter } from '../store/ports/changes.js';
 
 /**
  * The one write path: every channel calls this. Authorisation (roles, self-approval, LLM and MCP

@@ -10,8 +10,8 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AuditLog, toJsonl, verifyEntries, type AuditEntry } from '../changes/audit.js';
 import { anchorFiles, AuditAnchor, checkAnchor, type AnchoredVerifyResult } from '../changes/audit-anchor.js';
-import { AuditRepo } from '../store/audit-repo.js';
-import { openDatabase, type Db } from '../store/db.js';
+import type { AuditStore } from '../store/ports/audit.js';
+import { openSqliteAuditLog } from '../store/sqlite-store.js';
 import { ApiError } from '../api/client.js';
 import { jsonSafe } from '../shared/safe-text.js';
 import type { CliContext } from './context.js';
@@ -27,7 +27,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--anchor-key <file>', 'its HMAC key (default: audit-anchor.key next to the checkpoint)')
     .action(async (o: { db?: string; file?: string; anchor?: string; anchorKey?: string }) => {
       const result = await localErrors(verify, async () =>
-        o.file ? await verifyFile(o.file, o) : o.db ? withDb(o.db, (db) => verifyDb(db, o.db!, o)) : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
+        o.file ? await verifyFile(o.file, o) : o.db ? withDb(o.db, (audit) => verifyDb(audit, o.db!, o)) : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
       );
       ctx.out(ctx.json() ? JSON.stringify(result, null, 2) : describe(result));
       if (!result.ok) process.exitCode = 1;
@@ -65,38 +65,27 @@ function describe(r: AnchoredVerifyResult): string {
 
 type AnchorOptions = { anchor?: string; anchorKey?: string };
 
-function verifyDb(db: Db, file: string, o: AnchorOptions): AnchoredVerifyResult {
-  const log = new AuditLog(new AuditRepo(db));
+function verifyDb(audit: AuditStore, file: string, o: AnchorOptions): AnchoredVerifyResult {
+  const log = new AuditLog(audit);
   const anchor = new AuditAnchor(anchorFiles(file, { file: o.anchor, keyFile: o.anchorKey }));
   return checkAnchor(log.verify(), anchor.read(), anchor.files.file, (seq) => log.hashAt(seq));
 }
 
-function openAuditDb(file: string): Db {
-  if (!existsSync(file)) throw new Error(`no such database file: ${file}`);
-  const db = openDatabase(file, { readonly: true });
-  const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get();
-  if (!table) {
-    db.close();
-    throw new Error(`${file} has no audit_log table: not an ampgate database, or one from before change requests`);
-  }
-  return db;
-}
-
-function withDb<T>(file: string, fn: (db: Db) => T): T {
-  const db = openAuditDb(file);
+function withDb<T>(file: string, fn: (audit: AuditStore) => T): T {
+  const store = openSqliteAuditLog(file);
   try {
-    return fn(db);
+    return fn(store.audit);
   } finally {
-    db.close();
+    store.close();
   }
 }
 
 function* withDbLines(file: string, after: number): Generator<string> {
-  const db = openAuditDb(file);
+  const store = openSqliteAuditLog(file);
   try {
-    for (const line of new AuditLog(new AuditRepo(db)).exportJsonl(after)) yield `${jsonSafe(line)}\n`;
+    for (const line of new AuditLog(store.audit).exportJsonl(after)) yield `${jsonSafe(line)}\n`;
   } finally {
-    db.close();
+    store.close();
   }
 }
 

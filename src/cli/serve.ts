@@ -2,7 +2,7 @@
  * @module `ampgate serve`: start the server and stop it cleanly on SIGINT/SIGTERM.
  */
 import type { Command } from 'commander';
-import { startServer } from '../app.js';
+import { startServer } from '../app/server.js';
 import { loadSettings, type SettingsInput } from '../config.js';
 
 export function registerServeCommand(program: Command): void {

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { ROLES, type Role } from '../changes/principal.js';
-import type { ApiTokenView } from '../store/api-tokens-repo.js';
+import type { ApiTokenView } from '../store/ports/api-tokens.js';
 import type { CliContext } from './context.js';
 import { table } from './format.js';
 

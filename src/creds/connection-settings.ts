@@ -19,7 +19,7 @@ import type { OfferProvider, OutboundContext } from '../fleet/offers.js';
 import type { AgentRegistry } from '../fleet/registry.js';
 import type { Logger } from '../shared/log.js';
 import { hasCapability } from '../protocol/capabilities.js';
-import type { OffersRepo } from '../store/offers-repo.js';
+import type { OffersStore } from '../store/ports/offers.js';
 import { offerProblems } from './offer-settings.js';
 
 const ACCEPTS = AgentCapabilities.AgentCapabilities_AcceptsOpAMPConnectionSettings;
@@ -52,7 +52,7 @@ export class ConnectionSettingsProvider implements OfferProvider {
   readonly #sentEpoch = new Map<string, number>();
 
   constructor(
-    private readonly repo: OffersRepo,
+    private readonly repo: OffersStore,
     registry: AgentRegistry,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,

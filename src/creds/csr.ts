@@ -19,9 +19,8 @@ import type { AgentRecord } from '../fleet/agent-state.js';
 import type { AgentAuth, AgentLink } from '../fleet/link.js';
 import { hasCapability } from '../protocol/capabilities.js';
 import { uidFromString } from '../protocol/uid.js';
-import { badRequest } from '../opamp/wire.js';
-import { durably } from '../store/db.js';
-import type { RotationRow } from '../store/rotations-repo.js';
+import { badRequest } from '../protocol/error-response.js';
+import type { RotationRow } from '../store/ports/rotations.js';
 import { certChainPem, describeCredential, newRotationId, pendingOffer } from './mint.js';
 import { abandonRotation, completeRotation, rotationVerdict } from './rotation-steps.js';
 import type { CredentialsRuntime } from './runtime.js';
@@ -132,7 +131,7 @@ export class CsrService {
     const offer = pendingOffer(rt, agent, { headers: [], clientCertPem: certChainPem(rt, cert) }, { purpose: 'csr', reference: id, agentMadeKey: true });
     const superseded = rt.rotations.open().filter((r) => r.agent_uid === uid && r.credential === 'csr');
     for (const r of superseded) abandonRotation(rt, r, 'superseded by a newer CSR from the agent');
-    const row = durably(rt.db, () => {
+    const row = rt.uow.durably(() => {
       const c = rt.creds.addCertificate(uid, certFingerprint(cert.rawData), cert.notAfter.getTime());
       return rt.rotations.insert({
         id,
@@ -167,7 +166,7 @@ export class CsrService {
   #refuseLater(uid: string, link: AgentLink, message: string): void {
     this.rt.metrics.csr.inc({ result: 'refused' });
     this.rt.logger.info({ agent: uid, reason: message }, 'refused a certificate signing request');
-    if (link.transport === 'ws' && link.isOpen) {
+    if (link.canPush && link.isOpen) {
       // After the reply to the CSR-carrying message has been written.
       setImmediate(() => link.push(badRequest(uidFromString(uid), message)));
       return;

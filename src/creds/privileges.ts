@@ -11,8 +11,8 @@ import type { AgentCredentials, CredentialRow } from './agent-credentials.js';
 import { newToken } from '../shared/secrets.js';
 import type { Logger } from '../shared/log.js';
 import { hasControlChars, CONTROL_CHARS_MESSAGE } from '../shared/safe-text.js';
-import type { ApiTokensRepo, ApiTokenView, TokenOrigin } from '../store/api-tokens-repo.js';
-import { durably, type Db } from '../store/db.js';
+import type { ApiTokensStore, ApiTokenView, TokenOrigin } from '../store/ports/api-tokens.js';
+import type { UnitOfWork } from '../store/ports/store.js';
 import type { AuditRecorder } from '../changes/audit.js';
 import type { DenialAudit } from '../changes/denials.js';
 import { principalKey, principalView, type Principal, type Role } from '../changes/principal.js';
@@ -21,8 +21,8 @@ import { principalKey, principalView, type Principal, type Role } from '../chang
 export type Actor = Principal | 'system' | `operator:${string}`;
 
 export interface PrivilegeAdminDeps {
-  readonly db: Db;
-  readonly tokens: ApiTokensRepo;
+  readonly uow: UnitOfWork;
+  readonly tokens: ApiTokensStore;
   readonly credentials: AgentCredentials;
   readonly audit: AuditRecorder;
   readonly denials?: DenialAudit;
@@ -63,7 +63,7 @@ export class PrivilegeAdmin {
     if (hasControlChars(name)) throw new AmpgateError('unprocessable', `name: ${CONTROL_CHARS_MESSAGE}`);
     const owner = typeof actor === 'string' ? null : principalKey(actor);
     const origin: TokenOrigin = input.origin ?? (owner ? 'api' : actor === 'system' ? 'first_start' : 'operator');
-    const created = durably(this.#d.db, () => {
+    const created = this.#d.uow.durably(() => {
       const c = this.#d.tokens.create(name, input.role, { secret: input.secret, owner, origin });
       this.#d.audit.append(actorKey(actor), 'token.created', null, { ...actorData(actor), token: tokenData(c.view) });
       return c;
@@ -74,13 +74,13 @@ export class PrivilegeAdmin {
 
   /** Records a token created before the audit could be written (first start), as `system`. */
   recordCreated(view: ApiTokenView): void {
-    durably(this.#d.db, () => this.#d.audit.append('system', 'token.created', null, { token: tokenData(view) }));
+    this.#d.uow.durably(() => this.#d.audit.append('system', 'token.created', null, { token: tokenData(view) }));
     this.#log.info({ token: view.id, name: view.name, role: view.role, origin: view.origin, fingerprint: view.fingerprint }, 'API token created');
   }
 
   revokeApiToken(actor: Actor, id: string): ApiTokenView {
     this.#guard(actor, 'revoke_token');
-    const view = durably(this.#d.db, () => {
+    const view = this.#d.uow.durably(() => {
       if (!this.#d.tokens.revoke(id)) return undefined;
       const v = this.#d.tokens.view(id)!;
       this.#d.audit.append(actorKey(actor), 'token.revoked', null, { ...actorData(actor), token: tokenData(v) });
@@ -95,7 +95,7 @@ export class PrivilegeAdmin {
   createEnrollment(actor: Actor, secret?: string): { secret: string; view: EnrollmentView } {
     this.#guard(actor, 'create_enrollment_token');
     const token = secret ?? newToken('ampe');
-    const row = durably(this.#d.db, () => {
+    const row = this.#d.uow.durably(() => {
       const r = this.#d.credentials.add('enrollment', token);
       this.#recordEnrollment(actor, 'enrollment.created', r);
       return r;
@@ -105,13 +105,13 @@ export class PrivilegeAdmin {
 
   /** Records an enrollment token created at startup (first start or AMPGATE_ENROLLMENT_TOKEN). */
   recordEnrollmentCreated(row: CredentialRow): void {
-    durably(this.#d.db, () => this.#recordEnrollment('system', 'enrollment.created', row));
+    this.#d.uow.durably(() => this.#recordEnrollment('system', 'enrollment.created', row));
   }
 
   /** Revokes one; revoking the last active one retires enrollment (recorded as such). */
   revokeEnrollment(actor: Actor, id: string): EnrollmentView {
     this.#guard(actor, 'revoke_enrollment_token');
-    const row = durably(this.#d.db, () => {
+    const row = this.#d.uow.durably(() => {
       const r = this.#d.credentials.get(id);
       if (!r || r.kind !== 'enrollment' || !this.#d.credentials.revoke(r.id)) return undefined;
       const revoked = this.#d.credentials.get(id)!;

@@ -9,8 +9,7 @@ import { AgentCapabilities } from '../gen/opamp/v1/opamp_pb.js';
 import type { AgentOutcomeStatus } from '../changes/types.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
 import { hasCapability } from '../protocol/capabilities.js';
-import { durably } from '../store/db.js';
-import type { RotationRow } from '../store/rotations-repo.js';
+import type { RotationRow } from '../store/ports/rotations.js';
 import { describeCredential, mint, newRotationId, pendingOffer, type MintKind } from './mint.js';
 import { abandonRotation, completeRotation, rotationVerdict } from './rotation-steps.js';
 import type { CredentialsRuntime } from './runtime.js';
@@ -96,7 +95,7 @@ async function start(rt: CredentialsRuntime, o: AgentRotation): Promise<Rotation
   const minted = await mint(rt, agent, o.kind);
   const offer = pendingOffer(rt, agent, minted.parts, { purpose: 'rotation', reference: id, extraTrustPem: o.extraTrustPem });
   // Persisted before anything is offered: a crash after this point resumes from the row.
-  const row = durably(rt.db, () => {
+  const row = rt.uow.durably(() => {
     const cred = minted.register();
     return rt.rotations.insert({
       ...base,
@@ -122,7 +121,7 @@ async function remint(rt: CredentialsRuntime, row: RotationRow, o: AgentRotation
   const agent = rt.registry.get(row.agent_uid)!;
   const minted = await mint(rt, agent, o.kind);
   const offer = pendingOffer(rt, agent, minted.parts, { purpose: 'rotation', reference: row.id, extraTrustPem: o.extraTrustPem });
-  const next = durably(rt.db, () => {
+  const next = rt.uow.durably(() => {
     if (row.new_credential_id) rt.creds.revoke(row.new_credential_id);
     const cred = minted.register();
     return rt.rotations.update(row.id, {

@@ -7,8 +7,7 @@
  */
 import { AgentCapabilities } from '../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../protocol/capabilities.js';
-import { durably } from '../store/db.js';
-import type { RotationRow } from '../store/rotations-repo.js';
+import type { RotationRow } from '../store/ports/rotations.js';
 import type { Evaluate } from './auth-tracker.js';
 import { describeCredential } from './mint.js';
 import type { CredentialsRuntime } from './runtime.js';
@@ -48,7 +47,7 @@ export function completeRotation(rt: CredentialsRuntime, row: RotationRow, how: 
   const change = `${describeCredential(rt, row.old_credential_id)} -> ${describeCredential(rt, row.new_credential_id)}`;
   const tail = old?.kind === 'enrollment' ? 'the shared enrollment token stays valid for other agents' : revokeOld ? 'old credential revoked' : 'nothing to revoke';
   const detail = `${change}: ${how}; ${tail}`;
-  const done = durably(rt.db, () => {
+  const done = rt.uow.durably(() => {
     if (revokeOld) rt.creds.revoke(old.id);
     return rt.rotations.update(row.id, { state: 'rotated', detail });
   });
@@ -61,7 +60,7 @@ export function completeRotation(rt: CredentialsRuntime, row: RotationRow, how: 
 /** Failure: revoke the new credential, keep the old one, mark failed, alert (log + counter). */
 export function abandonRotation(rt: CredentialsRuntime, row: RotationRow, reason: string): RotationRow {
   const detail = `not rotated: ${reason}; kept ${describeCredential(rt, row.old_credential_id)}, revoked the new ${describeCredential(rt, row.new_credential_id)}`;
-  const done = durably(rt.db, () => {
+  const done = rt.uow.durably(() => {
     if (row.new_credential_id) rt.creds.revoke(row.new_credential_id);
     return rt.rotations.update(row.id, { state: 'failed', detail });
   });

@@ -6,7 +6,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AgentToServer, CustomMessage } from '../gen/opamp/v1/opamp_pb.js';
-import type { AgentsRepo } from '../store/agents-repo.js';
+import type { AgentsStore } from '../store/ports/agents.js';
+import { agentFromRow, agentLiveness, agentToRow } from './agent-rows.js';
 import {
   anyChange,
   applyReport,
@@ -59,12 +60,12 @@ export class AgentRegistry {
   #connectedCount = 0;
 
   constructor(
-    private readonly repo: AgentsRepo,
+    private readonly repo: AgentsStore,
     opts: RegistryOptions = {},
   ) {
     this.#flushDelayMs = opts.flushDelayMs ?? 100;
     this.#now = opts.now ?? Date.now;
-    for (const rec of repo.loadAll()) this.#agents.set(rec.uid, rec);
+    for (const row of repo.loadAll()) this.#agents.set(row.uid, agentFromRow(row));
     this.#touchTimer = setInterval(() => this.#flushLivenessInChunks(), opts.touchIntervalMs ?? 60_000);
     this.#touchTimer.unref();
     this.events.setMaxListeners(50);
@@ -163,7 +164,7 @@ export class AgentRegistry {
     if (this.#dirty.size === 0) return;
     const batch = [...this.#dirty];
     this.#dirty.clear();
-    this.repo.saveMany(batch);
+    this.repo.saveMany(batch.map(agentToRow));
   }
 
   /** Writes last_seen/transport of agents that were only seen alive since the last batch. */
@@ -174,7 +175,7 @@ export class AgentRegistry {
     this.#livenessQueue = [];
     for (const agent of this.#touched) batch.push(agent);
     this.#touched.clear();
-    if (batch.length > 0) this.repo.touchMany(batch);
+    if (batch.length > 0) this.repo.touchMany(batch.map(agentLiveness));
   }
 
   /**
@@ -190,7 +191,7 @@ export class AgentRegistry {
   #writeLivenessChunk(): void {
     this.#livenessImmediate = undefined;
     const chunk = this.#livenessQueue.splice(0, LIVENESS_CHUNK);
-    if (chunk.length > 0) this.repo.touchMany(chunk);
+    if (chunk.length > 0) this.repo.touchMany(chunk.map(agentLiveness));
     if (this.#livenessQueue.length > 0) this.#livenessImmediate = setImmediate(() => this.#writeLivenessChunk());
   }
 

@@ -8,7 +8,9 @@ import { removeDir, tempDir } from '../../test/support/server.js';
 import { kv } from '../../test/support/ws-agent.js';
 import { AmpgateError } from '../shared/errors.js';
 import { AgentRegistry } from './registry.js';
-import { approvalFingerprint, canonicalJson, canonicalTarget, labelBreakdown, planFingerprint, resolveTargets } from './targeting.js';
+import { approvalFingerprint, planFingerprint } from '../changes/fingerprint.js';
+import { canonicalJson } from '../shared/canonical-json.js';
+import { canonicalTarget, labelBreakdown, resolveTargets } from './targeting.js';
 
 const uid = (n: number) => `0190f3c4-8a6b-7c2e-9d1a-${n.toString().padStart(12, '0')}`;
 

@@ -1,10 +1,9 @@
 /**
  * @module Target resolution for change requests, shared by every executor: a TargetSpec (uid list
  * or attribute selector) becomes a sorted set of eligible agents plus the ineligible ones with a
- * reason (listed, never silently dropped), a label breakdown for the approval card, and a
- * canonical fingerprint of what an approval vouches for.
+ * reason (listed, never silently dropped), a label breakdown for the approval card, and the
+ * canonical text of the target (src/changes/fingerprint.ts binds approvals to it).
  */
-import { createHash } from 'node:crypto';
 import type { IneligibleTarget, TargetSpec } from '../changes/types.js';
 import { AmpgateError } from '../shared/errors.js';
 import { isUuidText } from '../protocol/uid.js';
@@ -93,30 +92,4 @@ export function labelBreakdown(agents: readonly AgentRecord[], keys: readonly st
     setOwn(out, key, bucket);
   }
   return out;
-}
-
-/** JSON with object keys sorted at every level, for hashing. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
-    }
-    return typeof v === 'bigint' ? v.toString() : v;
-  });
-}
-
-/** sha256 hex over the canonical JSON of everything an approval vouches for. */
-export function planFingerprint(kind: string, params: Record<string, unknown>, payloadFingerprint: string, targets: readonly string[]): string {
-  return createHash('sha256')
-    .update(canonicalJson({ kind, params, payloadFingerprint, targets: [...targets].sort() }))
-    .digest('hex');
-}
-
-/**
- * What an approval vouches for: the executor's plan fingerprint bound to the canonical target text.
- * A selector's exclusions (`service.name!=payments`) and health filter (`healthy=false`) are thereby
- * part of the approved fingerprint, not only the agents they resolved to at planning time.
- */
-export function approvalFingerprint(planFingerprint: string, canonicalTarget: string): string {
-  return createHash('sha256').update(canonicalJson({ plan: planFingerprint, target: canonicalTarget })).digest('hex');
 }

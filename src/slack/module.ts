@@ -17,8 +17,7 @@ import { DeterministicIntentParser } from '../intent/parser.js';
 import type { IntentParser } from '../intent/types.js';
 import { buildVocabulary } from '../intent/vocabulary.js';
 import type { Logger } from '../shared/log.js';
-import type { Db } from '../store/db.js';
-import { SlackCardsRepo } from '../store/slack-cards-repo.js';
+import type { SlackCardsStore } from '../store/ports/slack-cards.js';
 import { SlackBot } from './bot.js';
 import type { FleetReader } from './runner.js';
 
@@ -28,7 +27,7 @@ export interface SlackDeps {
   readonly changes: ChangeService;
   readonly registry: AgentRegistry;
   readonly catalog: ConfigCatalog;
-  readonly db: Db;
+  readonly cards: SlackCardsStore;
   readonly logger: Logger;
 }
 
@@ -88,7 +87,7 @@ export function createSlack(deps: SlackDeps): SlackBot | undefined {
         deps.registry.all(),
         deps.catalog.repo.list().map((c) => ({ name: c.name, versions: Array.from({ length: c.latest_version }, (_, i) => i + 1) })),
       ),
-    cards: new SlackCardsRepo(deps.db),
+    cards: deps.cards,
     logger,
     workspace: { teamId: settings.slackTeamId, enterpriseId: settings.slackEnterpriseId },
   });

@@ -4,23 +4,9 @@
  * binding) live in src/creds/agent-credentials.ts.
  */
 import type { Db } from './db.js';
+import type { AgentCredentialsStore, CredentialKind, CredentialRow } from './ports/agent-credentials.js';
 
-export type CredentialKind = 'enrollment' | 'agent_token' | 'client_cert';
-
-export interface CredentialRow {
-  id: string;
-  kind: CredentialKind;
-  secret_hash: string;
-  fingerprint: string;
-  agent_uid: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  /** First time a connection authenticated with it (set once; never updated per message). */
-  last_used_at: number | null;
-}
-
-export class AgentCredentialsRepo {
+export class AgentCredentialsRepo implements AgentCredentialsStore {
   readonly #byHash;
   readonly #insert;
   readonly #revoke;

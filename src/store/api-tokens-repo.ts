@@ -5,44 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '../changes/principal.js';
 import { fingerprintOfHash, hashSecret, newToken } from '../shared/secrets.js';
 import type { Db } from './db.js';
-
-/** How a token came to be: minted through the API, or one nobody minted. */
-export type TokenOrigin = 'first_start' | 'env' | 'operator' | 'api' | 'legacy';
-
-export interface ApiTokenRow {
-  id: string;
-  name: string;
-  role: Role;
-  secret_hash: string;
-  created_at: number;
-  revoked_at: number | null;
-  /** Principal key of the token that minted this one; null when nobody did. */
-  owner: string | null;
-  origin: TokenOrigin;
-}
-
-export interface ApiTokenView {
-  readonly id: string;
-  readonly name: string;
-  readonly role: Role;
-  readonly fingerprint: string;
-  /** Principal key of the token that minted it (it is the same person), or null. */
-  readonly owner: string | null;
-  readonly origin: TokenOrigin;
-  readonly createdAt: string;
-  readonly revokedAt: string | null;
-}
-
-export interface CreateTokenOptions {
-  readonly secret?: string;
-  readonly owner?: string | null;
-  readonly origin?: TokenOrigin;
-}
+import type { ApiTokenRow, ApiTokenView, ApiTokensStore, CreateTokenOptions, TokenOrigin } from './ports/api-tokens.js';
 
 /** Owner chains longer than this are cut (they cannot occur: an owner always exists first). */
 const MAX_CHAIN = 32;
 
-export class ApiTokensRepo {
+export class ApiTokensRepo implements ApiTokensStore {
   readonly #byHash;
   readonly #byId;
   readonly #insert;

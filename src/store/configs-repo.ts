@@ -2,39 +2,9 @@
  * @module SQLite access for the config catalog: named configs and their immutable versions.
  */
 import type { Db } from './db.js';
+import type { ConfigListRow, ConfigRow, ConfigVersionMeta, ConfigVersionRow, ConfigsStore } from './ports/configs.js';
 
-export interface ConfigRow {
-  readonly name: string;
-  readonly description: string;
-  readonly content_type: string;
-  readonly file_key: string;
-  readonly created_at: number;
-  readonly created_by: string;
-}
-
-export interface ConfigVersionRow {
-  readonly name: string;
-  readonly version: number;
-  readonly content_type: string;
-  readonly body: string;
-  readonly sha256: string;
-  readonly config_hash: string;
-  readonly author: string;
-  readonly author_name: string;
-  readonly comment: string;
-  readonly created_at: number;
-}
-
-export type ConfigVersionMeta = Omit<ConfigVersionRow, 'body'> & { readonly size: number };
-
-export interface ConfigListRow extends ConfigRow {
-  readonly latest_version: number;
-  readonly latest_config_hash: string;
-  readonly updated_at: number;
-  readonly version_count: number;
-}
-
-export class ConfigsRepo {
+export class ConfigsRepo implements ConfigsStore {
   readonly #getConfig;
   readonly #list;
   readonly #insertConfig;
@@ -45,7 +15,7 @@ export class ConfigsRepo {
   readonly #version;
   readonly #byHash;
 
-  constructor(readonly db: Db) {
+  constructor(private readonly db: Db) {
     this.#getConfig = db.prepare('SELECT * FROM configs WHERE name = ?');
     this.#list = db.prepare(`
       SELECT c.*, v.version AS latest_version, v.config_hash AS latest_config_hash, v.created_at AS updated_at,

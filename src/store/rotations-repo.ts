@@ -4,37 +4,9 @@
  * interrupted execution resumes from them. No secrets: credentials are referenced by id.
  */
 import type { Db } from './db.js';
+import type { RotationCredential, RotationPatch, RotationRow, RotationState, RotationsStore, ServerCertSwitchRow } from './ports/rotations.js';
 
-export type RotationCredential = 'token' | 'certificate' | 'csr';
-export type RotationState = 'offering' | 'rotated' | 'failed';
-
-export interface RotationRow {
-  id: string;
-  change_id: string | null;
-  agent_uid: string;
-  credential: RotationCredential;
-  state: RotationState;
-  old_credential_id: string | null;
-  new_credential_id: string | null;
-  attempt: number;
-  offer_hash: string | null;
-  deadline: number;
-  detail: string;
-  created_at: number;
-  updated_at: number;
-}
-
-export type RotationPatch = Partial<Pick<RotationRow, 'state' | 'new_credential_id' | 'attempt' | 'offer_hash' | 'deadline' | 'detail'>>;
-
-export interface ServerCertSwitchRow {
-  change_id: string;
-  cert_fingerprint: string;
-  state: 'offering' | 'switched' | 'aborted';
-  detail: string;
-  updated_at: number;
-}
-
-export class RotationsRepo {
+export class RotationsRepo implements RotationsStore {
   readonly #insert;
   readonly #get;
   readonly #forChange;

@@ -1,10 +1,10 @@
 /**
  * @module Persistence of Slack approval-card locations (channel + message ts per change request).
  */
-import type { CardStore } from '../slack/cards.js';
 import type { Db } from './db.js';
+import type { SlackCardsStore } from './ports/slack-cards.js';
 
-export class SlackCardsRepo implements CardStore {
+export class SlackCardsRepo implements SlackCardsStore {
   readonly #get;
   readonly #put;
   constructor(db: Db) {

@@ -7,8 +7,8 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashSecret } from '../shared/secrets.js';
-import type { ApiTokenRow, ApiTokensRepo } from '../store/api-tokens-repo.js';
-import type { ConsoleSessionsRepo } from '../store/console-sessions-repo.js';
+import type { ApiTokenRow, ApiTokensStore } from '../store/ports/api-tokens.js';
+import type { ConsoleSessionsStore } from '../store/ports/console-sessions.js';
 
 export interface SessionOptions {
   /** Absolute lifetime of a session in seconds. */
@@ -34,8 +34,8 @@ export class ConsoleSessions {
   readonly #touchEveryMs: number;
 
   constructor(
-    private readonly repo: ConsoleSessionsRepo,
-    private readonly tokens: ApiTokensRepo,
+    private readonly repo: ConsoleSessionsStore,
+    private readonly tokens: ApiTokensStore,
     private readonly opts: SessionOptions,
   ) {
     this.#now = opts.now ?? Date.now;

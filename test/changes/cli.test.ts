@@ -37,7 +37,7 @@ describe('ampgate changes / ampgate audit', () => {
   it('propose, list, approve --wait, show; audit verify and export through the API, then offline with --db', async () => {
     const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
     for (const n of [1, 2, 3]) addAgent(s.registry, n);
-    s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
     const as = (token: string) => ({ AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: token });
     const alice = as(s.apiTokens.create('alice', 'proposer').secret);
     const bob = as(s.apiTokens.create('bob', 'approver').secret);
@@ -100,7 +100,7 @@ describe('ampgate changes / ampgate audit', () => {
     addAgent(s.registry, 2, { 'service.name': 'payments', 'deployment.environment': 'prod' });
     addAgent(s.registry, 3, { 'service.name': 'checkout', 'deployment.environment': 'staging' });
     for (const n of [1, 2]) s.registry.report(uid(n), create(AgentToServerSchema, { health: { healthy: false } }), 'ws');
-    s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
     const alice = { AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: s.apiTokens.create('alice', 'proposer').secret };
 
     const proposed = await cli(['changes', 'propose', 'restart', '-s', 'deployment.environment=prod', '--exclude', 'service.name=payments', '--unhealthy', '--reason', 'exporters stuck'], alice);

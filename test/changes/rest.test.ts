@@ -32,7 +32,7 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
   for (const n of [1, 2, 3]) addAgent(s.registry, n, { 'service.name': 'checkout', 'deployment.environment': 'prod' });
-  const executor = new TestExecutor(s.db, s.registry);
+  const executor = new TestExecutor(s.store.db, s.registry);
   s.changes.registerExecutor(executor);
   const t = (name: string, role: 'viewer' | 'proposer' | 'approver') => s.apiTokens.create(name, role).secret;
   return { s, executor, tokens: { alice: t('alice', 'proposer'), bob: t('bob', 'approver'), carol: t('carol', 'approver'), vera: t('vera', 'viewer') } };
@@ -169,7 +169,7 @@ describe('policy file (AMPGATE_POLICY_FILE)', () => {
     writeFileSync(file, JSON.stringify({ requiredApprovals: { medium: 2 }, expiry: { defaultMinutes: 5, maxMinutes: 60 } }));
     const s = (server = await startTestServer({ policyFile: file }, dir, { registerFleetExecutors: false }));
     for (const n of [1, 2, 3]) addAgent(s.registry, n);
-    s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
     const alice = s.apiTokens.create('alice', 'proposer').secret;
     const { body } = await s.api<{ request: ChangeRequest }>('POST', '/api/changes', proposal, alice);
     expect(body.request).toMatchObject({ risk: 'medium', requiredApprovals: 2 });

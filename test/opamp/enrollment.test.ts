@@ -3,7 +3,7 @@
  * and a server whose operator revoked every enrollment token does not mint a new one on restart.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer } from '../../src/app.js';
+import { startServer } from '../../src/app/server.js';
 import { loadSettings } from '../../src/config.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { TestAgent } from '../support/ws-agent.js';

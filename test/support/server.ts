@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer, type StartOptions } from '../../src/app.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/app/server.js';
 import { loadSettings, type SettingsInput } from '../../src/config.js';
 
 export const ADMIN_TOKEN = 'ampk_test-admin-token-0123456789abcdefghijklmnopqrstu';

@@ -11,7 +11,8 @@ import type { ChangeExecutor, ChangeKind, ChangePlan, ChangeRequest, ExecutionCo
 import { AmpgateError } from '../../src/shared/errors.js';
 import type { AgentRecord } from '../../src/fleet/agent-state.js';
 import type { AgentRegistry } from '../../src/fleet/registry.js';
-import { labelBreakdown, planFingerprint, resolveTargets, type Eligibility } from '../../src/fleet/targeting.js';
+import { planFingerprint } from '../../src/changes/fingerprint.js';
+import { labelBreakdown, resolveTargets, type Eligibility } from '../../src/fleet/targeting.js';
 import type { Db } from '../../src/store/db.js';
 
 export interface TestExecutorOptions {

@@ -14,8 +14,8 @@ import { certFingerprint, parseCertificates } from '../../creds/x509.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../../protocol/capabilities.js';
 import { isUuidText } from '../../protocol/uid.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import type { RotationRow } from '../../store/rotations-repo.js';
+import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { RotationRow } from '../../store/ports/rotations.js';
 import { requireRole } from '../auth.js';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -59,7 +59,7 @@ function certSummary(pem: string | undefined) {
   }
 }
 
-export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; rt: CredentialsRuntime }): void {
+export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokensStore; rt: CredentialsRuntime }): void {
   const viewer = requireRole(deps.tokens, 'viewer');
   const rt = deps.rt;
 

@@ -9,7 +9,7 @@ import { filterFleet, type ConfigSync } from '../../fleet/fleet-query.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
 import { AmpgateError, notFound } from '../../shared/errors.js';
 import { isUuidText } from '../../protocol/uid.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
 import { requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 import { agentDetail, agentSummary } from '../views.js';
@@ -25,7 +25,7 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistry; tokens: ApiTokensRepo; configSync?: (agent: AgentRecord) => ConfigSync }): void {
+export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistry; tokens: ApiTokensStore; configSync?: (agent: AgentRecord) => ConfigSync }): void {
   const syncOf = deps.configSync ?? ((): ConfigSync => 'unmanaged');
   const viewer = requireRole(deps.tokens, 'viewer');
 

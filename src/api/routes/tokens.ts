@@ -8,13 +8,13 @@ import { z } from 'zod';
 import { ROLES } from '../../changes/principal.js';
 import type { PrivilegeAdmin } from '../../creds/privileges.js';
 import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../shared/safe-text.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
 import { principalOf, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
 const CreateBody = z.object({ name: z.string().trim().min(1).max(100).refine((n) => !hasControlChars(n), CONTROL_CHARS_MESSAGE), role: z.enum(ROLES) });
 
-export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; privileges: PrivilegeAdmin }): void {
+export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokensStore; privileges: PrivilegeAdmin }): void {
   const admin = requireRole(deps.tokens, 'admin');
   app.get('/api/tokens', { onRequest: admin }, async () => ({ tokens: deps.tokens.list() }));
   app.post('/api/tokens', { onRequest: admin }, async (req, reply) => {

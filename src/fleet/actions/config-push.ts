@@ -8,12 +8,12 @@ import type { ChangeExecutor, ChangePlan, ChangePreview, ChangeRequest, Executio
 import { AmpgateError } from '../../shared/errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../../protocol/capabilities.js';
-import type { ConfigVersionRow } from '../../store/configs-repo.js';
-import { durably } from '../../store/db.js';
+import type { ConfigVersionRow } from '../../store/ports/configs.js';
 import type { AgentRecord } from '../agent-state.js';
 import type { ConfigCatalog } from '../configs/catalog.js';
 import type { PauseState } from '../pause/pause-state.js';
-import { labelBreakdown, planFingerprint, resolveTargets } from '../targeting.js';
+import { planFingerprint } from '../../changes/fingerprint.js';
+import { labelBreakdown, resolveTargets } from '../targeting.js';
 import { parseParams } from './params.js';
 import { groupedDiffs } from './preview-diffs.js';
 import { riskOf } from './risk.js';
@@ -139,7 +139,7 @@ export class ConfigPushExecutor implements ChangeExecutor {
     const sizes = stageSizes(p.canary, agents.length);
     const options: RolloutOptions = { bakeSeconds: p.bakeSeconds, stageTimeoutSeconds: p.stageTimeoutSeconds, pendingWaitSeconds: p.pendingWaitSeconds };
     const now = this.deps.now();
-    durably(this.deps.rollouts.db, () => {
+    this.deps.uow.durably(() => {
       this.deps.rollouts.create(
         { changeId: request.id, kind: 'config_push', label: `${v.name} v${v.version}`, stageCount: sizes.length, options: JSON.stringify(options), now },
         agents.map((a, i) => ({ uid: a.uid, stage: i < sizes[0]! ? 0 : 1, hash: v.config_hash, healthy: a.healthy })),

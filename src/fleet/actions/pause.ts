@@ -9,15 +9,16 @@ import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, Execu
 import { AmpgateError } from '../../shared/errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../../protocol/capabilities.js';
-import { durably } from '../../store/db.js';
-import type { PauseRow } from '../../store/pause-repo.js';
+import type { UnitOfWork } from '../../store/ports/store.js';
+import type { PauseRow } from '../../store/ports/pause.js';
 import type { AgentRecord } from '../agent-state.js';
 import { filesToJson } from '../configs/hash.js';
 import type { Fleet } from '../fleet.js';
 import { PAUSE_CAPABILITY, type PauseState } from '../pause/pause-state.js';
 import type { AgentRegistry } from '../registry.js';
 import type { DesiredConfigs } from '../remote-config/desired-state.js';
-import { labelBreakdown, planFingerprint, resolveTargets } from '../targeting.js';
+import { planFingerprint } from '../../changes/fingerprint.js';
+import { labelBreakdown, resolveTargets } from '../targeting.js';
 import { awaitTargets, type TargetProgress } from './await-targets.js';
 import { parseParams } from './params.js';
 import { methodsFingerprint, pauseMethod, type PauseMethodPlan } from './pause-plan.js';
@@ -39,6 +40,7 @@ export interface PauseDeps {
   readonly fleet: Fleet;
   readonly desired: DesiredConfigs;
   readonly pause: PauseState;
+  readonly uow: UnitOfWork;
   readonly now: () => number;
 }
 
@@ -184,7 +186,7 @@ export class PauseExecutor implements ChangeExecutor {
       if (m.prior.captured) desired.repo.putPayload(m.prior.hash, filesToJson(m.prior.files), m.prior.label, now());
       desired.registerPayload(m.pause.files, `pause stand-in: ${m.pause.description}`);
     }
-    durably(desired.repo.db, () => pause.put(rows));
+    this.deps.uow.durably(() => pause.put(rows));
     if (assign.length > 0) desired.assign(assign, request.id);
     ctx.progress(`pausing ${rows.length} agent(s): ${rows.filter((r) => r.method === 'custom').length} via ${PAUSE_CAPABILITY}, ${assign.length} with a stand-in config`);
   }

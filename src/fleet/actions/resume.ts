@@ -8,12 +8,12 @@ import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, Execu
 import { AmpgateError } from '../../shared/errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../../protocol/capabilities.js';
-import { durably } from '../../store/db.js';
-import type { PauseRow } from '../../store/pause-repo.js';
+import type { PauseRow } from '../../store/ports/pause.js';
 import type { AgentRecord } from '../agent-state.js';
 import { diffConfigs } from '../configs/diff.js';
 import { PAUSE_CAPABILITY } from '../pause/pause-state.js';
-import { labelBreakdown, planFingerprint, resolveTargets } from '../targeting.js';
+import { planFingerprint } from '../../changes/fingerprint.js';
+import { labelBreakdown, resolveTargets } from '../targeting.js';
 import type { TargetProgress } from './await-targets.js';
 import { parseParams } from './params.js';
 import { nudgeAndAwait, PauseParamsSchema, type PauseDeps } from './pause.js';
@@ -100,7 +100,7 @@ export class ResumeExecutor implements ChangeExecutor {
     if (!started) {
       const rows = request.targets.map((uid) => pause.get(uid)).filter((r): r is PauseRow => r !== undefined);
       for (const uid of request.targets) if (!pause.get(uid)) ctx.outcome(uid, 'skipped', 'not paused any more');
-      durably(desired.repo.db, () => pause.put(rows.map((r) => ({ ...r, state: 'resuming' as const, change_id: request.id, error: '', updated_at: now() }))));
+      this.deps.uow.durably(() => pause.put(rows.map((r) => ({ ...r, state: 'resuming' as const, change_id: request.id, error: '', updated_at: now() }))));
       const restore = rows.filter((r) => r.method === 'config').map((r) => ({ uid: r.uid, hash: r.prior_hash! }));
       if (restore.length > 0) desired.assign(restore, request.id);
       ctx.progress(`resuming ${rows.length} agent(s): ${rows.length - restore.length} via ${PAUSE_CAPABILITY}, ${restore.length} by restoring their prior config`);

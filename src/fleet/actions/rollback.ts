@@ -7,9 +7,9 @@
  * fields, so REST, CLI, MCP and Slack can offer "roll back" the same way.
  */
 import { AmpgateError, notFound } from '../../shared/errors.js';
-import type { ConfigsRepo } from '../../store/configs-repo.js';
-import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
-import type { RolloutsRepo } from '../../store/rollouts-repo.js';
+import type { ConfigsStore } from '../../store/ports/configs.js';
+import type { RemoteConfigStore } from '../../store/ports/remote-config.js';
+import type { RolloutsStore } from '../../store/ports/rollouts.js';
 import type { DesiredConfigs } from '../remote-config/desired-state.js';
 
 export interface RollbackProposal {
@@ -34,10 +34,10 @@ export interface RollbackPlan {
 }
 
 export interface RollbackDeps {
-  readonly rollouts: RolloutsRepo;
-  readonly attempts: RemoteConfigRepo;
+  readonly rollouts: RolloutsStore;
+  readonly attempts: RemoteConfigStore;
   readonly desired: DesiredConfigs;
-  readonly configs: ConfigsRepo;
+  readonly configs: ConfigsStore;
 }
 
 export function rollbackPlan(deps: RollbackDeps, changeId: string): RollbackPlan {

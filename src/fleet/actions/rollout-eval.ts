@@ -5,8 +5,8 @@
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentOutcomeStatus } from '../../changes/types.js';
-import type { AttemptRow } from '../../store/remote-config-repo.js';
-import type { RolloutTargetRow } from '../../store/rollouts-repo.js';
+import type { AttemptRow } from '../../store/ports/remote-config.js';
+import type { RolloutTargetRow } from '../../store/ports/rollouts.js';
 import type { AgentRecord } from '../agent-state.js';
 import { configMapHash, type ConfigFiles } from '../configs/hash.js';
 

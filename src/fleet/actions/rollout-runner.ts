@@ -8,8 +8,9 @@
  */
 import type { AgentOutcome, ExecutionContext } from '../../changes/types.js';
 import type { Logger } from '../../shared/log.js';
-import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
-import type { RolloutRow, RolloutTargetRow, RolloutsRepo } from '../../store/rollouts-repo.js';
+import type { UnitOfWork } from '../../store/ports/store.js';
+import type { RemoteConfigStore } from '../../store/ports/remote-config.js';
+import type { RolloutRow, RolloutTargetRow, RolloutsStore } from '../../store/ports/rollouts.js';
 import type { Fleet } from '../fleet.js';
 import type { AgentRegistry } from '../registry.js';
 import type { DesiredConfigs } from '../remote-config/desired-state.js';
@@ -29,8 +30,9 @@ export interface RolloutDeps {
   readonly desired: DesiredConfigs;
   readonly registry: AgentRegistry;
   readonly fleet: Fleet;
-  readonly rollouts: RolloutsRepo;
-  readonly attempts: RemoteConfigRepo;
+  readonly rollouts: RolloutsStore;
+  readonly attempts: RemoteConfigStore;
+  readonly uow: UnitOfWork;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -132,10 +134,10 @@ export class RolloutRunner {
         fresh.map((t) => ({ uid: t.uid, hash: t.hash })),
         r.change_id,
       );
-      rollouts.db.transaction(() => {
+      this.deps.uow.atomically(() => {
         for (const t of adopt) rollouts.setAttempt(r.change_id, t.uid, desired.get(t.uid)!.id);
         for (const a of attempts) rollouts.setAttempt(r.change_id, a.uid, a.id);
-      })();
+      });
       this.#targets.delete(r.change_id);
       const online = targets.filter((t) => this.deps.registry.get(t.uid)?.connected).length;
       ctx.progress(

@@ -9,9 +9,9 @@ import { principalKey, principalView, type Principal } from '../../changes/princ
 import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../shared/safe-text.js';
-import type { ConfigsRepo, ConfigVersionRow } from '../../store/configs-repo.js';
-import { durably } from '../../store/db.js';
-import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
+import type { ConfigsStore, ConfigVersionRow } from '../../store/ports/configs.js';
+import type { UnitOfWork } from '../../store/ports/store.js';
+import type { RemoteConfigStore } from '../../store/ports/remote-config.js';
 import type { AgentRecord } from '../agent-state.js';
 import { diffConfigs } from './diff.js';
 import { bodySha256, configMapHash, filesToJson, type ConfigFiles } from './hash.js';
@@ -51,8 +51,9 @@ export interface NewVersionResult {
 
 export class ConfigCatalog {
   constructor(
-    readonly repo: ConfigsRepo,
-    readonly payloads: RemoteConfigRepo,
+    readonly repo: ConfigsStore,
+    readonly payloads: RemoteConfigStore,
+    readonly uow: UnitOfWork,
     readonly now: () => number = Date.now,
     private readonly recorder?: CatalogRecorder,
   ) {}
@@ -84,7 +85,7 @@ export class ConfigCatalog {
 
     const files: ConfigFiles = { [fileKey]: { contentType, body: input.body } };
     const hash = configMapHash(files);
-    const result = durably(this.repo.db, (): NewVersionResult => {
+    const result = this.uow.durably((): NewVersionResult => {
       const latest = this.repo.latestVersion(input.name);
       const prev = latest === undefined ? undefined : this.repo.version(input.name, latest);
       if (prev && prev.config_hash === hash) return { version: prev, created: false };

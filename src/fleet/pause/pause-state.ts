@@ -7,8 +7,9 @@
 import { EventEmitter } from 'node:events';
 import type { CustomMessage } from '../../gen/opamp/v1/opamp_pb.js';
 import type { Logger } from '../../shared/log.js';
-import type { PauseRepo, PauseRow } from '../../store/pause-repo.js';
-import type { AttemptRow } from '../../store/remote-config-repo.js';
+import type { UnitOfWork } from '../../store/ports/store.js';
+import type { PauseStore, PauseRow } from '../../store/ports/pause.js';
+import type { AttemptRow } from '../../store/ports/remote-config.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentRecord, ReportChanges } from '../agent-state.js';
@@ -49,7 +50,8 @@ export class PauseState {
   #unwatch: (() => void) | undefined;
 
   constructor(
-    readonly repo: PauseRepo,
+    readonly repo: PauseStore,
+    readonly uow: UnitOfWork,
     readonly registry: AgentRegistry,
     readonly logger: Logger,
     readonly now: () => number = Date.now,
@@ -142,7 +144,7 @@ export class PauseState {
 
   /** Writes rows (in the caller's transaction, if any) and updates memory. */
   put(rows: readonly PauseRow[]): void {
-    this.repo.db.transaction(() => rows.forEach((r) => this.repo.upsert(r)))();
+    this.uow.atomically(() => rows.forEach((r) => this.repo.upsert(r)));
     for (const r of rows) {
       this.#rows.set(r.uid, r);
       if (r.method === 'custom') this.#reported.delete(r.uid);

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema, RemoteConfigStatuses, ServerToAgentSchema } from '../../gen/opamp/v1/opamp_pb.js';
 import { AgentsRepo } from '../../store/agents-repo.js';
-import { openDatabase, type Db } from '../../store/db.js';
+import { openDatabase, sqliteUnitOfWork, type Db } from '../../store/db.js';
 import { RemoteConfigRepo } from '../../store/remote-config-repo.js';
 import { removeDir, tempDir } from '../../../test/support/server.js';
 import type { AgentLink } from '../link.js';
@@ -31,7 +31,7 @@ describe('remote config provider', () => {
     dir = tempDir();
     db = openDatabase(join(dir, 'a.db'));
     reg = new AgentRegistry(new AgentsRepo(db));
-    desired = new DesiredConfigs(new RemoteConfigRepo(db), reg, pino({ level: 'silent' }));
+    desired = new DesiredConfigs(new RemoteConfigRepo(db), sqliteUnitOfWork(db), reg, pino({ level: 'silent' }));
     const provider = new RemoteConfigProvider(desired);
     const hash = desired.registerPayload({ '': { contentType: 'text/yaml', body: 'a: 1\n' } }, 'test v1');
     const report = (init: Parameters<typeof create<typeof AgentToServerSchema>>[1]) => reg.report(UID, create(AgentToServerSchema, { capabilities: ACCEPTS, ...init }), 'ws').agent;
@@ -83,7 +83,7 @@ describe('remote config provider', () => {
     report({});
     desired.assign([{ uid: UID, hash }], 'c1');
     desired.close();
-    desired = new DesiredConfigs(new RemoteConfigRepo(db), reg, pino({ level: 'silent' }));
+    desired = new DesiredConfigs(new RemoteConfigRepo(db), sqliteUnitOfWork(db), reg, pino({ level: 'silent' }));
     expect(desired.get(UID)).toMatchObject({ hash, change_id: 'c1', status: 'assigned' });
     expect(desired.payload(hash)!.label).toBe('test v1');
   });

@@ -13,7 +13,7 @@
  *   reports it in the very message whose reply carries our offer).
  */
 import type { RemoteConfigStatusView } from '../agent-state.js';
-import type { AttemptStatus } from '../../store/remote-config-repo.js';
+import type { AttemptStatus } from '../../store/ports/remote-config.js';
 
 export interface AttemptState {
   readonly hash: string;

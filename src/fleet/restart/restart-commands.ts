@@ -16,7 +16,7 @@ import { create } from '@bufbuild/protobuf';
 import { AgentCapabilities, CommandType, ServerToAgentCommandSchema, type AgentToServer, type ServerToAgent } from '../../gen/opamp/v1/opamp_pb.js';
 import type { Logger } from '../../shared/log.js';
 import { hasCapability } from '../../protocol/capabilities.js';
-import type { CommandRow, CommandsRepo } from '../../store/commands-repo.js';
+import type { CommandRow, CommandsStore } from '../../store/ports/commands.js';
 import type { AgentRecord, ReportChanges } from '../agent-state.js';
 import type { OfferProvider, OutboundContext } from '../offers.js';
 import type { AgentRegistry } from '../registry.js';
@@ -39,7 +39,7 @@ export class RestartCommands implements OfferProvider {
   readonly #onConnected = (agent: AgentRecord) => this.#connected(agent);
 
   constructor(
-    readonly repo: CommandsRepo,
+    readonly repo: CommandsStore,
     readonly registry: AgentRegistry,
     readonly logger: Logger,
     readonly now: () => number = Date.now,
