@@ -3,6 +3,7 @@
  * (see .env.example) and overridable by CLI flags. Defaults are the embedded, loopback-only setup.
  */
 import { z } from 'zod';
+import { SettingsError } from './shared/errors.js';
 
 const hostPort = z
   .string()
@@ -169,9 +170,7 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   intentLlmApiKey: 'AMPGATE_INTENT_LLM_API_KEY',
 };
 
-export class SettingsError extends Error {
-  override readonly name = 'SettingsError';
-}
+export { SettingsError };
 
 /** Builds settings from the environment, then `overrides` (CLI flags; undefined values ignored). */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Partial<SettingsInput> = {}): Settings {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { AuditRepo } from '../store/audit-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { AuditLog, auditHash, GENESIS_HASH, verifyEntries, type AuditEntry } from './audit.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { alice, bob, engineFixture, uid, viewer, type EngineFixture } from '../../test/support/changes.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import type { AmpgateError } from '../shared/errors.js';
 
 let f: EngineFixture | undefined;

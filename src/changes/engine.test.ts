@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAgent, admin, alice, aliceSlack, bob, bobSlack, carol, engineFixture, mcpBot, ONCALL_GROUP, uid, viewer, type EngineFixture, type FixtureOptions } from '../../test/support/changes.js';
-import { eventually, removeDir, tempDir } from '../../test/support/server.js';
+import { eventually, removeDir, tempDir } from '../../test/support/temp.js';
 import { AmpgateError } from '../shared/errors.js';
 import type { ChangeEvent, ProposalInput } from './types.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAgent, alice, bob, carol, engineFixture, uid, type EngineFixture, type FixtureOptions } from '../../test/support/changes.js';
-import { eventually, removeDir, tempDir } from '../../test/support/server.js';
+import { eventually, removeDir, tempDir } from '../../test/support/temp.js';
 import { AmpgateError } from '../shared/errors.js';
 import type { ProposalInput } from './types.js';
 

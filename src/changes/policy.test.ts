@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { freezeAt, localWeekMinute, parseWeekPoint } from './freeze.js';
 import { loadPolicy, parsePolicy, Policy, PolicyError } from './policy.js';
 import type { Principal } from './principal.js';

@@ -6,8 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { SettingsError } from '../config.js';
-import { AmpgateError } from '../shared/errors.js';
+import { AmpgateError, SettingsError } from '../shared/errors.js';
 import { freezeAt, isValidTimeZone, parseWeekPoint, type FreezeStatus, type FreezeWindow } from './freeze.js';
 import { principalKey, type Principal } from './principal.js';
 import { CHANGE_KINDS, type ChangeKind, type RiskTier } from './types.js';

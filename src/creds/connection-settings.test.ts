@@ -8,7 +8,7 @@ import { AgentRegistry } from '../fleet/registry.js';
 import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { OffersRepo } from '../store/offers-repo.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { ConnectionSettingsProvider, type PendingOffer } from './connection-settings.js';
 import { bearerHeader, buildOpampSettings, offerHash, type OpampOfferSpec } from './offer-settings.js';
 

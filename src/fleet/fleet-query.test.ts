@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema, RemoteConfigStatuses } from '../gen/opamp/v1/opamp_pb.js';
 import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { kv } from '../../test/support/ws-agent.js';
 import { parseSelector } from './attributes.js';
 import { configSyncOf, filterFleet, fleetCounts, type ConfigSync } from './fleet-query.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AgentToServerSchema } from '../gen/opamp/v1/opamp_pb.js';
 import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { eventually, removeDir, tempDir } from '../../test/support/server.js';
+import { eventually, removeDir, tempDir } from '../../test/support/temp.js';
 import { kv } from '../../test/support/ws-agent.js';
 import { AgentRegistry } from './registry.js';
 import type { AgentLiveness, AgentRow } from '../store/ports/agents.js';

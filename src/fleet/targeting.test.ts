@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema } from '../gen/opamp/v1/opamp_pb.js';
 import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { kv } from '../../test/support/ws-agent.js';
 import { AmpgateError } from '../shared/errors.js';
 import { AgentRegistry } from './registry.js';

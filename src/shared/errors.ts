@@ -44,3 +44,8 @@ export class AmpgateError extends Error {
 }
 
 export const notFound = (what: string): AmpgateError => new AmpgateError('not_found', `${what} not found`);
+
+/** Invalid settings or policy: startup stops with this message. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}

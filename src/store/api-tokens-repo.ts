@@ -2,7 +2,7 @@
  * @module Control-plane API tokens (hash-only storage) with roles and owners.
  */
 import { randomUUID } from 'node:crypto';
-import type { Role } from '../changes/principal.js';
+import type { Role } from '../shared/vocabulary.js';
 import { fingerprintOfHash, hashSecret, newToken } from '../shared/secrets.js';
 import type { Db } from './db.js';
 import type { ApiTokenRow, ApiTokenView, ApiTokensStore, CreateTokenOptions, TokenOrigin } from './ports/api-tokens.js';

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiTokensRepo } from '../store/api-tokens-repo.js';
 import { ConsoleSessionsRepo } from '../store/console-sessions-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { ConsoleSessions, csrfMatches, csrfToken } from './sessions.js';
 
 describe('console sessions', () => {

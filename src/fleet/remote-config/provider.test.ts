@@ -6,7 +6,7 @@ import { AgentToServerSchema, RemoteConfigStatuses, ServerToAgentSchema } from '
 import { AgentsRepo } from '../../store/agents-repo.js';
 import { openDatabase, sqliteUnitOfWork, type Db } from '../../store/db.js';
 import { RemoteConfigRepo } from '../../store/remote-config-repo.js';
-import { removeDir, tempDir } from '../../../test/support/server.js';
+import { removeDir, tempDir } from '../../../test/support/temp.js';
 import type { AgentLink } from '../link.js';
 import { AgentRegistry } from '../registry.js';
 import { DesiredConfigs } from './desired-state.js';
