@@ -27,7 +27,7 @@ export class MtlsAuthenticator implements AgentAuthenticator {
     if (!tls.verified) return undefined; // not signed by a trusted CA (or expired): 401
     const fp = certFingerprint(tls.der);
     const row = this.creds.lookupByHash(fp);
-    if (!row || row.kind !== 'client_cert') return undefined;
+    if (row?.kind !== 'client_cert') return undefined;
     this.creds.noteUsed(row);
     return {
       method: 'mtls',

@@ -113,7 +113,7 @@ export class PrivilegeAdmin {
     this.#guard(actor, 'revoke_enrollment_token');
     const row = this.#d.uow.durably(() => {
       const r = this.#d.credentials.get(id);
-      if (!r || r.kind !== 'enrollment' || !this.#d.credentials.revoke(r.id)) return undefined;
+      if (r?.kind !== 'enrollment' || !this.#d.credentials.revoke(r.id)) return undefined;
       const revoked = this.#d.credentials.get(id)!;
       this.#recordEnrollment(actor, 'enrollment.revoked', revoked);
       return revoked;

@@ -90,7 +90,7 @@ function matchPhrase(tokens: readonly Token[], roles: Mutable, i: number, phrase
       continue;
     }
     const t = tokens[j];
-    if (!t || t.type !== 'word' || t.text !== part || roles[j] !== undefined) return undefined;
+    if (t?.type !== 'word' || t.text !== part || roles[j] !== undefined) return undefined;
     used.push(j);
     j++;
   }

@@ -11,7 +11,7 @@ import { allocateLinkId, type AgentAuth, type AgentLink } from '../fleet/link.js
 import type { AgentMessageHandler } from './message-handler.js';
 import { isUuidText, uidFromString } from '../protocol/uid.js';
 import { badRequest, internalError } from '../protocol/error-response.js';
-import { decodeAgentToServer, encodeServerToAgent, MalformedMessageError, PROTOBUF_CONTENT_TYPE } from './wire.js';
+import { decodeAgentToServer, encodeServerToAgent, type MalformedMessageError, PROTOBUF_CONTENT_TYPE } from './wire.js';
 
 export interface HttpTransportOptions {
   readonly maxMessageBytes: number;

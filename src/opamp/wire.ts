@@ -3,7 +3,7 @@
  * bodies are bare protobuf (spec §"WebSocket Message Format", §"Plain HTTP Transport").
  * All protobuf encode/decode of OpAMP envelopes goes through this module.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import {
   AgentConfigMapSchema,

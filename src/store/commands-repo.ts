@@ -2,7 +2,7 @@
  * @module SQLite access for agent commands (Restart) requested by change requests.
  */
 import type { Db } from './db.js';
-import type { CommandRow, CommandStatus, CommandsStore } from './ports/commands.js';
+import type { CommandRow, CommandsStore } from './ports/commands.js';
 
 export class CommandsRepo implements CommandsStore {
   readonly #insert;
@@ -10,7 +10,7 @@ export class CommandsRepo implements CommandsStore {
   readonly #byChange;
   readonly #update;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.#insert = db.prepare(
       "INSERT OR IGNORE INTO agent_commands (uid, change_id, kind, status, created_at, updated_at) VALUES (?, ?, 'restart', 'pending', ?, ?)",
     );

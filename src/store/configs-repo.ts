@@ -15,7 +15,7 @@ export class ConfigsRepo implements ConfigsStore {
   readonly #version;
   readonly #byHash;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.#getConfig = db.prepare('SELECT * FROM configs WHERE name = ?');
     this.#list = db.prepare(`
       SELECT c.*, v.version AS latest_version, v.config_hash AS latest_config_hash, v.created_at AS updated_at,

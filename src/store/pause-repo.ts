@@ -2,14 +2,14 @@
  * @module SQLite access for per-agent pause state (agent_pause).
  */
 import type { Db } from './db.js';
-import type { PauseMethod, PauseRow, PauseStateName, PauseStore } from './ports/pause.js';
+import type { PauseRow, PauseStore } from './ports/pause.js';
 
 export class PauseRepo implements PauseStore {
   readonly #all;
   readonly #upsert;
   readonly #delete;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.#all = db.prepare('SELECT * FROM agent_pause');
     this.#upsert = db.prepare(`
       INSERT INTO agent_pause (uid, method, state, change_id, prior_hash, pause_hash, error, updated_at)

@@ -4,7 +4,7 @@
  * of each agent.
  */
 import type { Db } from './db.js';
-import { ATTEMPT_STATUSES, type AttemptRow, type AttemptStatus, type PayloadRow, type RemoteConfigStore } from './ports/remote-config.js';
+import type { AttemptRow, AttemptStatus, PayloadRow, RemoteConfigStore } from './ports/remote-config.js';
 
 export class RemoteConfigRepo implements RemoteConfigStore {
   readonly #putPayload;

@@ -4,7 +4,7 @@
  * continues from the stage it was in.
  */
 import type { Db } from './db.js';
-import type { RolloutRow, RolloutState, RolloutTargetRow, RolloutsStore } from './ports/rollouts.js';
+import type { RolloutRow, RolloutTargetRow, RolloutsStore } from './ports/rollouts.js';
 
 export class RolloutsRepo implements RolloutsStore {
   readonly #insert;

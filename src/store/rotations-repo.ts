@@ -4,7 +4,7 @@
  * interrupted execution resumes from them. No secrets: credentials are referenced by id.
  */
 import type { Db } from './db.js';
-import type { RotationCredential, RotationPatch, RotationRow, RotationState, RotationsStore, ServerCertSwitchRow } from './ports/rotations.js';
+import type { RotationPatch, RotationRow, RotationsStore, ServerCertSwitchRow } from './ports/rotations.js';
 
 export class RotationsRepo implements RotationsStore {
   readonly #insert;

@@ -6,7 +6,6 @@
  * the new one is revoked. Logs and API responses never contain a token or a private key.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour, type ConnSettingsOptions } from '../support/conn-settings-agent.js';
 import { changeTokens, type ChangeTokens, closeRecorded, httpPoll, type RecordedServer, registeredClientCert, rotateViaChange, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
 import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';

@@ -47,7 +47,7 @@ describe('config rollouts', () => {
     const elastic = createOpAMPClient({
       endpoint: server.opampUrl.http,
       headers: { Authorization: `Bearer ${ENROLLMENT_TOKEN}` },
-      capabilities: BigInt(ElasticCaps.AgentCapabilities_AcceptsRemoteConfig) | BigInt(ElasticCaps.AgentCapabilities_ReportsRemoteConfig),
+      capabilities: BigInt(ElasticCaps.AgentCapabilities_AcceptsRemoteConfig!) | BigInt(ElasticCaps.AgentCapabilities_ReportsRemoteConfig!),
       heartbeatIntervalSeconds: 0.2,
       onMessage: ({ remoteConfig }) => {
         if (!remoteConfig) return;

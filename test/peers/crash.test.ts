@@ -5,9 +5,9 @@
  * records every ServerToAgent per connection).
  */
 import { expect, it } from 'vitest';
-import { addConfig, agent, approve, createPeople, ENROLLMENT_TOKEN, finished, getChange, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { addConfig, agent, approve, createPeople, ENROLLMENT_TOKEN, finished, getChange, propose, startAmpgate, } from './support/ampgate.js';
 import { startSupervisor, until, type Supervisor } from './support/supervisor.js';
-import { startTap, type Tap } from './support/tap.js';
+import { startTap, } from './support/tap.js';
 import { sceneDir, useScene } from './support/scene.js';
 
 useScene();

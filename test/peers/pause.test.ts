@@ -12,7 +12,7 @@ import { expect, it } from 'vitest';
 import { freePort } from '../support/crash.js';
 import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
 import { EXAMPLE_LOCAL_CONFIG, startGoAgent } from './support/goagent.js';
-import { collectorConfig, sendSpan, startSink, type Sink } from './support/otlp.js';
+import { collectorConfig, sendSpan, startSink, } from './support/otlp.js';
 import { startSupervisor, until } from './support/supervisor.js';
 import { sceneDir, useScene } from './support/scene.js';
 

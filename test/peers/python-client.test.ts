@@ -5,7 +5,7 @@
  * FAILED for a YAML config, which this client cannot decode (it decodes JSON only).
  */
 import { expect, it } from 'vitest';
-import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, } from './support/ampgate.js';
 import { spawnChild } from './support/children.js';
 import { peers } from './support/peers.js';
 import { sceneDir, useScene } from './support/scene.js';

@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { freePort } from '../support/crash.js';
-import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, } from './support/ampgate.js';
 import { collectorConfig, sendSpan, startSink, type Sink } from './support/otlp.js';
 import { startSupervisor, until, type Supervisor } from './support/supervisor.js';
 import { sceneDir, useScene } from './support/scene.js';

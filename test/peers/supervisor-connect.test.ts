@@ -5,7 +5,7 @@
  * other agent.
  */
 import { expect, it } from 'vitest';
-import { agent, api, ENROLLMENT_TOKEN, eventually, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { agent, api, ENROLLMENT_TOKEN, eventually, startAmpgate, } from './support/ampgate.js';
 import { startSupervisor } from './support/supervisor.js';
 import { sceneDir, useScene } from './support/scene.js';
 

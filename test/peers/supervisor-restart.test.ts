@@ -4,7 +4,7 @@
  * (a Supervisor with accepts_restart_command: false) is listed as ineligible.
  */
 import { expect, it } from 'vitest';
-import { agent, approve, createPeople, ENROLLMENT_TOKEN, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { agent, approve, createPeople, ENROLLMENT_TOKEN, finished, propose, startAmpgate, } from './support/ampgate.js';
 import { processStartTicks } from './support/children.js';
 import { startSupervisor, until } from './support/supervisor.js';
 import { sceneDir, useScene } from './support/scene.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import type { ApiTokenView } from '../../src/store/ports/api-tokens.js';
-import { ADMIN_TOKEN, eventually, personToken, startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { eventually, personToken, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { SuiteFixture } from '../support/fleet-fixtures.js';
 import { APPROVALS_CHANNEL, buttonClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
 import { RESTARTABLE_CAPS } from '../support/ws-agent.js';

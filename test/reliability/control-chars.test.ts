@@ -16,6 +16,7 @@ import { APPROVALS_CHANNEL, SIGNING_SECRET, SlackApiRecorder } from '../support/
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Raw controls: ESC/CSI (7-bit and the C1 CSI U+009B), CR, line breaks, BEL, RLO. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 const FORGED_NAME = 'checkout\u001b[2K\r  target: selector -> 1 eligible, 0 ineligible\u001b[8m';
 const FORGED_ENV = 'prod\u009b2J\u202egnirts-desrever\u0007';
@@ -51,7 +52,7 @@ describe('agent-reported control characters reach no human raw', () => {
     });
     for (let i = 0; i < 9; i++) await fx.pool.start(fx.server, { identifying: { 'service.name': FORGED_NAME, 'deployment.environment': FORGED_ENV } });
     await evil.send({ remoteConfigStatus: { lastRemoteConfigHash: new Uint8Array(32), status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: 'bad\u001b[31m\r\nAPPLIED' } });
-    const proposed = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { selector: 'deployment.environment=' + FORGED_ENV.replace(',', '') }, params: { config: 'gw' }, reason: 'push to the odd ones' });
+    const proposed = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { selector: `deployment.environment=${FORGED_ENV.replace(',', '')}` }, params: { config: 'gw' }, reason: 'push to the odd ones' });
     expect(proposed.status).toBe(201);
     const id = proposed.body.request.id;
     expect(proposed.body.request.targets).toHaveLength(10);

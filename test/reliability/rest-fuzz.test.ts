@@ -95,7 +95,7 @@ async function bodyText(res: Response): Promise<string> {
 
 async function call(method: string, path: string, b: { text: string; type: string } | undefined): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-  if (b && b.type) headers['Content-Type'] = b.type;
+  if (b?.type) headers['Content-Type'] = b.type;
   const res = await fetch(server.controlUrl + path, { method, headers, body: b && method !== 'GET' ? b.text : undefined });
   return { status: res.status, text: await bodyText(res) };
 }

@@ -50,7 +50,7 @@ async function post(body: string, contentType: string, headers: Record<string, s
 const text = fc.oneof(
   fc.string({ maxLength: 60 }),
   fc.constantFrom('agents', 'agents ===', 'agents a=b,', 'agent', 'agent 123', 'agent 00000000-0000-0000-0000-000000000000', 'configs', 'requests', 'request', 'request 999999', 'request ../../etc', 'help'),
-  fc.constantFrom('push', 'push x to', 'push x@0 to all', 'push x@-1 to a=b', 'pause', 'pause all', 'pause a=b because', 'restart ,,,', 'rotate certificate 00000000-0000-0000-0000-000000000000', 'resume =', 'pause k!=v because ' + 'x'.repeat(3000)),
+  fc.constantFrom('push', 'push x to', 'push x@0 to all', 'push x@-1 to a=b', 'pause', 'pause all', 'pause a=b because', 'restart ,,,', 'rotate certificate 00000000-0000-0000-0000-000000000000', 'resume =', `pause k!=v because ${'x'.repeat(3000)}`),
   fc.tuple(fc.constantFrom('pause', 'push', 'agents', 'restart', 'rotate'), fc.string({ maxLength: 40 })).map(([v, r]) => `${v} ${r}`),
 );
 const id = fc.oneof(fc.constantFrom('UREQUESTER', 'UAPPROVER', '', 'U'.repeat(200)), fc.string({ maxLength: 12 }));

@@ -11,7 +11,6 @@ import {
   RemoteConfigStatuses,
   ServerToAgentFlags,
   ServerToAgentSchema,
-  type AgentToServer,
   type ServerToAgent,
 } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { KeyValue } from '../../src/gen/opamp/v1/anyvalue_pb.js';

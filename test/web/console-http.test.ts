@@ -56,6 +56,7 @@ async function call(s: Pick<Session, 'cookie'> | null, method: string, path: str
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(server.controlUrl + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), redirect: 'manual' });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: test helper reads arbitrary JSON response bodies
   let body: any;
   try {
     body = text ? JSON.parse(text) : undefined;

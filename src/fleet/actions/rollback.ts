@@ -42,7 +42,7 @@ export interface RollbackDeps {
 
 export function rollbackPlan(deps: RollbackDeps, changeId: string): RollbackPlan {
   const r = deps.rollouts.get(changeId);
-  if (!r || r.kind !== 'config_push') throw notFound(`config rollout of change ${changeId}`);
+  if (r?.kind !== 'config_push') throw notFound(`config rollout of change ${changeId}`);
   if (r.state === 'running') throw new AmpgateError('conflict', `the rollout of ${changeId} is still running; it can be rolled back once it halts or completes`);
   const groups = new Map<string, string[]>();
   const notCovered: Array<{ uid: string; reason: string }> = [];

@@ -21,7 +21,7 @@ export class PauseProvider implements OfferProvider {
 
   contribute(agent: AgentRecord, msg: ServerToAgent, ctx: OutboundContext): void {
     const row = this.state.get(agent.uid);
-    if (!row || row.method !== 'custom' || row.error !== '') return;
+    if (row?.method !== 'custom' || row.error !== '') return;
     if (!agent.customCapabilities.includes(PAUSE_CAPABILITY)) return;
     // One custom message per ServerToAgent: if another provider used the slot, wait for the next one.
     if (msg.customMessage !== undefined) return;

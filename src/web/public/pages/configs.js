@@ -1,4 +1,4 @@
-import { html, Component, DataPage, api, Link, clean, fmtDate, ErrorBox, hasRole, navigate, toQuery } from '../lib.js';
+import { html, Component, DataPage, api, Link, clean, fmtDate, ErrorBox, hasRole, toQuery } from '../lib.js';
 import { DiffView } from '../diff.js';
 
 const TYPES = [
@@ -53,7 +53,7 @@ class Upload extends Component {
       <p class="help">Validated on upload: YAML/JSON must parse, Collector pipelines may only use components they define, literal secrets are refused (use <code>${'${env:NAME}'}</code>).</p>
       <button type="submit" disabled=${s.busy}>Validate and upload</button>
       <${ErrorBox} error=${s.error} />
-      ${s.problems && s.problems.some((p) => p.line) ? html`<h3>Problems at their lines</h3><${AnnotatedBody} body=${s.body} problems=${s.problems} />` : null}
+      ${s.problems?.some((p) => p.line) ? html`<h3>Problems at their lines</h3><${AnnotatedBody} body=${s.body} problems=${s.problems} />` : null}
       ${s.result ? html`<p class="ok-text" role="status">${s.result.created ? 'Stored' : 'Identical to'} ${clean(s.result.version.name)} v${s.result.version.version}. <${Link} href=${`/ui/configs/${encodeURIComponent(s.result.version.name)}`}>Open it</${Link}></p>` : null}
     </form>`;
   }
