@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, type ScenarioOptions } from '../../bench/lib/harness.js';
 import { readLatest, renderFigures, saveResult, type ScenarioResult } from '../../bench/lib/results.js';
 import { findScenario } from '../../bench/scenarios/index.js';
-import { removeDir, tempDir } from '../support/server.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const resultsDir = tempDir('ampgate-bench-smoke-');
 afterAll(() => removeDir(resultsDir));
