@@ -3,11 +3,12 @@ import { defineConfig } from 'vitest/config';
 // Unit tests live beside the code (src/**/*.test.ts); integration, interop and e2e suites under test/.
 // Long-running soak tests are excluded here and run with `npm run test:soak`; the interop suite
 // against real third-party peers (test/peers) runs with `npm run test:interop`; the benchmark smoke
-// run (test/bench/smoke.test.ts) with `npm run test:bench`.
+// run (test/bench/smoke.test.ts) with `npm run test:bench`; the console in Chromium (test/web-e2e)
+// with `npm run test:web`.
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/soak/**', 'test/peers/**', 'test/bench/smoke.test.ts', 'node_modules/**', 'dist/**'],
+    exclude: ['test/soak/**', 'test/peers/**', 'test/web-e2e/**', 'test/bench/smoke.test.ts', 'node_modules/**', 'dist/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -124,7 +124,7 @@ export class ConnectionSettingsProvider implements OfferProvider {
     if (this.#sentEpoch.get(agent.uid) === epoch) return false; // already sent on this connection
     // Without status reports there is no telling whether it arrived: once is all (no loops).
     if (!hasCapability(agent.capabilities, REPORTS_STATUS)) return false;
-    // The agent has seen it (APPLYING/APPLIED/FAILED for this hash): never again (pitfall 10).
+    // The agent has seen it (APPLYING/APPLIED/FAILED for this hash): never again (no resend loop).
     if (offered.acked || agent.connectionSettingsStatus?.hash === p.hashHex) return false;
     return true; // sent on an earlier connection that dropped before the agent said anything about it
   }

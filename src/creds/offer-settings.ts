@@ -5,7 +5,8 @@
  *
  * Why complete: the OTel Supervisor rebuilds its whole server config from an offer. A missing
  * `destination_endpoint` leaves it without an endpoint, a missing `certificate` switches it to
- * unverified TLS, and a zero heartbeat disables heartbeats (spec pitfalls 3 and 4).
+ * unverified TLS, and a zero heartbeat disables heartbeats (OpAMP spec, Connection Settings
+ * Management: destination_endpoint MUST be set; heartbeat_interval_seconds 0 means none).
  */
 import { create } from '@bufbuild/protobuf';
 import { createHash } from 'node:crypto';

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../changes/types.js';
-import { riskFor } from '../changes/risk.js';
+import { riskOf } from '../changes/risk.js';
 import { AmpgateError } from '../shared/errors.js';
 import { canonicalJson } from '../shared/canonical-json.js';
 import { planFingerprint } from '../changes/fingerprint.js';
@@ -111,7 +111,7 @@ export function planAgentRotation(rt: CredentialsRuntime, target: TargetSpec, p:
     payloadFingerprint,
     fingerprint: planFingerprint('rotate_credentials', params, payloadFingerprint, targets),
     // Every credential rotation is high risk (src/changes/risk.ts): two approvals by default.
-    risk: riskFor('rotate_credentials', { matched: targets.length + resolved.ineligible.length, known: rt.registry.size }),
+    risk: riskOf({ kind: 'rotate_credentials', eligible: targets.length, ineligible: resolved.ineligible.length, fleetSize: rt.registry.size }).tier,
     preview: {
       summary: extra?.summary ?? `Rotate the ${what} of ${targets.length} agent${targets.length === 1 ? '' : 's'} (verified: each must reconnect with its new ${what} within ${p.reconnectTimeoutSeconds} s)`,
       agentCount: targets.length,

@@ -3,7 +3,8 @@
  * rotate_credentials executor and the CSR flow. A rotation succeeds only when the agent talks over
  * a connection authenticated with the NEW credential (and reports APPLIED for the offer, when it
  * reports connection-settings status at all); then the old credential is revoked. Otherwise the
- * new one is revoked and the old one stays valid (spec §3 item 25, pitfall 6).
+ * new one is revoked and the old one stays valid (OpAMP spec, Connection Settings Management: the
+ * server forgets the old credentials only after the agent connected with the new ones).
  */
 import { AgentCapabilities } from '../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../protocol/capabilities.js';

@@ -2,7 +2,8 @@
  * @module The agent registry: every known agent in memory (the source of truth for reads), with
  * SQLite as write-behind persistence. Liveness (last seen, connected) stays in memory; a record is
  * written when a report changed something, and last_seen is batched at a slow cadence, so a
- * heartbeat never costs a database write (pitfalls 18 and 37).
+ * heartbeat never costs a database write (OpAMP spec, Agent Status Compression: most messages are
+ * heartbeats that change nothing).
  */
 import { EventEmitter } from 'node:events';
 import type { AgentToServer, CustomMessage } from '../gen/opamp/v1/opamp_pb.js';

@@ -2,7 +2,7 @@
  * @module OpAMP over plain HTTP: one POST per AgentToServer, the response body is the
  * ServerToAgent. Request bodies may be gzip-compressed; responses are gzipped when Accept-Encoding
  * allows. Each exchange is its own AgentLink; agents stay known between polls and anything the
- * server wants to send waits for the next poll (spec §Plain HTTP Transport; pitfall 13).
+ * server wants to send waits for the next poll (OpAMP spec, Plain HTTP Transport).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGunzip, gzipSync } from 'node:zlib';

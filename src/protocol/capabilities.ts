@@ -1,6 +1,6 @@
 /**
  * @module Capability bitmasks. protobuf-es maps uint64 to bigint, so every bit test goes through
- * these helpers (pitfall: mixing number and bigint math silently breaks).
+ * these helpers (mixing number and bigint math silently breaks).
  */
 import { AgentCapabilities, ServerCapabilities } from '../gen/opamp/v1/opamp_pb.js';
 

@@ -56,6 +56,8 @@ describe('pause and resume', () => {
 
     const resumed = await runChange(server, { kind: 'resume', target: { agents: [agent.uidText] } });
     expect(resumed.state).toBe('succeeded');
+    // The one risk model (src/changes/risk.ts): resuming one agent of two restarts its telemetry: medium.
+    expect(resumed.started.risk).toBe('medium');
     expect(resumed.outcomes.get(agent.uidText)).toMatchObject({ status: 'succeeded', detail: 'resumed' });
     expect(behaviour).toMatchObject({ paused: false, received: ['pause', 'pause', 'resume'] });
     expect(agent.effectiveConfig).toEqual(configBefore);

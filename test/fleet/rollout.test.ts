@@ -117,7 +117,7 @@ describe('config rollouts', () => {
     }
 
     // The canary keeps reporting FAILED for v2: heartbeats, a full report and a reconnect never
-    // bring v2 back (pitfall 10, opamp-spec #397).
+    // bring v2 back (no resend loop; opamp-spec issue #397).
     for (let i = 0; i < 3; i++) await canary!.heartbeat();
     await canary!.sendFull();
     await canary!.close();

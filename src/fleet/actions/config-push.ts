@@ -16,7 +16,7 @@ import { planFingerprint } from '../../changes/fingerprint.js';
 import { labelBreakdown, resolveTargets } from '../targeting.js';
 import { parseParams } from './params.js';
 import { groupedDiffs } from './preview-diffs.js';
-import { riskOf } from './risk.js';
+import { riskOf } from '../../changes/risk.js';
 import type { RolloutDeps, RolloutOptions, RolloutResult, RolloutRunner } from './rollout-runner.js';
 import { canaryOrder, parseCanary, stageSizes, stageSteps } from './staging.js';
 

@@ -24,7 +24,7 @@ import { parseParams } from './params.js';
 import { methodsFingerprint, pauseMethod, type PauseMethodPlan } from './pause-plan.js';
 import { diffConfigs } from '../configs/diff.js';
 import { effectiveMatches } from './rollout-eval.js';
-import { riskOf } from './risk.js';
+import { riskOf } from '../../changes/risk.js';
 
 export const PauseParamsSchema = z
   .object({

@@ -17,7 +17,7 @@ import { planFingerprint } from '../../changes/fingerprint.js';
 import { labelBreakdown, resolveTargets } from '../targeting.js';
 import { awaitTargets, type TargetProgress } from './await-targets.js';
 import { parseParams } from './params.js';
-import { riskOf } from './risk.js';
+import { riskOf } from '../../changes/risk.js';
 
 export const RestartParamsSchema = z
   .object({

@@ -19,7 +19,7 @@ import { parseParams } from './params.js';
 import { nudgeAndAwait, PauseParamsSchema, type PauseDeps } from './pause.js';
 import { methodsFingerprint } from './pause-plan.js';
 import { effectiveMatches } from './rollout-eval.js';
-import { riskOf } from './risk.js';
+import { riskOf } from '../../changes/risk.js';
 
 /** Same waits as a pause. */
 export const ResumeParamsSchema = PauseParamsSchema;

@@ -2,7 +2,7 @@
  * @module How an agent's RemoteConfigStatus moves the attempt that ampgate assigned to it. Pure,
  * so the rules that prevent resend loops and re-offers of bad configs are unit-tested on their own.
  *
- * The rules (obligations 17 and 19, pitfall 10, opamp-spec issue #397):
+ * The rules (OpAMP spec, Configuration: RemoteConfigStatus per hash; no resend loop; opamp-spec issue #397):
  * - A status for the attempt's own hash is the agent's truth: APPLYING, APPLIED or FAILED (+ error).
  * - A status for a different hash only matters once the agent has acknowledged ours (applying or
  *   applied): if it then reports APPLIED/APPLYING for another config, it went back to it (e.g. the

@@ -1,7 +1,8 @@
 /**
  * @module Restart commands: durable per-agent requests (agent_commands), the 'command' phase offer
  * provider that sends ServerToAgentCommand Restart (only to agents with AcceptsRestartCommand in
- * their latest message, obligation 40; Fleet.composeReplies makes it travel alone), and the
+ * their latest message, OpAMP spec, ServerToAgentCommand Message; Fleet.composeReplies makes it
+ * travel alone), and the
  * observation of the restart:
  *
  * - the agent reconnects after the command (a new connection epoch), or
