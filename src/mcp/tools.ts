@@ -15,7 +15,8 @@ import type { ChangeRequest } from '../changes/types.js';
 import { ApiError, type ApiClient } from '../api/client.js';
 import { withFilters } from '../fleet/attributes.js';
 import type { WhoAmI } from './backend.js';
-import { AgentLite, agentLite, ChangeListItem, changeListItem, ChangeSummary, changeSummary, type RestChangeListRow } from './views.js';
+import type { ChangeSummary } from '../changes/views.js';
+import { AgentLite, agentLite, ChangeDetail, changeDetail, ChangeListItem, changeListItem } from './views.js';
 
 const Uid = z.string().uuid().describe('agent instance uid (UUID)');
 const SELECTOR_HELP = 'attribute selector: key=value clauses joined by commas, all must hold; key!=value excludes; healthy=true|false selects by reported health. e.g. deployment.environment=prod,service.name!=payments ("" = every agent)';
@@ -203,10 +204,10 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
       title: 'Get change request',
       description: 'State, approvals, preview and per-agent outcome counts of one change request.',
       inputSchema: { id: z.string().min(1).max(100) },
-      outputSchema: ChangeSummary.shape,
+      outputSchema: ChangeDetail.shape,
       annotations: READ,
     },
-    async ({ id }) => guarded(async () => ok(changeSummary(await backend.get<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}`)))),
+    async ({ id }) => guarded(async () => ok(changeDetail(await backend.get<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}`)))),
   );
   server.registerTool(
     'list_change_requests',
@@ -226,7 +227,7 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
         const q = new URLSearchParams({ limit: String(limit) });
         if (state) q.set('state', state);
         if (mine) q.set('requester', 'me');
-        const res = await backend.get<{ total: number; changes: RestChangeListRow[] }>(`/api/changes?${q}`);
+        const res = await backend.get<{ total: number; changes: ChangeSummary[] }>(`/api/changes?${q}`);
         return ok({ total: res.total, requests: res.changes.map(changeListItem) });
       }),
   );
@@ -236,9 +237,9 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
 function registerProposeTools(server: McpServer, backend: ApiClient, names: string[]): void {
   const propose = async (kind: string, target: z.infer<typeof Target>, reason: string, params: Record<string, unknown>) => {
     const res = await backend.post<{ request: ChangeRequest; existing: boolean }>('/api/changes', { kind, target: restTarget(target), reason, params });
-    return ok({ ...changeSummary(res.request), existing: res.existing });
+    return ok({ ...changeDetail(res.request), existing: res.existing });
   };
-  const out = { ...ChangeSummary.shape, existing: z.boolean() };
+  const out = { ...ChangeDetail.shape, existing: z.boolean() };
   const note = 'Creates a PENDING change request that authorised humans must approve before anything is sent; returns the request with its preview. Repeating the same proposal returns the open request.';
 
   server.registerTool(
@@ -285,10 +286,10 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
       title: 'Cancel change request',
       description: 'Cancel a change request you proposed with this token, while it is still pending.',
       inputSchema: { id: z.string().min(1).max(100) },
-      outputSchema: ChangeSummary.shape,
+      outputSchema: ChangeDetail.shape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async ({ id }) => guarded(async () => ok(changeSummary(await backend.post<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}/cancel`, { comment: 'cancelled through MCP' })))),
+    async ({ id }) => guarded(async () => ok(changeDetail(await backend.post<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}/cancel`, { comment: 'cancelled through MCP' })))),
   );
   names.push('propose_config_push', 'propose_pause', 'propose_resume', 'propose_restart', 'propose_credential_rotation', 'cancel_change_request');
 }

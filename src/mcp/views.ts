@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { AgentSummary } from '../api/views.js';
 import type { ChangeRequest } from '../changes/types.js';
+import { changeSummary, type ChangeSummary } from '../changes/views.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 
 export const AgentLite = z.object({
@@ -35,7 +36,12 @@ export function agentLite(a: AgentSummary): z.infer<typeof AgentLite> {
   };
 }
 
-export const ChangeSummary = z.object({
+/**
+ * The change-request detail a model sees (get/propose/cancel tools): the common fields of the one
+ * change summary (src/changes/views.ts#changeSummary), flattened, plus steps, diff, outcomes, the
+ * target in words and what happens next.
+ */
+export const ChangeDetail = z.object({
   id: z.string(),
   kind: z.string(),
   state: z.string(),
@@ -59,36 +65,35 @@ export const ChangeSummary = z.object({
   /** Plain words on what happens next, for the model to relay to the user. */
   next: z.string(),
 });
-export type ChangeSummaryT = z.infer<typeof ChangeSummary>;
 
 const MAX_DIFF = 6_000;
 
-export function changeSummary(r: ChangeRequest): ChangeSummaryT {
-  const approvals = r.approvals.filter((a) => a.decision === 'approve').length;
+export function changeDetail(r: ChangeRequest): z.infer<typeof ChangeDetail> {
+  const s = changeSummary(r);
   const outcomes: Record<string, number> = {};
   for (const o of r.outcomes) outcomes[o.status] = (outcomes[o.status] ?? 0) + 1;
   const diff = r.preview.diffs?.[0]?.diff ?? null;
   return {
-    id: r.id,
-    kind: r.kind,
-    state: r.state,
-    summary: r.preview.summary,
-    reason: r.reason,
-    requester: `${r.requester.kind}:${r.requester.name}`,
-    llmOriginated: r.llmOriginated,
-    agentCount: r.targets.length,
+    id: s.id,
+    kind: s.kind,
+    state: s.state,
+    summary: s.summary,
+    reason: s.reason,
+    requester: `${r.requester.kind}:${s.requester.name}`,
+    llmOriginated: s.llmOriginated,
+    agentCount: s.agentCount,
     ineligible: r.ineligible.slice(0, 50).map((i) => ({ uid: i.uid, reason: i.reason })),
-    risk: r.risk,
-    requiredApprovals: r.requiredApprovals,
-    approvals,
+    risk: s.risk,
+    requiredApprovals: s.approvals.required,
+    approvals: s.approvals.count,
     steps: [...r.preview.steps],
     diff: diff === null ? null : diff.length > MAX_DIFF ? `${diff.slice(0, MAX_DIFF)}\n… (truncated)` : diff,
-    expiresAt: r.expiresAt,
-    resultSummary: r.resultSummary,
+    expiresAt: s.expiresAt,
+    resultSummary: s.resultSummary,
     outcomes,
     target: targetText(r.target),
     targetInWords: describeTarget(r.target),
-    next: nextStep(r, approvals),
+    next: nextStep(r, s.approvals.count),
   };
 }
 
@@ -106,7 +111,7 @@ function nextStep(r: ChangeRequest, approvals: number): string {
 }
 
 /** One row of list_change_requests, from the REST list view (src/changes/views.ts#changeSummary). */
-export const ChangeListItem = ChangeSummary.pick({
+export const ChangeListItem = ChangeDetail.pick({
   id: true,
   kind: true,
   state: true,
@@ -122,23 +127,7 @@ export const ChangeListItem = ChangeSummary.pick({
   resultSummary: true,
 }).extend({ ineligibleCount: z.number() });
 
-export interface RestChangeListRow {
-  id: string;
-  kind: string;
-  state: string;
-  summary: string;
-  reason: string;
-  requester: { key: string; name: string };
-  llmOriginated: boolean;
-  agentCount: number;
-  ineligibleCount: number;
-  risk: string;
-  approvals: { count: number; required: number };
-  expiresAt: string;
-  resultSummary: string | null;
-}
-
-export function changeListItem(r: RestChangeListRow): z.infer<typeof ChangeListItem> {
+export function changeListItem(r: ChangeSummary): z.infer<typeof ChangeListItem> {
   return {
     id: r.id,
     kind: r.kind,
