@@ -18,7 +18,7 @@ const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
-export const SettingsSchema = z.object({
+const SettingsSchema = z.object({
   opampListen: hostPort.prefault('127.0.0.1:4320'),
   opampPath: z.string().startsWith('/').default('/v1/opamp'),
   /** URL agents should use to reach this server; put into connection-settings offers. */

@@ -66,7 +66,7 @@ export function auditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | '
  * equals auditHash; a stored text that differs in any byte (a duplicate key that JSON.parse would
  * hide while SQL readers see it, reordered keys, whitespace) no longer matches.
  */
-export function storedAuditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | 'actor' | 'action' | 'requestId'>, dataText: string): string {
+function storedAuditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | 'actor' | 'action' | 'requestId'>, dataText: string): string {
   const j = JSON.stringify;
   const content = `{"action":${j(e.action)},"actor":${j(e.actor)},"at":${j(e.at)},"data":${dataText},"requestId":${j(e.requestId)},"seq":${j(e.seq)}}`;
   return createHash('sha256').update(prevHash + content).digest('hex');
@@ -137,7 +137,7 @@ export function toJsonl(e: AuditEntry): string {
 }
 
 /** Converts a stored row; an unparseable data column is kept as a marker the verifier reports. */
-export function rowToEntry(r: AuditRow): AuditEntry {
+function rowToEntry(r: AuditRow): AuditEntry {
   let data: Record<string, unknown>;
   try {
     data = JSON.parse(r.data) as Record<string, unknown>;

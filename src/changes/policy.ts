@@ -35,7 +35,7 @@ const FreezeSchema = z
     else if (f.weekly && parseWeekPoint(f.weekly.start) === parseWeekPoint(f.weekly.end)) ctx.addIssue({ code: 'custom', message: 'weekly "start" and "end" are equal' });
   });
 
-export const PolicySchema = z
+const PolicySchema = z
   .strictObject({
     requiredApprovals: z.strictObject({ low: approvals.default(1), medium: approvals.default(1), high: approvals.default(2) }).prefault({}),
     expiry: z

@@ -21,23 +21,6 @@ export interface TargetSpec {
   readonly selector?: string;
 }
 
-/** Kind-specific parameters (validated by the executor's `plan`). */
-export interface ConfigPushParams {
-  /** Config name in the catalog. */
-  readonly config: string;
-  /** Version number; default: the latest version at proposal time (pinned in the request). */
-  readonly version?: number;
-  /** Agents in the canary stage: a count (>= 1) or a percentage string like "10%". Default "10%" (at least 1). */
-  readonly canary?: number | string;
-}
-export interface RotateCredentialsParams {
-  /** What to rotate: the agent's bearer token or its client certificate. Default 'token'. */
-  readonly credential?: 'token' | 'certificate';
-  /** How long an agent has to reconnect with the new credential before the rotation is given up. */
-  readonly reconnectTimeoutSeconds?: number;
-}
-export type ChangeParams = ConfigPushParams | RotateCredentialsParams | Record<string, never>;
-
 export interface ProposalInput {
   readonly kind: ChangeKind;
   readonly target: TargetSpec;

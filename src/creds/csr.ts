@@ -178,7 +178,7 @@ export class CsrService {
 class CsrRefusal extends Error {}
 
 /** Instance uids a CSR names: CN values and SAN URIs/DNS names that are UUIDs (or urn:uuid:). */
-export function uidsNamedIn(csr: x509.Pkcs10CertificateRequest): string[] {
+function uidsNamedIn(csr: x509.Pkcs10CertificateRequest): string[] {
   const values = [...csr.subjectName.getField('CN')];
   const ext = csr.getExtension('2.5.29.17'); // subjectAltName
   const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;

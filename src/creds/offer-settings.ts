@@ -32,7 +32,7 @@ export interface OpampOfferSpec {
   readonly heartbeatSeconds: number;
 }
 
-export const TLS_MIN_VERSION = '1.2';
+const TLS_MIN_VERSION = '1.2';
 
 export function isTlsEndpoint(url: string): boolean {
   return /^(wss|https):\/\//i.test(url);

@@ -15,7 +15,7 @@ import { abandonRotation, completeRotation, rotationVerdict } from './rotation-s
 import type { CredentialsRuntime } from './runtime.js';
 
 /** A rotation that lost its secret to restarts this often is given up. */
-export const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 3;
 
 export interface AgentRotation {
   readonly changeId: string;

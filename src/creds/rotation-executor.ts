@@ -34,7 +34,7 @@ export interface ServerCertRotation {
 
 const DETAIL_AGENTS = 50;
 
-export function parseRotateParams(params: Record<string, unknown>): RotateParams {
+function parseRotateParams(params: Record<string, unknown>): RotateParams {
   const r = RotateParams.safeParse(params);
   if (!r.success) throw new AmpgateError('bad_request', `invalid rotate_credentials params: ${r.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
   return r.data;
@@ -123,7 +123,7 @@ export function planAgentRotation(rt: CredentialsRuntime, target: TargetSpec, p:
   };
 }
 
-export function rotationSteps(rt: CredentialsRuntime, kind: MintKind, timeout: number): string[] {
+function rotationSteps(rt: CredentialsRuntime, kind: MintKind, timeout: number): string[] {
   const what = kind === 'token' ? 'token' : 'certificate';
   const trust = rt.env.trustBundlePem;
   return [
@@ -136,7 +136,7 @@ export function rotationSteps(rt: CredentialsRuntime, kind: MintKind, timeout: n
   ];
 }
 
-export function checkMode(rt: CredentialsRuntime, kind: MintKind): void {
+function checkMode(rt: CredentialsRuntime, kind: MintKind): void {
   if (rt.agentAuth === 'none') throw new AmpgateError('unprocessable', 'agents connect without credentials (AMPGATE_AGENT_AUTH=none): there is nothing to rotate');
   if (kind === 'certificate' && (rt.agentAuth !== 'mtls' || !rt.ca)) {
     throw new AmpgateError('unprocessable', 'client certificate rotation needs AMPGATE_AGENT_AUTH=mtls and ampgate\'s CA (`ampgate ca init`)');

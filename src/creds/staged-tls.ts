@@ -39,7 +39,7 @@ export interface StagedServerCert {
 }
 
 /** Checks a certificate/key pair for the listener; returns why it is unusable, or undefined. */
-export function serverCertProblem(certPem: string, keyPem: string, now = Date.now()): string | undefined {
+function serverCertProblem(certPem: string, keyPem: string, now = Date.now()): string | undefined {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);

@@ -88,7 +88,7 @@ export interface ReportChanges {
   connectionSettingsStatus: boolean;
 }
 
-export function noChanges(): ReportChanges {
+function noChanges(): ReportChanges {
   return {
     description: false,
     capabilities: false,
@@ -136,7 +136,7 @@ export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const STATUS_NAMES = ['UNSET', 'APPLIED', 'APPLYING', 'FAILED'] as const;
 const statusName = (n: number): (typeof STATUS_NAMES)[number] => STATUS_NAMES[n] ?? 'UNSET';
 
-export function healthToJson(h: ComponentHealth): JsonValue {
+function healthToJson(h: ComponentHealth): JsonValue {
   const components: Record<string, JsonValue> = {};
   for (const key of Object.keys(h.componentHealthMap).sort()) setOwn(components, key, healthToJson(h.componentHealthMap[key]!));
   const out: Record<string, JsonValue> = {

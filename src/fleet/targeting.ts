@@ -69,7 +69,7 @@ export function resolveTargets(registry: AgentRegistry, target: TargetSpec, elig
 }
 
 /** Attributes shown in the label breakdown of an approval card. */
-export const BREAKDOWN_KEYS = ['service.name', 'deployment.environment', 'service.namespace', 'host.name', 'k8s.cluster.name'] as const;
+const BREAKDOWN_KEYS = ['service.name', 'deployment.environment', 'service.namespace', 'host.name', 'k8s.cluster.name'] as const;
 
 /** attribute -> value -> count over `agents`; values beyond `maxValues` per key fold into "(other)". */
 export function labelBreakdown(agents: readonly AgentRecord[], keys: readonly string[] = BREAKDOWN_KEYS, maxValues = 10): Record<string, Record<string, number>> {

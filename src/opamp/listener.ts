@@ -37,7 +37,7 @@ export interface ListenerEvents {
 
 export class OpampListener {
   readonly server: Server;
-  #authenticator: AgentAuthenticator;
+  readonly #authenticator: AgentAuthenticator;
 
   constructor(
     private readonly opts: OpampListenerOptions,
@@ -63,12 +63,7 @@ export class OpampListener {
     });
   }
 
-  /** Swaps the authenticator (e.g. when mTLS is configured after start). */
-  setAuthenticator(a: AgentAuthenticator): void {
-    this.#authenticator = a;
-  }
-
-  async listen(): Promise<{ host: string; port: number }> {
+    async listen(): Promise<{ host: string; port: number }> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.port, this.opts.host, () => {

@@ -35,13 +35,3 @@ export function agentCapabilityNames(mask: bigint): string[] {
   return AGENT_CAPABILITY_NAMES.filter(([bit]) => hasCapability(mask, bit)).map(([, name]) => name);
 }
 
-/** Inverse of agentCapabilityNames; unknown names throw. */
-export function agentCapabilityMask(names: readonly string[]): bigint {
-  let mask = 0n;
-  for (const name of names) {
-    const entry = AGENT_CAPABILITY_NAMES.find(([, n]) => n === name);
-    if (!entry) throw new RangeError(`unknown agent capability ${name}`);
-    mask |= BigInt(entry[0]);
-  }
-  return mask;
-}

@@ -4,7 +4,7 @@
  * ServerErrorResponse messages instead (src/opamp/wire.ts).
  */
 
-export const ERROR_CODES = {
+const ERROR_CODES = {
   /** The request is malformed or fails validation. */
   bad_request: 400,
   /** No or unknown bearer token. */

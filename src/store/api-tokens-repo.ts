@@ -101,7 +101,7 @@ export class ApiTokensRepo implements ApiTokensStore {
   }
 }
 
-export function toView(r: ApiTokenRow): ApiTokenView {
+function toView(r: ApiTokenRow): ApiTokenView {
   return {
     id: r.id,
     name: r.name,

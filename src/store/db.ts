@@ -31,7 +31,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
 }
 
 /** Applies every migration newer than `PRAGMA user_version`, each in its own transaction. */
-export function migrate(db: Db): void {
+function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;

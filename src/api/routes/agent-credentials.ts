@@ -20,7 +20,7 @@ import { requireRole } from '../auth.js';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-export function credentialView(rt: CredentialsRuntime, c: CredentialRow) {
+function credentialView(rt: CredentialsRuntime, c: CredentialRow) {
   const status = c.revoked_at !== null ? 'revoked' : rt.creds.isValid(c) ? 'active' : 'expired';
   return {
     id: c.id,
@@ -33,7 +33,7 @@ export function credentialView(rt: CredentialsRuntime, c: CredentialRow) {
   };
 }
 
-export function rotationView(rt: CredentialsRuntime, r: RotationRow) {
+function rotationView(rt: CredentialsRuntime, r: RotationRow) {
   return {
     id: r.id,
     changeId: r.change_id,

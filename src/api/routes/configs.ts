@@ -16,7 +16,7 @@ import { parseInput } from '../validation.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function versionView(v: ConfigVersionMeta | ConfigVersionRow, withBody = false) {
+function versionView(v: ConfigVersionMeta | ConfigVersionRow, withBody = false) {
   return {
     name: v.name,
     version: v.version,

@@ -26,7 +26,7 @@ export type PauseMethodPlan =
 const acceptsRemoteConfig = (a: AgentRecord) => hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig);
 
 /** The config an agent runs now, as far as ampgate can tell. */
-export function currentConfig(agent: AgentRecord, desired: DesiredConfigs): { hash: string; files: ConfigFiles; label: string; captured: boolean } | undefined {
+function currentConfig(agent: AgentRecord, desired: DesiredConfigs): { hash: string; files: ConfigFiles; label: string; captured: boolean } | undefined {
   const st = agent.remoteConfigStatus;
   if (st?.status === 'APPLIED' && st.hash !== '') {
     const p = desired.payload(st.hash);

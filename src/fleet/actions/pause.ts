@@ -45,7 +45,7 @@ export interface PauseDeps {
 }
 
 /** Events that can change a pause/resume target's view. */
-export function pauseEvents(deps: PauseDeps) {
+function pauseEvents(deps: PauseDeps) {
   return (wake: () => void) => {
     deps.pause.events.on('changed', wake);
     deps.desired.events.on('attempt', wake);

@@ -28,7 +28,7 @@ export interface AttemptView {
   readonly updatedAt: string;
 }
 
-export function attemptView(a: AttemptRow, desired: DesiredConfigs): AttemptView {
+function attemptView(a: AttemptRow, desired: DesiredConfigs): AttemptView {
   return {
     id: a.id,
     changeId: a.change_id,

@@ -17,15 +17,15 @@ import { diffConfigs } from './diff.js';
 import { bodySha256, configMapHash, filesToJson, type ConfigFiles } from './hash.js';
 import { normalizeContentType, validateConfig, type ConfigProblem, CONTENT_TYPES } from './validate.js';
 
-export const CONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const CONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Largest config body accepted (bytes). Collector configs are kilobytes; this is generous. */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 /**
  * A config map key (OpAMP spec, AgentConfigMap: the key names the config file). Agents such as the
  * Supervisor write it to disk, so it is a relative path of plain segments: no "..", no leading
  * "/", no NUL, line breaks or other control characters. "" is the default (single-file) key.
  */
-export const FILE_KEY = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99})(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){0,7}$/;
+const FILE_KEY = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99})(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){0,7}$/;
 
 /** Where catalog uploads are recorded (audit row in the same transaction, and a log line). */
 export interface CatalogRecorder {
@@ -159,7 +159,7 @@ export function effectiveFiles(agent: AgentRecord): ConfigFiles | undefined {
   return agent.effectiveConfigJson === undefined ? undefined : (JSON.parse(agent.effectiveConfigJson) as ConfigFiles);
 }
 
-export function invalidConfig(name: string, problems: readonly ConfigProblem[]): AmpgateError {
+function invalidConfig(name: string, problems: readonly ConfigProblem[]): AmpgateError {
   const first = problems[0]!;
   const where = first.line === undefined ? '' : ` (line ${first.line}${first.column === undefined ? '' : `, column ${first.column}`})`;
   const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';

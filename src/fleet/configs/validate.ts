@@ -55,7 +55,7 @@ export function parseYaml(body: string): { parsed: ParsedYaml } | { problems: Co
 }
 
 /** JSON.parse with the position in its message turned into a line and column. */
-export function parseJson(body: string): { value: unknown } | { problems: ConfigProblem[] } {
+function parseJson(body: string): { value: unknown } | { problems: ConfigProblem[] } {
   try {
     return { value: JSON.parse(body) as unknown };
   } catch (err) {

@@ -25,7 +25,7 @@ export interface PauseEvents {
 }
 
 /** Parses the data of a `status` or `error` answer. */
-export function parsePauseAnswer(msg: Pick<CustomMessage, 'type' | 'data'>): { paused: boolean } | { error: string } | undefined {
+function parsePauseAnswer(msg: Pick<CustomMessage, 'type' | 'data'>): { paused: boolean } | { error: string } | undefined {
   if (msg.type !== 'status' && msg.type !== 'error') return undefined;
   let data: unknown;
   try {

@@ -4,7 +4,7 @@
  * of each agent.
  */
 
-export const ATTEMPT_STATUSES = ['assigned', 'offered', 'applying', 'applied', 'failed', 'rolled_back', 'superseded'] as const;
+const ATTEMPT_STATUSES = ['assigned', 'offered', 'applying', 'applied', 'failed', 'rolled_back', 'superseded'] as const;
 
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
