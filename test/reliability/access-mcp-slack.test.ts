@@ -15,8 +15,8 @@ import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtur
 import { ADMIN_TOKEN, eventually, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { APPROVALS_CHANNEL, buttonClick, runSlash, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp } from '../support/slack.js';
 
-const READ = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'list_agents', 'list_change_requests', 'list_configs'];
-const PROPOSE = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume'];
+const READ = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'get_rollout_status', 'list_agents', 'list_change_requests', 'list_configs', 'preview_rollback'];
+const PROPOSE = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume', 'propose_rollback'];
 
 /** MCP tools offered per role. There is no approve or reject tool for anyone. */
 const MCP_TOOLS: Record<Role, readonly string[]> = {
