@@ -79,6 +79,9 @@ describe('slow Slack', () => {
     const request = s.changes.list({}).requests[0]!;
     await sendToSlackApp(s.controlUrl, buttonClick('UOUTSIDER', request));
     await eventually(() => slack!.callsTo('chat.postEphemeral').length === 1);
+    // A misspelt selector is answered with its close match, as on every other channel.
+    const typo = await runSlash(s.controlUrl, slack!, 'UREQUESTER', 'restart servce.name=checkout because typo');
+    expect(String(typo.answer.text)).toContain('no agent reports the attribute "servce.name" (did you mean "service.name"?)');
     await sendToSlackApp(s.controlUrl, {
       json: { type: 'event_callback', team_id: 'T0001', api_app_id: 'A0001', event_id: 'EvAuth1', event_time: 1, event: { type: 'app_mention', user: 'UREQUESTER', text: '<@UBOT> help', ts: '1.2', channel: 'C0GENERAL', event_ts: '1.2' } },
     });
