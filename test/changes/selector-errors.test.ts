@@ -5,23 +5,11 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAgent } from '../support/changes.js';
+import { runCli } from '../support/process.js';
 import { removeDir, startTestServer, type TestServer } from '../support/server.js';
 import { TestExecutor } from '../support/test-executor.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
-}
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -61,7 +49,7 @@ describe('selector errors', () => {
     expect(filtered.body).toEqual(expect.objectContaining({ total: 0 }));
     expect(filtered.body.hint).toBeUndefined();
 
-    const viaCli = await cli(['changes', 'propose', 'restart', '--selector', 'servce.name=checkout', '--reason', 'typo test'], { AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: proposer });
+    const viaCli = await runCli(['changes', 'propose', 'restart', '--selector', 'servce.name=checkout', '--reason', 'typo test'], { AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: proposer });
     expect(viaCli.code).not.toBe(0);
     expect(viaCli.err).toContain(TYPO);
     expect(viaCli.err).toContain(KEYS);
