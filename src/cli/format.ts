@@ -1,8 +1,12 @@
 /**
- * @module Plain-text tables for CLI output.
+ * @module Plain-text tables for CLI output. Every cell is one line: control characters (and line
+ * breaks) in it become visible escapes, so a value an agent reported cannot forge rows or move the
+ * cursor.
  */
+import { inline } from '../safe-text.js';
 
-export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
+export function table(headers: readonly string[], rawRows: ReadonlyArray<ReadonlyArray<string>>): string {
+  const rows = rawRows.map((r) => r.map((c) => inline(c ?? '')));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: ReadonlyArray<string>) =>
     cells

@@ -9,7 +9,7 @@ import type { IneligibleTarget, TargetSpec } from '../changes/types.js';
 import { AmpgateError } from '../errors.js';
 import { isUuidText } from '../opamp/uid.js';
 import type { AgentRecord } from './agent-state.js';
-import { formatSelector, parseSelector, SelectorSyntaxError } from './attributes.js';
+import { formatSelector, parseSelector, SelectorSyntaxError, setOwn } from './attributes.js';
 import type { AgentRegistry } from './registry.js';
 import { selectorHint } from './selector-hints.js';
 
@@ -92,11 +92,12 @@ export function labelBreakdown(agents: readonly AgentRecord[], keys: readonly st
     }
     if (counts.size === 0) continue;
     const sorted = [...counts.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+    // Agent-supplied values are data: "__proto__" must become a key, not the bucket's prototype.
     const bucket: Record<string, number> = {};
-    for (const [v, n] of sorted.slice(0, maxValues)) bucket[v] = n;
+    for (const [v, n] of sorted.slice(0, maxValues)) setOwn(bucket, v, n);
     const rest = sorted.slice(maxValues).reduce((s, [, n]) => s + n, 0);
     if (rest > 0) bucket['(other)'] = rest;
-    out[key] = bucket;
+    setOwn(out, key, bucket);
   }
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import type { ChangeRequest } from '../changes/types.js';
+import { block, inline } from '../safe-text.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 import { describeAction } from '../intent/describe.js';
 import { codeBlock, fitBlocks, fitText, LIMITS, type Block } from './block-limits.js';
@@ -25,9 +26,20 @@ const STATE_ICON: Record<string, string> = {
   cancelled: '🚫',
 };
 
-/** Escapes Slack mrkdwn control characters (`<!channel>` in an agent attribute must stay text). */
+const html = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * One line of text for mrkdwn: Slack's control characters escaped (`<!channel>` in an agent
+ * attribute must stay text), and control characters, line breaks and bidirectional overrides
+ * shown as visible escapes (an agent must not add lines to a card or reorder what it shows).
+ */
 export function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return html(inline(text));
+}
+
+/** Multi-line text (diffs, progress): line breaks stay, every other control character is made visible. */
+export function escBlock(text: string): string {
+  return html(block(text));
 }
 
 const md = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: fitText(text, LIMITS.sectionText) } });
@@ -117,7 +129,7 @@ export function approvalCard(r: ChangeRequest): Block[] {
     const groups = r.preview.diffs!.length;
     const note = `${diff.agents.length} agent(s)${groups > 1 ? `; ${groups - 1} more group(s) with a different current config` : ''}. Full diff: \`ampgate changes show ${esc(r.id)}\``;
     const head = `*Diff* (${note})\n`;
-    blocks.push(md(`${head}${codeBlock(esc(diff.diff), LIMITS.sectionText - head.length)}`));
+    blocks.push(md(`${head}${codeBlock(escBlock(diff.diff), LIMITS.sectionText - head.length)}`));
   }
   if (r.preview.details && Object.keys(r.preview.details).length) {
     blocks.push(context(Object.entries(r.preview.details).map(([k, v]) => `${esc(k)}: ${esc(String(v))}`).join(' · ')));
@@ -144,7 +156,7 @@ export function approvalCard(r: ChangeRequest): Block[] {
 }
 
 export function cardText(r: ChangeRequest): string {
-  return `Change ${shortId(r.id)} (${r.kind}) is ${r.state}: ${r.preview.summary} — ${restatement(r)}`;
+  return `Change ${shortId(r.id)} (${r.kind}) is ${r.state}: ${inline(r.preview.summary)} — ${inline(restatement(r))}`;
 }
 
 /** A page of agents; long lists show the first `pageSize` and say how to narrow them. */

@@ -20,6 +20,7 @@ import { SlackDirectory, type SlackAccessPolicy } from './directory.js';
 import { BotIdentity } from './identity.js';
 import { IntentRunner, RETRY_ACTION, type FleetReader, type Reply } from './runner.js';
 import { FastifySlackReceiver } from './receiver.js';
+import { WorkspaceGuard, type Workspace } from './workspace.js';
 
 export interface SlackBotOptions {
   readonly botToken: string;
@@ -40,6 +41,8 @@ export interface SlackBotOptions {
   readonly logger: Logger;
   /** Per-stage rollout counts for thread replies. */
   readonly rollouts?: RolloutReader;
+  /** The workspace (and/or Grid org) served; unset: learned from auth.test of the bot token. */
+  readonly workspace?: Workspace;
 }
 
 /** A reply as a Slack message: limits enforced on the final text and blocks. */
@@ -58,6 +61,7 @@ export class SlackBot {
   readonly directory: SlackDirectory;
   readonly #cards: CardPublisher;
   readonly #runner: IntentRunner;
+  readonly #workspace: WorkspaceGuard;
   #unsubscribe: (() => void) | undefined;
 
   constructor(private readonly opts: SlackBotOptions) {
@@ -85,6 +89,11 @@ export class SlackBot {
     });
     this.#cards = new CardPublisher(this.client, opts.cards, opts.approvalsChannel, opts.logger, undefined, opts.rollouts);
     this.#runner = new IntentRunner(opts.changes, opts.fleet);
+    // The served workspace comes from the same remembered auth.test as the bot's ids.
+    this.#workspace = new WorkspaceGuard(opts.workspace ?? {}, async () => {
+      const ids = await this.identity.lookup();
+      return { team_id: ids.teamId, enterprise_id: ids.enterpriseId };
+    });
     this.#routes();
   }
 
@@ -122,6 +131,12 @@ export class SlackBot {
 
   #routes(): void {
     const app = this.app;
+    // First: requests from another workspace or Grid org get nothing (no fleet data, no proposal).
+    app.use(async ({ body, next }) => {
+      const why = await this.#workspace.refusal(body as unknown as Record<string, unknown>);
+      if (why === undefined) return next();
+      this.opts.logger.warn({ reason: why }, 'refused a Slack request from outside the served workspace');
+    });
     app.command(/^\/ampgate/, async ({ command, ack, respond }) => {
       // Acknowledged before any work: the answer follows through response_url, however long the
       // work takes (Slack shows an error for a command not acknowledged within 3 s).

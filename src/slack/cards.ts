@@ -9,7 +9,7 @@ import type { WebClient } from '@slack/web-api';
 import type { ChangeEvent, ChangeRequest } from '../changes/types.js';
 import type { Logger } from '../log.js';
 import { fitMessageText } from './block-limits.js';
-import { approvalCard, cardText, esc, shortId } from './blocks.js';
+import { approvalCard, cardText, esc, escBlock, shortId } from './blocks.js';
 
 export interface CardStore {
   get(changeId: string): { channel: string; ts: string } | undefined;
@@ -61,7 +61,7 @@ export class CardPublisher {
       }
       case 'progress': {
         // The counts as of this event, not of whenever Slack gets the reply.
-        const text = [esc(e.message), ...this.#stages(id)].join('\n');
+        const text = [escBlock(e.message), ...this.#stages(id)].join('\n');
         this.#enqueue(id, () => this.#thread(e.request, text));
         break;
       }

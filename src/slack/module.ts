@@ -95,6 +95,7 @@ export function createSlack(deps: SlackDeps): SlackBot | undefined {
       ),
     cards: new SlackCardsRepo(deps.db),
     logger,
+    workspace: { teamId: settings.slackTeamId, enterpriseId: settings.slackEnterpriseId },
     ...(deps.rollouts ? { rollouts: (changeId: string) => deps.rollouts!.rolloutView(changeId, { limit: 0 }) } : {}),
   });
 }

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
-import { ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
+import { ENROLLMENT_TOKEN, eventually, personToken, startTestServer, type TestServer } from '../support/server.js';
 import { TestAgent } from '../support/ws-agent.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,9 +29,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function token(role: string): Promise<string> {
-  const res = await server!.api<{ secret: string }>('POST', '/api/tokens', { name: `mcp-${role}`, role });
-  return res.body.secret;
+/** A token for a person of its own (a minted one would be the admin's person). */
+async function token(role: 'viewer' | 'proposer' | 'approver' | 'admin'): Promise<string> {
+  return personToken(server!, `mcp-${role}`, role);
 }
 
 async function httpClient(secret: string | undefined): Promise<Client> {

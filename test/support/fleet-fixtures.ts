@@ -2,7 +2,8 @@
  * Shared fixtures for the fleet-action suites: Collector config bodies and a helper that starts
  * TestAgents against a test server and closes them after each test.
  */
-import { ENROLLMENT_TOKEN, type TestServer } from './server.js';
+import type { SlackApiRecorder } from './slack.js';
+import { ENROLLMENT_TOKEN, removeDir, type TestServer } from './server.js';
 import { TestAgent, type TestAgentOptions } from './ws-agent.js';
 
 /** A valid OpenTelemetry Collector config whose only exporter is `exporter`. */
@@ -45,4 +46,23 @@ export function reattach(pool: AgentPool, agent: TestAgent, server: TestServer, 
   next.handlers.push(...agent.handlers);
   pool.agents.push(next);
   return next;
+}
+
+/**
+ * What a suite holds per test (a server, its agents, optionally a Slack Web API recorder);
+ * `close()` in afterEach stops all of it and removes the server's data directory.
+ */
+export class SuiteFixture {
+  server: TestServer | undefined;
+  slack: SlackApiRecorder | undefined;
+  readonly pool = new AgentPool();
+
+  async close(): Promise<void> {
+    await this.pool.closeAll();
+    await this.server?.stop();
+    await this.slack?.stop();
+    if (this.server) removeDir(this.server.dir);
+    this.server = undefined;
+    this.slack = undefined;
+  }
 }

@@ -11,6 +11,8 @@ export interface ServerProcess {
   readonly opampWs: string;
   readonly opampHttp: string;
   readonly controlUrl: string;
+  /** The environment it was started with (AMPGATE_DB and friends). */
+  readonly env: Record<string, string>;
   output(): string;
   /** Sends a signal and resolves with the exit code/signal. */
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -41,6 +43,7 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Pr
         opampWs: m[1]!,
         opampHttp: m[2]!,
         controlUrl: m[3]!,
+        env,
         output: () => out,
         kill: (signal = 'SIGTERM') => {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);

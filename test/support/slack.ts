@@ -59,10 +59,11 @@ export async function runSlash(
   recorder: SlackApiRecorder,
   user: string,
   text: string,
-  timeoutMs = 10_000,
+  opts: { timeoutMs?: number; form?: Record<string, string> } = {},
 ): Promise<{ ack: { status: number; text: string }; answer: Record<string, unknown>; answerText: string }> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   const url = recorder.responseUrl();
-  const ack = await sendToSlackApp(base, slashCommand(user, text, url));
+  const ack = await sendToSlackApp(base, { form: { ...slashCommand(user, text, url).form, ...opts.form } });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hit = recorder.responses(url)[0];
@@ -70,6 +71,23 @@ export async function runSlash(
     if (Date.now() > deadline) throw new Error(`no answer through the response_url for "${text}" within ${timeoutMs} ms (ack ${ack.status} ${ack.text})`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Sends `/ampgate <text>` for a command that must get no answer (refused before any work): the
+ * HTTP acknowledgement, and whatever reached its response_url within `graceMs` after it.
+ */
+export async function slashUnanswered(
+  base: string,
+  recorder: SlackApiRecorder,
+  user: string,
+  text: string,
+  opts: { graceMs?: number; form?: Record<string, string> } = {},
+): Promise<{ ack: { status: number; text: string }; answers: RecordedCall[] }> {
+  const url = recorder.responseUrl();
+  const ack = await sendToSlackApp(base, { form: { ...slashCommand(user, text, url).form, ...opts.form } });
+  await new Promise((r) => setTimeout(r, opts.graceMs ?? 500));
+  return { ack: { status: ack.status, text: ack.text }, answers: recorder.responses(url) };
 }
 
 /** A signed-shape `block_actions` payload: `user` clicking one button on a message in `channel`. */

@@ -30,7 +30,7 @@ export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistr
   const syncOf = deps.configSync ?? ((): ConfigSync => 'unmanaged');
   const viewer = requireRole(deps.tokens, 'viewer');
 
-  app.get('/api/agents', { preHandler: viewer }, async (req) => {
+  app.get('/api/agents', { onRequest: viewer }, async (req) => {
     const q = parseInput(ListQuery, req.query, 'bad_request');
     let selector: SelectorClause[] | undefined;
     try {
@@ -54,7 +54,7 @@ export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistr
     };
   });
 
-  app.get<{ Params: { uid: string } }>('/api/agents/:uid', { preHandler: viewer }, async (req) => {
+  app.get<{ Params: { uid: string } }>('/api/agents/:uid', { onRequest: viewer }, async (req) => {
     const uid = req.params.uid.toLowerCase();
     if (!isUuidText(uid)) throw new AmpgateError('bad_request', 'agent uid must be a UUID, e.g. 0190f3c4-8a6b-7c2e-9d1a-2b3c4d5e6f70');
     const agent = deps.registry.get(uid);
