@@ -172,7 +172,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const configSync = (a: AgentRecord) => configSyncOf(a, fleetActions.desired.get(a.uid));
   const startedAt = Date.now();
 
-  const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, db, logger });
+  const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, rollouts: fleetActions, db, logger });
 
   const apiRateLimit = { ratePerSecond: settings.apiRate, burst: settings.apiBurst };
   const control = await buildControlPlane({
