@@ -10,6 +10,7 @@ import { isUuidText } from '../protocol/uid.js';
 import type { AgentRecord } from './agent-state.js';
 import { formatSelector, parseSelector, SelectorSyntaxError, setOwn } from './attributes.js';
 import type { AgentRegistry } from './registry.js';
+import { selectorHint } from './selector-hints.js';
 
 /** Returns why an agent cannot take this change, or undefined when it can. */
 export type Eligibility = (agent: AgentRecord) => string | undefined;
@@ -44,7 +45,8 @@ export function canonicalTarget(target: TargetSpec): string {
 
 /**
  * Resolves targets against the registry. Unknown uids are an error (422); a selector that matches
- * no agent at all is an error too, so nobody approves an empty change by accident.
+ * no agent at all is an error too, so nobody approves an empty change by accident, and the error
+ * names the keys and values no agent has with their close matches (selector-hints.ts).
  */
 export function resolveTargets(registry: AgentRegistry, target: TargetSpec, eligibility: Eligibility): ResolvedTargets {
   const canonical = canonicalTarget(target);
@@ -55,8 +57,13 @@ export function resolveTargets(registry: AgentRegistry, target: TargetSpec, elig
     if (unknown.length > 0) throw new AmpgateError('unprocessable', `unknown agents: ${unknown.slice(0, 10).join(', ')}`, { unknown });
     candidates = uids.map((u) => registry.get(u)!);
   } else {
-    candidates = registry.query({ selector: parseSelector(target.selector!) });
-    if (candidates.length === 0) throw new AmpgateError('unprocessable', `selector "${target.selector}" matches no known agent`);
+    const clauses = parseSelector(target.selector!);
+    candidates = registry.query({ selector: clauses });
+    if (candidates.length === 0) {
+      // Say why, with close matches, so a typo ("servce.name") is fixed instead of guessed at.
+      const hint = selectorHint(registry.all(), clauses);
+      throw new AmpgateError('unprocessable', `selector "${target.selector}" matches no known agent: ${hint.message}`, { problems: hint.problems, knownKeys: hint.knownKeys });
+    }
   }
   const agents: AgentRecord[] = [];
   const ineligible: IneligibleTarget[] = [];

@@ -12,6 +12,7 @@ import { describeTarget, targetText } from '../fleet/target-words.js';
 import { describeRead } from '../intent/describe.js';
 import type { Intent, Period, QuestionIntent } from '../intent/types.js';
 import { agentDetailBlocks, agentList, esc, escBlock, requestList, restatement, shortId, type Block } from './blocks.js';
+import { LIMITS } from './block-limits.js';
 import { inline } from '../shared/safe-text.js';
 import { USAGE } from './commands.js';
 
@@ -152,12 +153,17 @@ function questionReply(intent: QuestionIntent, ctx: RunContext): Reply {
     blocks.push({
       type: 'actions',
       block_id: 'intent_retry',
-      elements: intent.retry.slice(0, 5).map((r, i) => ({
-        type: 'button',
-        action_id: `${RETRY_ACTION}_${i}`,
-        text: { type: 'plain_text', text: r.label.slice(0, 75) },
-        value: JSON.stringify({ u: ctx.user, t: r.text }).slice(0, 2000),
-      })),
+      // A value cut to Slack's 2000 characters would no longer parse: such a button is left out
+      // (the question still says what to type), and the button text is fitted with the blocks.
+      elements: intent.retry
+        .slice(0, 5)
+        .map((r, i) => ({
+          type: 'button',
+          action_id: `${RETRY_ACTION}_${i}`,
+          text: { type: 'plain_text', text: r.label },
+          value: JSON.stringify({ u: ctx.user, t: r.text }),
+        }))
+        .filter((b) => b.value.length <= LIMITS.buttonValue),
     });
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'A click sends the corrected text through the parser again; nothing is proposed before that.' }] });
   }

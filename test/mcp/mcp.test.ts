@@ -14,8 +14,8 @@ import { ENROLLMENT_TOKEN, eventually, personToken, startTestServer, type TestSe
 import { TestAgent } from '../support/ws-agent.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const READ_TOOLS = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'list_agents', 'list_change_requests', 'list_configs'];
-const PROPOSE_TOOLS = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume'];
+const READ_TOOLS = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'get_rollout_status', 'list_agents', 'list_change_requests', 'list_configs', 'preview_rollback'];
+const PROPOSE_TOOLS = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume', 'propose_rollback'];
 
 let server: TestServer | undefined;
 const clients: Client[] = [];
@@ -81,7 +81,11 @@ describe('MCP over Streamable HTTP', () => {
     for (const t of tools) {
       expect(t.annotations, t.name).toBeDefined();
       expect(t.outputSchema, t.name).toBeDefined();
-      if (READ_TOOLS.includes(t.name)) expect(t.annotations?.readOnlyHint).toBe(true);
+      // Annotations say what the tool does: reads are read-only, proposals write but destroy
+      // nothing (and repeat idempotently), cancelling destroys someone's pending change.
+      if (READ_TOOLS.includes(t.name)) expect(t.annotations, t.name).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+      else if (t.name === 'cancel_change_request') expect(t.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+      else expect(t.annotations, t.name).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
     }
   });
 

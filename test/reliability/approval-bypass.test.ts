@@ -13,7 +13,7 @@ import type { ChangeRequest } from '../../src/changes/types.js';
 import type { ApiTokenView } from '../../src/store/ports/api-tokens.js';
 import { eventually, personToken, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { SuiteFixture } from '../support/fleet-fixtures.js';
-import { APPROVALS_CHANNEL, buttonClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
+import { APPROVALS_CHANNEL, buttonClick, runSlash, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp } from '../support/slack.js';
 import { RESTARTABLE_CAPS } from '../support/ws-agent.js';
 
 const fx = new SuiteFixture();
@@ -30,10 +30,10 @@ async function slackServer(policy: unknown): Promise<TestServer> {
 }
 
 async function slackProposal(s: TestServer, user: string, target: string): Promise<ChangeRequest> {
-  const res = await sendToSlackApp(s.controlUrl, slashCommand(user, `restart ${target} because bypass test`));
-  expect(res.status).toBe(200);
+  const res = await runSlash(s.controlUrl, fx.slack!, user, `restart ${target} because bypass test`);
+  expect(res.ack.status).toBe(200);
   const r = s.changes.list({}).requests.find((q) => q.requester.id === user);
-  if (!r) throw new Error(`no proposal: ${JSON.stringify(res.body)}`);
+  if (!r) throw new Error(`no proposal: ${res.answerText}`);
   return r;
 }
 

@@ -149,10 +149,12 @@ describe('secrets never leave their channel', () => {
 
     // Slack: a token pasted into a command and a mention (natural language reaches the LLM stub).
     // From the workspace the bot serves (the recorder's auth.test answers T0001): others get nothing.
-    const form = (text: string) => ({ form: { command: '/ampgate', text, user_id: 'UREQ', user_name: 'req', team_id: 'T0001', channel_id: 'C1', response_url: 'http://127.0.0.1:9/x', trigger_id: 't' } });
+    // Answers go to the recorder's response_urls, so they are scanned with every other Slack call.
+    const form = (text: string) => ({ form: { command: '/ampgate', text, user_id: 'UREQ', user_name: 'req', team_id: 'T0001', channel_id: 'C1', response_url: slack!.responseUrl(), trigger_id: 't' } });
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form(`pause ${tokenAgent.uidText} because leaked ${made.approver2}`))).text);
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form(`please pause the agents, token ${ENROLLMENT_TOKEN}`))).text);
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form('agents'))).text);
+    await eventually(() => slack!.callsTo('response_url').length >= 3, 10_000);
     await server.slack!.stop(); // flush card updates
     // The bot token authenticates each Web API call to Slack itself (its own channel): not a leak.
     artifacts.slack.push(...slack.calls.map(({ method, args: { token: _botToken, ...args } }) => JSON.stringify({ method, args })));

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SettingsInput } from '../../src/config.js';
 import { removeDir, startTestServer, type TestServer } from '../support/server.js';
 import { SuiteFixture } from '../support/fleet-fixtures.js';
-import { APPROVALS_CHANNEL, buttonClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
+import { APPROVALS_CHANNEL, buttonClick, runSlash, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashUnanswered } from '../support/slack.js';
 import { RESTARTABLE_CAPS } from '../support/ws-agent.js';
 
 const fx = new SuiteFixture();
@@ -20,25 +20,27 @@ async function start(overrides: Partial<SettingsInput> = {}, slackUrl?: string):
   return fx.server;
 }
 
-const fromTeam = (team: string, payload: { form: Record<string, string> }) => ({ form: { ...payload.form, team_id: team } });
+/** Commands are acknowledged at once and answered through their response_url: a refused one gets no answer there. */
+const refused = async (s: TestServer, user: string, text: string, form: Record<string, string> = {}) => {
+  const r = await slashUnanswered(s.controlUrl, fx.slack!, user, text, { form });
+  expect(r.ack.status).toBe(200);
+  expect(r.answers).toEqual([]);
+  return r.ack.text;
+};
 
 describe('Slack requests from another workspace', () => {
   it('learned from auth.test: another team_id or an enterprise id gets no fleet data, no proposal and no approval', async () => {
     const s = await start();
     const agent = await fx.pool.start(s, { capabilities: RESTARTABLE_CAPS });
 
-    const read = await sendToSlackApp(s.controlUrl, fromTeam('T0OTHER', slashCommand('UFOREIGN', 'agents')));
-    expect(read.status).toBe(200);
-    expect(read.text).not.toContain(agent.uidText);
-    const propose = await sendToSlackApp(s.controlUrl, fromTeam('T0OTHER', slashCommand('UFOREIGN', `restart ${agent.uidText} because foreign`)));
-    expect(propose.text).not.toMatch(/Proposed/);
-    const grid = await sendToSlackApp(s.controlUrl, { form: { ...slashCommand('UGRID', 'agents').form, enterprise_id: 'E0OTHER' } });
-    expect(grid.text).not.toContain(agent.uidText);
+    expect(await refused(s, 'UFOREIGN', 'agents', { team_id: 'T0OTHER' })).not.toContain(agent.uidText);
+    expect(await refused(s, 'UFOREIGN', `restart ${agent.uidText} because foreign`, { team_id: 'T0OTHER' })).not.toMatch(/Proposed/);
+    expect(await refused(s, 'UGRID', 'agents', { enterprise_id: 'E0OTHER' })).not.toContain(agent.uidText);
     expect(s.changes.list({}).total).toBe(0);
 
     // The served workspace works as before.
-    const own = await sendToSlackApp(s.controlUrl, slashCommand('UREQUESTER', `restart ${agent.uidText} because ours`));
-    expect(own.text).toMatch(/Proposed/);
+    const own = await runSlash(s.controlUrl, fx.slack!, 'UREQUESTER', `restart ${agent.uidText} because ours`);
+    expect(own.answerText).toMatch(/Proposed/);
     const request = s.changes.list({}).requests[0]!;
     // A button click by a user of another team (e.g. through a shared channel) is refused too.
     const click = JSON.parse(buttonClick('UFOREIGN', request).form.payload!) as { user: { team_id: string } };
@@ -52,17 +54,15 @@ describe('Slack requests from another workspace', () => {
   it('AMPGATE_SLACK_TEAM_ID wins over auth.test; when nothing is configured and auth.test fails, every request is refused', async () => {
     const s = await start({ slackTeamId: 'T0CONFIGURED' });
     const agent = await fx.pool.start(s);
-    expect((await sendToSlackApp(s.controlUrl, slashCommand('UREQUESTER', 'agents'))).text).not.toContain(agent.uidText); // T0001 is not it
-    expect((await sendToSlackApp(s.controlUrl, fromTeam('T0CONFIGURED', slashCommand('UREQUESTER', 'agents')))).text).toContain(agent.uidText);
+    expect(await refused(s, 'UREQUESTER', 'agents')).not.toContain(agent.uidText); // T0001 is not it
+    expect((await runSlash(s.controlUrl, fx.slack!, 'UREQUESTER', 'agents', { form: { team_id: 'T0CONFIGURED' } })).answerText).toContain(agent.uidText);
     await s.stop();
     removeDir(s.dir);
 
     const closed = await start({}, 'http://127.0.0.1:9/api/'); // nothing listens there: auth.test fails
     fx.server = closed;
     const agent2 = await fx.pool.start(closed);
-    const res = await sendToSlackApp(closed.controlUrl, slashCommand('UREQUESTER', 'agents'));
-    expect(res.status).toBe(200);
-    expect(res.text).not.toContain(agent2.uidText);
+    expect(await refused(closed, 'UREQUESTER', 'agents')).not.toContain(agent2.uidText);
   });
 });
 
@@ -72,12 +72,12 @@ describe('proposals per person', () => {
     const agents = [];
     for (let i = 0; i < 8; i++) agents.push(await fx.pool.start(s, { capabilities: RESTARTABLE_CAPS }));
     const answers: string[] = [];
-    for (const a of agents) answers.push((await sendToSlackApp(s.controlUrl, slashCommand('USPAMMER', `restart ${a.uidText} because flood`))).text);
+    for (const a of agents) answers.push((await runSlash(s.controlUrl, fx.slack!, 'USPAMMER', `restart ${a.uidText} because flood`)).answerText);
     expect(answers.filter((t) => /Proposed as change/.test(t))).toHaveLength(5);
     expect(answers.filter((t) => /too many proposals/.test(t))).toHaveLength(3);
     expect(s.changes.list({}).total).toBe(5);
     // Another person is not affected, and the same limit holds over REST (429 + Retry-After).
-    expect((await sendToSlackApp(s.controlUrl, slashCommand('UOTHER', `restart ${agents[7]!.uidText} because mine`))).text).toMatch(/Proposed as change/);
+    expect((await runSlash(s.controlUrl, fx.slack!, 'UOTHER', `restart ${agents[7]!.uidText} because mine`)).answerText).toMatch(/Proposed as change/);
     for (let i = 0; i < 5; i++) await s.api('POST', '/api/changes', { kind: 'restart', target: { agents: [agents[i]!.uidText] }, params: {}, reason: 'rest' });
     const limited = await s.api<{ error: { code: string } }>('POST', '/api/changes', { kind: 'restart', target: { agents: [agents[5]!.uidText] }, params: {}, reason: 'rest' });
     expect(limited.status).toBe(429);

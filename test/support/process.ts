@@ -54,3 +54,13 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Pr
     child.stdout!.on('data', check);
   });
 }
+
+/** Runs one `ampgate <args>` command as a child process (tsx) and collects its output. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
+}

@@ -4,12 +4,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AgentRecord } from '../../fleet/agent-state.js';
-import { parseSelector, SelectorSyntaxError } from '../../fleet/attributes.js';
+import { parseSelector, SelectorSyntaxError, type SelectorClause } from '../../fleet/attributes.js';
 import { filterFleet, type ConfigSync } from '../../fleet/fleet-query.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
 import { AmpgateError, notFound } from '../../shared/errors.js';
 import { isUuidText } from '../../protocol/uid.js';
 import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import { selectorHint } from '../../fleet/selector-hints.js';
 import { requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 import { agentDetail, agentSummary } from '../views.js';
@@ -31,7 +32,7 @@ export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistr
 
   app.get('/api/agents', { onRequest: viewer }, async (req) => {
     const q = parseInput(ListQuery, req.query, 'bad_request');
-    let selector;
+    let selector: SelectorClause[] | undefined;
     try {
       selector = q.selector === undefined ? undefined : parseSelector(q.selector);
     } catch (err) {
@@ -48,6 +49,8 @@ export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistr
       limit: q.limit,
       offset: q.offset,
       agents: all.slice(q.offset, q.offset + q.limit).map((a) => ({ ...agentSummary(a), configSync: syncOf(a) })),
+      // A selector that alone matches nothing says why (unknown keys or values, with close matches).
+      ...(all.length === 0 && selector?.length && deps.registry.query({ selector }).length === 0 ? { hint: selectorHint(deps.registry.all(), selector).message } : {}),
     };
   });
 
