@@ -8,6 +8,7 @@ export default defineConfig({
     include: ['test/bench/smoke.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 60_000,
+    setupFiles: ['test/support/cleanup.ts'],
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,

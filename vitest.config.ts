@@ -11,6 +11,7 @@ export default defineConfig({
     exclude: ['test/soak/**', 'test/peers/**', 'test/web-e2e/**', 'test/bench/smoke.test.ts', 'node_modules/**', 'dist/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    setupFiles: ['test/support/cleanup.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { startServer, type RunningServer, type StartOptions } from '../../src/app/server.js';
 import { loadSettings, type SettingsInput } from '../../src/config.js';
-import { removeDir, tempDir } from './temp.js';
+import { tempDir } from './temp.js';
 
 export { eventually, removeDir, tempDir } from './temp.js';
 
@@ -17,39 +17,23 @@ export interface TestServer extends RunningServer {
   api<T = unknown>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T; headers: Headers }>;
 }
 
-/**
- * An in-process server on loopback port 0. Without `dir` it gets a fresh temp folder of its own,
- * removed when the server stops (or fails to start); a `dir` the caller passes is the caller's.
- */
-export async function startTestServer(overrides: Partial<SettingsInput> = {}, dir?: string, startOpts: StartOptions = {}): Promise<TestServer> {
-  const ownDir = dir === undefined;
-  const folder = dir ?? tempDir();
+/** An in-process server on loopback port 0, in `dir` (default: a fresh temp folder, removed after the test file). */
+export async function startTestServer(overrides: Partial<SettingsInput> = {}, dir: string = tempDir(), startOpts: StartOptions = {}): Promise<TestServer> {
   const settings = loadSettings(
     {},
     {
       opampListen: '127.0.0.1:0',
       controlListen: '127.0.0.1:0',
-      dbPath: join(folder, 'ampgate.db'),
+      dbPath: join(dir, 'ampgate.db'),
       logLevel: 'silent',
       adminToken: ADMIN_TOKEN,
       enrollmentToken: ENROLLMENT_TOKEN,
       ...overrides,
     },
   );
-  let server: RunningServer;
-  try {
-    server = await startServer(settings, { print: () => {}, ...startOpts });
-  } catch (err) {
-    if (ownDir) removeDir(folder);
-    throw err;
-  }
-  const stop = server.stop;
+  const server = await startServer(settings, { print: () => {}, ...startOpts });
   return Object.assign(server, {
-    dir: folder,
-    stop: async () => {
-      await stop();
-      if (ownDir) removeDir(folder);
-    },
+    dir,
     api: <T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) =>
       apiCall<T>(server.controlUrl, method, path, body, token),
   });

@@ -1,13 +1,25 @@
 /**
  * Temp folders and polling for tests, with no server behind them: unit tests import this, not
- * server.ts, so they load only what they test.
+ * server.ts, so they load only what they test. Every folder made here is removed after its test
+ * file (test/support/cleanup.ts, a vitest setup file), whether or not the test removed it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** Every folder tempDir() made in this test file; removeTempDirs() (run after each file) deletes them. */
+const made = new Set<string>();
+
 export function tempDir(prefix = 'ampgate-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.add(dir);
+  return dir;
+}
+
+/** Deletes every folder tempDir() made and that is still there (test/support/cleanup.ts runs it). */
+export function removeTempDirs(): void {
+  for (const dir of made) removeDir(dir);
+  made.clear();
 }
 
 export function removeDir(dir: string | undefined): void {
