@@ -10,7 +10,7 @@ import { runChange, startChange } from '../support/change-driver.js';
 import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
 import { eventually, startTestServer, type TestServer } from '../support/server.js';
-import { DEFAULT_CAPS } from '../support/ws-agent.js';
+import { DEFAULT_CAPS, ignoreReply } from '../support/ws-agent.js';
 
 let server: TestServer | undefined;
 const pool = new AgentPool();
@@ -116,7 +116,7 @@ describe('pause and resume', () => {
       const merged = deepMerge(parseYaml(localBody) as Record<string, unknown>, parseYaml(Buffer.from(rc.config!.configMap['']!.body).toString('utf8')) as Record<string, unknown>);
       a.effectiveConfig = { '': stringifyYaml(merged) };
       a.remoteConfigStatus = { hash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED, error: '' };
-      void a.send({ remoteConfigStatus: { lastRemoteConfigHash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED }, effectiveConfig: a.effectiveConfigMessage() });
+      a.send({ remoteConfigStatus: { lastRemoteConfigHash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED }, effectiveConfig: a.effectiveConfigMessage() }).catch(ignoreReply);
     });
 
     const paused = await runChange(server, { kind: 'pause', target: { agents: [merging.uidText] }, params: { timeoutSeconds: 10 } });

@@ -14,7 +14,7 @@ import { approve, driverTokens, propose, runChange } from '../support/change-dri
 import { offersByHash } from '../support/fleet-behaviours.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
-import { DEFAULT_CAPS } from '../support/ws-agent.js';
+import { DEFAULT_CAPS, ignoreReply } from '../support/ws-agent.js';
 
 let server: TestServer | undefined;
 const pool = new AgentPool();
@@ -184,7 +184,7 @@ describe('config rollouts', () => {
     server = await startTestServer();
     const canary = await pool.start(server);
     canary.handlers.push((a, msg) => {
-      if (msg.remoteConfig) void a.send({ health: { healthy: false, status: 'degraded', lastError: 'exporter queue is full' } });
+      if (msg.remoteConfig) a.send({ health: { healthy: false, status: 'degraded', lastError: 'exporter queue is full' } }).catch(ignoreReply);
     });
     const other = await pool.start(server);
     const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));

@@ -48,6 +48,12 @@ export const DEFAULT_CAPS: bigint =
 /** DEFAULT_CAPS plus AcceptsRestartCommand (restart changes are eligible). */
 export const RESTARTABLE_CAPS: bigint = DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand);
 
+/**
+ * For messages sent without waiting for the reply: the reply may never come (the agent closed, the
+ * test ended), and its timeout must not surface later as an unhandled rejection in another file.
+ */
+export const ignoreReply = (): void => {};
+
 export function kv(attrs: Record<string, string> = {}): KeyValue[] {
   return Object.entries(attrs).map(([key, v]) => ({
     $typeName: 'opamp.proto.v1.KeyValue',
@@ -231,7 +237,7 @@ export class TestAgent {
       return;
     }
     if ((msg.flags & BigInt(ServerToAgentFlags.ServerToAgentFlags_ReportFullState)) !== 0n && !msg.errorResponse) {
-      void this.sendFull();
+      this.sendFull().catch(ignoreReply);
     }
   }
 
@@ -239,19 +245,19 @@ export class TestAgent {
     const text: Record<string, string> = {};
     for (const [name, f] of Object.entries(files)) text[name] = Buffer.from(f.body).toString('utf8');
     this.remoteConfigStatus = { hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLYING, error: '' };
-    void this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLYING } });
+    this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLYING } }).catch(ignoreReply);
     const failure = this.opts.failConfig?.(text);
     if (failure) {
       this.remoteConfigStatus = { hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, error: failure };
-      void this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: failure } });
+      this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: failure } }).catch(ignoreReply);
       return;
     }
     this.effectiveConfig = text;
     this.remoteConfigStatus = { hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED, error: '' };
-    void this.send({
+    this.send({
       remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED },
       effectiveConfig: this.effectiveConfigMessage(),
-    });
+    }).catch(ignoreReply);
   }
 }
 
