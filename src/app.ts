@@ -26,6 +26,9 @@ import { rolloutRoutes } from './api/routes/rollouts.js';
 import { AgentRegistry } from './fleet/registry.js';
 import type { AgentRecord } from './fleet/agent-state.js';
 import { createLogger, type Logger } from './log.js';
+import { listenError } from './listen-error.js';
+import { firstStartFile, writeFirstStartSecrets, type FirstStartSecrets } from './creds/first-start-secrets.js';
+import { existsSync } from 'node:fs';
 import { mcpRoutes } from './mcp/http.js';
 import { Metrics } from './metrics.js';
 import type { SlackBot } from './slack/bot.js';
@@ -42,8 +45,13 @@ import { openDatabase, type Db } from './store/db.js';
 
 export interface StartOptions {
   readonly logger?: Logger;
-  /** Where first-start secrets are printed (once). Default: stdout. */
+  /**
+   * Notices for the operator in plain words (where the first-start secrets were written), kept off
+   * the log stream. Default: stderr.
+   */
   readonly print?: (line: string) => void;
+  /** Called with the secrets created at first start, after they were written to their file. */
+  readonly onFirstStartSecrets?: (secrets: FirstStartSecrets & { readonly file: string }) => void;
   /**
    * Register the fleet executors (config_push, pause, resume, restart) with the change engine.
    * Default true; engine tests that bring their own test executor for those kinds turn it off.
@@ -77,20 +85,13 @@ export interface RunningServer {
 
 export async function startServer(settings: Settings, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(settings.logLevel);
-  const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const print = opts.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Read the policy first: a broken policy file stops startup before anything is opened.
   const policy = loadPolicy(settings.policyFile);
   const db = openDatabase(settings.dbPath);
 
   const apiTokens = new ApiTokensRepo(db);
   const credentials = new AgentCredentials(db);
-  const adminSecret = apiTokens.ensureAdmin(settings.adminToken);
-  if (adminSecret) print(`ampgate: created the initial admin API token (shown once, store it now): ${adminSecret}`);
-  if (settings.agentAuth !== 'none') {
-    // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
-    const enrollment = credentials.ensureEnrollmentToken(settings.enrollmentToken);
-    if (enrollment) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment}`);
-  }
 
   const registry = new AgentRegistry(new AgentsRepo(db));
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
@@ -178,8 +179,27 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     ],
   });
 
-  const opampAddr = await listener.listen();
-  await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });
+  let opampAddr: { host: string; port: number };
+  try {
+    opampAddr = await listener.listen().catch((err: unknown) => {
+      throw listenError(err, settings.opampListen, { what: 'agents (OpAMP)', variable: 'AMPGATE_OPAMP_LISTEN', flag: '--opamp-listen' });
+    });
+    await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port }).catch((err: unknown) => {
+      throw listenError(err, settings.controlListen, { what: 'the control plane', variable: 'AMPGATE_CONTROL_LISTEN', flag: '--control-listen' });
+    });
+  } catch (err) {
+    // Nothing was created yet that an operator would miss: no secrets, no executions.
+    await listener.close();
+    await control.close();
+    credentialsModule.stop();
+    fleetActions.close();
+    registry.close();
+    db.close();
+    throw err;
+  }
+  // Only now, with both listeners bound, are first-start secrets created: a start that fails
+  // (a port in use) must not consume the one time they are shown.
+  announceFirstStartSecrets(settings, apiTokens, credentials, print, opts.onFirstStartSecrets, logger);
   const controlAddr = control.server.address();
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 
@@ -222,6 +242,32 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     })());
 
   return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, metrics, changes, slack, control, opampUrl, controlUrl, stop };
+}
+
+function announceFirstStartSecrets(
+  settings: Settings,
+  apiTokens: ApiTokensRepo,
+  credentials: AgentCredentials,
+  print: (line: string) => void,
+  onSecrets: StartOptions['onFirstStartSecrets'],
+  logger: Logger,
+): void {
+  const adminToken = apiTokens.ensureAdmin(settings.adminToken);
+  // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
+  const enrollmentToken = settings.agentAuth !== 'none' ? credentials.ensureEnrollmentToken(settings.enrollmentToken) : undefined;
+  if (!adminToken && !enrollmentToken) {
+    const left = firstStartFile(settings.dbPath);
+    if (existsSync(left)) {
+      logger.warn({ file: left }, 'the first-start secrets file still exists: store the tokens it holds, then delete it');
+      print(`ampgate: ${left} still holds first-start secrets: store them, then delete it`);
+    }
+    return;
+  }
+  const file = writeFirstStartSecrets(settings.dbPath, { adminToken, enrollmentToken });
+  const what = [adminToken ? 'the initial admin API token' : '', enrollmentToken ? 'the agent enrollment token' : ''].filter(Boolean).join(' and ');
+  logger.info({ file, adminToken: adminToken !== undefined, enrollmentToken: enrollmentToken !== undefined }, 'first-start secrets created and written to their file (mode 0600)');
+  print(`ampgate: created ${what}; they are in ${file} (mode 0600) and nowhere else: store them, then delete the file`);
+  onSecrets?.({ adminToken, enrollmentToken, file });
 }
 
 function formatHost(host: string): string {

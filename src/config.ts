@@ -3,6 +3,7 @@
  * (see .env.example) and overridable by CLI flags. Defaults are the embedded, loopback-only setup.
  */
 import { z } from 'zod';
+import { settingProblem, unknownSettingVariables } from './settings-check.js';
 
 const hostPort = z
   .string()
@@ -139,9 +140,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
   const parsed = SettingsSchema.safeParse(raw);
   if (!parsed.success) {
     const msg = parsed.error.issues
-      .map((i) => `${ENV_NAMES[i.path[0] as keyof SettingsInput] ?? String(i.path[0])}: ${i.message}`)
+      .map((i) => settingProblem(ENV_NAMES[i.path[0] as keyof SettingsInput] ?? String(i.path[0]), raw[String(i.path[0])], i))
       .join('; ');
     throw new SettingsError(`invalid settings: ${msg}`);
   }
   return parsed.data;
+}
+
+/** Warnings for AMPGATE_* variables in `env` that are not settings (typos), each naming the closest valid one. */
+export function settingsWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
+  return unknownSettingVariables(env, Object.values(ENV_NAMES));
 }

@@ -8,9 +8,8 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AuditLog, toJsonl, verifyEntries, type AuditEntry, type VerifyResult } from '../changes/audit.js';
-import { AuditRepo } from '../store/audit-repo.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { toJsonl, verifyEntries, type AuditEntry, type VerifyResult } from '../changes/audit.js';
+import type { Db } from '../store/db.js';
 import { ApiError } from '../api/client.js';
 import type { CliContext } from './context.js';
 
@@ -23,7 +22,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--file <jsonl>', 'verify an exported JSONL file instead')
     .action(async (o: { db?: string; file?: string }) => {
       const result = await localErrors(verify, async () =>
-        o.file ? await verifyFile(o.file) : o.db ? withDb(o.db, (db) => new AuditLog(new AuditRepo(db)).verify()) : await ctx.client().get<VerifyResult>('/api/audit/verify'),
+        o.file ? await verifyFile(o.file) : o.db ? await withDb(o.db, (db, log) => log.verify()) : await ctx.client().get<VerifyResult>('/api/audit/verify'),
       );
       ctx.out(ctx.json() ? JSON.stringify(result, null, 2) : describe(result));
       if (!result.ok) process.exitCode = 1;
@@ -37,7 +36,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action(async (o: { db?: string; out?: string; after: string }) => {
       const after = Number(o.after);
       const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
-      const lines = o.db ? withDbLines(o.db, after) : apiLines(ctx, after);
+      const lines = o.db ? dbLines(o.db, after) : apiLines(ctx, after);
       await localErrors(exp, () => pipeline(Readable.from(lines), out, { end: o.out !== undefined }));
     });
 }
@@ -58,30 +57,32 @@ function describe(r: VerifyResult): string {
   return `audit log OK: ${r.count} rows verified${head}${r.note ? `\n${r.note}` : ''}\n(record the head hash elsewhere to also detect rows cut off at the end)`;
 }
 
-function openAuditDb(file: string): Db {
+/** SQLite and the store load only for --db (offline) use. */
+async function openAuditDb(file: string): Promise<{ db: Db; log: import('../changes/audit.js').AuditLog }> {
   if (!existsSync(file)) throw new Error(`no such database file: ${file}`);
+  const [{ openDatabase }, { AuditRepo }, { AuditLog }] = await Promise.all([import('../store/db.js'), import('../store/audit-repo.js'), import('../changes/audit.js')]);
   const db = openDatabase(file, { readonly: true });
   const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get();
   if (!table) {
     db.close();
     throw new Error(`${file} has no audit_log table: not an ampgate database, or one from before change requests`);
   }
-  return db;
+  return { db, log: new AuditLog(new AuditRepo(db)) };
 }
 
-function withDb<T>(file: string, fn: (db: Db) => T): T {
-  const db = openAuditDb(file);
+async function withDb<T>(file: string, fn: (db: Db, log: import('../changes/audit.js').AuditLog) => T): Promise<T> {
+  const { db, log } = await openAuditDb(file);
   try {
-    return fn(db);
+    return fn(db, log);
   } finally {
     db.close();
   }
 }
 
-function* withDbLines(file: string, after: number): Generator<string> {
-  const db = openAuditDb(file);
+async function* dbLines(file: string, after: number): AsyncGenerator<string> {
+  const { db, log } = await openAuditDb(file);
   try {
-    for (const line of new AuditLog(new AuditRepo(db)).exportJsonl(after)) yield `${line}\n`;
+    for (const line of log.exportJsonl(after)) yield `${line}\n`;
   } finally {
     db.close();
   }

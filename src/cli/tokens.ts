@@ -14,7 +14,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .action(async () => {
       const res = await ctx.client().get<{ tokens: ApiTokenView[] }>('/api/tokens');
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      ctx.out(table(['ID', 'NAME', 'ROLE', 'FINGERPRINT', 'REVOKED'], res.tokens.map((t) => [t.id, t.name, t.role, t.fingerprint, t.revokedAt ?? '-'])));
+      ctx.out(table(['ID', 'NAME', 'ROLE', 'FINGERPRINT', 'REVOKED'], res.tokens.map((t) => [t.id, t.name, t.role, t.fingerprint, t.revokedAt ?? '-']), 'no API tokens'));
     });
   tokens
     .command('create')

@@ -1,0 +1,82 @@
+/**
+ * @module Human wording for settings: unknown AMPGATE_* variables (a typo is otherwise silently
+ * ignored) get a warning naming the closest valid variable, and invalid values get a sentence
+ * that says what is expected instead of the validator's raw text.
+ */
+import type { z } from 'zod';
+import { editDistance } from './intent/similar.js';
+
+/** Variables ampgate reads that are not server settings: the CLI's and the test tooling's. */
+export const OTHER_VARIABLES: readonly string[] = [
+  'AMPGATE_URL',
+  'AMPGATE_TOKEN',
+  // read by this repository's test suites and benchmarks, never by the server
+  'AMPGATE_FUZZ_SEED',
+  'AMPGATE_INTEROP_CACHE',
+  'AMPGATE_CHROMIUM',
+  'AMPGATE_SOAK_STORM_AGENTS',
+  'AMPGATE_SOAK_STORM_ROUNDS',
+  'AMPGATE_SOAK_CRASH_AGENTS',
+];
+
+/** The closest known name, and whether it is close enough to be a likely typo. */
+export function closestVariable(name: string, known: readonly string[]): { name: string; likely: boolean } {
+  let best = known[0]!;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  const stem = name.replace(/^AMPGATE_/, '');
+  const likely = bestD <= Math.max(2, Math.floor(stem.length * 0.4)) || (stem.length >= 4 && best.includes(stem));
+  return { name: best, likely };
+}
+
+/** One warning per AMPGATE_* variable in `env` that ampgate does not read (`settings`: ENV_NAMES' values). */
+export function unknownSettingVariables(env: NodeJS.ProcessEnv, settings: readonly string[]): string[] {
+  const known = [...settings, ...OTHER_VARIABLES];
+  const warnings: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('AMPGATE_') || known.includes(name)) continue;
+    const c = closestVariable(name, known);
+    warnings.push(
+      c.likely
+        ? `${name} is not an ampgate setting and is ignored; did you mean ${c.name}?`
+        : `${name} is not an ampgate setting and is ignored (the closest is ${c.name}; every setting is in .env.example)`,
+    );
+  }
+  return warnings;
+}
+
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+/** What a value must look like, in words, for one failed check. */
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_union':
+      // Booleans are a union of true/false and their spellings.
+      return 'true or false (1/0 and yes/no work too)';
+    case 'too_small':
+      if (issue.origin === 'string') return `at least ${String(issue.minimum)} characters`;
+      return issue.origin === 'number' || issue.origin === 'int' ? `a whole number of at least ${String(issue.minimum)}` : issue.message;
+    case 'too_big':
+      return `a whole number of at most ${String(issue.maximum)}`;
+    case 'invalid_type':
+      return issue.expected === 'number' || issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`;
+    case 'invalid_format':
+      if (issue.format === 'url') return 'a URL such as https://host:port/path';
+      if (issue.format === 'starts_with') return `text starting with "${(issue as { prefix?: string }).prefix ?? ''}"`;
+      // Custom patterns (host:port) carry their own wording.
+      return issue.message.replace(/^expected /, '');
+    default:
+      return issue.message;
+  }
+}
+
+/** "AMPGATE_AGENT_AUTH is "basic"; expected one of token, none, mtls". */
+export function settingProblem(variable: string, value: unknown, issue: z.core.$ZodIssue): string {
+  const given = value === undefined ? 'missing' : `set to ${show(value)}`;
+  return `${variable} is ${given}; expected ${expectation(issue)}`;
+}
