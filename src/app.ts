@@ -265,7 +265,7 @@ function announceFirstStartSecrets(
   }
   const file = writeFirstStartSecrets(settings.dbPath, { adminToken, enrollmentToken });
   const what = [adminToken ? 'the initial admin API token' : '', enrollmentToken ? 'the agent enrollment token' : ''].filter(Boolean).join(' and ');
-  logger.info({ file, adminToken: adminToken !== undefined, enrollmentToken: enrollmentToken !== undefined }, 'first-start secrets created and written to their file (mode 0600)');
+  logger.info({ file }, `created ${what}; written to their file (mode 0600), not to this log`);
   print(`ampgate: created ${what}; they are in ${file} (mode 0600) and nowhere else: store them, then delete the file`);
   onSecrets?.({ adminToken, enrollmentToken, file });
 }

@@ -29,7 +29,7 @@ export function writeFirstStartSecrets(dbPath: string, secrets: FirstStartSecret
   const lines = [
     `# ampgate first-start secrets, created ${now.toISOString()}. They are shown nowhere else.`,
     '# Store them (a password manager, your secret store), then delete this file.',
-    '# `set -a; . ./first-start-secrets; set +a` (from this directory) sets AMPGATE_TOKEN for the CLI.',
+    `# \`set -a; . ${file}; set +a\` sets AMPGATE_TOKEN for the CLI in your shell.`,
   ];
   if (secrets.adminToken) lines.push('', '# Admin API token for the control plane (REST, CLI, web console, MCP).', `AMPGATE_TOKEN=${secrets.adminToken}`);
   if (secrets.enrollmentToken) {

@@ -109,7 +109,7 @@ export class DemoFleet {
   #narrate(agent: SimulatedAgent, i: number, msg: ServerToAgent): void {
     const say = this.opts.onEvent;
     if (!say) return;
-    const name = `${this.profiles[i]!.identifying['service.instance.id']} (${agent.uidText.slice(0, 13)}…)`;
+    const name = `${this.profiles[i]!.identifying['service.instance.id']} (${agent.uidText})`;
     if (msg.remoteConfig) say(`${name}: ${this.profiles[i]!.appliesConfigs ? 'applied' : 'ignored'} a new remote config`);
     if (msg.command) say(`${name}: restarting`);
     const cm = msg.customMessage;

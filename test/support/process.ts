@@ -1,10 +1,9 @@
 /**
- * Runs `ampgate serve` as a real child process (tsx), for restart and crash tests.
+ * Runs `ampgate serve` as a real child process of the built binary, for restart and crash tests.
+ * The banner (where it listens) is read from stderr; stdout is the JSON-lines log.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import type { ChildProcess } from 'node:child_process';
+import { spawnCli } from './cli.js';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -17,11 +16,7 @@ export interface ServerProcess {
 }
 
 export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, AMPGATE_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(['serve'], { env: { AMPGATE_LOG_LEVEL: 'warn', ...env } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -35,7 +30,7 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Pr
       const m = /OpAMP agents:\s+(\S+) \(WebSocket\) and (\S+) \(HTTP\)\n\s+control plane: (\S+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
-      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
       resolve({
         child,
         opampWs: m[1]!,
@@ -48,6 +43,6 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Pr
         },
       });
     };
-    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
   });
 }
