@@ -6,7 +6,7 @@
  * operator stores the tokens and deletes the file; each start warns while it still exists.
  */
 import { existsSync, openSync, closeSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 export const FIRST_START_FILE = 'first-start-secrets';
 
@@ -29,7 +29,8 @@ export function writeFirstStartSecrets(dbPath: string, secrets: FirstStartSecret
   const lines = [
     `# ampgate first-start secrets, created ${now.toISOString()}. They are shown nowhere else.`,
     '# Store them (a password manager, your secret store), then delete this file.',
-    `# \`set -a; . ${file}; set +a\` sets AMPGATE_TOKEN for the CLI in your shell.`,
+    // `.` looks a name without a slash up on PATH: always give it a path.
+    `# \`set -a; . ${isAbsolute(file) ? file : `./${file}`}; set +a\` sets AMPGATE_TOKEN for the CLI in your shell.`,
   ];
   if (secrets.adminToken) lines.push('', '# Admin API token for the control plane (REST, CLI, web console, MCP).', `AMPGATE_TOKEN=${secrets.adminToken}`);
   if (secrets.enrollmentToken) {
