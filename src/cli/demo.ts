@@ -49,6 +49,11 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         if (created) await client.delete(`/api/enrollment-tokens/${encodeURIComponent(created)}`).catch(() => {});
       };
 
+      // Ctrl-C is caught from here on (also before the fleet is up: it then stops what started).
+      const interrupted = new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
       const { DemoFleet } = await import('../demo/fleet.js');
       const fleet = new DemoFleet({ url, token, agents: count, heartbeatMs: Number(o.heartbeat) * 1000, onEvent: (line) => ctx.out(line) });
       try {
@@ -71,11 +76,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       );
       ctx.out(`demo fleet: ${count} agents connected to ${url}${created ? ` with enrollment token ${created} (revoked at exit)` : ''}; Ctrl-C stops it`);
 
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await interrupted;
       await fleet.stop();
       await revoke();
       ctx.out('demo fleet stopped');

@@ -45,10 +45,6 @@ export function registerServeCommand(program: Command): void {
         },
       });
       for (const warning of settingsWarnings(process.env)) server.logger.warn({ warning }, 'unknown AMPGATE_* variable');
-      human(
-        `ampgate is running\n  OpAMP agents:  ${server.opampUrl.ws} (WebSocket) and ${server.opampUrl.http} (HTTP)\n` +
-          `  control plane: ${server.controlUrl} (REST /api, /healthz, /metrics; console /ui/)\n  database:      ${server.settings.dbPath}`,
-      );
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
@@ -64,5 +60,10 @@ export function registerServeCommand(program: Command): void {
       };
       process.on('SIGINT', () => shutdown('SIGINT'));
       process.on('SIGTERM', () => shutdown('SIGTERM'));
+      // Printed once the handlers are in place: whoever waits for it may stop the server at once.
+      human(
+        `ampgate is running\n  OpAMP agents:  ${server.opampUrl.ws} (WebSocket) and ${server.opampUrl.http} (HTTP)\n` +
+          `  control plane: ${server.controlUrl} (REST /api, /healthz, /metrics; console /ui/)\n  database:      ${server.settings.dbPath}`,
+      );
     });
 }
