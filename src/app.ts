@@ -33,6 +33,8 @@ import { mcpRoutes } from './mcp/http.js';
 import { Metrics } from './metrics.js';
 import type { SlackBot } from './slack/bot.js';
 import { createSlack, slackRoutes } from './slack/module.js';
+import { observeSlack } from './slack/metrics.js';
+import { observeChanges } from './changes/metrics.js';
 import { Admission } from './opamp/admission.js';
 import { HttpTransport } from './opamp/http-transport.js';
 import { OpampListener } from './opamp/listener.js';
@@ -154,6 +156,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const startedAt = Date.now();
 
   const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, db, logger });
+  const stopChangeMetrics = observeChanges(changes, metrics);
+  if (slack) observeSlack(slack.app, metrics);
 
   const apiRateLimit = { ratePerSecond: settings.apiRate, burst: settings.apiBurst };
   const control = await buildControlPlane({
@@ -230,6 +234,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     (stopped ??= (async () => {
       // First: abort running executions (they stay `executing` and resume after restart).
       await changes.stop();
+      stopChangeMetrics();
       await slack?.stop();
       fleet.stop();
       credentialsModule.stop();
