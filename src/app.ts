@@ -95,7 +95,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const apiTokens = new ApiTokensRepo(db);
   const credentials = new AgentCredentials(db);
 
-  const registry = new AgentRegistry(new AgentsRepo(db));
+  // HTTP agents stay connected for 3 missed polls (the liveness sweep below), across a restart too.
+  const registry = new AgentRegistry(new AgentsRepo(db), { httpLivenessMs: settings.heartbeatSeconds * 3 * 1000 });
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
   const changes = new ChangeEngine({ db, policy, logger });
