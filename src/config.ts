@@ -125,6 +125,9 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   intentLlmApiKey: 'AMPGATE_INTENT_LLM_API_KEY',
 };
 
+/** Settings whose values are secrets: never echoed in an error message. */
+const SECRET_SETTINGS = new Set<string>(['enrollmentToken', 'adminToken', 'slackBotToken', 'slackSigningSecret', 'slackAppToken', 'intentLlmApiKey']);
+
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
@@ -140,7 +143,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
   const parsed = SettingsSchema.safeParse(raw);
   if (!parsed.success) {
     const msg = parsed.error.issues
-      .map((i) => settingProblem(ENV_NAMES[i.path[0] as keyof SettingsInput] ?? String(i.path[0]), raw[String(i.path[0])], i))
+      .map((i) => {
+        const key = String(i.path[0]);
+        return settingProblem(ENV_NAMES[key as keyof SettingsInput] ?? key, raw[key], i, SECRET_SETTINGS.has(key));
+      })
       .join('; ');
     throw new SettingsError(`invalid settings: ${msg}`);
   }

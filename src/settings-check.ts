@@ -19,17 +19,21 @@ export const OTHER_VARIABLES: readonly string[] = [
   'AMPGATE_SOAK_CRASH_AGENTS',
 ];
 
-/** The closest known name, and whether it is close enough to be a likely typo. */
-export function closestVariable(name: string, known: readonly string[]): { name: string; likely: boolean } {
-  let best = known[0]!;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(name, k);
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  const stem = name.replace(/^AMPGATE_/, '');
-  const likely = bestD <= Math.max(2, Math.floor(stem.length * 0.4)) || (stem.length >= 4 && best.includes(stem));
-  return { name: best, likely };
+const words = (name: string) => name.replace(/^AMPGATE_/, '').split('_').filter(Boolean);
+
+/**
+ * The valid names `name` most likely stands for: a typo of one (small edit distance), or a
+ * shortening that keeps its words (AMPGATE_LISTEN: the OPAMP and CONTROL listeners). `likely` is
+ * false when the closest name is merely the least far.
+ */
+export function closestVariables(name: string, known: readonly string[]): { names: string[]; likely: boolean } {
+  const ws = words(name);
+  const byDistance = [...known].map((k) => ({ k, d: editDistance(name, k) })).sort((a, b) => a.d - b.d || (a.k < b.k ? -1 : 1));
+  const best = byDistance[0]!;
+  if (best.d <= Math.max(2, Math.floor(name.replace(/^AMPGATE_/, '').length * 0.4))) return { names: [best.k], likely: true };
+  const covering = byDistance.filter(({ k }) => ws.length > 0 && ws.every((w) => words(k).includes(w))).map(({ k }) => k);
+  if (covering.length > 0) return { names: covering.slice(0, 3), likely: true };
+  return { names: [best.k], likely: false };
 }
 
 /** One warning per AMPGATE_* variable in `env` that ampgate does not read (`settings`: ENV_NAMES' values). */
@@ -38,11 +42,11 @@ export function unknownSettingVariables(env: NodeJS.ProcessEnv, settings: readon
   const warnings: string[] = [];
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith('AMPGATE_') || known.includes(name)) continue;
-    const c = closestVariable(name, known);
+    const c = closestVariables(name, known);
     warnings.push(
       c.likely
-        ? `${name} is not an ampgate setting and is ignored; did you mean ${c.name}?`
-        : `${name} is not an ampgate setting and is ignored (the closest is ${c.name}; every setting is in .env.example)`,
+        ? `${name} is not an ampgate setting and is ignored; did you mean ${c.names.join(' or ')}?`
+        : `${name} is not an ampgate setting and is ignored (the closest is ${c.names[0]}; every setting is in .env.example)`,
     );
   }
   return warnings;
@@ -75,8 +79,11 @@ function expectation(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** "AMPGATE_AGENT_AUTH is "basic"; expected one of token, none, mtls". */
-export function settingProblem(variable: string, value: unknown, issue: z.core.$ZodIssue): string {
-  const given = value === undefined ? 'missing' : `set to ${show(value)}`;
+/**
+ * "AMPGATE_AGENT_AUTH is set to "basic"; expected one of token, none, mtls". The value of a
+ * secret (`secret`: tokens, keys) is never repeated, only its length.
+ */
+export function settingProblem(variable: string, value: unknown, issue: z.core.$ZodIssue, secret = false): string {
+  const given = value === undefined ? 'missing' : secret ? `set to a value of ${String(value).length} characters` : `set to ${show(value)}`;
   return `${variable} is ${given}; expected ${expectation(issue)}`;
 }

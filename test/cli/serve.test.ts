@@ -100,4 +100,25 @@ describe('ampgate serve', () => {
     expect(second.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('the first-start secrets file still exists: store the tokens it holds, then delete it');
     expect(readFileSync(join(dir, 'first-start-secrets'), 'utf8')).toBe(secrets);
   }, 60_000);
+
+  it('refuses a bad value in one sentence, and warns about a misspelt variable with the valid name', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const bad = await runCli(['serve'], { env: { AMPGATE_DB: join(dir, 'ampgate.db'), AMPGATE_AGENT_AUTH: 'basic' } });
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
+    expect(bad.stderr).toBe('ampgate: invalid settings: AMPGATE_AGENT_AUTH is set to "basic"; expected one of token, none, mtls\n');
+    expect(existsSync(join(dir, 'ampgate.db'))).toBe(false);
+
+    // Any command: the warning goes to stderr and the command goes on.
+    const typo = await runCli(['agents'], { env: { AMPGATE_URL: 'http://127.0.0.1:1', AMPGATE_TOKN: 'ampk_x' } });
+    expect(typo.code).toBe(4);
+    expect(typo.stderr).toMatch(/^ampgate: warning: AMPGATE_TOKN is not an ampgate setting and is ignored; did you mean AMPGATE_TOKEN\?\nampgate: cannot reach ampgate/);
+
+    // serve also logs it, for whoever reads the log.
+    const served = await serveOnce({ AMPGATE_DB: join(dir, 'ampgate.db'), AMPGATE_OPAMP_LISTEN: '127.0.0.1:0', AMPGATE_CONTROL_LISTEN: '127.0.0.1:0', AMPGATE_CONTROL_LISTN: '127.0.0.1:9' });
+    expect(served.code).toBe(0);
+    expect(served.stderr).toContain('ampgate: warning: AMPGATE_CONTROL_LISTN is not an ampgate setting and is ignored; did you mean AMPGATE_CONTROL_LISTEN?');
+    const logged = served.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string; warning?: string });
+    expect(logged.find((r) => r.msg === 'unknown AMPGATE_* variable')?.warning).toMatch(/^AMPGATE_CONTROL_LISTN .* did you mean AMPGATE_CONTROL_LISTEN\?$/);
+  }, 60_000);
 });
