@@ -8,22 +8,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { uidFromString } from '../../src/opamp/uid.js';
 import { PARAM_KEYS } from '../../src/cli/param-help.js';
 import { runCli } from '../support/cli.js';
-import { withRestart } from '../support/fleet-behaviours.js';
-import { collectorConfig } from '../support/fleet-fixtures.js';
-import { ADMIN_TOKEN, ENROLLMENT_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';
-import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
+import { AgentPool, collectorConfig } from '../support/fleet-fixtures.js';
+import { ADMIN_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';
+import type { TestAgent } from '../support/ws-agent.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TRACE_HOOK = join(ROOT, 'test', 'support', 'module-trace.mjs');
 
 let server: TestServer | undefined;
-const agents: TestAgent[] = [];
+const pool = new AgentPool();
 afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
+  await pool.closeAll();
   await server?.stop();
   if (server) removeDir(server.dir);
   server = undefined;
@@ -31,19 +29,7 @@ afterEach(async () => {
 
 const as = (s: TestServer, token: string) => ({ AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: token });
 
-async function agent(s: TestServer, uid: string, service: string): Promise<TestAgent> {
-  const a = new TestAgent({
-    url: s.opampUrl.ws,
-    token: ENROLLMENT_TOKEN,
-    uid: uidFromString(uid),
-    capabilities: DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand),
-    identifying: { 'service.name': service },
-  });
-  withRestart(a);
-  agents.push(a);
-  await a.start();
-  return a;
-}
+const agent = (s: TestServer, uid: string, service: string): Promise<TestAgent> => pool.startRestartable(s, { uid: uidFromString(uid), identifying: { 'service.name': service } });
 
 describe('ampgate (the built binary)', () => {
   it('prints its version, help with examples and exit codes, and the --param keys of every kind', async () => {

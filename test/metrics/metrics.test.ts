@@ -10,19 +10,17 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { withRestart } from '../support/fleet-behaviours.js';
-import { ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, type TestServer } from '../support/server.js';
+import { AgentPool } from '../support/fleet-fixtures.js';
+import { eventually, removeDir, startTestServer, type TestServer } from '../support/server.js';
 import { APPROVALS_CHANNEL, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
-import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
 const DASHBOARD = fileURLToPath(new URL('../../docs/grafana/ampgate.json', import.meta.url));
 
 let server: TestServer | undefined;
 let slack: SlackApiRecorder | undefined;
-const agents: TestAgent[] = [];
+const pool = new AgentPool();
 afterEach(async () => {
-  for (const a of agents.splice(0)) await a.close();
+  await pool.closeAll();
   await server?.stop();
   if (server) removeDir(server.dir);
   await slack?.stop();
@@ -56,23 +54,15 @@ function exportedNames(text: string): Set<string> {
   return names;
 }
 
-async function restartable(s: TestServer, service: string): Promise<TestAgent> {
-  const a = new TestAgent({ url: s.opampUrl.ws, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand), identifying: { 'service.name': service } });
-  withRestart(a);
-  agents.push(a);
-  await a.start();
-  return a;
-}
-
 describe('metrics', () => {
   it('count change requests, approvals, rollouts, API requests, MCP and Slack calls as they happen', async () => {
     slack = new SlackApiRecorder();
     const s = (server = await startTestServer({ slackBotToken: 'xoxb-test-bot-token', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await slack.start(), slackApprovalsChannel: APPROVALS_CHANNEL }));
     const alice = s.apiTokens.create('alice', 'proposer').secret;
     const bob = s.apiTokens.create('bob', 'approver').secret;
-    await restartable(s, 'checkout');
-    await restartable(s, 'checkout');
-    await restartable(s, 'payments'); // so that the checkout agents are not the whole fleet (one approval)
+    await pool.startRestartable(s);
+    await pool.startRestartable(s);
+    await pool.startRestartable(s, { identifying: { 'service.name': 'payments' } }); // so the checkout agents are not the whole fleet (one approval)
 
     const before = await scrape(s);
     expect(before).not.toMatch(/ampgate_process_process_/);

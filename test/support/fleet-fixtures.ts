@@ -2,13 +2,18 @@
  * Shared fixtures for the fleet-action suites: Collector config bodies and a helper that starts
  * TestAgents against a test server and closes them after each test.
  */
+import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
+import { withRestart } from './fleet-behaviours.js';
 import { ENROLLMENT_TOKEN, type TestServer } from './server.js';
-import { TestAgent, type TestAgentOptions } from './ws-agent.js';
+import { DEFAULT_CAPS, TestAgent, type TestAgentOptions } from './ws-agent.js';
 
 /** A valid OpenTelemetry Collector config whose only exporter is `exporter`. */
 export function collectorConfig(exporter: string): string {
   return `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  ${exporter}: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [${exporter}]\n`;
 }
+
+/** The test agent's capabilities plus AcceptsRestartCommand. */
+export const RESTART_CAPS = DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand);
 
 export class AgentPool {
   readonly agents: TestAgent[] = [];
@@ -16,6 +21,15 @@ export class AgentPool {
   /** Starts a WebSocket agent (applies remote configs by default) and sends its full state. */
   async start(server: TestServer, opts: Partial<TestAgentOptions> = {}): Promise<TestAgent> {
     const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, ...opts });
+    this.agents.push(a);
+    await a.start();
+    return a;
+  }
+
+  /** Like start(), for an agent that accepts Restart commands and obeys them (reconnects as a new process). */
+  async startRestartable(server: TestServer, opts: Partial<TestAgentOptions> = {}): Promise<TestAgent> {
+    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, capabilities: RESTART_CAPS, ...opts });
+    withRestart(a);
     this.agents.push(a);
     await a.start();
     return a;
