@@ -4,13 +4,14 @@
  * what a command loads; errors with every validation problem (also with --json); uid prefixes;
  * preview details under their own heading; no expiry on finished requests; friendly empty tables.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { uidFromString } from '../../src/opamp/uid.js';
 import { PARAM_KEYS } from '../../src/cli/param-help.js';
-import { runCli } from '../support/cli.js';
+import { CLI_MAIN, runCli } from '../support/cli.js';
 import { AgentPool, collectorConfig } from '../support/fleet-fixtures.js';
 import { ADMIN_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';
 import type { TestAgent } from '../support/ws-agent.js';
@@ -33,8 +34,14 @@ const agent = (s: TestServer, uid: string, service: string): Promise<TestAgent> 
 
 describe('ampgate (the built binary)', () => {
   it('prints its version, help with examples and exit codes, and the --param keys of every kind', async () => {
-    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; scripts: Record<string, string> };
+    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    // The package's bin is the built file, executable on its own (its shebang), built by `npm ci` (prepare).
+    expect(join(ROOT, pkg.bin.ampgate!)).toBe(CLI_MAIN);
+    expect(statSync(CLI_MAIN).mode & 0o111).toBe(0o111);
+    expect(execFileSync(CLI_MAIN, ['--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+    expect(pkg.scripts.prepare).toBe('npm run -s build');
+    expect(pkg.scripts.build).toContain("chmodSync('dist/cli/main.js', 0o755)");
 
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
