@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { enrollmentRoutes } from './api/routes/enrollment.js';
+import { tokenRoutes } from './api/routes/tokens.js';
 import { whoamiRoutes } from './api/routes/whoami.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { eventRoutes } from './api/routes/events.js';
@@ -12,7 +13,9 @@ import { summaryRoutes } from './api/routes/summary.js';
 import { changeRoutes } from './api/routes/changes.js';
 import { buildControlPlane } from './api/server.js';
 import { ChangeEngine } from './changes/engine.js';
+import { anchorFiles, AuditAnchor, AuditCheckpointer } from './changes/audit-anchor.js';
 import { loadPolicy } from './changes/policy.js';
+import { PrivilegeAdmin } from './changes/privileges.js';
 import type { Settings } from './config.js';
 import { AgentCredentials } from './creds/agent-credentials.js';
 import { createCredentials, type CredentialsModule } from './creds/module.js';
@@ -75,6 +78,8 @@ export interface RunningServer {
   /** The Slack bot, when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
   readonly slack: SlackBot | undefined;
   readonly apiTokens: ApiTokensRepo;
+  /** API and enrollment token creation and revocation, audited and logged. */
+  readonly privileges: PrivilegeAdmin;
   readonly metrics: Metrics;
   /** The change-request engine: the one write path for every channel. */
   readonly changes: ChangeEngine;
@@ -94,19 +99,26 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
 
   const apiTokens = new ApiTokensRepo(db);
   const credentials = new AgentCredentials(db);
+  const changes = new ChangeEngine({ db, policy, logger, mcpReadOnly: settings.mcpReadOnly, proposalRate: { perMinute: settings.proposalRate, burst: settings.proposalBurst } });
+  const auditAnchor = new AuditAnchor(anchorFiles(settings.dbPath, { file: settings.auditAnchorFile, keyFile: settings.auditAnchorKeyFile }), { createKey: true });
+  const checkpointer = new AuditCheckpointer(changes.audit, auditAnchor, logger.child({ component: 'audit' }));
+  const privileges = new PrivilegeAdmin({ db, tokens: apiTokens, credentials, audit: changes.audit, denials: changes.denials, logger });
+  // The first admin and enrollment tokens are created once the listeners are bound (below).
 
   // HTTP agents stay connected for 3 missed polls (the liveness sweep below), across a restart too.
   const registry = new AgentRegistry(new AgentsRepo(db), { httpLivenessMs: settings.heartbeatSeconds * 3 * 1000 });
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
-  const changes = new ChangeEngine({ db, policy, logger });
-  const fleetActions = createFleetActions({ db, fleet, registry, logger });
+  const fleetActions = createFleetActions({ db, fleet, registry, logger, audit: changes.audit });
   const credentialsModule = await createCredentials({ db, fleet, registry, credentials, apiTokens, settings, logger, metricsRegistry: metrics.registry });
 
   const session = new OpampSession(fleet, {
     onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
     onSent: (t, n) => metrics.messagesOut.inc({ transport: t }, n),
     onError: (reason) => metrics.errors.inc({ reason }),
+  }, {
+    ...(settings.agentAuth === 'none' ? {} : { isEstablished: (uid: string) => credentials.isEstablished(uid) }),
+    attributeLimits: { maxAttributes: settings.maxAgentAttributes, maxAttributeBytes: settings.maxAgentAttributeBytes, maxDescriptionBytes: settings.maxAgentDescriptionBytes },
   });
   const onInternalError = (err: unknown) => {
     metrics.errors.inc({ reason: 'internal' });
@@ -130,7 +142,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       onMalformed: (reason) => metrics.errors.inc({ reason }),
       onInternalError,
     },
-    { maxMessageBytes: settings.maxMessageBytes },
+    { maxMessageBytes: settings.maxMessageBytes, inFlightBytes: settings.agentInFlightBytes, bodyTimeoutMs: settings.agentBodyTimeoutMs, retryAfterSeconds: settings.retryAfterSeconds },
   );
   const admission = new Admission({
     maxConnections: settings.maxConnections,
@@ -145,7 +157,14 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       logger.warn({ address, open, limit: settings.maxConnectionsPerSource }, 'an agent source address is over AMPGATE_MAX_CONNECTIONS_PER_SOURCE; its new connections get 429 (agents behind one NAT or proxy? raise the limit, or 0 for none)'),
   });
   const listener = new OpampListener(
-    { host: settings.opampListen.host, port: settings.opampListen.port, path: settings.opampPath, tls: credentialsModule.tlsOptions, sourceLimit },
+    {
+      host: settings.opampListen.host,
+      port: settings.opampListen.port,
+      path: settings.opampPath,
+      tls: credentialsModule.tlsOptions,
+      sourceLimit,
+      requestTimeoutMs: settings.agentBodyTimeoutMs + 5_000,
+    },
     credentialsModule.authenticator,
     admission,
     ws,
@@ -156,7 +175,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const configSync = (a: AgentRecord) => configSyncOf(a, fleetActions.desired.get(a.uid));
   const startedAt = Date.now();
 
-  const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, db, logger });
+  const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, rollouts: fleetActions, db, logger });
   const stopChangeMetrics = observeChanges(changes, metrics);
   if (slack) observeSlack(slack.app, metrics);
 
@@ -168,14 +187,21 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     metrics,
     configSync,
     apiRateLimit,
+    limits: {
+      requestTimeoutMs: settings.controlRequestTimeoutMs,
+      headersTimeoutMs: settings.controlHeadersTimeoutMs,
+      idleTimeoutMs: settings.controlIdleTimeoutMs,
+      maxConnections: settings.controlMaxConnections,
+    },
     plugins: [
       slackRoutes(slack),
       (app) => whoamiRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
-      (app) => enrollmentRoutes(app, { tokens: apiTokens, credentials }),
+      (app) => tokenRoutes(app, { tokens: apiTokens, privileges }),
+      (app) => enrollmentRoutes(app, { tokens: apiTokens, credentials, privileges }),
       (app) => mcpRoutes(app, { tokens: apiTokens, mcpReadOnly: settings.mcpReadOnly }),
       (app) => changeRoutes(app, { tokens: apiTokens, changes }),
-      (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit }),
-      configRoutes(fleetActions, apiTokens),
+      (app) => auditRoutes(app, { tokens: apiTokens, audit: changes.audit, anchor: auditAnchor }),
+      configRoutes(fleetActions, apiTokens, { mcpReadOnly: settings.mcpReadOnly }),
       rolloutRoutes(fleetActions, apiTokens, () => changes),
       credentialsModule.routes,
       eventRoutes({ tokens: apiTokens, changes, registry }),
@@ -204,7 +230,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   }
   // Only now, with both listeners bound, are first-start secrets created: a start that fails
   // (a port in use) must not consume the one time they are shown.
-  announceFirstStartSecrets(settings, apiTokens, credentials, print, opts.onFirstStartSecrets, logger);
+  announceFirstStartSecrets(settings, apiTokens, credentials, privileges, print, opts.onFirstStartSecrets, logger);
   const controlAddr = control.server.address();
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 
@@ -218,6 +244,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   // ---- end of executor registration ------------------------------------------------------------
   // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
   changes.start();
+  checkpointer.start();
   slack?.start();
 
   const scheme = settings.tlsCertFile ? 's' : '';
@@ -243,24 +270,31 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       await control.close();
       fleetActions.close();
       registry.close();
+      checkpointer.stop();
       db.close();
       logger.info('ampgate stopped');
     })());
 
-  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, metrics, changes, slack, control, opampUrl, controlUrl, stop };
+  return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, privileges, metrics, changes, slack, control, opampUrl, controlUrl, stop };
 }
 
 function announceFirstStartSecrets(
   settings: Settings,
   apiTokens: ApiTokensRepo,
   credentials: AgentCredentials,
+  privileges: PrivilegeAdmin,
   print: (line: string) => void,
   onSecrets: StartOptions['onFirstStartSecrets'],
   logger: Logger,
 ): void {
-  const adminToken = apiTokens.ensureAdmin(settings.adminToken);
+  const admin = apiTokens.ensureAdmin(settings.adminToken);
+  if (admin) privileges.recordCreated(admin.view);
   // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
-  const enrollmentToken = settings.agentAuth !== 'none' ? credentials.ensureEnrollmentToken(settings.enrollmentToken) : undefined;
+  const enrollment = settings.agentAuth !== 'none' ? credentials.ensureEnrollmentToken(settings.enrollmentToken) : undefined;
+  if (enrollment) privileges.recordEnrollmentCreated(enrollment.row);
+  // A token given in the environment is recorded, but there is no secret to hand out.
+  const adminToken = admin?.secret;
+  const enrollmentToken = enrollment?.secret;
   if (!adminToken && !enrollmentToken) {
     const left = firstStartFile(settings.dbPath);
     if (existsSync(left)) {

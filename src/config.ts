@@ -36,12 +36,34 @@ export const SettingsSchema = z.object({
   pollRate: int(1).default(5_000),
   pollBurst: int(1).default(10_000),
   retryAfterSeconds: int(1).default(10),
+  /** Bytes of plain-HTTP request bodies held at once by all agent polls together (after gunzip). */
+  agentInFlightBytes: int(1024).default(64 * 1024 * 1024),
+  /** An agent poll's body must arrive within this many ms (408 otherwise). */
+  agentBodyTimeoutMs: int(100).default(10_000),
+  /** Attributes per agent description (identifying + non-identifying, nested entries included). */
+  maxAgentAttributes: int(1).default(256),
+  /** Bytes of one agent attribute (key and value). */
+  maxAgentAttributeBytes: int(64).default(4096),
+  /** Bytes of one agent description. */
+  maxAgentDescriptionBytes: int(256).default(64 * 1024),
+  /** Control plane: the whole request, body included, must arrive within this many ms (408 otherwise). */
+  controlRequestTimeoutMs: int(100).default(30_000),
+  /** Control plane: request headers must arrive within this many ms. */
+  controlHeadersTimeoutMs: int(100).default(10_000),
+  /** Control plane: idle or stalled connections are closed after this many ms. */
+  controlIdleTimeoutMs: int(100).default(60_000),
+  /** Control plane: open connections at once; beyond it new connections are closed. */
+  controlMaxConnections: int(1).default(512),
   /** Open connections per source address on the OpAMP listener; 0 = unlimited (see source-limit.ts). */
   maxConnectionsPerSource: int(0).default(1_000),
   /** Control-plane requests per second per API token (sustained); 0 = unlimited. */
   apiRate: int(0).default(100),
   /** Control-plane requests per API token in a burst. */
   apiBurst: int(1).default(300),
+  /** Change proposals per person per minute, on every channel (REST, CLI, MCP, Slack); 0 = unlimited. */
+  proposalRate: int(0).default(10),
+  /** Change proposals per person in a burst. */
+  proposalBurst: int(1).default(30),
   /** Heartbeat interval agents are expected to use; HTTP agents are offline after 3 missed polls. */
   heartbeatSeconds: int(1).default(30),
   pingIntervalMs: int(100).default(30_000),
@@ -58,6 +80,10 @@ export const SettingsSchema = z.object({
   /** Validity of client certificates ampgate issues (rotation and CSR), in days. */
   clientCertDays: int(1).default(90),
   policyFile: z.string().optional(),
+  /** Where the audit chain's head is checkpointed (HMAC-authenticated); default <db dir>/audit-anchor.json. */
+  auditAnchorFile: z.string().min(1).optional(),
+  /** HMAC key of the checkpoints (created 0600 if missing); default audit-anchor.key next to the checkpoint. */
+  auditAnchorKeyFile: z.string().min(1).optional(),
   mcpReadOnly: bool.default(false),
   /** The web console at /ui/ on the control listener. */
   console: bool.default(true),
@@ -70,6 +96,10 @@ export const SettingsSchema = z.object({
   slackAppToken: z.string().optional(),
   slackApiUrl: z.string().url().optional(),
   slackApprovalsChannel: z.string().optional(),
+  /** The Slack workspace served (T…); unset: learned from auth.test of the bot token. */
+  slackTeamId: z.string().regex(/^T[A-Z0-9]+$/, 'expected a Slack team id like T0123ABC').optional(),
+  /** An Enterprise Grid org served (E…): any of its workspaces, unless AMPGATE_SLACK_TEAM_ID narrows it. */
+  slackEnterpriseId: z.string().regex(/^E[A-Z0-9]+$/, 'expected a Slack enterprise id like E0123ABC').optional(),
   /** Optional LLM for natural-language intents (OpenAI-compatible); the offline parser is the default. */
   intentLlmUrl: z.string().url().optional(),
   intentLlmModel: z.string().optional(),
@@ -98,8 +128,19 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   pollBurst: 'AMPGATE_POLL_BURST',
   retryAfterSeconds: 'AMPGATE_RETRY_AFTER_SECONDS',
   maxConnectionsPerSource: 'AMPGATE_MAX_CONNECTIONS_PER_SOURCE',
+  agentInFlightBytes: 'AMPGATE_AGENT_INFLIGHT_BYTES',
+  agentBodyTimeoutMs: 'AMPGATE_AGENT_BODY_TIMEOUT_MS',
+  maxAgentAttributes: 'AMPGATE_MAX_AGENT_ATTRIBUTES',
+  maxAgentAttributeBytes: 'AMPGATE_MAX_AGENT_ATTRIBUTE_BYTES',
+  maxAgentDescriptionBytes: 'AMPGATE_MAX_AGENT_DESCRIPTION_BYTES',
+  controlRequestTimeoutMs: 'AMPGATE_CONTROL_REQUEST_TIMEOUT_MS',
+  controlHeadersTimeoutMs: 'AMPGATE_CONTROL_HEADERS_TIMEOUT_MS',
+  controlIdleTimeoutMs: 'AMPGATE_CONTROL_IDLE_TIMEOUT_MS',
+  controlMaxConnections: 'AMPGATE_CONTROL_MAX_CONNECTIONS',
   apiRate: 'AMPGATE_API_RATE',
   apiBurst: 'AMPGATE_API_BURST',
+  proposalRate: 'AMPGATE_PROPOSAL_RATE',
+  proposalBurst: 'AMPGATE_PROPOSAL_BURST',
   heartbeatSeconds: 'AMPGATE_HEARTBEAT_SECONDS',
   pingIntervalMs: 'AMPGATE_WS_PING_INTERVAL_MS',
   tlsCertFile: 'AMPGATE_TLS_CERT',
@@ -111,6 +152,8 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   csrPolicy: 'AMPGATE_CSR_POLICY',
   clientCertDays: 'AMPGATE_CLIENT_CERT_DAYS',
   policyFile: 'AMPGATE_POLICY_FILE',
+  auditAnchorFile: 'AMPGATE_AUDIT_ANCHOR_FILE',
+  auditAnchorKeyFile: 'AMPGATE_AUDIT_ANCHOR_KEY_FILE',
   mcpReadOnly: 'AMPGATE_MCP_READ_ONLY',
   console: 'AMPGATE_CONSOLE',
   consoleSessionSeconds: 'AMPGATE_CONSOLE_SESSION_SECONDS',
@@ -120,6 +163,8 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   slackAppToken: 'SLACK_APP_TOKEN',
   slackApiUrl: 'AMPGATE_SLACK_API_URL',
   slackApprovalsChannel: 'AMPGATE_SLACK_APPROVALS_CHANNEL',
+  slackTeamId: 'AMPGATE_SLACK_TEAM_ID',
+  slackEnterpriseId: 'AMPGATE_SLACK_ENTERPRISE_ID',
   intentLlmUrl: 'AMPGATE_INTENT_LLM_URL',
   intentLlmModel: 'AMPGATE_INTENT_LLM_MODEL',
   intentLlmApiKey: 'AMPGATE_INTENT_LLM_API_KEY',

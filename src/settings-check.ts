@@ -4,7 +4,7 @@
  * that says what is expected instead of the validator's raw text.
  */
 import type { z } from 'zod';
-import { editDistance } from './intent/similar.js';
+import { editDistance } from './similar.js';
 
 /** Variables ampgate reads that are not server settings: the CLI's and the test tooling's. */
 export const OTHER_VARIABLES: readonly string[] = [

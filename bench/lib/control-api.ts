@@ -1,11 +1,13 @@
 /**
- * @module The control-plane calls the rollout scenarios make, exactly as an operator would over
- * REST: API tokens for two approvers (a request needs approvers other than its proposer, and
- * fleet-wide pushes need two people), a config version in the catalog, a config_push change
- * request, and the approvals.
+ * @module The control-plane calls the rollout scenarios make, exactly as an operator would: API
+ * tokens for two approvers (a request needs approvers other than its proposer, and fleet-wide
+ * pushes need two people; each is provisioned on the host, `ampgate tokens create --db`, because a
+ * token the admin mints over REST is the admin's own person), then over REST a config version in
+ * the catalog, a config_push change request, and the approvals.
  */
 import { create } from '@bufbuild/protobuf';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
+import { provisionApiToken } from '../../src/cli/provision.js';
 import { effectiveConfigToFiles, sha256Hex } from '../../src/fleet/agent-state.js';
 import { nowMs } from '../loadgen/ipc.js';
 
@@ -23,6 +25,8 @@ export class ControlApi {
   constructor(
     readonly baseUrl: string,
     readonly adminToken: string,
+    /** The server's database file, for provisioning tokens of separate people on the host. */
+    readonly dbPath: string,
   ) {}
 
   async call<T>(method: string, path: string, body?: unknown, token = this.adminToken): Promise<T> {
@@ -38,10 +42,9 @@ export class ControlApi {
     return parsed as T;
   }
 
-  /** A new API token with `role`; its secret lives only in this process. */
+  /** A new API token with `role` for a person of its own; its secret lives only in this process. */
   async createToken(name: string, role: 'viewer' | 'proposer' | 'approver' | 'admin'): Promise<string> {
-    const r = await this.call<{ secret: string }>('POST', '/api/tokens', { name, role });
-    return r.secret;
+    return provisionApiToken(this.dbPath, name, role, 'operator:bench').secret;
   }
 
   /** Adds a config version; returns its config hash and the effective-config hash the registry will store for an agent running it. */

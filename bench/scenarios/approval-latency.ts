@@ -5,6 +5,7 @@
  * ServerToAgent with the remote config is measured. Trials are spaced by a random 50-250 ms gap.
  * One target per trial: the figure is the approval path's latency, not a fan-out.
  */
+import { join } from 'node:path';
 import { ControlApi } from '../lib/control-api.js';
 import type { Harness } from '../lib/harness.js';
 import { healthz } from '../lib/prom.js';
@@ -59,7 +60,7 @@ export async function runApprovalLatency(h: Harness): Promise<ScenarioResult> {
     AMPGATE_CONNECT_RATE: String(Math.max(1_000, o.connectRate * 2)),
     AMPGATE_CONNECT_BURST: String(Math.max(2_000, o.connectRate * 2)),
   });
-  const api = new ControlApi(server.endpoints.controlUrl, server.tokens.admin);
+  const api = new ControlApi(server.endpoints.controlUrl, server.tokens.admin, join(server.opts.dir, 'ampgate.db'));
   const approver = await api.createToken('bench-approver', 'approver');
   await api.addConfig(CONFIG, collectorYaml(77));
   const gen = await h.startFleet(server);

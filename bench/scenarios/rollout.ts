@@ -7,6 +7,7 @@
  * One stage (`canary: "100%"`, no bake), because the target is about fan-out; `--set canary=10%`
  * measures a staged push instead.
  */
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { countApplied } from '../lib/db-check.js';
 import { ControlApi } from '../lib/control-api.js';
@@ -63,7 +64,7 @@ async function pushAndMeasure(h: Harness, canary: string) {
     AMPGATE_CONNECT_RATE: String(Math.max(1_000, o.connectRate * 2)),
     AMPGATE_CONNECT_BURST: String(Math.max(2_000, o.connectRate * 2)),
   });
-  const api = new ControlApi(server.endpoints.controlUrl, server.tokens.admin);
+  const api = new ControlApi(server.endpoints.controlUrl, server.tokens.admin, join(server.opts.dir, 'ampgate.db'));
   const approvers = [await api.createToken('bench-approver-1', 'approver'), await api.createToken('bench-approver-2', 'approver')];
   const config = await api.addConfig(CONFIG, collectorYaml(99));
   const gen = await h.startFleet(server);

@@ -32,19 +32,25 @@ export function channelOf(headers: Record<string, string | string[] | undefined>
 /**
  * Resolves the caller of a control-plane request to a principal, or undefined. Calls through MCP
  * keep the token's identity (so self-approval checks still see the same principal) but are marked
- * as made by a language model.
+ * as made by a language model. A minted token carries the chain of tokens that minted it, so the
+ * policy sees it as the same person as its creator.
  */
 export function principalFromRequest(tokens: ApiTokensRepo, authorization: string | undefined, channel: Channel = 'rest'): Principal | undefined {
   const secret = bearerToken(authorization);
   if (!secret) return undefined;
   const row = tokens.verify(secret);
   if (!row) return undefined;
-  return principalOfToken(row, channel === 'mcp');
+  return principalOfToken(row, channel === 'mcp', tokens);
 }
 
-/** The principal an API token stands for (bearer header or a console session made from it). */
-export function principalOfToken(row: ApiTokenRow, llm: boolean): Principal {
-  return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm };
+/**
+ * The principal an API token stands for (bearer header or a console session made from it). A
+ * minted token carries the chain of tokens that minted it, so the policy sees it as the same
+ * person as its creator.
+ */
+export function principalOfToken(row: ApiTokenRow, llm: boolean, tokens: Pick<ApiTokensRepo, 'ownerChain'>): Principal {
+  const owners = row.owner === null ? [] : tokens.ownerChain(row.id);
+  return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm, ...(owners.length > 0 ? { owners } : {}) };
 }
 
 /** The channel of an authenticated request: the authenticator's, else the client header's. */
@@ -52,12 +58,16 @@ export function requestChannel(req: FastifyRequest): Channel {
   return req.authChannel ?? channelOf(req.headers);
 }
 
-/** A preHandler that requires a valid token with at least `role`. */
+/**
+ * A hook that requires a valid token with at least `role`. Register it as `onRequest`: it reads
+ * only headers, so unauthenticated requests are refused before their body is read.
+ */
 export function requireRole(tokens: ApiTokensRepo, role: Role) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const principal = req.principal ?? principalFromRequest(tokens, req.headers.authorization, channelOf(req.headers));
     if (!principal) {
-      void reply.header('WWW-Authenticate', 'Bearer realm="ampgate"');
+      // Refused before the body is read; closing the connection also discards what was sent of it.
+      void reply.header('WWW-Authenticate', 'Bearer realm="ampgate"').header('Connection', 'close');
       throw new AmpgateError('unauthorized', 'missing or invalid bearer token');
     }
     if (!hasRole(principal, role)) throw new AmpgateError('forbidden', `this action needs the ${role} role; the token has ${principal.role}`);

@@ -9,6 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../opamp/agent-auth.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { TokenBuckets } from '../token-buckets.js';
 
 export interface ApiRateLimitOptions {
   /** Sustained requests per second per token; 0 turns the limit off. */
@@ -18,35 +19,10 @@ export interface ApiRateLimitOptions {
   readonly now?: () => number;
 }
 
-interface Bucket {
-  tokens: number;
-  last: number;
-}
-
-export class ApiRateLimiter {
-  readonly #buckets = new Map<string, Bucket>();
-  readonly #now: () => number;
-
-  constructor(private readonly opts: ApiRateLimitOptions) {
-    this.#now = opts.now ?? Date.now;
-  }
-
-  get enabled(): boolean {
-    return this.opts.ratePerSecond > 0;
-  }
-
-  /** Takes one request from the token's bucket: 0 when allowed, else the seconds until one is. */
-  take(tokenId: string): number {
-    const t = this.#now();
-    const b = this.#buckets.get(tokenId) ?? { tokens: this.opts.burst, last: t };
-    b.tokens = Math.min(this.opts.burst, b.tokens + ((t - b.last) / 1000) * this.opts.ratePerSecond);
-    b.last = t;
-    this.#buckets.set(tokenId, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - b.tokens) / this.opts.ratePerSecond));
+/** One bucket per API token id (only valid tokens get one, so memory is bounded by the tokens). */
+export class ApiRateLimiter extends TokenBuckets {
+  constructor(opts: ApiRateLimitOptions) {
+    super({ ...opts, maxKeys: Number.MAX_SAFE_INTEGER });
   }
 }
 

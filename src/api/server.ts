@@ -10,10 +10,10 @@ import type { ConfigSync } from '../fleet/fleet-query.js';
 import type { AgentRegistry } from '../fleet/registry.js';
 import type { Metrics } from '../metrics.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { DEFAULT_BODY_LIMIT } from './body-limits.js';
 import { ApiRateLimiter, installApiRateLimit, type ApiRateLimitOptions } from './rate-limit.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { agentRoutes } from './routes/agents.js';
-import { tokenRoutes } from './routes/tokens.js';
 
 export interface ControlPlaneDeps {
   readonly logger: Logger;
@@ -22,12 +22,25 @@ export interface ControlPlaneDeps {
   readonly metrics: Metrics;
   /** Extra route groups (changes, configs, credentials, MCP, Slack) registered by their modules. */
   readonly plugins?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;
-  /** Largest accepted request body. Default 8 MiB (config bodies). */
+  /** Largest accepted request body where a route sets none. Default 64 KiB (src/api/body-limits.ts). */
   readonly bodyLimit?: number;
+  /** Timeouts and the connection cap (AMPGATE_CONTROL_*); defaults below. */
+  readonly limits?: ControlPlaneLimits;
   /** Whether an agent runs its desired config (filter and column of GET /api/agents); default: every agent unmanaged. */
   readonly configSync?: (agent: AgentRecord) => ConfigSync;
   /** Requests per second and burst per API token (AMPGATE_API_RATE/BURST); none: unlimited. */
   readonly apiRateLimit?: ApiRateLimitOptions;
+}
+
+export interface ControlPlaneLimits {
+  /** The whole request, body included, must arrive within this (408 and closed). Default 30000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** The request headers must arrive within this. Default 10000 ms. */
+  readonly headersTimeoutMs?: number;
+  /** An idle keep-alive or stalled socket is closed after this. Default 60000 ms. */
+  readonly idleTimeoutMs?: number;
+  /** Open connections; beyond it new ones are closed at once. Default 512. */
+  readonly maxConnections?: number;
 }
 
 /** One registered control-plane route (HEAD routes Fastify adds for GET routes included). */
@@ -44,17 +57,30 @@ export function registeredRoutes(app: FastifyInstance): readonly RouteInfo[] {
 }
 
 export async function buildControlPlane(deps: ControlPlaneDeps): Promise<FastifyInstance> {
+  const limits = deps.limits ?? {};
+  const requestTimeout = limits.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: deps.bodyLimit ?? 8 * 1024 * 1024,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     forceCloseConnections: true,
+    // Slow bodies and slow headers are cut off (408) instead of holding a connection forever;
+    // Node checks the deadlines every connectionsCheckingInterval, so keep that short.
+    requestTimeout,
+    connectionTimeout: limits.idleTimeoutMs ?? 60_000,
+    // An idle keep-alive connection holds one of the capped slots: release it soon.
+    keepAliveTimeout: 5_000,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeoutMs ?? 10_000, requestTimeout),
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeout / 4))),
+    },
     // Router-level refusals (a path parameter over 100 characters: 414, a malformed URL: 400) in
     // the same error shape as everything else, not Fastify's default one.
     frameworkErrors: (err, _req, reply) => {
       void (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: { code: 'bad_request', message: err.message } });
     },
   });
+  app.server.maxConnections = limits.maxConnections ?? 512;
   // Recorded before any route exists, so the access-control suite can check every route, also
   // routes added later by other modules (the hook is inherited by encapsulated plugins).
   const routes: RouteInfo[] = [];
@@ -67,6 +93,8 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
 
   app.setErrorHandler((err: FastifyError | AmpgateError, req, reply) => {
     if (err instanceof AmpgateError) {
+      const retry = err.details?.retryAfterSeconds;
+      if (err.code === 'too_many_requests' && typeof retry === 'number') void reply.header('Retry-After', String(retry));
       return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -86,7 +114,6 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   });
 
   agentRoutes(app, deps);
-  tokenRoutes(app, deps);
   for (const plugin of deps.plugins ?? []) await plugin(app);
   return app;
 }

@@ -24,7 +24,18 @@ export type AuditAction =
   | 'change.drift_refused'
   | 'change.outcome'
   | 'change.result'
-  | 'policy.denied';
+  | 'policy.denied'
+  | 'policy.denied_repeated'
+  | 'token.created'
+  | 'token.revoked'
+  | 'enrollment.created'
+  | 'enrollment.revoked'
+  | 'config.version_added';
+
+/** Appends audit rows; call it inside the transaction of the change it records. */
+export interface AuditRecorder {
+  append(actor: string, action: AuditAction, requestId: string | null, data: Record<string, unknown>): AuditEntry;
+}
 
 /** One audit row as exported (JSONL) and verified. */
 export interface AuditEntry {
@@ -45,11 +56,23 @@ export type VerifyResult =
 
 /** The hash of a row given its predecessor's hash: the one formula, documented in docs/changes.md. */
 export function auditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | 'actor' | 'action' | 'requestId' | 'data'>): string {
-  const content = canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, requestId: e.requestId, data: e.data });
+  return storedAuditHash(prevHash, e, canonicalJson(e.data));
+}
+
+/**
+ * The same formula over the data column exactly as stored: the hashed text is the canonical JSON
+ * of {action, actor, at, data, requestId, seq} (keys sorted) with the stored bytes spliced in for
+ * `data`. For a row ampgate wrote, the stored text is the canonical JSON of the data, so this
+ * equals auditHash; a stored text that differs in any byte (a duplicate key that JSON.parse would
+ * hide while SQL readers see it, reordered keys, whitespace) no longer matches.
+ */
+export function storedAuditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | 'actor' | 'action' | 'requestId'>, dataText: string): string {
+  const j = JSON.stringify;
+  const content = `{"action":${j(e.action)},"actor":${j(e.actor)},"at":${j(e.at)},"data":${dataText},"requestId":${j(e.requestId)},"seq":${j(e.seq)}}`;
   return createHash('sha256').update(prevHash + content).digest('hex');
 }
 
-export class AuditLog {
+export class AuditLog implements AuditRecorder {
   readonly #repo: AuditRepo;
   readonly #now: () => number;
 
@@ -80,9 +103,19 @@ export class AuditLog {
     return this.#repo.list(q).map(rowToEntry);
   }
 
-  /** Checks the whole chain from seq 1. */
+  /** Checks the whole chain from seq 1, hashing the data column as stored. */
   verify(): VerifyResult {
-    return verifyEntries(mapIter(this.#repo.iterate(), rowToEntry), { fromGenesis: true });
+    return verifyStored(mapIter(this.#repo.iterate(), (r) => ({ entry: rowToEntry(r), dataText: r.data })), { fromGenesis: true });
+  }
+
+  /** The newest row's seq and hash (what a checkpoint anchors), or undefined for an empty log. */
+  head(): { seq: number; hash: string } | undefined {
+    return this.#repo.head();
+  }
+
+  /** The stored hash of row `seq`, or undefined when there is no such row. */
+  hashAt(seq: number): string | undefined {
+    return this.#repo.bySeq(seq)?.hash;
   }
 
   /**
@@ -115,15 +148,20 @@ export function rowToEntry(r: AuditRow): AuditEntry {
 }
 
 /**
- * Verifies a sequence of entries. With `fromGenesis` the first row must be seq 1 chained to the
- * genesis hash; without it (a partial export) the first row's prev_hash is taken as the anchor.
- * Returns the first broken seq with the reason.
+ * Verifies a sequence of entries (an exported JSONL file: the data is hashed in its canonical
+ * form). With `fromGenesis` the first row must be seq 1 chained to the genesis hash; without it
+ * (a partial export) the first row's prev_hash is taken as the anchor. Returns the first broken
+ * seq with the reason.
  */
 export function verifyEntries(entries: Iterable<AuditEntry>, opts: { fromGenesis: boolean }): VerifyResult {
+  return verifyStored(mapIter(entries, (entry) => ({ entry, dataText: canonicalJson(entry.data) })), opts);
+}
+
+function verifyStored(items: Iterable<{ readonly entry: AuditEntry; readonly dataText: string }>, opts: { fromGenesis: boolean }): VerifyResult {
   let prev: AuditEntry | undefined;
   let count = 0;
   let note: string | undefined;
-  for (const e of entries) {
+  for (const { entry: e, dataText } of items) {
     const broken = (reason: string): VerifyResult => ({ ok: false, count, brokenAt: e.seq, reason });
     if (prev === undefined) {
       if (opts.fromGenesis && e.seq !== 1) return broken(`the log starts at seq ${e.seq}, expected 1: the first rows were removed`);
@@ -134,7 +172,7 @@ export function verifyEntries(entries: Iterable<AuditEntry>, opts: { fromGenesis
       if (e.prevHash !== prev.hash) return broken(`prev_hash does not match the hash of seq ${prev.seq}: a row was removed, inserted or rewritten`);
     }
     if ('__unparseable' in e.data) return broken('the data column is not valid JSON: the row was edited');
-    if (auditHash(e.prevHash, e) !== e.hash) return broken('the row content does not match its hash: the row was edited');
+    if (storedAuditHash(e.prevHash, e, dataText) !== e.hash) return broken('the row content does not match its hash: the row was edited');
     prev = e;
     count++;
   }

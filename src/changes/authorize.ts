@@ -33,9 +33,24 @@ export function rejectDenial(policy: Policy, p: Principal, channel: Channel, req
   return policy.approverListDenial(p);
 }
 
-export function cancelDenial(policy: Policy, p: Principal, req: ChangeRequest): string | undefined {
+/**
+ * The requester (the same person) or an admin may cancel. A language model cancels only requests
+ * it proposed itself, with the very same principal, whatever the token's role: an LLM with an
+ * admin's token must not be able to stop other people's changes.
+ */
+export function cancelDenial(policy: Policy, p: Principal, channel: Channel, req: ChangeRequest): string | undefined {
+  if (isLlmDriven(p, channel)) {
+    if (principalKey(p) === principalKey(req.requester)) return undefined;
+    return `an LLM-driven client (MCP, natural language) may cancel only requests it proposed itself; request ${req.id} was proposed by ${principalKey(req.requester)}`;
+  }
   if (policy.samePerson(p, req.requester) || hasRole(p, 'admin')) return undefined;
   return `only the requester (${principalKey(req.requester)}) or an admin may cancel request ${req.id}`;
+}
+
+/** AMPGATE_MCP_READ_ONLY: nothing is written through MCP, also when a client calls the API directly. */
+export function mcpReadOnlyDenial(mcpReadOnly: boolean, p: Principal, channel: Channel, action: string): string | undefined {
+  if (!mcpReadOnly || !(channel === 'mcp' || p.kind === 'mcp' || (p.llm && p.kind === 'api_token'))) return undefined;
+  return `MCP is read-only on this server (AMPGATE_MCP_READ_ONLY=true): ${action} through MCP is refused`;
 }
 
 function selfDenial(policy: Policy, p: Principal, req: ChangeRequest): string | undefined {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addAgent, admin, alice, aliceSlack, bob, bobSlack, carol, engineFixture, mcpBot, uid, viewer, type EngineFixture, type FixtureOptions } from '../../test/support/changes.js';
+import { addAgent, admin, alice, aliceSlack, bob, bobSlack, carol, engineFixture, mcpBot, ONCALL_GROUP, uid, viewer, type EngineFixture, type FixtureOptions } from '../../test/support/changes.js';
 import { eventually, removeDir, tempDir } from '../../test/support/server.js';
 import { AmpgateError } from '../errors.js';
 import type { ChangeEvent, ProposalInput } from './types.js';
@@ -146,7 +146,7 @@ describe('approval', () => {
   });
 
   it('refuses self-approval, even for admins and across principals of one person (identities map)', async () => {
-    const f = setup({ policy: { identities: { alice: ['api_token:alice', 'slack:UALICE'] } } });
+    const f = setup({ policy: { approvers: { slackUserGroups: [ONCALL_GROUP] }, identities: { alice: ['api_token:alice', 'slack:UALICE'] } } });
     const mine = (await f.engine.propose(admin, restartOne)).request;
     await rejects(f.engine.approve(admin, mine.id, { channel: 'rest' }), 'forbidden', /self-approval/);
     const hers = (await f.engine.propose(alice, restartTwo)).request;
@@ -185,7 +185,7 @@ describe('approval', () => {
   });
 
   it('needs two distinct people for a high-risk request; repeats and the same person via another principal do not count', async () => {
-    const f = setup({ policy: { identities: { bob: ['api_token:bob', 'slack:UBOB'] } } });
+    const f = setup({ policy: { approvers: { slackUserGroups: [ONCALL_GROUP] }, identities: { bob: ['api_token:bob', 'slack:UBOB'] } } });
     const { request } = await f.engine.propose(alice, restartAll); // all known agents: fleet-wide, high
     expect(request).toMatchObject({ risk: 'high', requiredApprovals: 2 });
     expect((await f.engine.approve(bob, request.id, { channel: 'rest' })).state).toBe('pending');

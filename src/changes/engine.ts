@@ -12,14 +12,16 @@ import { AuditRepo } from '../store/audit-repo.js';
 import { ChangesRepo } from '../store/changes-repo.js';
 import type { Db } from '../store/db.js';
 import { AuditLog } from './audit.js';
-import { approveDenial, cancelDenial, isLlmDriven, proposeDenial, rejectDenial } from './authorize.js';
+import { approveDenial, cancelDenial, isLlmDriven, mcpReadOnlyDenial, proposeDenial, rejectDenial } from './authorize.js';
+import { DenialAudit } from './denials.js';
 import { ChangeEvents } from './events.js';
 import { idempotencyKey } from './idempotency.js';
 import { CHANNELS, DecisionSchema, parseInput, ProposalSchema } from './input.js';
-import { principalKey, type Principal } from './principal.js';
+import { principalKey, principalView, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
 import { ExecutionRunner } from './runner.js';
-import { principalView, Transitions, type ChangeDeps, type Step } from './transitions.js';
+import { TokenBuckets } from '../token-buckets.js';
+import { Transitions, type ChangeDeps, type Step } from './transitions.js';
 import type {
   Channel,
   ChangeEvent,
@@ -42,6 +44,13 @@ export interface ChangeEngineOptions {
   readonly tickMs?: number;
   /** How long stop() waits for aborted executors to return, in ms. Default 5000. */
   readonly stopTimeoutMs?: number;
+  /** AMPGATE_MCP_READ_ONLY: refuse proposals and cancellations made through MCP. */
+  readonly mcpReadOnly?: boolean;
+  /**
+   * Proposals per person (policy.person: every channel of one person shares the budget), as a
+   * sustained rate per minute and a burst (AMPGATE_PROPOSAL_RATE / _BURST). Absent or 0: no limit.
+   */
+  readonly proposalRate?: { readonly perMinute: number; readonly burst: number };
 }
 
 type DecisionOpts = { readonly channel: Channel; readonly comment?: string; readonly fingerprint?: string };
@@ -49,6 +58,8 @@ type DecisionOpts = { readonly channel: Channel; readonly comment?: string; read
 export class ChangeEngine implements ChangeService {
   readonly policy: Policy;
   readonly audit: AuditLog;
+  /** Audit rows for refusals, aggregated per kind (shared with the other audited services). */
+  readonly denials: DenialAudit;
   readonly #executors = new Map<ChangeKind, ChangeExecutor>();
   readonly #d: ChangeDeps;
   readonly #repo: ChangesRepo;
@@ -57,6 +68,9 @@ export class ChangeEngine implements ChangeService {
   readonly #runner: ExecutionRunner;
   readonly #tickMs: number;
   readonly #stopTimeoutMs: number;
+  readonly #mcpReadOnly: boolean;
+  readonly #proposals: TokenBuckets;
+  readonly #proposalLimit: string;
   #timer: NodeJS.Timeout | undefined;
   #started = false;
   #stopping: Promise<void> | undefined;
@@ -67,12 +81,16 @@ export class ChangeEngine implements ChangeService {
     this.policy = opts.policy;
     this.#repo = new ChangesRepo(opts.db);
     this.audit = new AuditLog(new AuditRepo(opts.db), now);
+    this.denials = new DenialAudit(opts.db, this.audit, { now });
     this.#d = { db: opts.db, repo: this.#repo, audit: this.audit, policy: opts.policy, now, logger, executors: this.#executors };
     this.#events = new ChangeEvents(logger);
     this.#transitions = new Transitions(this.#d);
     this.#runner = new ExecutionRunner(this.#d, this.#events);
     this.#tickMs = opts.tickMs ?? 1000;
     this.#stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
+    this.#mcpReadOnly = opts.mcpReadOnly ?? false;
+    this.#proposals = new TokenBuckets({ ratePerSecond: (opts.proposalRate?.perMinute ?? 0) / 60, burst: opts.proposalRate?.burst ?? 1, now });
+    this.#proposalLimit = `${opts.proposalRate?.perMinute ?? 0} a minute (bursts of ${opts.proposalRate?.burst ?? 1})`;
   }
 
   /** One executor per kind. Registering after start() resumes that kind's unfinished requests. */
@@ -85,8 +103,9 @@ export class ChangeEngine implements ChangeService {
   async propose(principal: Principal, input: ProposalInput): Promise<{ readonly request: ChangeRequest; readonly existing: boolean }> {
     this.#assertRunning();
     const channel = CHANNELS.includes(input?.channel) ? input.channel : 'rest';
-    this.#authorize(principal, null, 'propose', channel, proposeDenial(principal));
+    this.#authorize(principal, null, 'propose', channel, mcpReadOnlyDenial(this.#mcpReadOnly, principal, channel, 'proposing') ?? proposeDenial(principal));
     const p = parseInput(ProposalSchema, input);
+    this.#limitProposals(principal, channel);
     const executor = this.#executors.get(p.kind);
     if (!executor) throw new AmpgateError('unavailable', `${p.kind} changes are not available in this server (no executor registered)`);
     const plan = executor.plan(p.target, p.params);
@@ -171,7 +190,7 @@ export class ChangeEngine implements ChangeService {
     this.#assertRunning();
     const o = parseInput(DecisionSchema, opts);
     const req = this.#mustGet(id);
-    this.#authorize(principal, req.id, 'cancel', o.channel, cancelDenial(this.policy, principal, req));
+    this.#authorize(principal, req.id, 'cancel', o.channel, mcpReadOnlyDenial(this.#mcpReadOnly, principal, o.channel, 'cancelling') ?? cancelDenial(this.policy, principal, o.channel, req));
     this.#assertState(req, ['pending', 'approved'], 'cancelled');
     this.#after(this.#transitions.cancel(principal, req, o.channel, o.comment ?? ''));
     this.#d.logger.info({ request: req.id, by: principalKey(principal) }, 'change cancelled');
@@ -195,6 +214,7 @@ export class ChangeEngine implements ChangeService {
   tick(): void {
     if (this.#stopping) return;
     try {
+      this.denials.flush();
       for (const row of this.#repo.dueForExpiry(this.#d.now())) this.#after(this.#transitions.expire(this.#repo.toRequest(row)));
       for (const row of this.#repo.byState('approved')) {
         const step = this.#transitions.resume(this.#repo.toRequest(row));
@@ -210,6 +230,7 @@ export class ChangeEngine implements ChangeService {
     return (this.#stopping ??= (async () => {
       clearInterval(this.#timer);
       await this.#runner.stop(this.#stopTimeoutMs);
+      this.denials.flush(true);
     })());
   }
 
@@ -237,9 +258,20 @@ export class ChangeEngine implements ChangeService {
 
   #authorize(p: Principal, requestId: string | null, action: string, channel: Channel, denial: string | undefined): void {
     if (denial === undefined) return;
-    this.#transitions.deny(p, requestId, action, channel, denial);
+    this.denials.record(principalKey(p), requestId, { principal: principalView(p), action, channel, reason: denial });
     this.#d.logger.warn({ request: requestId, action, principal: principalView(p), reason: denial }, 'change action denied by policy');
     throw new AmpgateError('forbidden', denial);
+  }
+
+  /** Per-person proposal budget on every channel; a refusal is audited (aggregated) and answered 429. */
+  #limitProposals(p: Principal, channel: Channel): void {
+    const person = this.policy.person(p);
+    const wait = this.#proposals.take(person);
+    if (wait === 0) return;
+    const reason = `too many proposals from ${person}: at most ${this.#proposalLimit} per person (AMPGATE_PROPOSAL_RATE, AMPGATE_PROPOSAL_BURST); retry in ${wait} s`;
+    this.denials.record(principalKey(p), null, { principal: principalView(p), action: 'propose', channel, reason: 'proposal rate limit' });
+    this.#d.logger.warn({ principal: principalView(p), person, channel }, 'proposal refused: per-person rate limit');
+    throw new AmpgateError('too_many_requests', reason, { retryAfterSeconds: wait });
   }
 
   #expireIfDue(req: ChangeRequest): void {

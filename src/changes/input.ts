@@ -6,11 +6,14 @@
 import { z } from 'zod';
 import { fingerprint, TOKEN_PATTERN } from '../creds/secrets.js';
 import { AmpgateError } from '../errors.js';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../safe-text.js';
 import { CHANGE_KINDS } from './types.js';
 
 export const CHANNELS = ['rest', 'cli', 'mcp', 'slack', 'web'] as const;
 
-const freeText = (max: number) => z.string().max(max).transform(redactSecrets);
+/** Text people type and other people read: no control characters (terminal escapes, line breaks, bidi overrides). */
+const noControls = (t: string) => !hasControlChars(t);
+const freeText = (max: number) => z.string().max(max).refine(noControls, CONTROL_CHARS_MESSAGE).transform(redactSecrets);
 
 export const ProposalSchema = z.strictObject({
   kind: z.enum(CHANGE_KINDS),
@@ -26,6 +29,7 @@ export const ProposalSchema = z.strictObject({
     .trim()
     .min(1, 'a reason is required: say why this change is needed (approvers see it)')
     .max(2000)
+    .refine(noControls, CONTROL_CHARS_MESSAGE)
     .transform(redactSecrets),
   channel: z.enum(CHANNELS),
   expiresInMinutes: z.number().int().min(1).optional(),

@@ -71,16 +71,41 @@ describe('policy file', () => {
     expect(pol.samePerson(p('slack', 'UB'), p('slack', 'UB'))).toBe(true);
   });
 
-  it('approver lists: keys or people; Slack principals are vouched for by configured user groups', () => {
+  it('approver lists: keys or people; Slack principals are vouched for only by a verified membership of a configured group', () => {
     const listed = parsePolicy({ approvers: { principals: ['api_token:t1', 'bob'] }, identities: { bob: ['slack:UB'] } });
     expect(listed.approverListDenial(p('api_token', 't1'))).toBeUndefined();
     expect(listed.approverListDenial(p('slack', 'UB'))).toBeUndefined();
     expect(listed.approverListDenial(p('api_token', 't2'))).toMatch(/not in the policy's approvers list/);
     expect(listed.approverListDenial(p('slack', 'UC'))).toMatch(/not in/);
     const groups = parsePolicy({ approvers: { principals: ['api_token:t1'], slackUserGroups: ['S0ONCALL'] } });
-    expect(groups.approverListDenial(p('slack', 'UC'))).toBeUndefined();
+    expect(groups.approverListDenial({ ...p('slack', 'UC'), approverGroups: ['S0ONCALL'] })).toBeUndefined();
+    // A Slack user (an admin, say) the edge did not find in the group is not an approver.
+    expect(groups.approverListDenial(p('slack', 'UC', 'admin'))).toMatch(/not in the policy's approvers list or its on-call user groups/);
+    expect(groups.approverListDenial({ ...p('slack', 'UC'), approverGroups: ['S0OTHER'] })).toMatch(/not in/);
     expect(groups.approverListDenial(p('api_token', 't2'))).toMatch(/not in/);
     expect(groups.slackUserGroups).toEqual(['S0ONCALL']);
+    // Without any list a Slack user never approves; an API token's role decides.
+    expect(Policy.defaults().approverListDenial(p('slack', 'UADMIN', 'admin'))).toMatch(/not in the policy's approvers list/);
+    expect(Policy.defaults().approverListDenial(p('api_token', 't9'))).toBeUndefined();
+  });
+
+  it('token ownership: a minted token is its creator\'s person unless the identities bind it to someone else', () => {
+    const pol = parsePolicy({ identities: { alice: ['api_token:root-a'], bob: ['api_token:minted-for-bob'] }, approvers: { principals: ['alice'] } });
+    const rootA = p('api_token', 'root-a');
+    const minted = { ...p('api_token', 'm1'), owners: ['api_token:root-a'] };
+    const mintedByMinted = { ...p('api_token', 'm2'), owners: ['api_token:m1', 'api_token:root-a'] };
+    const forBob = { ...p('api_token', 'minted-for-bob'), owners: ['api_token:root-a'] };
+    expect(pol.samePerson(minted, rootA)).toBe(true);
+    expect(pol.samePerson(mintedByMinted, rootA)).toBe(true);
+    expect(pol.person(forBob)).toBe('person:bob');
+    expect(pol.samePerson(forBob, rootA)).toBe(false);
+    // Approver lists apply to the person: alice's minted token is alice.
+    expect(pol.approverListDenial(minted)).toBeUndefined();
+    expect(pol.approverListDenial(forBob)).toMatch(/not in/);
+    // Without identities the root of the chain is the person.
+    const bare = Policy.defaults();
+    expect(bare.person(mintedByMinted)).toBe('api_token:root-a');
+    expect(bare.samePerson(p('api_token', 'x'), p('api_token', 'y'))).toBe(false);
   });
 });
 

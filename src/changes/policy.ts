@@ -54,7 +54,10 @@ export const PolicySchema = z
         slackUserGroups: z.array(z.string().regex(/^S[A-Z0-9]+$/, 'expected a Slack user group id like S0123ABC')).default([]),
       })
       .prefault({}),
-    /** Slack users other than the approvers: their role, and Slack admins (may cancel others' requests). */
+    /**
+     * Slack users other than the approvers: their role, and Slack admins (may cancel others'
+     * requests; they approve only when also listed in `approvers`).
+     */
     slack: z
       .strictObject({
         defaultRole: z.enum(['viewer', 'proposer']).default('proposer'),
@@ -114,29 +117,43 @@ export class Policy {
     return override;
   }
 
-  /** The person behind a principal: its name in `identities`, else its principal key. */
-  person(p: Pick<Principal, 'kind' | 'id'>): string {
-    const key = principalKey(p);
-    const name = this.#personOf.get(key);
-    return name === undefined ? key : `person:${name}`;
+  /**
+   * The person behind a principal: the first of the principal and its owners (the tokens that
+   * minted it, nearest first) that `identities` names, as `person:<name>`; otherwise the principal
+   * at the root of that chain. So a token an admin mints is that admin unless the policy binds it
+   * to another identity, and one person cannot reach a multi-approval threshold by minting tokens.
+   */
+  person(p: Pick<Principal, 'kind' | 'id' | 'owners'>): string {
+    const chain = [principalKey(p), ...(p.owners ?? [])];
+    for (const key of chain) {
+      const name = this.#personOf.get(key);
+      if (name !== undefined) return `person:${name}`;
+    }
+    return chain.at(-1)!;
   }
 
-  samePerson(a: Pick<Principal, 'kind' | 'id'>, b: Pick<Principal, 'kind' | 'id'>): boolean {
+  samePerson(a: Pick<Principal, 'kind' | 'id' | 'owners'>, b: Pick<Principal, 'kind' | 'id' | 'owners'>): boolean {
     return this.person(a) === this.person(b);
   }
 
   /**
-   * Why the approver lists exclude `p` (role and self-approval are checked elsewhere), or
-   * undefined when the lists allow it. Slack principals reach here with a role the Slack edge
-   * assigned after checking `slackUserGroups` membership, so a configured group vouches for them.
+   * Why the policy's approver rules exclude `p` (role and self-approval are checked elsewhere), or
+   * undefined when they allow it. Approval rights come from the approvers list (a principal key, or
+   * a person through `identities` or token ownership) or, in Slack, from membership of an on-call
+   * user group that the Slack edge verified for this request; nothing else. Without a list, an API
+   * token's approver role (granted by an admin, audited) is its right; a Slack user always needs
+   * the list or a group: being a Slack admin is not an approval right.
    */
   approverListDenial(p: Principal): string | undefined {
-    if (this.#approvers.size === 0) return undefined;
+    const groups = this.doc.approvers.slackUserGroups;
+    if (this.#approvers.size === 0 && p.kind !== 'slack') return undefined;
     const key = principalKey(p);
-    const name = this.#personOf.get(key);
-    if (this.#approvers.has(key) || (name !== undefined && this.#approvers.has(name))) return undefined;
-    if (p.kind === 'slack' && this.doc.approvers.slackUserGroups.length > 0) return undefined;
-    return `${key} (${p.name}) is not in the policy's approvers list`;
+    const person = this.person(p);
+    const name = person.startsWith('person:') ? person.slice('person:'.length) : undefined;
+    if (this.#approvers.has(key) || this.#approvers.has(person) || (name !== undefined && this.#approvers.has(name))) return undefined;
+    if (p.kind === 'slack' && (p.approverGroups ?? []).some((g) => groups.includes(g))) return undefined;
+    const where = p.kind === 'slack' && groups.length > 0 ? "the policy's approvers list or its on-call user groups" : "the policy's approvers list";
+    return `${key} (${p.name}) is not in ${where}`;
   }
 
   get slackUserGroups(): readonly string[] {

@@ -10,7 +10,7 @@ import { durably, type Db } from '../store/db.js';
 import type { ChangesRepo, NewChangeRow } from '../store/changes-repo.js';
 import type { AuditAction, AuditLog } from './audit.js';
 import { checkDrift } from './drift.js';
-import { principalKey, type Principal } from './principal.js';
+import { principalKey, principalView, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
 import type { ApprovalRecord, Channel, ChangeEvent, ChangeExecutor, ChangeKind, ChangeRequest, ChangeState } from './types.js';
 
@@ -33,11 +33,6 @@ export interface Step {
 
 export const SYSTEM = 'system';
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** What the audit log records about a principal (never a secret: ids and names only). */
-export function principalView(p: Principal): Record<string, unknown> {
-  return { key: principalKey(p), name: p.name, role: p.role, llm: p.llm };
-}
 
 export class Transitions {
   readonly #d: ChangeDeps;
@@ -110,11 +105,6 @@ export class Transitions {
     const approvals = req.approvals.filter((a) => a.decision === 'approve').length;
     const summary = `expired at ${req.expiresAt} with ${approvals} of ${req.requiredApprovals} approvals${req.hold ? ` (held by change freeze: ${req.hold.reason})` : ''}`;
     return this.#end(Number(req.id), req.state, 'expired', summary, SYSTEM, 'change.expired', { expiresAt: req.expiresAt, approvals, required: req.requiredApprovals });
-  }
-
-  /** Audits a refused action (self-approval, LLM approval, missing role, ...). */
-  deny(p: Principal, requestId: string | null, action: string, channel: Channel, reason: string): void {
-    durably(this.#d.db, () => this.#audit(principalKey(p), 'policy.denied', requestId === null ? null : Number(requestId), { principal: principalView(p), action, channel, reason }));
   }
 
   /**

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import type { AgentDetail, AgentSummary } from '../api/views.js';
+import { inline } from '../safe-text.js';
 import { ago, table } from './format.js';
 import { addFilterFlags, hasFilterFlags, selectorWithFlags } from './selector-flags.js';
 import { resolveAgentUid } from './agent-uids.js';
@@ -58,17 +59,17 @@ export function registerAgentCommands(program: Command, ctx: CliContext): void {
         `uid:           ${a.uid}`,
         `state:         ${a.connected ? 'online' : 'offline'} via ${a.transport ?? '-'} (last seen ${ago(a.lastSeen)})`,
         `capabilities:  ${a.capabilities.join(', ') || '-'}`,
-        `custom caps:   ${a.customCapabilities.join(', ') || '-'}`,
+        `custom caps:   ${inline(a.customCapabilities.join(', ')) || '-'}`,
         `healthy:       ${a.healthy === null ? '-' : a.healthy}`,
         'identifying:',
-        ...Object.entries(a.identifyingAttributes).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`),
+        ...Object.entries(a.identifyingAttributes).map(([k, v]) => `  ${inline(k)} = ${inline(JSON.stringify(v))}`),
         'non-identifying:',
-        ...Object.entries(a.nonIdentifyingAttributes).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`),
-        `remote config: ${a.remoteConfigStatus ? `${a.remoteConfigStatus.status} ${a.remoteConfigStatus.hash.slice(0, 12)} ${a.remoteConfigStatus.errorMessage}` : '-'}`,
+        ...Object.entries(a.nonIdentifyingAttributes).map(([k, v]) => `  ${inline(k)} = ${inline(JSON.stringify(v))}`),
+        `remote config: ${a.remoteConfigStatus ? `${a.remoteConfigStatus.status} ${a.remoteConfigStatus.hash.slice(0, 12)} ${inline(a.remoteConfigStatus.errorMessage)}` : '-'}`,
         `effective config (${a.effectiveConfigHash?.slice(0, 12) ?? 'none'}):`,
       ];
       for (const [name, f] of Object.entries(a.effectiveConfig ?? {})) {
-        lines.push(`--- ${name || '(default)'} [${f.contentType || 'unknown type'}]`, f.body);
+        lines.push(`--- ${inline(name || '(default)')} [${inline(f.contentType || 'unknown type')}]`, f.body);
       }
       ctx.out(lines.join('\n'));
     });

@@ -8,9 +8,11 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { toJsonl, verifyEntries, type AuditEntry, type VerifyResult } from '../changes/audit.js';
+import { toJsonl, verifyEntries, type AuditEntry, type AuditLog } from '../changes/audit.js';
+import { anchorFiles, AuditAnchor, checkAnchor, type AnchoredVerifyResult } from '../changes/audit-anchor.js';
 import type { Db } from '../store/db.js';
 import { ApiError } from '../api/client.js';
+import { jsonSafe } from '../safe-text.js';
 import type { CliContext } from './context.js';
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
@@ -20,9 +22,11 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .description('check the hash chain; exits 1 and names the first broken row if it was tampered with')
     .option('--db <file>', 'read this SQLite file directly (offline; e.g. a copied database)')
     .option('--file <jsonl>', 'verify an exported JSONL file instead')
-    .action(async (o: { db?: string; file?: string }) => {
+    .option('--anchor <file>', 'the audit checkpoint to check the end of the log against (default with --db: audit-anchor.json next to it)')
+    .option('--anchor-key <file>', 'its HMAC key (default: audit-anchor.key next to the checkpoint)')
+    .action(async (o: { db?: string; file?: string; anchor?: string; anchorKey?: string }) => {
       const result = await localErrors(verify, async () =>
-        o.file ? await verifyFile(o.file) : o.db ? await withDb(o.db, (db, log) => log.verify()) : await ctx.client().get<VerifyResult>('/api/audit/verify'),
+        o.file ? await verifyFile(o.file, o) : o.db ? await withDb(o.db, (log) => verifyDb(log, o.db!, o)) : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
       );
       ctx.out(ctx.json() ? JSON.stringify(result, null, 2) : describe(result));
       if (!result.ok) process.exitCode = 1;
@@ -51,15 +55,23 @@ async function localErrors<T>(cmd: Command, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function describe(r: VerifyResult): string {
+function describe(r: AnchoredVerifyResult): string {
   if (!r.ok) return `audit log BROKEN at seq ${r.brokenAt}: ${r.reason} (${r.count} rows before it verified)`;
   const head = r.head ? `; head seq ${r.head.seq} hash ${r.head.hash}` : '';
-  return `audit log OK: ${r.count} rows verified${head}${r.note ? `\n${r.note}` : ''}\n(record the head hash elsewhere to also detect rows cut off at the end)`;
+  const anchor = r.anchor ? `\ncheckpoint ${r.anchor.file} (seq ${r.anchor.seq}, ${r.anchor.at}) matches: nothing was cut off before it` : '';
+  return `audit log OK: ${r.count} rows verified${head}${anchor}${r.note ? `\n${r.note}` : ''}`;
 }
 
-/** SQLite and the store load only for --db (offline) use. */
-async function openAuditDb(file: string): Promise<{ db: Db; log: import('../changes/audit.js').AuditLog }> {
+type AnchorOptions = { anchor?: string; anchorKey?: string };
+
+function verifyDb(log: AuditLog, file: string, o: AnchorOptions): AnchoredVerifyResult {
+  const anchor = new AuditAnchor(anchorFiles(file, { file: o.anchor, keyFile: o.anchorKey }));
+  return checkAnchor(log.verify(), anchor.read(), anchor.files.file, (seq) => log.hashAt(seq));
+}
+
+async function openAuditDb(file: string): Promise<{ db: Db; log: AuditLog }> {
   if (!existsSync(file)) throw new Error(`no such database file: ${file}`);
+  // SQLite and the store load only for offline (--db) use, so other commands start without them.
   const [{ openDatabase }, { AuditRepo }, { AuditLog }] = await Promise.all([import('../store/db.js'), import('../store/audit-repo.js'), import('../changes/audit.js')]);
   const db = openDatabase(file, { readonly: true });
   const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get();
@@ -70,10 +82,10 @@ async function openAuditDb(file: string): Promise<{ db: Db; log: import('../chan
   return { db, log: new AuditLog(new AuditRepo(db)) };
 }
 
-async function withDb<T>(file: string, fn: (db: Db, log: import('../changes/audit.js').AuditLog) => T): Promise<T> {
+async function withDb<T>(file: string, fn: (log: AuditLog) => T): Promise<T> {
   const { db, log } = await openAuditDb(file);
   try {
-    return fn(db, log);
+    return fn(log);
   } finally {
     db.close();
   }
@@ -82,7 +94,7 @@ async function withDb<T>(file: string, fn: (db: Db, log: import('../changes/audi
 async function* dbLines(file: string, after: number): AsyncGenerator<string> {
   const { db, log } = await openAuditDb(file);
   try {
-    for (const line of log.exportJsonl(after)) yield `${line}\n`;
+    for (const line of log.exportJsonl(after)) yield `${jsonSafe(line)}\n`;
   } finally {
     db.close();
   }
@@ -91,13 +103,13 @@ async function* dbLines(file: string, after: number): AsyncGenerator<string> {
 async function* apiLines(ctx: CliContext, after: number): AsyncGenerator<string> {
   for (;;) {
     const page = await ctx.client().get<{ entries: AuditEntry[]; next: number | null }>(`/api/audit?after=${after}&limit=1000`);
-    for (const e of page.entries) yield `${toJsonl(e)}\n`;
+    for (const e of page.entries) yield `${jsonSafe(toJsonl(e))}\n`;
     if (page.next === null) return;
     after = page.next;
   }
 }
 
-async function verifyFile(file: string): Promise<VerifyResult> {
+async function verifyFile(file: string, o: AnchorOptions): Promise<AnchoredVerifyResult> {
   if (!existsSync(file)) throw new Error(`no such file: ${file}`);
   const entries: AuditEntry[] = [];
   let n = 0;
@@ -110,5 +122,9 @@ async function verifyFile(file: string): Promise<VerifyResult> {
       return { ok: false, count: entries.length, brokenAt: entries.length > 0 ? entries.at(-1)!.seq + 1 : 1, reason: `line ${n} is not valid JSON` };
     }
   }
-  return verifyEntries(entries, { fromGenesis: entries[0]?.seq === 1 });
+  const result = verifyEntries(entries, { fromGenesis: entries[0]?.seq === 1 });
+  if (!o.anchor) return result;
+  const anchor = new AuditAnchor(anchorFiles(file, { file: o.anchor, keyFile: o.anchorKey }));
+  const bySeq = new Map(entries.map((e) => [e.seq, e.hash]));
+  return checkAnchor(result, anchor.read(), anchor.files.file, (seq) => bySeq.get(seq));
 }

@@ -8,7 +8,7 @@ import type { ChangeSummary } from '../changes/views.js';
 import { resolveAgentUids } from './agent-uids.js';
 import { changeDetail, changesTable } from './changes-format.js';
 import type { CliContext } from './context.js';
-import { EXIT, UsageError } from './errors.js';
+import { CliFailure, EXIT, UsageError } from './errors.js';
 import { paramHelp } from './param-help.js';
 import { addFilterFlags, hasFilterFlags, selectorWithFlags } from './selector-flags.js';
 
@@ -154,7 +154,7 @@ function decisionLine(r: ChangeRequest, verb: string): string {
 async function waitForEnd(ctx: CliContext, r: ChangeRequest, timeoutMs: number): Promise<ChangeRequest> {
   const deadline = Date.now() + timeoutMs;
   while (!TERMINAL_STATES.has(r.state) && r.state !== 'pending' && !(r.state === 'approved' && r.hold)) {
-    if (Date.now() > deadline) throw new Error(`change ${r.id} is still ${r.state} after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new CliFailure(`change ${r.id} is still ${r.state} after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 500));
     r = await ctx.client().get<ChangeRequest>(`/api/changes/${encodeURIComponent(r.id)}`);
   }

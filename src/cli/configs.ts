@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { resolveAgentUid } from './agent-uids.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
+import { inline } from '../safe-text.js';
 import { ago, table } from './format.js';
 
 interface VersionView {
@@ -56,12 +57,12 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       if (o.version) {
         const v = await c.get<VersionView>(`/api/configs/${encodeURIComponent(name)}/versions/${encodeURIComponent(o.version)}`);
         if (ctx.json()) return ctx.out(JSON.stringify(v, null, 2));
-        ctx.out(`# ${v.name} v${v.version} [${v.contentType}] config hash ${v.configHash} by ${v.author} ${ago(v.createdAt)}${v.comment ? ` — ${v.comment}` : ''}`);
+        ctx.out(`# ${v.name} v${v.version} [${v.contentType}] config hash ${v.configHash} by ${v.author} ${ago(v.createdAt)}${v.comment ? ` — ${inline(v.comment)}` : ''}`);
         return ctx.out(v.body!.replace(/\n$/, ''));
       }
       const res = await c.get<{ name: string; description: string; fileKey: string; versions: VersionView[] }>(`/api/configs/${encodeURIComponent(name)}`);
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      ctx.out(`${res.name}${res.description ? ` — ${res.description}` : ''} (file key ${JSON.stringify(res.fileKey)})`);
+      ctx.out(`${res.name}${res.description ? ` — ${inline(res.description)}` : ''} (file key ${JSON.stringify(res.fileKey)})`);
       ctx.out(table(['VERSION', 'TYPE', 'CONFIG HASH', 'SIZE', 'AUTHOR', 'CREATED', 'COMMENT'], res.versions.map((v) => [`v${v.version}`, v.contentType, v.configHash.slice(0, 12), String(v.size), v.author, ago(v.createdAt), v.comment]), '(no versions)'));
     });
 
@@ -130,8 +131,8 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
         pause: { method: string; state: string; changeId: string } | null;
       }>(`/api/agents/${encodeURIComponent(uid)}/remote-config`);
       if (ctx.json()) return ctx.out(JSON.stringify(r, null, 2));
-      ctx.out(`desired:  ${r.desired ? `${r.desired.label} (${r.desired.configHash.slice(0, 12)}) ${r.desired.status}${r.desired.error ? `: ${r.desired.error}` : ''} [change ${r.desired.changeId}]` : '-'}`);
-      ctx.out(`reported: ${r.reported ? `${r.reported.status} ${r.reported.hash.slice(0, 12)} ${r.reported.errorMessage}`.trimEnd() : '-'}${r.inSync === null ? '' : r.inSync ? ' (in sync)' : ' (not in sync)'}`);
+      ctx.out(`desired:  ${r.desired ? `${r.desired.label} (${r.desired.configHash.slice(0, 12)}) ${r.desired.status}${r.desired.error ? `: ${inline(r.desired.error)}` : ''} [change ${r.desired.changeId}]` : '-'}`);
+      ctx.out(`reported: ${r.reported ? `${r.reported.status} ${r.reported.hash.slice(0, 12)} ${inline(r.reported.errorMessage)}`.trimEnd() : '-'}${r.inSync === null ? '' : r.inSync ? ' (in sync)' : ' (not in sync)'}`);
       ctx.out(`paused:   ${r.pause ? `${r.pause.state} via ${r.pause.method} [change ${r.pause.changeId}]` : 'no'}`);
       ctx.out(table(['CHANGE', 'CONFIG', 'HASH', 'STATUS', 'UPDATED', 'ERROR'], r.history.map((h) => [h.changeId, h.label, h.configHash.slice(0, 12), h.status, ago(h.updatedAt), h.error]), 'history:  no remote config offered to this agent yet'));
     });

@@ -2,6 +2,7 @@
  * @module Shared CLI state: API location, token, output mode.
  */
 import { ApiClient } from '../api/client.js';
+import { block, jsonSafe } from '../safe-text.js';
 
 export interface CliContext {
   client(): ApiClient;
@@ -16,6 +17,9 @@ export function cliContext(getOpts: () => { url: string; token?: string; json?: 
       return new ApiClient({ url: o.url, token: o.token });
     },
     json: () => getOpts().json === true,
-    out,
+    // Everything shown goes through here: terminal escapes and other control characters that an
+    // agent or a user put into the data are shown as visible escapes, never interpreted. JSON
+    // output stays valid JSON (\u escapes for what JSON.stringify leaves raw).
+    out: (text) => out(getOpts().json === true ? jsonSafe(text) : block(text)),
   };
 }

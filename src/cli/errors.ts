@@ -26,9 +26,14 @@ export const EXIT_CODES_HELP = `Exit codes:
   3  not authenticated: no token, or the server does not know it (401)
   4  the server could not be reached, or failed (5xx)`;
 
-/** A problem with what was typed, found before anything was sent. */
+/** A problem with what was typed (or a local file it names), found before anything was sent: exit 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** An outcome the user waited for did not come (e.g. `--wait` ran out of time): exit 1, no stack. */
+export class CliFailure extends Error {
+  override readonly name = 'CliFailure';
 }
 
 /**
@@ -46,6 +51,7 @@ export function exitCodeOf(err: unknown): number {
     return EXIT.refused;
   }
   if (err instanceof UsageError || isOperatorError(err)) return EXIT.refused;
+  if (err instanceof CliFailure) return EXIT.failed;
   return EXIT.failed;
 }
 
@@ -62,7 +68,7 @@ function problemLine(p: unknown): string {
 
 /** What the user sees on stderr: `ampgate: <message>`, then each listed problem on its own line. */
 export function errorText(err: unknown): string {
-  if (!(err instanceof ApiError || err instanceof UsageError || isOperatorError(err))) {
+  if (!(err instanceof ApiError || err instanceof UsageError || err instanceof CliFailure || isOperatorError(err))) {
     return `ampgate: ${(err as Error)?.stack ?? String(err)}`;
   }
   const lines = [`ampgate: ${err.message}`];

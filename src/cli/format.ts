@@ -1,10 +1,14 @@
 /**
- * @module Plain-text tables for CLI output.
+ * @module Plain-text tables for CLI output. Every cell is one line: control characters (and line
+ * breaks) in it become visible escapes, so a value an agent reported cannot forge rows or move the
+ * cursor.
  */
+import { inline } from '../safe-text.js';
 
 /** A table with a header row; with no rows, `empty` (a friendly line) instead of a bare header. */
-export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>, empty: string): string {
-  if (rows.length === 0) return empty;
+export function table(headers: readonly string[], rawRows: ReadonlyArray<ReadonlyArray<string>>, empty: string): string {
+  if (rawRows.length === 0) return empty;
+  const rows = rawRows.map((r) => r.map((c) => inline(c ?? '')));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: ReadonlyArray<string>) =>
     cells

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
+import { inline } from '../safe-text.js';
 import { ago, table } from './format.js';
 
 interface RolloutView {
@@ -34,7 +35,7 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     .action(async (id: string) => {
       const r = await ctx.client().get<RolloutView>(`/api/rollouts/${encodeURIComponent(id)}`);
       if (ctx.json()) return ctx.out(JSON.stringify(r, null, 2));
-      ctx.out(`${r.label}: ${r.state}, stage ${r.stage}/${r.stageCount}${r.haltReason ? ` — halted: ${r.haltReason}` : ''}`);
+      ctx.out(`${r.label}: ${r.state}, stage ${r.stage}/${r.stageCount}${r.haltReason ? ` — halted: ${inline(r.haltReason)}` : ''}`);
       ctx.out(Object.entries(r.counts).map(([k, n]) => `${k}: ${n}`).join(', '));
       ctx.out(table(['UID', 'STAGE', 'STATE', 'ONLINE', 'DETAIL'], r.targets.map((t) => [t.uid, String(t.stage), t.state, t.connected ? 'yes' : 'no', t.outcome.detail]), '(no targets)'));
     });
@@ -53,16 +54,16 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
           { channel: 'cli', ...(o.reason ? { reason: o.reason } : {}) },
         );
         if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-        for (const r of res.requests) ctx.out(`${r.existing ? 'already open' : 'proposed'}: change ${r.request.id} (${r.request.state}) ${r.request.preview.summary}`);
-        for (const n of res.notCovered) ctx.out(`not covered: ${n.uid}: ${n.reason}`);
+        for (const r of res.requests) ctx.out(`${r.existing ? 'already open' : 'proposed'}: change ${r.request.id} (${r.request.state}) ${inline(r.request.preview.summary)}`);
+        for (const n of res.notCovered) ctx.out(`not covered: ${n.uid}: ${inline(n.reason)}`);
         return;
       }
       const plan = await c.get<{ proposals: Array<{ target: { agents: string[] }; params: Record<string, unknown>; reason: string }>; notCovered: Array<{ uid: string; reason: string }> }>(
         `/api/rollouts/${encodeURIComponent(id)}/rollback`,
       );
       if (ctx.json()) return ctx.out(JSON.stringify(plan, null, 2));
-      for (const p of plan.proposals) ctx.out(`config_push ${JSON.stringify(p.params)} to ${p.target.agents.length} agent(s)\n  reason: ${p.reason}`);
-      for (const n of plan.notCovered) ctx.out(`not covered: ${n.uid}: ${n.reason}`);
+      for (const p of plan.proposals) ctx.out(`config_push ${JSON.stringify(p.params)} to ${p.target.agents.length} agent(s)\n  reason: ${inline(p.reason)}`);
+      for (const n of plan.notCovered) ctx.out(`not covered: ${n.uid}: ${inline(n.reason)}`);
       if (plan.proposals.length > 0) ctx.out('propose with: ampgate rollouts rollback <changeId> --propose');
     });
 }

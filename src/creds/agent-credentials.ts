@@ -1,56 +1,39 @@
 /**
- * @module Agent credentials store (enrollment and per-agent bearer tokens) and the token/none
- * authenticators of the OpAMP listener.
+ * @module Agent credentials (enrollment and per-agent bearer tokens, registered client
+ * certificates) and the token/none authenticators of the OpAMP listener. Also the identity-binding
+ * fact the OpAMP session relies on: which instance uids are *established*, i.e. have a per-agent
+ * credential of their own that the agent has already used. Such a uid can only be spoken for by a
+ * connection presenting that credential (SECURITY.md, "Identity binding").
  */
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AgentAuth } from '../fleet/link.js';
 import { bearerToken, type AgentAuthenticator } from '../opamp/agent-auth.js';
+import { AgentCredentialsRepo, type CredentialKind, type CredentialRow } from '../store/agent-credentials-repo.js';
 import type { Db } from '../store/db.js';
 import { fingerprintOfHash, hashSecret, newToken } from './secrets.js';
 
-export type CredentialKind = 'enrollment' | 'agent_token' | 'client_cert';
-
-export interface CredentialRow {
-  id: string;
-  kind: CredentialKind;
-  secret_hash: string;
-  fingerprint: string;
-  agent_uid: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
+export type { CredentialKind, CredentialRow };
 
 export class AgentCredentials {
-  readonly #byHash;
-  readonly #insert;
-  readonly #revoke;
-  readonly #count;
-  readonly #byId;
-  readonly #forAgent;
-  readonly #rebind;
-  readonly #ofKind;
+  readonly #repo: AgentCredentialsRepo;
+  /**
+   * uids that may have an established credential (a superset: revocations and expiry are checked
+   * against the database on a hit, so a message for any other uid costs no query).
+   */
+  readonly #established: Set<string>;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly now: () => number = Date.now,
   ) {
-    this.#byHash = db.prepare('SELECT * FROM agent_credentials WHERE secret_hash = ?');
-    this.#insert = db.prepare(`INSERT INTO agent_credentials (id, kind, secret_hash, fingerprint, agent_uid, created_at, expires_at)
-      VALUES (@id, @kind, @secret_hash, @fingerprint, @agent_uid, @created_at, @expires_at)`);
-    this.#revoke = db.prepare('UPDATE agent_credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
-    this.#count = db.prepare("SELECT count(*) AS n FROM agent_credentials WHERE kind = ? AND revoked_at IS NULL");
-    this.#byId = db.prepare('SELECT * FROM agent_credentials WHERE id = ?');
-    this.#forAgent = db.prepare('SELECT * FROM agent_credentials WHERE agent_uid = ? ORDER BY created_at, id');
-    this.#rebind = db.prepare('UPDATE agent_credentials SET agent_uid = ? WHERE agent_uid = ?');
-    this.#ofKind = db.prepare('SELECT * FROM agent_credentials WHERE kind = ? ORDER BY created_at, id');
+    this.#repo = new AgentCredentialsRepo(db);
+    this.#established = new Set(this.#repo.usedBoundUids());
   }
 
   /** Every credential of a kind, revoked ones included (for listing enrollment tokens). */
   ofKind(kind: CredentialKind): CredentialRow[] {
-    return this.#ofKind.all(kind) as CredentialRow[];
+    return this.#repo.ofKind(kind);
   }
 
   /**
@@ -58,7 +41,7 @@ export class AgentCredentials {
    * encoding (not a secret, but the same unique lookup column), so mTLS finds them here.
    */
   lookupByHash(hash: string): CredentialRow | undefined {
-    const row = this.#byHash.get(hash) as CredentialRow | undefined;
+    const row = this.#repo.byHash(hash);
     return row && this.isValid(row) ? row : undefined;
   }
 
@@ -67,12 +50,32 @@ export class AgentCredentials {
   }
 
   get(id: string): CredentialRow | undefined {
-    return this.#byId.get(id) as CredentialRow | undefined;
+    return this.#repo.byId(id);
   }
 
   /** Every credential bound to an agent, valid or not, oldest first. */
   forAgent(uid: string): CredentialRow[] {
-    return this.#forAgent.all(uid) as CredentialRow[];
+    return this.#repo.forAgent(uid);
+  }
+
+  /**
+   * True when `uid` has a valid per-agent credential (token or client certificate) that a
+   * connection has already authenticated with. A credential that is only registered (a rotation
+   * offer or CSR certificate the agent has not used yet) does not count: until the agent proves it
+   * holds it, the uid is still recognised by the credential it used before.
+   */
+  isEstablished(uid: string): boolean {
+    if (!this.#established.has(uid)) return false;
+    if (this.#repo.forAgent(uid).some((c) => c.kind !== 'enrollment' && c.last_used_at !== null && this.isValid(c))) return true;
+    this.#established.delete(uid);
+    return false;
+  }
+
+  /** Records that a connection authenticated with `row` (written once per credential). */
+  noteUsed(row: CredentialRow): void {
+    if (row.agent_uid === null || row.kind === 'enrollment') return;
+    if (row.last_used_at === null && this.#repo.markUsed(row.id, this.now())) row.last_used_at = this.now();
+    this.#established.add(row.agent_uid);
   }
 
   /** Registers a client certificate by its SHA-256 fingerprint (hex of the DER). */
@@ -88,13 +91,15 @@ export class AgentCredentials {
       revoked_at: null,
       last_used_at: null,
     };
-    this.#insert.run(row);
+    this.#repo.insert(row);
     return row;
   }
 
   /** Moves per-agent credentials to a new instance uid (after new_instance_uid). */
   rebind(oldUid: string, newUid: string): number {
-    return this.#rebind.run(newUid, oldUid).changes;
+    const n = this.#repo.rebind(oldUid, newUid);
+    if (this.#established.delete(oldUid)) this.#established.add(newUid);
+    return n;
   }
 
   /** Valid (not revoked, not expired) credential for a secret, or undefined. */
@@ -116,16 +121,16 @@ export class AgentCredentials {
       revoked_at: null,
       last_used_at: null,
     };
-    this.#insert.run(row);
+    this.#repo.insert(row);
     return row;
   }
 
   revoke(id: string): boolean {
-    return this.#revoke.run(this.now(), id).changes > 0;
+    return this.#repo.revoke(id, this.now());
   }
 
   activeCount(kind: CredentialKind): number {
-    return (this.#count.get(kind) as { n: number }).n;
+    return this.#repo.activeCount(kind);
   }
 
   /**
@@ -135,15 +140,14 @@ export class AgentCredentials {
    * An operator who revoked every enrollment token (`ampgate enrollment revoke`) has retired
    * enrollment on purpose: nothing is generated behind their back.
    */
-  ensureEnrollmentToken(given: string | undefined): string | undefined {
+  ensureEnrollmentToken(given: string | undefined): { secret?: string; row: CredentialRow } | undefined {
     if (given) {
-      if (!this.#byHash.get(hashSecret(given))) this.add('enrollment', given);
-      return undefined;
+      if (this.#repo.byHash(hashSecret(given))) return undefined;
+      return { row: this.add('enrollment', given) };
     }
     if (this.ofKind('enrollment').length > 0) return undefined;
     const token = newToken('ampe');
-    this.add('enrollment', token);
-    return token;
+    return { secret: token, row: this.add('enrollment', token) };
   }
 }
 
@@ -157,6 +161,7 @@ export class TokenAuthenticator implements AgentAuthenticator {
     if (!token) return undefined;
     const row = this.creds.lookup(token);
     if (!row || row.kind === 'client_cert') return undefined;
+    this.creds.noteUsed(row);
     return {
       method: 'token',
       credentialId: row.id,

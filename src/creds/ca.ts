@@ -3,7 +3,8 @@
  * `ampgate ca init` next to the database, key file mode 0600, or given by the operator), and
  * issuing agent client certificates and listener server certificates from it.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writePublicFile, writeSecretFile } from '../secure-files.js';
 import { dirname, join } from 'node:path';
 import {
   certFingerprint,
@@ -149,22 +150,8 @@ export async function initCa(files: CaFiles, opts: InitCaOptions = {}): Promise<
   return { created: true, ca: await CertificateAuthority.load(files) };
 }
 
-/** Writes a private key: directory 0700, file 0600, atomically (no window with wider permissions). */
-export function writeSecretFile(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content.endsWith('\n') ? content : `${content}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
-}
-
-export function writePublicFile(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o644 });
-  renameSync(tmp, path);
-}
-
 function isIpAddress(h: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(h) || h.includes(':');
 }
+
+export { writePublicFile, writeSecretFile };

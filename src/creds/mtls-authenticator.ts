@@ -31,6 +31,7 @@ export class MtlsAuthenticator implements AgentAuthenticator {
     const fp = certFingerprint(peer.raw);
     const row = this.creds.lookupByHash(fp);
     if (!row || row.kind !== 'client_cert') return undefined;
+    this.creds.noteUsed(row);
     return {
       method: 'mtls',
       credentialId: row.id,

@@ -55,6 +55,9 @@ export const DEFAULT_CAPS: bigint =
   BigInt(AgentCapabilities.AgentCapabilities_ReportsHealth) |
   BigInt(AgentCapabilities.AgentCapabilities_ReportsHeartbeat);
 
+/** DEFAULT_CAPS plus AcceptsRestartCommand (restart changes are eligible). */
+export const RESTARTABLE_CAPS: bigint = DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand);
+
 export function kv(attrs: Record<string, string> = {}): KeyValue[] {
   return Object.entries(attrs).map(([key, v]) => ({
     $typeName: 'opamp.proto.v1.KeyValue',

@@ -6,6 +6,7 @@
  * effect starts from an executor the change-request engine runs after approval; the providers
  * only deliver (and re-deliver after reconnects) the desired state those executors stored.
  */
+import type { AuditRecorder } from '../changes/audit.js';
 import type { ChangeExecutor } from '../changes/types.js';
 import type { Logger } from '../log.js';
 import { CommandsRepo } from '../store/commands-repo.js';
@@ -35,6 +36,8 @@ export interface FleetActionsDeps {
   readonly fleet: Fleet;
   readonly registry: AgentRegistry;
   readonly logger: Logger;
+  /** Where catalog uploads are audited (the change engine's audit log). */
+  readonly audit?: AuditRecorder;
   readonly now?: () => number;
 }
 
@@ -63,7 +66,7 @@ export function createFleetActions(deps: FleetActionsDeps): FleetActions {
   const configs = new ConfigsRepo(db);
   const attempts = new RemoteConfigRepo(db);
   const rollouts = new RolloutsRepo(db);
-  const catalog = new ConfigCatalog(configs, attempts, now);
+  const catalog = new ConfigCatalog(configs, attempts, now, deps.audit ? { audit: deps.audit, logger } : undefined);
   const desired = new DesiredConfigs(attempts, registry, logger, now);
   const pause = new PauseState(new PauseRepo(db), registry, logger, now);
   pause.watchConfigFallback(desired);

@@ -49,6 +49,17 @@ describe('target resolution', () => {
     expect(() => resolveTargets(reg, { selector: 'nope' }, ok)).toThrow(AmpgateError);
     expect(() => resolveTargets(reg, { agents: [uid(9)] }, ok)).toThrow(/unknown agents/);
     expect(() => resolveTargets(reg, { selector: 'service.name=ghost' }, ok)).toThrow(/matches no known agent/);
+    // A misspelt key names its close match and the keys that exist.
+    let err: AmpgateError | undefined;
+    try {
+      resolveTargets(reg, { selector: 'servce.name=checkout' }, ok);
+    } catch (e) {
+      err = e as AmpgateError;
+    }
+    expect(err?.code).toBe('unprocessable');
+    expect(err?.message).toContain('"servce.name" (did you mean "service.name"?)');
+    expect(err?.message).toContain('known attribute keys: "deployment.environment", "service.name"');
+    expect(err?.details).toMatchObject({ problems: [{ clause: 'servce.name=checkout', problem: 'unknown_key', suggestions: ['service.name'] }] });
   });
 
   it('resolves exclusions and health exactly, and binds the approval fingerprint to the target spec', () => {

@@ -9,8 +9,9 @@ import type { IneligibleTarget, TargetSpec } from '../changes/types.js';
 import { AmpgateError } from '../errors.js';
 import { isUuidText } from '../opamp/uid.js';
 import type { AgentRecord } from './agent-state.js';
-import { formatSelector, parseSelector, SelectorSyntaxError } from './attributes.js';
+import { formatSelector, parseSelector, SelectorSyntaxError, setOwn } from './attributes.js';
 import type { AgentRegistry } from './registry.js';
+import { selectorHint } from './selector-hints.js';
 
 /** Returns why an agent cannot take this change, or undefined when it can. */
 export type Eligibility = (agent: AgentRecord) => string | undefined;
@@ -45,7 +46,8 @@ export function canonicalTarget(target: TargetSpec): string {
 
 /**
  * Resolves targets against the registry. Unknown uids are an error (422); a selector that matches
- * no agent at all is an error too, so nobody approves an empty change by accident.
+ * no agent at all is an error too, so nobody approves an empty change by accident, and the error
+ * names the keys and values no agent has with their close matches (selector-hints.ts).
  */
 export function resolveTargets(registry: AgentRegistry, target: TargetSpec, eligibility: Eligibility): ResolvedTargets {
   const canonical = canonicalTarget(target);
@@ -56,8 +58,13 @@ export function resolveTargets(registry: AgentRegistry, target: TargetSpec, elig
     if (unknown.length > 0) throw new AmpgateError('unprocessable', `unknown agents: ${unknown.slice(0, 10).join(', ')}`, { unknown });
     candidates = uids.map((u) => registry.get(u)!);
   } else {
-    candidates = registry.query({ selector: parseSelector(target.selector!) });
-    if (candidates.length === 0) throw new AmpgateError('unprocessable', `selector "${target.selector}" matches no known agent`);
+    const clauses = parseSelector(target.selector!);
+    candidates = registry.query({ selector: clauses });
+    if (candidates.length === 0) {
+      // Say why, with close matches, so a typo ("servce.name") is fixed instead of guessed at.
+      const hint = selectorHint(registry.all(), clauses);
+      throw new AmpgateError('unprocessable', `selector "${target.selector}" matches no known agent: ${hint.message}`, { problems: hint.problems, knownKeys: hint.knownKeys });
+    }
   }
   const agents: AgentRecord[] = [];
   const ineligible: IneligibleTarget[] = [];
@@ -85,11 +92,12 @@ export function labelBreakdown(agents: readonly AgentRecord[], keys: readonly st
     }
     if (counts.size === 0) continue;
     const sorted = [...counts.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+    // Agent-supplied values are data: "__proto__" must become a key, not the bucket's prototype.
     const bucket: Record<string, number> = {};
-    for (const [v, n] of sorted.slice(0, maxValues)) bucket[v] = n;
+    for (const [v, n] of sorted.slice(0, maxValues)) setOwn(bucket, v, n);
     const rest = sorted.slice(maxValues).reduce((s, [, n]) => s + n, 0);
     if (rest > 0) bucket['(other)'] = rest;
-    out[key] = bucket;
+    setOwn(out, key, bucket);
   }
   return out;
 }

@@ -11,7 +11,7 @@ import {
   NEGATION, PERIOD_WORDS, PRONOUNS, STOP_PHRASES, READ_CUES, REFUSE, REQUEST_WORDS, REVEAL, SCHEDULE, SECRET_NOUNS, SECRET_REFUSAL, STATES, STOP, TIME_OF_DAY, VAGUE, VERBS,
   CANCEL_REFUSAL,
 } from './lexicon.js';
-import { editDistance, suggest } from './similar.js';
+import { editDistance, suggest } from '../similar.js';
 import { normalise, splitReason, tokenize, type Token } from './tokens.js';
 import type { KnownValue, Period, Vocabulary } from './types.js';
 

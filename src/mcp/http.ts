@@ -5,7 +5,8 @@
  */
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance } from 'fastify';
-import { principalFromRequest } from '../api/auth.js';
+import { principalFromRequest, principalOf } from '../api/auth.js';
+import { MCP_BODY_LIMIT } from '../api/body-limits.js';
 import { bearerToken } from '../opamp/agent-auth.js';
 import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
 import { ApiClient } from '../api/client.js';
@@ -51,19 +52,26 @@ export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/mcp',
-    handler: async (req, reply) => {
+    bodyLimit: MCP_BODY_LIMIT,
+    // Origin and token are checked on the headers, before the body is read.
+    onRequest: async (req, reply) => {
       const origin = req.headers.origin;
       if (origin && !originAllowed(origin, req.headers.host)) {
         // DNS-rebinding protection: browsers on other origins may not drive the MCP endpoint.
-        return reply.code(403).send({ error: { code: 'forbidden', message: `origin ${origin} is not allowed` } });
+        return reply.code(403).header('Connection', 'close').send({ error: { code: 'forbidden', message: `origin ${origin} is not allowed` } });
       }
       const principal = principalFromRequest(opts.tokens, req.headers.authorization, 'mcp');
       if (!principal) {
         return reply
           .code(401)
           .header('WWW-Authenticate', 'Bearer realm="ampgate-mcp"')
+          .header('Connection', 'close')
           .send({ error: { code: 'unauthorized', message: 'missing or invalid bearer token' } });
       }
+      req.principal = principal;
+    },
+    handler: async (req, reply) => {
+      const principal = principalOf(req);
       if (req.method !== 'POST') {
         return reply.code(405).header('Allow', 'POST').send({ error: { code: 'bad_request', message: 'this MCP endpoint is stateless: use POST' } });
       }

@@ -1,12 +1,13 @@
 /**
  * @module Builds one MCP server for one caller: the tools that caller's role allows, backed by the
- * REST API with the caller's token.
+ * REST API with the caller's token, the prompts for common on-call tasks and the resources.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import type { ApiClient } from '../api/client.js';
 import type { WhoAmI } from './backend.js';
-import { registerTools } from './tools.js';
+import { canPropose, registerTools } from './tools.js';
 
 export const MCP_INSTRUCTIONS = [
   'ampgate manages OpenTelemetry agents over OpAMP.',
@@ -19,6 +20,7 @@ export const MCP_INSTRUCTIONS = [
 export function buildMcpServer(backend: ApiClient, whoami: WhoAmI, version = '0.1.0'): McpServer {
   const server = new McpServer({ name: 'ampgate', version }, { instructions: MCP_INSTRUCTIONS, capabilities: { logging: {} } });
   registerTools(server, { backend, whoami });
+  registerPrompts(server, canPropose(whoami));
   registerResources(server, backend);
   return server;
 }

@@ -3,98 +3,86 @@
  * with the proposer role and only when MCP is not read-only — tools above the caller's rights are
  * never registered. There is no approve tool: a change proposed here waits for humans. Every tool
  * returns structuredContent (validated by its output schema) plus the same JSON as text, and
- * errors come back as tool results with isError.
+ * errors come back as tool results with isError. Lists page (offset, nextOffset) so a fleet of
+ * thousands is read a page at a time.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import { redactConfigText } from '../fleet/configs/redact.js';
 import { hasRole, type Role } from '../changes/principal.js';
-import type { ChangeRequest } from '../changes/types.js';
-import { ApiError, type ApiClient } from '../api/client.js';
-import { withFilters } from '../fleet/attributes.js';
+import { CHANGE_KINDS, CHANGE_STATES, type ChangeRequest } from '../changes/types.js';
+import type { ApiClient } from '../api/client.js';
 import type { WhoAmI } from './backend.js';
-import { AgentLite, agentLite, ChangeListItem, changeListItem, ChangeSummary, changeSummary, type RestChangeListRow } from './views.js';
-
-const Uid = z.string().uuid().describe('agent instance uid (UUID)');
-const SELECTOR_HELP = 'attribute selector: key=value clauses joined by commas, all must hold; key!=value excludes; healthy=true|false selects by reported health. e.g. deployment.environment=prod,service.name!=payments ("" = every agent)';
-const Target = z
-  .object({
-    selector: z.string().max(500).optional().describe(SELECTOR_HELP),
-    agents: z.array(Uid).min(1).max(500).optional().describe('explicit agent uids'),
-    exclude: z.array(z.string().max(200)).max(20).optional().describe('with selector: leave out agents with these attributes, e.g. ["service.name=payments"] (added as service.name!=payments)'),
-    healthy: z.boolean().optional().describe('with selector: only agents whose last health report said healthy (true) or unhealthy (false)'),
-  })
-  .describe('exactly one of selector or agents; exclude and healthy narrow a selector');
-
-/** The REST target for an MCP target: exclusions and health folded into the selector. */
-function restTarget(t: z.infer<typeof Target>): { agents?: string[]; selector?: string } {
-  const filtered = (t.exclude?.length ?? 0) > 0 || t.healthy !== undefined;
-  if (t.agents !== undefined) {
-    if (filtered) throw new ApiError(400, 'bad_request', 'exclude and healthy narrow a selector; they cannot be combined with agents');
-    return t.selector === undefined ? { agents: t.agents } : { agents: t.agents, selector: t.selector };
-  }
-  if (!filtered) return t.selector === undefined ? {} : { selector: t.selector };
-  try {
-    return { selector: withFilters(t.selector, t.exclude, t.healthy) };
-  } catch (err) {
-    throw new ApiError(400, 'bad_request', (err as Error).message);
-  }
-}
-const Reason = z.string().min(3).max(1000).describe('why this change is needed; shown to the human approvers');
-
-const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
-const PROPOSE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
-
-function ok<T extends Record<string, unknown>>(out: T): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(out) }], structuredContent: out };
-}
-
-function fail(err: unknown): CallToolResult {
-  const msg = err instanceof ApiError ? `${err.code} (${err.status}): ${err.message}` : `internal error: ${(err as Error).message}`;
-  return { content: [{ type: 'text', text: msg }], isError: true };
-}
-
-async function guarded(fn: () => Promise<CallToolResult>): Promise<CallToolResult> {
-  try {
-    return await fn();
-  } catch (err) {
-    return fail(err);
-  }
-}
+import { registerRolloutTools } from './rollout-tools.js';
+import { CANCEL, ExpiresInMinutes, guarded, nextOffset, Offset, ok, PROPOSE, READ, Reason, restTarget, SELECTOR_HELP, Target, Uid, type TargetArg } from './tool-kit.js';
+import {
+  AgentLite,
+  agentLite,
+  AgentOut,
+  agentOut,
+  ChangeListItem,
+  changeListItem,
+  ChangeSummary,
+  changeSummary,
+  ConfigItem,
+  configItem,
+  ConfigVersionOut,
+  configVersionOut,
+  type RestChangeListRow,
+  type RestConfigItem,
+  type RestConfigVersion,
+} from './views.js';
 
 export interface ToolOptions {
   readonly backend: ApiClient;
   readonly whoami: WhoAmI;
 }
 
+/** Whether this caller gets the propose tools: a proposer token, and MCP not read-only. */
+export function canPropose(whoami: WhoAmI): boolean {
+  return hasRole({ role: whoami.principal.role as Role }, 'proposer') && !whoami.mcpReadOnly;
+}
+
 /** Registers the tools this caller may use; returns their names. */
 export function registerTools(server: McpServer, opts: ToolOptions): string[] {
   const { backend, whoami } = opts;
   const names: string[] = [];
-  const role = whoami.principal.role as Role;
+  registerAgentTools(server, backend, names);
+  registerConfigTools(server, backend, names);
+  registerChangeReadTools(server, backend, names);
+  registerRolloutTools(server, backend, names, canPropose(whoami));
+  if (canPropose(whoami)) registerProposeTools(server, backend, names);
+  return names;
+}
+
+function registerAgentTools(server: McpServer, backend: ApiClient, names: string[]): void {
   server.registerTool(
     'list_agents',
     {
       title: 'List agents',
-      description: 'List OpAMP agents, optionally filtered by an attribute selector and connection state. Paged.',
+      description:
+        'List OpAMP agents with their service, environment, host, health and config sync, filtered on the server by attribute selector, connection, health and config sync. Paged: follow nextOffset. An empty result from a selector comes with a hint naming unknown keys or values and their close matches.',
       inputSchema: {
         selector: z.string().max(500).optional().describe(SELECTOR_HELP),
         connected: z.boolean().optional(),
+        health: z.enum(['healthy', 'unhealthy', 'unknown']).optional().describe('by the last health report; unknown = never reported'),
+        configSync: z.enum(['in_sync', 'out_of_sync', 'unmanaged']).optional().describe('whether agents run the config ampgate assigned them'),
         limit: z.number().int().min(1).max(100).default(50),
-        offset: z.number().int().min(0).default(0),
+        offset: Offset,
       },
-      outputSchema: { total: z.number(), offset: z.number(), agents: z.array(AgentLite) },
+      outputSchema: { total: z.number(), offset: z.number(), nextOffset: z.number().nullable(), agents: z.array(AgentLite), hint: z.string().optional() },
       annotations: READ,
     },
-    async ({ selector, connected, limit, offset }) =>
+    async ({ selector, connected, health, configSync, limit, offset }) =>
       guarded(async () => {
         const q = new URLSearchParams({ limit: String(limit), offset: String(offset) });
         if (selector !== undefined) q.set('selector', selector);
         if (connected !== undefined) q.set('connected', String(connected));
-        const res = await backend.get<{ total: number; agents: AgentSummary[] }>(`/api/agents?${q}`);
-        return ok({ total: res.total, offset, agents: res.agents.map(agentLite) });
+        if (health !== undefined) q.set('health', health);
+        if (configSync !== undefined) q.set('configSync', configSync);
+        const res = await backend.get<{ total: number; agents: Array<AgentSummary & { configSync?: string }>; hint?: string }>(`/api/agents?${q}`);
+        return ok({ total: res.total, offset, nextOffset: nextOffset(offset, res.agents.length, res.total), agents: res.agents.map(agentLite), ...(res.hint ? { hint: res.hint } : {}) });
       }),
   );
 
@@ -102,23 +90,19 @@ export function registerTools(server: McpServer, opts: ToolOptions): string[] {
     'get_agent',
     {
       title: 'Get agent',
-      description: 'One agent: attributes, capabilities, health, remote-config status (effective config bodies via get_effective_config).',
+      description: 'One agent: attributes, capabilities, health tree, remote-config and connection-settings status (effective config bodies via get_effective_config).',
       inputSchema: { uid: Uid },
-      outputSchema: { agent: z.record(z.string(), z.unknown()) },
+      outputSchema: { agent: AgentOut },
       annotations: READ,
     },
-    async ({ uid }) =>
-      guarded(async () => {
-        const { effectiveConfig: _omit, ...agent } = await backend.get<AgentDetail>(`/api/agents/${uid}`);
-        return ok({ agent });
-      }),
+    async ({ uid }) => guarded(async () => ok({ agent: agentOut(await backend.get<AgentDetail>(`/api/agents/${uid}`)) })),
   );
 
   server.registerTool(
     'get_effective_config',
     {
       title: 'Get effective config',
-      description: "The configuration an agent reports it is running, per file. Credential-looking values are redacted.",
+      description: 'The configuration an agent reports it is running, per file. Credential-looking values are redacted.',
       inputSchema: { uid: Uid },
       outputSchema: {
         uid: z.string(),
@@ -134,13 +118,7 @@ export function registerTools(server: McpServer, opts: ToolOptions): string[] {
         return ok({ uid: a.uid, hash: a.effectiveConfigHash, files });
       }),
   );
-
   names.push('list_agents', 'get_agent', 'get_effective_config');
-  registerConfigTools(server, backend, names);
-  registerChangeReadTools(server, backend, names);
-
-  if (hasRole({ role }, 'proposer') && !whoami.mcpReadOnly) registerProposeTools(server, backend, names);
-  return names;
 }
 
 function registerConfigTools(server: McpServer, backend: ApiClient, names: string[]): void {
@@ -148,27 +126,24 @@ function registerConfigTools(server: McpServer, backend: ApiClient, names: strin
     'list_configs',
     {
       title: 'List configs',
-      description: 'The config catalog: names, latest version, content type.',
+      description: 'The config catalog: name, description, content type, latest version and its config hash, number of versions.',
       inputSchema: {},
-      outputSchema: { configs: z.array(z.record(z.string(), z.unknown())) },
+      outputSchema: { configs: z.array(ConfigItem) },
       annotations: READ,
     },
-    async () => guarded(async () => ok({ configs: (await backend.get<{ configs: Array<Record<string, unknown>> }>('/api/configs')).configs })),
+    async () => guarded(async () => ok({ configs: (await backend.get<{ configs: RestConfigItem[] }>('/api/configs')).configs.map(configItem) })),
   );
   server.registerTool(
     'get_config_version',
     {
       title: 'Get config version',
-      description: 'One immutable config version with its body (credential-looking values redacted) and sha256.',
+      description: 'One immutable config version with its body (credential-looking values redacted), sha256 and OpAMP config hash.',
       inputSchema: { name: z.string().min(1).max(200), version: z.number().int().positive() },
-      outputSchema: { config: z.record(z.string(), z.unknown()) },
+      outputSchema: { config: ConfigVersionOut },
       annotations: READ,
     },
     async ({ name, version }) =>
-      guarded(async () => {
-        const v = await backend.get<Record<string, unknown>>(`/api/configs/${encodeURIComponent(name)}/versions/${version}`);
-        return ok({ config: { ...v, body: typeof v.body === 'string' ? redactConfigText(v.body) : v.body } });
-      }),
+      guarded(async () => ok({ config: configVersionOut(await backend.get<RestConfigVersion>(`/api/configs/${encodeURIComponent(name)}/versions/${version}`)) })),
   );
   server.registerTool(
     'diff_config',
@@ -201,7 +176,7 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
     'get_change_request',
     {
       title: 'Get change request',
-      description: 'State, approvals, preview and per-agent outcome counts of one change request.',
+      description: 'State, approvals, the exact target, every diff group with its agent count, the ineligible agents (with how many beyond those listed) and per-agent outcome counts of one change request.',
       inputSchema: { id: z.string().min(1).max(100) },
       outputSchema: ChangeSummary.shape,
       annotations: READ,
@@ -212,30 +187,36 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
     'list_change_requests',
     {
       title: 'List change requests',
-      description: 'Change requests, newest first; optionally only open ones or only your own.',
+      description: 'Change requests, newest first, filtered by state, kind, your own, or an agent they touched. Paged: follow nextOffset.',
       inputSchema: {
-        state: z.enum(['pending', 'approved', 'executing', 'succeeded', 'partially_failed', 'failed', 'rejected', 'expired', 'cancelled']).optional(),
+        state: z.enum(CHANGE_STATES).optional(),
+        kind: z.enum(CHANGE_KINDS).optional(),
         mine: z.boolean().default(false).describe('only requests proposed with this token'),
+        agent: Uid.optional().describe('only requests whose targets included this agent'),
         limit: z.number().int().min(1).max(50).default(20),
+        offset: Offset,
       },
-      outputSchema: { total: z.number(), requests: z.array(ChangeListItem) },
+      outputSchema: { total: z.number(), offset: z.number(), nextOffset: z.number().nullable(), requests: z.array(ChangeListItem) },
       annotations: READ,
     },
-    async ({ state, mine, limit }) =>
+    async ({ state, kind, mine, agent, limit, offset }) =>
       guarded(async () => {
-        const q = new URLSearchParams({ limit: String(limit) });
+        const q = new URLSearchParams({ limit: String(limit), offset: String(offset) });
         if (state) q.set('state', state);
+        if (kind) q.set('kind', kind);
         if (mine) q.set('requester', 'me');
+        if (agent) q.set('agent', agent);
         const res = await backend.get<{ total: number; changes: RestChangeListRow[] }>(`/api/changes?${q}`);
-        return ok({ total: res.total, requests: res.changes.map(changeListItem) });
+        return ok({ total: res.total, offset, nextOffset: nextOffset(offset, res.changes.length, res.total), requests: res.changes.map(changeListItem) });
       }),
   );
   names.push('get_change_request', 'list_change_requests');
 }
 
 function registerProposeTools(server: McpServer, backend: ApiClient, names: string[]): void {
-  const propose = async (kind: string, target: z.infer<typeof Target>, reason: string, params: Record<string, unknown>) => {
-    const res = await backend.post<{ request: ChangeRequest; existing: boolean }>('/api/changes', { kind, target: restTarget(target), reason, params });
+  const propose = async (kind: string, target: TargetArg, reason: string, params: Record<string, unknown>, expiresInMinutes: number | undefined) => {
+    const body = { kind, target: restTarget(target), reason, params, ...(expiresInMinutes === undefined ? {} : { expiresInMinutes }) };
+    const res = await backend.post<{ request: ChangeRequest; existing: boolean }>('/api/changes', body);
     return ok({ ...changeSummary(res.request), existing: res.existing });
   };
   const out = { ...ChangeSummary.shape, existing: z.boolean() };
@@ -251,11 +232,14 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
         version: z.number().int().positive().optional().describe('default: latest'),
         target: Target,
         reason: Reason,
+        canary: z.union([z.number().int().min(1), z.string().regex(/^\d{1,3}%$/)]).optional().describe('agents in the first stage: a count or a percentage like "10%" (default "10%", at least 1)'),
+        expiresInMinutes: ExpiresInMinutes,
       },
       outputSchema: out,
       annotations: PROPOSE,
     },
-    async ({ config, version, target, reason }) => guarded(() => propose('config_push', target, reason, version === undefined ? { config } : { config, version })),
+    async ({ config, version, target, reason, canary, expiresInMinutes }) =>
+      guarded(() => propose('config_push', target, reason, { config, ...(version === undefined ? {} : { version }), ...(canary === undefined ? {} : { canary }) }, expiresInMinutes)),
   );
   for (const [name, kind, title, what] of [
     ['propose_pause', 'pause', 'Propose pause', 'pausing agents (pipelines stop; reversible with resume)'],
@@ -264,8 +248,8 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
   ] as const) {
     server.registerTool(
       name,
-      { title, description: `Propose ${what}. ${note}`, inputSchema: { target: Target, reason: Reason }, outputSchema: out, annotations: PROPOSE },
-      async ({ target, reason }) => guarded(() => propose(kind, target, reason, {})),
+      { title, description: `Propose ${what}. ${note}`, inputSchema: { target: Target, reason: Reason, expiresInMinutes: ExpiresInMinutes }, outputSchema: out, annotations: PROPOSE },
+      async ({ target, reason, expiresInMinutes }) => guarded(() => propose(kind, target, reason, {}, expiresInMinutes)),
     );
   }
   server.registerTool(
@@ -273,20 +257,20 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
     {
       title: 'Propose credential rotation',
       description: `Propose rotating agents' OpAMP credentials (token or client certificate) via connection-settings offers; only fingerprints are ever shown. ${note}`,
-      inputSchema: { target: Target, reason: Reason, credential: z.enum(['token', 'certificate']).default('token') },
+      inputSchema: { target: Target, reason: Reason, credential: z.enum(['token', 'certificate']).default('token'), expiresInMinutes: ExpiresInMinutes },
       outputSchema: out,
       annotations: PROPOSE,
     },
-    async ({ target, reason, credential }) => guarded(() => propose('rotate_credentials', target, reason, { credential })),
+    async ({ target, reason, credential, expiresInMinutes }) => guarded(() => propose('rotate_credentials', target, reason, { credential }, expiresInMinutes)),
   );
   server.registerTool(
     'cancel_change_request',
     {
       title: 'Cancel change request',
-      description: 'Cancel a change request you proposed with this token, while it is still pending.',
+      description: 'Cancel a change request you proposed with this token, while it is still pending. This ends it for good: a cancelled request cannot be approved or reopened.',
       inputSchema: { id: z.string().min(1).max(100) },
       outputSchema: ChangeSummary.shape,
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: CANCEL,
     },
     async ({ id }) => guarded(async () => ok(changeSummary(await backend.post<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}/cancel`, { comment: 'cancelled through MCP' })))),
   );

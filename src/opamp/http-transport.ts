@@ -21,6 +21,15 @@ import {
 
 export interface HttpTransportOptions {
   readonly maxMessageBytes: number;
+  /**
+   * Bytes of request bodies held in memory by all polls together (after gunzip). A poll whose body
+   * would go beyond it gets 503 + Retry-After. Default 64 MiB (AMPGATE_AGENT_INFLIGHT_BYTES).
+   */
+  readonly inFlightBytes?: number;
+  /** A body must arrive completely within this; otherwise 408 and the connection is closed. Default 10000 ms. */
+  readonly bodyTimeoutMs?: number;
+  /** Retry-After (seconds) sent with a 503 for the in-flight budget. Default 10. */
+  readonly retryAfterSeconds?: number;
   /** Responses smaller than this are not gzipped even when allowed. Default 512 bytes. */
   readonly gzipMinBytes?: number;
 }
@@ -46,9 +55,13 @@ class HttpLink implements AgentLink {
 }
 
 class PayloadTooLargeError extends Error {}
+/** The body did not arrive in time, or would exceed the in-flight budget: answered already. */
+class BodyRefusedError extends Error {}
 
 export class HttpTransport {
   readonly #gzipMin: number;
+  /** Body bytes currently held by polls being read. */
+  #inFlight = 0;
 
   constructor(
     private readonly session: OpampSession,
@@ -63,8 +76,9 @@ export class HttpTransport {
     const headerUid = uidHeader(req);
     let body: Buffer;
     try {
-      body = await this.#readBody(req);
+      body = await this.#readBody(req, res);
     } catch (err) {
+      if (err instanceof BodyRefusedError) return;
       if (err instanceof PayloadTooLargeError) {
         this.events.onMalformed('too_large');
         // 413: the client must not retry the same message (spec §Message size limits).
@@ -105,26 +119,61 @@ export class HttpTransport {
     this.events.onSent(1);
   }
 
-  /** Reads the body, gunzipping when declared, and enforcing the size limit after decompression. */
-  async #readBody(req: IncomingMessage): Promise<Buffer> {
+  /** Body bytes held by polls being read right now (for metrics and tests). */
+  get inFlightBytes(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * Reads the body, gunzipping when declared, enforcing the size limit after decompression, the
+   * shared in-flight budget and the body deadline. Refusals of the last two are answered here (503
+   * or 408, connection closed) and thrown as BodyRefusedError.
+   */
+  async #readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
     const limit = this.opts.maxMessageBytes;
+    const budget = this.opts.inFlightBytes ?? 64 * 1024 * 1024;
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (encoding === 'identity' && declared > limit) throw new PayloadTooLargeError();
     if (encoding !== 'identity' && encoding !== 'gzip') throw new Error(`unsupported Content-Encoding ${encoding}`);
+    const refuse = (status: 408 | 503, reason: string, text: string): BodyRefusedError => {
+      if (!res.headersSent) {
+        this.events.onMalformed(reason);
+        // The rest of the body is not wanted: close the connection once the answer is out.
+        res.once('finish', () => req.socket.destroy());
+        plain(res, status, text, { Connection: 'close', ...(status === 503 ? { 'Retry-After': String(this.opts.retryAfterSeconds ?? 10) } : {}) });
+      }
+      return new BodyRefusedError(text);
+    };
+    const overBudget = () => refuse(503, 'inflight_budget', 'too many request bytes in flight on this server; retry later');
+    if (encoding === 'identity' && declared > budget - this.#inFlight) throw overBudget();
     const source = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
     const chunks: Buffer[] = [];
     let size = 0;
+    let held = 0;
+    let refused: BodyRefusedError | undefined;
+    const timer = setTimeout(() => {
+      refused = refuse(408, 'body_timeout', `the request body did not arrive within ${this.opts.bodyTimeoutMs ?? 10_000} ms`);
+      // The socket is destroyed once the 408 is out, which ends the read below; a gunzip stream is stopped now.
+      if (source !== req) (source as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    }, this.opts.bodyTimeoutMs ?? 10_000);
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > limit) throw new PayloadTooLargeError(); // also stops gzip bombs early
+        if (this.#inFlight + chunk.length > budget) throw overBudget();
+        this.#inFlight += chunk.length;
+        held += chunk.length;
         chunks.push(chunk);
       }
+      if (refused) throw refused;
     } catch (err) {
       if (source !== req) (source as NodeJS.ReadableStream & { destroy(): void }).destroy();
       req.resume();
-      throw err;
+      throw refused ?? err;
+    } finally {
+      clearTimeout(timer);
+      this.#inFlight -= held;
     }
     return Buffer.concat(chunks, size);
   }

@@ -22,6 +22,12 @@ export interface OpampListenerOptions {
   readonly tls?: TlsServerOptions;
   /** Connections per source address (AMPGATE_MAX_CONNECTIONS_PER_SOURCE); none: unlimited. */
   readonly sourceLimit?: SourceConnectionLimiter;
+  /**
+   * Node's own deadlines, a backstop behind the transports' body timeout: the headers of a request
+   * (a poll or an upgrade) and a whole request must arrive within these (408, closed).
+   */
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
 }
 
 export interface ListenerEvents {
@@ -42,7 +48,13 @@ export class OpampListener {
   ) {
     this.#authenticator = authenticator;
     const onRequest = (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res);
-    this.server = opts.tls ? createHttpsServer(opts.tls, onRequest) : createHttpServer(onRequest);
+    const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+    const timeouts = {
+      requestTimeout,
+      headersTimeout: Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout),
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeout / 4))),
+    };
+    this.server = opts.tls ? createHttpsServer({ ...opts.tls, ...timeouts }, onRequest) : createHttpServer(timeouts, onRequest);
     this.server.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket as Duplex, head));
     opts.sourceLimit?.attach(this.server);
     this.server.on('clientError', (_err, socket) => {

@@ -14,6 +14,7 @@ import {
   type ServerToAgent,
 } from '../gen/opamp/v1/opamp_pb.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
+import { DEFAULT_ATTRIBUTE_LIMITS, descriptionProblem, type AttributeLimits } from '../fleet/attribute-limits.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AgentLink } from '../fleet/link.js';
 import { hasCapability } from './capabilities.js';
@@ -37,6 +38,14 @@ export interface SessionOptions {
    */
   readonly duplicateActiveWindowMs?: number;
   readonly now?: () => number;
+  /**
+   * Whether a uid is bound to a per-agent credential (token or client certificate) that its agent
+   * has used. Such a uid is spoken for only by connections presenting that credential. Default:
+   * no uid is (AMPGATE_AGENT_AUTH=none has no credentials).
+   */
+  readonly isEstablished?: (uid: string) => boolean;
+  /** Bounds on agent descriptions (AMPGATE_MAX_AGENT_ATTRIBUTES and friends). */
+  readonly attributeLimits?: AttributeLimits;
 }
 
 export interface SessionCounters {
@@ -63,6 +72,8 @@ export class OpampSession {
   readonly #reassigned = new Map<string, string>();
   readonly #activeWindowMs: number;
   readonly #now: () => number;
+  readonly #isEstablished: (uid: string) => boolean;
+  readonly #attributeLimits: AttributeLimits;
 
   constructor(
     private readonly fleet: Fleet,
@@ -71,6 +82,8 @@ export class OpampSession {
   ) {
     this.#activeWindowMs = opts.duplicateActiveWindowMs ?? 15_000;
     this.#now = opts.now ?? Date.now;
+    this.#isEstablished = opts.isEstablished ?? (() => false);
+    this.#attributeLimits = opts.attributeLimits ?? DEFAULT_ATTRIBUTE_LIMITS;
     fleet.registry.events.on('rekeyed', (oldUid, agent) => {
       const st = this.#uids.get(oldUid);
       this.#uids.delete(oldUid);
@@ -92,23 +105,32 @@ export class OpampSession {
       return [badRequest(msg.instanceUid, 'the credential used by this connection belongs to another agent')];
     }
 
+    // Refused before anything is stored or re-keyed; the agent's previous description stays.
+    const tooLarge = msg.agentDescription ? descriptionProblem(msg.agentDescription, this.#attributeLimits) : undefined;
+    if (tooLarge !== undefined) {
+      this.counters.onError('agent_description_too_large');
+      return [badRequest(msg.instanceUid, tooLarge)];
+    }
+
     const now = this.#now();
     const base = create(ServerToAgentSchema, { instanceUid: msg.instanceUid, capabilities: this.fleet.capabilities });
 
-    // A new uid is assigned when the agent asks for one, or when another live connection already
-    // speaks for this uid (cloned VM, copied state file). The reply still echoes the old uid.
-    // A uid this link (or address) was already moved away from — by a duplicate detection or a
-    // RequestInstanceUid — maps to the new one: an agent may send messages with the old uid until
-    // it processes new_instance_uid, and those must not recreate a record under the old uid.
-    const memoKey = `${link.transport === 'ws' ? `link:${link.id}` : `addr:${link.remoteAddress}`}|${uid}`;
-    const requested = (msg.flags & REQUEST_INSTANCE_UID) !== 0n;
+    // A new uid is assigned when the agent asks for one, when another live connection already
+    // speaks for this uid (cloned VM, copied state file), or when this connection may not speak
+    // for it at all (identity binding, below). The reply still echoes the old uid. A uid this link
+    // (or address and credential) was already moved away from maps to the new one: an agent may
+    // send messages with the old uid until it processes new_instance_uid, and those must not
+    // recreate a record under the old uid.
+    const memoKey = this.#memoKey(link, uid);
     let freshUid = this.#reassigned.get(memoKey);
-    if (freshUid === undefined && (requested || this.#isDuplicate(uid, link, msg.sequenceNum, now))) {
-      freshUid = uidToString(newUuidV7Bytes(now));
-      if (requested) this.fleet.registry.rekey(uid, freshUid);
-      else this.counters.onError('duplicate_instance_uid');
-      if (this.#reassigned.size >= 10_000) this.#reassigned.clear();
-      this.#reassigned.set(memoKey, freshUid);
+    if (freshUid === undefined) {
+      const claim = this.#claim(uid, link, bound === uid, (msg.flags & REQUEST_INSTANCE_UID) !== 0n, msg.sequenceNum, now);
+      if (claim !== 'keep') {
+        freshUid = uidToString(newUuidV7Bytes(now));
+        if (claim === 'rekey') this.fleet.registry.rekey(uid, freshUid);
+        if (this.#reassigned.size >= 10_000) this.#reassigned.clear();
+        this.#reassigned.set(memoKey, freshUid);
+      }
     }
     if (freshUid !== undefined) {
       base.agentIdentification = { $typeName: 'opamp.proto.v1.AgentIdentification', newInstanceUid: uidFromString(freshUid) };
@@ -167,13 +189,36 @@ export class OpampSession {
   }
 
   /**
-   * Another open WebSocket holds this uid. It is the same agent reconnecting when the sequence
-   * continues or when the old link has gone quiet (half-open socket): the newest connection wins
-   * and the old one is closed. Otherwise two live agents share the uid.
+   * What this message may do with the uid it names (OpAMP spec, Agent Identification: the server
+   * may assign a new instance_uid at any time). Identity binding: a uid whose agent has its own
+   * credential is used, re-keyed and displaced only by a connection presenting that credential
+   * (`owner`); any other connection (enrollment token, or none) gets a fresh uid of its own and
+   * the bound agent's record, credential, desired config and socket stay untouched, online or
+   * offline. RequestInstanceUid moves the record only for the connection that holds the uid (or
+   * any, while nobody holds it); otherwise the requester just gets a new identity.
+   */
+  #claim(uid: string, link: AgentLink, owner: boolean, requested: boolean, seq: bigint, now: number): 'keep' | 'fresh' | 'rekey' {
+    if (!owner && this.#isEstablished(uid)) {
+      this.counters.onError('bound_uid_claimed');
+      return 'fresh';
+    }
+    const duplicate = this.#isDuplicate(uid, link, seq, now);
+    if (duplicate) this.counters.onError('duplicate_instance_uid');
+    if (requested) return duplicate ? 'fresh' : 'rekey';
+    return duplicate ? 'fresh' : 'keep';
+  }
+
+  /**
+   * Another open WebSocket holds this uid. It is the same agent reconnecting over WebSocket when
+   * the sequence continues or when the old link has gone quiet (half-open socket): the newest
+   * connection wins and the old one is closed. A plain-HTTP poll never displaces a WebSocket (an
+   * agent does not switch transports while its socket lives). Otherwise two live agents share the
+   * uid. Only called for connections that may speak for the uid (see #claim).
    */
   #isDuplicate(uid: string, link: AgentLink, seq: bigint, now: number): boolean {
     const holder = this.fleet.link(uid);
     if (!holder || holder === link) return false;
+    if (link.transport !== 'ws') return true;
     const st = this.#uids.get(uid);
     const continues = st?.lastSeq !== undefined && seq === st.lastSeq + 1n;
     const quiet = st === undefined || now - st.lastMessageAt > this.#activeWindowMs;
@@ -183,6 +228,16 @@ export class OpampSession {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Key of a uid reassignment: per WebSocket, or per address and credential for plain HTTP (so a
+   * poll with an agent's own credential never inherits a reassignment made for another
+   * credential's poll from the same address).
+   */
+  #memoKey(link: AgentLink, uid: string): string {
+    if (link.transport === 'ws') return `link:${link.id}|${uid}`;
+    return `addr:${link.remoteAddress}|${link.auth.credentialId ?? link.auth.method}|${uid}`;
   }
 
   /**

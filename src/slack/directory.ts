@@ -11,7 +11,7 @@ export interface SlackAccessPolicy {
   readonly approverUsers: readonly string[];
   /** Slack user group ids (e.g. the on-call group synced by PagerDuty) whose members may approve. */
   readonly approverGroups: readonly string[];
-  /** Slack user ids with the admin role (may cancel others' requests). */
+  /** Slack user ids with the admin role (may cancel others' requests; not an approval right). */
   readonly adminUsers: readonly string[];
   /** Role of every other Slack user. */
   readonly defaultRole: Extract<Role, 'viewer' | 'proposer'>;
@@ -29,17 +29,29 @@ export class SlackDirectory {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * The Slack user as a principal. Approval rights come only from the approvers list or the
+   * on-call groups: the groups the user is in right now travel with the principal (checked by the
+   * policy), and an admin's role lets them cancel others' requests but not approve.
+   */
   async principal(userId: string, name: string, llm = false): Promise<Principal> {
-    return { kind: 'slack', id: userId, name: name || userId, role: await this.role(userId), llm };
+    const groups = await this.approverGroupsOf(userId);
+    const role = await this.role(userId, groups);
+    return { kind: 'slack', id: userId, name: name || userId, role, llm, ...(groups.length > 0 ? { approverGroups: groups } : {}) };
   }
 
-  async role(userId: string): Promise<Role> {
+  async role(userId: string, groups?: readonly string[]): Promise<Role> {
     if (this.policy.adminUsers.includes(userId)) return 'admin';
     if (this.policy.approverUsers.includes(userId)) return 'approver';
-    for (const group of this.policy.approverGroups) {
-      if ((await this.#members(group)).has(userId)) return 'approver';
-    }
+    if ((groups ?? (await this.approverGroupsOf(userId))).length > 0) return 'approver';
     return this.policy.defaultRole;
+  }
+
+  /** The configured on-call groups `userId` is a member of (fail closed: none when Slack cannot tell). */
+  async approverGroupsOf(userId: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const group of this.policy.approverGroups) if ((await this.#members(group)).has(userId)) out.push(group);
+    return out;
   }
 
   /** Drops cached group memberships (call on subteam_members_changed). */

@@ -1,8 +1,9 @@
 /**
- * @module Composition of the Slack bot inside `ampgate serve`: on when SLACK_BOT_TOKEN and
- * SLACK_SIGNING_SECRET are set (HTTP mode at /slack/events on the control listener), off otherwise
- * (and it says so at startup). Builds the intent parser (offline by default, an LLM when
- * AMPGATE_INTENT_LLM_URL is set), the vocabulary, the fleet reader and the card store.
+ * @module Composition of the Slack bot inside `ampgate serve`: on in HTTP mode (/slack/events on
+ * the control listener) when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set, in Socket Mode when
+ * SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, off otherwise (and it says so at startup). Builds
+ * the intent parser (offline by default, an LLM when AMPGATE_INTENT_LLM_URL is set), the
+ * vocabulary, the fleet reader, the card store and the rollout reader for thread replies.
  */
 import type { FastifyInstance } from 'fastify';
 import { agentDetail, agentSummary } from '../api/views.js';
@@ -11,6 +12,7 @@ import type { ChangeService } from '../changes/types.js';
 import type { Settings } from '../config.js';
 import { parseSelector } from '../fleet/attributes.js';
 import type { ConfigCatalog } from '../fleet/configs/catalog.js';
+import type { FleetActions } from '../fleet/fleet-actions.js';
 import type { AgentRegistry } from '../fleet/registry.js';
 import { LlmIntentParser } from '../intent/llm.js';
 import { DeterministicIntentParser } from '../intent/parser.js';
@@ -28,6 +30,8 @@ export interface SlackDeps {
   readonly changes: ChangeService;
   readonly registry: AgentRegistry;
   readonly catalog: ConfigCatalog;
+  /** Rollout progress per stage for thread replies. */
+  readonly rollouts?: Pick<FleetActions, 'rolloutView'>;
   readonly db: Db;
   readonly logger: Logger;
 }
@@ -62,15 +66,16 @@ export function fleetReader(registry: AgentRegistry, catalog: ConfigCatalog): Fl
 
 export function createSlack(deps: SlackDeps): SlackBot | undefined {
   const { settings, logger } = deps;
-  if (!settings.slackBotToken || !settings.slackSigningSecret) {
-    logger.info('Slack bot is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to enable it');
+  // Socket Mode needs no signing secret: requests come over the app's own authenticated WebSocket.
+  if (!settings.slackBotToken || (!settings.slackSigningSecret && !settings.slackAppToken)) {
+    logger.info('Slack bot is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode) to enable it');
     return undefined;
   }
   logger.info({ mode: settings.slackAppToken ? 'socket' : 'http /slack/events' }, 'Slack bot is on');
   if (!settings.slackApprovalsChannel) logger.warn('AMPGATE_SLACK_APPROVALS_CHANNEL is not set: approval cards will not be posted');
   return new SlackBot({
     botToken: settings.slackBotToken,
-    signingSecret: settings.slackSigningSecret,
+    signingSecret: settings.slackSigningSecret ?? '',
     socketModeAppToken: settings.slackAppToken,
     slackApiUrl: settings.slackApiUrl,
     approvalsChannel: settings.slackApprovalsChannel,
@@ -90,6 +95,8 @@ export function createSlack(deps: SlackDeps): SlackBot | undefined {
       ),
     cards: new SlackCardsRepo(deps.db),
     logger,
+    workspace: { teamId: settings.slackTeamId, enterpriseId: settings.slackEnterpriseId },
+    ...(deps.rollouts ? { rollouts: (changeId: string) => deps.rollouts!.rolloutView(changeId, { limit: 0 }) } : {}),
   });
 }
 

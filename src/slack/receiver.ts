@@ -8,6 +8,7 @@
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { verifySlackRequest } from '@slack/bolt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SLACK_BODY_LIMIT } from '../api/body-limits.js';
 import { malformedSlackPayload } from './payload-shape.js';
 
 export interface SlackReceiverOptions {
@@ -37,9 +38,22 @@ export class FastifySlackReceiver implements Receiver {
     const path = this.opts.path ?? '/slack/events';
     void server.register(async (scope) => {
       scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
-      scope.post(path, (req, reply) => this.#handle(req, reply));
+      scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: SLACK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+      // The signature needs the body, but a request without a well-formed signature header or with
+      // a stale timestamp is refused on its headers, before any of the body is read.
+      scope.post(path, { onRequest: (req, reply, done) => this.#precheck(req, reply, done) }, (req, reply) => this.#handle(req, reply));
     });
+  }
+
+  #precheck(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    const signature = header(req, 'x-slack-signature');
+    const timestamp = Number(header(req, 'x-slack-request-timestamp'));
+    const now = (this.opts.now ?? Date.now)() / 1000;
+    let problem: string | undefined;
+    if (!/^v0=[0-9a-f]{64}$/.test(signature)) problem = 'missing or malformed x-slack-signature';
+    else if (!Number.isFinite(timestamp) || Math.abs(now - timestamp) > 300) problem = 'missing or stale x-slack-request-timestamp';
+    if (problem === undefined) return done();
+    void reply.code(401).header('Connection', 'close').send({ error: { code: 'unauthorized', message: `invalid Slack request: ${problem}` } });
   }
 
   async #handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -11,7 +11,9 @@ import { AmpgateError } from '../errors.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 import { describeRead } from '../intent/describe.js';
 import type { Intent, Period, QuestionIntent } from '../intent/types.js';
-import { agentDetailBlocks, agentList, esc, requestList, restatement, shortId, type Block } from './blocks.js';
+import { agentDetailBlocks, agentList, esc, escBlock, requestList, restatement, shortId, type Block } from './blocks.js';
+import { LIMITS } from './block-limits.js';
+import { inline } from '../safe-text.js';
 import { USAGE } from './commands.js';
 
 /** Read access to the fleet and catalog for chat answers. */
@@ -53,7 +55,7 @@ export class IntentRunner {
     try {
       return await this.#run(intent, principal, ctx);
     } catch (err) {
-      if (err instanceof AmpgateError) return { text: `:warning: ${err.message}`, blocks: [md(`:warning: ${esc(err.message)}`)], public: false };
+      if (err instanceof AmpgateError) return { text: `:warning: ${err.message}`, blocks: [md(`:warning: ${escBlock(err.message)}`)], public: false };
       throw err;
     }
   }
@@ -72,7 +74,8 @@ export class IntentRunner {
             ? `${intent.reason} (asked in Slack by ${principal.name}: "${ctx.text.slice(0, 400)}")`
             : `Requested in Slack by ${principal.name}: "${ctx.text.slice(0, 400)}"`
           : (intent.reason ?? `Requested in Slack by ${principal.name}: "${ctx.text.slice(0, 400)}"`);
-        const { request, existing } = await this.changes.propose(principal, { kind: intent.kind, target: intent.target, params: intent.params, reason, channel: 'slack' });
+        // Chat text may span lines; a reason is one line (control characters other than these are refused).
+        const { request, existing } = await this.changes.propose(principal, { kind: intent.kind, target: intent.target, params: intent.params, reason: oneLine(reason), channel: 'slack' });
         const needs = request.requiredApprovals - request.approvals.filter((a) => a.decision === 'approve').length;
         const lines = [
           ...(ctx.naturalLanguage ? [quote(ctx.text), `I understood: *${esc(restatement(request))}*`] : [`*${esc(restatement(request))}*`]),
@@ -81,7 +84,7 @@ export class IntentRunner {
           `${request.targets.length} agent(s)${request.ineligible.length ? `, ${request.ineligible.length} ineligible (listed on the card)` : ''} · risk ${request.risk} · needs ${needs} approval(s) from on-call (not you) before ${request.expiresAt}.`,
           'Nothing has been sent to any agent yet.',
         ];
-        return { text: `Proposed change ${shortId(request.id)}: ${request.preview.summary} — ${restatement(request)}`, blocks: [md(lines.join('\n'))], public: true };
+        return { text: `Proposed change ${shortId(request.id)}: ${inline(request.preview.summary)} — ${inline(restatement(request))}`, blocks: [md(lines.join('\n'))], public: true };
       }
     }
   }
@@ -150,12 +153,17 @@ function questionReply(intent: QuestionIntent, ctx: RunContext): Reply {
     blocks.push({
       type: 'actions',
       block_id: 'intent_retry',
-      elements: intent.retry.slice(0, 5).map((r, i) => ({
-        type: 'button',
-        action_id: `${RETRY_ACTION}_${i}`,
-        text: { type: 'plain_text', text: r.label.slice(0, 75) },
-        value: JSON.stringify({ u: ctx.user, t: r.text }).slice(0, 2000),
-      })),
+      // A value cut to Slack's 2000 characters would no longer parse: such a button is left out
+      // (the question still says what to type), and the button text is fitted with the blocks.
+      elements: intent.retry
+        .slice(0, 5)
+        .map((r, i) => ({
+          type: 'button',
+          action_id: `${RETRY_ACTION}_${i}`,
+          text: { type: 'plain_text', text: r.label },
+          value: JSON.stringify({ u: ctx.user, t: r.text }),
+        }))
+        .filter((b) => b.value.length <= LIMITS.buttonValue),
     });
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'A click sends the corrected text through the parser again; nothing is proposed before that.' }] });
   }
@@ -185,4 +193,9 @@ export function periodWindow(period: Period, now: number): { from: number; to?: 
     case 'last_7d':
       return { from: now - 7 * day, label: `since ${iso(now - 7 * day)}` };
   }
+}
+
+/** Line breaks and tabs of a chat message become spaces. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\t\u2028\u2029]+/g, ' ');
 }

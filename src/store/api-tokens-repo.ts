@@ -1,10 +1,13 @@
 /**
- * @module Control-plane API tokens (hash-only storage) with roles.
+ * @module Control-plane API tokens (hash-only storage) with roles and owners.
  */
 import { randomUUID } from 'node:crypto';
 import type { Role } from '../changes/principal.js';
 import { fingerprintOfHash, hashSecret, newToken } from '../creds/secrets.js';
 import type { Db } from './db.js';
+
+/** How a token came to be: minted through the API, or one nobody minted. */
+export type TokenOrigin = 'first_start' | 'env' | 'operator' | 'api' | 'legacy';
 
 export interface ApiTokenRow {
   id: string;
@@ -13,6 +16,9 @@ export interface ApiTokenRow {
   secret_hash: string;
   created_at: number;
   revoked_at: number | null;
+  /** Principal key of the token that minted this one; null when nobody did. */
+  owner: string | null;
+  origin: TokenOrigin;
 }
 
 export interface ApiTokenView {
@@ -20,9 +26,21 @@ export interface ApiTokenView {
   readonly name: string;
   readonly role: Role;
   readonly fingerprint: string;
+  /** Principal key of the token that minted it (it is the same person), or null. */
+  readonly owner: string | null;
+  readonly origin: TokenOrigin;
   readonly createdAt: string;
   readonly revokedAt: string | null;
 }
+
+export interface CreateTokenOptions {
+  readonly secret?: string;
+  readonly owner?: string | null;
+  readonly origin?: TokenOrigin;
+}
+
+/** Owner chains longer than this are cut (they cannot occur: an owner always exists first). */
+const MAX_CHAIN = 32;
 
 export class ApiTokensRepo {
   readonly #byHash;
@@ -31,6 +49,7 @@ export class ApiTokensRepo {
   readonly #list;
   readonly #revoke;
   readonly #countAdmins;
+  readonly #chain;
 
   constructor(
     db: Db,
@@ -38,16 +57,36 @@ export class ApiTokensRepo {
   ) {
     this.#byHash = db.prepare('SELECT * FROM api_tokens WHERE secret_hash = ?');
     this.#byId = db.prepare('SELECT * FROM api_tokens WHERE id = ?');
-    this.#insert = db.prepare('INSERT INTO api_tokens (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.#insert = db.prepare('INSERT INTO api_tokens (id, name, role, secret_hash, created_at, owner, origin) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.#list = db.prepare('SELECT * FROM api_tokens ORDER BY created_at');
     this.#revoke = db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
     this.#countAdmins = db.prepare("SELECT count(*) AS n FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL");
+    // Owners of a token, nearest first (owner keys are 'api_token:<id>').
+    this.#chain = db.prepare(`WITH RECURSIVE up(key, depth) AS (
+        SELECT owner, 1 FROM api_tokens WHERE id = ? AND owner IS NOT NULL
+        UNION ALL
+        SELECT t.owner, up.depth + 1 FROM up JOIN api_tokens t ON 'api_token:' || t.id = up.key
+        WHERE t.owner IS NOT NULL AND up.depth < ${MAX_CHAIN}
+      ) SELECT key FROM up ORDER BY depth`);
   }
 
   /** The active token for a secret, or undefined. */
   verify(secret: string): ApiTokenRow | undefined {
     const row = this.#byHash.get(hashSecret(secret)) as ApiTokenRow | undefined;
     return row && row.revoked_at === null ? row : undefined;
+  }
+
+  get(id: string): ApiTokenRow | undefined {
+    return this.#byId.get(id) as ApiTokenRow | undefined;
+  }
+
+  /**
+   * The principal keys of the tokens that minted `id`, nearest first; empty for a token nobody
+   * minted. Revoked owners stay in the chain: revoking a creator does not make its tokens someone
+   * else.
+   */
+  ownerChain(id: string): string[] {
+    return (this.#chain.all(id) as Array<{ key: string }>).map((r) => r.key);
   }
 
   /** The active token with this id, or undefined (revoked or unknown). */
@@ -57,15 +96,21 @@ export class ApiTokensRepo {
   }
 
   /** Creates a token; the secret is returned once and never stored. */
-  create(name: string, role: Role, secret: string = newToken('ampk')): { id: string; secret: string; view: ApiTokenView } {
+  create(name: string, role: Role, opts: CreateTokenOptions = {}): { id: string; secret: string; view: ApiTokenView } {
     const id = randomUUID();
+    const secret = opts.secret ?? newToken('ampk');
     const hash = hashSecret(secret);
-    this.#insert.run(id, name, role, hash, this.now());
+    this.#insert.run(id, name, role, hash, this.now(), opts.owner ?? null, opts.origin ?? (opts.owner ? 'api' : 'operator'));
     return { id, secret, view: toView(this.#byHash.get(hash) as ApiTokenRow) };
   }
 
   list(): ApiTokenView[] {
     return (this.#list.all() as ApiTokenRow[]).map(toView);
+  }
+
+  view(id: string): ApiTokenView | undefined {
+    const row = this.get(id);
+    return row ? toView(row) : undefined;
   }
 
   revoke(id: string): boolean {
@@ -74,25 +119,28 @@ export class ApiTokensRepo {
 
   /**
    * First start: make sure an admin token exists. `given` (AMPGATE_ADMIN_TOKEN) is registered if
-   * unknown; otherwise a token is generated only when no admin token exists, and returned so the
-   * caller can print it once.
+   * unknown; otherwise a token is generated only when no admin token exists. Returns what was
+   * created (with the secret when it was generated, so the caller can print it once).
    */
-  ensureAdmin(given: string | undefined): string | undefined {
+  ensureAdmin(given: string | undefined): { secret?: string; view: ApiTokenView } | undefined {
     if (given) {
-      if (!this.#byHash.get(hashSecret(given))) this.create('admin', 'admin', given);
-      return undefined;
+      if (this.#byHash.get(hashSecret(given))) return undefined;
+      return { view: this.create('admin', 'admin', { secret: given, origin: 'env' }).view };
     }
     if ((this.#countAdmins.get() as { n: number }).n > 0) return undefined;
-    return this.create('admin', 'admin').secret;
+    const { secret, view } = this.create('admin', 'admin', { origin: 'first_start' });
+    return { secret, view };
   }
 }
 
-function toView(r: ApiTokenRow): ApiTokenView {
+export function toView(r: ApiTokenRow): ApiTokenView {
   return {
     id: r.id,
     name: r.name,
     role: r.role,
     fingerprint: fingerprintOfHash(r.secret_hash),
+    owner: r.owner,
+    origin: r.origin,
     createdAt: new Date(r.created_at).toISOString(),
     revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
   };

@@ -37,6 +37,7 @@ export class AuditRepo {
   readonly #afterForRequest;
   readonly #all;
   readonly #count;
+  readonly #bySeq;
   readonly #db: Db;
 
   constructor(db: Db) {
@@ -49,6 +50,7 @@ export class AuditRepo {
     this.#afterForRequest = db.prepare('SELECT * FROM audit_log WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.#all = db.prepare('SELECT * FROM audit_log ORDER BY seq');
     this.#count = db.prepare('SELECT count(*) AS n FROM audit_log');
+    this.#bySeq = db.prepare('SELECT * FROM audit_log WHERE seq = ?');
   }
 
   /** The newest row's seq and hash, or undefined for an empty log. */
@@ -88,6 +90,10 @@ export class AuditRepo {
   /** Every row in seq order, streamed (verification and export of large logs). */
   iterate(): IterableIterator<AuditRow> {
     return this.#all.iterate() as IterableIterator<AuditRow>;
+  }
+
+  bySeq(seq: number): AuditRow | undefined {
+    return this.#bySeq.get(seq) as AuditRow | undefined;
   }
 
   count(): number {

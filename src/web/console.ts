@@ -60,7 +60,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
   return (app: FastifyInstance): void => {
     const sessions = new ConsoleSessions(new ConsoleSessionsRepo(deps.db), deps.tokens, { ttlSeconds: deps.sessionSeconds, idleSeconds: deps.idleSeconds, now: deps.now });
     const assets = loadAssets();
-    installSessionAuth(app, sessions, deps.apiRateLimit && new ApiRateLimiter(deps.apiRateLimit));
+    installSessionAuth(app, sessions, deps.tokens, deps.apiRateLimit && new ApiRateLimiter(deps.apiRateLimit));
 
     const purge = setInterval(() => sessions.purge(), 3600_000);
     purge.unref();
@@ -85,7 +85,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
 
     const secure = (req: FastifyRequest) => req.protocol === 'https';
     const view = (s: ActiveSession) => ({
-      principal: principalOfToken(s.token, false),
+      principal: principalOfToken(s.token, false, deps.tokens),
       csrfToken: s.csrf,
       expiresAt: new Date(s.expiresAt).toISOString(),
       idleSeconds: deps.idleSeconds,

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { principalOfToken } from '../api/auth.js';
 import type { ApiRateLimiter } from '../api/rate-limit.js';
 import { AmpgateError } from '../errors.js';
+import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE } from './cookies.js';
 import { crossSiteReason } from './same-origin.js';
 import { csrfMatches, endedMessage, type ConsoleSessions } from './sessions.js';
@@ -17,7 +18,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** `limiter`: the per-token request rate (AMPGATE_API_RATE/BURST) applied to session requests too. */
-export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessions, limiter?: ApiRateLimiter): void {
+export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessions, tokens: Pick<ApiTokensRepo, 'ownerChain'>, limiter?: ApiRateLimiter): void {
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/') || req.headers.authorization !== undefined) return;
     const secret = readCookie(req.headers.cookie, SESSION_COOKIE);
@@ -40,7 +41,7 @@ export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessio
         throw new AmpgateError('forbidden', 'missing or wrong CSRF token: console writes need the X-CSRF-Token header of the session', { csrf: true });
       }
     }
-    req.principal = principalOfToken(s.token, false);
+    req.principal = principalOfToken(s.token, false, tokens);
     req.authChannel = 'web';
     req.authStillValid = () => sessions.resolve(secret).ok;
   });

@@ -11,14 +11,11 @@ import type { ChangeRequest } from '../../src/changes/types.js';
 import { create } from '@bufbuild/protobuf';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { addAgent, uid } from '../support/changes.js';
-import { runCli } from '../support/cli.js';
+import { runCli } from '../support/process.js';
 import { ADMIN_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';
 import { TestExecutor } from '../support/test-executor.js';
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  const r = await runCli(args, { env });
-  return { code: r.code, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -141,9 +141,10 @@ describe('REST /api/audit', () => {
     await eventually(async () => (await s.api<ChangeRequest>('GET', `/api/changes/${body.request.id}`)).body.state === 'succeeded');
 
     expect((await s.api('GET', '/api/audit', undefined, tokens.bob)).status).toBe(403);
-    const page1 = await s.api<{ entries: AuditEntry[]; next: number | null }>('GET', '/api/audit?limit=3');
-    expect(page1.body.entries.map((e) => e.action)).toEqual(['change.proposed', 'policy.denied', 'change.approved']);
-    expect(page1.body.next).toBe(3);
+    // The first start registered the admin and enrollment tokens: privilege changes are audited too.
+    const page1 = await s.api<{ entries: AuditEntry[]; next: number | null }>('GET', '/api/audit?limit=5');
+    expect(page1.body.entries.map((e) => e.action)).toEqual(['token.created', 'enrollment.created', 'change.proposed', 'policy.denied', 'change.approved']);
+    expect(page1.body.next).toBe(5);
     const page2 = await s.api<{ entries: AuditEntry[]; next: number | null }>('GET', `/api/audit?after=${page1.body.next}`);
     expect(page2.body.entries.map((e) => e.action)).toEqual(['change.execution_started', 'change.outcome', 'change.outcome', 'change.result']);
     expect(page2.body.next).toBeNull();
@@ -151,11 +152,11 @@ describe('REST /api/audit', () => {
     expect(forRequest.body.entries).toHaveLength(7);
 
     const verify = await s.api<VerifyResult>('GET', '/api/audit/verify');
-    expect(verify.body).toMatchObject({ ok: true, count: 7, head: { seq: 7 } });
+    expect(verify.body).toMatchObject({ ok: true, count: 9, head: { seq: 9 } });
     const exported = await fetch(`${s.controlUrl}/api/audit/export`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(exported.headers.get('content-type')).toMatch(/application\/x-ndjson/);
     const text = await exported.text();
-    expect(text.trim().split('\n')).toHaveLength(7);
+    expect(text.trim().split('\n')).toHaveLength(9);
     for (const secret of [ADMIN_TOKEN, ...Object.values(tokens)]) expect(text).not.toContain(secret);
     expect(text.match(TOKEN_PATTERN)).toBeNull();
   });

@@ -9,7 +9,7 @@ import type { ChangeRequest } from '../../src/changes/types.js';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
 import { closeRecorded, findSecrets, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
-import { ADMIN_TOKEN, apiCall, ENROLLMENT_TOKEN, eventually } from '../support/server.js';
+import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually, personToken } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
 let server: RecordedServer | undefined;
@@ -26,9 +26,8 @@ afterEach(async () => {
 async function setup() {
   fixture = await tlsFixture();
   server = await startRecordedServer(tlsSettings(fixture, 'token'), fixture.dir);
-  // Created outside the recorded client: POST /api/tokens shows an API token secret once, by design.
-  const token = async (name: string, role: string) => (await apiCall<{ secret: string }>(server!.controlUrl, 'POST', '/api/tokens', { name, role }, ADMIN_TOKEN)).body.secret;
-  return { alice: await token('alice', 'proposer'), bob: await token('bob', 'approver'), carol: await token('carol', 'approver') };
+  // Three people, provisioned outside the recorded client (a token secret is shown once, by design).
+  return { alice: personToken(server, 'alice', 'proposer'), bob: personToken(server, 'bob', 'approver'), carol: personToken(server, 'carol', 'approver') };
 }
 
 function agent(caps: bigint): { a: TestAgent; cs: ConnectionSettingsBehaviour } {

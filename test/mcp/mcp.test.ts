@@ -11,12 +11,12 @@ import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { CLI_MAIN } from '../support/cli.js';
 import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
-import { ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
+import { ENROLLMENT_TOKEN, eventually, personToken, startTestServer, type TestServer } from '../support/server.js';
 import { TestAgent } from '../support/ws-agent.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const READ_TOOLS = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'list_agents', 'list_change_requests', 'list_configs'];
-const PROPOSE_TOOLS = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume'];
+const READ_TOOLS = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'get_rollout_status', 'list_agents', 'list_change_requests', 'list_configs', 'preview_rollback'];
+const PROPOSE_TOOLS = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume', 'propose_rollback'];
 
 let server: TestServer | undefined;
 const clients: Client[] = [];
@@ -30,9 +30,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function token(role: string): Promise<string> {
-  const res = await server!.api<{ secret: string }>('POST', '/api/tokens', { name: `mcp-${role}`, role });
-  return res.body.secret;
+/** A token for a person of its own (a minted one would be the admin's person). */
+async function token(role: 'viewer' | 'proposer' | 'approver' | 'admin'): Promise<string> {
+  return personToken(server!, `mcp-${role}`, role);
 }
 
 async function httpClient(secret: string | undefined): Promise<Client> {
@@ -82,7 +82,11 @@ describe('MCP over Streamable HTTP', () => {
     for (const t of tools) {
       expect(t.annotations, t.name).toBeDefined();
       expect(t.outputSchema, t.name).toBeDefined();
-      if (READ_TOOLS.includes(t.name)) expect(t.annotations?.readOnlyHint).toBe(true);
+      // Annotations say what the tool does: reads are read-only, proposals write but destroy
+      // nothing (and repeat idempotently), cancelling destroys someone's pending change.
+      if (READ_TOOLS.includes(t.name)) expect(t.annotations, t.name).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+      else if (t.name === 'cancel_change_request') expect(t.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+      else expect(t.annotations, t.name).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true });
     }
   });
 

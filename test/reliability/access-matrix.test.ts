@@ -11,7 +11,7 @@ import { ROLES, type Role } from '../../src/changes/principal.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { runChange } from '../support/change-driver.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
-import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import { ADMIN_TOKEN, personToken, startTestServer, type TestServer } from '../support/server.js';
 import { SIGNING_SECRET, SlackApiRecorder } from '../support/slack.js';
 
 type Caller = 'none' | 'wrong' | Role;
@@ -105,8 +105,9 @@ beforeAll(async () => {
   slack = new SlackApiRecorder();
   // Slack on, so /slack/events is registered and part of the matrix.
   server = await startTestServer({ slackBotToken: 'xoxb-matrix', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await slack.start() });
-  for (const role of ROLES) tokens[role] = role === 'admin' ? ADMIN_TOKEN : (await server.api<{ secret: string }>('POST', '/api/tokens', { name: `matrix-${role}`, role })).body.secret;
-  requester = (await server.api<{ secret: string }>('POST', '/api/tokens', { name: 'matrix-requester', role: 'proposer' })).body.secret;
+  // One person per role (tokens minted with the admin token would all be the admin).
+  for (const role of ROLES) tokens[role] = role === 'admin' ? ADMIN_TOKEN : personToken(server, `matrix-${role}`, role);
+  requester = personToken(server, 'matrix-requester', 'proposer');
   const agent = await pool.start(server);
   fixture.uid = agent.uidText;
   // A real rollout (v1, then v2) so the rollout and rollback routes have something to show.

@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../src/changes/principal.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
-import { ADMIN_TOKEN, eventually, startTestServer, tempDir, type TestServer } from '../support/server.js';
-import { APPROVALS_CHANNEL, buttonClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
+import { ADMIN_TOKEN, eventually, personToken, startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { APPROVALS_CHANNEL, buttonClick, runSlash, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp } from '../support/slack.js';
 
-const READ = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'list_agents', 'list_change_requests', 'list_configs'];
-const PROPOSE = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume'];
+const READ = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'get_rollout_status', 'list_agents', 'list_change_requests', 'list_configs', 'preview_rollback'];
+const PROPOSE = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume', 'propose_rollback'];
 
 /** MCP tools offered per role. There is no approve or reject tool for anyone. */
 const MCP_TOOLS: Record<Role, readonly string[]> = {
@@ -32,7 +32,8 @@ const SLACK_USERS = { requester: 'UREQUESTER', oncall: 'UONCALL', slackAdmin: 'U
 type SlackUser = keyof typeof SLACK_USERS;
 /**
  * Slack users under the policy below: `oncall` is in the approvers' user group, `slackAdmin` is a
- * Slack admin, `requester` and `outsider` have the default role (proposer).
+ * Slack admin (not in the group: being an admin is no approval right), `requester` and `outsider`
+ * have the default role (proposer).
  */
 const SLACK_RULES: ReadonlyArray<{ who: SlackUser; action: 'approve' | 'reject'; on: 'someone else' | 'own'; allowed: boolean }> = [
   { who: 'outsider', action: 'approve', on: 'someone else', allowed: false },
@@ -41,7 +42,7 @@ const SLACK_RULES: ReadonlyArray<{ who: SlackUser; action: 'approve' | 'reject';
   { who: 'oncall', action: 'approve', on: 'own', allowed: false },
   { who: 'oncall', action: 'approve', on: 'someone else', allowed: true },
   { who: 'oncall', action: 'reject', on: 'someone else', allowed: true },
-  { who: 'slackAdmin', action: 'approve', on: 'someone else', allowed: true },
+  { who: 'slackAdmin', action: 'approve', on: 'someone else', allowed: false },
   { who: 'requester', action: 'reject', on: 'own', allowed: true },
 ];
 
@@ -70,7 +71,7 @@ afterAll(async () => {
 
 async function token(role: Role): Promise<string> {
   if (role === 'admin') return ADMIN_TOKEN;
-  return (await server.api<{ secret: string }>('POST', '/api/tokens', { name: `access-${role}-${++seq}`, role })).body.secret;
+  return personToken(server, `access-${role}-${++seq}`, role);
 }
 
 async function mcp(secret: string, base = server): Promise<Client> {
@@ -136,10 +137,10 @@ describe('LLM-originated requests', () => {
 /** A pending config push proposed in Slack by `user` with a strict command (not natural language). */
 async function proposedInSlack(user: string): Promise<ChangeRequest> {
   const before = new Set(server.changes.list({ limit: 500 }).requests.map((r) => r.id));
-  const res = await sendToSlackApp(server.controlUrl, slashCommand(user, `push gw@1 to ${agentUid} because access test ${++seq}`));
-  expect(res.status).toBe(200);
+  const res = await runSlash(server.controlUrl, slack, user, `push gw@1 to ${agentUid} because access test ${++seq}`);
+  expect(res.ack.status).toBe(200);
   const created = server.changes.list({ limit: 500 }).requests.find((r) => !before.has(r.id) && r.requester.id === user);
-  if (!created) throw new Error(`no request proposed by ${user}: ${JSON.stringify(res.body)}`);
+  if (!created) throw new Error(`no request proposed by ${user}: ${res.answerText}`);
   return created;
 }
 
@@ -155,7 +156,7 @@ describe('Slack actions per user', () => {
       expect(final).toBe(rule.action === 'approve' ? 'succeeded' : 'rejected');
     } else {
       const refusal = await eventually(() => slack.callsTo('chat.postEphemeral').filter((c) => c.args.user === user)[ephemeralBefore]);
-      expect(String(refusal.args.text)).toMatch(/can't|not allowed|self-approval|needs the approver role/);
+      expect(String(refusal.args.text)).toMatch(/can't|not allowed|self-approval|needs the approver role|not in the policy's approvers/);
       expect(server.changes.get(request.id)!.state).toBe('pending');
       await server.api('POST', `/api/changes/${request.id}/cancel`, {}, ADMIN_TOKEN); // clean up the open slot
     }
@@ -171,8 +172,8 @@ describe('Slack actions per user', () => {
     writeFileSync(policyFile, JSON.stringify({ slack: { defaultRole: 'viewer' } }));
     const strict = await startTestServer({ slackBotToken: 'xoxb-access', slackSigningSecret: SIGNING_SECRET, slackApiUrl: slack.url, policyFile }, dir);
     try {
-      const res = await sendToSlackApp(strict.controlUrl, slashCommand(SLACK_USERS.outsider, `pause ${agentUid} because viewer tries`));
-      expect(JSON.stringify(res.body)).toMatch(/proposer role/);
+      const res = await runSlash(strict.controlUrl, slack, SLACK_USERS.outsider, `pause ${agentUid} because viewer tries`);
+      expect(res.answerText).toMatch(/proposer role/);
       expect(strict.changes.list({}).total).toBe(0);
     } finally {
       await strict.stop();

@@ -1,9 +1,9 @@
 /**
  * A malicious agent holding the shared enrollment token (any enrolled host has it in its config)
- * claims another agent's instance uid. It may report as that uid (a documented limit of the shared
- * token, see SECURITY.md), but it must not receive that agent's new credential during a rotation:
- * once an agent has its own credential, rotation offers go only to connections authenticated with
- * a credential bound to that agent.
+ * claims another agent's instance uid. Once that agent has used its own credential, the claimer
+ * gets a fresh uid of its own (identity binding, see SECURITY.md and identity-binding.test.ts), and
+ * it must not receive that agent's new credential during a rotation: rotation offers go only to
+ * connections authenticated with a credential bound to that agent.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
@@ -47,7 +47,9 @@ describe('a malicious agent with the enrollment token', () => {
     const attacker = new TestAgent({ url: server.opampUrl.ws, uid: victim.uid, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS, wsOptions: { ca } });
     agents.push(attacker);
     const acs = new ConnectionSettingsBehaviour(attacker, { mode: 'never' });
-    await attacker.start();
+    const claimed = await attacker.start();
+    expect(claimed.agentIdentification?.newInstanceUid).toHaveLength(16);
+    expect(attacker.uidText).not.toBe(victim.uidText);
     await attacker.heartbeat();
     await attacker.sendFull();
     expect(acs.offers).toEqual([]);

@@ -21,7 +21,7 @@ import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { createLogger } from '../../src/log.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
 import { LogCapture, registeredClientCert, tlsFixture } from '../support/creds.js';
-import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, type TestServer } from '../support/server.js';
+import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually, personToken, removeDir, startTestServer, type TestServer } from '../support/server.js';
 import { sendToSlackApp, SIGNING_SECRET, SlackApiRecorder } from '../support/slack.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
@@ -90,10 +90,13 @@ describe('secrets never leave their channel', () => {
     );
     const ca = fx.ca.certPem;
 
-    // API tokens: the secret is in the creation reply (left out of the scan), nowhere else.
+    // API tokens: the secret is in the creation reply (left out of the scan), nowhere else. The
+    // proposer and the two approvers are three people (provisioned on the host); the viewer is
+    // minted by the admin through the API.
     const made: Record<string, string> = {};
-    for (const role of ['proposer', 'approver', 'viewer'] as const) made[role] = (await rest<{ secret: string }>('POST', '/api/tokens', { name: `scan-${role}`, role }, ADMIN_TOKEN, false)).secret;
-    made.approver2 = (await rest<{ secret: string }>('POST', '/api/tokens', { name: 'scan-approver-2', role: 'approver' }, ADMIN_TOKEN, false)).secret;
+    for (const role of ['proposer', 'approver'] as const) made[role] = personToken(server, `scan-${role}`, role);
+    made.viewer = (await rest<{ secret: string }>('POST', '/api/tokens', { name: 'scan-viewer', role: 'viewer' }, ADMIN_TOKEN, false)).secret;
+    made.approver2 = personToken(server, 'scan-approver-2', 'approver');
     known.push(...Object.values(made));
 
     // Agents: one on a token (rotated to a new token), one on a certificate (rotated to a new key).
@@ -145,10 +148,13 @@ describe('secrets never leave their channel', () => {
     await client.close();
 
     // Slack: a token pasted into a command and a mention (natural language reaches the LLM stub).
-    const form = (text: string) => ({ form: { command: '/ampgate', text, user_id: 'UREQ', user_name: 'req', team_id: 'T1', channel_id: 'C1', response_url: 'http://127.0.0.1:9/x', trigger_id: 't' } });
+    // From the workspace the bot serves (the recorder's auth.test answers T0001): others get nothing.
+    // Answers go to the recorder's response_urls, so they are scanned with every other Slack call.
+    const form = (text: string) => ({ form: { command: '/ampgate', text, user_id: 'UREQ', user_name: 'req', team_id: 'T0001', channel_id: 'C1', response_url: slack!.responseUrl(), trigger_id: 't' } });
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form(`pause ${tokenAgent.uidText} because leaked ${made.approver2}`))).text);
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form(`please pause the agents, token ${ENROLLMENT_TOKEN}`))).text);
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form('agents'))).text);
+    await eventually(() => slack!.callsTo('response_url').length >= 3, 10_000);
     await server.slack!.stop(); // flush card updates
     // The bot token authenticates each Web API call to Slack itself (its own channel): not a leak.
     artifacts.slack.push(...slack.calls.map(({ method, args: { token: _botToken, ...args } }) => JSON.stringify({ method, args })));

@@ -9,7 +9,7 @@ import type { ChangeRequest } from '../../src/changes/types.js';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
 import { PAUSE_CAPABILITY, withPause, type PauseBehaviour } from '../support/fleet-behaviours.js';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, tempDir, type TestServer } from '../support/server.js';
-import { APPROVALS_CHANNEL, buttonClick, retryClick, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
+import { APPROVALS_CHANNEL, buttonClick, retryClick, runSlash, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
 import { TestAgent } from '../support/ws-agent.js';
 
 const REQUESTER = 'UREQUESTER';
@@ -147,8 +147,8 @@ describe('Slack bot', () => {
     expect(replyText).toContain('I understood: *pause 3 agents: every agent except service payments (`service.name!=payments`)*');
 
     // The same selector language works in the strict grammar, health included.
-    const strict = await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'pause healthy=false,service.name!=payments because exporter failing'));
-    expect(JSON.stringify(strict.body)).toContain('pause 1 agent: unhealthy agents except service payments (`healthy=false,service.name!=payments`)');
+    const strict = await runSlash(server!.controlUrl, slack!, REQUESTER, 'pause healthy=false,service.name!=payments because exporter failing');
+    expect(strict.answerText).toContain('pause 1 agent: unhealthy agents except service payments (`healthy=false,service.name!=payments`)');
     const unhealthy = server!.changes.list({}).requests.find((r) => r.target.selector === 'healthy=false,service.name!=payments')!;
     expect(unhealthy.targets).toEqual([more.search.uidText]);
     // Approval binds to the target spec: the same agents by uid make a different fingerprint.
@@ -178,7 +178,7 @@ describe('Slack bot', () => {
   it('answers what was asked: unhealthy agents, one request by its number, what changed on a service today; refuses approvals', async () => {
     const { agent: checkout } = await setup();
     const more = await moreAgents();
-    await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'pause service.name=checkout because noisy'));
+    await runSlash(server!.controlUrl, slack!, REQUESTER, 'pause service.name=checkout because noisy');
     const id = (await onlyRequest()).id;
     const ask = async (text: string) => {
       const before = slack!.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0GENERAL').length;
@@ -205,18 +205,26 @@ describe('Slack bot', () => {
 
   it('refuses the requester approving their own change, even when they are an approver', async () => {
     await setup();
-    const res = await sendToSlackApp(server!.controlUrl, slashCommand(LISTED_APPROVER, 'pause service.name=checkout because noisy'));
-    expect(res.status).toBe(200);
-    expect(JSON.stringify(res.body)).toMatch(/Proposed/);
+    const res = await runSlash(server!.controlUrl, slack!, LISTED_APPROVER, 'pause service.name=checkout because noisy');
+    expect(res.ack.status).toBe(200);
+    expect(res.answer.response_type).toBe('in_channel');
+    expect(res.answerText).toMatch(/Proposed/);
     const request = await onlyRequest();
     expect(request).toMatchObject({ llmOriginated: false, reason: 'noisy' });
     await sendToSlackApp(server!.controlUrl, buttonClick(LISTED_APPROVER, request));
     const refusal = await eventually(() => slack!.callsTo('chat.postEphemeral').find((c) => c.args.user === LISTED_APPROVER));
     expect(String(refusal.args.text)).toMatch(/self-approval/);
     expect(server!.changes.get(request.id)?.state).toBe('pending');
-    // The listed approver can reject someone else's request.
-    await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'pause deployment.environment=prod'));
+    // A requester without the approver role clicking Approve on their own card is told it is
+    // self-approval (the reason that applies to them), not that they lack a role.
+    await runSlash(server!.controlUrl, slack!, REQUESTER, 'pause deployment.environment=prod');
     const other = server!.changes.list({}).requests.find((r) => r.requester.id === REQUESTER)!;
+    await sendToSlackApp(server!.controlUrl, buttonClick(REQUESTER, other));
+    const own = await eventually(() => slack!.callsTo('chat.postEphemeral').find((c) => c.args.user === REQUESTER));
+    expect(String(own.args.text)).toMatch(/self-approval is not allowed — you proposed it/);
+    expect(String(own.args.text)).not.toMatch(/role/);
+    expect(server!.changes.get(other.id)?.state).toBe('pending');
+    // The listed approver can reject someone else's request.
     await sendToSlackApp(server!.controlUrl, buttonClick(LISTED_APPROVER, other, 'reject'));
     await eventually(() => server!.changes.get(other.id)?.state === 'rejected');
   });
@@ -228,8 +236,9 @@ describe('Slack bot', () => {
     }
     await eventually(() => slack!.callsTo('chat.postMessage').length >= 3);
     expect(server!.changes.list({}).total).toBe(0);
-    const res = await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'deploy the new config to staging'));
-    expect(JSON.stringify(res.body)).toMatch(/Which config|No agent reports/);
+    const res = await runSlash(server!.controlUrl, slack!, REQUESTER, 'deploy the new config to staging');
+    expect(res.answerText).toMatch(/Which config|No agent reports/);
+    expect(server!.changes.list({}).total).toBe(0);
   });
 
   it('does not create duplicate requests when Slack retries a delivery', async () => {
@@ -244,11 +253,16 @@ describe('Slack bot', () => {
 
   it('answers reads: help, agents, configs and requests', async () => {
     const { agent } = await setup();
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'help'))).body)).toMatch(/ampgate push/);
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'agents service.name=checkout'))).body)).toContain(agent.uidText);
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, `agent ${agent.uidText}`))).body)).toContain('checkout');
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'configs'))).body)).toMatch(/catalog is empty/);
-    expect(JSON.stringify((await sendToSlackApp(server!.controlUrl, slashCommand(REQUESTER, 'requests'))).body)).toMatch(/No change requests/);
+    const ask = async (text: string) => {
+      const r = await runSlash(server!.controlUrl, slack!, REQUESTER, text);
+      expect(r.answer.response_type).toBe('ephemeral'); // reads are for the asker only
+      return r.answerText;
+    };
+    expect(await ask('help')).toMatch(/ampgate push/);
+    expect(await ask('agents service.name=checkout')).toContain(agent.uidText);
+    expect(await ask(`agent ${agent.uidText}`)).toContain('checkout');
+    expect(await ask('configs')).toMatch(/catalog is empty/);
+    expect(await ask('requests')).toMatch(/No change requests/);
   });
 
   it('rejects bad signatures and stale timestamps with 401', async () => {

@@ -5,7 +5,7 @@
  * until the request is terminal. Nothing here calls an executor directly.
  */
 import type { AgentOutcome, ChangeKind, ChangePreview, ChangeRequest, ChangeState, IneligibleTarget, RiskTier, TargetSpec } from '../../src/changes/types.js';
-import { apiCall, eventually, type TestServer } from './server.js';
+import { apiCall, eventually, personToken, type TestServer } from './server.js';
 
 export interface ChangeInput {
   readonly kind: ChangeKind;
@@ -51,12 +51,8 @@ const tokenCache = new WeakMap<TestServer, { proposer: string; approvers: string
 async function tokens(server: TestServer): Promise<{ proposer: string; approvers: string[] }> {
   let t = tokenCache.get(server);
   if (t) return t;
-  const make = async (name: string, role: string) => {
-    const r = await server.api<{ secret: string }>('POST', '/api/tokens', { name, role });
-    if (r.status !== 201) throw new Error(`cannot create token: ${JSON.stringify(r.body)}`);
-    return r.body.secret;
-  };
-  t = { proposer: await make('alice-proposer', 'proposer'), approvers: [await make('bob-approver', 'approver'), await make('carol-approver', 'approver')] };
+  // Three people: tokens minted with the admin token would all be the admin (no self-approval).
+  t = { proposer: personToken(server, 'alice-proposer', 'proposer'), approvers: [personToken(server, 'bob-approver', 'approver'), personToken(server, 'carol-approver', 'approver')] };
   tokenCache.set(server, t);
   return t;
 }
@@ -74,7 +70,7 @@ export async function propose(server: TestServer, input: ChangeInput): Promise<C
   return requestOf(proposed.body);
 }
 
-/** The token secrets the driver uses (created once per server with the admin token). */
+/** The token secrets the driver uses (created once per server, one person each). */
 export function driverTokens(server: TestServer): Promise<{ proposer: string; approvers: string[] }> {
   return tokens(server);
 }

@@ -26,8 +26,10 @@ export const bob = principal('api_token', 'bob', 'approver');
 export const carol = principal('api_token', 'carol', 'approver');
 export const admin = principal('api_token', 'root', 'admin');
 export const viewer = principal('api_token', 'vera', 'viewer');
-export const aliceSlack = principal('slack', 'UALICE', 'approver');
-export const bobSlack = principal('slack', 'UBOB', 'approver');
+/** The on-call user group the Slack principals below were verified to be in (as the Slack edge does). */
+export const ONCALL_GROUP = 'S0ONCALL';
+export const aliceSlack: Principal = { ...principal('slack', 'UALICE', 'approver'), approverGroups: [ONCALL_GROUP] };
+export const bobSlack: Principal = { ...principal('slack', 'UBOB', 'approver'), approverGroups: [ONCALL_GROUP] };
 export const mcpBot = principal('mcp', 'claude-desktop', 'approver', true);
 
 /** Adds (or updates) agent `n` with attributes, as if it had reported over OpAMP. */

@@ -6,6 +6,8 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { AuditEntry } from '../../src/changes/audit.js';
+import type { Role } from '../../src/changes/principal.js';
+import { provisionApiToken } from '../../src/cli/provision.js';
 import { spawnCli } from './cli.js';
 import { spawnServer, type ServerProcess } from './process.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, apiCall, eventually } from './server.js';
@@ -59,10 +61,9 @@ export async function api<T>(p: ServerProcess, method: string, path: string, bod
   return { status: r.status, body: r.body };
 }
 
-export async function token(p: ServerProcess, name: string, role: string): Promise<string> {
-  const r = await api<{ secret: string }>(p, 'POST', '/api/tokens', { name, role });
-  if (r.status !== 201) throw new Error(`token: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.secret;
+/** A token for a person of its own, provisioned on the host as the operator does (`ampgate tokens create --db`). */
+export async function token(p: ServerProcess, name: string, role: Role): Promise<string> {
+  return provisionApiToken(p.env.AMPGATE_DB!, name, role, 'operator:test').secret;
 }
 
 /** Every audit row, paged through GET /api/audit. */

@@ -5,6 +5,7 @@
  * real change request (propose, two approvals) or handed straight to the executor.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '..
 import { createLogger } from '../../src/log.js';
 import { expect } from 'vitest';
 import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
-import { ADMIN_TOKEN, apiCall, eventually, removeDir, startTestServer, tempDir, type TestServer } from './server.js';
+import { eventually, personToken, removeDir, startTestServer, tempDir, type TestServer } from './server.js';
 import type { TestAgent } from './ws-agent.js';
 
 /** Collects every log line a server writes (JSON text), for assertions and the secret scan. */
@@ -132,20 +133,25 @@ export function findSecrets(text: string, tokenPattern: RegExp): string[] {
 
 type A2SInit = NonNullable<Parameters<typeof create<typeof AgentToServerSchema>>[1]>;
 
-/** One plain-HTTP OpAMP exchange over TLS (POST application/x-protobuf), as a polling agent makes it. */
-export function httpPoll(url: string, ca: string, token: string | undefined, init: A2SInit): Promise<{ status: number; reply: ServerToAgent | undefined }> {
+/**
+ * One plain-HTTP OpAMP exchange (POST application/x-protobuf), as a polling agent makes it: over
+ * TLS trusting `ca` for https:// URLs, in clear text for http:// ones (`ca` unused).
+ */
+export function httpPoll(url: string, ca: string | undefined, token: string | undefined, init: A2SInit): Promise<{ status: number; reply: ServerToAgent | undefined }> {
   const body = toBinary(AgentToServerSchema, create(AgentToServerSchema, init));
   const headers: Record<string, string> = { 'Content-Type': 'application/x-protobuf', 'Content-Length': String(body.length) };
   if (token) headers.Authorization = `Bearer ${token}`;
+  const tls = url.startsWith('https:');
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method: 'POST', headers, ca, agent: false }, (res) => {
+    const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const status = res.statusCode ?? 0;
         resolve({ status, reply: status === 200 ? fromBinary(ServerToAgentSchema, new Uint8Array(Buffer.concat(chunks))) : undefined });
       });
-    });
+    };
+    const req = tls ? httpsRequest(url, { method: 'POST', headers, ca, agent: false }, onResponse) : httpRequest(url, { method: 'POST', headers, agent: false }, onResponse);
     req.on('error', reject);
     req.end(body);
   });
@@ -156,10 +162,9 @@ export interface ChangeTokens {
   readonly approvers: readonly [string, string];
 }
 
-/** A proposer and two approvers (rotation is high risk: two approvals), made with the admin token. */
+/** A proposer and two approvers (rotation is high risk: two approvals), three separate people. */
 export async function changeTokens(server: TestServer): Promise<ChangeTokens> {
-  const make = async (name: string, role: string) => (await apiCall<{ secret: string }>(server.controlUrl, 'POST', '/api/tokens', { name, role }, ADMIN_TOKEN)).body.secret;
-  return { proposer: await make('proposer', 'proposer'), approvers: [await make('approver-1', 'approver'), await make('approver-2', 'approver')] };
+  return { proposer: personToken(server, 'proposer', 'proposer'), approvers: [personToken(server, 'approver-1', 'approver'), personToken(server, 'approver-2', 'approver')] };
 }
 
 /**

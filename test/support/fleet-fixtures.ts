@@ -2,18 +2,15 @@
  * Shared fixtures for the fleet-action suites: Collector config bodies and a helper that starts
  * TestAgents against a test server and closes them after each test.
  */
-import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { withRestart } from './fleet-behaviours.js';
-import { ENROLLMENT_TOKEN, type TestServer } from './server.js';
-import { DEFAULT_CAPS, TestAgent, type TestAgentOptions } from './ws-agent.js';
+import type { SlackApiRecorder } from './slack.js';
+import { ENROLLMENT_TOKEN, removeDir, type TestServer } from './server.js';
+import { RESTARTABLE_CAPS, TestAgent, type TestAgentOptions } from './ws-agent.js';
 
 /** A valid OpenTelemetry Collector config whose only exporter is `exporter`. */
 export function collectorConfig(exporter: string): string {
   return `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  ${exporter}: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [${exporter}]\n`;
 }
-
-/** The test agent's capabilities plus AcceptsRestartCommand. */
-export const RESTART_CAPS = DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand);
 
 export class AgentPool {
   readonly agents: TestAgent[] = [];
@@ -28,7 +25,7 @@ export class AgentPool {
 
   /** Like start(), for an agent that accepts Restart commands and obeys them (reconnects as a new process). */
   async startRestartable(server: TestServer, opts: Partial<TestAgentOptions> = {}): Promise<TestAgent> {
-    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, capabilities: RESTART_CAPS, ...opts });
+    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, capabilities: RESTARTABLE_CAPS, ...opts });
     withRestart(a);
     this.agents.push(a);
     await a.start();
@@ -59,4 +56,23 @@ export function reattach(pool: AgentPool, agent: TestAgent, server: TestServer, 
   next.handlers.push(...agent.handlers);
   pool.agents.push(next);
   return next;
+}
+
+/**
+ * What a suite holds per test (a server, its agents, optionally a Slack Web API recorder);
+ * `close()` in afterEach stops all of it and removes the server's data directory.
+ */
+export class SuiteFixture {
+  server: TestServer | undefined;
+  slack: SlackApiRecorder | undefined;
+  readonly pool = new AgentPool();
+
+  async close(): Promise<void> {
+    await this.pool.closeAll();
+    await this.server?.stop();
+    await this.slack?.stop();
+    if (this.server) removeDir(this.server.dir);
+    this.server = undefined;
+    this.slack = undefined;
+  }
 }

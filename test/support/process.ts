@@ -3,13 +3,15 @@
  * The banner (where it listens) is read from stderr; stdout is the JSON-lines log.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawnCli } from './cli.js';
+import { runCli as runBuiltCli, spawnCli } from './cli.js';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly opampWs: string;
   readonly opampHttp: string;
   readonly controlUrl: string;
+  /** The environment it was started with (AMPGATE_DB and friends). */
+  readonly env: Record<string, string>;
   output(): string;
   /** Sends a signal and resolves with the exit code/signal. */
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -36,6 +38,7 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Pr
         opampWs: m[1]!,
         opampHttp: m[2]!,
         controlUrl: m[3]!,
+        env,
         output: () => out,
         kill: (signal = 'SIGTERM') => {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -45,4 +48,10 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Pr
     };
     child.stderr!.on('data', check);
   });
+}
+
+/** Runs one `ampgate <args>` command (the built binary) as a child process and collects its output. */
+export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  const r = await runBuiltCli(args, { env });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }

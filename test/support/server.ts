@@ -50,6 +50,16 @@ export async function apiCall<T>(base: string, method: string, path: string, bod
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
 }
 
+/**
+ * A token for a separate person, provisioned the way an operator does on the host (`ampgate tokens
+ * create --db`): nobody minted it, so it is a person of its own. Tokens minted through POST
+ * /api/tokens belong to the admin who minted them (one person), so tests that need a proposer and
+ * distinct approvers use this.
+ */
+export function personToken(server: RunningServer, name: string, role: 'viewer' | 'proposer' | 'approver' | 'admin'): string {
+  return server.privileges.createApiToken('operator:test', { name, role }).secret;
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@
  */
 export {
   DEFAULT_CAPS,
+  RESTARTABLE_CAPS,
   SimulatedAgent as TestAgent,
   equalBytes,
   kv,

@@ -63,7 +63,7 @@ export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokens
   const viewer = requireRole(deps.tokens, 'viewer');
   const rt = deps.rt;
 
-  app.get<{ Params: { uid: string } }>('/api/agents/:uid/credentials', { preHandler: viewer }, async (req) => {
+  app.get<{ Params: { uid: string } }>('/api/agents/:uid/credentials', { onRequest: viewer }, async (req) => {
     const uid = req.params.uid.toLowerCase();
     if (!isUuidText(uid)) throw new AmpgateError('bad_request', 'agent uid must be a UUID, e.g. 0190f3c4-8a6b-7c2e-9d1a-2b3c4d5e6f70');
     const agent = rt.registry.get(uid);
@@ -84,7 +84,7 @@ export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokens
     };
   });
 
-  app.get('/api/tls', { preHandler: viewer }, async () => {
+  app.get('/api/tls', { onRequest: viewer }, async () => {
     let staged = null;
     try {
       const s = rt.tls ? loadStaged(rt.dbPath) : undefined;

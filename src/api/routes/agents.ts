@@ -4,9 +4,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AgentRecord } from '../../fleet/agent-state.js';
-import { parseSelector, SelectorSyntaxError } from '../../fleet/attributes.js';
+import { parseSelector, SelectorSyntaxError, type SelectorClause } from '../../fleet/attributes.js';
 import { filterFleet, type ConfigSync } from '../../fleet/fleet-query.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
+import { selectorHint } from '../../fleet/selector-hints.js';
 import { AmpgateError, notFound } from '../../errors.js';
 import { isUuidText } from '../../opamp/uid.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
@@ -29,9 +30,9 @@ export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistr
   const syncOf = deps.configSync ?? ((): ConfigSync => 'unmanaged');
   const viewer = requireRole(deps.tokens, 'viewer');
 
-  app.get('/api/agents', { preHandler: viewer }, async (req) => {
+  app.get('/api/agents', { onRequest: viewer }, async (req) => {
     const q = parseInput(ListQuery, req.query, 'bad_request');
-    let selector;
+    let selector: SelectorClause[] | undefined;
     try {
       selector = q.selector === undefined ? undefined : parseSelector(q.selector);
     } catch (err) {
@@ -48,10 +49,12 @@ export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistr
       limit: q.limit,
       offset: q.offset,
       agents: all.slice(q.offset, q.offset + q.limit).map((a) => ({ ...agentSummary(a), configSync: syncOf(a) })),
+      // A selector that alone matches nothing says why (unknown keys or values, with close matches).
+      ...(all.length === 0 && selector?.length && deps.registry.query({ selector }).length === 0 ? { hint: selectorHint(deps.registry.all(), selector).message } : {}),
     };
   });
 
-  app.get<{ Params: { uid: string } }>('/api/agents/:uid', { preHandler: viewer }, async (req) => {
+  app.get<{ Params: { uid: string } }>('/api/agents/:uid', { onRequest: viewer }, async (req) => {
     const uid = req.params.uid.toLowerCase();
     if (!isUuidText(uid)) throw new AmpgateError('bad_request', 'agent uid must be a UUID, e.g. 0190f3c4-8a6b-7c2e-9d1a-2b3c4d5e6f70');
     const agent = deps.registry.get(uid);

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { AuditLog } from '../../changes/audit.js';
+import { checkAnchor, type AuditAnchor } from '../../changes/audit-anchor.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
@@ -22,19 +23,23 @@ const ListQuery = z.object({
   order: z.enum(['asc', 'desc']).default('asc'),
 });
 
-export function auditRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; audit: AuditLog }): void {
+export function auditRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; audit: AuditLog; anchor?: AuditAnchor }): void {
   const admin = requireRole(deps.tokens, 'admin');
 
-  app.get('/api/audit', { preHandler: admin }, async (req) => {
+  app.get('/api/audit', { onRequest: admin }, async (req) => {
     const q = parseInput(ListQuery, req.query, 'bad_request');
     const entries = deps.audit.list({ after: q.after, limit: q.limit, requestId: q.request, before: q.before, action: q.action, actor: q.actor, newestFirst: q.order === 'desc' });
     // `next` is the cursor for the following page (pass it as `after`, or as `before` with order=desc), null at the end.
     return { entries, next: entries.length === q.limit ? entries.at(-1)!.seq : null };
   });
 
-  app.get('/api/audit/verify', { preHandler: admin }, async () => deps.audit.verify());
+  // The chain, and the checkpoint of its head kept outside the database (cut-off rows at the end).
+  app.get('/api/audit/verify', { onRequest: admin }, async () => {
+    const result = deps.audit.verify();
+    return deps.anchor ? checkAnchor(result, deps.anchor.read(), deps.anchor.files.file, (seq) => deps.audit.hashAt(seq)) : result;
+  });
 
-  app.get('/api/audit/export', { preHandler: admin }, async (req, reply) => {
+  app.get('/api/audit/export', { onRequest: admin }, async (req, reply) => {
     const q = parseInput(ListQuery.pick({ after: true }), req.query, 'bad_request');
     void reply.header('Content-Type', 'application/x-ndjson; charset=utf-8');
     return reply.send(Readable.from(lines(deps.audit, q.after)));

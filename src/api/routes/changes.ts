@@ -11,6 +11,7 @@ import { CHANGE_KINDS, CHANGE_STATES, type Channel, type ChangeService } from '.
 import { notFound } from '../../errors.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { principalOf, requestChannel, requireRole } from '../auth.js';
+import { PROPOSAL_BODY_LIMIT } from '../body-limits.js';
 import { parseInput } from '../validation.js';
 
 const ListQuery = z.object({
@@ -43,7 +44,7 @@ export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo
   // Authentication only; the service checks the role each action needs (and audits denials).
   const authenticated = requireRole(deps.tokens, 'viewer');
 
-  app.post('/api/changes', { preHandler: authenticated }, async (req, reply) => {
+  app.post('/api/changes', { onRequest: authenticated, bodyLimit: PROPOSAL_BODY_LIMIT }, async (req, reply) => {
     const body = req.body;
     const input = body && typeof body === 'object' && !Array.isArray(body) ? { ...body, channel: channelOf(req) } : body;
     const { request, existing } = await deps.changes.propose(principalOf(req), input as never);
@@ -51,21 +52,21 @@ export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo
     return { request, existing };
   });
 
-  app.get('/api/changes', { preHandler: authenticated }, async (req) => {
+  app.get('/api/changes', { onRequest: authenticated }, async (req) => {
     const q = parseInput(ListQuery, req.query, 'bad_request');
     const requester = q.requester === 'me' ? principalKey(principalOf(req)) : q.requester;
     const { total, requests } = deps.changes.list({ states: q.state, kind: q.kind, requester, agent: q.agent, limit: q.limit, offset: q.offset });
     return { total, limit: q.limit, offset: q.offset, changes: requests.map(changeSummary) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/changes/:id', { preHandler: authenticated }, async (req) => {
+  app.get<{ Params: { id: string } }>('/api/changes/:id', { onRequest: authenticated }, async (req) => {
     const request = deps.changes.get(req.params.id);
     if (!request) throw notFound(`change request ${req.params.id}`);
     return request;
   });
 
   for (const action of ['approve', 'reject', 'cancel'] as const) {
-    app.post<{ Params: { id: string } }>(`/api/changes/:id/${action}`, { preHandler: authenticated }, async (req) => {
+    app.post<{ Params: { id: string } }>(`/api/changes/:id/${action}`, { onRequest: authenticated }, async (req) => {
       const opts = { ...asObject(req.body), channel: channelOf(req) } as { channel: Channel };
       return deps.changes[action](principalOf(req), req.params.id, opts);
     });

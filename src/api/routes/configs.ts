@@ -10,7 +10,8 @@ import type { FleetActions } from '../../fleet/fleet-actions.js';
 import type { ConfigRow, ConfigVersionMeta, ConfigVersionRow } from '../../store/configs-repo.js';
 import { isUuidText } from '../../opamp/uid.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import { principalOf, requireRole } from '../auth.js';
+import { channelOf, principalOf, requireRole } from '../auth.js';
+import { CONFIG_BODY_LIMIT } from '../body-limits.js';
 import { parseInput } from '../validation.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -54,13 +55,13 @@ const versionParam = (v: string): number | undefined => {
 const DiffQuery = z.object({ from: z.string().optional(), to: z.string().optional() });
 const AgentDiffQuery = z.object({ config: z.string().min(1), version: z.string().optional() });
 
-export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
+export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo, opts: { readonly mcpReadOnly?: boolean } = {}) {
   return (app: FastifyInstance): void => {
     const viewer = requireRole(tokens, 'viewer');
     const proposer = requireRole(tokens, 'proposer');
     const catalog = actions.catalog;
 
-    app.get('/api/configs', { preHandler: viewer }, async () => ({
+    app.get('/api/configs', { onRequest: viewer }, async () => ({
       configs: catalog.repo.list().map((c) => ({
         ...configView(c),
         latestVersion: c.latest_version,
@@ -70,24 +71,27 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
       })),
     }));
 
-    app.post('/api/configs', { preHandler: proposer }, async (req, reply) => {
+    app.post('/api/configs', { onRequest: proposer, bodyLimit: CONFIG_BODY_LIMIT }, async (req, reply) => {
+      if (opts.mcpReadOnly && channelOf(req.headers) === 'mcp') {
+        throw new AmpgateError('forbidden', 'MCP is read-only on this server (AMPGATE_MCP_READ_ONLY=true): adding config versions through MCP is refused');
+      }
       const body = parseInput(CreateConfigBody, req.body);
       const r = catalog.addVersion(principalOf(req), body);
       void reply.code(r.created ? 201 : 200);
       return { created: r.created, config: configView(catalog.repo.get(body.name)!), version: versionView(r.version) };
     });
 
-    app.get<{ Params: { name: string } }>('/api/configs/:name', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { name: string } }>('/api/configs/:name', { onRequest: viewer }, async (req) => {
       const c = catalog.repo.get(req.params.name);
       if (!c) throw notFound(`config "${req.params.name}"`);
       return { ...configView(c), versions: catalog.repo.versions(c.name).map((v) => versionView(v)) };
     });
 
-    app.get<{ Params: { name: string; v: string } }>('/api/configs/:name/versions/:v', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { name: string; v: string } }>('/api/configs/:name/versions/:v', { onRequest: viewer }, async (req) => {
       return versionView(catalog.get(req.params.name, versionParam(req.params.v)), true);
     });
 
-    app.get<{ Params: { name: string } }>('/api/configs/:name/diff', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { name: string } }>('/api/configs/:name/diff', { onRequest: viewer }, async (req) => {
       const q = parseInput(DiffQuery, req.query, 'bad_request');
       const to = catalog.get(req.params.name, q.to === undefined ? undefined : versionParam(q.to)).version;
       const from = q.from === undefined ? to - 1 : (versionParam(q.from) ?? catalog.get(req.params.name).version);
@@ -95,7 +99,7 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
       return { name: req.params.name, from, to, diff: catalog.diff(req.params.name, from, to) };
     });
 
-    app.get<{ Params: { uid: string } }>('/api/agents/:uid/config-diff', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { uid: string } }>('/api/agents/:uid/config-diff', { onRequest: viewer }, async (req) => {
       const agent = actions.desired.registry.get(agentUid(req.params.uid));
       if (!agent) throw notFound(`agent ${req.params.uid}`);
       const q = parseInput(AgentDiffQuery, req.query, 'bad_request');
@@ -112,7 +116,7 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo) {
       };
     });
 
-    app.get<{ Params: { uid: string } }>('/api/agents/:uid/remote-config', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { uid: string } }>('/api/agents/:uid/remote-config', { onRequest: viewer }, async (req) => {
       const view = actions.agentRemoteConfig(agentUid(req.params.uid));
       if (!view) throw notFound(`agent ${req.params.uid}`);
       return view;

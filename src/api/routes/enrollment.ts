@@ -1,34 +1,25 @@
 /**
  * @module Enrollment tokens (admin): the shared bootstrap secret agents use before they have a
  * credential of their own. Create a new one (secret shown once), list fingerprints, revoke old
- * ones — e.g. after a leak or once every agent has been rotated to a per-agent token.
+ * ones — e.g. after a leak or once every agent has been rotated to a per-agent token. Creation and
+ * revocation go through PrivilegeAdmin (audited and logged).
  */
 import type { FastifyInstance } from 'fastify';
-import type { AgentCredentials, CredentialRow } from '../../creds/agent-credentials.js';
-import { newToken } from '../../creds/secrets.js';
-import { notFound } from '../../errors.js';
+import type { AgentCredentials } from '../../creds/agent-credentials.js';
+import { enrollmentView, type PrivilegeAdmin } from '../../changes/privileges.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import { requireRole } from '../auth.js';
+import { principalOf, requireRole } from '../auth.js';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function view(r: CredentialRow) {
-  return { id: r.id, fingerprint: r.fingerprint, createdAt: iso(r.created_at), revokedAt: iso(r.revoked_at) };
-}
-
-export function enrollmentRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; credentials: AgentCredentials }): void {
+export function enrollmentRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; credentials: AgentCredentials; privileges: PrivilegeAdmin }): void {
   const admin = requireRole(deps.tokens, 'admin');
-  app.get('/api/enrollment-tokens', { preHandler: admin }, async () => ({ tokens: deps.credentials.ofKind('enrollment').map(view) }));
-  app.post('/api/enrollment-tokens', { preHandler: admin }, async (_req, reply) => {
-    const secret = newToken('ampe');
-    const row = deps.credentials.add('enrollment', secret);
+  app.get('/api/enrollment-tokens', { onRequest: admin }, async () => ({ tokens: deps.credentials.ofKind('enrollment').map(enrollmentView) }));
+  app.post('/api/enrollment-tokens', { onRequest: admin }, async (req, reply) => {
+    const { secret, view } = deps.privileges.createEnrollment(principalOf(req));
     void reply.code(201);
     // The only time the secret is ever returned.
-    return { token: view(row), secret };
+    return { token: view, secret };
   });
-  app.delete<{ Params: { id: string } }>('/api/enrollment-tokens/:id', { preHandler: admin }, async (req) => {
-    const row = deps.credentials.get(req.params.id);
-    if (!row || row.kind !== 'enrollment' || !deps.credentials.revoke(row.id)) throw notFound(`active enrollment token ${req.params.id}`);
-    return { revoked: row.id };
-  });
+  app.delete<{ Params: { id: string } }>('/api/enrollment-tokens/:id', { onRequest: admin }, async (req) => ({
+    revoked: deps.privileges.revokeEnrollment(principalOf(req), req.params.id).id,
+  }));
 }

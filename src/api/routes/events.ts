@@ -29,7 +29,7 @@ export function eventRoutes(deps: { tokens: ApiTokensRepo; changes: ChangeServic
       for (const close of [...open]) close();
     });
 
-    app.get('/api/events', { preHandler: requireRole(deps.tokens, 'viewer') }, async (req, reply) => {
+    app.get('/api/events', { onRequest: requireRole(deps.tokens, 'viewer') }, async (req, reply) => {
       if (req.method === 'HEAD') return reply.type('text/event-stream').send();
       if (open.size >= maxStreams) throw new AmpgateError('unavailable', `too many open event streams (${maxStreams}); retry later`);
       const stillValid = authCheck(req, deps.tokens);

@@ -9,7 +9,7 @@ import type { ChangeRequest, ChangeService, Channel } from '../../changes/types.
 import { AmpgateError, notFound } from '../../errors.js';
 import type { FleetActions } from '../../fleet/fleet-actions.js';
 import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import { principalOf, requireRole } from '../auth.js';
+import { principalOf, requestChannel, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
 const RollbackBody = z.object({
@@ -29,17 +29,17 @@ export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, chan
     const viewer = requireRole(tokens, 'viewer');
     const proposer = requireRole(tokens, 'proposer');
 
-    app.get('/api/rollouts', { preHandler: viewer }, async () => ({ rollouts: actions.listRollouts() }));
+    app.get('/api/rollouts', { onRequest: viewer }, async () => ({ rollouts: actions.listRollouts() }));
 
-    app.get<{ Params: { id: string } }>('/api/rollouts/:id', { preHandler: viewer }, async (req) => {
+    app.get<{ Params: { id: string } }>('/api/rollouts/:id', { onRequest: viewer }, async (req) => {
       const view = actions.rolloutView(req.params.id, parseInput(ViewQuery, req.query, 'bad_request'));
       if (!view) throw notFound(`rollout of change ${req.params.id}`);
       return view;
     });
 
-    app.get<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { preHandler: viewer }, async (req) => actions.rollbackPlan(req.params.id));
+    app.get<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { onRequest: viewer }, async (req) => actions.rollbackPlan(req.params.id));
 
-    app.post<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { preHandler: proposer }, async (req, reply) => {
+    app.post<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { onRequest: proposer }, async (req, reply) => {
       const body = parseInput(RollbackBody, req.body ?? {});
       const service = changes();
       if (!service) throw new AmpgateError('unavailable', 'the change-request engine is not running; propose the GET /rollback proposals through POST /api/changes');
@@ -47,7 +47,10 @@ export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, chan
       if (plan.proposals.length === 0) throw new AmpgateError('unprocessable', 'nothing to roll back', { notCovered: plan.notCovered });
       const requests: Array<{ request: ChangeRequest; existing: boolean }> = [];
       for (const p of plan.proposals) {
-        requests.push(await service.propose(principalOf(req), { ...p, reason: body.reason ?? p.reason, channel: body.channel as Channel }));
+        // The authenticated channel (MCP, the console) wins over what the body claims.
+        const via = requestChannel(req);
+        const channel: Channel = via === 'rest' || via === 'cli' ? body.channel : via;
+        requests.push(await service.propose(principalOf(req), { ...p, reason: body.reason ?? p.reason, channel }));
       }
       void reply.code(requests.some((r) => !r.existing) ? 201 : 200);
       return { requests, notCovered: plan.notCovered };

@@ -22,7 +22,7 @@ export interface SummaryDeps {
 
 export function summaryRoutes(deps: SummaryDeps) {
   return (app: FastifyInstance): void => {
-    app.get('/api/summary', { preHandler: requireRole(deps.tokens, 'viewer') }, async () => {
+    app.get('/api/summary', { onRequest: requireRole(deps.tokens, 'viewer') }, async () => {
       const count = (state: 'pending' | 'approved' | 'executing') => deps.changes.list({ states: [state], limit: 1 }).total;
       const rollouts = deps.rollouts();
       return {

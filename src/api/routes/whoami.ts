@@ -7,7 +7,7 @@ import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { principalOf, requireRole } from '../auth.js';
 
 export function whoamiRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; mcpReadOnly: boolean }): void {
-  app.get('/api/whoami', { preHandler: requireRole(deps.tokens, 'viewer') }, async (req) => ({
+  app.get('/api/whoami', { onRequest: requireRole(deps.tokens, 'viewer') }, async (req) => ({
     principal: principalOf(req),
     mcpReadOnly: deps.mcpReadOnly,
   }));

@@ -12,6 +12,7 @@ import type { ConfigVersionRow } from '../../store/configs-repo.js';
 import { durably } from '../../store/db.js';
 import type { AgentRecord } from '../agent-state.js';
 import type { ConfigCatalog } from '../configs/catalog.js';
+import { kindMismatch } from '../configs/flavor-match.js';
 import type { PauseState } from '../pause/pause-state.js';
 import { labelBreakdown, planFingerprint, resolveTargets } from '../targeting.js';
 import { parseParams } from './params.js';
@@ -99,6 +100,8 @@ export class ConfigPushExecutor implements ChangeExecutor {
     const silent = agents.filter((a) => !hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_ReportsRemoteConfig)).length;
     const steps = stageSteps(p.canary, agents.length, p.bakeSeconds, p.stageTimeoutSeconds);
     if (sizes.length > 1 && silent === agents.length) steps.push('warning: no target reports remote config status, so the canary cannot confirm and the rollout will halt; use canary "100%"');
+    const mismatch = kindMismatch(`${v.name} v${v.version}`, files, agents);
+    if (mismatch) steps.push(mismatch.warning);
     if (failedBefore.length > 0) steps.push(`warning: this config FAILED or was rolled back before on ${failedBefore.length} of these agents (${failedBefore.slice(0, 3).join(', ')})`);
     return {
       summary: `${p.rollbackOf ? `Roll back ${p.rollbackOf}: push` : 'Push'} ${v.name} v${v.version} (config hash ${v.config_hash.slice(0, 12)}…) to ${agents.length} agent${agents.length === 1 ? '' : 's'}`,
@@ -120,6 +123,7 @@ export class ConfigPushExecutor implements ChangeExecutor {
         notReportingStatus: silent,
         alreadyApplied: agents.filter((a) => a.remoteConfigStatus?.hash === v.config_hash && a.remoteConfigStatus.status === 'APPLIED').length,
         failedBefore: failedBefore.length,
+        ...(mismatch ? { kindMismatch: mismatch.count } : {}),
         ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
       },
     };

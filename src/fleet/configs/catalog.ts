@@ -3,9 +3,12 @@
  * config map (one file under the config's file key) is registered as a remote-config payload when
  * it is written, so everything that is ever sent to an agent can be found again by its hash.
  */
-import type { Principal } from '../../changes/principal.js';
-import { principalKey } from '../../changes/principal.js';
+import type { AuditRecorder } from '../../changes/audit.js';
+import { redactSecrets } from '../../changes/input.js';
+import { principalKey, principalView, type Principal } from '../../changes/principal.js';
 import { AmpgateError, notFound } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../safe-text.js';
 import type { ConfigsRepo, ConfigVersionRow } from '../../store/configs-repo.js';
 import { durably } from '../../store/db.js';
 import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
@@ -17,6 +20,18 @@ import { normalizeContentType, validateConfig, type ConfigProblem, CONTENT_TYPES
 export const CONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Largest config body accepted (bytes). Collector configs are kilobytes; this is generous. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/**
+ * A config map key (OpAMP spec, AgentConfigMap: the key names the config file). Agents such as the
+ * Supervisor write it to disk, so it is a relative path of plain segments: no "..", no leading
+ * "/", no NUL, line breaks or other control characters. "" is the default (single-file) key.
+ */
+export const FILE_KEY = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99})(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){0,7}$/;
+
+/** Where catalog uploads are recorded (audit row in the same transaction, and a log line). */
+export interface CatalogRecorder {
+  readonly audit: AuditRecorder;
+  readonly logger: Logger;
+}
 
 export interface NewVersionInput {
   readonly name: string;
@@ -39,6 +54,7 @@ export class ConfigCatalog {
     readonly repo: ConfigsRepo,
     readonly payloads: RemoteConfigRepo,
     readonly now: () => number = Date.now,
+    private readonly recorder?: CatalogRecorder,
   ) {}
 
   /** Validates and appends a version; an unchanged body returns the latest version instead. */
@@ -49,24 +65,33 @@ export class ConfigCatalog {
     const contentType = normalizeContentType(input.contentType);
     if (!contentType) throw new AmpgateError('unprocessable', `unsupported content type "${input.contentType}" (use ${CONTENT_TYPES.join(', ')})`);
     if (Buffer.byteLength(input.body, 'utf8') > MAX_CONFIG_BYTES) throw new AmpgateError('unprocessable', `config body is larger than ${MAX_CONFIG_BYTES} bytes`);
+    if (input.fileKey !== undefined && input.fileKey !== '' && !FILE_KEY.test(input.fileKey)) {
+      throw new AmpgateError('unprocessable', 'fileKey must be a relative path of letters, digits, ".", "_" and "-" segments (no "..", no leading "/", no control characters), at most 8 segments of 100 characters');
+    }
+    for (const [field, text] of [['comment', input.comment], ['description', input.description]] as const) {
+      if (text !== undefined && hasControlChars(text)) throw new AmpgateError('unprocessable', `${field}: ${CONTROL_CHARS_MESSAGE}`);
+    }
+    // Tokens pasted into the free text are replaced by their fingerprints before anything stores or shows them.
+    const comment = input.comment === undefined ? '' : redactSecrets(input.comment);
+    const description = input.description === undefined ? undefined : redactSecrets(input.description);
     const existing = this.repo.get(input.name);
     const fileKey = existing?.file_key ?? input.fileKey ?? '';
     if (existing && input.fileKey !== undefined && input.fileKey !== existing.file_key) {
       throw new AmpgateError('unprocessable', `config "${input.name}" sends its body under file key "${existing.file_key}"; the file key cannot change (create a new config instead)`);
     }
-    const result = validateConfig(contentType, input.body);
-    if (!result.ok) throw invalidConfig(input.name, result.problems);
+    const validation = validateConfig(contentType, input.body);
+    if (!validation.ok) throw invalidConfig(input.name, validation.problems);
 
     const files: ConfigFiles = { [fileKey]: { contentType, body: input.body } };
     const hash = configMapHash(files);
-    return durably(this.repo.db, () => {
+    const result = durably(this.repo.db, (): NewVersionResult => {
       const latest = this.repo.latestVersion(input.name);
       const prev = latest === undefined ? undefined : this.repo.version(input.name, latest);
       if (prev && prev.config_hash === hash) return { version: prev, created: false };
       const now = this.now();
       const version = this.repo.append({
         name: input.name,
-        description: input.description,
+        description,
         fileKey,
         content_type: contentType,
         body: input.body,
@@ -74,12 +99,28 @@ export class ConfigCatalog {
         config_hash: hash,
         author: principalKey(author),
         author_name: author.name,
-        comment: input.comment ?? '',
+        comment,
         created_at: now,
       });
       this.payloads.putPayload(hash, filesToJson(files), `${input.name} v${version}`, now);
-      return { version: this.repo.version(input.name, version)!, created: true };
+      const row = this.repo.version(input.name, version)!;
+      this.recorder?.audit.append(principalKey(author), 'config.version_added', null, {
+        principal: principalView(author),
+        config: input.name,
+        version,
+        contentType,
+        sha256: row.sha256,
+        configHash: hash,
+        size: Buffer.byteLength(input.body, 'utf8'),
+        ...(existing ? {} : { fileKey }),
+        comment,
+      });
+      return { version: row, created: true };
     });
+    if (result.created) {
+      this.recorder?.logger.info({ by: principalKey(author), config: input.name, version: result.version.version, configHash: hash }, 'config version added to the catalog');
+    }
+    return result;
   }
 
   /** A version by number, or the latest when `version` is undefined; 404 when missing. */

@@ -7,6 +7,7 @@ import { m002Changes } from './002-changes.js';
 import { m003ConfigsRollouts } from './003-configs-rollouts.js';
 import { m004Credentials } from './004-credentials.js';
 import { m005Slack } from './005-slack.js';
+import { m006Security } from './006-security.js';
 import { m007ConsoleSessions } from './007-console-sessions.js';
 
 export interface Migration {
@@ -15,4 +16,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Core, m002Changes, m003ConfigsRollouts, m004Credentials, m005Slack, m007ConsoleSessions];
+export const MIGRATIONS: readonly Migration[] = [m001Core, m002Changes, m003ConfigsRollouts, m004Credentials, m005Slack, m006Security, m007ConsoleSessions];

@@ -4,7 +4,7 @@
  * changes and the change-request calls they make through the REST API.
  */
 import type { ChangeRequest } from '../../../src/changes/types.js';
-import { api, crashEnv, startServerProcess } from '../../support/crash.js';
+import { api, crashEnv, startServerProcess, token } from '../../support/crash.js';
 import type { ServerProcess } from '../../support/process.js';
 import { eventually } from '../../support/server.js';
 import { onCleanup } from './scene.js';
@@ -35,9 +35,10 @@ export async function startAmpgate(dir: string, extra: Record<string, string> = 
 }
 
 /**
- * The people of a test: a proposer and two approvers, each with their own API token, created the
- * ordinary way (POST /api/tokens as the admin). Kept in this one function so a change in how
- * people and their tokens are set up is made in one place.
+ * The people of a test: a proposer and two approvers, each with their own API token, provisioned
+ * on the host the way an operator gives people their own identity (`ampgate tokens create --db`);
+ * tokens the admin mints through POST /api/tokens would all be the admin. Kept in this one
+ * function so a change in how people and their tokens are set up is made in one place.
  */
 export interface People {
   readonly alice: string;
@@ -46,12 +47,7 @@ export interface People {
 }
 
 export async function createPeople(p: ServerProcess): Promise<People> {
-  const make = async (name: string, role: string) => {
-    const r = await api<{ secret: string }>(p, 'POST', '/api/tokens', { name, role });
-    if (r.status !== 201) throw new Error(`creating token ${name}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body.secret;
-  };
-  return { alice: await make('alice', 'proposer'), bob: await make('bob', 'approver'), carol: await make('carol', 'approver') };
+  return { alice: await token(p, 'alice', 'proposer'), bob: await token(p, 'bob', 'approver'), carol: await token(p, 'carol', 'approver') };
 }
 
 /** Proposes as alice; returns the request (201 or 200) or throws with the API's answer. */

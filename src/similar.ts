@@ -1,7 +1,9 @@
 /**
- * @module "Did you mean": the known words an unknown word is probably a slip for. Typos (one or two
- * edits, swapped letters), singular/plural, abbreviations (a prefix or the consonants of a name)
- * and one part of a hyphenated name all count. The result is only ever offered as a question.
+ * @module "Did you mean": the known words an unknown word is probably a slip for, shared by the
+ * natural-language parser (src/intent) and selector errors (src/fleet/selector-hints.ts). Typos
+ * (one or two edits, swapped letters), singular/plural, abbreviations (a prefix or the consonants
+ * of a name) and one part of a hyphenated name all count. The result is only ever offered as a
+ * question or a hint, never applied.
  */
 
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
