@@ -210,6 +210,24 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     ],
   });
 
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      // First: abort running executions (they stay `executing` and resume after restart).
+      await changes.stop();
+      stopChangeMetrics();
+      await slack?.stop();
+      fleet.stop();
+      credentialsModule.stop();
+      await listener.close();
+      await control.close();
+      fleetActions.close();
+      registry.close();
+      checkpointer.stop();
+      db.close();
+      logger.info('ampgate stopped');
+    })());
+
   let opampAddr: { host: string; port: number };
   try {
     opampAddr = await listener.listen().catch((err: unknown) => {
@@ -220,12 +238,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     });
   } catch (err) {
     // Nothing was created yet that an operator would miss: no secrets, no executions.
-    await listener.close();
-    await control.close();
-    credentialsModule.stop();
-    fleetActions.close();
-    registry.close();
-    db.close();
+    await stop();
     throw err;
   }
   // Only now, with both listeners bound, are first-start secrets created: a start that fails
@@ -257,23 +270,6 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   credentialsModule.attachListener(listener.server, opampUrl.ws);
   logger.info({ opamp: opampUrl, control: controlUrl, db: settings.dbPath, agentAuth: settings.agentAuth }, 'ampgate listening');
 
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      // First: abort running executions (they stay `executing` and resume after restart).
-      await changes.stop();
-      stopChangeMetrics();
-      await slack?.stop();
-      fleet.stop();
-      credentialsModule.stop();
-      await listener.close();
-      await control.close();
-      fleetActions.close();
-      registry.close();
-      checkpointer.stop();
-      db.close();
-      logger.info('ampgate stopped');
-    })());
 
   return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, privileges, metrics, changes, slack, control, opampUrl, controlUrl, stop };
 }
