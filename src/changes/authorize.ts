@@ -19,9 +19,10 @@ export function proposeDenial(p: Principal): string | undefined {
 
 export function approveDenial(policy: Policy, p: Principal, channel: Channel, req: ChangeRequest): string | undefined {
   if (isLlmDriven(p, channel)) return 'an LLM-driven client (MCP, natural language) may propose changes but never approve them';
-  if (!hasRole(p, 'approver')) return `approving needs the approver role; ${p.name} has ${p.role}`;
+  // Self-approval first: the requester is told why, whatever their role, on every channel.
   const self = selfDenial(policy, p, req);
   if (self) return self;
+  if (!hasRole(p, 'approver')) return `approving needs the approver role; ${p.name} has ${p.role}`;
   return policy.approverListDenial(p);
 }
 

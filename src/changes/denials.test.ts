@@ -31,7 +31,7 @@ describe('refusals are audited without letting a caller grow the log at its own 
     f.engine.tick();
     const rows = f.engine.audit.list({ limit: 10_000 }).filter((e) => e.action.startsWith('policy.'));
     expect(rows.map((e) => e.action)).toEqual(['policy.denied', 'policy.denied', 'policy.denied_repeated']);
-    expect(rows[2]).toMatchObject({ actor: 'api_token:alice', requestId: request.id, data: { action: 'approve', repeated: 499, reason: expect.stringMatching(/approver role/) } });
+    expect(rows[2]).toMatchObject({ actor: 'api_token:alice', requestId: request.id, data: { action: 'approve', repeated: 499, reason: expect.stringMatching(/self-approval is not allowed/) } });
 
     // After the window a new refusal of the same kind is written again (and counted from there).
     await f.engine.approve(alice, request.id, { channel: 'rest' }).catch(() => {});

@@ -187,10 +187,8 @@ export class SlackBot {
           if (decision === 'approve') await this.opts.changes.approve(principal, id, { channel: 'slack', fingerprint });
           else await this.opts.changes.reject(principal, id, { channel: 'slack', comment: `rejected in Slack by ${principal.name}` });
         } catch (err) {
-          // The requester clicking Approve on their own card is refused for that, whatever their role says.
-          const requester = this.opts.changes.get(id)?.requester;
-          const own = decision === 'approve' && requester?.kind === 'slack' && requester.id === user;
-          const text = own ? SELF_APPROVAL : err instanceof AmpgateError ? refusalText(err, decision) : `Could not ${decision}: internal error`;
+          // The engine names self-approval before any role problem, so the requester learns the real reason.
+          const text = err instanceof AmpgateError ? refusalText(err, decision) : `Could not ${decision}: internal error`;
           if (!(err instanceof AmpgateError)) this.opts.logger.error({ err, id }, 'slack approval failed');
           if (channel) await client.chat.postEphemeral({ channel, user, text }).catch(() => {});
         }
@@ -244,8 +242,6 @@ function socketLogger(logger: Logger): SlackLogger {
     setName: () => {},
   };
 }
-
-const SELF_APPROVAL = ":no_entry: You can't approve this change: self-approval is not allowed — you proposed it. Someone else on call has to approve it.";
 
 function refusalText(err: AmpgateError, decision: string): string {
   if (err.code === 'forbidden') return `:no_entry: You can't ${decision} this change: ${err.message}`;

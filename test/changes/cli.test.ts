@@ -44,7 +44,7 @@ describe('ampgate changes / ampgate audit', () => {
 
     const self = await cli(['changes', 'approve', '1'], alice);
     expect(self.code).toBe(2);
-    expect(self.err).toMatch(/^ampgate: approving needs the approver role/);
+    expect(self.err).toMatch(/^ampgate: self-approval is not allowed: you proposed request 1/);
 
     const list = await cli(['changes', '--open'], bob);
     expect(list.out).toMatch(/^ID\s+STATE\s+KIND/);

@@ -221,7 +221,7 @@ describe('Slack bot', () => {
     const other = server!.changes.list({}).requests.find((r) => r.requester.id === REQUESTER)!;
     await sendToSlackApp(server!.controlUrl, buttonClick(REQUESTER, other));
     const own = await eventually(() => slack!.callsTo('chat.postEphemeral').find((c) => c.args.user === REQUESTER));
-    expect(String(own.args.text)).toMatch(/self-approval is not allowed — you proposed it/);
+    expect(String(own.args.text)).toMatch(/You can't approve this change: self-approval is not allowed: you proposed request/);
     expect(String(own.args.text)).not.toMatch(/role/);
     expect(server!.changes.get(other.id)?.state).toBe('pending');
     // The listed approver can reject someone else's request.
