@@ -11,5 +11,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 2,
+    // CLI suites run the built binary (dist/cli/main.js); this builds it when missing or stale.
+    globalSetup: ['test/support/build-dist.ts'],
   },
 });

@@ -9,6 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 1,
+    // ampgate runs as the built binary (dist/cli/main.js); this builds it when missing or stale.
+    globalSetup: ['test/support/build-dist.ts'],
     fileParallelism: false,
   },
 });

@@ -29,10 +29,15 @@ import { rolloutRoutes } from './api/routes/rollouts.js';
 import { AgentRegistry } from './fleet/registry.js';
 import type { AgentRecord } from './fleet/agent-state.js';
 import { createLogger, type Logger } from './log.js';
+import { listenError } from './listen-error.js';
+import { firstStartFile, writeFirstStartSecrets, type FirstStartSecrets } from './creds/first-start-secrets.js';
+import { existsSync } from 'node:fs';
 import { mcpRoutes } from './mcp/http.js';
 import { Metrics } from './metrics.js';
 import type { SlackBot } from './slack/bot.js';
 import { createSlack, slackRoutes } from './slack/module.js';
+import { observeSlack } from './slack/metrics.js';
+import { observeChanges } from './changes/metrics.js';
 import { Admission } from './opamp/admission.js';
 import { HttpTransport } from './opamp/http-transport.js';
 import { OpampListener } from './opamp/listener.js';
@@ -45,8 +50,13 @@ import { openDatabase, type Db } from './store/db.js';
 
 export interface StartOptions {
   readonly logger?: Logger;
-  /** Where first-start secrets are printed (once). Default: stdout. */
+  /**
+   * Notices for the operator in plain words (where the first-start secrets were written), kept off
+   * the log stream. Default: stderr.
+   */
   readonly print?: (line: string) => void;
+  /** Called with the secrets created at first start, after they were written to their file. */
+  readonly onFirstStartSecrets?: (secrets: FirstStartSecrets & { readonly file: string }) => void;
   /**
    * Register the fleet executors (config_push, pause, resume, restart) with the change engine.
    * Default true; engine tests that bring their own test executor for those kinds turn it off.
@@ -82,7 +92,7 @@ export interface RunningServer {
 
 export async function startServer(settings: Settings, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(settings.logLevel);
-  const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const print = opts.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Read the policy first: a broken policy file stops startup before anything is opened.
   const policy = loadPolicy(settings.policyFile);
   const db = openDatabase(settings.dbPath);
@@ -93,17 +103,10 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const auditAnchor = new AuditAnchor(anchorFiles(settings.dbPath, { file: settings.auditAnchorFile, keyFile: settings.auditAnchorKeyFile }), { createKey: true });
   const checkpointer = new AuditCheckpointer(changes.audit, auditAnchor, logger.child({ component: 'audit' }));
   const privileges = new PrivilegeAdmin({ db, tokens: apiTokens, credentials, audit: changes.audit, denials: changes.denials, logger });
-  const admin = apiTokens.ensureAdmin(settings.adminToken);
-  if (admin) privileges.recordCreated(admin.view);
-  if (admin?.secret) print(`ampgate: created the initial admin API token (shown once, store it now): ${admin.secret}`);
-  if (settings.agentAuth !== 'none') {
-    // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
-    const enrollment = credentials.ensureEnrollmentToken(settings.enrollmentToken);
-    if (enrollment) privileges.recordEnrollmentCreated(enrollment.row);
-    if (enrollment?.secret) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment.secret}`);
-  }
+  // The first admin and enrollment tokens are created once the listeners are bound (below).
 
-  const registry = new AgentRegistry(new AgentsRepo(db));
+  // HTTP agents stay connected for 3 missed polls (the liveness sweep below), across a restart too.
+  const registry = new AgentRegistry(new AgentsRepo(db), { httpLivenessMs: settings.heartbeatSeconds * 3 * 1000 });
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
   const fleetActions = createFleetActions({ db, fleet, registry, logger, audit: changes.audit });
@@ -173,6 +176,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const startedAt = Date.now();
 
   const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, rollouts: fleetActions, db, logger });
+  const stopChangeMetrics = observeChanges(changes, metrics);
+  if (slack) observeSlack(slack.app, metrics);
 
   const apiRateLimit = { ratePerSecond: settings.apiRate, burst: settings.apiBurst };
   const control = await buildControlPlane({
@@ -205,8 +210,40 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     ],
   });
 
-  const opampAddr = await listener.listen();
-  await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      // First: abort running executions (they stay `executing` and resume after restart).
+      await changes.stop();
+      stopChangeMetrics();
+      await slack?.stop();
+      fleet.stop();
+      credentialsModule.stop();
+      await listener.close();
+      await control.close();
+      fleetActions.close();
+      registry.close();
+      checkpointer.stop();
+      db.close();
+      logger.info('ampgate stopped');
+    })());
+
+  let opampAddr: { host: string; port: number };
+  try {
+    opampAddr = await listener.listen().catch((err: unknown) => {
+      throw listenError(err, settings.opampListen, { what: 'agents (OpAMP)', variable: 'AMPGATE_OPAMP_LISTEN', flag: '--opamp-listen' });
+    });
+    await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port }).catch((err: unknown) => {
+      throw listenError(err, settings.controlListen, { what: 'the control plane', variable: 'AMPGATE_CONTROL_LISTEN', flag: '--control-listen' });
+    });
+  } catch (err) {
+    // Nothing was created yet that an operator would miss: no secrets, no executions.
+    await stop();
+    throw err;
+  }
+  // Only now, with both listeners bound, are first-start secrets created: a start that fails
+  // (a port in use) must not consume the one time they are shown.
+  announceFirstStartSecrets(settings, apiTokens, credentials, privileges, print, opts.onFirstStartSecrets, logger);
   const controlAddr = control.server.address();
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 
@@ -233,24 +270,40 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   credentialsModule.attachListener(listener.server, opampUrl.ws);
   logger.info({ opamp: opampUrl, control: controlUrl, db: settings.dbPath, agentAuth: settings.agentAuth }, 'ampgate listening');
 
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      // First: abort running executions (they stay `executing` and resume after restart).
-      await changes.stop();
-      await slack?.stop();
-      fleet.stop();
-      credentialsModule.stop();
-      await listener.close();
-      await control.close();
-      fleetActions.close();
-      registry.close();
-      checkpointer.stop();
-      db.close();
-      logger.info('ampgate stopped');
-    })());
 
   return { settings, logger, db, registry, fleet, fleetActions, credentials, credentialsModule, apiTokens, privileges, metrics, changes, slack, control, opampUrl, controlUrl, stop };
+}
+
+function announceFirstStartSecrets(
+  settings: Settings,
+  apiTokens: ApiTokensRepo,
+  credentials: AgentCredentials,
+  privileges: PrivilegeAdmin,
+  print: (line: string) => void,
+  onSecrets: StartOptions['onFirstStartSecrets'],
+  logger: Logger,
+): void {
+  const admin = apiTokens.ensureAdmin(settings.adminToken);
+  if (admin) privileges.recordCreated(admin.view);
+  // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
+  const enrollment = settings.agentAuth !== 'none' ? credentials.ensureEnrollmentToken(settings.enrollmentToken) : undefined;
+  if (enrollment) privileges.recordEnrollmentCreated(enrollment.row);
+  // A token given in the environment is recorded, but there is no secret to hand out.
+  const adminToken = admin?.secret;
+  const enrollmentToken = enrollment?.secret;
+  if (!adminToken && !enrollmentToken) {
+    const left = firstStartFile(settings.dbPath);
+    if (existsSync(left)) {
+      logger.warn({ file: left }, 'the first-start secrets file still exists: store the tokens it holds, then delete it');
+      print(`ampgate: ${left} still holds first-start secrets: store them, then delete it`);
+    }
+    return;
+  }
+  const file = writeFirstStartSecrets(settings.dbPath, { adminToken, enrollmentToken });
+  const what = [adminToken ? 'the initial admin API token' : '', enrollmentToken ? 'the agent enrollment token' : ''].filter(Boolean).join(' and ');
+  logger.info({ file }, `created ${what}; written to their file (mode 0600), not to this log`);
+  print(`ampgate: created ${what}; they are in ${file} (mode 0600) and nowhere else: store them, then delete the file`);
+  onSecrets?.({ adminToken, enrollmentToken, file });
 }
 
 function formatHost(host: string): string {

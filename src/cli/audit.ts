@@ -8,10 +8,9 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AuditLog, toJsonl, verifyEntries, type AuditEntry } from '../changes/audit.js';
+import { toJsonl, verifyEntries, type AuditEntry, type AuditLog } from '../changes/audit.js';
 import { anchorFiles, AuditAnchor, checkAnchor, type AnchoredVerifyResult } from '../changes/audit-anchor.js';
-import { AuditRepo } from '../store/audit-repo.js';
-import { openDatabase, type Db } from '../store/db.js';
+import type { Db } from '../store/db.js';
 import { ApiError } from '../api/client.js';
 import { jsonSafe } from '../safe-text.js';
 import type { CliContext } from './context.js';
@@ -27,7 +26,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--anchor-key <file>', 'its HMAC key (default: audit-anchor.key next to the checkpoint)')
     .action(async (o: { db?: string; file?: string; anchor?: string; anchorKey?: string }) => {
       const result = await localErrors(verify, async () =>
-        o.file ? await verifyFile(o.file, o) : o.db ? withDb(o.db, (db) => verifyDb(db, o.db!, o)) : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
+        o.file ? await verifyFile(o.file, o) : o.db ? await withDb(o.db, (log) => verifyDb(log, o.db!, o)) : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
       );
       ctx.out(ctx.json() ? JSON.stringify(result, null, 2) : describe(result));
       if (!result.ok) process.exitCode = 1;
@@ -41,7 +40,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action(async (o: { db?: string; out?: string; after: string }) => {
       const after = Number(o.after);
       const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
-      const lines = o.db ? withDbLines(o.db, after) : apiLines(ctx, after);
+      const lines = o.db ? dbLines(o.db, after) : apiLines(ctx, after);
       await localErrors(exp, () => pipeline(Readable.from(lines), out, { end: o.out !== undefined }));
     });
 }
@@ -65,36 +64,37 @@ function describe(r: AnchoredVerifyResult): string {
 
 type AnchorOptions = { anchor?: string; anchorKey?: string };
 
-function verifyDb(db: Db, file: string, o: AnchorOptions): AnchoredVerifyResult {
-  const log = new AuditLog(new AuditRepo(db));
+function verifyDb(log: AuditLog, file: string, o: AnchorOptions): AnchoredVerifyResult {
   const anchor = new AuditAnchor(anchorFiles(file, { file: o.anchor, keyFile: o.anchorKey }));
   return checkAnchor(log.verify(), anchor.read(), anchor.files.file, (seq) => log.hashAt(seq));
 }
 
-function openAuditDb(file: string): Db {
+async function openAuditDb(file: string): Promise<{ db: Db; log: AuditLog }> {
   if (!existsSync(file)) throw new Error(`no such database file: ${file}`);
+  // SQLite and the store load only for offline (--db) use, so other commands start without them.
+  const [{ openDatabase }, { AuditRepo }, { AuditLog }] = await Promise.all([import('../store/db.js'), import('../store/audit-repo.js'), import('../changes/audit.js')]);
   const db = openDatabase(file, { readonly: true });
   const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get();
   if (!table) {
     db.close();
     throw new Error(`${file} has no audit_log table: not an ampgate database, or one from before change requests`);
   }
-  return db;
+  return { db, log: new AuditLog(new AuditRepo(db)) };
 }
 
-function withDb<T>(file: string, fn: (db: Db) => T): T {
-  const db = openAuditDb(file);
+async function withDb<T>(file: string, fn: (log: AuditLog) => T): Promise<T> {
+  const { db, log } = await openAuditDb(file);
   try {
-    return fn(db);
+    return fn(log);
   } finally {
     db.close();
   }
 }
 
-function* withDbLines(file: string, after: number): Generator<string> {
-  const db = openAuditDb(file);
+async function* dbLines(file: string, after: number): AsyncGenerator<string> {
+  const { db, log } = await openAuditDb(file);
   try {
-    for (const line of new AuditLog(new AuditRepo(db)).exportJsonl(after)) yield `${jsonSafe(line)}\n`;
+    for (const line of log.exportJsonl(after)) yield `${jsonSafe(line)}\n`;
   } finally {
     db.close();
   }

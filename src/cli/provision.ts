@@ -12,9 +12,10 @@ import { createLogger } from '../log.js';
 import { ApiTokensRepo, type ApiTokenView } from '../store/api-tokens-repo.js';
 import { AuditRepo } from '../store/audit-repo.js';
 import { openDatabase } from '../store/db.js';
+import { UsageError } from './errors.js';
 
 export function provisionApiToken(dbFile: string, name: string, role: Role, operator: `operator:${string}`): { token: ApiTokenView; secret: string } {
-  if (!existsSync(dbFile)) throw new Error(`no such database file: ${dbFile} (start ampgate once to create it)`);
+  if (!existsSync(dbFile)) throw new UsageError(`no such database file: ${dbFile} (start ampgate once to create it)`);
   const db = openDatabase(dbFile);
   try {
     const tokens = new ApiTokensRepo(db);

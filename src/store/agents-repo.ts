@@ -30,6 +30,7 @@ export class AgentsRepo {
   readonly #touch;
   readonly #delete;
   readonly #all;
+  readonly #polledSince;
   readonly #saveMany;
   readonly #touchMany;
 
@@ -55,6 +56,7 @@ export class AgentsRepo {
     this.#touch = db.prepare('UPDATE agents SET last_seen = ?, transport = ?, disconnected_at = ? WHERE uid = ?');
     this.#delete = db.prepare('DELETE FROM agents WHERE uid = ?');
     this.#all = db.prepare('SELECT * FROM agents');
+    this.#polledSince = db.prepare("SELECT uid FROM agents WHERE transport = 'http' AND disconnected_at IS NULL AND last_seen >= ?");
     this.#saveMany = db.transaction((recs: readonly AgentRecord[]) => {
       for (const r of recs) this.#upsert.run(toRow(r));
     });
@@ -65,6 +67,11 @@ export class AgentsRepo {
 
   loadAll(): AgentRecord[] {
     return (this.#all.all() as AgentRow[]).map(fromRow);
+  }
+
+  /** HTTP agents that polled at or after `sinceMs` and were not recorded as disconnected since. */
+  httpPolledSince(sinceMs: number): string[] {
+    return (this.#polledSince.all(sinceMs) as Array<{ uid: string }>).map((r) => r.uid);
   }
 
   saveMany(recs: readonly AgentRecord[]): void {
