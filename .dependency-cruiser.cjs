@@ -24,7 +24,8 @@ const PARTS = {
   mcp: '^src/mcp/',
   slack: '^src/slack/',
   cli: '^src/cli/',
-  config: '^src/config\\.ts$',
+  demo: '^src/demo/',
+  config: '^src/(config|settings-check)\\.ts$',
   app: '^src/app/',
 };
 
@@ -50,8 +51,10 @@ const LAYERS = {
   web: [...base, 'storePorts', ...domain, 'api'],
   mcp: [...base, 'storePorts', ...domain, 'api', 'config'],
   slack: [...base, 'storePorts', ...domain, 'api', 'intent', 'config'],
+  // The simulated agent of `ampgate demo` (and of the test suites): an OpAMP client, no server code.
+  demo: [...base],
   // The CLI's offline commands (--db) open the SQLite store themselves; `serve` starts the app.
-  cli: [...base, 'storePorts', 'store', ...domain, 'api', 'mcp', 'config', 'app'],
+  cli: [...base, 'storePorts', 'store', ...domain, 'api', 'mcp', 'demo', 'config', 'app'],
   config: ['shared'],
   // Composition root: builds everything.
   app: [...base, 'storePorts', 'store', ...domain, 'opamp', 'intent', 'api', 'web', 'mcp', 'slack', 'config'],

@@ -18,5 +18,7 @@ export default defineConfig({
     // once per worker, not once per file (about half of the suite's time on two cores). Nothing in
     // src is a module-level singleton, and test/support/cleanup.ts runs after every file.
     isolate: false,
+    // CLI suites run the built binary (dist/cli/main.js); this builds it when missing or stale.
+    globalSetup: ['test/support/build-dist.ts'],
   },
 });

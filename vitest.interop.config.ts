@@ -11,6 +11,8 @@ export default defineConfig({
     setupFiles: ['test/support/cleanup.ts'],
     pool: 'forks',
     maxWorkers: 1,
+    // ampgate runs as the built binary (dist/cli/main.js); this builds it when missing or stale.
+    globalSetup: ['test/support/build-dist.ts'],
     fileParallelism: false,
   },
 });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SettingsError } from './shared/errors.js';
+import { settingProblem, unknownSettingVariables } from './settings-check.js';
 
 const hostPort = z
   .string()
@@ -170,6 +171,9 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   intentLlmApiKey: 'AMPGATE_INTENT_LLM_API_KEY',
 };
 
+/** Settings whose values are secrets: never echoed in an error message. */
+const SECRET_SETTINGS = new Set<string>(['enrollmentToken', 'adminToken', 'slackBotToken', 'slackSigningSecret', 'slackAppToken', 'intentLlmApiKey']);
+
 export { SettingsError };
 
 /** Builds settings from the environment, then `overrides` (CLI flags; undefined values ignored). */
@@ -183,9 +187,17 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
   const parsed = SettingsSchema.safeParse(raw);
   if (!parsed.success) {
     const msg = parsed.error.issues
-      .map((i) => `${ENV_NAMES[i.path[0] as keyof SettingsInput] ?? String(i.path[0])}: ${i.message}`)
+      .map((i) => {
+        const key = String(i.path[0]);
+        return settingProblem(ENV_NAMES[key as keyof SettingsInput] ?? key, raw[key], i, SECRET_SETTINGS.has(key));
+      })
       .join('; ');
     throw new SettingsError(`invalid settings: ${msg}`);
   }
   return parsed.data;
+}
+
+/** Warnings for AMPGATE_* variables in `env` that are not settings (typos), each naming the closest valid one. */
+export function settingsWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
+  return unknownSettingVariables(env, Object.values(ENV_NAMES));
 }

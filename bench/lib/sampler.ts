@@ -78,8 +78,8 @@ export class Sampler {
         metrics = undefined;
       }
     }
-    const p99 = metrics?.get('ampgate_process_nodejs_eventloop_lag_p99_seconds');
-    const mx = metrics?.get('ampgate_process_nodejs_eventloop_lag_max_seconds');
+    const p99 = metrics?.get('ampgate_nodejs_eventloop_lag_p99_seconds');
+    const mx = metrics?.get('ampgate_nodejs_eventloop_lag_max_seconds');
     const s: Sample = {
       at: Date.now(),
       rssBytes: readRssBytes(pid),

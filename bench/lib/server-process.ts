@@ -153,10 +153,11 @@ async function launch(opts: ServerOptions, env: NodeJS.ProcessEnv, log: WriteStr
       const m = /OpAMP agents:\s+(\S+) \(WebSocket\) and (\S+) \(HTTP\)\n\s+control plane: (\S+)/.exec(head);
       if (!m) return;
       clearTimeout(timer);
-      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
       resolve({ opampWs: m[1]!, opampHttp: m[2]!, controlUrl: m[3]! });
     };
-    child.stdout!.on('data', check);
+    // The banner is on stderr (stdout is the JSON-lines log).
+    child.stderr!.on('data', check);
   });
   return { child, endpoints };
 }

@@ -20,6 +20,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The server's machine-readable detail, e.g. `problems` listing every validation problem. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -46,8 +48,8 @@ export class ApiClient {
       throw new ApiError(res.status, 'bad_response', `ampgate answered ${res.status} with a non-JSON body`);
     }
     if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(res.status, e?.code ?? 'error', e?.message ?? `HTTP ${res.status}`);
+      const e = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+      throw new ApiError(res.status, e?.code ?? 'error', e?.message ?? `HTTP ${res.status}`, e?.details);
     }
     return json as T;
   }

@@ -1,8 +1,11 @@
 /**
  * @module Prometheus metrics (prom-client), one registry per server instance so tests can run
- * several servers in one process. Exposed at GET /metrics on the control listener.
+ * several servers in one process. Exposed at GET /metrics on the control listener. Every metric
+ * ampgate exports is defined here, so this file is the list (docs/metrics.md describes them and
+ * docs/grafana/ampgate.json charts them); the wiring that feeds them lives next to what it
+ * observes (src/app/change-metrics.ts, src/api/request-metrics.ts, src/slack/metrics.ts).
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AgentRegistry } from '../fleet/registry.js';
 
 export class Metrics {
@@ -32,8 +35,82 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // ---- change requests (labels: kind, and channel = the channel the request was proposed through)
+  readonly changesProposed = new Counter({
+    name: 'ampgate_change_requests_proposed_total',
+    help: 'Change requests proposed (identical re-proposals that returned the open request are not counted)',
+    labelNames: ['kind', 'channel'] as const,
+    registers: [this.registry],
+  });
+  readonly changesDecided = new Counter({
+    name: 'ampgate_change_requests_decided_total',
+    help: 'Change requests that left the pending state: approved (all approvals in), rejected, expired or cancelled',
+    labelNames: ['kind', 'channel', 'decision'] as const,
+    registers: [this.registry],
+  });
+  readonly approvalSeconds = new Histogram({
+    name: 'ampgate_change_approval_seconds',
+    help: 'Time from proposal to the last required approval',
+    labelNames: ['kind', 'risk'] as const,
+    buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+    registers: [this.registry],
+  });
+  // ---- rollouts: executions of approved change requests
+  readonly rolloutsStarted = new Counter({
+    name: 'ampgate_rollouts_started_total',
+    help: 'Approved change requests whose execution started',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly rolloutsFinished = new Counter({
+    name: 'ampgate_rollouts_finished_total',
+    help: 'Executions that finished, by result (succeeded, partially_failed, failed)',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly rolloutSeconds = new Histogram({
+    name: 'ampgate_rollout_duration_seconds',
+    help: 'Time from the start of an execution to its result (executions resumed after a restart are not timed)',
+    labelNames: ['kind'] as const,
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [this.registry],
+  });
+  readonly rolloutAgentOutcomes = new Counter({
+    name: 'ampgate_rollout_agent_outcomes_total',
+    help: 'Per-agent outcomes of executions (offered, applying, succeeded, failed, skipped)',
+    labelNames: ['kind', 'status'] as const,
+    registers: [this.registry],
+  });
+  // ---- control plane, MCP and Slack
+  readonly apiRequests = new Counter({
+    name: 'ampgate_api_requests_total',
+    help: 'Control-plane HTTP requests by route template, status code and client (cli, mcp: ampgate\'s own tools; other)',
+    labelNames: ['method', 'route', 'status', 'client'] as const,
+    registers: [this.registry],
+  });
+  readonly apiSeconds = new Histogram({
+    name: 'ampgate_api_request_duration_seconds',
+    help: 'Control-plane HTTP request duration by route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly mcpRequests = new Counter({
+    name: 'ampgate_mcp_requests_total',
+    help: 'MCP (Streamable HTTP at /mcp) JSON-RPC requests by method, tool (tools/call) and HTTP status',
+    labelNames: ['method', 'tool', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly slackRequests = new Counter({
+    name: 'ampgate_slack_requests_total',
+    help: 'Slack requests handled (slash commands, events, button actions) by type and outcome (ok, error)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(agents: AgentRegistry) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'ampgate_process_' });
+    // Default process and Node.js metrics: ampgate_process_cpu_seconds_total, ampgate_nodejs_*.
+    collectDefaultMetrics({ register: this.registry, prefix: 'ampgate_' });
     new Gauge({
       name: 'ampgate_agents_connected',
       help: 'Agents currently connected (WebSocket open, or HTTP polled recently)',

@@ -12,6 +12,7 @@ import type { Metrics } from './metrics.js';
 import type { ApiTokensStore } from '../store/ports/api-tokens.js';
 import { DEFAULT_BODY_LIMIT } from './body-limits.js';
 import { ApiRateLimiter, installApiRateLimit, type ApiRateLimitOptions } from './rate-limit.js';
+import { installRequestMetrics } from './request-metrics.js';
 import { agentRoutes } from './routes/agents.js';
 
 export interface ControlPlaneDeps {
@@ -87,6 +88,7 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
+  installRequestMetrics(app, deps.metrics);
   if (deps.apiRateLimit) installApiRateLimit(app, deps.tokens, new ApiRateLimiter(deps.apiRateLimit));
 
   app.setErrorHandler((err: FastifyError | AmpgateError, req, reply) => {

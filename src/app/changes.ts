@@ -6,7 +6,9 @@ import { anchorFiles, AuditAnchor, AuditCheckpointer } from '../changes/audit-an
 import { ChangeEngine } from '../changes/engine.js';
 import type { Policy } from '../changes/policy.js';
 import type { Settings } from '../config.js';
+import { existsSync } from 'node:fs';
 import { AgentCredentials } from '../creds/agent-credentials.js';
+import { firstStartFile, writeFirstStartSecrets, type FirstStartSecrets } from '../creds/first-start-secrets.js';
 import { PrivilegeAdmin } from '../creds/privileges.js';
 import { canonicalTarget } from '../fleet/targeting.js';
 import type { Logger } from '../shared/log.js';
@@ -36,15 +38,38 @@ export function createChangeModule(settings: Settings, store: Store, policy: Pol
   return { changes, auditAnchor, checkpointer, credentials, privileges };
 }
 
-/** First start: the admin API token and the agent enrollment token, each secret printed once. */
-export function ensureFirstStartTokens(settings: Settings, store: Store, m: ChangeModule, print: (line: string) => void): void {
+/**
+ * First start: the admin API token and the agent enrollment token. Called once both listeners are
+ * bound, so a start that fails (a port in use) does not consume the one time they are shown.
+ * Generated secrets go to their file (mode 0600), never to the log.
+ */
+export function announceFirstStartSecrets(
+  settings: Settings,
+  store: Store,
+  m: ChangeModule,
+  print: (line: string) => void,
+  onSecrets: ((secrets: FirstStartSecrets & { readonly file: string }) => void) | undefined,
+  logger: Logger,
+): void {
   const admin = store.apiTokens.ensureAdmin(settings.adminToken);
   if (admin) m.privileges.recordCreated(admin.view);
-  if (admin?.secret) print(`ampgate: created the initial admin API token (shown once, store it now): ${admin.secret}`);
-  if (settings.agentAuth !== 'none') {
-    // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
-    const enrollment = m.credentials.ensureEnrollmentToken(settings.enrollmentToken);
-    if (enrollment) m.privileges.recordEnrollmentCreated(enrollment.row);
-    if (enrollment?.secret) print(`ampgate: created the agent enrollment token (shown once, store it now): ${enrollment.secret}`);
+  // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
+  const enrollment = settings.agentAuth !== 'none' ? m.credentials.ensureEnrollmentToken(settings.enrollmentToken) : undefined;
+  if (enrollment) m.privileges.recordEnrollmentCreated(enrollment.row);
+  // A token given in the environment is recorded, but there is no secret to hand out.
+  const adminToken = admin?.secret;
+  const enrollmentToken = enrollment?.secret;
+  if (!adminToken && !enrollmentToken) {
+    const left = firstStartFile(settings.dbPath);
+    if (existsSync(left)) {
+      logger.warn({ file: left }, 'the first-start secrets file still exists: store the tokens it holds, then delete it');
+      print(`ampgate: ${left} still holds first-start secrets: store them, then delete it`);
+    }
+    return;
   }
+  const file = writeFirstStartSecrets(settings.dbPath, { adminToken, enrollmentToken });
+  const what = [adminToken ? 'the initial admin API token' : '', enrollmentToken ? 'the agent enrollment token' : ''].filter(Boolean).join(' and ');
+  logger.info({ file }, `created ${what}; written to their file (mode 0600), not to this log`);
+  print(`ampgate: created ${what}; they are in ${file} (mode 0600) and nowhere else: store them, then delete the file`);
+  onSecrets?.({ adminToken, enrollmentToken, file });
 }

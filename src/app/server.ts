@@ -23,14 +23,23 @@ import type { SlackBot } from '../slack/bot.js';
 import { createSlack } from '../slack/module.js';
 import type { ApiTokensStore } from '../store/ports/api-tokens.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import type { FirstStartSecrets } from '../creds/first-start-secrets.js';
+import { observeSlack } from '../slack/metrics.js';
 import { createAgentListener } from './agent-listener.js';
-import { createChangeModule, ensureFirstStartTokens } from './changes.js';
+import { observeChanges } from './change-metrics.js';
+import { announceFirstStartSecrets, createChangeModule } from './changes.js';
 import { createControlPlane } from './control-plane.js';
+import { listenError } from './listen-error.js';
 
 export interface StartOptions {
   readonly logger?: Logger;
-  /** Where first-start secrets are printed (once). Default: stdout. */
+  /**
+   * Notices for the operator in plain words (where the first-start secrets were written), kept off
+   * the log stream. Default: stderr.
+   */
   readonly print?: (line: string) => void;
+  /** Called with the secrets created at first start, after they were written to their file. */
+  readonly onFirstStartSecrets?: (secrets: FirstStartSecrets & { readonly file: string }) => void;
   /**
    * Register the fleet executors (config_push, pause, resume, restart) with the change engine.
    * Default true; engine tests that bring their own test executor for those kinds turn it off.
@@ -67,26 +76,61 @@ export interface RunningServer {
 
 export async function startServer(settings: Settings, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(settings.logLevel);
-  const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const print = opts.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Read the policy first: a broken policy file stops startup before anything is opened.
   const policy = loadPolicy(settings.policyFile);
   const store = openSqliteStore(settings.dbPath);
 
   const change = createChangeModule(settings, store, policy, logger);
   const { changes, credentials, privileges, checkpointer } = change;
-  ensureFirstStartTokens(settings, store, change, print);
+  // The first admin and enrollment tokens are created once the listeners are bound (below).
 
-  const registry = new AgentRegistry(store.agents);
+  // HTTP agents stay connected for 3 missed polls (the liveness sweep below), across a restart too.
+  const registry = new AgentRegistry(store.agents, { httpLivenessMs: settings.heartbeatSeconds * 3 * 1000 });
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
   const fleetActions = createFleetActions({ store, fleet, registry, logger, audit: changes.audit });
   const credentialsModule = await createCredentials({ store, fleet, registry, credentials, settings, logger, metricsRegistry: metrics.registry });
   const listener = createAgentListener({ settings, fleet, credentials, credentialsModule, metrics, logger });
   const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, rollouts: fleetActions, cards: store.slackCards, logger });
+  const stopChangeMetrics = observeChanges(changes, metrics);
+  if (slack) observeSlack(slack.app, metrics);
   const control = await createControlPlane({ settings, store, logger, registry, metrics, change, fleetActions, credentialsModule, slack });
 
-  const opampAddr = await listener.listen();
-  await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port });
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      // First: abort running executions (they stay `executing` and resume after restart).
+      await changes.stop();
+      stopChangeMetrics();
+      await slack?.stop();
+      fleet.stop();
+      credentialsModule.stop();
+      await listener.close();
+      await control.close();
+      fleetActions.close();
+      registry.close();
+      checkpointer.stop();
+      store.close();
+      logger.info('ampgate stopped');
+    })());
+
+  let opampAddr: { host: string; port: number };
+  try {
+    opampAddr = await listener.listen().catch((err: unknown) => {
+      throw listenError(err, settings.opampListen, { what: 'agents (OpAMP)', variable: 'AMPGATE_OPAMP_LISTEN', flag: '--opamp-listen' });
+    });
+    await control.listen({ host: settings.controlListen.host, port: settings.controlListen.port }).catch((err: unknown) => {
+      throw listenError(err, settings.controlListen, { what: 'the control plane', variable: 'AMPGATE_CONTROL_LISTEN', flag: '--control-listen' });
+    });
+  } catch (err) {
+    // Nothing was created yet that an operator would miss: no secrets, no executions.
+    await stop();
+    throw err;
+  }
+  // Only now, with both listeners bound, are first-start secrets created: a start that fails
+  // (a port in use) must not consume the one time they are shown.
+  announceFirstStartSecrets(settings, store, change, print, opts.onFirstStartSecrets, logger);
   const controlAddr = control.server.address();
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 
@@ -112,22 +156,6 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   credentialsModule.attachListener(listener.server as unknown as SwitchableTlsServer, opampUrl.ws);
   logger.info({ opamp: opampUrl, control: controlUrl, db: settings.dbPath, agentAuth: settings.agentAuth }, 'ampgate listening');
 
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      // First: abort running executions (they stay `executing` and resume after restart).
-      await changes.stop();
-      await slack?.stop();
-      fleet.stop();
-      credentialsModule.stop();
-      await listener.close();
-      await control.close();
-      fleetActions.close();
-      registry.close();
-      checkpointer.stop();
-      store.close();
-      logger.info('ampgate stopped');
-    })());
 
   return {
     settings,

@@ -6,6 +6,7 @@ import type { AgentDetail, AgentSummary } from '../api/views.js';
 import { inline } from '../shared/safe-text.js';
 import { ago, table } from './format.js';
 import { addFilterFlags, hasFilterFlags, selectorWithFlags } from './selector-flags.js';
+import { resolveAgentUid } from './agent-uids.js';
 import type { CliContext } from './context.js';
 
 export function registerAgentCommands(program: Command, ctx: CliContext): void {
@@ -35,17 +36,24 @@ export function registerAgentCommands(program: Command, ctx: CliContext): void {
             a.healthy === null ? '-' : a.healthy ? 'yes' : 'no',
             ago(a.lastSeen),
           ]),
+          res.total > 0
+            ? `no agents on this page (${res.total} in all; lower --offset)`
+            : selector || o.connected || o.offline
+              ? 'no agents match'
+              : 'no agents yet: connect one (see "Connecting agents" in the README), or start a simulated fleet with `ampgate demo`',
         ),
       );
-      ctx.out(`${res.agents.length} of ${res.total} agents`);
-    });
+      if (res.agents.length > 0) ctx.out(`${res.agents.length} of ${res.total} agents`);
+    })
+    .addHelpText('after', '\nExamples:\n  ampgate agents --connected\n  ampgate agents -s service.name=checkout --exclude deployment.environment=dev --unhealthy\n  ampgate --json agents --limit 1000');
 
   program
     .command('agent')
     .description('show one agent in full (attributes, capabilities, health, effective config)')
-    .argument('<uid>', 'agent instance uid (UUID)')
-    .action(async (uid: string) => {
-      const a = await ctx.client().get<AgentDetail>(`/api/agents/${encodeURIComponent(uid)}`);
+    .argument('<uid>', 'agent instance uid (UUID), or a unique prefix of it')
+    .action(async (input: string) => {
+      const c = ctx.client();
+      const a = await c.get<AgentDetail>(`/api/agents/${encodeURIComponent(await resolveAgentUid(c, input))}`);
       if (ctx.json()) return ctx.out(JSON.stringify(a, null, 2));
       const lines = [
         `uid:           ${a.uid}`,

@@ -8,10 +8,8 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AuditLog, toJsonl, verifyEntries, type AuditEntry } from '../changes/audit.js';
+import { toJsonl, verifyEntries, type AuditEntry, type AuditLog } from '../changes/audit.js';
 import { anchorFiles, AuditAnchor, checkAnchor, type AnchoredVerifyResult } from '../changes/audit-anchor.js';
-import type { AuditStore } from '../store/ports/audit.js';
-import { openSqliteAuditLog } from '../store/sqlite-store.js';
 import { ApiError } from '../api/client.js';
 import { jsonSafe } from '../shared/safe-text.js';
 import type { CliContext } from './context.js';
@@ -27,7 +25,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--anchor-key <file>', 'its HMAC key (default: audit-anchor.key next to the checkpoint)')
     .action(async (o: { db?: string; file?: string; anchor?: string; anchorKey?: string }) => {
       const result = await localErrors(verify, async () =>
-        o.file ? await verifyFile(o.file, o) : o.db ? withDb(o.db, (audit) => verifyDb(audit, o.db!, o)) : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
+        o.file ? await verifyFile(o.file, o) : o.db ? await withDb(o.db, (log) => verifyDb(log, o.db!, o)) : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
       );
       ctx.out(ctx.json() ? JSON.stringify(result, null, 2) : describe(result));
       if (!result.ok) process.exitCode = 1;
@@ -41,7 +39,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .action(async (o: { db?: string; out?: string; after: string }) => {
       const after = Number(o.after);
       const out: Writable = o.out ? createWriteStream(o.out) : process.stdout;
-      const lines = o.db ? withDbLines(o.db, after) : apiLines(ctx, after);
+      const lines = o.db ? dbLines(o.db, after) : apiLines(ctx, after);
       await localErrors(exp, () => pipeline(Readable.from(lines), out, { end: o.out !== undefined }));
     });
 }
@@ -65,27 +63,33 @@ function describe(r: AnchoredVerifyResult): string {
 
 type AnchorOptions = { anchor?: string; anchorKey?: string };
 
-function verifyDb(audit: AuditStore, file: string, o: AnchorOptions): AnchoredVerifyResult {
-  const log = new AuditLog(audit);
+function verifyDb(log: AuditLog, file: string, o: AnchorOptions): AnchoredVerifyResult {
   const anchor = new AuditAnchor(anchorFiles(file, { file: o.anchor, keyFile: o.anchorKey }));
   return checkAnchor(log.verify(), anchor.read(), anchor.files.file, (seq) => log.hashAt(seq));
 }
 
-function withDb<T>(file: string, fn: (audit: AuditStore) => T): T {
+async function openAuditDb(file: string): Promise<{ log: AuditLog; close(): void }> {
+  // SQLite and the store load only for offline (--db) use, so other commands start without them.
+  const [{ openSqliteAuditLog }, { AuditLog }] = await Promise.all([import('../store/sqlite-store.js'), import('../changes/audit.js')]);
   const store = openSqliteAuditLog(file);
+  return { log: new AuditLog(store.audit), close: () => store.close() };
+}
+
+async function withDb<T>(file: string, fn: (log: AuditLog) => T): Promise<T> {
+  const { log, close } = await openAuditDb(file);
   try {
-    return fn(store.audit);
+    return fn(log);
   } finally {
-    store.close();
+    close();
   }
 }
 
-function* withDbLines(file: string, after: number): Generator<string> {
-  const store = openSqliteAuditLog(file);
+async function* dbLines(file: string, after: number): AsyncGenerator<string> {
+  const { log, close } = await openAuditDb(file);
   try {
-    for (const line of new AuditLog(store.audit).exportJsonl(after)) yield `${jsonSafe(line)}\n`;
+    for (const line of log.exportJsonl(after)) yield `${jsonSafe(line)}\n`;
   } finally {
-    store.close();
+    close();
   }
 }
 

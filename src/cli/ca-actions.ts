@@ -9,6 +9,7 @@ import { caExists, caFiles, CertificateAuthority, initCa, writePublicFile, write
 import { loadStaged, stageServerCert, stagedPaths } from '../creds/staged-tls.js';
 import { certFingerprint, generateKeyPair, parseCertificates, privateKeyPem } from '../creds/x509.js';
 import type { Out } from './ca.js';
+import { UsageError } from './errors.js';
 
 const DEFAULT_HOSTS = ['localhost', '127.0.0.1', '::1'];
 
@@ -18,7 +19,7 @@ export async function initAction(
 ): Promise<void> {
   const settings = loadSettings(process.env, { dbPath: o.db });
   const files = caFiles(settings);
-  if ((o.importCert === undefined) !== (o.importKey === undefined)) throw new Error('--import-cert and --import-key go together');
+  if ((o.importCert === undefined) !== (o.importKey === undefined)) throw new UsageError('--import-cert and --import-key go together');
   const importFrom = o.importCert && o.importKey ? { certFile: o.importCert, keyFile: o.importKey } : undefined;
   const { created, ca } = await initCa(files, { commonName: o.cn, years: Number(o.years), importFrom, force: o.force });
   out(`${created ? 'created' : 'kept the existing'} CA ${ca.cert.subject}`);
@@ -50,10 +51,10 @@ export async function stageAction(
   let certPem: string;
   let keyPem: string;
   if (o.issue) {
-    if (!authority) throw new Error('no CA: run `ampgate ca init` first');
+    if (!authority) throw new UsageError('no CA: run `ampgate ca init` first');
     ({ certPem, keyPem } = await serverPair(authority, o.hostname, Number(o.days)));
   } else {
-    if (!o.cert || !o.key) throw new Error('give --cert and --key, or --issue');
+    if (!o.cert || !o.key) throw new UsageError('give --cert and --key, or --issue');
     certPem = readFileSync(o.cert, 'utf8');
     keyPem = readFileSync(o.key, 'utf8');
   }

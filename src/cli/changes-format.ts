@@ -1,16 +1,16 @@
 /**
  * @module Human-readable rendering of change requests for the CLI (`ampgate changes ...`).
  */
-import type { ChangeRequest } from '../changes/types.js';
+import { TERMINAL_STATES, type ChangeRequest } from '../changes/types.js';
 import type { ChangeSummary } from '../changes/views.js';
 import { inline } from '../shared/safe-text.js';
 import { describeTarget } from '../fleet/target-words.js';
-import { ago, table } from './format.js';
+import { ago, table, until } from './format.js';
 
 const short = (fp: string) => fp.slice(0, 12);
 const who = (p: { kind: string; id: string; name: string }) => inline(`${p.name} (${p.kind}:${p.id})`);
 
-export function changesTable(rows: readonly ChangeSummary[]): string {
+export function changesTable(rows: readonly ChangeSummary[], empty: string): string {
   return table(
     ['ID', 'STATE', 'KIND', 'RISK', 'APPROVALS', 'AGENTS', 'REQUESTER', 'CREATED', 'SUMMARY'],
     rows.map((c) => [
@@ -24,6 +24,7 @@ export function changesTable(rows: readonly ChangeSummary[]): string {
       ago(c.createdAt),
       c.summary,
     ]),
+    empty,
   );
 }
 
@@ -39,20 +40,27 @@ export function changeDetail(r: ChangeRequest): string {
     `  target:       ${r.target.selector !== undefined ? `selector ${inline(r.target.selector) || '""'} (${inline(describeTarget(r.target))})` : `${r.target.agents?.length ?? 0} listed agents`} -> ${r.targets.length} eligible, ${r.ineligible.length} ineligible`,
     `  params:       ${inline(JSON.stringify(r.params))}`,
     `  fingerprint:  ${r.fingerprint} (payload ${short(r.payloadFingerprint)})`,
-    `  created:      ${r.createdAt} (${ago(r.createdAt)}), expires ${r.expiresAt}`,
+    `  created:      ${r.createdAt} (${ago(r.createdAt)})${expires(r)}`,
   ];
+  if (TERMINAL_STATES.has(r.state)) lines.push(`  finished:     ${r.updatedAt} (${ago(r.updatedAt)})`);
   if (r.resultSummary) lines.push(`  result:       ${inline(r.resultSummary)}`);
   if (r.preview.steps.length > 0) lines.push('steps:', ...r.preview.steps.map((s, i) => `  ${i + 1}. ${inline(s)}`));
+  const details = Object.entries(r.preview.details ?? {});
+  if (details.length > 0) lines.push('details:', ...details.map(([k, v]) => `  ${inline(k)}: ${inline(typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))}`));
   const labels = Object.entries(r.preview.labelBreakdown);
   if (labels.length > 0) lines.push('labels:', ...labels.map(([k, vs]) => `  ${inline(k)}: ${Object.entries(vs).map(([v, n]) => `${inline(v)}=${n}`).join(', ')}`));
   if (r.ineligible.length > 0) lines.push('ineligible (not changed):', ...r.ineligible.map((i) => `  ${i.uid}  ${inline(i.reason)}`));
-  for (const [k, v] of Object.entries(r.preview.details ?? {})) lines.push(`  ${inline(k)}: ${inline(String(v))}`);
   for (const d of r.preview.diffs ?? []) lines.push(`diff for ${d.agents.length} agent(s) (${d.agents.slice(0, 3).join(', ')}${d.agents.length > 3 ? ', …' : ''}):`, d.diff);
   if (r.approvals.length > 0) {
     lines.push('decisions:', ...r.approvals.map((a) => `  ${a.decision === 'approve' ? 'approved' : 'rejected'} by ${who(a.principal)} at ${a.at}${a.comment ? `: ${inline(a.comment)}` : ''}`));
   }
   lines.push(...outcomeLines(r));
   return lines.join('\n');
+}
+
+/** Only requests that can still expire say when: pending ones, and approved ones held by a freeze. */
+function expires(r: ChangeRequest): string {
+  return r.state === 'pending' || (r.state === 'approved' && r.hold) ? `, expires ${r.expiresAt} (${until(r.expiresAt)})` : '';
 }
 
 function outcomeLines(r: ChangeRequest): string[] {

@@ -4,10 +4,12 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { CHANGE_KINDS, TERMINAL_STATES, type ChangeRequest } from '../changes/types.js';
-import { SettingsError } from '../config.js';
 import type { ChangeSummary } from '../changes/views.js';
+import { resolveAgentUids } from './agent-uids.js';
 import { changeDetail, changesTable } from './changes-format.js';
 import type { CliContext } from './context.js';
+import { CliFailure, EXIT, UsageError } from './errors.js';
+import { paramHelp } from './param-help.js';
 import { addFilterFlags, hasFilterFlags, selectorWithFlags } from './selector-flags.js';
 
 /** `--param k=v` (repeatable): the value is JSON when it parses (numbers, booleans), else the string. */
@@ -70,25 +72,36 @@ function registerList(changes: Command, ctx: CliContext): void {
       else if (o.requester) q.set('requester', o.requester);
       const res = await ctx.client().get<{ total: number; changes: ChangeSummary[] }>(`/api/changes?${q}`);
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      ctx.out(changesTable(res.changes));
-      ctx.out(`${res.changes.length} of ${res.total} requests`);
-    });
+      const filtered = state !== undefined || o.kind !== undefined || o.mine || o.requester !== undefined;
+      const empty = res.total > 0 ? `no requests on this page (${res.total} in all; lower --offset)` : filtered ? 'no change requests match' : 'no change requests yet: propose one with `ampgate changes propose`';
+      ctx.out(changesTable(res.changes, empty));
+      if (res.changes.length > 0) ctx.out(`${res.changes.length} of ${res.total} requests`);
+    })
+    .addHelpText('after', '\nExamples:\n  ampgate changes --open\n  ampgate changes list --kind config_push --state succeeded,failed\n  ampgate --json changes list --mine');
 }
 
 function registerPropose(changes: Command, ctx: CliContext): void {
   addFilterFlags(changes.command('propose'))
     .description('propose a change; it runs only after the required approvals')
     .argument('<kind>', CHANGE_KINDS.join(' | '))
-    .option('--agents <uids>', 'comma-separated agent uids')
+    .option('--agents <uids>', 'comma-separated agent uids (each may be a unique prefix)')
     .option('-s, --selector <selector>', 'attribute selector, e.g. service.name=checkout,deployment.environment=prod (key!=value excludes, healthy=false selects unhealthy agents)')
     .option('-p, --param <key=value>', 'a parameter (repeatable), e.g. --param config=otel-gateway --param version=3', collectParam, {})
     .option('--params <json>', 'parameters as a JSON object (merged under --param)', jsonObject)
     .requiredOption('-r, --reason <text>', 'why (approvers see it)')
     .option('--expires <minutes>', 'expiry in minutes (policy-bounded; default from policy, usually 30)')
+    .addHelpText(
+      'after',
+      `\n${paramHelp()}\n\nExamples:\n` +
+        '  ampgate changes propose restart --agents 0190f3c4 --reason "exporter stuck"      # a unique uid prefix is enough\n' +
+        '  ampgate changes propose pause --selector service.name=checkout,deployment.environment=prod --reason "noisy"\n' +
+        '  ampgate changes propose config_push -s service.name=checkout -p config=checkout-gw -p canary=2 --reason "bigger batches"\n' +
+        '  ampgate changes propose restart -s deployment.environment=prod --exclude service.name=payments --unhealthy --reason "stuck"',
+    )
     .action(async (kind: string, o: { agents?: string; selector?: string; exclude: string[]; unhealthy?: boolean; healthy?: boolean; param: Record<string, unknown>; params?: Record<string, unknown>; reason: string; expires?: string }) => {
       const filtered = hasFilterFlags(o);
-      if (o.agents !== undefined && filtered) throw new SettingsError('--exclude, --healthy and --unhealthy narrow a --selector; they cannot be combined with --agents');
-      const target = o.agents !== undefined ? { agents: o.agents.split(',').map((s) => s.trim()).filter(Boolean) } : { selector: filtered ? selectorWithFlags(o) : o.selector };
+      if (o.agents !== undefined && filtered) throw new UsageError('--exclude, --healthy and --unhealthy narrow a --selector; they cannot be combined with --agents');
+      const target = o.agents !== undefined ? { agents: await resolveAgentUids(ctx.client(), o.agents) } : { selector: filtered ? selectorWithFlags(o) : o.selector };
       const body = { kind, target, params: { ...o.params, ...o.param }, reason: o.reason, ...(o.expires ? { expiresInMinutes: Number(o.expires) } : {}) };
       const res = await ctx.client().post<{ request: ChangeRequest; existing: boolean }>('/api/changes', body);
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
@@ -112,7 +125,9 @@ function registerDecisions(changes: Command, ctx: CliContext): void {
       let r = await ctx.client().post<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}/approve`, { comment: o.comment, fingerprint: o.fingerprint });
       if (o.wait) r = await waitForEnd(ctx, r, Number(o.waitTimeout) * 1000);
       ctx.out(ctx.json() ? JSON.stringify(r, null, 2) : decisionLine(r, 'approved'));
-    });
+      if (o.wait && (r.state === 'failed' || r.state === 'partially_failed')) process.exitCode = EXIT.failed;
+    })
+    .addHelpText('after', '\nExamples:\n  ampgate changes approve 42 --fingerprint 1a2b3c4d5e6f --wait     # exits 1 if the change then fails\n  ampgate changes approve 42 --comment "checked the diff"');
   for (const [name, past, help] of [
     ['reject', 'rejected', 'reject a request (ends it)'],
     ['cancel', 'cancelled', 'cancel your own request (or any, as admin) before it runs'],
@@ -139,7 +154,7 @@ function decisionLine(r: ChangeRequest, verb: string): string {
 async function waitForEnd(ctx: CliContext, r: ChangeRequest, timeoutMs: number): Promise<ChangeRequest> {
   const deadline = Date.now() + timeoutMs;
   while (!TERMINAL_STATES.has(r.state) && r.state !== 'pending' && !(r.state === 'approved' && r.hold)) {
-    if (Date.now() > deadline) throw new Error(`change ${r.id} is still ${r.state} after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new CliFailure(`change ${r.id} is still ${r.state} after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 500));
     r = await ctx.client().get<ChangeRequest>(`/api/changes/${encodeURIComponent(r.id)}`);
   }

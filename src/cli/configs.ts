@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { ApiError } from '../api/client.js';
+import { resolveAgentUid } from './agent-uids.js';
 import type { CliContext } from './context.js';
+import { UsageError } from './errors.js';
 import { inline } from '../shared/safe-text.js';
 import { ago, table } from './format.js';
 
@@ -30,7 +31,7 @@ const BY_EXTENSION: Record<string, string> = { '.yaml': 'text/yaml', '.yml': 'te
 export function contentTypeFor(file: string, explicit?: string): string {
   if (explicit) return explicit;
   const t = BY_EXTENSION[extname(file).toLowerCase()];
-  if (!t) throw new ApiError(0, 'usage', `cannot tell the content type of ${file}; pass --content-type text/yaml|application/json|text/plain`);
+  if (!t) throw new UsageError(`cannot tell the content type of ${file}; pass --content-type text/yaml|application/json|text/plain`);
   return t;
 }
 
@@ -43,7 +44,7 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     .action(async () => {
       const res = await ctx.client().get<{ configs: Array<{ name: string; latestVersion: number; contentType: string; latestConfigHash: string; updatedAt: string; description: string }> }>('/api/configs');
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      ctx.out(table(['NAME', 'LATEST', 'TYPE', 'CONFIG HASH', 'UPDATED', 'DESCRIPTION'], res.configs.map((c) => [c.name, `v${c.latestVersion}`, c.contentType, c.latestConfigHash.slice(0, 12), ago(c.updatedAt), c.description])));
+      ctx.out(table(['NAME', 'LATEST', 'TYPE', 'CONFIG HASH', 'UPDATED', 'DESCRIPTION'], res.configs.map((c) => [c.name, `v${c.latestVersion}`, c.contentType, c.latestConfigHash.slice(0, 12), ago(c.updatedAt), c.description]), 'no configs yet: add one with `ampgate configs push-version <name> --file <path>`'));
     });
 
   configs
@@ -62,7 +63,7 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       const res = await c.get<{ name: string; description: string; fileKey: string; versions: VersionView[] }>(`/api/configs/${encodeURIComponent(name)}`);
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
       ctx.out(`${res.name}${res.description ? ` — ${inline(res.description)}` : ''} (file key ${JSON.stringify(res.fileKey)})`);
-      ctx.out(table(['VERSION', 'TYPE', 'CONFIG HASH', 'SIZE', 'AUTHOR', 'CREATED', 'COMMENT'], res.versions.map((v) => [`v${v.version}`, v.contentType, v.configHash.slice(0, 12), String(v.size), v.author, ago(v.createdAt), v.comment])));
+      ctx.out(table(['VERSION', 'TYPE', 'CONFIG HASH', 'SIZE', 'AUTHOR', 'CREATED', 'COMMENT'], res.versions.map((v) => [`v${v.version}`, v.contentType, v.configHash.slice(0, 12), String(v.size), v.author, ago(v.createdAt), v.comment]), '(no versions)'));
     });
 
   configs
@@ -75,7 +76,12 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     .option('--description <text>', 'describe the config (kept across versions)')
     .option('--file-key <key>', 'file name in the config map sent to agents (first version only; default "")')
     .action(async (name: string, o: { file: string; contentType?: string; comment?: string; description?: string; fileKey?: string }) => {
-      const body = readFileSync(o.file, 'utf8');
+      let body: string;
+      try {
+        body = readFileSync(o.file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
       const res = await ctx.client().post<{ created: boolean; version: VersionView }>('/api/configs', {
         name,
         body,
@@ -95,13 +101,13 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     .argument('<name>')
     .option('--from <n>', 'older version (default: the one before --to)')
     .option('--to <n>', 'newer version (default: latest)')
-    .option('--agent <uid>', 'diff from this agent\'s effective config instead')
+    .option('--agent <uid>', 'diff from this agent\'s effective config instead (uid or unique prefix)')
     .action(async (name: string, o: { from?: string; to?: string; agent?: string }) => {
       const c = ctx.client();
       let res: { diff: string; identical?: boolean };
       if (o.agent) {
         const q = new URLSearchParams({ config: name, ...(o.to ? { version: o.to } : {}) });
-        res = await c.get(`/api/agents/${encodeURIComponent(o.agent)}/config-diff?${q}`);
+        res = await c.get(`/api/agents/${encodeURIComponent(await resolveAgentUid(c, o.agent))}/config-diff?${q}`);
       } else {
         const q = new URLSearchParams({ ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}) });
         res = await c.get(`/api/configs/${encodeURIComponent(name)}/diff?${q}`);
@@ -113,9 +119,11 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
   configs
     .command('agent')
     .description('an agent\'s remote config: desired, reported, history of attempts, pause state')
-    .argument('<uid>')
-    .action(async (uid: string) => {
-      const r = await ctx.client().get<{
+    .argument('<uid>', 'agent instance uid (UUID), or a unique prefix of it')
+    .action(async (input: string) => {
+      const c = ctx.client();
+      const uid = await resolveAgentUid(c, input);
+      const r = await c.get<{
         desired: { label: string; configHash: string; status: string; error: string; changeId: string } | null;
         reported: { hash: string; status: string; errorMessage: string } | null;
         inSync: boolean | null;
@@ -126,6 +134,6 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       ctx.out(`desired:  ${r.desired ? `${r.desired.label} (${r.desired.configHash.slice(0, 12)}) ${r.desired.status}${r.desired.error ? `: ${inline(r.desired.error)}` : ''} [change ${r.desired.changeId}]` : '-'}`);
       ctx.out(`reported: ${r.reported ? `${r.reported.status} ${r.reported.hash.slice(0, 12)} ${inline(r.reported.errorMessage)}`.trimEnd() : '-'}${r.inSync === null ? '' : r.inSync ? ' (in sync)' : ' (not in sync)'}`);
       ctx.out(`paused:   ${r.pause ? `${r.pause.state} via ${r.pause.method} [change ${r.pause.changeId}]` : 'no'}`);
-      ctx.out(table(['CHANGE', 'CONFIG', 'HASH', 'STATUS', 'UPDATED', 'ERROR'], r.history.map((h) => [h.changeId, h.label, h.configHash.slice(0, 12), h.status, ago(h.updatedAt), h.error])));
+      ctx.out(table(['CHANGE', 'CONFIG', 'HASH', 'STATUS', 'UPDATED', 'ERROR'], r.history.map((h) => [h.changeId, h.label, h.configHash.slice(0, 12), h.status, ago(h.updatedAt), h.error]), 'history:  no remote config offered to this agent yet'));
     });
 }

@@ -11,9 +11,10 @@ import { AgentCredentials } from '../creds/agent-credentials.js';
 import { createLogger } from '../shared/log.js';
 import type { ApiTokenView } from '../store/ports/api-tokens.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
+import { UsageError } from './errors.js';
 
 export function provisionApiToken(dbFile: string, name: string, role: Role, operator: `operator:${string}`): { token: ApiTokenView; secret: string } {
-  if (!existsSync(dbFile)) throw new Error(`no such database file: ${dbFile} (start ampgate once to create it)`);
+  if (!existsSync(dbFile)) throw new UsageError(`no such database file: ${dbFile} (start ampgate once to create it)`);
   const store = openSqliteStore(dbFile);
   try {
     const admin = new PrivilegeAdmin({

@@ -26,7 +26,7 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
     .action(async () => {
       const res = await ctx.client().get<{ rollouts: Array<{ changeId: string; label: string; state: string; stage: number; stageCount: number; haltReason: string | null; startedAt: string }> }>('/api/rollouts');
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      ctx.out(table(['CHANGE', 'CONFIG', 'STATE', 'STAGE', 'STARTED', 'HALT REASON'], res.rollouts.map((r) => [r.changeId, r.label, r.state, `${r.stage}/${r.stageCount}`, ago(r.startedAt), r.haltReason ?? ''])));
+      ctx.out(table(['CHANGE', 'CONFIG', 'STATE', 'STAGE', 'STARTED', 'HALT REASON'], res.rollouts.map((r) => [r.changeId, r.label, r.state, `${r.stage}/${r.stageCount}`, ago(r.startedAt), r.haltReason ?? '']), 'no rollouts yet: a rollout starts when a change request is approved'));
     });
 
   rollouts
@@ -37,7 +37,7 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
       if (ctx.json()) return ctx.out(JSON.stringify(r, null, 2));
       ctx.out(`${r.label}: ${r.state}, stage ${r.stage}/${r.stageCount}${r.haltReason ? ` — halted: ${inline(r.haltReason)}` : ''}`);
       ctx.out(Object.entries(r.counts).map(([k, n]) => `${k}: ${n}`).join(', '));
-      ctx.out(table(['UID', 'STAGE', 'STATE', 'ONLINE', 'DETAIL'], r.targets.map((t) => [t.uid, String(t.stage), t.state, t.connected ? 'yes' : 'no', t.outcome.detail])));
+      ctx.out(table(['UID', 'STAGE', 'STATE', 'ONLINE', 'DETAIL'], r.targets.map((t) => [t.uid, String(t.stage), t.state, t.connected ? 'yes' : 'no', t.outcome.detail]), '(no targets)'));
     });
 
   rollouts

@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { ROLES, type Role } from '../changes/principal.js';
 import type { ApiTokenView } from '../store/ports/api-tokens.js';
 import type { CliContext } from './context.js';
+import { UsageError } from './errors.js';
 import { table } from './format.js';
 
 export function registerTokenCommands(program: Command, ctx: CliContext): void {
@@ -20,7 +21,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .action(async () => {
       const res = await ctx.client().get<{ tokens: ApiTokenView[] }>('/api/tokens');
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      ctx.out(table(['ID', 'NAME', 'ROLE', 'FINGERPRINT', 'OWNER', 'ORIGIN', 'REVOKED'], res.tokens.map((t) => [t.id, t.name, t.role, t.fingerprint, t.owner ?? '-', t.origin, t.revokedAt ?? '-'])));
+      ctx.out(table(['ID', 'NAME', 'ROLE', 'FINGERPRINT', 'OWNER', 'ORIGIN', 'REVOKED'], res.tokens.map((t) => [t.id, t.name, t.role, t.fingerprint, t.owner ?? '-', t.origin, t.revokedAt ?? '-']), 'no API tokens'));
     });
   tokens
     .command('create')
@@ -44,7 +45,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
 
 /** Operator provisioning on the host: the database is written directly (audited as operator:<user>). */
 async function provision(dbFile: string, name: string, role: string): Promise<{ token: ApiTokenView; secret: string }> {
-  if (!(ROLES as readonly string[]).includes(role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
+  if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
   const { provisionApiToken } = await import('./provision.js');
   return provisionApiToken(dbFile, name, role as Role, `operator:${userInfo().username}`);
 }

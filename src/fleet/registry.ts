@@ -39,6 +39,12 @@ export interface RegistryOptions {
   /** Cadence of the batched last_seen write, in ms. Default 60000. */
   readonly touchIntervalMs?: number;
   readonly now?: () => number;
+  /**
+   * HTTP agents count as connected for this long after their last poll (the liveness sweep's
+   * timeout). Polling has no connection to lose, so a server restart does not disconnect them:
+   * those that polled within this window before it are loaded as connected. Default: none are.
+   */
+  readonly httpLivenessMs?: number;
 }
 
 export interface AgentQuery {
@@ -67,6 +73,14 @@ export class AgentRegistry {
     this.#flushDelayMs = opts.flushDelayMs ?? 100;
     this.#now = opts.now ?? Date.now;
     for (const row of repo.loadAll()) this.#agents.set(row.uid, agentFromRow(row));
+    if (opts.httpLivenessMs !== undefined) {
+      for (const uid of repo.httpPolledSince(this.#now() - opts.httpLivenessMs)) {
+        const rec = this.#agents.get(uid)!;
+        rec.connected = true;
+        rec.disconnectedAt = undefined;
+        this.#connectedCount++;
+      }
+    }
     this.#touchTimer = setInterval(() => this.#flushLivenessInChunks(), opts.touchIntervalMs ?? 60_000);
     this.#touchTimer.unref();
     this.events.setMaxListeners(50);
@@ -196,12 +210,16 @@ export class AgentRegistry {
     if (this.#livenessQueue.length > 0) this.#livenessImmediate = setImmediate(() => this.#writeLivenessChunk());
   }
 
-  /** Flush everything and stop timers (graceful shutdown). Connected agents are recorded as disconnected now. */
+  /**
+   * Flush everything and stop timers (graceful shutdown). WebSocket agents are recorded as
+   * disconnected now (their connections end with the process); HTTP agents are not (see
+   * RegistryOptions.httpLivenessMs): their last poll is written, and the next start decides.
+   */
   close(): void {
     clearInterval(this.#touchTimer);
     const now = this.#now();
     for (const agent of this.#agents.values()) {
-      if (agent.connected) {
+      if (agent.connected && agent.transport !== 'http') {
         agent.connected = false;
         agent.disconnectedAt = now;
         this.#dirty.add(agent);

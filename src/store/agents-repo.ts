@@ -11,6 +11,7 @@ export class AgentsRepo implements AgentsStore {
   readonly #touch;
   readonly #delete;
   readonly #all;
+  readonly #polledSince;
   readonly #saveMany;
   readonly #touchMany;
 
@@ -36,6 +37,7 @@ export class AgentsRepo implements AgentsStore {
     this.#touch = db.prepare('UPDATE agents SET last_seen = ?, transport = ?, disconnected_at = ? WHERE uid = ?');
     this.#delete = db.prepare('DELETE FROM agents WHERE uid = ?');
     this.#all = db.prepare('SELECT * FROM agents');
+    this.#polledSince = db.prepare("SELECT uid FROM agents WHERE transport = 'http' AND disconnected_at IS NULL AND last_seen >= ?");
     this.#saveMany = db.transaction((rows: readonly AgentRow[]) => {
       for (const r of rows) this.#upsert.run(r);
     });
@@ -46,6 +48,11 @@ export class AgentsRepo implements AgentsStore {
 
   loadAll(): AgentRow[] {
     return this.#all.all() as AgentRow[];
+  }
+
+  /** HTTP agents that polled at or after `sinceMs` and were not recorded as disconnected since. */
+  httpPolledSince(sinceMs: number): string[] {
+    return (this.#polledSince.all(sinceMs) as Array<{ uid: string }>).map((r) => r.uid);
   }
 
   saveMany(rows: readonly AgentRow[]): void {

@@ -1,30 +1,21 @@
 /**
- * `ampgate changes ...` and `ampgate audit ...` as real child processes against an in-process
- * server (REST over loopback), plus offline verification of the SQLite file with --db.
+ * `ampgate changes ...` and `ampgate audit ...` as real child processes of the built binary
+ * against an in-process server (REST over loopback), plus offline verification of the SQLite file
+ * with --db.
  */
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { create } from '@bufbuild/protobuf';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { addAgent, uid } from '../support/changes.js';
+import { runCli } from '../support/process.js';
 import { ADMIN_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';
 import { TestExecutor } from '../support/test-executor.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -92,7 +83,7 @@ describe('ampgate changes / ampgate audit', () => {
     const missing = await cli(['audit', 'verify', '--db', join(s.dir, 'nope.db')]);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/no such database file/);
-  }, 120_000); // 14 real CLI processes, each ~1.5 s of tsx start-up on a loaded 2-core machine
+  }, 120_000); // 14 real CLI processes on a loaded 2-core machine
 
   it('narrows a selector with --exclude and --unhealthy, and rejects bad filter flags before sending anything', async () => {
     const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));

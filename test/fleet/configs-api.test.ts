@@ -3,11 +3,11 @@
  * validation errors with the parser's message and line, immutable versions, diffs between versions
  * and against an agent's effective config, roles.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { AgentPool, collectorConfig } from '../support/fleet-fixtures.js';
 import { ADMIN_TOKEN, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 
@@ -24,16 +24,7 @@ afterEach(async () => {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { env, cwd: ROOT });
 
 interface ErrorBody {
   error: { code: string; message: string; details?: { problems: Array<{ message: string; line?: number; column?: number }> } };

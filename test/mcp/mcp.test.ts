@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
+import { CLI_MAIN } from '../support/cli.js';
 import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
 import { ENROLLMENT_TOKEN, eventually, personToken, startTestServer, type TestServer } from '../support/server.js';
@@ -231,7 +232,7 @@ describe('MCP over stdio (ampgate mcp broker)', () => {
     const secret = await token('viewer');
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--import', 'tsx', 'src/cli/main.ts', 'mcp'],
+      args: [CLI_MAIN, 'mcp'],
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', AMPGATE_URL: server.controlUrl, AMPGATE_TOKEN: secret },
       stderr: 'pipe',

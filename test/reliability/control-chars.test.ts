@@ -5,28 +5,24 @@
  * (the CLI, its JSON mode, Slack cards) shows them as visible escapes; free text people type
  * (reasons, comments, token names, config comments) refuses them.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { RemoteConfigStatuses } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { SuiteFixture, collectorConfig } from '../support/fleet-fixtures.js';
+import { runCli } from '../support/process.js';
 import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
 import { APPROVALS_CHANNEL, SIGNING_SECRET, SlackApiRecorder } from '../support/slack.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Raw controls: ESC/CSI (7-bit and the C1 CSI U+009B), CR, line breaks, BEL, RLO. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 const FORGED_NAME = 'checkout\u001b[2K\r  target: selector -> 1 eligible, 0 ineligible\u001b[8m';
 const FORGED_ENV = 'prod\u009b2J\u202egnirts-desrever\u0007';
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
+/** The built `ampgate` binary; stdout and stderr together. */
+async function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const r = await runCli(args, env);
+  return { code: r.code, out: r.out + r.err };
 }
 
 /** Every string in a JSON value (the texts of Block Kit blocks). */

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
+import { CLI_MAIN } from '../support/cli.js';
 import { collectorConfig, SuiteFixture } from '../support/fleet-fixtures.js';
 import { ADMIN_TOKEN, personToken, startTestServer } from '../support/server.js';
 
@@ -62,7 +63,7 @@ describe('an LLM cancels only its own requests', () => {
 describe('the stdio broker', () => {
   it('refuses an admin token with a clear message and a non-zero exit', async () => {
     fx.server = await startTestServer();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'mcp'], {
+    const child = spawn(process.execPath, [CLI_MAIN, 'mcp'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', AMPGATE_URL: fx.server.controlUrl, AMPGATE_TOKEN: ADMIN_TOKEN },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,17 +3,15 @@
  * the same address after a restart, as they would in production), REST calls against it, audit
  * snapshots, and the offline audit check through the CLI (`ampgate audit verify --db`).
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AuditEntry } from '../../src/changes/audit.js';
 import type { Role } from '../../src/changes/principal.js';
 import { provisionApiToken } from '../../src/cli/provision.js';
+import { spawnCli } from './cli.js';
 import { spawnServer, type ServerProcess } from './process.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, apiCall, eventually } from './server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -91,10 +89,10 @@ export async function finished<T extends { state: string }>(p: ServerProcess, id
 /** `ampgate audit verify --db <file>`: exit code and output. */
 export function verifyAuditOffline(dbPath: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', '--db', dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['audit', 'verify', '--db', dbPath]);
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => resolve({ code, out }));
   });
 }

@@ -2,9 +2,10 @@
  * Shared fixtures for the fleet-action suites: Collector config bodies and a helper that starts
  * TestAgents against a test server and closes them after each test.
  */
+import { withRestart } from './fleet-behaviours.js';
 import type { SlackApiRecorder } from './slack.js';
 import { ENROLLMENT_TOKEN, removeDir, type TestServer } from './server.js';
-import { TestAgent, type TestAgentOptions } from './ws-agent.js';
+import { RESTARTABLE_CAPS, TestAgent, type TestAgentOptions } from './ws-agent.js';
 
 /** A valid OpenTelemetry Collector config whose only exporter is `exporter`. */
 export function collectorConfig(exporter: string): string {
@@ -17,6 +18,15 @@ export class AgentPool {
   /** Starts a WebSocket agent (applies remote configs by default) and sends its full state. */
   async start(server: TestServer, opts: Partial<TestAgentOptions> = {}): Promise<TestAgent> {
     const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, ...opts });
+    this.agents.push(a);
+    await a.start();
+    return a;
+  }
+
+  /** Like start(), for an agent that accepts Restart commands and obeys them (reconnects as a new process). */
+  async startRestartable(server: TestServer, opts: Partial<TestAgentOptions> = {}): Promise<TestAgent> {
+    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, capabilities: RESTARTABLE_CAPS, ...opts });
+    withRestart(a);
     this.agents.push(a);
     await a.start();
     return a;

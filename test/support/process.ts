@@ -1,10 +1,9 @@
 /**
- * Runs `ampgate serve` as a real child process (tsx), for restart and crash tests.
+ * Runs `ampgate serve` as a real child process of the built binary, for restart and crash tests.
+ * The banner (where it listens) is read from stderr; stdout is the JSON-lines log.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import type { ChildProcess } from 'node:child_process';
+import { runCli as runBuiltCli, spawnCli } from './cli.js';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -19,11 +18,7 @@ export interface ServerProcess {
 }
 
 export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, AMPGATE_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(['serve'], { env: { AMPGATE_LOG_LEVEL: 'warn', ...env } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -37,7 +32,7 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Pr
       const m = /OpAMP agents:\s+(\S+) \(WebSocket\) and (\S+) \(HTTP\)\n\s+control plane: (\S+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
-      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
       resolve({
         child,
         opampWs: m[1]!,
@@ -51,16 +46,12 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Pr
         },
       });
     };
-    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
   });
 }
 
-/** Runs one `ampgate <args>` command as a child process (tsx) and collects its output. */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out, err })));
+/** Runs one `ampgate <args>` command (the built binary) as a child process and collects its output. */
+export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  const r = await runBuiltCli(args, { env });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }

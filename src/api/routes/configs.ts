@@ -36,7 +36,8 @@ function configView(c: ConfigRow) {
   return { name: c.name, description: c.description, contentType: c.content_type, fileKey: c.file_key, createdAt: iso(c.created_at), createdBy: c.created_by };
 }
 
-const CreateBody = z.object({
+/** Body of POST /api/configs (README and docs/fleet-actions.md list these fields; a test keeps them in step). */
+export const CreateConfigBody = z.object({
   name: z.string().min(1).max(100),
   body: z.string().max(4 * 1024 * 1024),
   contentType: z.string().min(1).max(100).default('text/yaml'),
@@ -74,7 +75,7 @@ export function configRoutes(actions: FleetActions, tokens: ApiTokensStore, opts
       if (opts.mcpReadOnly && channelOf(req.headers) === 'mcp') {
         throw new AmpgateError('forbidden', 'MCP is read-only on this server (AMPGATE_MCP_READ_ONLY=true): adding config versions through MCP is refused');
       }
-      const body = parseInput(CreateBody, req.body);
+      const body = parseInput(CreateConfigBody, req.body);
       const r = catalog.addVersion(principalOf(req), body);
       void reply.code(r.created ? 201 : 200);
       return { created: r.created, config: configView(catalog.repo.get(body.name)!), version: versionView(r.version) };

@@ -21,7 +21,7 @@ import { riskOf } from '../../changes/risk.js';
 import type { RolloutDeps, RolloutOptions, RolloutResult, RolloutRunner } from './rollout-runner.js';
 import { canaryOrder, parseCanary, stageSizes, stageSteps } from './staging.js';
 
-const ConfigPushParamsSchema = z
+export const ConfigPushParamsSchema = z
   .object({
     config: z.string().min(1),
     version: z.coerce.number().int().min(1).optional(),

@@ -19,7 +19,7 @@ import { awaitTargets, type TargetProgress } from './await-targets.js';
 import { parseParams } from './params.js';
 import { riskOf } from '../../changes/risk.js';
 
-const RestartParamsSchema = z
+export const RestartParamsSchema = z
   .object({
     /** Time for the command to be delivered and the restart to be observed. */
     timeoutSeconds: z.number().int().min(1).max(3600).default(120),

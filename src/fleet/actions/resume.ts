@@ -22,7 +22,7 @@ import { effectiveMatches } from './rollout-eval.js';
 import { riskOf } from '../../changes/risk.js';
 
 /** Same waits as a pause. */
-const ResumeParamsSchema = PauseParamsSchema;
+export const ResumeParamsSchema = PauseParamsSchema;
 
 const reportsStatus = (a: AgentRecord | undefined) => a !== undefined && hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_ReportsRemoteConfig);
 

@@ -25,6 +25,8 @@ export type AgentLiveness = Pick<AgentRow, 'uid' | 'last_seen' | 'transport' | '
 
 export interface AgentsStore {
   loadAll(): AgentRow[];
+  /** HTTP agents that polled at or after `sinceMs` and were not recorded as disconnected since. */
+  httpPolledSince(sinceMs: number): string[];
   /** Upserts the rows in one transaction. */
   saveMany(rows: readonly AgentRow[]): void;
   /** Writes liveness only, in one transaction. */
