@@ -13,7 +13,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     setupFiles: ['test/support/cleanup.ts'],
     pool: 'forks',
-    maxWorkers: 2,
+    // Three files at a time on two cores: many suites spend most of their time waiting on sockets,
+    // timers and child processes, so a third file fills the idle CPU (npm test: 105 s -> 75 s here).
+    maxWorkers: 3,
     // Test files share each worker's module cache: the server and its dependencies are imported
     // once per worker, not once per file (about half of the suite's time on two cores). Nothing in
     // src is a module-level singleton, and test/support/cleanup.ts runs after every file.
