@@ -15,9 +15,7 @@ const hostPort = z
   });
 
 const int = (min: number) => z.coerce.number().int().min(min);
-const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
-  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
 const SettingsSchema = z.object({
   opampListen: hostPort.prefault('127.0.0.1:4320'),
@@ -98,9 +96,15 @@ const SettingsSchema = z.object({
   slackApiUrl: z.string().url().optional(),
   slackApprovalsChannel: z.string().optional(),
   /** The Slack workspace served (T…); unset: learned from auth.test of the bot token. */
-  slackTeamId: z.string().regex(/^T[A-Z0-9]+$/, 'expected a Slack team id like T0123ABC').optional(),
+  slackTeamId: z
+    .string()
+    .regex(/^T[A-Z0-9]+$/, 'expected a Slack team id like T0123ABC')
+    .optional(),
   /** An Enterprise Grid org served (E…): any of its workspaces, unless AMPGATE_SLACK_TEAM_ID narrows it. */
-  slackEnterpriseId: z.string().regex(/^E[A-Z0-9]+$/, 'expected a Slack enterprise id like E0123ABC').optional(),
+  slackEnterpriseId: z
+    .string()
+    .regex(/^E[A-Z0-9]+$/, 'expected a Slack enterprise id like E0123ABC')
+    .optional(),
   /** Optional LLM for natural-language intents (OpenAI-compatible); the offline parser is the default. */
   intentLlmUrl: z.string().url().optional(),
   intentLlmModel: z.string().optional(),

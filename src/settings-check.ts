@@ -19,7 +19,11 @@ export const OTHER_VARIABLES: readonly string[] = [
   'AMPGATE_SOAK_CRASH_AGENTS',
 ];
 
-const words = (name: string) => name.replace(/^AMPGATE_/, '').split('_').filter(Boolean);
+const words = (name: string) =>
+  name
+    .replace(/^AMPGATE_/, '')
+    .split('_')
+    .filter(Boolean);
 
 /**
  * The valid names `name` most likely stands for: a typo of one (small edit distance), or a

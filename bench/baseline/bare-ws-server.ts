@@ -11,7 +11,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ServerToAgentSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { serverCapabilities } from '../../src/protocol/capabilities.js';
 
-const REPLY = Buffer.concat([Buffer.of(0), toBinary(ServerToAgentSchema, create(ServerToAgentSchema, { capabilities: serverCapabilities({ signsCertificateRequests: false }) }))]);
+const REPLY = Buffer.concat([
+  Buffer.of(0),
+  toBinary(ServerToAgentSchema, create(ServerToAgentSchema, { capabilities: serverCapabilities({ signsCertificateRequests: false }) })),
+]);
 
 const sockets = new Set<WebSocket>();
 const alive = new WeakSet<WebSocket>();

@@ -133,7 +133,10 @@ export class Harness {
   }
 
   /** The result envelope: machine, times, `ok` from the checks, and the load note. */
-  result(scenario: string, body: { method: ScenarioResult['method']; figures: readonly Figure[]; checks: readonly Check[]; details: Record<string, unknown> }): ScenarioResult {
+  result(
+    scenario: string,
+    body: { method: ScenarioResult['method']; figures: readonly Figure[]; checks: readonly Check[]; details: Record<string, unknown> },
+  ): ScenarioResult {
     return {
       scenario,
       ok: body.checks.every((c) => c.ok),

@@ -97,7 +97,15 @@ export class SimFleet {
     const cpu = process.cpuUsage();
     let ready = 0;
     for (const a of this.agents) if (a.ready) ready++;
-    return { worker, agents: this.agents.length, ready, ...this.counters, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rssBytes: process.memoryUsage.rss() };
+    return {
+      worker,
+      agents: this.agents.length,
+      ready,
+      ...this.counters,
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      rssBytes: process.memoryUsage.rss(),
+    };
   }
 
   report(): AgentReport[] {

@@ -84,7 +84,7 @@ export class Metrics {
   // ---- control plane, MCP and Slack
   readonly apiRequests = new Counter({
     name: 'ampgate_api_requests_total',
-    help: 'Control-plane HTTP requests by route template, status code and client (cli, mcp: ampgate\'s own tools; other)',
+    help: "Control-plane HTTP requests by route template, status code and client (cli, mcp: ampgate's own tools; other)",
     labelNames: ['method', 'route', 'status', 'client'] as const,
     registers: [this.registry],
   });

@@ -32,7 +32,9 @@ export function createChangeModule(settings: Settings, store: Store, policy: Pol
     mcpReadOnly: settings.mcpReadOnly,
     proposalRate: { perMinute: settings.proposalRate, burst: settings.proposalBurst },
   });
-  const auditAnchor = new AuditAnchor(anchorFiles(settings.dbPath, { file: settings.auditAnchorFile, keyFile: settings.auditAnchorKeyFile }), { createKey: true });
+  const auditAnchor = new AuditAnchor(anchorFiles(settings.dbPath, { file: settings.auditAnchorFile, keyFile: settings.auditAnchorKeyFile }), {
+    createKey: true,
+  });
   const checkpointer = new AuditCheckpointer(changes.audit, auditAnchor, logger.child({ component: 'audit' }));
   const privileges = new PrivilegeAdmin({ uow: store.uow, tokens: store.apiTokens, credentials, audit: changes.audit, denials: changes.denials, logger });
   return { changes, auditAnchor, checkpointer, credentials, privileges };

@@ -156,7 +156,6 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   credentialsModule.attachListener(listener.server as unknown as SwitchableTlsServer, opampUrl.ws);
   logger.info({ opamp: opampUrl, control: controlUrl, db: settings.dbPath, agentAuth: settings.agentAuth }, 'ampgate listening');
 
-
   return {
     settings,
     logger,

@@ -81,7 +81,11 @@ describe('audit hash chain', () => {
     expect(lines).toHaveLength(5);
     const entries = lines.map((l) => JSON.parse(l) as AuditEntry);
     expect(verifyEntries(entries, { fromGenesis: true })).toMatchObject({ ok: true, count: 5 });
-    expect(verifyEntries(entries.slice(2), { fromGenesis: false })).toMatchObject({ ok: true, count: 3, note: expect.stringMatching(/partial log: starts at seq 3/) });
+    expect(verifyEntries(entries.slice(2), { fromGenesis: false })).toMatchObject({
+      ok: true,
+      count: 3,
+      note: expect.stringMatching(/partial log: starts at seq 3/),
+    });
     const tampered = entries.map((e) => (e.seq === 4 ? { ...e, data: { ...e.data, n: 0 } } : e));
     expect(verifyEntries(tampered, { fromGenesis: true })).toMatchObject({ ok: false, brokenAt: 4 });
   });

@@ -69,7 +69,9 @@ export function auditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | '
 function storedAuditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | 'actor' | 'action' | 'requestId'>, dataText: string): string {
   const j = JSON.stringify;
   const content = `{"action":${j(e.action)},"actor":${j(e.actor)},"at":${j(e.at)},"data":${dataText},"requestId":${j(e.requestId)},"seq":${j(e.seq)}}`;
-  return createHash('sha256').update(prevHash + content).digest('hex');
+  return createHash('sha256')
+    .update(prevHash + content)
+    .digest('hex');
 }
 
 export class AuditLog implements AuditRecorder {
@@ -105,7 +107,10 @@ export class AuditLog implements AuditRecorder {
 
   /** Checks the whole chain from seq 1, hashing the data column as stored. */
   verify(): VerifyResult {
-    return verifyStored(mapIter(this.#repo.iterate(), (r) => ({ entry: rowToEntry(r), dataText: r.data })), { fromGenesis: true });
+    return verifyStored(
+      mapIter(this.#repo.iterate(), (r) => ({ entry: rowToEntry(r), dataText: r.data })),
+      { fromGenesis: true },
+    );
   }
 
   /** The newest row's seq and hash (what a checkpoint anchors), or undefined for an empty log. */
@@ -154,7 +159,10 @@ function rowToEntry(r: AuditRow): AuditEntry {
  * seq with the reason.
  */
 export function verifyEntries(entries: Iterable<AuditEntry>, opts: { fromGenesis: boolean }): VerifyResult {
-  return verifyStored(mapIter(entries, (entry) => ({ entry, dataText: canonicalJson(entry.data) })), opts);
+  return verifyStored(
+    mapIter(entries, (entry) => ({ entry, dataText: canonicalJson(entry.data) })),
+    opts,
+  );
 }
 
 function verifyStored(items: Iterable<{ readonly entry: AuditEntry; readonly dataText: string }>, opts: { fromGenesis: boolean }): VerifyResult {

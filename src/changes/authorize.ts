@@ -56,6 +56,9 @@ export function mcpReadOnlyDenial(mcpReadOnly: boolean, p: Principal, channel: C
 
 function selfDenial(policy: Policy, p: Principal, req: ChangeRequest): string | undefined {
   if (!policy.samePerson(p, req.requester)) return undefined;
-  const via = principalKey(p) === principalKey(req.requester) ? '' : ` (${principalKey(p)} and ${principalKey(req.requester)} are the same person in the policy identities map)`;
+  const via =
+    principalKey(p) === principalKey(req.requester)
+      ? ''
+      : ` (${principalKey(p)} and ${principalKey(req.requester)} are the same person in the policy identities map)`;
   return `self-approval is not allowed: you proposed request ${req.id}${via}`;
 }

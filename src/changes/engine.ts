@@ -157,7 +157,11 @@ export class ChangeEngine implements ChangeService {
       proposalAudit(principal, p, { ...plan, fingerprint }, llm, required, expiresAt),
     );
     this.#after(step);
-    if (!existing) this.#d.logger.info({ request: request.id, kind: p.kind, requester: principalKey(principal), risk: plan.risk, targets: plan.targets.length }, 'change proposed');
+    if (!existing)
+      this.#d.logger.info(
+        { request: request.id, kind: p.kind, requester: principalKey(principal), risk: plan.risk, targets: plan.targets.length },
+        'change proposed',
+      );
     return { request, existing };
   }
 
@@ -206,7 +210,13 @@ export class ChangeEngine implements ChangeService {
     this.#assertRunning();
     const o = parseInput(DecisionSchema, opts);
     const req = this.#mustGet(id);
-    this.#authorize(principal, req.id, 'cancel', o.channel, mcpReadOnlyDenial(this.#mcpReadOnly, principal, o.channel, 'cancelling') ?? cancelDenial(this.policy, principal, o.channel, req));
+    this.#authorize(
+      principal,
+      req.id,
+      'cancel',
+      o.channel,
+      mcpReadOnlyDenial(this.#mcpReadOnly, principal, o.channel, 'cancelling') ?? cancelDenial(this.policy, principal, o.channel, req),
+    );
     this.#assertState(req, ['pending', 'approved'], 'cancelled');
     this.#after(this.#transitions.cancel(principal, req, o.channel, o.comment ?? ''));
     this.#d.logger.info({ request: req.id, by: principalKey(principal) }, 'change cancelled');
@@ -327,12 +337,21 @@ function fingerprintMatches(given: string, actual: string): boolean {
 function assertPlannable(plan: ChangePlan): void {
   if (plan.targets.length > 0) return;
   const reasons = plan.ineligible.slice(0, 5).map((i) => `${i.uid}: ${i.reason}`);
-  throw new AmpgateError('unprocessable', `no eligible target: all ${plan.ineligible.length} matched agents are ineligible (${reasons.join('; ')})`, { ineligible: plan.ineligible });
+  throw new AmpgateError('unprocessable', `no eligible target: all ${plan.ineligible.length} matched agents are ineligible (${reasons.join('; ')})`, {
+    ineligible: plan.ineligible,
+  });
 }
 
 const AUDITED_TARGETS = 1000;
 
-function proposalAudit(p: Principal, input: { kind: ChangeKind; channel: Channel; reason: string; target: object }, plan: ChangePlan, llm: boolean, required: number, expiresAt: number) {
+function proposalAudit(
+  p: Principal,
+  input: { kind: ChangeKind; channel: Channel; reason: string; target: object },
+  plan: ChangePlan,
+  llm: boolean,
+  required: number,
+  expiresAt: number,
+) {
   return {
     principal: principalView(p),
     kind: input.kind,

@@ -18,5 +18,7 @@ export function planFingerprint(kind: string, params: Record<string, unknown>, p
  * part of the approved fingerprint, not only the agents they resolved to at planning time.
  */
 export function approvalFingerprint(planFingerprint: string, canonicalTarget: string): string {
-  return createHash('sha256').update(canonicalJson({ plan: planFingerprint, target: canonicalTarget })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ plan: planFingerprint, target: canonicalTarget }))
+    .digest('hex');
 }

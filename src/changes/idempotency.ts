@@ -9,5 +9,7 @@ import type { ChangeKind } from './types.js';
 
 /** sha256 hex of the canonical (kind, canonical target text, pinned params). */
 export function idempotencyKey(kind: ChangeKind, canonicalTarget: string, pinnedParams: Record<string, unknown>): string {
-  return createHash('sha256').update(canonicalJson({ kind, target: canonicalTarget, params: pinnedParams })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ kind, target: canonicalTarget, params: pinnedParams }))
+    .digest('hex');
 }

@@ -29,11 +29,17 @@ describe('risk tiers (the one risk model)', () => {
 
   it('pausing or resuming a single agent is medium, not low: it stops (or restarts) its telemetry', () => {
     // The two risk modules used to disagree here (low in the engine's, medium in the fleet's).
-    expect(riskOf({ kind: 'pause', eligible: 1, ineligible: 0, fleetSize: 10 })).toEqual({ tier: 'medium', why: 'pause of 1 agent (stops or restarts its telemetry)' });
+    expect(riskOf({ kind: 'pause', eligible: 1, ineligible: 0, fleetSize: 10 })).toEqual({
+      tier: 'medium',
+      why: 'pause of 1 agent (stops or restarts its telemetry)',
+    });
     expect(tier('resume', 1, 10)).toBe('medium');
     // A restart of that one agent stays low, and a rotation of it high.
     expect(tier('restart', 1, 10)).toBe('low');
-    expect(riskOf({ kind: 'rotate_credentials', eligible: 1, ineligible: 0, fleetSize: 10 })).toEqual({ tier: 'high', why: 'rotate_credentials of 1 agent (credential rotation)' });
+    expect(riskOf({ kind: 'rotate_credentials', eligible: 1, ineligible: 0, fleetSize: 10 })).toEqual({
+      tier: 'high',
+      why: 'rotate_credentials of 1 agent (credential rotation)',
+    });
   });
 
   it('fleet-wide: every known agent (fleets of 2+), or at least the threshold', () => {

@@ -50,7 +50,10 @@ export function riskOf(r: RiskInput): { tier: RiskTier; why: string } {
   if (isFleetWide({ matched, known: r.fleetSize })) {
     return {
       tier: 'high',
-      why: matched >= FLEET_WIDE_MIN_AGENTS ? `fleet-wide: ${matched} agents (>= ${FLEET_WIDE_MIN_AGENTS})` : `fleet-wide: the target matches every known agent (${matched})`,
+      why:
+        matched >= FLEET_WIDE_MIN_AGENTS
+          ? `fleet-wide: ${matched} agents (>= ${FLEET_WIDE_MIN_AGENTS})`
+          : `fleet-wide: the target matches every known agent (${matched})`,
     };
   }
   const what = `${r.kind} of ${r.eligible} agent${r.eligible === 1 ? '' : 's'}`;

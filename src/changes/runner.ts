@@ -58,7 +58,8 @@ export class ExecutionRunner {
     this.#running.set(req.id, entry);
     const ctx: ExecutionContext = {
       signal: controller.signal,
-      outcome: (uid, status, detail = '') => this.#enqueue(req.id, { kind: 'outcome', uid: String(uid), status, detail: clip(String(detail), 1000), at: this.#d.now() }),
+      outcome: (uid, status, detail = '') =>
+        this.#enqueue(req.id, { kind: 'outcome', uid: String(uid), status, detail: clip(String(detail), 1000), at: this.#d.now() }),
       progress: (message) => this.#enqueue(req.id, { kind: 'progress', message: clip(String(message), 2000) }),
     };
     let promise: Promise<ExecutionResult>;

@@ -68,7 +68,14 @@ export class Transitions {
       const approval: ApprovalRecord = { principal: p, decision: 'approve', comment, fingerprint: req.fingerprint, at: iso(now) };
       this.#insertDecision(id, p, approval, channel, now);
       const count = this.#d.repo.approvers(id).size;
-      this.#audit(principalKey(p), 'change.approved', id, { principal: principalView(p), channel, comment, fingerprint: req.fingerprint, approvals: count, required: req.requiredApprovals });
+      this.#audit(principalKey(p), 'change.approved', id, {
+        principal: principalView(p),
+        channel,
+        comment,
+        fingerprint: req.fingerprint,
+        approvals: count,
+        required: req.requiredApprovals,
+      });
       step.events.push({ type: 'approval', request: this.#load(id), approval });
       if (count < req.requiredApprovals) return step;
       if (!this.#d.repo.transition(id, 'pending', 'approved', now)) throw new AmpgateError('conflict', `request ${id} is no longer pending`);
@@ -86,7 +93,8 @@ export class Transitions {
       const now = this.#d.now();
       const approval: ApprovalRecord = { principal: p, decision: 'reject', comment, fingerprint: req.fingerprint, at: iso(now) };
       const summary = `rejected by ${p.name}${comment ? `: ${comment}` : ''}`;
-      if (!this.#d.repo.transition(id, req.state, 'rejected', now, summary)) throw new AmpgateError('conflict', `request ${id} changed state meanwhile; try again`);
+      if (!this.#d.repo.transition(id, req.state, 'rejected', now, summary))
+        throw new AmpgateError('conflict', `request ${id} changed state meanwhile; try again`);
       this.#insertDecision(id, p, approval, channel, now);
       this.#audit(principalKey(p), 'change.rejected', id, { principal: principalView(p), channel, comment, from: req.state });
       const request = this.#load(id);
@@ -108,7 +116,11 @@ export class Transitions {
   expire(req: ChangeRequest): Step {
     const approvals = req.approvals.filter((a) => a.decision === 'approve').length;
     const summary = `expired at ${req.expiresAt} with ${approvals} of ${req.requiredApprovals} approvals${req.hold ? ` (held by change freeze: ${req.hold.reason})` : ''}`;
-    return this.#end(Number(req.id), req.state, 'expired', summary, SYSTEM, 'change.expired', { expiresAt: req.expiresAt, approvals, required: req.requiredApprovals });
+    return this.#end(Number(req.id), req.state, 'expired', summary, SYSTEM, 'change.expired', {
+      expiresAt: req.expiresAt,
+      approvals,
+      required: req.requiredApprovals,
+    });
   }
 
   /**
@@ -160,11 +172,15 @@ export class Transitions {
     const drift = checkDrift(executor, req, this.#d.canonicalTarget);
     if (drift) {
       this.#finishEarly(id, step, `drift: ${drift.reason}; nothing was sent`, 'change.drift_refused', { reason: drift.reason, ...drift.details });
-      step.error = new AmpgateError('conflict', `request ${id} was not executed: ${drift.reason} since it was proposed; nothing was sent. Propose it again to review the current state.`, {
-        request: String(id),
-        drift: drift.reason,
-        ...drift.details,
-      });
+      step.error = new AmpgateError(
+        'conflict',
+        `request ${id} was not executed: ${drift.reason} since it was proposed; nothing was sent. Propose it again to review the current state.`,
+        {
+          request: String(id),
+          drift: drift.reason,
+          ...drift.details,
+        },
+      );
       return;
     }
     if (!this.#d.repo.transition(id, 'approved', 'executing', now)) throw new AmpgateError('conflict', `request ${id} is no longer approved`);
@@ -183,7 +199,8 @@ export class Transitions {
   #end(id: number, from: ChangeState, to: ChangeState, summary: string, actor: string, action: AuditAction, data: Record<string, unknown>): Step {
     return this.#d.uow.durably(() => {
       const step = newStep();
-      if (!this.#d.repo.transition(id, from, to, this.#d.now(), summary)) throw new AmpgateError('conflict', `request ${id} changed state meanwhile; try again`);
+      if (!this.#d.repo.transition(id, from, to, this.#d.now(), summary))
+        throw new AmpgateError('conflict', `request ${id} changed state meanwhile; try again`);
       this.#audit(actor, action, id, { ...data, from, summary });
       step.events.push({ type: 'state', request: this.#load(id), from });
       return step;

@@ -186,7 +186,11 @@ export interface ChangeService {
    * this exact change). When the required approvals are reached the request executes; the call
    * returns without waiting for execution to finish. Approving twice is a no-op.
    */
-  approve(principal: Principal, id: string, opts: { readonly channel: Channel; readonly comment?: string; readonly fingerprint?: string }): Promise<ChangeRequest>;
+  approve(
+    principal: Principal,
+    id: string,
+    opts: { readonly channel: Channel; readonly comment?: string; readonly fingerprint?: string },
+  ): Promise<ChangeRequest>;
   reject(principal: Principal, id: string, opts: { readonly channel: Channel; readonly comment?: string }): Promise<ChangeRequest>;
   /** Only the requester (or an admin) may cancel, and only while pending or approved-not-started. */
   cancel(principal: Principal, id: string, opts: { readonly channel: Channel; readonly comment?: string }): Promise<ChangeRequest>;

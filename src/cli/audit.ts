@@ -25,7 +25,11 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--anchor-key <file>', 'its HMAC key (default: audit-anchor.key next to the checkpoint)')
     .action(async (o: { db?: string; file?: string; anchor?: string; anchorKey?: string }) => {
       const result = await localErrors(verify, async () =>
-        o.file ? await verifyFile(o.file, o) : o.db ? await withDb(o.db, (log) => verifyDb(log, o.db!, o)) : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
+        o.file
+          ? await verifyFile(o.file, o)
+          : o.db
+            ? await withDb(o.db, (log) => verifyDb(log, o.db!, o))
+            : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
       );
       ctx.out(ctx.json() ? JSON.stringify(result, null, 2) : describe(result));
       if (!result.ok) process.exitCode = 1;

@@ -46,13 +46,29 @@ export function changeDetail(r: ChangeRequest): string {
   if (r.resultSummary) lines.push(`  result:       ${inline(r.resultSummary)}`);
   if (r.preview.steps.length > 0) lines.push('steps:', ...r.preview.steps.map((s, i) => `  ${i + 1}. ${inline(s)}`));
   const details = Object.entries(r.preview.details ?? {});
-  if (details.length > 0) lines.push('details:', ...details.map(([k, v]) => `  ${inline(k)}: ${inline(typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))}`));
+  if (details.length > 0)
+    lines.push('details:', ...details.map(([k, v]) => `  ${inline(k)}: ${inline(typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))}`));
   const labels = Object.entries(r.preview.labelBreakdown);
-  if (labels.length > 0) lines.push('labels:', ...labels.map(([k, vs]) => `  ${inline(k)}: ${Object.entries(vs).map(([v, n]) => `${inline(v)}=${n}`).join(', ')}`));
+  if (labels.length > 0)
+    lines.push(
+      'labels:',
+      ...labels.map(
+        ([k, vs]) =>
+          `  ${inline(k)}: ${Object.entries(vs)
+            .map(([v, n]) => `${inline(v)}=${n}`)
+            .join(', ')}`,
+      ),
+    );
   if (r.ineligible.length > 0) lines.push('ineligible (not changed):', ...r.ineligible.map((i) => `  ${i.uid}  ${inline(i.reason)}`));
-  for (const d of r.preview.diffs ?? []) lines.push(`diff for ${d.agents.length} agent(s) (${d.agents.slice(0, 3).join(', ')}${d.agents.length > 3 ? ', …' : ''}):`, d.diff);
+  for (const d of r.preview.diffs ?? [])
+    lines.push(`diff for ${d.agents.length} agent(s) (${d.agents.slice(0, 3).join(', ')}${d.agents.length > 3 ? ', …' : ''}):`, d.diff);
   if (r.approvals.length > 0) {
-    lines.push('decisions:', ...r.approvals.map((a) => `  ${a.decision === 'approve' ? 'approved' : 'rejected'} by ${who(a.principal)} at ${a.at}${a.comment ? `: ${inline(a.comment)}` : ''}`));
+    lines.push(
+      'decisions:',
+      ...r.approvals.map(
+        (a) => `  ${a.decision === 'approve' ? 'approved' : 'rejected'} by ${who(a.principal)} at ${a.at}${a.comment ? `: ${inline(a.comment)}` : ''}`,
+      ),
+    );
   }
   lines.push(...outcomeLines(r));
   return lines.join('\n');

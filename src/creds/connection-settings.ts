@@ -8,12 +8,7 @@
  * its connection, spec §3 item 24). It also tracks what agents report about offers.
  */
 import { create } from '@bufbuild/protobuf';
-import {
-  AgentCapabilities,
-  ConnectionSettingsOffersSchema,
-  type OpAMPConnectionSettings,
-  type ServerToAgent,
-} from '../gen/opamp/v1/opamp_pb.js';
+import { AgentCapabilities, ConnectionSettingsOffersSchema, type OpAMPConnectionSettings, type ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
 import type { AgentRecord, ReportChanges } from '../fleet/agent-state.js';
 import type { OfferProvider, OutboundContext } from '../fleet/offers.js';
 import type { AgentRegistry } from '../fleet/registry.js';
@@ -114,7 +109,10 @@ export class ConnectionSettingsProvider implements OfferProvider {
   #mayReceive(agent: AgentRecord, p: PendingOffer, ctx: OutboundContext): boolean {
     if (p.purpose !== 'rotation' || ctx.link.auth.boundAgentUid === agent.uid) return true;
     if (!this.hasOwnCredential(agent.uid, p.credentialId)) return true;
-    this.logger.warn({ agent: agent.uid, credential: ctx.link.auth.credentialKind ?? ctx.link.auth.method }, 'withheld a credential offer from a connection not authenticated with the agent\'s own credential');
+    this.logger.warn(
+      { agent: agent.uid, credential: ctx.link.auth.credentialKind ?? ctx.link.auth.method },
+      "withheld a credential offer from a connection not authenticated with the agent's own credential",
+    );
     return false;
   }
 

@@ -94,7 +94,8 @@ export class CsrService {
   #validate(agent: AgentRecord, der: Uint8Array | undefined): string | x509.Pkcs10CertificateRequest {
     if (!der || der.length === 0) return 'connection_settings_request.opamp.certificate_request.csr is empty';
     if (this.opts.policy === 'off') return 'this server does not sign certificate requests (AMPGATE_CSR_POLICY=off)';
-    if (this.rt.agentAuth !== 'mtls' || !this.rt.ca) return 'this server does not authenticate agents with client certificates (AMPGATE_AGENT_AUTH is not mtls), so it signs no CSR';
+    if (this.rt.agentAuth !== 'mtls' || !this.rt.ca)
+      return 'this server does not authenticate agents with client certificates (AMPGATE_AGENT_AUTH is not mtls), so it signs no CSR';
     if (!hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_AcceptsOpAMPConnectionSettings)) {
       return 'the agent does not accept OpAMP connection settings (AcceptsOpAMPConnectionSettings), so a signed certificate could not be delivered';
     }
@@ -115,7 +116,8 @@ export class CsrService {
     if (auth.boundAgentUid === agent.uid) return undefined; // renewal over the agent's own credential
     if (auth.credentialKind !== 'enrollment') return 'this connection is not authenticated with a credential that may request certificates';
     const own = this.rt.creds.forAgent(agent.uid).find((c) => c.kind !== 'enrollment' && this.rt.creds.isValid(c));
-    if (own) return `instance uid ${agent.uid} already has its own credential (${describeCredential(this.rt, own.id)}): send the CSR over a connection authenticated with it`;
+    if (own)
+      return `instance uid ${agent.uid} already has its own credential (${describeCredential(this.rt, own.id)}): send the CSR over a connection authenticated with it`;
     const busy = this.rt.rotations.open().find((r) => r.agent_uid === agent.uid && r.credential !== 'csr');
     if (busy) return 'a credential rotation for this agent is in progress';
     return undefined;
@@ -150,7 +152,10 @@ export class CsrService {
     rt.offers.offer(uid, offer);
     rt.fleet.nudge(uid);
     rt.metrics.csr.inc({ result: 'issued' });
-    rt.logger.info({ agent: uid, certificate: describeCredential(rt, row.new_credential_id), notAfter: cert.notAfter.toISOString() }, 'signed the agent\'s CSR; offering the certificate');
+    rt.logger.info(
+      { agent: uid, certificate: describeCredential(rt, row.new_credential_id), notAfter: cert.notAfter.toISOString() },
+      "signed the agent's CSR; offering the certificate",
+    );
     void this.#confirm(row);
   }
 

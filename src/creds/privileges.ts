@@ -56,7 +56,10 @@ export class PrivilegeAdmin {
    * created by the system or the operator on the host it is a person of its own. The secret is
    * returned once and never stored or logged.
    */
-  createApiToken(actor: Actor, input: { readonly name: string; readonly role: Role; readonly secret?: string; readonly origin?: TokenOrigin }): { secret: string; view: ApiTokenView } {
+  createApiToken(
+    actor: Actor,
+    input: { readonly name: string; readonly role: Role; readonly secret?: string; readonly origin?: TokenOrigin },
+  ): { secret: string; view: ApiTokenView } {
     this.#guard(actor, 'create_token');
     const name = input.name.trim();
     if (name.length === 0 || name.length > 100) throw new AmpgateError('unprocessable', 'name: 1-100 characters');
@@ -68,7 +71,10 @@ export class PrivilegeAdmin {
       this.#d.audit.append(actorKey(actor), 'token.created', null, { ...actorData(actor), token: tokenData(c.view) });
       return c;
     });
-    this.#log.info({ by: actorKey(actor), token: created.view.id, name, role: input.role, owner, origin, fingerprint: created.view.fingerprint }, 'API token created');
+    this.#log.info(
+      { by: actorKey(actor), token: created.view.id, name, role: input.role, owner, origin, fingerprint: created.view.fingerprint },
+      'API token created',
+    );
     return created;
   }
 
@@ -125,8 +131,18 @@ export class PrivilegeAdmin {
   #recordEnrollment(actor: Actor, action: 'enrollment.created' | 'enrollment.revoked', row: CredentialRow): void {
     const active = this.#d.credentials.activeCount('enrollment');
     const retired = action === 'enrollment.revoked' && active === 0;
-    this.#d.audit.append(actorKey(actor), action, null, { ...actorData(actor), enrollmentToken: { id: row.id, fingerprint: row.fingerprint }, active, ...(retired ? { retired: true } : {}) });
-    const msg = action === 'enrollment.created' ? 'enrollment token created' : retired ? 'enrollment token revoked; enrollment is retired (no active enrollment token)' : 'enrollment token revoked';
+    this.#d.audit.append(actorKey(actor), action, null, {
+      ...actorData(actor),
+      enrollmentToken: { id: row.id, fingerprint: row.fingerprint },
+      active,
+      ...(retired ? { retired: true } : {}),
+    });
+    const msg =
+      action === 'enrollment.created'
+        ? 'enrollment token created'
+        : retired
+          ? 'enrollment token revoked; enrollment is retired (no active enrollment token)'
+          : 'enrollment token revoked';
     this.#log.info({ by: actorKey(actor), enrollmentToken: row.id, fingerprint: row.fingerprint, active }, msg);
   }
 

@@ -89,7 +89,15 @@ async function start(rt: CredentialsRuntime, o: AgentRotation): Promise<Rotation
   const oldId = rt.tracker.current(o.uid)?.credentialId ?? null;
   const base = { change_id: o.changeId, agent_uid: o.uid, credential: o.kind, old_credential_id: oldId, attempt: 1 } as const;
   if (blocker || !agent) {
-    return rt.rotations.insert({ ...base, id: newRotationId(), state: 'failed', new_credential_id: null, offer_hash: null, deadline: rt.now(), detail: `not rotated: ${blocker}` });
+    return rt.rotations.insert({
+      ...base,
+      id: newRotationId(),
+      state: 'failed',
+      new_credential_id: null,
+      offer_hash: null,
+      deadline: rt.now(),
+      detail: `not rotated: ${blocker}`,
+    });
   }
   const id = newRotationId();
   const minted = await mint(rt, agent, o.kind);
@@ -109,7 +117,10 @@ async function start(rt: CredentialsRuntime, o: AgentRotation): Promise<Rotation
   });
   rt.offers.offer(o.uid, { ...offer, credentialId: row.new_credential_id ?? undefined });
   rt.fleet.nudge(o.uid);
-  o.outcome('offered', `${describeCredential(rt, oldId)} -> ${describeCredential(rt, row.new_credential_id)} offered; waiting up to ${o.timeoutSeconds} s for the agent to reconnect with it`);
+  o.outcome(
+    'offered',
+    `${describeCredential(rt, oldId)} -> ${describeCredential(rt, row.new_credential_id)} offered; waiting up to ${o.timeoutSeconds} s for the agent to reconnect with it`,
+  );
   return row;
 }
 
@@ -133,7 +144,10 @@ async function remint(rt: CredentialsRuntime, row: RotationRow, o: AgentRotation
   });
   rt.offers.offer(row.agent_uid, { ...offer, credentialId: next.new_credential_id ?? undefined });
   rt.fleet.nudge(row.agent_uid);
-  o.outcome('offered', `the server restarted before the agent switched; offering a fresh ${describeCredential(rt, next.new_credential_id)} (attempt ${next.attempt})`);
+  o.outcome(
+    'offered',
+    `the server restarted before the agent switched; offering a fresh ${describeCredential(rt, next.new_credential_id)} (attempt ${next.attempt})`,
+  );
   rt.logger.info({ agent: row.agent_uid, change: row.change_id, attempt: next.attempt }, 'rotation re-offered with a fresh credential after a restart');
   return next;
 }

@@ -36,7 +36,11 @@ const DETAIL_AGENTS = 50;
 
 function parseRotateParams(params: Record<string, unknown>): RotateParams {
   const r = RotateParams.safeParse(params);
-  if (!r.success) throw new AmpgateError('bad_request', `invalid rotate_credentials params: ${r.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new AmpgateError(
+      'bad_request',
+      `invalid rotate_credentials params: ${r.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`,
+    );
   return r.data;
 }
 
@@ -83,26 +87,42 @@ export interface PlanExtras {
  * Plans rotating each target's credential of kind `kindOf(agent)`; the server-certificate
  * rotation passes its own summary, steps and payload.
  */
-export function planAgentRotation(rt: CredentialsRuntime, target: TargetSpec, p: RotateParams, kindOf: (a: AgentRecord) => MintKind, extra?: PlanExtras): ChangePlan {
+export function planAgentRotation(
+  rt: CredentialsRuntime,
+  target: TargetSpec,
+  p: RotateParams,
+  kindOf: (a: AgentRecord) => MintKind,
+  extra?: PlanExtras,
+): ChangePlan {
   const envProblems = rt.env.problems();
   if (envProblems.length > 0) throw new AmpgateError('unprocessable', `connection-settings offers are not possible: ${envProblems.join('; ')}`);
   const open = openRotations(rt);
   const resolved = resolveTargets(rt.registry, target, (a) => rotationBlocker(rt, a, kindOf(a), open) ?? extra?.blocker?.(a));
   if (resolved.agents.length === 0) {
-    throw new AmpgateError('unprocessable', `no target can be rotated: ${resolved.ineligible.slice(0, 5).map((i) => `${i.uid}: ${i.reason}`).join('; ')}`, { ineligible: resolved.ineligible });
+    throw new AmpgateError(
+      'unprocessable',
+      `no target can be rotated: ${resolved.ineligible
+        .slice(0, 5)
+        .map((i) => `${i.uid}: ${i.reason}`)
+        .join('; ')}`,
+      { ineligible: resolved.ineligible },
+    );
   }
   const targets = resolved.agents.map((a) => a.uid);
   const current: Record<string, string> = {};
   for (const uid of targets) current[uid] = describeCredential(rt, rt.tracker.current(uid)?.credentialId);
   const params = { credential: p.credential, reconnectTimeoutSeconds: p.reconnectTimeoutSeconds };
   const trust = rt.env.trustBundlePem;
-  const payloadFingerprint = sha256(canonicalJson({ params, endpoint: rt.env.baseUrl, trust: trust ? sha256(trust) : null, current, ...(extra?.payload ?? {}) }));
+  const payloadFingerprint = sha256(
+    canonicalJson({ params, endpoint: rt.env.baseUrl, trust: trust ? sha256(trust) : null, current, ...(extra?.payload ?? {}) }),
+  );
   const kinds = new Set(resolved.agents.map(kindOf));
   const kind: MintKind = kinds.has('certificate') ? 'certificate' : 'token';
   const what = kinds.size > 1 ? 'credential' : kind === 'token' ? 'bearer token' : 'client certificate';
   const details: Record<string, string | number | boolean> = { endpoint: rt.env.baseUrl!, tls: rt.env.isTls, ...(extra?.details ?? {}) };
   if (!rt.env.isTls) details.warning = 'the endpoint is not TLS: the new token travels unencrypted, as the current one does';
-  for (const a of resolved.agents.slice(0, DETAIL_AGENTS)) details[`agent ${a.uid}`] = `${current[a.uid]} -> new ${kindOf(a) === 'token' ? 'token' : 'certificate'}`;
+  for (const a of resolved.agents.slice(0, DETAIL_AGENTS))
+    details[`agent ${a.uid}`] = `${current[a.uid]} -> new ${kindOf(a) === 'token' ? 'token' : 'certificate'}`;
   if (targets.length > DETAIL_AGENTS) details['more agents'] = targets.length - DETAIL_AGENTS;
   return {
     params,
@@ -113,7 +133,9 @@ export function planAgentRotation(rt: CredentialsRuntime, target: TargetSpec, p:
     // Every credential rotation is high risk (src/changes/risk.ts): two approvals by default.
     risk: riskOf({ kind: 'rotate_credentials', eligible: targets.length, ineligible: resolved.ineligible.length, fleetSize: rt.registry.size }).tier,
     preview: {
-      summary: extra?.summary ?? `Rotate the ${what} of ${targets.length} agent${targets.length === 1 ? '' : 's'} (verified: each must reconnect with its new ${what} within ${p.reconnectTimeoutSeconds} s)`,
+      summary:
+        extra?.summary ??
+        `Rotate the ${what} of ${targets.length} agent${targets.length === 1 ? '' : 's'} (verified: each must reconnect with its new ${what} within ${p.reconnectTimeoutSeconds} s)`,
       agentCount: targets.length,
       labelBreakdown: labelBreakdown(resolved.agents),
       ineligible: resolved.ineligible,
@@ -137,9 +159,10 @@ function rotationSteps(rt: CredentialsRuntime, kind: MintKind, timeout: number):
 }
 
 function checkMode(rt: CredentialsRuntime, kind: MintKind): void {
-  if (rt.agentAuth === 'none') throw new AmpgateError('unprocessable', 'agents connect without credentials (AMPGATE_AGENT_AUTH=none): there is nothing to rotate');
+  if (rt.agentAuth === 'none')
+    throw new AmpgateError('unprocessable', 'agents connect without credentials (AMPGATE_AGENT_AUTH=none): there is nothing to rotate');
   if (kind === 'certificate' && (rt.agentAuth !== 'mtls' || !rt.ca)) {
-    throw new AmpgateError('unprocessable', 'client certificate rotation needs AMPGATE_AGENT_AUTH=mtls and ampgate\'s CA (`ampgate ca init`)');
+    throw new AmpgateError('unprocessable', "client certificate rotation needs AMPGATE_AGENT_AUTH=mtls and ampgate's CA (`ampgate ca init`)");
   }
 }
 
@@ -155,7 +178,15 @@ export async function executeAgentRotations(
   ctx.progress(`offering new credentials to ${request.targets.length} agent(s); each has ${timeoutSeconds} s to reconnect with its new one`);
   const results: AgentRotationResult[] = await Promise.all(
     request.targets.map((uid) =>
-      rotateAgent(rt, { changeId: request.id, uid, kind: kindOf(uid), timeoutSeconds, extraTrustPem, signal: ctx.signal, outcome: (s, d) => ctx.outcome(uid, s, d) }),
+      rotateAgent(rt, {
+        changeId: request.id,
+        uid,
+        kind: kindOf(uid),
+        timeoutSeconds,
+        extraTrustPem,
+        signal: ctx.signal,
+        outcome: (s, d) => ctx.outcome(uid, s, d),
+      }),
     ),
   );
   if (results.includes('aborted')) throw new AmpgateError('unavailable', 'rotation interrupted by shutdown; it resumes when the server starts again');

@@ -46,7 +46,8 @@ export function completeRotation(rt: CredentialsRuntime, row: RotationRow, how: 
   const old = row.old_credential_id ? rt.creds.get(row.old_credential_id) : undefined;
   const revokeOld = old !== undefined && old.kind !== 'enrollment' && old.id !== row.new_credential_id && old.agent_uid === row.agent_uid;
   const change = `${describeCredential(rt, row.old_credential_id)} -> ${describeCredential(rt, row.new_credential_id)}`;
-  const tail = old?.kind === 'enrollment' ? 'the shared enrollment token stays valid for other agents' : revokeOld ? 'old credential revoked' : 'nothing to revoke';
+  const tail =
+    old?.kind === 'enrollment' ? 'the shared enrollment token stays valid for other agents' : revokeOld ? 'old credential revoked' : 'nothing to revoke';
   const detail = `${change}: ${how}; ${tail}`;
   const done = rt.uow.durably(() => {
     if (revokeOld) rt.creds.revoke(old.id);
@@ -68,6 +69,9 @@ export function abandonRotation(rt: CredentialsRuntime, row: RotationRow, reason
   rt.offers.withdraw(row.agent_uid, row.id);
   rt.metrics.rotations.inc({ credential: row.credential, result: 'failed' });
   rt.metrics.failures.inc({ credential: row.credential });
-  rt.logger.warn({ agent: row.agent_uid, change: row.change_id, rotation: row.id, detail }, 'ALERT credential rotation failed; the agent keeps its old credential');
+  rt.logger.warn(
+    { agent: row.agent_uid, change: row.change_id, rotation: row.id, detail },
+    'ALERT credential rotation failed; the agent keeps its old credential',
+  );
   return done;
 }

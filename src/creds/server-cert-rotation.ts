@@ -34,7 +34,9 @@ export class ServerCertRotationFlow implements ServerCertRotation {
     const trusted = chainsTo(staged.certPem, this.tls.trustBundlePem);
     const fp = (s: string) => `…${s.slice(-4)}`;
     const steps = trusted
-      ? [`switch the OpAMP listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); the agents' current CA bundle already verifies it, so no agent needs new settings`]
+      ? [
+          `switch the OpAMP listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); the agents' current CA bundle already verifies it, so no agent needs new settings`,
+        ]
       : [
           `offer each agent a new credential together with the current CA bundle plus the new CA (complete offers: endpoint, headers or certificate, CA, heartbeat ${this.rt.env.heartbeatSeconds} s)`,
           `wait up to ${p.reconnectTimeoutSeconds} s for each agent to reconnect with its new credential (proof it holds the new bundle); then revoke its old credential`,
@@ -48,7 +50,9 @@ export class ServerCertRotationFlow implements ServerCertRotation {
         'current certificate': fp(this.tls.certFingerprint),
         'new certificate': fp(staged.fingerprint),
         'agents must learn the new CA': !trusted,
-        ...(trusted ? {} : { warning: 'agents listed as ineligible do not get the new CA: update their CA bundle by hand before the switch, or they cannot reconnect' }),
+        ...(trusted
+          ? {}
+          : { warning: 'agents listed as ineligible do not get the new CA: update their CA bundle by hand before the switch, or they cannot reconnect' }),
       },
     });
   }
@@ -61,7 +65,8 @@ export class ServerCertRotationFlow implements ServerCertRotation {
     const staged = loadStaged(this.settings.dbPath);
     if (!staged) {
       // A crash after the files were promoted but before the row said so: the listener runs the new one.
-      if (sw && this.tls.certFingerprint === sw.cert_fingerprint) return this.#markSwitched(request.id, sw.cert_fingerprint, 'the listener already uses the new certificate');
+      if (sw && this.tls.certFingerprint === sw.cert_fingerprint)
+        return this.#markSwitched(request.id, sw.cert_fingerprint, 'the listener already uses the new certificate');
       return this.#abort(request.id, sw?.cert_fingerprint ?? '', 'the staged server certificate is gone');
     }
     if (!sw) {

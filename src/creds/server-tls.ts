@@ -48,7 +48,10 @@ export class ServerTls {
    */
   static async load(s: TlsSettings, ca: CertificateAuthority | undefined, logger: Logger): Promise<ServerTls | undefined> {
     if (!s.tlsCertFile && !s.tlsKeyFile) {
-      if (s.agentAuth === 'mtls') throw new Error('AMPGATE_AGENT_AUTH=mtls needs TLS on the OpAMP listener: set AMPGATE_TLS_CERT and AMPGATE_TLS_KEY (`ampgate ca init --server-cert` makes them)');
+      if (s.agentAuth === 'mtls')
+        throw new Error(
+          'AMPGATE_AGENT_AUTH=mtls needs TLS on the OpAMP listener: set AMPGATE_TLS_CERT and AMPGATE_TLS_KEY (`ampgate ca init --server-cert` makes them)',
+        );
       return undefined;
     }
     if (!s.tlsCertFile || !s.tlsKeyFile) throw new Error('AMPGATE_TLS_CERT and AMPGATE_TLS_KEY must be set together');
@@ -57,7 +60,7 @@ export class ServerTls {
     const extraClientCa = s.tlsClientCaFile ? readFileSync(s.tlsClientCaFile, 'utf8') : undefined;
     let clientCaPem: string | undefined = extraClientCa;
     if (s.agentAuth === 'mtls') {
-      if (!ca) throw new Error('AMPGATE_AGENT_AUTH=mtls needs ampgate\'s CA: run `ampgate ca init` or set AMPGATE_CA_CERT and AMPGATE_CA_KEY');
+      if (!ca) throw new Error("AMPGATE_AGENT_AUTH=mtls needs ampgate's CA: run `ampgate ca init` or set AMPGATE_CA_CERT and AMPGATE_CA_KEY");
       clientCaPem = ca.certPem + (extraClientCa ?? '');
     }
     const managed = managedTrustFile(s.dbPath);
@@ -108,11 +111,16 @@ export class ServerTls {
 
   #checkTrust(logger: Logger, explicit: boolean): void {
     if (!this.#trustPem) {
-      logger.warn('no CA bundle for agents to verify the OpAMP listener with: connection-settings offers over TLS are disabled until AMPGATE_TLS_SERVER_CA is set');
+      logger.warn(
+        'no CA bundle for agents to verify the OpAMP listener with: connection-settings offers over TLS are disabled until AMPGATE_TLS_SERVER_CA is set',
+      );
       return;
     }
     if (!chainsTo(this.#certPem, this.#trustPem)) {
-      logger.warn({ explicit }, 'the OpAMP server certificate does not chain to the CA bundle offered to agents: agents that take an offer would fail to connect and revert');
+      logger.warn(
+        { explicit },
+        'the OpAMP server certificate does not chain to the CA bundle offered to agents: agents that take an offer would fail to connect and revert',
+      );
     }
   }
 }

@@ -148,7 +148,11 @@ export class SimulatedAgent {
         nonIdentifyingAttributes: kv(this.opts.nonIdentifying ?? { 'os.type': 'linux' }),
       },
       health: this.opts.health
-        ? { healthy: this.opts.health.healthy, status: this.opts.health.status ?? (this.opts.health.healthy ? 'running' : 'degraded'), lastError: this.opts.health.lastError ?? '' }
+        ? {
+            healthy: this.opts.health.healthy,
+            status: this.opts.health.status ?? (this.opts.health.healthy ? 'running' : 'degraded'),
+            lastError: this.opts.health.lastError ?? '',
+          }
         : { healthy: true, status: 'running' },
       effectiveConfig: this.effectiveConfigMessage(),
       remoteConfigStatus: this.remoteConfigStatus
@@ -294,7 +298,9 @@ export class SimulatedAgent {
     const failure = this.opts.failConfig?.(text);
     if (failure) {
       this.remoteConfigStatus = { hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, error: failure };
-      this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: failure } }).catch(ignoreReply);
+      this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: failure } }).catch(
+        ignoreReply,
+      );
       return;
     }
     this.effectiveConfig = text;

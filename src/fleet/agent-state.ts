@@ -5,14 +5,7 @@
  * compare and persistence needs no re-serialisation.
  */
 import { createHash } from 'node:crypto';
-import type {
-  AgentToServer,
-  AvailableComponents,
-  ComponentDetails,
-  ComponentHealth,
-  EffectiveConfig,
-  PackageStatuses,
-} from '../gen/opamp/v1/opamp_pb.js';
+import type { AgentToServer, AvailableComponents, ComponentDetails, ComponentHealth, EffectiveConfig, PackageStatuses } from '../gen/opamp/v1/opamp_pb.js';
 import { keyValuesToJson, setOwn, type Attributes, type JsonValue } from './attributes.js';
 
 export type Transport = 'ws' | 'http';

@@ -49,7 +49,9 @@ export interface FleetActions {
   /** Proposal inputs that roll back a halted or finished rollout (see actions/rollback.ts). */
   rollbackPlan(changeId: string): RollbackPlan;
   rolloutView(changeId: string, page?: TargetPage): ReturnType<typeof rolloutView>;
-  listRollouts(limit?: number): Array<{ changeId: string; kind: string; label: string; state: string; stage: number; stageCount: number; haltReason: string | null; startedAt: string }>;
+  listRollouts(
+    limit?: number,
+  ): Array<{ changeId: string; kind: string; label: string; state: string; stage: number; stageCount: number; haltReason: string | null; startedAt: string }>;
   agentRemoteConfig(uid: string): ReturnType<typeof agentRemoteConfigView>;
   /** Flushes batched writes and detaches from registry events (call before closing the db). */
   close(): void;

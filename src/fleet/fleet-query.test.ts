@@ -18,7 +18,8 @@ describe('fleet filters', () => {
   let db: Db;
   let reg: AgentRegistry;
   const desired = new Map<string, string>();
-  const syncOf = (a: Parameters<typeof configSyncOf>[0] & { uid: string }): ConfigSync => configSyncOf(a, desired.has(a.uid) ? { hash: desired.get(a.uid)! } : undefined);
+  const syncOf = (a: Parameters<typeof configSyncOf>[0] & { uid: string }): ConfigSync =>
+    configSyncOf(a, desired.has(a.uid) ? { hash: desired.get(a.uid)! } : undefined);
 
   beforeEach(() => {
     dir = tempDir();
@@ -31,7 +32,9 @@ describe('fleet filters', () => {
         create(AgentToServerSchema, {
           agentDescription: { identifyingAttributes: kv({ 'service.name': svc, 'host.name': host }) },
           ...(healthy === undefined ? {} : { health: { healthy } }),
-          ...(applied === undefined ? {} : { remoteConfigStatus: { lastRemoteConfigHash: hashOf(applied), status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED } }),
+          ...(applied === undefined
+            ? {}
+            : { remoteConfigStatus: { lastRemoteConfigHash: hashOf(applied), status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED } }),
         }),
         'ws',
       );

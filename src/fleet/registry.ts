@@ -9,14 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { AgentToServer, CustomMessage } from '../gen/opamp/v1/opamp_pb.js';
 import type { AgentsStore } from '../store/ports/agents.js';
 import { agentFromRow, agentLiveness, agentToRow } from './agent-rows.js';
-import {
-  anyChange,
-  applyReport,
-  newAgentRecord,
-  type AgentRecord,
-  type ReportChanges,
-  type Transport,
-} from './agent-state.js';
+import { anyChange, applyReport, newAgentRecord, type AgentRecord, type ReportChanges, type Transport } from './agent-state.js';
 import { matchesSelector, type SelectorClause } from './attributes.js';
 
 export interface RegistryEvents {

@@ -62,7 +62,10 @@ export function resolveTargets(registry: AgentRegistry, target: TargetSpec, elig
     if (candidates.length === 0) {
       // Say why, with close matches, so a typo ("servce.name") is fixed instead of guessed at.
       const hint = selectorHint(registry.all(), clauses);
-      throw new AmpgateError('unprocessable', `selector "${target.selector}" matches no known agent: ${hint.message}`, { problems: hint.problems, knownKeys: hint.knownKeys });
+      throw new AmpgateError('unprocessable', `selector "${target.selector}" matches no known agent: ${hint.message}`, {
+        problems: hint.problems,
+        knownKeys: hint.knownKeys,
+      });
     }
   }
   const agents: AgentRecord[] = [];
@@ -79,7 +82,11 @@ export function resolveTargets(registry: AgentRegistry, target: TargetSpec, elig
 const BREAKDOWN_KEYS = ['service.name', 'deployment.environment', 'service.namespace', 'host.name', 'k8s.cluster.name'] as const;
 
 /** attribute -> value -> count over `agents`; values beyond `maxValues` per key fold into "(other)". */
-export function labelBreakdown(agents: readonly AgentRecord[], keys: readonly string[] = BREAKDOWN_KEYS, maxValues = 10): Record<string, Record<string, number>> {
+export function labelBreakdown(
+  agents: readonly AgentRecord[],
+  keys: readonly string[] = BREAKDOWN_KEYS,
+  maxValues = 10,
+): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const key of keys) {
     const counts = new Map<string, number>();

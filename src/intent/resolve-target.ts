@@ -108,7 +108,8 @@ export function resolveTarget(a: Analysis, opts: TargetOptions = {}): ResolvedTa
 
   for (const [s, groups] of scopeGroups) {
     const inScope = items.filter((it) => it.scope === s);
-    if (groups.size === 0) return ask('I read an exclusion ("except", "not", "without", ...) but not what to leave out. Which service, environment or host should be left out?');
+    if (groups.size === 0)
+      return ask('I read an exclusion ("except", "not", "without", ...) but not what to leave out. Which service, environment or host should be left out?');
     if (groups.size > 1) {
       const words = inScope.map((it) => it.word).join(' ');
       return ask(
@@ -133,12 +134,17 @@ export function resolveTarget(a: Analysis, opts: TargetOptions = {}): ResolvedTa
   for (const it of items) {
     const id = `${it.clause.key}=${it.clause.value}`;
     const other = seen.get(id);
-    if (other && other.negate !== it.clause.negate) return ask(`You named ${it.clause.key} ${it.clause.value} both as a target and as an exclusion. Which is it?`);
+    if (other && other.negate !== it.clause.negate)
+      return ask(`You named ${it.clause.key} ${it.clause.value} both as a target and as an exclusion. Which is it?`);
     seen.set(id, it.clause);
   }
 
   const order: ItemGroup[] = ['clause', 'service', 'environment', 'host', 'health'];
-  const sorted = [...items.filter((it) => it.group === 'clause'), ...order.slice(1).flatMap((g) => positives.filter((it) => it.group === g)), ...items.filter((it) => it.clause.negate && it.group !== 'clause')];
+  const sorted = [
+    ...items.filter((it) => it.group === 'clause'),
+    ...order.slice(1).flatMap((g) => positives.filter((it) => it.group === g)),
+    ...items.filter((it) => it.clause.negate && it.group !== 'clause'),
+  ];
   const clauses = dedupe(sorted.map((it) => it.clause));
   if (clauses.length === 0) {
     if (fleet || opts.allowEmpty) return { type: 'target', spec: { selector: '' }, describe: describeTarget({ selector: '' }) };

@@ -58,7 +58,10 @@ export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
       const origin = req.headers.origin;
       if (origin && !originAllowed(origin, req.headers.host)) {
         // DNS-rebinding protection: browsers on other origins may not drive the MCP endpoint.
-        return reply.code(403).header('Connection', 'close').send({ error: { code: 'forbidden', message: `origin ${origin} is not allowed` } });
+        return reply
+          .code(403)
+          .header('Connection', 'close')
+          .send({ error: { code: 'forbidden', message: `origin ${origin} is not allowed` } });
       }
       const principal = principalFromRequest(opts.tokens, req.headers.authorization, 'mcp');
       if (!principal) {
@@ -73,7 +76,10 @@ export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
     handler: async (req, reply) => {
       const principal = principalOf(req);
       if (req.method !== 'POST') {
-        return reply.code(405).header('Allow', 'POST').send({ error: { code: 'bad_request', message: 'this MCP endpoint is stateless: use POST' } });
+        return reply
+          .code(405)
+          .header('Allow', 'POST')
+          .send({ error: { code: 'bad_request', message: 'this MCP endpoint is stateless: use POST' } });
       }
       const backend = new ApiClient({ url: 'http://ampgate.internal', client: 'mcp', token: bearerToken(req.headers.authorization)!, fetch: injectFetch(app) });
       const server = buildMcpServer(backend, { principal, mcpReadOnly: opts.mcpReadOnly });

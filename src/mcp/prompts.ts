@@ -30,7 +30,8 @@ export function registerPrompts(server: McpServer, canPropose: boolean): string[
     'investigate_unhealthy_agents',
     {
       title: 'Investigate unhealthy agents',
-      description: 'Find the unhealthy agents (optionally within a selector), read their health and recent changes, and explain the likely cause with evidence.',
+      description:
+        'Find the unhealthy agents (optionally within a selector), read their health and recent changes, and explain the likely cause with evidence.',
       argsSchema: { selector: z.string().max(300).optional().describe('narrow to agents matching this selector, e.g. deployment.environment=prod') },
     },
     ({ selector }) =>
@@ -66,7 +67,8 @@ export function registerPrompts(server: McpServer, canPropose: boolean): string[
           `2. Call list_agents with selector=${quoted(selector)} (and health="unhealthy", then configSync="out_of_sync") to see how many agents it covers, how many are unhealthy and how many already differ from what ampgate assigned. Unhealthy agents halt a rollout: say so.`,
           '3. Call diff_config with agent=<uid> for one agent per service in the result to see what would change on them.',
           `4. Propose with propose_config_push (target.selector=${quoted(selector)}, a canary such as "10%", a reason stating what changes and why). Read the returned steps: any "warning:" (for example a Fluent Bit config going to OpenTelemetry Collectors) must be shown to the user, and is usually a reason to cancel_change_request and fix the target.`,
-          '5. Tell the user the change request id, its risk, how many approvals it needs, when it expires, and that nothing is sent before approval. After approval, follow it with get_rollout_status.' + handOff,
+          '5. Tell the user the change request id, its risk, how many approvals it needs, when it expires, and that nothing is sent before approval. After approval, follow it with get_rollout_status.' +
+            handOff,
           RULES,
         ].join('\n'),
       ),
@@ -76,7 +78,8 @@ export function registerPrompts(server: McpServer, canPropose: boolean): string[
     'review_change_request',
     {
       title: 'Review a change request',
-      description: 'Summarise one change request for the humans deciding on it: what exactly it changes, on which agents, the risk and what to check before approving.',
+      description:
+        'Summarise one change request for the humans deciding on it: what exactly it changes, on which agents, the risk and what to check before approving.',
       argsSchema: { id: z.string().min(1).max(100).describe('change request id') },
     },
     ({ id }) =>
@@ -86,7 +89,7 @@ export function registerPrompts(server: McpServer, canPropose: boolean): string[
           `1. Call get_change_request with id=${quoted(id)}. Restate the exact target (the selector and targetInWords), the agent count, ineligibleTotal and why those agents are left out, every diff group with its agentCount, the plan steps and any warning.`,
           '2. If the target is a selector, call list_agents with it to check that the agents it matches now are the ones the request names (health and config sync too).',
           '3. If it is running or finished, call get_rollout_status and report per-stage outcomes.',
-          '4. End with what an approver should verify and the risks you see. Do not approve or advise approving on the model\'s authority; the decision is the humans\'.',
+          "4. End with what an approver should verify and the risks you see. Do not approve or advise approving on the model's authority; the decision is the humans'.",
           RULES,
         ].join('\n'),
       ),

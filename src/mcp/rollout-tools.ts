@@ -22,7 +22,9 @@ const RolloutStatus = {
   haltReason: z.string().nullable(),
   startedAt: z.string(),
   updatedAt: z.string().nullable(),
-  stages: z.array(z.object({ stage: z.number().int(), total: z.number().int(), outcomes: z.record(z.string(), z.number()) })).describe('per stage: how many agents have each outcome'),
+  stages: z
+    .array(z.object({ stage: z.number().int(), total: z.number().int(), outcomes: z.record(z.string(), z.number()) }))
+    .describe('per stage: how many agents have each outcome'),
   targetsTotal: z.number().int().describe('agents matching the outcome filter'),
   offset: z.number().int(),
   nextOffset: z.number().int().nullable(),
@@ -71,7 +73,8 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
     'get_rollout_status',
     {
       title: 'Get rollout status',
-      description: "Where a config rollout (the execution of an approved config_push change request) stands: its state and halt reason, per-stage outcome counts, and its agents with their outcome, paged and optionally only one outcome (e.g. failed).",
+      description:
+        'Where a config rollout (the execution of an approved config_push change request) stands: its state and halt reason, per-stage outcome counts, and its agents with their outcome, paged and optionally only one outcome (e.g. failed).',
       inputSchema: {
         id: z.string().min(1).max(100).describe('the change request id'),
         outcome: z.enum(OUTCOMES).optional().describe('only agents with this outcome'),
@@ -100,7 +103,14 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
           targetsTotal: v.targetsTotal,
           offset,
           nextOffset: nextOffset(offset, v.targets.length, v.targetsTotal),
-          targets: v.targets.map((t) => ({ uid: t.uid, stage: t.stage, outcome: t.outcome.status, detail: t.outcome.detail, connected: t.connected, healthy: t.healthy })),
+          targets: v.targets.map((t) => ({
+            uid: t.uid,
+            stage: t.stage,
+            outcome: t.outcome.status,
+            detail: t.outcome.detail,
+            connected: t.connected,
+            healthy: t.healthy,
+          })),
         });
       }),
   );
@@ -109,12 +119,21 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
     'preview_rollback',
     {
       title: 'Preview rollback',
-      description: 'What rolling back a halted or completed config rollout would propose: per previous config version, the agents that would get it back, and the agents it cannot cover. Proposes nothing.',
+      description:
+        'What rolling back a halted or completed config rollout would propose: per previous config version, the agents that would get it back, and the agents it cannot cover. Proposes nothing.',
       inputSchema: { id: z.string().min(1).max(100).describe('the change request id of the rollout') },
       outputSchema: {
         changeId: z.string(),
         rollout: z.string(),
-        proposals: z.array(z.object({ config: z.string(), version: z.number().int(), agentCount: z.number().int(), agents: z.array(z.string()).describe('the first 20'), reason: z.string() })),
+        proposals: z.array(
+          z.object({
+            config: z.string(),
+            version: z.number().int(),
+            agentCount: z.number().int(),
+            agents: z.array(z.string()).describe('the first 20'),
+            reason: z.string(),
+          }),
+        ),
         notCovered: NotCovered,
         notCoveredTotal: z.number().int(),
       },
@@ -126,7 +145,13 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
         return ok({
           changeId: plan.changeId,
           rollout: plan.rollout,
-          proposals: plan.proposals.map((p) => ({ config: p.params.config, version: p.params.version, agentCount: p.target.agents.length, agents: p.target.agents.slice(0, 20), reason: p.reason })),
+          proposals: plan.proposals.map((p) => ({
+            config: p.params.config,
+            version: p.params.version,
+            agentCount: p.target.agents.length,
+            agents: p.target.agents.slice(0, 20),
+            reason: p.reason,
+          })),
           ...notCovered(plan.notCovered),
         });
       }),
@@ -144,7 +169,11 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
         id: z.string().min(1).max(100).describe('the change request id of the rollout'),
         reason: z.string().min(3).max(1000).optional().describe('why; default: a generated reason naming the rollout'),
       },
-      outputSchema: { requests: z.array(z.object({ ...ChangeDetail.shape, existing: z.boolean() })), notCovered: NotCovered, notCoveredTotal: z.number().int() },
+      outputSchema: {
+        requests: z.array(z.object({ ...ChangeDetail.shape, existing: z.boolean() })),
+        notCovered: NotCovered,
+        notCoveredTotal: z.number().int(),
+      },
       annotations: PROPOSE,
     },
     async ({ id, reason }) =>

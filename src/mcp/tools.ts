@@ -16,7 +16,22 @@ import { CHANGE_KINDS, CHANGE_STATES, type ChangeRequest } from '../changes/type
 import type { ApiClient } from '../api/client.js';
 import type { WhoAmI } from './backend.js';
 import { registerRolloutTools } from './rollout-tools.js';
-import { CANCEL, ExpiresInMinutes, guarded, nextOffset, Offset, ok, PROPOSE, READ, Reason, restTarget, SELECTOR_HELP, Target, Uid, type TargetArg } from './tool-kit.js';
+import {
+  CANCEL,
+  ExpiresInMinutes,
+  guarded,
+  nextOffset,
+  Offset,
+  ok,
+  PROPOSE,
+  READ,
+  Reason,
+  restTarget,
+  SELECTOR_HELP,
+  Target,
+  Uid,
+  type TargetArg,
+} from './tool-kit.js';
 import {
   AgentLite,
   agentLite,
@@ -82,7 +97,13 @@ function registerAgentTools(server: McpServer, backend: ApiClient, names: string
         if (health !== undefined) q.set('health', health);
         if (configSync !== undefined) q.set('configSync', configSync);
         const res = await backend.get<{ total: number; agents: Array<AgentSummary & { configSync?: string }>; hint?: string }>(`/api/agents?${q}`);
-        return ok({ total: res.total, offset, nextOffset: nextOffset(offset, res.agents.length, res.total), agents: res.agents.map(agentLite), ...(res.hint ? { hint: res.hint } : {}) });
+        return ok({
+          total: res.total,
+          offset,
+          nextOffset: nextOffset(offset, res.agents.length, res.total),
+          agents: res.agents.map(agentLite),
+          ...(res.hint ? { hint: res.hint } : {}),
+        });
       }),
   );
 
@@ -90,7 +111,8 @@ function registerAgentTools(server: McpServer, backend: ApiClient, names: string
     'get_agent',
     {
       title: 'Get agent',
-      description: 'One agent: attributes, capabilities, health tree, remote-config and connection-settings status (effective config bodies via get_effective_config).',
+      description:
+        'One agent: attributes, capabilities, health tree, remote-config and connection-settings status (effective config bodies via get_effective_config).',
       inputSchema: { uid: Uid },
       outputSchema: { agent: AgentOut },
       annotations: READ,
@@ -143,7 +165,9 @@ function registerConfigTools(server: McpServer, backend: ApiClient, names: strin
       annotations: READ,
     },
     async ({ name, version }) =>
-      guarded(async () => ok({ config: configVersionOut(await backend.get<RestConfigVersion>(`/api/configs/${encodeURIComponent(name)}/versions/${version}`)) })),
+      guarded(async () =>
+        ok({ config: configVersionOut(await backend.get<RestConfigVersion>(`/api/configs/${encodeURIComponent(name)}/versions/${version}`)) }),
+      ),
   );
   server.registerTool(
     'diff_config',
@@ -176,7 +200,8 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
     'get_change_request',
     {
       title: 'Get change request',
-      description: 'State, approvals, the exact target, every diff group with its agent count, the ineligible agents (with how many beyond those listed) and per-agent outcome counts of one change request.',
+      description:
+        'State, approvals, the exact target, every diff group with its agent count, the ineligible agents (with how many beyond those listed) and per-agent outcome counts of one change request.',
       inputSchema: { id: z.string().min(1).max(100) },
       outputSchema: ChangeDetail.shape,
       annotations: READ,
@@ -220,7 +245,8 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
     return ok({ ...changeDetail(res.request), existing: res.existing });
   };
   const out = { ...ChangeDetail.shape, existing: z.boolean() };
-  const note = 'Creates a PENDING change request that authorised humans must approve before anything is sent; returns the request with its preview. Repeating the same proposal returns the open request.';
+  const note =
+    'Creates a PENDING change request that authorised humans must approve before anything is sent; returns the request with its preview. Repeating the same proposal returns the open request.';
 
   server.registerTool(
     'propose_config_push',
@@ -232,14 +258,25 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
         version: z.number().int().positive().optional().describe('default: latest'),
         target: Target,
         reason: Reason,
-        canary: z.union([z.number().int().min(1), z.string().regex(/^\d{1,3}%$/)]).optional().describe('agents in the first stage: a count or a percentage like "10%" (default "10%", at least 1)'),
+        canary: z
+          .union([z.number().int().min(1), z.string().regex(/^\d{1,3}%$/)])
+          .optional()
+          .describe('agents in the first stage: a count or a percentage like "10%" (default "10%", at least 1)'),
         expiresInMinutes: ExpiresInMinutes,
       },
       outputSchema: out,
       annotations: PROPOSE,
     },
     async ({ config, version, target, reason, canary, expiresInMinutes }) =>
-      guarded(() => propose('config_push', target, reason, { config, ...(version === undefined ? {} : { version }), ...(canary === undefined ? {} : { canary }) }, expiresInMinutes)),
+      guarded(() =>
+        propose(
+          'config_push',
+          target,
+          reason,
+          { config, ...(version === undefined ? {} : { version }), ...(canary === undefined ? {} : { canary }) },
+          expiresInMinutes,
+        ),
+      ),
   );
   for (const [name, kind, title, what] of [
     ['propose_pause', 'pause', 'Propose pause', 'pausing agents (pipelines stop; reversible with resume)'],
@@ -248,7 +285,13 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
   ] as const) {
     server.registerTool(
       name,
-      { title, description: `Propose ${what}. ${note}`, inputSchema: { target: Target, reason: Reason, expiresInMinutes: ExpiresInMinutes }, outputSchema: out, annotations: PROPOSE },
+      {
+        title,
+        description: `Propose ${what}. ${note}`,
+        inputSchema: { target: Target, reason: Reason, expiresInMinutes: ExpiresInMinutes },
+        outputSchema: out,
+        annotations: PROPOSE,
+      },
       async ({ target, reason, expiresInMinutes }) => guarded(() => propose(kind, target, reason, {}, expiresInMinutes)),
     );
   }
@@ -267,12 +310,16 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
     'cancel_change_request',
     {
       title: 'Cancel change request',
-      description: 'Cancel a change request you proposed with this token, while it is still pending. This ends it for good: a cancelled request cannot be approved or reopened.',
+      description:
+        'Cancel a change request you proposed with this token, while it is still pending. This ends it for good: a cancelled request cannot be approved or reopened.',
       inputSchema: { id: z.string().min(1).max(100) },
       outputSchema: ChangeDetail.shape,
       annotations: CANCEL,
     },
-    async ({ id }) => guarded(async () => ok(changeDetail(await backend.post<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}/cancel`, { comment: 'cancelled through MCP' })))),
+    async ({ id }) =>
+      guarded(async () =>
+        ok(changeDetail(await backend.post<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}/cancel`, { comment: 'cancelled through MCP' }))),
+      ),
   );
   names.push('propose_config_push', 'propose_pause', 'propose_resume', 'propose_restart', 'propose_credential_rotation', 'cancel_change_request');
 }

@@ -211,7 +211,9 @@ export function changeDetail(r: ChangeRequest): z.infer<typeof ChangeDetail> {
     approvals: s.approvals.count,
     steps: [...r.preview.steps],
     diff: diff === null ? null : clip(diff, MAX_DIFF),
-    diffGroups: groups.slice(0, MAX_GROUPS).map((g) => ({ agentCount: g.agents.length, agents: g.agents.slice(0, 10), diff: clip(g.diff, MAX_DIFF / 2), truncated: g.diff.length > MAX_DIFF / 2 })),
+    diffGroups: groups
+      .slice(0, MAX_GROUPS)
+      .map((g) => ({ agentCount: g.agents.length, agents: g.agents.slice(0, 10), diff: clip(g.diff, MAX_DIFF / 2), truncated: g.diff.length > MAX_DIFF / 2 })),
     diffGroupCount: groups.length,
     expiresAt: s.expiresAt,
     resultSummary: s.resultSummary,

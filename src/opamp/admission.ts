@@ -21,7 +21,9 @@ export interface AdmissionOptions {
   readonly random?: () => number;
 }
 
-export type AdmissionDecision = { readonly ok: true } | { readonly ok: false; readonly status: 429 | 503; readonly retryAfterSeconds: number; readonly reason: string };
+export type AdmissionDecision =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly status: 429 | 503; readonly retryAfterSeconds: number; readonly reason: string };
 
 class TokenBucket {
   #tokens: number;

@@ -37,7 +37,10 @@ describe('WebSocket framing', () => {
 
 describe('encodeServerToAgent with a shared (frozen) config map', () => {
   const map = create(AgentConfigMapSchema, {
-    configMap: { '': { body: Buffer.from('receivers: {}\n'.repeat(100)), contentType: 'text/yaml' }, 'b.yaml': { body: Buffer.from('x: 1\n'), contentType: 'text/yaml' } },
+    configMap: {
+      '': { body: Buffer.from('receivers: {}\n'.repeat(100)), contentType: 'text/yaml' },
+      'b.yaml': { body: Buffer.from('x: 1\n'), contentType: 'text/yaml' },
+    },
   });
   for (const f of Object.values(map.configMap)) Object.freeze(f);
   Object.freeze(map.configMap);

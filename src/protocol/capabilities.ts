@@ -34,4 +34,3 @@ const AGENT_CAPABILITY_NAMES: Array<[AgentCapabilities, string]> = Object.entrie
 export function agentCapabilityNames(mask: bigint): string[] {
   return AGENT_CAPABILITY_NAMES.filter(([bit]) => hasCapability(mask, bit)).map(([, name]) => name);
 }
-

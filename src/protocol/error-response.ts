@@ -6,12 +6,7 @@ import { create } from '@bufbuild/protobuf';
 import { ServerErrorResponseType, ServerToAgentSchema, type ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
 
 /** A ServerToAgent carrying only an error (spec: error_response excludes all other fields but instance_uid). */
-export function errorResponse(
-  instanceUid: Uint8Array,
-  type: ServerErrorResponseType,
-  message: string,
-  retryAfterSeconds?: number,
-): ServerToAgent {
+export function errorResponse(instanceUid: Uint8Array, type: ServerErrorResponseType, message: string, retryAfterSeconds?: number): ServerToAgent {
   return create(ServerToAgentSchema, {
     instanceUid,
     errorResponse: {

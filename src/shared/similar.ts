@@ -72,5 +72,8 @@ export function suggest(word: string, known: Iterable<string>, max = 5, typosOnl
   scored.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1));
   if (scored.length === 0) return [];
   const best = scored[0]![1];
-  return scored.filter(([, s]) => s <= best + 0.5).slice(0, max).map(([k]) => k);
+  return scored
+    .filter(([, s]) => s <= best + 0.5)
+    .slice(0, max)
+    .map(([k]) => k);
 }

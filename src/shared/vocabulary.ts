@@ -8,17 +8,7 @@
 export const CHANGE_KINDS = ['config_push', 'pause', 'resume', 'restart', 'rotate_credentials'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
-export const CHANGE_STATES = [
-  'pending',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-  'executing',
-  'succeeded',
-  'partially_failed',
-  'failed',
-] as const;
+export const CHANGE_STATES = ['pending', 'approved', 'rejected', 'expired', 'cancelled', 'executing', 'succeeded', 'partially_failed', 'failed'] as const;
 export type ChangeState = (typeof CHANGE_STATES)[number];
 
 /** `web`: the browser console, a human channel (src/web). */

@@ -120,7 +120,12 @@ export function fitBlock(block: Block): Block | undefined {
       if (Array.isArray(b.elements)) b.elements = b.elements.slice(0, LIMITS.contextElements).map((e) => fitObject(e, LIMITS.contextText));
       break;
     case 'actions': {
-      const elements = Array.isArray(b.elements) ? b.elements.map(fitElement).filter((e) => e !== undefined).slice(0, LIMITS.actionsElements) : [];
+      const elements = Array.isArray(b.elements)
+        ? b.elements
+            .map(fitElement)
+            .filter((e) => e !== undefined)
+            .slice(0, LIMITS.actionsElements)
+        : [];
       if (elements.length === 0) return undefined;
       b.elements = elements;
       break;

@@ -75,7 +75,13 @@ export class IntentRunner {
             : `Requested in Slack by ${principal.name}: "${ctx.text.slice(0, 400)}"`
           : (intent.reason ?? `Requested in Slack by ${principal.name}: "${ctx.text.slice(0, 400)}"`);
         // Chat text may span lines; a reason is one line (control characters other than these are refused).
-        const { request, existing } = await this.changes.propose(principal, { kind: intent.kind, target: intent.target, params: intent.params, reason: oneLine(reason), channel: 'slack' });
+        const { request, existing } = await this.changes.propose(principal, {
+          kind: intent.kind,
+          target: intent.target,
+          params: intent.params,
+          reason: oneLine(reason),
+          channel: 'slack',
+        });
         const needs = request.requiredApprovals - request.approvals.filter((a) => a.decision === 'approve').length;
         const lines = [
           ...(ctx.naturalLanguage ? [quote(ctx.text), `I understood: *${esc(restatement(request))}*`] : [`*${esc(restatement(request))}*`]),
@@ -84,7 +90,11 @@ export class IntentRunner {
           `${request.targets.length} agent(s)${request.ineligible.length ? `, ${request.ineligible.length} ineligible (listed on the card)` : ''} · risk ${request.risk} · needs ${needs} approval(s) from on-call (not you) before ${request.expiresAt}.`,
           'Nothing has been sent to any agent yet.',
         ];
-        return { text: `Proposed change ${shortId(request.id)}: ${inline(request.preview.summary)} — ${inline(restatement(request))}`, blocks: [md(lines.join('\n'))], public: true };
+        return {
+          text: `Proposed change ${shortId(request.id)}: ${inline(request.preview.summary)} — ${inline(restatement(request))}`,
+          blocks: [md(lines.join('\n'))],
+          public: true,
+        };
       }
     }
   }
@@ -116,7 +126,10 @@ export class IntentRunner {
       case 'show_request': {
         const r = this.#findRequest(intent.id ?? '');
         if (!r) return reply(`No change request ${intent.id ?? ''}`, [md(`No change request \`${esc(intent.id ?? '')}\`.`)]);
-        return reply(`change ${r.id}`, [...requestList([r], 1), md(`*Target:* ${esc(restatement(r))}${r.resultSummary ? `\n*Result:* ${esc(r.resultSummary)}` : ''}`)]);
+        return reply(`change ${r.id}`, [
+          ...requestList([r], 1),
+          md(`*Target:* ${esc(restatement(r))}${r.resultSummary ? `\n*Result:* ${esc(r.resultSummary)}` : ''}`),
+        ]);
       }
     }
   }
@@ -147,7 +160,12 @@ export class IntentRunner {
 }
 
 function questionReply(intent: QuestionIntent, ctx: RunContext): Reply {
-  const choices = intent.choices?.length ? `\nOptions: ${intent.choices.slice(0, 20).map((c) => `\`${esc(c)}\``).join(', ')}` : '';
+  const choices = intent.choices?.length
+    ? `\nOptions: ${intent.choices
+        .slice(0, 20)
+        .map((c) => `\`${esc(c)}\``)
+        .join(', ')}`
+    : '';
   const blocks: Block[] = [md(`:thinking_face: ${esc(intent.question)}${choices}`)];
   if (intent.retry?.length && ctx.user) {
     blocks.push({
@@ -165,7 +183,10 @@ function questionReply(intent: QuestionIntent, ctx: RunContext): Reply {
         }))
         .filter((b) => b.value.length <= LIMITS.buttonValue),
     });
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'A click sends the corrected text through the parser again; nothing is proposed before that.' }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: 'A click sends the corrected text through the parser again; nothing is proposed before that.' }],
+    });
   }
   return { text: intent.question, blocks, public: false };
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '../shared/vocabulary.js';
 import { fingerprintOfHash, hashSecret, newToken } from '../shared/secrets.js';
 import type { Db } from './db.js';
-import type { ApiTokenRow, ApiTokenView, ApiTokensStore, CreateTokenOptions, } from './ports/api-tokens.js';
+import type { ApiTokenRow, ApiTokenView, ApiTokensStore, CreateTokenOptions } from './ports/api-tokens.js';
 
 /** Owner chains longer than this are cut (they cannot occur: an owner always exists first). */
 const MAX_CHAIN = 32;

@@ -27,11 +27,11 @@ export class RemoteConfigRepo implements RemoteConfigStore {
       "INSERT INTO config_attempts (uid, hash, change_id, previous_hash, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'assigned', ?, ?)",
     );
     this.#attempt = db.prepare('SELECT * FROM config_attempts WHERE id = ?');
-    this.#setDesired = db.prepare('INSERT INTO agent_desired_config (uid, attempt_id) VALUES (?, ?) ON CONFLICT(uid) DO UPDATE SET attempt_id = excluded.attempt_id');
-    this.#desiredAll = db.prepare('SELECT a.* FROM agent_desired_config d JOIN config_attempts a ON a.id = d.attempt_id');
-    this.#update = db.prepare(
-      'UPDATE config_attempts SET status = ?, error = ?, effective_config_hash = ?, offered_at = ?, updated_at = ? WHERE id = ?',
+    this.#setDesired = db.prepare(
+      'INSERT INTO agent_desired_config (uid, attempt_id) VALUES (?, ?) ON CONFLICT(uid) DO UPDATE SET attempt_id = excluded.attempt_id',
     );
+    this.#desiredAll = db.prepare('SELECT a.* FROM agent_desired_config d JOIN config_attempts a ON a.id = d.attempt_id');
+    this.#update = db.prepare('UPDATE config_attempts SET status = ?, error = ?, effective_config_hash = ?, offered_at = ?, updated_at = ? WHERE id = ?');
     this.#history = db.prepare('SELECT * FROM config_attempts WHERE uid = ? ORDER BY id DESC LIMIT ?');
     this.#byChange = db.prepare('SELECT * FROM config_attempts WHERE change_id = ? ORDER BY uid');
     this.#rekey = db.transaction((oldUid: string, newUid: string) => {
@@ -55,7 +55,19 @@ export class RemoteConfigRepo implements RemoteConfigStore {
     this.#setDesired.run(uid, id);
     // The row as inserted (column defaults spelled out), without reading it back: a rollout
     // assigns thousands of agents in one transaction.
-    return { id, uid, hash, change_id: changeId, previous_hash: previousHash, status: 'assigned', error: '', effective_config_hash: null, created_at: now, offered_at: null, updated_at: now };
+    return {
+      id,
+      uid,
+      hash,
+      change_id: changeId,
+      previous_hash: previousHash,
+      status: 'assigned',
+      error: '',
+      effective_config_hash: null,
+      created_at: now,
+      offered_at: null,
+      updated_at: now,
+    };
   }
 
   attempt(id: number): AttemptRow | undefined {

@@ -66,7 +66,9 @@ export class RotationsRepo implements RotationsStore {
 
   update(id: string, patch: RotationPatch): RotationRow {
     const sets = Object.keys(patch).map((k) => `${k} = @${k}`);
-    this.db.prepare(`UPDATE credential_rotations SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id`).run({ ...patch, id, updated_at: this.now() });
+    this.db
+      .prepare(`UPDATE credential_rotations SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id`)
+      .run({ ...patch, id, updated_at: this.now() });
     return this.get(id)!;
   }
 

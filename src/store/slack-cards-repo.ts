@@ -9,7 +9,9 @@ export class SlackCardsRepo implements SlackCardsStore {
   readonly #put;
   constructor(db: Db) {
     this.#get = db.prepare('SELECT channel, ts FROM slack_cards WHERE change_id = ?');
-    this.#put = db.prepare('INSERT INTO slack_cards (change_id, channel, ts) VALUES (?, ?, ?) ON CONFLICT(change_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts');
+    this.#put = db.prepare(
+      'INSERT INTO slack_cards (change_id, channel, ts) VALUES (?, ?, ?) ON CONFLICT(change_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts',
+    );
   }
   get(changeId: string): { channel: string; ts: string } | undefined {
     return this.#get.get(changeId) as { channel: string; ts: string } | undefined;

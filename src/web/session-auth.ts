@@ -18,7 +18,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** `limiter`: the per-token request rate (AMPGATE_API_RATE/BURST) applied to session requests too. */
-export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessions, tokens: Pick<ApiTokensStore, 'ownerChain'>, limiter?: ApiRateLimiter): void {
+export function installSessionAuth(
+  app: FastifyInstance,
+  sessions: ConsoleSessions,
+  tokens: Pick<ApiTokensStore, 'ownerChain'>,
+  limiter?: ApiRateLimiter,
+): void {
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/') || req.headers.authorization !== undefined) return;
     const secret = readCookie(req.headers.cookie, SESSION_COOKIE);
@@ -31,7 +36,10 @@ export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessio
     const wait = limiter?.enabled ? limiter.take(s.token.id) : 0;
     if (wait > 0) {
       void reply.header('Retry-After', String(wait));
-      throw new AmpgateError('too_many_requests', `the console session of token "${s.token.name}" exceeded its request rate (AMPGATE_API_RATE); retry in ${wait} s`);
+      throw new AmpgateError(
+        'too_many_requests',
+        `the console session of token "${s.token.name}" exceeded its request rate (AMPGATE_API_RATE); retry in ${wait} s`,
+      );
     }
     if (!SAFE_METHODS.has(req.method)) {
       const crossSite = crossSiteReason(req.headers);

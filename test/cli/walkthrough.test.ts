@@ -115,7 +115,7 @@ afterEach(async () => {
   dir = undefined;
 });
 
-describe("README: your first five minutes", () => {
+describe('README: your first five minutes', () => {
   it('runs as written: server, demo fleet, propose, self-approval refused, approve, rollout, audit', async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const terminals = walkthroughTerminals(readme);

@@ -47,7 +47,10 @@ describe('enrollment tokens', () => {
 
   it('is not re-minted on restart once the operator has revoked them all', async () => {
     const dir = tempDir();
-    const settings = loadSettings({}, { opampListen: '127.0.0.1:0', controlListen: '127.0.0.1:0', dbPath: join(dir, 'a.db'), logLevel: 'silent', adminToken: ADMIN_TOKEN });
+    const settings = loadSettings(
+      {},
+      { opampListen: '127.0.0.1:0', controlListen: '127.0.0.1:0', dbPath: join(dir, 'a.db'), logLevel: 'silent', adminToken: ADMIN_TOKEN },
+    );
     const printed: string[] = [];
     let s = await startServer(settings, { print: (l) => printed.push(l) });
     expect(printed.filter((l) => l.includes('enrollment token'))).toHaveLength(1);

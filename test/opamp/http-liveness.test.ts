@@ -33,9 +33,15 @@ class HttpAgent {
       instanceUid: this.uid,
       sequenceNum: this.seq,
       capabilities: DEFAULT_CAPS,
-      ...(first ? { agentDescription: { identifyingAttributes: kv({ 'service.name': 'poller' }), nonIdentifyingAttributes: [] }, health: { healthy: true } } : {}),
+      ...(first
+        ? { agentDescription: { identifyingAttributes: kv({ 'service.name': 'poller' }), nonIdentifyingAttributes: [] }, health: { healthy: true } }
+        : {}),
     });
-    const res = await fetch(s.opampUrl.http, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` }, body: toBinary(AgentToServerSchema, msg) });
+    const res = await fetch(s.opampUrl.http, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` },
+      body: toBinary(AgentToServerSchema, msg),
+    });
     expect(res.status).toBe(200);
   }
   get uidText(): string {

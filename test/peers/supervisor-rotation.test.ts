@@ -10,7 +10,19 @@
  */
 import { expect, it } from 'vitest';
 import { ServerCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import {
+  addConfig,
+  agent,
+  api,
+  approve,
+  createPeople,
+  ENROLLMENT_TOKEN,
+  eventually,
+  finished,
+  propose,
+  startAmpgate,
+  type Ampgate,
+} from './support/ampgate.js';
 import { startGoAgent } from './support/goagent.js';
 import { startSupervisor, until } from './support/supervisor.js';
 import { startTap, type Tap } from './support/tap.js';
@@ -30,7 +42,11 @@ const offers = (t: Tap) => t.connections.flatMap((c) => c.messages).filter((m) =
 
 /** A POST with this bearer token to the HTTP transport: 401 when the token is not valid. */
 async function statusWithToken(amp: Ampgate, token: string): Promise<number> {
-  const res = await fetch(amp.proc.opampHttp, { method: 'POST', headers: { Authorization: token, 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array() });
+  const res = await fetch(amp.proc.opampHttp, {
+    method: 'POST',
+    headers: { Authorization: token, 'Content-Type': 'application/x-protobuf' },
+    body: new Uint8Array(),
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -41,7 +57,12 @@ it('rotates the Supervisor token through a ConnectionSettingsOffer; the old toke
   await until(sup, 'healthy', async () => (await agent(amp.proc, sup.uid))?.healthy);
 
   const rotate = async () => {
-    const change = await propose(amp.proc, people, { kind: 'rotate_credentials', target: { agents: [sup.uid] }, params: { credential: 'token', reconnectTimeoutSeconds: 60 }, reason: 'interop: rotate' });
+    const change = await propose(amp.proc, people, {
+      kind: 'rotate_credentials',
+      target: { agents: [sup.uid] },
+      params: { credential: 'token', reconnectTimeoutSeconds: 60 },
+      reason: 'interop: rotate',
+    });
     expect(change.risk).toBe('high');
     await approve(amp.proc, people, change);
     return finished(amp.proc, change.id, 90_000);
@@ -99,8 +120,18 @@ it('never offers connection settings to a Supervisor with accepts_opamp_connecti
 
   // Other traffic flows (a config push, with its offer and status replies), but never a
   // connection-settings offer.
-  await addConfig(amp.proc, people, 'gated-gw', 'receivers:\n  nop: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [nop]\n      exporters: [debug]\n');
-  const push = await propose(amp.proc, people, { kind: 'config_push', target: { agents: [sup.uid] }, params: { config: 'gated-gw', canary: '100%', bakeSeconds: 0 }, reason: 'interop: traffic' });
+  await addConfig(
+    amp.proc,
+    people,
+    'gated-gw',
+    'receivers:\n  nop: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [nop]\n      exporters: [debug]\n',
+  );
+  const push = await propose(amp.proc, people, {
+    kind: 'config_push',
+    target: { agents: [sup.uid] },
+    params: { config: 'gated-gw', canary: '100%', bakeSeconds: 0 },
+    reason: 'interop: traffic',
+  });
   await approve(amp.proc, people, push);
   expect((await finished(amp.proc, push.id, 60_000)).state).toBe('succeeded');
   const messages = tap.connections.flatMap((c) => c.messages);
@@ -114,7 +145,12 @@ it('fails the token rotation cleanly on an agent that ignores offered headers (o
   const { dir, amp, tap, people } = await setup();
   const ga = startGoAgent(dir, 'stock', { endpoint: tap.url, token: ENROLLMENT_TOKEN });
   await eventually(async () => (await agent(amp.proc, ga.uid))?.connected, 30_000, 200);
-  const change = await propose(amp.proc, people, { kind: 'rotate_credentials', target: { agents: [ga.uid] }, params: { credential: 'token', reconnectTimeoutSeconds: 5 }, reason: 'interop: stock agent' });
+  const change = await propose(amp.proc, people, {
+    kind: 'rotate_credentials',
+    target: { agents: [ga.uid] },
+    params: { credential: 'token', reconnectTimeoutSeconds: 5 },
+    reason: 'interop: stock agent',
+  });
   await approve(amp.proc, people, change);
   const done = await finished(amp.proc, change.id, 60_000);
   expect(done.state).toBe('failed');

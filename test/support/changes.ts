@@ -65,7 +65,14 @@ export function engineFixture(dir: string, opts: FixtureOptions = {}): EngineFix
   for (let n = 1; n <= (opts.agents ?? 3); n++) if (!registry.get(uid(n))) addAgent(registry, n);
   registry.flush();
   const clock = { now: opts.now ?? Date.now() };
-  const engine = new ChangeEngine({ store, canonicalTarget, policy: parsePolicy(opts.policy ?? {}), logger: createLogger('silent'), now: () => clock.now, tickMs: 3_600_000 });
+  const engine = new ChangeEngine({
+    store,
+    canonicalTarget,
+    policy: parsePolicy(opts.policy ?? {}),
+    logger: createLogger('silent'),
+    now: () => clock.now,
+    tickMs: 3_600_000,
+  });
   const executor = new TestExecutor(db, registry, opts.executor);
   engine.registerExecutor(executor);
   if (opts.start !== false) engine.start();

@@ -17,7 +17,13 @@ export class AgentPool {
 
   /** Starts a WebSocket agent (applies remote configs by default) and sends its full state. */
   async start(server: TestServer, opts: Partial<TestAgentOptions> = {}): Promise<TestAgent> {
-    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, ...opts });
+    const a = new TestAgent({
+      url: server.opampUrl.ws,
+      token: ENROLLMENT_TOKEN,
+      applyRemoteConfig: true,
+      identifying: { 'service.name': 'checkout' },
+      ...opts,
+    });
     this.agents.push(a);
     await a.start();
     return a;
@@ -25,7 +31,14 @@ export class AgentPool {
 
   /** Like start(), for an agent that accepts Restart commands and obeys them (reconnects as a new process). */
   async startRestartable(server: TestServer, opts: Partial<TestAgentOptions> = {}): Promise<TestAgent> {
-    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, capabilities: RESTARTABLE_CAPS, ...opts });
+    const a = new TestAgent({
+      url: server.opampUrl.ws,
+      token: ENROLLMENT_TOKEN,
+      applyRemoteConfig: true,
+      identifying: { 'service.name': 'checkout' },
+      capabilities: RESTARTABLE_CAPS,
+      ...opts,
+    });
     withRestart(a);
     this.agents.push(a);
     await a.start();

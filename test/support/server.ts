@@ -34,8 +34,7 @@ export async function startTestServer(overrides: Partial<SettingsInput> = {}, di
   const server = await startServer(settings, { print: () => {}, ...startOpts });
   return Object.assign(server, {
     dir,
-    api: <T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) =>
-      apiCall<T>(server.controlUrl, method, path, body, token),
+    api: <T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) => apiCall<T>(server.controlUrl, method, path, body, token),
   });
 }
 

@@ -7,7 +7,16 @@
  */
 import { createHash } from 'node:crypto';
 import { riskOf } from '../../src/changes/risk.js';
-import type { ChangeExecutor, ChangeKind, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, RiskTier, TargetSpec } from '../../src/changes/types.js';
+import type {
+  ChangeExecutor,
+  ChangeKind,
+  ChangePlan,
+  ChangeRequest,
+  ExecutionContext,
+  ExecutionResult,
+  RiskTier,
+  TargetSpec,
+} from '../../src/changes/types.js';
 import { AmpgateError } from '../../src/shared/errors.js';
 import type { AgentRecord } from '../../src/fleet/agent-state.js';
 import type { AgentRegistry } from '../../src/fleet/registry.js';
@@ -63,7 +72,9 @@ export class TestExecutor implements ChangeExecutor {
       ineligible: resolved.ineligible,
       payloadFingerprint,
       fingerprint: planFingerprint(this.kind, pinned, payloadFingerprint, targets),
-      risk: this.#opts.risk ? this.#opts.risk(resolved.agents) : riskOf({ kind: this.kind, eligible: targets.length + resolved.ineligible.length, ineligible: 0, fleetSize: this.#registry.size }).tier,
+      risk: this.#opts.risk
+        ? this.#opts.risk(resolved.agents)
+        : riskOf({ kind: this.kind, eligible: targets.length + resolved.ineligible.length, ineligible: 0, fleetSize: this.#registry.size }).tier,
       preview: {
         summary: `test ${this.kind} of ${targets.length} agents`,
         agentCount: targets.length,
@@ -105,7 +116,10 @@ export class TestExecutor implements ChangeExecutor {
 
   /** uid -> number of effects recorded for a request (exactly-once means every count is 1). */
   effects(requestId: string): Map<string, number> {
-    const rows = this.#db.prepare('SELECT uid, count(*) AS n FROM test_exec_effects WHERE request_id = ? GROUP BY uid').all(requestId) as Array<{ uid: string; n: number }>;
+    const rows = this.#db.prepare('SELECT uid, count(*) AS n FROM test_exec_effects WHERE request_id = ? GROUP BY uid').all(requestId) as Array<{
+      uid: string;
+      n: number;
+    }>;
     return new Map(rows.map((r) => [r.uid, r.n]));
   }
 }

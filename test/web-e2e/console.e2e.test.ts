@@ -59,7 +59,12 @@ async function proposeAs(token: string, cell: string): Promise<ChangeRequest> {
   const r = await cs.server.api<{ request: ChangeRequest }>(
     'POST',
     '/api/changes',
-    { kind: 'config_push', target: { selector: `cell=${cell}` }, params: { config: 'gw', version: 2, canary: 1, bakeSeconds: 0 }, reason: `roll gw v2 to ${cell}` },
+    {
+      kind: 'config_push',
+      target: { selector: `cell=${cell}` },
+      params: { config: 'gw', version: 2, canary: 1, bakeSeconds: 0 },
+      reason: `roll gw v2 to ${cell}`,
+    },
     token,
   );
   expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -125,11 +130,17 @@ describe('web console in Chromium', () => {
     await page.getByRole('heading', { name: 'Change requests' }).waitFor();
     const proposed = await proposeAs(cs.people.alice, 'cell-42');
     // Arrives through the event stream: no reload, no polling by the test.
-    await page.getByRole('link', { name: `#${proposed.id}`, exact: true }).first().waitFor({ timeout: 10_000 });
+    await page
+      .getByRole('link', { name: `#${proposed.id}`, exact: true })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.locator('.notice', { hasText: `New change request #${proposed.id}` }).waitFor();
     await audit('changes');
 
-    await page.getByRole('cell').getByRole('link', { name: `#${proposed.id}`, exact: true }).click();
+    await page
+      .getByRole('cell')
+      .getByRole('link', { name: `#${proposed.id}`, exact: true })
+      .click();
     await page.getByRole('heading', { level: 1, name: new RegExp(`#${proposed.id}:`) }).waitFor();
     const facts = await page.locator('dl.facts').textContent();
     expect(facts).toContain('selector cell=cell-42');
@@ -236,7 +247,11 @@ describe('web console in Chromium', () => {
   it('shows validation errors of an uploaded config at their line', async () => {
     await page.goto(url('/ui/configs'));
     await page.getByLabel('Name').fill('broken');
-    await page.getByLabel('Body').fill('receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [kafka]\n');
+    await page
+      .getByLabel('Body')
+      .fill(
+        'receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [kafka]\n',
+      );
     await page.getByRole('button', { name: 'Validate and upload' }).click();
     await page.locator('li.bad-line').first().waitFor();
     const bad = page.locator('li.bad-line');
@@ -273,7 +288,11 @@ async function evilSite(target: string): Promise<{ server: Server; url: string }
       res.writeHead(200, { 'Content-Type': 'text/javascript' }).end('document.forms[0].submit();');
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<!doctype html><form method="POST" action="${target}" enctype="text/plain"><input name='{"comment":"x","a' value='":1}'></form><script src="/go.js"></script>`);
+    res
+      .writeHead(200, { 'Content-Type': 'text/html' })
+      .end(
+        `<!doctype html><form method="POST" action="${target}" enctype="text/plain"><input name='{"comment":"x","a' value='":1}'></form><script src="/go.js"></script>`,
+      );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.2', r));
   const addr = server.address() as { port: number };

@@ -53,7 +53,12 @@ function rotationView(rt: CredentialsRuntime, r: RotationRow) {
 function certSummary(pem: string | undefined) {
   if (!pem) return null;
   try {
-    return parseCertificates(pem).map((c) => ({ subject: c.subject, issuer: c.issuer, fingerprint: certFingerprint(c.rawData), notAfter: c.notAfter.toISOString() }));
+    return parseCertificates(pem).map((c) => ({
+      subject: c.subject,
+      issuer: c.issuer,
+      fingerprint: certFingerprint(c.rawData),
+      notAfter: c.notAfter.toISOString(),
+    }));
   } catch {
     return null;
   }
@@ -110,5 +115,10 @@ export interface AgentCredentialsResponse {
   readonly currentAuth: { method: string; credential: ReturnType<typeof credentialView> | null; since: string | null } | null;
   readonly credentials: Array<ReturnType<typeof credentialView>>;
   readonly rotations: Array<ReturnType<typeof rotationView>>;
-  readonly connectionSettings: { acceptsOffers: boolean; reportsStatus: boolean; offerPending: boolean; status: { hash: string; status: string; errorMessage: string } | null };
+  readonly connectionSettings: {
+    acceptsOffers: boolean;
+    reportsStatus: boolean;
+    offerPending: boolean;
+    status: { hash: string; status: string; errorMessage: string } | null;
+  };
 }

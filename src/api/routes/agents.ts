@@ -26,7 +26,10 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistry; tokens: ApiTokensStore; configSync?: (agent: AgentRecord) => ConfigSync }): void {
+export function agentRoutes(
+  app: FastifyInstance,
+  deps: { registry: AgentRegistry; tokens: ApiTokensStore; configSync?: (agent: AgentRecord) => ConfigSync },
+): void {
   const syncOf = deps.configSync ?? ((): ConfigSync => 'unmanaged');
   const viewer = requireRole(deps.tokens, 'viewer');
 
@@ -50,7 +53,9 @@ export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistr
       offset: q.offset,
       agents: all.slice(q.offset, q.offset + q.limit).map((a) => ({ ...agentSummary(a), configSync: syncOf(a) })),
       // A selector that alone matches nothing says why (unknown keys or values, with close matches).
-      ...(all.length === 0 && selector?.length && deps.registry.query({ selector }).length === 0 ? { hint: selectorHint(deps.registry.all(), selector).message } : {}),
+      ...(all.length === 0 && selector?.length && deps.registry.query({ selector }).length === 0
+        ? { hint: selectorHint(deps.registry.all(), selector).message }
+        : {}),
     };
   });
 

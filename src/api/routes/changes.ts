@@ -33,7 +33,8 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const asObject = (body: unknown): Record<string, unknown> => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {});
+const asObject = (body: unknown): Record<string, unknown> =>
+  body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 
 /** The CLI and the MCP layer say so in a header, the console by its session; anything else over REST is the REST channel. Never 'slack'. */
 function channelOf(req: FastifyRequest): Channel {

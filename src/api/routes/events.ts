@@ -35,7 +35,12 @@ export function eventRoutes(deps: { tokens: ApiTokensStore; changes: ChangeServi
       const stillValid = authCheck(req, deps.tokens);
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
       const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       res.write(`retry: 3000\n\n`);
       send('hello', { at: new Date().toISOString() });
@@ -53,7 +58,13 @@ export function eventRoutes(deps: { tokens: ApiTokensStore; changes: ChangeServi
           }, 250);
           return;
         }
-        send('change', { id: e.request.id, type: e.type, state: e.request.state, kind: e.request.kind, ...(e.type === 'approval' ? { by: e.approval.principal.name, decision: e.approval.decision } : {}) });
+        send('change', {
+          id: e.request.id,
+          type: e.type,
+          state: e.request.state,
+          kind: e.request.kind,
+          ...(e.type === 'approval' ? { by: e.approval.principal.name, decision: e.approval.decision } : {}),
+        });
         if (e.type === 'state') send('rollout', { id: e.request.id });
       };
       const onFleet = () => {

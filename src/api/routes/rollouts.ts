@@ -42,7 +42,8 @@ export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensStore, cha
     app.post<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { onRequest: proposer }, async (req, reply) => {
       const body = parseInput(RollbackBody, req.body ?? {});
       const service = changes();
-      if (!service) throw new AmpgateError('unavailable', 'the change-request engine is not running; propose the GET /rollback proposals through POST /api/changes');
+      if (!service)
+        throw new AmpgateError('unavailable', 'the change-request engine is not running; propose the GET /rollback proposals through POST /api/changes');
       const plan = actions.rollbackPlan(req.params.id);
       if (plan.proposals.length === 0) throw new AmpgateError('unprocessable', 'nothing to roll back', { notCovered: plan.notCovered });
       const requests: Array<{ request: ChangeRequest; existing: boolean }> = [];

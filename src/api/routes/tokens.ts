@@ -12,7 +12,15 @@ import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
 import { principalOf, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
-const CreateBody = z.object({ name: z.string().trim().min(1).max(100).refine((n) => !hasControlChars(n), CONTROL_CHARS_MESSAGE), role: z.enum(ROLES) });
+const CreateBody = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine((n) => !hasControlChars(n), CONTROL_CHARS_MESSAGE),
+  role: z.enum(ROLES),
+});
 
 export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokensStore; privileges: PrivilegeAdmin }): void {
   const admin = requireRole(deps.tokens, 'admin');
@@ -24,5 +32,7 @@ export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokensStore
     // The only time the secret is ever returned.
     return { token: view, secret };
   });
-  app.delete<{ Params: { id: string } }>('/api/tokens/:id', { onRequest: admin }, async (req) => ({ revoked: deps.privileges.revokeApiToken(principalOf(req), req.params.id).id }));
+  app.delete<{ Params: { id: string } }>('/api/tokens/:id', { onRequest: admin }, async (req) => ({
+    revoked: deps.privileges.revokeApiToken(principalOf(req), req.params.id).id,
+  }));
 }

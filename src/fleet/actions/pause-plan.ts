@@ -50,7 +50,11 @@ export function pauseMethod(agent: AgentRecord, pause: PauseState, desired: Desi
     return { reason: `lacks ${PAUSE_CAPABILITY} and ReportsEffectiveConfig: ampgate could not prove that a stand-in config stops it` };
   }
   const prior = currentConfig(agent, desired);
-  if (!prior) return { reason: 'lacks io.opentelemetry.pause, and ampgate cannot tell which config it runs (no APPLIED remote config, no effective config reported) to restore on resume' };
+  if (!prior)
+    return {
+      reason:
+        'lacks io.opentelemetry.pause, and ampgate cannot tell which config it runs (no APPLIED remote config, no effective config reported) to restore on resume',
+    };
   const stand = pauseConfigFor(prior.files);
   if ('reason' in stand) return { reason: `lacks io.opentelemetry.pause, and ${stand.reason}` };
   if (stand.hash === prior.hash) return { reason: 'already runs the ampgate pause config' };

@@ -109,7 +109,15 @@ export class PauseExecutor implements ChangeExecutor {
     const params = parseParams('pause', PauseParamsSchema, rawParams);
     const { resolved, methods } = this.#resolve(target);
     const agents = resolved.agents;
-    if (agents.length === 0) throw new AmpgateError('unprocessable', `no agent can be paused: ${resolved.ineligible.map((i) => `${i.uid} ${i.reason}`).slice(0, 5).join('; ')}`, { ineligible: resolved.ineligible });
+    if (agents.length === 0)
+      throw new AmpgateError(
+        'unprocessable',
+        `no agent can be paused: ${resolved.ineligible
+          .map((i) => `${i.uid} ${i.reason}`)
+          .slice(0, 5)
+          .join('; ')}`,
+        { ineligible: resolved.ineligible },
+      );
     const targets = agents.map((a) => a.uid);
     const custom = agents.filter((a) => methods.get(a.uid)!.method === 'custom');
     const fallback = agents.filter((a) => methods.get(a.uid)!.method === 'config');
@@ -118,7 +126,9 @@ export class PauseExecutor implements ChangeExecutor {
     const steps: string[] = [];
     if (custom.length > 0) steps.push(`send the ${PAUSE_CAPABILITY} "pause" message to ${custom.length} agent(s); each confirms with {"paused": true}`);
     if (fallback.length > 0) {
-      steps.push(`replace the config of ${fallback.length} agent(s) without ${PAUSE_CAPABILITY} with a stand-in that runs nothing, remembering the config each runs at execution time; resume restores exactly that config`);
+      steps.push(
+        `replace the config of ${fallback.length} agent(s) without ${PAUSE_CAPABILITY} with a stand-in that runs nothing, remembering the config each runs at execution time; resume restores exactly that config`,
+      );
     }
     steps.push(`wait up to ${params.timeoutSeconds} s for connected agents to confirm; offline agents are paused when they reconnect (pause state is stored)`);
     return {
@@ -154,7 +164,8 @@ export class PauseExecutor implements ChangeExecutor {
       const row = pause.get(uid);
       if (row?.change_id !== request.id || row.error === '') continue;
       const attempt = this.deps.desired.get(uid);
-      if (row.method === 'config' && attempt?.change_id === request.id && attempt.hash === row.pause_hash && attempt.status === 'applied') restore.push({ uid, hash: row.prior_hash! });
+      if (row.method === 'config' && attempt?.change_id === request.id && attempt.hash === row.pause_hash && attempt.status === 'applied')
+        restore.push({ uid, hash: row.prior_hash! });
       pause.remove(uid);
     }
     if (restore.length > 0) {
@@ -180,7 +191,16 @@ export class PauseExecutor implements ChangeExecutor {
         rows.push({ uid, method: 'custom', state: 'pausing', change_id: request.id, prior_hash: null, pause_hash: null, error: '', updated_at: now() });
         continue;
       }
-      rows.push({ uid, method: 'config', state: 'pausing', change_id: request.id, prior_hash: m.prior.hash, pause_hash: m.pause.hash, error: '', updated_at: now() });
+      rows.push({
+        uid,
+        method: 'config',
+        state: 'pausing',
+        change_id: request.id,
+        prior_hash: m.prior.hash,
+        pause_hash: m.pause.hash,
+        error: '',
+        updated_at: now(),
+      });
       pause.noteStandInStart(uid, agent!.effectiveConfigHash);
       assign.push({ uid, hash: m.pause.hash });
       if (m.prior.captured) desired.repo.putPayload(m.prior.hash, filesToJson(m.prior.files), m.prior.label, now());
@@ -188,7 +208,9 @@ export class PauseExecutor implements ChangeExecutor {
     }
     this.deps.uow.durably(() => pause.put(rows));
     if (assign.length > 0) desired.assign(assign, request.id);
-    ctx.progress(`pausing ${rows.length} agent(s): ${rows.filter((r) => r.method === 'custom').length} via ${PAUSE_CAPABILITY}, ${assign.length} with a stand-in config`);
+    ctx.progress(
+      `pausing ${rows.length} agent(s): ${rows.filter((r) => r.method === 'custom').length} via ${PAUSE_CAPABILITY}, ${assign.length} with a stand-in config`,
+    );
   }
 
   #view(uid: string, changeId: string): TargetProgress {
@@ -196,7 +218,10 @@ export class PauseExecutor implements ChangeExecutor {
     const agent = this.deps.registry.get(uid);
     if (!row) return { state: 'superseded', detail: 'not paused by this change (resumed since, or no longer eligible at execution)' };
     if (row.change_id !== changeId) return { state: 'superseded', detail: `now handled by change ${row.change_id}` };
-    const how = row.method === 'custom' ? `via ${PAUSE_CAPABILITY}` : `stand-in config ${row.pause_hash!.slice(0, 12)} APPLIED; resume restores ${row.prior_hash!.slice(0, 12)}`;
+    const how =
+      row.method === 'custom'
+        ? `via ${PAUSE_CAPABILITY}`
+        : `stand-in config ${row.pause_hash!.slice(0, 12)} APPLIED; resume restores ${row.prior_hash!.slice(0, 12)}`;
     if (row.error !== '') return { state: 'error', detail: `not paused: ${row.error}` };
     if (row.state === 'paused') return { state: 'done', detail: `paused (${how})` };
     if (row.method === 'config' && !reportsStatus(agent)) {

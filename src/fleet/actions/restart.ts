@@ -41,10 +41,20 @@ export class RestartExecutor implements ChangeExecutor {
   plan(target: TargetSpec, rawParams: Record<string, unknown>): ChangePlan {
     const params = parseParams('restart', RestartParamsSchema, rawParams);
     const resolved = resolveTargets(this.deps.registry, target, (a) =>
-      hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRestartCommand) ? undefined : 'lacks AcceptsRestartCommand in its latest message',
+      hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRestartCommand)
+        ? undefined
+        : 'lacks AcceptsRestartCommand in its latest message',
     );
     const agents = resolved.agents;
-    if (agents.length === 0) throw new AmpgateError('unprocessable', `no agent accepts a restart command: ${resolved.ineligible.map((i) => `${i.uid} ${i.reason}`).slice(0, 5).join('; ')}`, { ineligible: resolved.ineligible });
+    if (agents.length === 0)
+      throw new AmpgateError(
+        'unprocessable',
+        `no agent accepts a restart command: ${resolved.ineligible
+          .map((i) => `${i.uid} ${i.reason}`)
+          .slice(0, 5)
+          .join('; ')}`,
+        { ineligible: resolved.ineligible },
+      );
     const targets = agents.map((a) => a.uid);
     const risk = riskOf({ kind: 'restart', eligible: agents.length, ineligible: resolved.ineligible.length, fleetSize: this.deps.registry.size });
     const offline = agents.filter((a) => !a.connected).length;
@@ -90,7 +100,8 @@ export class RestartExecutor implements ChangeExecutor {
           if (row.status === 'failed' || row.status === 'expired') return { state: 'error', detail: row.detail };
           const agent = this.deps.registry.get(uid);
           if (row.status === 'sent') return { state: 'waiting', detail: 'Restart sent; waiting for the agent to come back' };
-          if (agent && !hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRestartCommand)) return { state: 'waiting', detail: 'its latest message lacks AcceptsRestartCommand' };
+          if (agent && !hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRestartCommand))
+            return { state: 'waiting', detail: 'its latest message lacks AcceptsRestartCommand' };
           return { state: 'waiting', detail: agent?.connected ? 'not sent yet' : 'offline; sent if it reconnects in time' };
         },
         timeoutSeconds: params.timeoutSeconds,

@@ -38,7 +38,8 @@ export class ResumeExecutor implements ChangeExecutor {
       return `paused via ${PAUSE_CAPABILITY}, which its latest message no longer lists; it cannot be told to resume`;
     }
     if (row.method === 'config') {
-      if (!hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig)) return 'paused with a stand-in config, but its latest message lacks AcceptsRemoteConfig';
+      if (!hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig))
+        return 'paused with a stand-in config, but its latest message lacks AcceptsRemoteConfig';
       if (!this.deps.desired.payload(row.prior_hash!)) return `its prior config ${row.prior_hash!.slice(0, 12)} is unknown`;
     }
     return undefined;
@@ -48,7 +49,15 @@ export class ResumeExecutor implements ChangeExecutor {
     const params = parseParams('resume', ResumeParamsSchema, rawParams);
     const resolved = resolveTargets(this.deps.registry, target, this.#eligibility);
     const agents = resolved.agents;
-    if (agents.length === 0) throw new AmpgateError('unprocessable', `no agent can be resumed: ${resolved.ineligible.map((i) => `${i.uid} ${i.reason}`).slice(0, 5).join('; ')}`, { ineligible: resolved.ineligible });
+    if (agents.length === 0)
+      throw new AmpgateError(
+        'unprocessable',
+        `no agent can be resumed: ${resolved.ineligible
+          .map((i) => `${i.uid} ${i.reason}`)
+          .slice(0, 5)
+          .join('; ')}`,
+        { ineligible: resolved.ineligible },
+      );
     const targets = agents.map((a) => a.uid);
     const rows = agents.map((a) => this.deps.pause.get(a.uid)!);
     const custom = rows.filter((r) => r.method === 'custom').length;
@@ -57,7 +66,8 @@ export class ResumeExecutor implements ChangeExecutor {
     const risk = riskOf({ kind: 'resume', eligible: agents.length, ineligible: resolved.ineligible.length, fleetSize: this.deps.registry.size });
     const steps: string[] = [];
     if (custom > 0) steps.push(`send the ${PAUSE_CAPABILITY} "resume" message to ${custom} agent(s); each confirms with {"paused": false}`);
-    if (fallback.length > 0) steps.push(`re-offer exactly the config ${fallback.length} agent(s) ran before the pause (same files and hash); resumed when it is APPLIED`);
+    if (fallback.length > 0)
+      steps.push(`re-offer exactly the config ${fallback.length} agent(s) ran before the pause (same files and hash); resumed when it is APPLIED`);
     steps.push(`wait up to ${params.timeoutSeconds} s for connected agents to confirm; offline agents are resumed when they reconnect`);
     return {
       params,
@@ -103,7 +113,9 @@ export class ResumeExecutor implements ChangeExecutor {
       this.deps.uow.durably(() => pause.put(rows.map((r) => ({ ...r, state: 'resuming' as const, change_id: request.id, error: '', updated_at: now() }))));
       const restore = rows.filter((r) => r.method === 'config').map((r) => ({ uid: r.uid, hash: r.prior_hash! }));
       if (restore.length > 0) desired.assign(restore, request.id);
-      ctx.progress(`resuming ${rows.length} agent(s): ${rows.length - restore.length} via ${PAUSE_CAPABILITY}, ${restore.length} by restoring their prior config`);
+      ctx.progress(
+        `resuming ${rows.length} agent(s): ${rows.length - restore.length} via ${PAUSE_CAPABILITY}, ${restore.length} by restoring their prior config`,
+      );
     }
     const result = await nudgeAndAwait(this.deps, request, ctx, { ...params, view: (uid) => this.#view(uid, request.id), verb: 'resumed' });
     // A refused resume leaves the agent paused (as it reported): the row goes back to 'paused'.

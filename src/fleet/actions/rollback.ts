@@ -43,7 +43,8 @@ export interface RollbackDeps {
 export function rollbackPlan(deps: RollbackDeps, changeId: string): RollbackPlan {
   const r = deps.rollouts.get(changeId);
   if (r?.kind !== 'config_push') throw notFound(`config rollout of change ${changeId}`);
-  if (r.state === 'running') throw new AmpgateError('conflict', `the rollout of ${changeId} is still running; it can be rolled back once it halts or completes`);
+  if (r.state === 'running')
+    throw new AmpgateError('conflict', `the rollout of ${changeId} is still running; it can be rolled back once it halts or completes`);
   const groups = new Map<string, string[]>();
   const notCovered: Array<{ uid: string; reason: string }> = [];
   for (const t of deps.rollouts.targets(changeId)) {
@@ -74,7 +75,11 @@ export function rollbackPlan(deps: RollbackDeps, changeId: string): RollbackPlan
       kind: 'config_push',
       target: { agents: uids },
       params: { config: v.name, version: v.version, canary: '100%', bakeSeconds: 0, rollbackOf: changeId },
-      reason: `Roll back change ${changeId} (${r.label}): restore ${v.name} v${v.version} on ${uids.length} agent${uids.length === 1 ? '' : 's'}${r.halt_reason ? ` after: ${r.halt_reason}` : ''}`.slice(0, 500),
+      reason:
+        `Roll back change ${changeId} (${r.label}): restore ${v.name} v${v.version} on ${uids.length} agent${uids.length === 1 ? '' : 's'}${r.halt_reason ? ` after: ${r.halt_reason}` : ''}`.slice(
+          0,
+          500,
+        ),
     });
   }
   return { changeId, rollout: r.label, proposals, notCovered };

@@ -107,7 +107,10 @@ export function outcomeOf(v: TargetView): OutcomeText {
       return { status: 'pending', detail: `waiting for stage ${v.stage + 1}` };
     case 'applied':
       if (a?.status !== 'applied') return { status: 'succeeded', detail: 'effective config matches (the agent does not report remote config status)' };
-      return { status: 'succeeded', detail: a.effective_config_hash ? `APPLIED; effective config ${a.effective_config_hash.slice(0, 12)}` : 'APPLIED (effective config not reported)' };
+      return {
+        status: 'succeeded',
+        detail: a.effective_config_hash ? `APPLIED; effective config ${a.effective_config_hash.slice(0, 12)}` : 'APPLIED (effective config not reported)',
+      };
     case 'failed':
       return { status: 'failed', detail: `FAILED: ${a!.error}` };
     case 'rolled_back':
@@ -121,6 +124,10 @@ export function outcomeOf(v: TargetView): OutcomeText {
     case 'unconfirmed':
       return { status: 'offered', detail: 'delivered; the agent does not report remote config status' };
     case 'waiting':
-      return a!.status === 'applying' ? { status: 'applying', detail: 'APPLYING' } : a!.status === 'offered' ? { status: 'offered', detail: 'sent' } : { status: 'pending', detail: 'assigned, not yet sent' };
+      return a!.status === 'applying'
+        ? { status: 'applying', detail: 'APPLYING' }
+        : a!.status === 'offered'
+          ? { status: 'offered', detail: 'sent' }
+          : { status: 'pending', detail: 'assigned, not yet sent' };
   }
 }

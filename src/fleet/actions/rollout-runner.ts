@@ -166,7 +166,9 @@ export class RolloutRunner {
     });
     if (verdict === undefined) {
       if (last) return undefined;
-      const silent = stageOf(this.views(r.change_id)).filter((v) => v.state !== 'applied').map((v) => v.uid);
+      const silent = stageOf(this.views(r.change_id))
+        .filter((v) => v.state !== 'applied')
+        .map((v) => v.uid);
       return `the canary did not report APPLIED within ${opts.stageTimeoutSeconds} s (${silent.slice(0, 5).join(', ')}${silent.length > 5 ? ', ...' : ''})`;
     }
     if (verdict.halt !== undefined || last || opts.bakeSeconds <= 0) return verdict.halt;
@@ -237,7 +239,14 @@ export class RolloutRunner {
     }
   }
 
-  #finish(r: RolloutRow, state: 'halted' | 'completed', reason: string | null, emitted: Map<string, string>, ctx: ExecutionContext, opts: RolloutOptions): void {
+  #finish(
+    r: RolloutRow,
+    state: 'halted' | 'completed',
+    reason: string | null,
+    emitted: Map<string, string>,
+    ctx: ExecutionContext,
+    opts: RolloutOptions,
+  ): void {
     this.deps.rollouts.finish(r.change_id, state, reason, this.deps.now());
     const views = this.views(r.change_id);
     const record = (uid: string, status: 'skipped' | 'failed', detail: string) => {
@@ -247,10 +256,20 @@ export class RolloutRunner {
     for (const v of views) {
       if (v.state === 'not_sent') record(v.uid, 'skipped', `not sent: the rollout halted at stage ${r.stage + 1}`);
       else if (v.state === 'waiting' && state === 'completed') {
-        record(v.uid, 'failed', `sent, but no APPLIED or FAILED within ${opts.stageTimeoutSeconds} s (the config stays assigned; the agent may still apply it)`);
+        record(
+          v.uid,
+          'failed',
+          `sent, but no APPLIED or FAILED within ${opts.stageTimeoutSeconds} s (the config stays assigned; the agent may still apply it)`,
+        );
       }
     }
-    this.#emit(views.filter((v) => v.state !== 'not_sent' && !(v.state === 'waiting' && state === 'completed')), r, emitted, ctx, true);
+    this.#emit(
+      views.filter((v) => v.state !== 'not_sent' && !(v.state === 'waiting' && state === 'completed')),
+      r,
+      emitted,
+      ctx,
+      true,
+    );
     if (state === 'halted') {
       this.deps.logger.warn({ change: r.change_id, reason }, 'rollout halted');
       ctx.progress(`rollout halted: ${reason}`);

@@ -116,7 +116,15 @@ export function agentRemoteConfigView(uid: string, deps: { registry: AgentRegist
     inSync: d ? configSyncOf(agent, d) === 'in_sync' : null,
     history: deps.desired.repo.history(uid, 50).map((a) => attemptView(a, deps.desired)),
     pause: pause
-      ? { method: pause.method, state: pause.state, changeId: pause.change_id, priorConfigHash: pause.prior_hash, standInConfigHash: pause.pause_hash, error: pause.error, updatedAt: iso(pause.updated_at) }
+      ? {
+          method: pause.method,
+          state: pause.state,
+          changeId: pause.change_id,
+          priorConfigHash: pause.prior_hash,
+          standInConfigHash: pause.pause_hash,
+          error: pause.error,
+          updatedAt: iso(pause.updated_at),
+        }
       : null,
     lastPauseAnswer: deps.pause.reported(uid) ?? null,
   };

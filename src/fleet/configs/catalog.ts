@@ -65,11 +65,18 @@ export class ConfigCatalog {
     }
     const contentType = normalizeContentType(input.contentType);
     if (!contentType) throw new AmpgateError('unprocessable', `unsupported content type "${input.contentType}" (use ${CONTENT_TYPES.join(', ')})`);
-    if (Buffer.byteLength(input.body, 'utf8') > MAX_CONFIG_BYTES) throw new AmpgateError('unprocessable', `config body is larger than ${MAX_CONFIG_BYTES} bytes`);
+    if (Buffer.byteLength(input.body, 'utf8') > MAX_CONFIG_BYTES)
+      throw new AmpgateError('unprocessable', `config body is larger than ${MAX_CONFIG_BYTES} bytes`);
     if (input.fileKey !== undefined && input.fileKey !== '' && !FILE_KEY.test(input.fileKey)) {
-      throw new AmpgateError('unprocessable', 'fileKey must be a relative path of letters, digits, ".", "_" and "-" segments (no "..", no leading "/", no control characters), at most 8 segments of 100 characters');
+      throw new AmpgateError(
+        'unprocessable',
+        'fileKey must be a relative path of letters, digits, ".", "_" and "-" segments (no "..", no leading "/", no control characters), at most 8 segments of 100 characters',
+      );
     }
-    for (const [field, text] of [['comment', input.comment], ['description', input.description]] as const) {
+    for (const [field, text] of [
+      ['comment', input.comment],
+      ['description', input.description],
+    ] as const) {
       if (text !== undefined && hasControlChars(text)) throw new AmpgateError('unprocessable', `${field}: ${CONTROL_CHARS_MESSAGE}`);
     }
     // Tokens pasted into the free text are replaced by their fingerprints before anything stores or shows them.
@@ -78,7 +85,10 @@ export class ConfigCatalog {
     const existing = this.repo.get(input.name);
     const fileKey = existing?.file_key ?? input.fileKey ?? '';
     if (existing && input.fileKey !== undefined && input.fileKey !== existing.file_key) {
-      throw new AmpgateError('unprocessable', `config "${input.name}" sends its body under file key "${existing.file_key}"; the file key cannot change (create a new config instead)`);
+      throw new AmpgateError(
+        'unprocessable',
+        `config "${input.name}" sends its body under file key "${existing.file_key}"; the file key cannot change (create a new config instead)`,
+      );
     }
     const validation = validateConfig(contentType, input.body);
     if (!validation.ok) throw invalidConfig(input.name, validation.problems);
@@ -119,7 +129,10 @@ export class ConfigCatalog {
       return { version: row, created: true };
     });
     if (result.created) {
-      this.recorder?.logger.info({ by: principalKey(author), config: input.name, version: result.version.version, configHash: hash }, 'config version added to the catalog');
+      this.recorder?.logger.info(
+        { by: principalKey(author), config: input.name, version: result.version.version, configHash: hash },
+        'config version added to the catalog',
+      );
     }
     return result;
   }

@@ -47,7 +47,11 @@ export function agentKind(agent: Pick<AgentRecord, 'effectiveConfigJson' | 'attr
  * "warning: gw v3 is a Fluent Bit config, but 3 of 3 target agents run an OpenTelemetry Collector
  * (0190…, …)". Undefined when the kinds agree or cannot be told.
  */
-export function kindMismatch(label: string, files: ConfigFiles, agents: readonly Pick<AgentRecord, 'uid' | 'effectiveConfigJson' | 'attributes'>[]): { warning: string; count: number } | undefined {
+export function kindMismatch(
+  label: string,
+  files: ConfigFiles,
+  agents: readonly Pick<AgentRecord, 'uid' | 'effectiveConfigJson' | 'attributes'>[],
+): { warning: string; count: number } | undefined {
   const kind = configKind(files);
   if (!kind) return undefined;
   const cache = new Map<string, AgentKind | undefined>();

@@ -9,7 +9,8 @@ import { TOKEN_PATTERN } from '../../shared/secrets.js';
 import type { ConfigProblem, ParsedYaml } from './validate.js';
 
 /** Keys whose values are secrets (matched on the last segment: `client_auth.password`, `HTTP_Passwd`, `x-api-key`). */
-const SECRET_KEY = /(^|[_.\-\s])(pass(word|wd)?|secret|secret[_-]?(access[_-]?)?key|token|bearer[_-]?token|api[_-]?key|apikey|authorization|private[_-]?key|credentials?)$/i;
+const SECRET_KEY =
+  /(^|[_.\-\s])(pass(word|wd)?|secret|secret[_-]?(access[_-]?)?key|token|bearer[_-]?token|api[_-]?key|apikey|authorization|private[_-]?key|credentials?)$/i;
 
 function literal(value: string): boolean {
   const v = value.trim();
@@ -58,7 +59,10 @@ export function scanTokens(body: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const m of body.matchAll(new RegExp(TOKEN_PATTERN.source, 'g'))) {
     const before = body.slice(0, m.index);
-    problems.push({ message: 'the config contains an ampgate token; agents get their credentials through OpAMP, never through config', line: before.split('\n').length });
+    problems.push({
+      message: 'the config contains an ampgate token; agents get their credentials through OpAMP, never through config',
+      line: before.split('\n').length,
+    });
   }
   return problems;
 }

@@ -23,9 +23,7 @@ export interface ConfigProblem {
   readonly column?: number;
 }
 
-export type ValidationResult =
-  | { readonly ok: true; readonly flavor: ConfigFlavor }
-  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+export type ValidationResult = { readonly ok: true; readonly flavor: ConfigFlavor } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
 /** Accepts common aliases (application/yaml, text/x-yaml, application/x-yaml). */
 export function normalizeContentType(input: string): ContentType | undefined {

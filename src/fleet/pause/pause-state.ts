@@ -34,7 +34,8 @@ function parsePauseAnswer(msg: Pick<CustomMessage, 'type' | 'data'>): { paused: 
     return { error: `the agent sent a malformed ${msg.type} message (not JSON)` };
   }
   const obj = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-  if (msg.type === 'error') return { error: typeof obj.error === 'string' && obj.error ? obj.error.slice(0, 500) : 'the agent reported an error without a message' };
+  if (msg.type === 'error')
+    return { error: typeof obj.error === 'string' && obj.error ? obj.error.slice(0, 500) : 'the agent reported an error without a message' };
   if (typeof obj.paused !== 'boolean') return { error: 'the agent sent a status message without a boolean "paused"' };
   return { paused: obj.paused };
 }
@@ -110,7 +111,8 @@ export class PauseState {
     if (!agent) return;
     let error = '';
     if (!hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig)) {
-      error = 'not effective as far as ampgate can tell: the stand-in config was APPLIED, but the agent does not report its effective config (ReportsEffectiveConfig), so nothing proves that it stopped';
+      error =
+        'not effective as far as ampgate can tell: the stand-in config was APPLIED, but the agent does not report its effective config (ReportsEffectiveConfig), so nothing proves that it stopped';
     } else {
       const files = effectiveFiles(agent);
       // Wait for the effective config the agent runs with the stand-in.

@@ -34,7 +34,8 @@ describe('remote config provider', () => {
     desired = new DesiredConfigs(new RemoteConfigRepo(db), sqliteUnitOfWork(db), reg, pino({ level: 'silent' }));
     const provider = new RemoteConfigProvider(desired);
     const hash = desired.registerPayload({ '': { contentType: 'text/yaml', body: 'a: 1\n' } }, 'test v1');
-    const report = (init: Parameters<typeof create<typeof AgentToServerSchema>>[1]) => reg.report(UID, create(AgentToServerSchema, { capabilities: ACCEPTS, ...init }), 'ws').agent;
+    const report = (init: Parameters<typeof create<typeof AgentToServerSchema>>[1]) =>
+      reg.report(UID, create(AgentToServerSchema, { capabilities: ACCEPTS, ...init }), 'ws').agent;
     const offer = (epoch: number) => {
       const msg = create(ServerToAgentSchema, {});
       provider.contribute(reg.get(UID)!, msg, { reason: 'reply', epoch, link: {} as AgentLink });
@@ -63,7 +64,9 @@ describe('remote config provider', () => {
     report({});
     desired.assign([{ uid: UID, hash }], 'c1');
     expect(offer(1)).toBeDefined();
-    report({ remoteConfigStatus: { lastRemoteConfigHash: Buffer.from(hash, 'hex'), status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: 'nope' } });
+    report({
+      remoteConfigStatus: { lastRemoteConfigHash: Buffer.from(hash, 'hex'), status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: 'nope' },
+    });
     report({ remoteConfigStatus: { lastRemoteConfigHash: Buffer.from('ab', 'hex'), status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED } });
     expect(desired.get(UID)).toMatchObject({ status: 'failed', error: 'nope' });
     for (let epoch = 2; epoch < 5; epoch++) expect(offer(epoch)).toBeUndefined();

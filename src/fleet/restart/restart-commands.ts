@@ -80,7 +80,11 @@ export class RestartCommands implements OfferProvider {
   /** Ends open commands of a change: never sent -> expired, sent but not observed -> failed. */
   expire(changeId: string, timeoutSeconds: number): void {
     for (const row of this.repo.byChange(changeId)) {
-      if (row.status === 'pending') this.#set(row, { status: 'expired', detail: `not delivered within ${timeoutSeconds} s (agent offline or lacking AcceptsRestartCommand); dropped, never sent late` });
+      if (row.status === 'pending')
+        this.#set(row, {
+          status: 'expired',
+          detail: `not delivered within ${timeoutSeconds} s (agent offline or lacking AcceptsRestartCommand); dropped, never sent late`,
+        });
       else if (row.status === 'sent') this.#set(row, { status: 'failed', detail: `Restart sent, but no reconnect or fresh status within ${timeoutSeconds} s` });
     }
   }

@@ -33,4 +33,3 @@ export interface AgentCredentialsStore {
   /** uids that have an unrevoked per-agent credential which has been used at least once. */
   usedBoundUids(): string[];
 }
-

@@ -48,7 +48,11 @@ export interface ApiTokensStore {
   /** The active token with this id, or undefined (revoked or unknown). */
   active(id: string): ApiTokenRow | undefined;
   /** Creates a token; the secret is returned once and never stored. */
-  create(name: string, role: Role, opts?: CreateTokenOptions): {
+  create(
+    name: string,
+    role: Role,
+    opts?: CreateTokenOptions,
+  ): {
     id: string;
     secret: string;
     view: ApiTokenView;
@@ -61,9 +65,10 @@ export interface ApiTokensStore {
    * unknown; otherwise a token is generated only when no admin token exists. Returns what was
    * created (with the secret when it was generated, so the caller can print it once).
    */
-  ensureAdmin(given: string | undefined): {
-    secret?: string;
-    view: ApiTokenView;
-  } | undefined;
+  ensureAdmin(given: string | undefined):
+    | {
+        secret?: string;
+        view: ApiTokenView;
+      }
+    | undefined;
 }
-

@@ -31,10 +31,12 @@ export interface AuditQuery {
 
 export interface AuditStore {
   /** The newest row's seq and hash, or undefined for an empty log. */
-  head(): {
-    seq: number;
-    hash: string;
-  } | undefined;
+  head():
+    | {
+        seq: number;
+        hash: string;
+      }
+    | undefined;
   insert(row: AuditRow): void;
   list(q?: AuditQuery): AuditRow[];
   /** Every row in seq order, streamed (verification and export of large logs). */
@@ -42,4 +44,3 @@ export interface AuditStore {
   bySeq(seq: number): AuditRow | undefined;
   count(): number;
 }
-

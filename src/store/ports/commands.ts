@@ -25,4 +25,3 @@ export interface CommandsStore {
   byChange(changeId: string): CommandRow[];
   update(c: CommandRow): void;
 }
-

@@ -47,10 +47,11 @@ export interface ConfigsStore {
    * Appends a version (creating the config on first use) and returns its number. Runs inside the
    * caller's transaction so the number cannot be taken twice.
    */
-  append(v: Omit<ConfigVersionRow, 'version' | 'name'> & {
-    name: string;
-    description?: string;
-    fileKey: string;
-  }): number;
+  append(
+    v: Omit<ConfigVersionRow, 'version' | 'name'> & {
+      name: string;
+      description?: string;
+      fileKey: string;
+    },
+  ): number;
 }
-

@@ -20,4 +20,3 @@ export interface ConsoleSessionsStore {
   /** Removes sessions that ended or expired before `before`. */
   purge(before: number): number;
 }
-

@@ -30,4 +30,3 @@ export interface OffersStore {
   recordAuth(uid: string, method: string, credentialId: string | null, at: number): boolean;
   rekey(oldUid: string, newUid: string): void;
 }
-

@@ -24,4 +24,3 @@ export interface PauseStore {
   upsert(row: PauseRow): void;
   delete(uid: string): void;
 }
-

@@ -49,4 +49,3 @@ export interface RemoteConfigStore {
     error: string;
   }>;
 }
-

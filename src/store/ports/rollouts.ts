@@ -33,23 +33,25 @@ export interface RolloutTargetRow {
 export interface RolloutsStore {
   /** The newest rollouts first. */
   list(limit: number): RolloutRow[];
-  create(r: {
-    changeId: string;
-    kind: string;
-    label: string;
-    stageCount: number;
-    options: string;
-    now: number;
-  }, targets: ReadonlyArray<{
-    uid: string;
-    stage: number;
-    hash: string;
-    healthy: boolean | undefined;
-  }>): void;
+  create(
+    r: {
+      changeId: string;
+      kind: string;
+      label: string;
+      stageCount: number;
+      options: string;
+      now: number;
+    },
+    targets: ReadonlyArray<{
+      uid: string;
+      stage: number;
+      hash: string;
+      healthy: boolean | undefined;
+    }>,
+  ): void;
   get(changeId: string): RolloutRow | undefined;
   targets(changeId: string): RolloutTargetRow[];
   setAttempt(changeId: string, uid: string, attemptId: number): void;
   setStage(changeId: string, stage: number, now: number): void;
   finish(changeId: string, state: 'halted' | 'completed', reason: string | null, now: number): void;
 }
-

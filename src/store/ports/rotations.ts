@@ -47,4 +47,3 @@ export interface RotationsStore {
   getSwitch(changeId: string): ServerCertSwitchRow | undefined;
   putSwitch(row: Omit<ServerCertSwitchRow, 'updated_at'>): void;
 }
-

@@ -33,11 +33,13 @@ export class AuditPage extends DataPage {
   render() {
     const { data, error, form } = this.state;
     return html`<h1>Audit log</h1>
-      ${data
-        ? data.verify.ok
-          ? html`<p class="ok-text" role="status" data-verify="ok">Hash chain verified: ${data.verify.count} rows intact${data.verify.head ? html`, head <span class="mono">#${data.verify.head.seq} ${data.verify.head.hash.slice(0, 16)}</span>` : null}.</p>`
-          : html`<div class="error" role="alert" data-verify="broken">Hash chain BROKEN at row ${data.verify.brokenAt}: ${clean(data.verify.reason)}</div>`
-        : null}
+      ${
+        data
+          ? data.verify.ok
+            ? html`<p class="ok-text" role="status" data-verify="ok">Hash chain verified: ${data.verify.count} rows intact${data.verify.head ? html`, head <span class="mono">#${data.verify.head.seq} ${data.verify.head.hash.slice(0, 16)}</span>` : null}.</p>`
+            : html`<div class="error" role="alert" data-verify="broken">Hash chain BROKEN at row ${data.verify.brokenAt}: ${clean(data.verify.reason)}</div>`
+          : null
+      }
       <p><a href="/api/audit/export" download="ampgate-audit.jsonl">Export all rows (JSONL)</a> <span class="muted">— verify offline with <code>ampgate audit verify --file</code></span></p>
       <form class="filters" aria-label="Filter audit rows" onSubmit=${(e) => {
         e.preventDefault();
@@ -49,8 +51,9 @@ export class AuditPage extends DataPage {
         <div class="field actions"><button type="submit">Filter</button></div>
       </form>
       <${ErrorBox} error=${error} />
-      ${data
-        ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Audit rows"><table class="list audit">
+      ${
+        data
+          ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Audit rows"><table class="list audit">
             <thead><tr><th scope="col">#</th><th scope="col">At</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Request</th><th scope="col">Data</th></tr></thead>
             <tbody>${data.page.entries.map(
               (e) => html`<tr><td>${e.seq}</td><td>${fmtDate(e.at)}</td><td class="mono small">${clean(e.actor)}</td><td>${clean(e.action)}</td>
@@ -61,7 +64,8 @@ export class AuditPage extends DataPage {
             ${queryParams().before ? html`<button type="button" class="secondary" onClick=${() => navigate(`/ui/audit${toQuery({ ...queryParams(), before: undefined })}`)}>Newest</button>` : null}
             <button type="button" class="secondary" disabled=${data.page.next === null} onClick=${() => navigate(`/ui/audit${toQuery({ ...queryParams(), before: data.page.next })}`)}>Older</button>
           </nav>`
-        : null}`;
+          : null
+      }`;
   }
 }
 

@@ -24,14 +24,30 @@ function AnnotatedBody({ body, problems }) {
 }
 
 class Upload extends Component {
-  state = { name: this.props.name ?? '', contentType: 'text/yaml', body: '', comment: '', description: '', error: null, problems: null, result: null, busy: false };
+  state = {
+    name: this.props.name ?? '',
+    contentType: 'text/yaml',
+    body: '',
+    comment: '',
+    description: '',
+    error: null,
+    problems: null,
+    result: null,
+    busy: false,
+  };
   set = (k) => (e) => this.setState({ [k]: e.currentTarget.value });
   submit = async (e) => {
     e.preventDefault();
     this.setState({ busy: true, error: null, problems: null, result: null });
     const s = this.state;
     try {
-      const r = await api('POST', '/api/configs', { name: s.name, body: s.body, contentType: s.contentType, comment: s.comment || undefined, description: s.description || undefined });
+      const r = await api('POST', '/api/configs', {
+        name: s.name,
+        body: s.body,
+        contentType: s.contentType,
+        comment: s.comment || undefined,
+        description: s.description || undefined,
+      });
       this.setState({ busy: false, result: r });
       this.props.onUploaded?.(r);
     } catch (error) {
@@ -66,13 +82,17 @@ export class ConfigsPage extends DataPage {
   render() {
     const { data, error } = this.state;
     return html`<h1>Configs</h1><${ErrorBox} error=${error} />
-      ${data
-        ? html`<table class="list"><thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Latest</th><th scope="col">Versions</th><th scope="col">Updated</th><th scope="col">Description</th></tr></thead>
+      ${
+        data
+          ? html`<table class="list"><thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Latest</th><th scope="col">Versions</th><th scope="col">Updated</th><th scope="col">Description</th></tr></thead>
           <tbody>${data.configs.map(
-            (c) => html`<tr><td><${Link} href=${`/ui/configs/${encodeURIComponent(c.name)}`}>${clean(c.name)}</${Link}></td><td>${clean(c.contentType)}</td><td>v${c.latestVersion} <span class="mono small">${c.latestConfigHash.slice(0, 12)}</span></td>
+            (
+              c,
+            ) => html`<tr><td><${Link} href=${`/ui/configs/${encodeURIComponent(c.name)}`}>${clean(c.name)}</${Link}></td><td>${clean(c.contentType)}</td><td>v${c.latestVersion} <span class="mono small">${c.latestConfigHash.slice(0, 12)}</span></td>
               <td>${c.versions}</td><td>${fmtDate(c.updatedAt)}</td><td>${clean(c.description ?? '')}</td></tr>`,
           )}</tbody></table>`
-        : null}
+          : null
+      }
       ${hasRole('proposer') ? html`<${Upload} onUploaded=${() => this.refresh()} />` : null}`;
   }
 }
@@ -101,7 +121,10 @@ export class ConfigPage extends DataPage {
   agentDiff = async (e) => {
     e.preventDefault();
     try {
-      const d = await api('GET', `/api/agents/${encodeURIComponent(this.state.agent.trim().toLowerCase())}/config-diff${toQuery({ config: this.props.name, version: this.state.to })}`);
+      const d = await api(
+        'GET',
+        `/api/agents/${encodeURIComponent(this.state.agent.trim().toLowerCase())}/config-diff${toQuery({ config: this.props.name, version: this.state.to })}`,
+      );
       this.setState({ agentDiff: d, diffError: null, diff: null });
     } catch (diffError) {
       this.setState({ diffError, agentDiff: null });
@@ -119,7 +142,9 @@ export class ConfigPage extends DataPage {
       <section><h2>Versions</h2>
         <table class="list"><thead><tr><th scope="col">Version</th><th scope="col">Hash</th><th scope="col">Author</th><th scope="col">Comment</th><th scope="col">Created</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
           <tbody>${c.versions.map(
-            (v) => html`<tr aria-current=${body.version === v.version ? 'true' : undefined}><td>v${v.version}</td><td class="mono small">${v.configHash.slice(0, 12)}</td><td>${clean(v.author)}</td><td>${clean(v.comment ?? '')}</td><td>${fmtDate(v.createdAt)}</td>
+            (
+              v,
+            ) => html`<tr aria-current=${body.version === v.version ? 'true' : undefined}><td>v${v.version}</td><td class="mono small">${v.configHash.slice(0, 12)}</td><td>${clean(v.author)}</td><td>${clean(v.comment ?? '')}</td><td>${fmtDate(v.createdAt)}</td>
               <td><button type="button" class="secondary small" onClick=${() => this.show(v.version)} aria-label=${`Show version ${v.version}`}>Show</button></td></tr>`,
           )}</tbody></table>
       </section>
@@ -137,10 +162,12 @@ export class ConfigPage extends DataPage {
         </form>
         <${ErrorBox} error=${this.state.diffError} />
         ${this.state.diff ? html`<${DiffView} diff=${this.state.diff.diff} leftTitle=${`v${this.state.diff.from}`} rightTitle=${`v${this.state.diff.to}`} />` : null}
-        ${this.state.agentDiff
-          ? html`<p>${this.state.agentDiff.identical ? 'The agent runs exactly this version.' : this.state.agentDiff.effectiveConfigReported ? '' : 'The agent has not reported its effective config.'}</p>
+        ${
+          this.state.agentDiff
+            ? html`<p>${this.state.agentDiff.identical ? 'The agent runs exactly this version.' : this.state.agentDiff.effectiveConfigReported ? '' : 'The agent has not reported its effective config.'}</p>
             <${DiffView} diff=${this.state.agentDiff.diff} leftTitle="agent's effective config" rightTitle=${`v${this.state.agentDiff.version}`} />`
-          : null}
+            : null
+        }
       </section>
       ${hasRole('proposer') ? html`<${Upload} name=${c.name} onUploaded=${() => this.setState({ view: null }, () => this.refresh())} />` : null}`;
   }

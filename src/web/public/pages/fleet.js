@@ -53,15 +53,30 @@ export class FleetPage extends DataPage {
           <input id="f-selector" type="text" placeholder="service.name=checkout,deployment.environment!=dev" value=${form.selector} onInput=${this.set('selector')}
             aria-describedby="selector-help" />
         </div>
-        ${select('connected', 'Connection', [['', 'any'], ['true', 'connected'], ['false', 'disconnected']])}
-        ${select('health', 'Health', [['', 'any'], ['healthy', 'healthy'], ['unhealthy', 'unhealthy'], ['unknown', 'not reported']])}
-        ${select('configSync', 'Config', [['', 'any'], ['in_sync', 'in sync'], ['out_of_sync', 'out of sync'], ['unmanaged', 'not managed']])}
+        ${select('connected', 'Connection', [
+          ['', 'any'],
+          ['true', 'connected'],
+          ['false', 'disconnected'],
+        ])}
+        ${select('health', 'Health', [
+          ['', 'any'],
+          ['healthy', 'healthy'],
+          ['unhealthy', 'unhealthy'],
+          ['unknown', 'not reported'],
+        ])}
+        ${select('configSync', 'Config', [
+          ['', 'any'],
+          ['in_sync', 'in sync'],
+          ['out_of_sync', 'out of sync'],
+          ['unmanaged', 'not managed'],
+        ])}
         <div class="field actions"><button type="submit">Filter</button></div>
         <p id="selector-help" class="help">Same syntax as change-request targets: <code>key=value</code> or <code>key!=value</code>, comma-separated.</p>
       </form>
       <${ErrorBox} error=${error} />
-      ${data
-        ? html`
+      ${
+        data
+          ? html`
           <p class="count" aria-live="polite">${data.total === 0 ? 'No agents match.' : `Agents ${fmtNumber(offset + 1)}–${fmtNumber(Math.min(offset + PAGE, data.total))} of ${fmtNumber(data.total)}`}</p>
           <div class="table-wrap" tabindex="0" role="region" aria-label="Agents">
           <table class="list">
@@ -85,8 +100,9 @@ export class FleetPage extends DataPage {
             <button type="button" class="secondary" disabled=${offset === 0} onClick=${() => this.page(Math.max(0, offset - PAGE))}>Previous</button>
             <button type="button" class="secondary" disabled=${offset + PAGE >= data.total} onClick=${() => this.page(offset + PAGE)}>Next</button>
           </nav>`
-        : loading
-          ? html`<p class="muted">Loading…</p>`
-          : null}`;
+          : loading
+            ? html`<p class="muted">Loading…</p>`
+            : null
+      }`;
   }
 }

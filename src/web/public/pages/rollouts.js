@@ -15,15 +15,19 @@ export class RolloutsPage extends DataPage {
   render() {
     const { data, error } = this.state;
     return html`<h1>Rollouts</h1><${ErrorBox} error=${error} />
-      ${data
-        ? data.rollouts.length === 0
-          ? html`<p class="muted">No rollouts yet. A rollout starts when a config push is approved.</p>`
-          : html`<table class="list"><thead><tr><th scope="col">Change</th><th scope="col">Config</th><th scope="col">State</th><th scope="col">Stage</th><th scope="col">Started</th><th scope="col">Halt reason</th></tr></thead>
+      ${
+        data
+          ? data.rollouts.length === 0
+            ? html`<p class="muted">No rollouts yet. A rollout starts when a config push is approved.</p>`
+            : html`<table class="list"><thead><tr><th scope="col">Change</th><th scope="col">Config</th><th scope="col">State</th><th scope="col">Stage</th><th scope="col">Started</th><th scope="col">Halt reason</th></tr></thead>
             <tbody>${data.rollouts.map(
-              (r) => html`<tr><td><${Link} href=${`/ui/rollouts/${r.changeId}`}>#${r.changeId}</${Link}></td><td>${clean(r.label)}</td><td><${StateBadge} state=${r.state} /></td>
+              (
+                r,
+              ) => html`<tr><td><${Link} href=${`/ui/rollouts/${r.changeId}`}>#${r.changeId}</${Link}></td><td>${clean(r.label)}</td><td><${StateBadge} state=${r.state} /></td>
                 <td>${r.stage} of ${r.stageCount}</td><td>${fmtDate(r.startedAt)}</td><td>${clean(r.haltReason ?? '')}</td></tr>`,
             )}</tbody></table>`
-        : null}`;
+          : null
+      }`;
   }
 }
 
@@ -96,19 +100,32 @@ export class RolloutPage extends DataPage {
           <button type="button" class="secondary" disabled=${this.state.offset + 100 >= v.targetsTotal} onClick=${() => this.setState({ offset: this.state.offset + 100 }, () => this.refresh())}>Next</button>
         </nav>
       </section>
-      ${rollback
-        ? html`<section><h2>Rollback</h2>
-          ${rollback.error
-            ? html`<${ErrorBox} error=${rollback.error} />`
-            : html`${rollback.proposals.length === 0
-                ? html`<p class="muted">Nothing to roll back.</p>`
-                : html`<p>Proposal${rollback.proposals.length === 1 ? '' : 's'} restoring the previous config (each is a new change request that needs approval):</p>
+      ${
+        rollback
+          ? html`<section><h2>Rollback</h2>
+          ${
+            rollback.error
+              ? html`<${ErrorBox} error=${rollback.error} />`
+              : html`${
+                  rollback.proposals.length === 0
+                    ? html`<p class="muted">Nothing to roll back.</p>`
+                    : html`<p>Proposal${rollback.proposals.length === 1 ? '' : 's'} restoring the previous config (each is a new change request that needs approval):</p>
                   <ul>${rollback.proposals.map((p) => html`<li>${clean(p.reason)} <span class="muted">(${p.target.agents ? `${p.target.agents.length} agents` : clean(p.target.selector)})</span></li>`)}</ul>
-                  ${hasRole('proposer') ? html`<button type="button" onClick=${this.propose}>Propose rollback</button>` : null}`}
-              ${rollback.notCovered.length > 0 ? html`<p class="muted">${rollback.notCovered.length} agent(s) not covered: ${rollback.notCovered.slice(0, 5).map((n) => `${n.uid.slice(0, 8)}… ${clean(n.reason)}`).join('; ')}</p>` : null}`}
+                  ${hasRole('proposer') ? html`<button type="button" onClick=${this.propose}>Propose rollback</button>` : null}`
+                }
+              ${
+                rollback.notCovered.length > 0
+                  ? html`<p class="muted">${rollback.notCovered.length} agent(s) not covered: ${rollback.notCovered
+                      .slice(0, 5)
+                      .map((n) => `${n.uid.slice(0, 8)}… ${clean(n.reason)}`)
+                      .join('; ')}</p>`
+                  : null
+              }`
+          }
           <${ErrorBox} error=${this.state.proposeError} />
           ${this.state.proposed ? html`<p role="status">Proposed: ${this.state.proposed.map((r) => html`<${Link} href=${`/ui/changes/${r.id}`}>#${r.id}</${Link}> `)}</p>` : null}
         </section>`
-        : null}`;
+          : null
+      }`;
   }
 }
