@@ -72,7 +72,8 @@ class Summary extends Component {
     const s = this.state.s;
     if (!s) return html`<div class="summary" aria-busy="true"></div>`;
     const item = (label, value, href, warn) =>
-      html`<li class=${warn ? 'warn' : ''}><${Link} href=${href}><span class="num">${fmtNumber(value)}</span> <span class="label">${label}</span></${Link}></li>`;
+      html`<li class=${warn ? 'warn' : ''}><${Link} href=${href}><span class="num">${fmtNumber(value)}</span> <span class="label">${label}</span>
+      </${Link}></li>`;
     return html`<ul class="summary" aria-label="Fleet and change summary">
       ${item('agents', s.agents.known, '/ui/fleet')}
       ${item('connected', s.agents.connected, '/ui/fleet?connected=true')}
