@@ -91,7 +91,8 @@ async function main(): Promise<void> {
     await page
       .getByLabel('Body')
       .fill(
-        'receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [kafka]\n',
+        'receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n ' +
+          '     exporters: [kafka]\n',
       );
     await page.getByRole('button', { name: 'Validate and upload' }).click();
     await page.locator('li.bad-line').first().waitFor();

@@ -46,7 +46,8 @@ describe('settings', () => {
     );
     expect(message({ AMPGATE_OPAMP_PATH: 'v1/opamp' })).toBe('invalid settings: AMPGATE_OPAMP_PATH is set to "v1/opamp"; expected text starting with "/"');
     expect(message({ AMPGATE_LOG_LEVEL: 'loud', AMPGATE_CSR_POLICY: 'sometimes' })).toBe(
-      'invalid settings: AMPGATE_LOG_LEVEL is set to "loud"; expected one of fatal, error, warn, info, debug, trace, silent; AMPGATE_CSR_POLICY is set to "sometimes"; expected one of auto, off',
+      'invalid settings: AMPGATE_LOG_LEVEL is set to "loud"; expected one of fatal, error, warn, info, debug, trace, silent; AMPGATE_CSR_POLICY is ' +
+        'set to "sometimes"; expected one of auto, off',
     );
     // No validator wording reaches the user.
     for (const m of [message({ AMPGATE_AGENT_AUTH: 'basic' }), message({ AMPGATE_API_RATE: 'fast' }), message({ AMPGATE_MCP_READ_ONLY: 'maybe' })]) {

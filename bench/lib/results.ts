@@ -125,7 +125,8 @@ export function renderFigures(latest: Latest): string {
     const failed = r.checks.filter((c) => !c.ok);
     out.push(
       '',
-      `Checks: ${r.checks.length - failed.length}/${r.checks.length} passed${failed.length ? ` (failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')})` : ''}.`,
+      `Checks: ${r.checks.length - failed.length}/${r.checks.length} ` +
+        `passed${failed.length ? ` (failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')})` : ''}.`,
     );
     for (const n of r.notes) out.push('', `Note: ${n}`);
     out.push('');

@@ -76,7 +76,8 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
       g1.errorResponses + g1.refusedOther + g1.throttled429 + g1.overloaded503 - (g0.errorResponses + g0.refusedOther + g0.throttled429 + g0.overloaded503),
   };
   h.log(
-    `  ${who} ${phase}: ${round(r.serverRate)} msg/s (server CPU ${round(r.serverCpuCores * 100)}% = ${round(cpuPerMessageUs(r), 1)} µs/msg, generator CPU ${round(r.generatorCpuCores * 100)}%)`,
+    `  ${who} ${phase}: ${round(r.serverRate)} msg/s (server CPU ${round(r.serverCpuCores * 100)}% = ${round(cpuPerMessageUs(r), 1)} µs/msg, ` +
+      `generator CPU ${round(r.generatorCpuCores * 100)}%)`,
   );
   return r;
 }
@@ -183,11 +184,14 @@ const NAMES: Record<Phase, string> = {
 };
 const LIMITS: Record<Phase, string> = {
   'ws-full':
-    'one event loop at ~70 µs of server CPU per message (profile): ~40% the reply write syscall on loopback (it also runs the receiver side), ~20% protobuf decode + diff, ~10% the 2.5 KB row upsert, GC; the generator shares the 2 cores',
+    'one event loop at ~70 µs of server CPU per message (profile): ~40% the reply write syscall on loopback (it also runs the receiver side), ~20% ' +
+    'protobuf decode + diff, ~10% the 2.5 KB row upsert, GC; the generator shares the 2 cores',
   'ws-heartbeat':
-    'one event loop at ~30-36 µs per message, about half of it the reply write syscall; the rest ws framing, decode, session, encode; the generator shares the 2 cores',
+    'one event loop at ~30-36 µs per message, about half of it the reply write syscall; the rest ws framing, decode, session, encode; the generator ' +
+    'shares the 2 cores',
   'http-full':
-    'per request: HTTP parsing and response on one event loop, bearer-token verification (SHA-256 + SQLite lookup, ~11% of the server), then the same decode/diff/persist',
+    'per request: HTTP parsing and response on one event loop, bearer-token verification (SHA-256 + SQLite lookup, ~11% of the server), then the same ' +
+    'decode/diff/persist',
   'http-heartbeat': 'per request: HTTP parsing and response, bearer-token verification (SHA-256 + SQLite lookup) on one event loop',
 };
 
@@ -218,7 +222,9 @@ function buildResult(
             }
           : {}),
         limit: LIMITS[p],
-        note: `server CPU ${round(a.serverCpuCores * 100)}% of one core (${round(cpuPerMessageUs(a), 1)} µs per message), generator CPU ${round(a.generatorCpuCores * 100)}%, event-loop p99 (worst 1 s window) ${round(a.loopP99WorstMs, 1)} ms`,
+        note:
+          `server CPU ${round(a.serverCpuCores * 100)}% of one core (${round(cpuPerMessageUs(a), 1)} µs per message), generator CPU ` +
+          `${round(a.generatorCpuCores * 100)}%, event-loop p99 (worst 1 s window) ${round(a.loopP99WorstMs, 1)} ms`,
       }),
     );
   }
@@ -248,7 +254,8 @@ function buildResult(
   return h.result('ingest', {
     method: {
       summary:
-        `${wsN} WebSocket agents, then ${httpN} plain-HTTP agents (one keep-alive connection each), in ${o.workers ?? 2} generator processes on the same machine. ` +
+        `${wsN} WebSocket agents, then ${httpN} plain-HTTP agents (one keep-alive connection each), in ${o.workers ?? 2} generator processes on the ` +
+        `same machine. ` +
         `Closed loop: each agent sends its next message as soon as the previous one is answered. Full status = capabilities, description, health with a ` +
         `new status time, 2 KB effective config, remote config status (~2.3 KB), so every message changes the record. Each phase runs ${o.durationS} s after ` +
         `a 2 s warm-up; throughput from the server's ampgate_opamp_messages_received_total. Persistence checked in the SQLite file afterwards ` +

@@ -117,7 +117,8 @@ export async function runRollout(h: Harness): Promise<ScenarioResult> {
   const p99PersistS = persisted.at99 === undefined ? Number.POSITIVE_INFINITY : persisted.at99 / 1000;
   const loop = summarise(sampler.samples);
   h.log(
-    `  last frame after ${round(lastFrameMs)} ms; 99% persisted after ${round(p99PersistS, 2)} s; change ${finished.state}; server CPU ${round(rolloutCpuMs)} ms`,
+    `  last frame after ${round(lastFrameMs)} ms; 99% persisted after ${round(p99PersistS, 2)} s; change ${finished.state}; server CPU ` +
+      `${round(rolloutCpuMs)} ms`,
   );
 
   const wsTargets = n - o.httpAgents;
@@ -133,7 +134,8 @@ export async function runRollout(h: Harness): Promise<ScenarioResult> {
       summary:
         `${n} simulated agents connected over WebSocket (${o.heartbeatS} s heartbeats) in ${stats.workers.length} generator process(es) on the same machine. ` +
         `A ${collectorYaml(99).length}-byte collector config was added to the catalog and a config_push to selector service.namespace=ampgate-bench ` +
-        `(canary ${canary}, bake 0 s) proposed over REST by the admin token and approved by ${proposal.requiredApprovals} approver token(s). The clock starts ` +
+        `(canary ${canary}, bake 0 s) proposed over REST by the admin token and approved by ${proposal.requiredApprovals} approver token(s). The ` +
+        `clock starts ` +
         `when the final approve call is sent. Agents apply instantly (APPLYING, then APPLIED with the new effective config); the generator timestamps ` +
         `each remote-config frame on receipt; the SQLite file is polled every 50 ms for agents stored with APPLIED and the new effective config hash.`,
       agents: n,

@@ -179,7 +179,9 @@ function figuresOf(s: StormOutcome, admission: { rate: number; retryAfterS: numb
   return [
     figure(`${what}: all agents back and consistent`, round(backS, 1), 's', {
       target: { op: '<=', value: TARGET_S },
-      limit: `admission control pacing (${admission.rate} connections/s; refused agents wait Retry-After ${admission.retryAfterS}-${admission.retryAfterS * 2} s), by design, not CPU`,
+      limit:
+        `admission control pacing (${admission.rate} connections/s; refused agents wait Retry-After ` +
+        `${admission.retryAfterS}-${admission.retryAfterS * 2} s), by design, not CPU`,
     }),
     ...(s.readyAfterMs === undefined
       ? []
@@ -192,7 +194,9 @@ function figuresOf(s: StormOutcome, admission: { rate: number; retryAfterS: numb
       note: `50% after ${s.backPercentilesS.p50} s, 99% after ${s.backPercentilesS.p99} s`,
     }),
     figure(`${what}: agents deferred with 429/503 + Retry-After`, s.deferredAgents, 'agents', {
-      note: `${s.refusals} refusals in total; server counted ${s.throttledAtServer} throttled (429), ${s.overloadedAtServer} overloaded (503); ${s.connectFailures} attempts failed without an answer (backlog full, reset, refused while restarting)`,
+      note:
+        `${s.refusals} refusals in total; server counted ${s.throttledAtServer} throttled (429), ${s.overloadedAtServer} overloaded (503); ` +
+        `${s.connectFailures} attempts failed without an answer (backlog full, reset, refused while restarting)`,
     }),
     figure(`${what}: server event-loop lag p99 (worst 1 s window)`, round(s.loopP99WorstMs, 1), 'ms'),
   ];
@@ -229,8 +233,16 @@ export async function runStorm(h: Harness): Promise<ScenarioResult> {
   return h.result('storm', {
     method: {
       summary:
-        `${n} WebSocket agents connected and settled; then ${triggers.map((t) => (t === 'drop' ? 'every agent connection was cut at once by the generator (server running)' : 'the server was killed with SIGKILL and restarted on the same database and ports')).join('; after all were back, ')}. ` +
-        `Server admission control: AMPGATE_CONNECT_RATE ${admission.rate}/s, burst ${admission.burst}, Retry-After ${admission.retryAfterS} s + up to 100% jitter ` +
+        `${n} WebSocket agents connected and settled; then ` +
+        `${triggers
+          .map((t) =>
+            t === 'drop'
+              ? 'every agent connection was cut at once by the generator (server running)'
+              : 'the server was killed with SIGKILL and restarted on the same database and ports',
+          )
+          .join('; after all were back, ')}. ` +
+        `Server admission control: AMPGATE_CONNECT_RATE ${admission.rate}/s, burst ${admission.burst}, Retry-After ${admission.retryAfterS} s + up to ` +
+        `100% jitter ` +
         `(${defaults ? 'the defaults' : 'NOT the defaults'}). Agents reconnect after a uniform random delay in [0, 1 s], then back off exponentially ` +
         `(x2, max 30 s, full jitter), and wait Retry-After + [0, 1 s] when refused. "All back" = the registry's connected count (GET /healthz, ` +
         `polled every 100 ms) reaches N, measured from the trigger.`,

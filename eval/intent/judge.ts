@@ -36,7 +36,8 @@ export function judgeLlm(results: readonly LlmResult[]): { failures: string[]; l
     `widening model answers accepted: ${widening.length} of ${results.filter((r) => WIDENING.includes(r.mutation)).length}`,
     `final intents wider than the label: ${wider.length}`,
     `other-kind answers accepted for verbs the offline parser knows: ${kindKnownVerb.length}`,
-    `other-kind answers accepted for verbs it does not know (the model's reading, shown on the card): ${kindUnknownVerb.length} of ${results.filter((r) => r.mutation === 'other-kind' && r.case.category === 'unusual-verb').length}`,
+    `other-kind answers accepted for verbs it does not know (the model's reading, shown on the card): ${kindUnknownVerb.length} of ` +
+      `${results.filter((r) => r.mutation === 'other-kind' && r.case.category === 'unusual-verb').length}`,
     `good model answers ending exact: ${good.filter((r) => r.outcome === 'exact').length} of ${good.length}`,
   ];
   for (const r of [...widening, ...wider, ...kindKnownVerb])

@@ -84,7 +84,8 @@ export function createAgentListener(deps: AgentListenerDeps): OpampListener {
     onOverLimit: (address, open) =>
       logger.warn(
         { address, open, limit: settings.maxConnectionsPerSource },
-        'an agent source address is over AMPGATE_MAX_CONNECTIONS_PER_SOURCE; its new connections get 429 (agents behind one NAT or proxy? raise the limit, or 0 for none)',
+        'an agent source address is over AMPGATE_MAX_CONNECTIONS_PER_SOURCE; its new connections get 429 (agents behind one NAT or proxy? raise the ' +
+          'limit, or 0 for none)',
       ),
   });
   return new OpampListener(

@@ -294,7 +294,8 @@ export class ChangeEngine implements ChangeService {
     const person = this.policy.person(p);
     const wait = this.#proposals.take(person);
     if (wait === 0) return;
-    const reason = `too many proposals from ${person}: at most ${this.#proposalLimit} per person (AMPGATE_PROPOSAL_RATE, AMPGATE_PROPOSAL_BURST); retry in ${wait} s`;
+    const reason =
+      `too many proposals from ${person}: at most ${this.#proposalLimit} per person (AMPGATE_PROPOSAL_RATE, AMPGATE_PROPOSAL_BURST); ` + `retry in ${wait} s`;
     this.denials.record(principalKey(p), null, { principal: principalView(p), action: 'propose', channel, reason: 'proposal rate limit' });
     this.#d.logger.warn({ principal: principalView(p), person, channel }, 'proposal refused: per-person rate limit');
     throw new AmpgateError('too_many_requests', reason, { retryAfterSeconds: wait });

@@ -115,7 +115,9 @@ export class Transitions {
   /** Moves a pending or held request whose expiry passed to `expired`. */
   expire(req: ChangeRequest): Step {
     const approvals = req.approvals.filter((a) => a.decision === 'approve').length;
-    const summary = `expired at ${req.expiresAt} with ${approvals} of ${req.requiredApprovals} approvals${req.hold ? ` (held by change freeze: ${req.hold.reason})` : ''}`;
+    const summary =
+      `expired at ${req.expiresAt} with ${approvals} of ${req.requiredApprovals} ` +
+      `approvals${req.hold ? ` (held by change freeze: ${req.hold.reason})` : ''}`;
     return this.#end(Number(req.id), req.state, 'expired', summary, SYSTEM, 'change.expired', {
       expiresAt: req.expiresAt,
       approvals,

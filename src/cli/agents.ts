@@ -61,7 +61,8 @@ export function registerAgentCommands(program: Command, ctx: CliContext): void {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  ampgate agents --connected\n  ampgate agents -s service.name=checkout --exclude deployment.environment=dev --unhealthy\n  ampgate --json agents --limit 1000',
+      '\nExamples:\n  ampgate agents --connected\n  ampgate agents -s service.name=checkout --exclude deployment.environment=dev --unhealthy\n  ' +
+        'ampgate --json agents --limit 1000',
     );
 
   program
@@ -82,7 +83,9 @@ export function registerAgentCommands(program: Command, ctx: CliContext): void {
         ...Object.entries(a.identifyingAttributes).map(([k, v]) => `  ${inline(k)} = ${inline(JSON.stringify(v))}`),
         'non-identifying:',
         ...Object.entries(a.nonIdentifyingAttributes).map(([k, v]) => `  ${inline(k)} = ${inline(JSON.stringify(v))}`),
-        `remote config: ${a.remoteConfigStatus ? `${a.remoteConfigStatus.status} ${a.remoteConfigStatus.hash.slice(0, 12)} ${inline(a.remoteConfigStatus.errorMessage)}` : '-'}`,
+        `remote config: ${
+          a.remoteConfigStatus ? `${a.remoteConfigStatus.status} ${a.remoteConfigStatus.hash.slice(0, 12)} ${inline(a.remoteConfigStatus.errorMessage)}` : '-'
+        }`,
         `effective config (${a.effectiveConfigHash?.slice(0, 12) ?? 'none'}):`,
       ];
       for (const [name, f] of Object.entries(a.effectiveConfig ?? {})) {

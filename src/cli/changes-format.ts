@@ -32,12 +32,17 @@ export function changesTable(rows: readonly ChangeSummary[], empty: string): str
 export function changeDetail(r: ChangeRequest): string {
   const approvals = r.approvals.filter((a) => a.decision === 'approve');
   const lines = [
-    `change ${r.id}: ${r.kind}, ${r.state}${r.hold && r.state === 'approved' ? ` (held by change freeze "${inline(r.hold.reason)}" until ${r.hold.until ?? 'further notice'})` : ''}`,
+    `change ${r.id}: ${r.kind}, ` +
+      `${r.state}${r.hold && r.state === 'approved' ? ` (held by change freeze "${inline(r.hold.reason)}" until ${r.hold.until ?? 'further notice'})` : ''}`,
     `  summary:      ${inline(r.preview.summary)}`,
     `  reason:       ${inline(r.reason)}`,
     `  requester:    ${who(r.requester)} via ${r.channel}${r.llmOriginated ? ' [LLM-originated]' : ''}`,
     `  risk:         ${r.risk}; approvals ${approvals.length}/${r.requiredApprovals}`,
-    `  target:       ${r.target.selector !== undefined ? `selector ${inline(r.target.selector) || '""'} (${inline(describeTarget(r.target))})` : `${r.target.agents?.length ?? 0} listed agents`} -> ${r.targets.length} eligible, ${r.ineligible.length} ineligible`,
+    `  target:       ${
+      r.target.selector !== undefined
+        ? `selector ${inline(r.target.selector) || '""'} (${inline(describeTarget(r.target))})`
+        : `${r.target.agents?.length ?? 0} listed agents`
+    } -> ${r.targets.length} eligible, ${r.ineligible.length} ineligible`,
     `  params:       ${inline(JSON.stringify(r.params))}`,
     `  fingerprint:  ${r.fingerprint} (payload ${short(r.payloadFingerprint)})`,
     `  created:      ${r.createdAt} (${ago(r.createdAt)})${expires(r)}`,

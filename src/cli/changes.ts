@@ -159,7 +159,8 @@ function registerDecisions(changes: Command, ctx: CliContext): void {
     })
     .addHelpText(
       'after',
-      '\nExamples:\n  ampgate changes approve 42 --fingerprint 1a2b3c4d5e6f --wait     # exits 1 if the change then fails\n  ampgate changes approve 42 --comment "checked the diff"',
+      '\nExamples:\n  ampgate changes approve 42 --fingerprint 1a2b3c4d5e6f --wait     # exits 1 if the change then fails\n  ampgate changes approve ' +
+        '42 --comment "checked the diff"',
     );
   for (const [name, past, help] of [
     ['reject', 'rejected', 'reject a request (ends it)'],

@@ -42,11 +42,9 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     .command('list', { isDefault: true })
     .description('list configs and their latest version')
     .action(async () => {
-      const res = await ctx
-        .client()
-        .get<{
-          configs: Array<{ name: string; latestVersion: number; contentType: string; latestConfigHash: string; updatedAt: string; description: string }>;
-        }>('/api/configs');
+      const res = await ctx.client().get<{
+        configs: Array<{ name: string; latestVersion: number; contentType: string; latestConfigHash: string; updatedAt: string; description: string }>;
+      }>('/api/configs');
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
       ctx.out(
         table(
@@ -68,7 +66,8 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
         const v = await c.get<VersionView>(`/api/configs/${encodeURIComponent(name)}/versions/${encodeURIComponent(o.version)}`);
         if (ctx.json()) return ctx.out(JSON.stringify(v, null, 2));
         ctx.out(
-          `# ${v.name} v${v.version} [${v.contentType}] config hash ${v.configHash} by ${v.author} ${ago(v.createdAt)}${v.comment ? ` — ${inline(v.comment)}` : ''}`,
+          `# ${v.name} v${v.version} [${v.contentType}] config hash ${v.configHash} by ${v.author} ` +
+            `${ago(v.createdAt)}${v.comment ? ` — ${inline(v.comment)}` : ''}`,
         );
         return ctx.out(v.body!.replace(/\n$/, ''));
       }
@@ -154,10 +153,18 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       }>(`/api/agents/${encodeURIComponent(uid)}/remote-config`);
       if (ctx.json()) return ctx.out(JSON.stringify(r, null, 2));
       ctx.out(
-        `desired:  ${r.desired ? `${r.desired.label} (${r.desired.configHash.slice(0, 12)}) ${r.desired.status}${r.desired.error ? `: ${inline(r.desired.error)}` : ''} [change ${r.desired.changeId}]` : '-'}`,
+        `desired:  ${
+          r.desired
+            ? `${r.desired.label} (${r.desired.configHash.slice(0, 12)}) ${r.desired.status}${
+                r.desired.error ? `: ${inline(r.desired.error)}` : ''
+              } [change ${r.desired.changeId}]`
+            : '-'
+        }`,
       );
       ctx.out(
-        `reported: ${r.reported ? `${r.reported.status} ${r.reported.hash.slice(0, 12)} ${inline(r.reported.errorMessage)}`.trimEnd() : '-'}${r.inSync === null ? '' : r.inSync ? ' (in sync)' : ' (not in sync)'}`,
+        `reported: ${r.reported ? `${r.reported.status} ${r.reported.hash.slice(0, 12)} ${inline(r.reported.errorMessage)}`.trimEnd() : '-'}${
+          r.inSync === null ? '' : r.inSync ? ' (in sync)' : ' (not in sync)'
+        }`,
       );
       ctx.out(`paused:   ${r.pause ? `${r.pause.state} via ${r.pause.method} [change ${r.pause.changeId}]` : 'no'}`);
       ctx.out(

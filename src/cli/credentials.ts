@@ -23,7 +23,10 @@ export function registerCredentialCommands(program: Command, ctx: CliContext): v
         `authenticates with: ${auth ? `${auth.method}${auth.credential ? ` (${auth.credential.kind} ${auth.credential.fingerprint})` : ''}` : 'unknown'}`,
       );
       ctx.out(
-        `connection settings: ${cs.acceptsOffers ? 'accepts offers' : 'does NOT accept offers (manual rotation only)'}${cs.status ? `, last status ${cs.status.status} ${cs.status.hash.slice(0, 12)}` : ''}${cs.offerPending ? ', offer pending' : ''}`,
+        `connection settings: ` +
+          `${cs.acceptsOffers ? 'accepts offers' : 'does NOT accept offers (manual rotation only)'}${
+            cs.status ? `, last status ${cs.status.status} ${cs.status.hash.slice(0, 12)}` : ''
+          }${cs.offerPending ? ', offer pending' : ''}`,
       );
       ctx.out('');
       ctx.out(

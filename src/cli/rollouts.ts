@@ -22,11 +22,9 @@ export function registerRolloutCommands(program: Command, ctx: CliContext): void
   const rollouts = program.command('rollouts').description('config rollouts (one per config_push change request)');
 
   rollouts.command('list', { isDefault: true }).action(async () => {
-    const res = await ctx
-      .client()
-      .get<{
-        rollouts: Array<{ changeId: string; label: string; state: string; stage: number; stageCount: number; haltReason: string | null; startedAt: string }>;
-      }>('/api/rollouts');
+    const res = await ctx.client().get<{
+      rollouts: Array<{ changeId: string; label: string; state: string; stage: number; stageCount: number; haltReason: string | null; startedAt: string }>;
+    }>('/api/rollouts');
     if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
     ctx.out(
       table(

@@ -117,7 +117,10 @@ export class CsrService {
     if (auth.credentialKind !== 'enrollment') return 'this connection is not authenticated with a credential that may request certificates';
     const own = this.rt.creds.forAgent(agent.uid).find((c) => c.kind !== 'enrollment' && this.rt.creds.isValid(c));
     if (own)
-      return `instance uid ${agent.uid} already has its own credential (${describeCredential(this.rt, own.id)}): send the CSR over a connection authenticated with it`;
+      return (
+        `instance uid ${agent.uid} already has its own credential (${describeCredential(this.rt, own.id)}): send the CSR over a connection ` +
+        `authenticated with it`
+      );
     const busy = this.rt.rotations.open().find((r) => r.agent_uid === agent.uid && r.credential !== 'csr');
     if (busy) return 'a credential rotation for this agent is in progress';
     return undefined;
@@ -203,7 +206,10 @@ function keyProblem(csr: x509.Pkcs10CertificateRequest): string | undefined {
     const d = key.asymmetricKeyDetails ?? {};
     if (key.asymmetricKeyType === 'ec' && (d.namedCurve === 'prime256v1' || d.namedCurve === 'secp384r1')) return undefined;
     if ((key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && (d.modulusLength ?? 0) >= 2048) return undefined;
-    return `the CSR key (${key.asymmetricKeyType ?? 'unknown'} ${d.namedCurve ?? d.modulusLength ?? ''}) is not accepted: use ECDSA P-256/P-384 or RSA >= 2048 bits`;
+    return (
+      `the CSR key (${key.asymmetricKeyType ?? 'unknown'} ${d.namedCurve ?? d.modulusLength ?? ''}) is not accepted: use ECDSA P-256/P-384 or ` +
+      `RSA >= 2048 bits`
+    );
   } catch {
     return 'the CSR public key cannot be read';
   }

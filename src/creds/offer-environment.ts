@@ -54,7 +54,8 @@ export class OfferEnvironment {
     }
     if (isTlsEndpoint(base) && !this.trustBundlePem) {
       out.push(
-        'offers to a TLS endpoint need the CA bundle agents verify the server with: set AMPGATE_TLS_SERVER_CA (or issue the server certificate with `ampgate ca init --server-cert`)',
+        'offers to a TLS endpoint need the CA bundle agents verify the server with: set AMPGATE_TLS_SERVER_CA (or issue the server certificate with ' +
+          '`ampgate ca init --server-cert`)',
       );
     }
     return out;

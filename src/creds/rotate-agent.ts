@@ -119,7 +119,8 @@ async function start(rt: CredentialsRuntime, o: AgentRotation): Promise<Rotation
   rt.fleet.nudge(o.uid);
   o.outcome(
     'offered',
-    `${describeCredential(rt, oldId)} -> ${describeCredential(rt, row.new_credential_id)} offered; waiting up to ${o.timeoutSeconds} s for the agent to reconnect with it`,
+    `${describeCredential(rt, oldId)} -> ${describeCredential(rt, row.new_credential_id)} offered; waiting up to ${o.timeoutSeconds} s for the agent ` +
+      `to reconnect with it`,
   );
   return row;
 }

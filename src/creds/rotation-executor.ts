@@ -135,7 +135,8 @@ export function planAgentRotation(
     preview: {
       summary:
         extra?.summary ??
-        `Rotate the ${what} of ${targets.length} agent${targets.length === 1 ? '' : 's'} (verified: each must reconnect with its new ${what} within ${p.reconnectTimeoutSeconds} s)`,
+        `Rotate the ${what} of ${targets.length} agent${targets.length === 1 ? '' : 's'} (verified: each must reconnect with its new ${what} within ` +
+          `${p.reconnectTimeoutSeconds} s)`,
       agentCount: targets.length,
       labelBreakdown: labelBreakdown(resolved.agents),
       ineligible: resolved.ineligible,
@@ -151,10 +152,16 @@ function rotationSteps(rt: CredentialsRuntime, kind: MintKind, timeout: number):
   return [
     kind === 'token'
       ? 'mint a new per-agent bearer token for each agent (stored as a SHA-256 hash only)'
-      : `issue a new client certificate for each agent (ECDSA P-256, signed by ampgate's CA, ${rt.clientCertDays} days; the private key exists only in memory and travels only inside the offer over TLS)`,
-    `offer complete OpAMP connection settings: endpoint ${rt.env.baseUrl}, ${kind === 'token' ? 'Authorization header with the new token' : 'no headers, the new certificate and key'}${trust ? `, server CA bundle …${sha256(trust).slice(-4)}` : ''}, heartbeat ${rt.env.heartbeatSeconds} s`,
-    `keep the old and the new ${what} valid until the agent reconnects authenticated with the new one (and reports APPLIED when it reports connection-settings status)`,
-    `then revoke the old ${what}; without that reconnect within ${timeout} s: revoke the new ${what}, keep the old one, report the agent as not rotated and alert`,
+      : `issue a new client certificate for each agent (ECDSA P-256, signed by ampgate's CA, ${rt.clientCertDays} days; the private key exists only ` +
+        `in memory and travels only inside the offer over TLS)`,
+    `offer complete OpAMP connection settings: endpoint ${rt.env.baseUrl}, ` +
+      `${kind === 'token' ? 'Authorization header with the new token' : 'no headers, the new certificate and key'}${
+        trust ? `, server CA bundle …${sha256(trust).slice(-4)}` : ''
+      }, heartbeat ${rt.env.heartbeatSeconds} s`,
+    `keep the old and the new ${what} valid until the agent reconnects authenticated with the new one (and reports APPLIED when it reports ` +
+      `connection-settings status)`,
+    `then revoke the old ${what}; without that reconnect within ${timeout} s: revoke the new ${what}, keep the old one, report the agent as not ` +
+      `rotated and alert`,
   ];
 }
 

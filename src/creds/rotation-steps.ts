@@ -61,7 +61,8 @@ export function completeRotation(rt: CredentialsRuntime, row: RotationRow, how: 
 
 /** Failure: revoke the new credential, keep the old one, mark failed, alert (log + counter). */
 export function abandonRotation(rt: CredentialsRuntime, row: RotationRow, reason: string): RotationRow {
-  const detail = `not rotated: ${reason}; kept ${describeCredential(rt, row.old_credential_id)}, revoked the new ${describeCredential(rt, row.new_credential_id)}`;
+  const detail =
+    `not rotated: ${reason}; kept ${describeCredential(rt, row.old_credential_id)}, revoked the new ` + `${describeCredential(rt, row.new_credential_id)}`;
   const done = rt.uow.durably(() => {
     if (row.new_credential_id) rt.creds.revoke(row.new_credential_id);
     return rt.rotations.update(row.id, { state: 'failed', detail });

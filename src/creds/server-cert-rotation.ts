@@ -35,15 +35,21 @@ export class ServerCertRotationFlow implements ServerCertRotation {
     const fp = (s: string) => `…${s.slice(-4)}`;
     const steps = trusted
       ? [
-          `switch the OpAMP listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); the agents' current CA bundle already verifies it, so no agent needs new settings`,
+          `switch the OpAMP listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); the agents' current CA bundle already ` +
+            `verifies it, so no agent needs new settings`,
         ]
       : [
-          `offer each agent a new credential together with the current CA bundle plus the new CA (complete offers: endpoint, headers or certificate, CA, heartbeat ${this.rt.env.heartbeatSeconds} s)`,
-          `wait up to ${p.reconnectTimeoutSeconds} s for each agent to reconnect with its new credential (proof it holds the new bundle); then revoke its old credential`,
-          `only if every agent confirmed: switch the listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); otherwise switch nothing`,
+          `offer each agent a new credential together with the current CA bundle plus the new CA (complete offers: endpoint, headers or certificate, ` +
+            `CA, heartbeat ${this.rt.env.heartbeatSeconds} s)`,
+          `wait up to ${p.reconnectTimeoutSeconds} s for each agent to reconnect with its new credential (proof it holds the new bundle); then revoke ` +
+            `its old credential`,
+          `only if every agent confirmed: switch the listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); otherwise ` +
+            `switch nothing`,
         ];
     return planAgentRotation(this.rt, target, p, (a) => this.#kindOf(a.uid), {
-      summary: `Switch the OpAMP server certificate to ${fp(staged.fingerprint)} (${staged.subject}, until ${staged.notAfter.toISOString().slice(0, 10)})${trusted ? '' : ' after offering the new CA to the agents'}`,
+      summary:
+        `Switch the OpAMP server certificate to ${fp(staged.fingerprint)} (${staged.subject}, until ` +
+        `${staged.notAfter.toISOString().slice(0, 10)})${trusted ? '' : ' after offering the new CA to the agents'}`,
       steps,
       payload: { stagedCertificate: staged.fingerprint, newCa: staged.trustPem, trusted },
       details: {

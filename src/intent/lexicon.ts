@@ -116,7 +116,10 @@ export const HEALTH: ReadonlyArray<readonly [string, boolean]> = [
 
 /** State words that narrow, but to something a selector cannot say exactly: always a question. */
 export const STATES: Record<string, string> = Object.fromEntries([
-  ...'broken dead failing failed crashing crashed crashlooping stuck erroring errored sick flapping degraded bad red misbehaving struggling hung wedged slow noisy down'
+  ...(
+    'broken dead failing failed crashing crashed crashlooping stuck erroring errored sick flapping degraded bad red misbehaving struggling ' +
+    'hung wedged slow noisy down'
+  )
     .split(' ')
     .map((w) => [
       w,
@@ -126,7 +129,8 @@ export const STATES: Record<string, string> = Object.fromEntries([
     .split(' ')
     .map((w) => [
       w,
-      `I can't target a change by connection state ("${w}"): offline agents get changes when they reconnect. Name the agents another way, or ask "which agents are offline?" to see them.`,
+      `I can't target a change by connection state ("${w}"): offline agents get changes when they reconnect. Name the agents another way, or ask ` +
+        `"which agents are offline?" to see them.`,
     ]),
   ['paused', 'I can only target paused agents with *resume*. Which agents do you mean?'],
   ['running', 'I can\'t select agents by "running". Which agents do you mean?'],
@@ -255,11 +259,13 @@ export const NEGATION = [
 
 const APPROVAL = 'Approving and rejecting are for people on the approval card (or `ampgate changes approve`); I can only propose changes and answer questions.';
 const INJECTION =
-  'That reads like instructions to me rather than a request about agents, so I ignored it. I can propose a change or answer a question about agents and change requests.';
+  'That reads like instructions to me rather than a request about agents, so I ignored it. I can propose a change or answer a question about agents ' +
+  'and change requests.';
 const SECRETS = 'I never show tokens, keys or secrets. Fingerprints are in `ampgate credentials <uid>`.';
 const ROLES = 'Roles come from the policy file and API tokens, not from chat.';
 const UNSUPPORTED =
-  'That is not something I can do. I can propose: push a config, pause, resume, restart or rotate credentials, or answer questions about agents, configs and change requests.';
+  'That is not something I can do. I can propose: push a config, pause, resume, restart or rotate credentials, or answer questions about agents, ' +
+  'configs and change requests.';
 const ROLLBACK = "I can't roll back from chat. Use `ampgate rollouts rollback <change id> --propose`, or ask me to push a specific config version.";
 const CANCEL = 'Cancelling is not available from chat: use `ampgate changes cancel <id>`.';
 

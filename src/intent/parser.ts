@@ -72,7 +72,8 @@ function proposal(a: Analysis, kind: ChangeKind): Intent {
   const when = all(a, 'schedule')[0]?.word ?? (has(a, 'period') ? 'that time' : undefined);
   if (when !== undefined) {
     return question(
-      `I can't schedule changes ("${when}"): a change is proposed now and runs as soon as it is approved. Should I propose it now? If so, send it again without the time.`,
+      `I can't schedule changes ("${when}"): a change is proposed now and runs as soon as it is approved. Should I propose it now? If so, send it ` +
+        `again without the time.`,
     );
   }
 
@@ -139,7 +140,8 @@ function narrowingProblems(a: Analysis, reading = false): QuestionIntent | undef
     return question(
       reading
         ? `I'm not sure what "${count.word}" refers to. Ask e.g. "which agents are unhealthy in prod?" or "status of request 12".`
-        : `I can't pick a subset of agents by number ("${count.word}"). Name them by service, environment, host or uid; a config push already goes to a canary first.`,
+        : `I can't pick a subset of agents by number ("${count.word}"). Name them by service, environment, host or uid; a config push already goes to ` +
+            `a canary first.`,
     );
   }
   return undefined;
@@ -157,7 +159,8 @@ function unknownWords(a: Analysis, expect?: 'config'): QuestionIntent | undefine
       parts.push(`I don't know ${where} called "${u.word}".`);
     } else {
       parts.push(
-        `I don't know "${u.word}". Did you mean ${s.map((x) => `\`${x.value}\`${x.what === 'action' || x.what === 'health' ? '' : ` (${x.what})`}`).join(' or ')}?`,
+        `I don't know "${u.word}". Did you mean ` +
+          `${s.map((x) => `\`${x.value}\`${x.what === 'action' || x.what === 'health' ? '' : ` (${x.what})`}`).join(' or ')}?`,
       );
     }
   }
@@ -239,7 +242,8 @@ function readOrUnknown(a: Analysis): Intent {
     const guessable = all(a, 'unknown').some((u) => u.suggestions.length > 0);
     if (guessable) return unknownWords(a)!;
     return question(
-      "I didn't recognise an action. I can propose: *push* a config, *pause*, *resume*, *restart* or *rotate credentials* — e.g. `pause the checkout collectors in prod`.",
+      "I didn't recognise an action. I can propose: *push* a config, *pause*, *resume*, *restart* or *rotate credentials* — e.g. `pause the checkout " +
+        'collectors in prod`.',
     );
   }
   return buildRead(a);

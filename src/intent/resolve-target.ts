@@ -113,7 +113,9 @@ export function resolveTarget(a: Analysis, opts: TargetOptions = {}): ResolvedTa
     if (groups.size > 1) {
       const words = inScope.map((it) => it.word).join(' ');
       return ask(
-        `Which do you mean by "except ${words}"? A selector can leave out each of them (${inScope.map((it) => `\`${fmt(it.clause)}\``).join(' and ')}), but not only the combination. Please say it as "… in <environment> except <service>" or name the exclusions one by one.`,
+        `Which do you mean by "except ${words}"? A selector can leave out each of them ` +
+          `(${inScope.map((it) => `\`${fmt(it.clause)}\``).join(' and ')}), but not only the combination. Please say it as "… in <environment> except ` +
+          `<service>" or name the exclusions one by one.`,
       );
     }
   }

@@ -74,7 +74,8 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
     {
       title: 'Get rollout status',
       description:
-        'Where a config rollout (the execution of an approved config_push change request) stands: its state and halt reason, per-stage outcome counts, and its agents with their outcome, paged and optionally only one outcome (e.g. failed).',
+        'Where a config rollout (the execution of an approved config_push change request) stands: its state and halt reason, per-stage outcome ' +
+        'counts, and its agents with their outcome, paged and optionally only one outcome (e.g. failed).',
       inputSchema: {
         id: z.string().min(1).max(100).describe('the change request id'),
         outcome: z.enum(OUTCOMES).optional().describe('only agents with this outcome'),
@@ -120,7 +121,8 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
     {
       title: 'Preview rollback',
       description:
-        'What rolling back a halted or completed config rollout would propose: per previous config version, the agents that would get it back, and the agents it cannot cover. Proposes nothing.',
+        'What rolling back a halted or completed config rollout would propose: per previous config version, the agents that would get it back, and ' +
+        'the agents it cannot cover. Proposes nothing.',
       inputSchema: { id: z.string().min(1).max(100).describe('the change request id of the rollout') },
       outputSchema: {
         changeId: z.string(),
@@ -164,7 +166,8 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
     {
       title: 'Propose rollback',
       description:
-        'Propose rolling a halted or completed config rollout back: one PENDING config_push change request per previous config version, restoring what each agent ran before. Authorised humans must approve each before anything is sent. Repeating it returns the open requests.',
+        'Propose rolling a halted or completed config rollout back: one PENDING config_push change request per previous config version, restoring ' +
+        'what each agent ran before. Authorised humans must approve each before anything is sent. Repeating it returns the open requests.',
       inputSchema: {
         id: z.string().min(1).max(100).describe('the change request id of the rollout'),
         reason: z.string().min(3).max(1000).optional().describe('why; default: a generated reason naming the rollout'),

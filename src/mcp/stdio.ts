@@ -16,7 +16,8 @@ export async function runStdioBroker(opts: { url: string; token: string | undefi
   const whoami = await backend.get<WhoAmI>('/api/whoami');
   if (whoami.principal.role === 'admin') {
     throw new SettingsError(
-      `ampgate mcp refuses an admin token (${whoami.principal.name}): an LLM client must never hold one; create a proposer or viewer token (ampgate tokens create --role proposer)`,
+      `ampgate mcp refuses an admin token (${whoami.principal.name}): an LLM client must never hold one; create a proposer or viewer token (ampgate ` +
+        `tokens create --role proposer)`,
     );
   }
   const server = buildMcpServer(backend, { ...whoami, principal: { ...whoami.principal, llm: true } });

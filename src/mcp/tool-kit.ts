@@ -9,7 +9,9 @@ import { withFilters } from '../fleet/attributes.js';
 
 export const Uid = z.string().uuid().describe('agent instance uid (UUID)');
 export const SELECTOR_HELP =
-  'attribute selector: key=value clauses joined by commas, all must hold; key!=value excludes; healthy=true|false selects by reported health. e.g. deployment.environment=prod,service.name!=payments ("" = every agent). A selector that matches nothing is answered with the keys and values no agent has and their close matches.';
+  'attribute selector: key=value clauses joined by commas, all must hold; key!=value excludes; healthy=true|false selects by reported health. e.g. ' +
+  'deployment.environment=prod,service.name!=payments ("" = every agent). A selector that matches nothing is answered with the keys and values no ' +
+  'agent has and their close matches.';
 export const Target = z
   .object({
     selector: z.string().max(500).optional().describe(SELECTOR_HELP),

@@ -77,7 +77,9 @@ function registerAgentTools(server: McpServer, backend: ApiClient, names: string
     {
       title: 'List agents',
       description:
-        'List OpAMP agents with their service, environment, host, health and config sync, filtered on the server by attribute selector, connection, health and config sync. Paged: follow nextOffset. An empty result from a selector comes with a hint naming unknown keys or values and their close matches.',
+        'List OpAMP agents with their service, environment, host, health and config sync, filtered on the server by attribute selector, connection, ' +
+        'health and config sync. Paged: follow nextOffset. An empty result from a selector comes with a hint naming unknown keys or values and ' +
+        'their close matches.',
       inputSchema: {
         selector: z.string().max(500).optional().describe(SELECTOR_HELP),
         connected: z.boolean().optional(),
@@ -201,7 +203,8 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
     {
       title: 'Get change request',
       description:
-        'State, approvals, the exact target, every diff group with its agent count, the ineligible agents (with how many beyond those listed) and per-agent outcome counts of one change request.',
+        'State, approvals, the exact target, every diff group with its agent count, the ineligible agents (with how many beyond those listed) and ' +
+        'per-agent outcome counts of one change request.',
       inputSchema: { id: z.string().min(1).max(100) },
       outputSchema: ChangeDetail.shape,
       annotations: READ,
@@ -246,7 +249,8 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
   };
   const out = { ...ChangeDetail.shape, existing: z.boolean() };
   const note =
-    'Creates a PENDING change request that authorised humans must approve before anything is sent; returns the request with its preview. Repeating the same proposal returns the open request.';
+    'Creates a PENDING change request that authorised humans must approve before anything is sent; returns the request with its preview. Repeating ' +
+    'the same proposal returns the open request.';
 
   server.registerTool(
     'propose_config_push',
@@ -299,7 +303,9 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
     'propose_credential_rotation',
     {
       title: 'Propose credential rotation',
-      description: `Propose rotating agents' OpAMP credentials (token or client certificate) via connection-settings offers; only fingerprints are ever shown. ${note}`,
+      description:
+        `Propose rotating agents' OpAMP credentials (token or client certificate) via connection-settings offers; only fingerprints are ` +
+        `ever shown. ${note}`,
       inputSchema: { target: Target, reason: Reason, credential: z.enum(['token', 'certificate']).default('token'), expiresInMinutes: ExpiresInMinutes },
       outputSchema: out,
       annotations: PROPOSE,
@@ -311,7 +317,8 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
     {
       title: 'Cancel change request',
       description:
-        'Cancel a change request you proposed with this token, while it is still pending. This ends it for good: a cancelled request cannot be approved or reopened.',
+        'Cancel a change request you proposed with this token, while it is still pending. This ends it for good: a cancelled request cannot be ' +
+        'approved or reopened.',
       inputSchema: { id: z.string().min(1).max(100) },
       outputSchema: ChangeDetail.shape,
       annotations: CANCEL,

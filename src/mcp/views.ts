@@ -227,7 +227,10 @@ export function changeDetail(r: ChangeRequest): z.infer<typeof ChangeDetail> {
 function nextStep(r: ChangeRequest, approvals: number): string {
   switch (r.state) {
     case 'pending':
-      return `Waiting for ${r.requiredApprovals - approvals} more approval(s) from authorised on-call humans (not the requester) via Slack, the CLI or the REST API before ${r.expiresAt}. Nothing has been sent to any agent. You cannot approve it.`;
+      return (
+        `Waiting for ${r.requiredApprovals - approvals} more approval(s) from authorised on-call humans (not the requester) via Slack, the CLI ` +
+        `or the REST API before ${r.expiresAt}. Nothing has been sent to any agent. You cannot approve it.`
+      );
     case 'approved':
       return 'Approved; execution is held (for example by a change freeze) and starts automatically when allowed.';
     case 'executing':

@@ -138,7 +138,9 @@ export function approvalCard(r: ChangeRequest): Block[] {
   const diff = r.preview.diffs?.[0];
   if (diff) {
     const groups = r.preview.diffs!.length;
-    const note = `${diff.agents.length} agent(s)${groups > 1 ? `; ${groups - 1} more group(s) with a different current config` : ''}. Full diff: \`ampgate changes show ${esc(r.id)}\``;
+    const note =
+      `${diff.agents.length} agent(s)${groups > 1 ? `; ${groups - 1} more group(s) with a different current config` : ''}. Full diff: ` +
+      `\`ampgate changes show ${esc(r.id)}\``;
     const head = `*Diff* (${note})\n`;
     blocks.push(md(`${head}${codeBlock(escBlock(diff.diff), LIMITS.sectionText - head.length)}`));
   }
@@ -188,7 +190,10 @@ export function agentList(agents: readonly AgentSummary[], total: number, pageSi
   const lines = agents.slice(0, pageSize).map((a) => {
     const svc = a.identifyingAttributes['service.name'];
     const env = a.identifyingAttributes['deployment.environment'] ?? a.nonIdentifyingAttributes['deployment.environment'];
-    return `${a.connected ? '🟢' : '⚪'} \`${a.uid}\` ${esc(String(svc ?? '-'))}${env ? ` · ${esc(String(env))}` : ''}${a.healthy === false ? ' · unhealthy' : ''}`;
+    return (
+      `${a.connected ? '🟢' : '⚪'} \`${a.uid}\` ` +
+      `${esc(String(svc ?? '-'))}${env ? ` · ${esc(String(env))}` : ''}${a.healthy === false ? ' · unhealthy' : ''}`
+    );
   });
   const more = total > lines.length ? `\n… ${total - lines.length} more: narrow with \`/ampgate agents key=value\`` : '';
   return [md(`*${total} agent(s)*\n${lines.join('\n')}${more}`)];

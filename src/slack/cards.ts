@@ -53,7 +53,8 @@ export class CardPublisher {
         this.#enqueue(id, () =>
           this.#thread(
             e.request,
-            `${e.approval.decision === 'approve' ? ':white_check_mark: Approved' : ':no_entry: Rejected'} by ${esc(e.approval.principal.name)} (${e.approval.principal.kind})${e.approval.comment ? `: ${esc(e.approval.comment)}` : ''}`,
+            `${e.approval.decision === 'approve' ? ':white_check_mark: Approved' : ':no_entry: Rejected'} by ${esc(e.approval.principal.name)} ` +
+              `(${e.approval.principal.kind})${e.approval.comment ? `: ${esc(e.approval.comment)}` : ''}`,
           ),
         );
         break;

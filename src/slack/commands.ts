@@ -24,7 +24,8 @@ export const USAGE = [
   '`/ampgate pause|resume|restart <target> [because …]`',
   '`/ampgate rotate [token|certificate] <target> [because …]`',
   '`/ampgate requests` — open change requests, `/ampgate request <id>`',
-  '<target> is `key=value,…` (`key!=value` excludes, `healthy=false` selects unhealthy agents), agent uids, or `all`. Plain sentences work too: `/ampgate restart everything in prod except payments`.',
+  '<target> is `key=value,…` (`key!=value` excludes, `healthy=false` selects unhealthy agents), agent uids, or `all`. Plain sentences work too: ' +
+    '`/ampgate restart everything in prod except payments`.',
 ].join('\n');
 
 /** Parses a target word; undefined when it is not strict syntax. */

@@ -87,7 +87,8 @@ export class IntentRunner {
           ...(ctx.naturalLanguage ? [quote(ctx.text), `I understood: *${esc(restatement(request))}*`] : [`*${esc(restatement(request))}*`]),
           `${existing ? 'This change is already proposed' : 'Proposed'} as change \`${shortId(request.id)}\` (${request.state}).`,
           `*${esc(request.preview.summary)}*`,
-          `${request.targets.length} agent(s)${request.ineligible.length ? `, ${request.ineligible.length} ineligible (listed on the card)` : ''} · risk ${request.risk} · needs ${needs} approval(s) from on-call (not you) before ${request.expiresAt}.`,
+          `${request.targets.length} agent(s)${request.ineligible.length ? `, ${request.ineligible.length} ineligible (listed on the card)` : ''} · ` +
+            `risk ${request.risk} · needs ${needs} approval(s) from on-call (not you) before ${request.expiresAt}.`,
           'Nothing has been sent to any agent yet.',
         ];
         return {

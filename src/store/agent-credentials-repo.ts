@@ -30,7 +30,8 @@ export class AgentCredentialsRepo implements AgentCredentialsStore {
     this.#ofKind = db.prepare('SELECT * FROM agent_credentials WHERE kind = ? ORDER BY created_at, id');
     this.#markUsed = db.prepare('UPDATE agent_credentials SET last_used_at = ? WHERE id = ? AND last_used_at IS NULL');
     this.#usedBound = db.prepare(
-      "SELECT DISTINCT agent_uid FROM agent_credentials WHERE agent_uid IS NOT NULL AND kind != 'enrollment' AND revoked_at IS NULL AND last_used_at IS NOT NULL",
+      "SELECT DISTINCT agent_uid FROM agent_credentials WHERE agent_uid IS NOT NULL AND kind != 'enrollment' AND revoked_at IS NULL AND last_used_at " +
+        'IS NOT NULL',
     );
   }
 

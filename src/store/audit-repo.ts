@@ -19,7 +19,8 @@ export class AuditRepo implements AuditStore {
     this.#db = db;
     this.#head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare(
-      'INSERT INTO audit_log (seq, at, actor, action, request_id, data, prev_hash, hash) VALUES (@seq, @at, @actor, @action, @request_id, @data, @prev_hash, @hash)',
+      'INSERT INTO audit_log (seq, at, actor, action, request_id, data, prev_hash, hash) VALUES (@seq, @at, @actor, @action, @request_id, @data, ' +
+        '@prev_hash, @hash)',
     );
     this.#after = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#afterForRequest = db.prepare('SELECT * FROM audit_log WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?');

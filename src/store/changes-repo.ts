@@ -33,7 +33,8 @@ export class ChangesRepo implements ChangesStore {
     this.#byState = db.prepare('SELECT * FROM change_requests WHERE state = ? ORDER BY id');
     this.#due = db.prepare("SELECT * FROM change_requests WHERE state IN ('pending','approved') AND expires_at <= ? ORDER BY id");
     this.#transition = db.prepare(
-      'UPDATE change_requests SET state = @to, updated_at = @now, result_summary = coalesce(@summary, result_summary), held_reason = NULL, held_until = NULL WHERE id = @id AND state = @from',
+      'UPDATE change_requests SET state = @to, updated_at = @now, result_summary = coalesce(@summary, result_summary), held_reason = NULL, held_until ' +
+        '= NULL WHERE id = @id AND state = @from',
     );
     this.#hold = db.prepare('UPDATE change_requests SET held_reason = ?, held_until = ?, updated_at = ? WHERE id = ?');
     this.#approvals = db.prepare('SELECT * FROM change_approvals WHERE request_id = ? ORDER BY seq');

@@ -26,11 +26,13 @@ export class ConfigsRepo implements ConfigsStore {
     this.#insertConfig = db.prepare('INSERT INTO configs (name, description, content_type, file_key, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)');
     this.#updateConfig = db.prepare('UPDATE configs SET content_type = ?, description = coalesce(?, description) WHERE name = ?');
     this.#insertVersion = db.prepare(
-      'INSERT INTO config_versions (name, version, content_type, body, sha256, config_hash, author, author_name, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO config_versions (name, version, content_type, body, sha256, config_hash, author, author_name, comment, created_at) VALUES (?, ?, ' +
+        '?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#maxVersion = db.prepare('SELECT max(version) AS v FROM config_versions WHERE name = ?');
     this.#versions = db.prepare(
-      'SELECT name, version, content_type, sha256, config_hash, author, author_name, comment, created_at, length(CAST(body AS BLOB)) AS size FROM config_versions WHERE name = ? ORDER BY version',
+      'SELECT name, version, content_type, sha256, config_hash, author, author_name, comment, created_at, length(CAST(body AS BLOB)) AS size FROM ' +
+        'config_versions WHERE name = ? ORDER BY version',
     );
     this.#version = db.prepare('SELECT * FROM config_versions WHERE name = ? AND version = ?');
     this.#byHash = db.prepare('SELECT * FROM config_versions WHERE config_hash = ? ORDER BY created_at LIMIT 1');

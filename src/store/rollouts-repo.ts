@@ -19,7 +19,8 @@ export class RolloutsRepo implements RolloutsStore {
 
   constructor(db: Db) {
     this.#insert = db.prepare(
-      "INSERT INTO rollouts (change_id, kind, label, state, stage, stage_count, options, started_at, stage_started_at, updated_at) VALUES (?, ?, ?, 'running', 0, ?, ?, ?, ?, ?)",
+      'INSERT INTO rollouts (change_id, kind, label, state, stage, stage_count, options, started_at, stage_started_at, updated_at) VALUES (?, ?, ?, ' +
+        "'running', 0, ?, ?, ?, ?, ?)",
     );
     this.#insertTarget = db.prepare('INSERT INTO rollout_targets (change_id, uid, stage, hash, healthy_at_start) VALUES (?, ?, ?, ?, ?)');
     this.#get = db.prepare('SELECT * FROM rollouts WHERE change_id = ?');

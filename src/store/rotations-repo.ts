@@ -23,7 +23,8 @@ export class RotationsRepo implements RotationsStore {
   ) {
     this.#insert = db.prepare(`INSERT INTO credential_rotations
       (id, change_id, agent_uid, credential, state, old_credential_id, new_credential_id, attempt, offer_hash, deadline, detail, created_at, updated_at)
-      VALUES (@id, @change_id, @agent_uid, @credential, @state, @old_credential_id, @new_credential_id, @attempt, @offer_hash, @deadline, @detail, @created_at, @updated_at)`);
+      VALUES (@id, @change_id, @agent_uid, @credential, @state, @old_credential_id, @new_credential_id, @attempt, @offer_hash, @deadline, @detail,
+        @created_at, @updated_at)`);
     this.#get = db.prepare('SELECT * FROM credential_rotations WHERE id = ?');
     this.#forChange = db.prepare('SELECT * FROM credential_rotations WHERE change_id = ? ORDER BY agent_uid');
     this.#byChangeAgent = db.prepare('SELECT * FROM credential_rotations WHERE change_id = ? AND agent_uid = ?');

@@ -116,7 +116,8 @@ describe('ampgate changes / ampgate audit', () => {
     expect(s.changes.get('1')!.target).toEqual({ selector: 'deployment.environment=prod,service.name!=payments,healthy=false' });
     expect(s.changes.get('1')!.targets).toEqual([uid(1)]);
     expect(proposed.out).toContain(
-      'selector deployment.environment=prod,service.name!=payments,healthy=false (unhealthy agents with environment prod except service payments) -> 1 eligible',
+      'selector deployment.environment=prod,service.name!=payments,healthy=false (unhealthy agents with environment prod except service payments) -> ' +
+        '1 eligible',
     );
 
     const listed = await cli(['agents', '--unhealthy', '-x', 'service.name=payments'], alice);

@@ -113,7 +113,8 @@ describe('ampgate (the built binary)', () => {
     const file = join(s.dir, 'gw.yaml');
     writeFileSync(
       file,
-      'receivers:\n  otlp: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [zipkin]\n      processors: [batch]\n      exporters: [kafka]\n',
+      'receivers:\n  otlp: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [zipkin]\n      processors: [batch]\n   ' +
+        '   exporters: [kafka]\n',
     );
     const bad = await runCli(['configs', 'push-version', 'gw', '--file', file], { env: as(s, alice) });
     expect(bad.code).toBe(2);

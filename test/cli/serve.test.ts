@@ -47,7 +47,8 @@ describe('ampgate serve', () => {
     const failed = await runCli(['serve'], { env });
     expect(failed.code).toBe(2);
     expect(failed.stderr).toBe(
-      `ampgate: cannot listen on 127.0.0.1:${port} for the control plane: the address is already in use (is another ampgate running?); choose another address with --control-listen or AMPGATE_CONTROL_LISTEN\n`,
+      `ampgate: cannot listen on 127.0.0.1:${port} for the control plane: the address is already in use (is another ampgate running?); choose another ` +
+        `address with --control-listen or AMPGATE_CONTROL_LISTEN\n`,
     );
     expect(failed.stdout).not.toMatch(/ampk_|ampe_/);
     expect(existsSync(join(dir, 'first-start-secrets'))).toBe(false);

@@ -181,39 +181,46 @@ describe('bearer token rotation', () => {
     }
   });
 
-  it('rotates an HTTP-polling agent: the offer rides on a poll reply with an https:// endpoint, and is only sent while the latest poll has the accept bit', async () => {
-    const f = await setup('token');
-    const caps = DEFAULT_CAPS | CONN_SETTINGS_CAPS;
-    const uid = newUuidV7Bytes();
-    let seq = 0n;
-    const poll = (token: string, init: Record<string, unknown> = {}) =>
-      httpPoll(server!.opampUrl.http, f.ca.certPem, token, { instanceUid: uid, sequenceNum: ++seq, capabilities: caps, ...init });
-    const first = await poll(ENROLLMENT_TOKEN, { agentDescription: { identifyingAttributes: kv({ 'service.name': 'poller' }) } });
-    expect(first.status).toBe(200);
+  it(
+    'rotates an HTTP-polling agent: the offer rides on a poll reply with an https:// endpoint, and is only sent while the latest poll has the ' + 'accept bit',
+    async () => {
+      const f = await setup('token');
+      const caps = DEFAULT_CAPS | CONN_SETTINGS_CAPS;
+      const uid = newUuidV7Bytes();
+      let seq = 0n;
+      const poll = (token: string, init: Record<string, unknown> = {}) =>
+        httpPoll(server!.opampUrl.http, f.ca.certPem, token, { instanceUid: uid, sequenceNum: ++seq, capabilities: caps, ...init });
+      const first = await poll(ENROLLMENT_TOKEN, { agentDescription: { identifyingAttributes: kv({ 'service.name': 'poller' }) } });
+      expect(first.status).toBe(200);
 
-    const running = rotateViaChange(server!, tokens!, [uidToString(uid)], { credential: 'token', reconnectTimeoutSeconds: 10 });
-    await eventually(() => server!.credentialsModule.runtime.offers.pending(uidToString(uid)));
-    // A poll whose capabilities lack AcceptsOpAMPConnectionSettings gets no offer.
-    const without = await httpPoll(server!.opampUrl.http, f.ca.certPem, ENROLLMENT_TOKEN, { instanceUid: uid, sequenceNum: ++seq, capabilities: DEFAULT_CAPS });
-    expect(without.reply!.connectionSettings).toBeUndefined();
-    // The next one, with the bit, carries the complete offer, endpoint in the polling scheme.
-    const withBit = await poll(ENROLLMENT_TOKEN);
-    const offer = withBit.reply!.connectionSettings!;
-    expect(offer.opamp!.destinationEndpoint).toBe(server!.opampUrl.http);
-    expect(offer.opamp!.destinationEndpoint).toMatch(/^https:\/\//);
-    expect(offer.opamp!.heartbeatIntervalSeconds).toBe(30n);
-    const token = offer.opamp!.headers!.headers[0]!.value.replace('Bearer ', '');
-    // Once per settings: the following poll does not repeat it.
-    expect(
-      (await poll(ENROLLMENT_TOKEN, { connectionSettingsStatus: { lastConnectionSettingsHash: offer.hash, status: 2 } })).reply!.connectionSettings,
-    ).toBeUndefined();
-    // The agent switches: its next poll uses the new token and reports APPLIED.
-    const switched = await poll(token, { connectionSettingsStatus: { lastConnectionSettingsHash: offer.hash, status: 1 } });
-    expect(switched.status).toBe(200);
-    const run = await running;
-    expect(run.result.state).toBe('succeeded');
-    expect((await poll(token)).status).toBe(200);
-  });
+      const running = rotateViaChange(server!, tokens!, [uidToString(uid)], { credential: 'token', reconnectTimeoutSeconds: 10 });
+      await eventually(() => server!.credentialsModule.runtime.offers.pending(uidToString(uid)));
+      // A poll whose capabilities lack AcceptsOpAMPConnectionSettings gets no offer.
+      const without = await httpPoll(server!.opampUrl.http, f.ca.certPem, ENROLLMENT_TOKEN, {
+        instanceUid: uid,
+        sequenceNum: ++seq,
+        capabilities: DEFAULT_CAPS,
+      });
+      expect(without.reply!.connectionSettings).toBeUndefined();
+      // The next one, with the bit, carries the complete offer, endpoint in the polling scheme.
+      const withBit = await poll(ENROLLMENT_TOKEN);
+      const offer = withBit.reply!.connectionSettings!;
+      expect(offer.opamp!.destinationEndpoint).toBe(server!.opampUrl.http);
+      expect(offer.opamp!.destinationEndpoint).toMatch(/^https:\/\//);
+      expect(offer.opamp!.heartbeatIntervalSeconds).toBe(30n);
+      const token = offer.opamp!.headers!.headers[0]!.value.replace('Bearer ', '');
+      // Once per settings: the following poll does not repeat it.
+      expect(
+        (await poll(ENROLLMENT_TOKEN, { connectionSettingsStatus: { lastConnectionSettingsHash: offer.hash, status: 2 } })).reply!.connectionSettings,
+      ).toBeUndefined();
+      // The agent switches: its next poll uses the new token and reports APPLIED.
+      const switched = await poll(token, { connectionSettingsStatus: { lastConnectionSettingsHash: offer.hash, status: 1 } });
+      expect(switched.status).toBe(200);
+      const run = await running;
+      expect(run.result.state).toBe('succeeded');
+      expect((await poll(token)).status).toBe(200);
+    },
+  );
 });
 
 describe('client certificate rotation', () => {

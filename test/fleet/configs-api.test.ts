@@ -118,7 +118,8 @@ describe('config catalog API', () => {
     const broken = await cli(['configs', 'push-version', 'gw', '--file', join(dir, 'broken.yaml')], env);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toBe(
-      'ampgate: config "gw" is invalid: pipeline "traces" references receiver "kafka", which is not defined under receivers (or connectors) (line 10, column 19)\n',
+      'ampgate: config "gw" is invalid: pipeline "traces" references receiver "kafka", which is not defined under receivers (or connectors) (line 10, ' +
+        'column 19)\n',
     );
 
     const list = await cli(['configs', 'list'], env);

@@ -191,7 +191,8 @@ describe('plain-HTTP attacks', () => {
       await new Promise<void>((resolve) => {
         const s = connect(Number(url.port), url.hostname, () => {
           s.write(
-            `POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: ${PROTO}\r\nAuthorization: Bearer ${ENROLLMENT_TOKEN}\r\nContent-Length: ${declared}\r\n\r\n\x0a\x10`,
+            `POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: ${PROTO}\r\nAuthorization: Bearer ${ENROLLMENT_TOKEN}\r\nContent-Length: ` +
+              `${declared}\r\n\r\n\x0a\x10`,
           );
           setTimeout(() => s.destroy(), 50);
         });

@@ -88,9 +88,17 @@ type Manifest = z.infer<typeof ManifestSchema>;
 
 /** Bot token scopes Slack defines (docs.slack.dev/reference/scopes). */
 const BOT_SCOPES = new Set(
-  'app_mentions:read assistant:write bookmarks:read bookmarks:write calls:read calls:write canvases:read canvases:write channels:history channels:join channels:manage channels:read channels:write.invites channels:write.topic chat:write chat:write.customize chat:write.public commands conversations.connect:manage conversations.connect:read conversations.connect:write dnd:read emoji:read files:read files:write groups:history groups:read groups:write groups:write.invites groups:write.topic im:history im:read im:write im:write.topic incoming-webhook links.embed:write links:read links:write metadata.message:read mpim:history mpim:read mpim:write mpim:write.topic pins:read pins:write reactions:read reactions:write reminders:read reminders:write remote_files:read remote_files:share remote_files:write search:read.files search:read.public team.billing:read team.preferences:read team:read usergroups:read usergroups:write users.profile:read users:read users:read.email users:write workflow.steps:execute'.split(
-    ' ',
-  ),
+  (
+    'app_mentions:read assistant:write bookmarks:read bookmarks:write calls:read calls:write canvases:read canvases:write ' +
+    'channels:history channels:join channels:manage channels:read channels:write.invites channels:write.topic chat:write ' +
+    'chat:write.customize chat:write.public commands conversations.connect:manage conversations.connect:read ' +
+    'conversations.connect:write dnd:read emoji:read files:read files:write groups:history groups:read groups:write ' +
+    'groups:write.invites groups:write.topic im:history im:read im:write im:write.topic incoming-webhook links.embed:write links:read ' +
+    'links:write metadata.message:read mpim:history mpim:read mpim:write mpim:write.topic pins:read pins:write reactions:read ' +
+    'reactions:write reminders:read reminders:write remote_files:read remote_files:share remote_files:write search:read.files ' +
+    'search:read.public team.billing:read team.preferences:read team:read usergroups:read usergroups:write users.profile:read ' +
+    'users:read users:read.email users:write workflow.steps:execute'
+  ).split(' '),
 );
 /** Scopes of app-level tokens: never valid as bot scopes in a manifest. */
 const APP_LEVEL_SCOPES = ['connections:write', 'authorizations:read', 'app_configurations:write'];

@@ -9,7 +9,10 @@ import { RESTARTABLE_CAPS, TestAgent, type TestAgentOptions } from './ws-agent.j
 
 /** A valid OpenTelemetry Collector config whose only exporter is `exporter`. */
 export function collectorConfig(exporter: string): string {
-  return `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  ${exporter}: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [${exporter}]\n`;
+  return (
+    `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  ${exporter}: {}\nservice:\n  pipelines:\n    traces:\n      receivers: ` +
+    `[otlp]\n      exporters: [${exporter}]\n`
+  );
 }
 
 export class AgentPool {

@@ -120,7 +120,9 @@ export class ConfigPushExecutor implements ChangeExecutor {
     if (failedBefore.length > 0)
       steps.push(`warning: this config FAILED or was rolled back before on ${failedBefore.length} of these agents (${failedBefore.slice(0, 3).join(', ')})`);
     return {
-      summary: `${p.rollbackOf ? `Roll back ${p.rollbackOf}: push` : 'Push'} ${v.name} v${v.version} (config hash ${v.config_hash.slice(0, 12)}…) to ${agents.length} agent${agents.length === 1 ? '' : 's'}`,
+      summary:
+        `${p.rollbackOf ? `Roll back ${p.rollbackOf}: push` : 'Push'} ${v.name} v${v.version} (config hash ${v.config_hash.slice(0, 12)}…) to ` +
+        `${agents.length} agent${agents.length === 1 ? '' : 's'}`,
       agentCount: agents.length,
       labelBreakdown: labelBreakdown(agents),
       ineligible,

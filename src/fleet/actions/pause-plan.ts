@@ -53,7 +53,8 @@ export function pauseMethod(agent: AgentRecord, pause: PauseState, desired: Desi
   if (!prior)
     return {
       reason:
-        'lacks io.opentelemetry.pause, and ampgate cannot tell which config it runs (no APPLIED remote config, no effective config reported) to restore on resume',
+        'lacks io.opentelemetry.pause, and ampgate cannot tell which config it runs (no APPLIED remote config, no effective config reported) to ' +
+        'restore on resume',
     };
   const stand = pauseConfigFor(prior.files);
   if ('reason' in stand) return { reason: `lacks io.opentelemetry.pause, and ${stand.reason}` };

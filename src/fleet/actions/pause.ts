@@ -127,7 +127,8 @@ export class PauseExecutor implements ChangeExecutor {
     if (custom.length > 0) steps.push(`send the ${PAUSE_CAPABILITY} "pause" message to ${custom.length} agent(s); each confirms with {"paused": true}`);
     if (fallback.length > 0) {
       steps.push(
-        `replace the config of ${fallback.length} agent(s) without ${PAUSE_CAPABILITY} with a stand-in that runs nothing, remembering the config each runs at execution time; resume restores exactly that config`,
+        `replace the config of ${fallback.length} agent(s) without ${PAUSE_CAPABILITY} with a stand-in that runs nothing, remembering the config each ` +
+          `runs at execution time; resume restores exactly that config`,
       );
     }
     steps.push(`wait up to ${params.timeoutSeconds} s for connected agents to confirm; offline agents are paused when they reconnect (pause state is stored)`);
@@ -139,7 +140,9 @@ export class PauseExecutor implements ChangeExecutor {
       fingerprint: planFingerprint(this.kind, params, payloadFingerprint, targets),
       risk: risk.tier,
       preview: {
-        summary: `Pause ${agents.length} agent${agents.length === 1 ? '' : 's'} (${custom.length} via ${PAUSE_CAPABILITY}, ${fallback.length} with a stand-in config)`,
+        summary:
+          `Pause ${agents.length} agent${agents.length === 1 ? '' : 's'} (${custom.length} via ${PAUSE_CAPABILITY}, ${fallback.length} with a ` +
+          `stand-in config)`,
         agentCount: agents.length,
         labelBreakdown: labelBreakdown(agents),
         ineligible: resolved.ineligible,

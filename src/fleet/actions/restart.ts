@@ -73,7 +73,8 @@ export class RestartExecutor implements ChangeExecutor {
         steps: [
           `send ServerToAgentCommand Restart to ${agents.length} agent(s), alone in its message, once`,
           `success: the agent reconnects, starts its sequence over, or reports a new start time within ${params.timeoutSeconds} s`,
-          `offline agents${offline > 0 ? ` (${offline} now)` : ''} get the command only if they reconnect within ${params.timeoutSeconds} s; then it is dropped`,
+          `offline agents${offline > 0 ? ` (${offline} now)` : ''} get the command only if they reconnect within ${params.timeoutSeconds} s; then it ` +
+            `is dropped`,
         ],
         details: { risk: risk.why, connected: agents.length - offline },
       },

@@ -77,7 +77,9 @@ export class ResumeExecutor implements ChangeExecutor {
       fingerprint: planFingerprint(this.kind, params, payloadFingerprint, targets),
       risk: risk.tier,
       preview: {
-        summary: `Resume ${agents.length} paused agent${agents.length === 1 ? '' : 's'} (${custom} via ${PAUSE_CAPABILITY}, ${fallback.length} by restoring their prior config)`,
+        summary:
+          `Resume ${agents.length} paused agent${agents.length === 1 ? '' : 's'} (${custom} via ${PAUSE_CAPABILITY}, ${fallback.length} by ` +
+          `restoring their prior config)`,
         agentCount: agents.length,
         labelBreakdown: labelBreakdown(agents),
         ineligible: resolved.ineligible,

@@ -75,11 +75,9 @@ export function rollbackPlan(deps: RollbackDeps, changeId: string): RollbackPlan
       kind: 'config_push',
       target: { agents: uids },
       params: { config: v.name, version: v.version, canary: '100%', bakeSeconds: 0, rollbackOf: changeId },
-      reason:
-        `Roll back change ${changeId} (${r.label}): restore ${v.name} v${v.version} on ${uids.length} agent${uids.length === 1 ? '' : 's'}${r.halt_reason ? ` after: ${r.halt_reason}` : ''}`.slice(
-          0,
-          500,
-        ),
+      reason: `Roll back change ${changeId} (${r.label}): restore ${v.name} v${v.version} on ${uids.length} agent${uids.length === 1 ? '' : 's'}${
+        r.halt_reason ? ` after: ${r.halt_reason}` : ''
+      }`.slice(0, 500),
     });
   }
   return { changeId, rollout: r.label, proposals, notCovered };

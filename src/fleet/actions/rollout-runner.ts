@@ -141,7 +141,8 @@ export class RolloutRunner {
       this.#targets.delete(r.change_id);
       const online = targets.filter((t) => this.deps.registry.get(t.uid)?.connected).length;
       ctx.progress(
-        `stage ${r.stage + 1}/${r.stage_count}${r.stage_count > 1 && r.stage === 0 ? ' (canary)' : ''}: ${r.label} assigned to ${plural(targets.length, 'agent')} (${online} connected)`,
+        `stage ${r.stage + 1}/${r.stage_count}${r.stage_count > 1 && r.stage === 0 ? ' (canary)' : ''}: ${r.label} assigned to ` +
+          `${plural(targets.length, 'agent')} (${online} connected)`,
       );
     }
     for (const t of targets) fleet.nudge(t.uid);

@@ -70,7 +70,8 @@ export class ConfigCatalog {
     if (input.fileKey !== undefined && input.fileKey !== '' && !FILE_KEY.test(input.fileKey)) {
       throw new AmpgateError(
         'unprocessable',
-        'fileKey must be a relative path of letters, digits, ".", "_" and "-" segments (no "..", no leading "/", no control characters), at most 8 segments of 100 characters',
+        'fileKey must be a relative path of letters, digits, ".", "_" and "-" segments (no "..", no leading "/", no control characters), at most 8 ' +
+          'segments of 100 characters',
       );
     }
     for (const [field, text] of [

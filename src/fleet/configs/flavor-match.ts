@@ -64,7 +64,9 @@ export function kindMismatch(
   if (!otherKind || !uids) return undefined;
   const examples = `${uids.slice(0, 3).join(', ')}${uids.length > 3 ? ', …' : ''}`;
   return {
-    warning: `warning: ${label} is ${CONFIG[kind]}, but ${uids.length} of ${agents.length} target agents run ${RUNS[otherKind]} (${examples}); they would most likely fail to apply it`,
+    warning:
+      `warning: ${label} is ${CONFIG[kind]}, but ${uids.length} of ${agents.length} target agents run ${RUNS[otherKind]} (${examples}); they ` +
+      `would most likely fail to apply it`,
     count: uids.length,
   };
 }

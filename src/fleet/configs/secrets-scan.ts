@@ -18,7 +18,10 @@ function literal(value: string): boolean {
 }
 
 function message(key: string): string {
-  return `"${key}" holds a literal secret; reference it from the agent's environment instead (e.g. \${env:${key.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}}): config bodies are shown to approvers, in Slack and over MCP`;
+  return (
+    `"${key}" holds a literal secret; reference it from the agent's environment instead (e.g. ` +
+    `\${env:${key.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}}): config bodies are shown to approvers, in Slack and over MCP`
+  );
 }
 
 /** Problems for literal secrets in a YAML/JSON document. */

@@ -3,7 +3,9 @@ import { pauseConfigFor } from './pause-config.js';
 import { stillRunning } from './still-running.js';
 
 const yaml = (body: string) => ({ '': { contentType: 'text/yaml', body } });
-const local = `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  otlp:\n    endpoint: localhost:1111\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [otlp]\n`;
+const local =
+  `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  otlp:\n    endpoint: localhost:1111\nservice:\n  pipelines:\n    ` +
+  `traces:\n      receivers: [otlp]\n      exporters: [otlp]\n`;
 
 describe('stillRunning', () => {
   it('finds nothing running in the stand-in, also with the OpAMP extension the Supervisor adds', () => {

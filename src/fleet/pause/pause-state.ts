@@ -112,14 +112,17 @@ export class PauseState {
     let error = '';
     if (!hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig)) {
       error =
-        'not effective as far as ampgate can tell: the stand-in config was APPLIED, but the agent does not report its effective config (ReportsEffectiveConfig), so nothing proves that it stopped';
+        'not effective as far as ampgate can tell: the stand-in config was APPLIED, but the agent does not report its effective config ' +
+        '(ReportsEffectiveConfig), so nothing proves that it stopped';
     } else {
       const files = effectiveFiles(agent);
       // Wait for the effective config the agent runs with the stand-in.
       if (!files || (this.#effectiveAtStart.has(row.uid) && this.#effectiveAtStart.get(row.uid) === agent.effectiveConfigHash)) return;
       const still = stillRunning(files);
       if (still.length > 0) {
-        error = `not effective: the stand-in config was APPLIED, but the agent's effective config still runs ${still.join('; ')}; the agent merges remote config onto its local config, so a stand-in config cannot stop it`;
+        error =
+          `not effective: the stand-in config was APPLIED, but the agent's effective config still runs ${still.join('; ')}; the agent merges ` +
+          `remote config onto its local config, so a stand-in config cannot stop it`;
       }
     }
     this.#effectiveAtStart.delete(row.uid);

@@ -35,7 +35,9 @@ export function nextAttemptState(a: AttemptState, reported: RemoteConfigStatusVi
   } else if ((a.status === 'applying' || a.status === 'applied') && reported.hash !== '' && (reported.status === 'APPLIED' || reported.status === 'APPLYING')) {
     next = {
       status: 'rolled_back',
-      error: `the agent went back to config ${reported.hash.slice(0, 12)} (${reported.status}) after ${a.status === 'applied' ? 'applying' : 'starting to apply'} this one`,
+      error:
+        `the agent went back to config ${reported.hash.slice(0, 12)} (${reported.status}) after ` +
+        `${a.status === 'applied' ? 'applying' : 'starting to apply'} this one`,
     };
   }
   if (!next || (next.status === a.status && next.error === a.error)) return undefined;
