@@ -17,7 +17,7 @@
 import type { ChangeKind, RiskTier } from './types.js';
 
 /** A change to at least this many agents counts as fleet-wide, whatever the fleet size. */
-export const FLEET_WIDE_MIN_AGENTS = 50;
+const FLEET_WIDE_MIN_AGENTS = 50;
 
 interface TargetScope {
   /** Agents the target spec matched: eligible plus ineligible. */

@@ -28,7 +28,7 @@ interface VersionView {
 const BY_EXTENSION: Record<string, string> = { '.yaml': 'text/yaml', '.yml': 'text/yaml', '.json': 'application/json', '.conf': 'text/plain' };
 
 /** Content type for a file: explicit, else by extension (.yaml/.yml, .json, .conf). */
-export function contentTypeFor(file: string, explicit?: string): string {
+function contentTypeFor(file: string, explicit?: string): string {
   if (explicit) return explicit;
   const t = BY_EXTENSION[extname(file).toLowerCase()];
   if (!t) throw new UsageError(`cannot tell the content type of ${file}; pass --content-type text/yaml|application/json|text/plain`);

@@ -52,7 +52,7 @@ export const IntentSchema = z.discriminatedUnion('type', [
 const KNOWN_KEYS = ['service.name', 'deployment.environment', 'deployment.environment.name', 'host.name'];
 
 /** Rejects intents that name configs, versions or attribute values the fleet does not have. */
-export function checkAgainstVocabulary(intent: Intent, vocab: Vocabulary): Intent {
+function checkAgainstVocabulary(intent: Intent, vocab: Vocabulary): Intent {
   if (intent.type === 'question' || intent.type === 'refusal') return intent;
   const selector = intent.target && 'selector' in intent.target ? intent.target.selector : undefined;
   if (selector !== undefined) {

@@ -24,7 +24,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * (sandboxed frames, file: pages) or one that does not parse, is refused (it made this route
  * answer 500 before; found by the reliability suite).
  */
-export function originAllowed(origin: string, host: string | undefined): boolean {
+function originAllowed(origin: string, host: string | undefined): boolean {
   let url: URL;
   try {
     url = new URL(origin);
@@ -35,7 +35,7 @@ export function originAllowed(origin: string, host: string | undefined): boolean
 }
 
 /** A fetch that goes through Fastify's in-process inject instead of a socket. */
-export function injectFetch(app: FastifyInstance): typeof fetch {
+function injectFetch(app: FastifyInstance): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const res = await app.inject({

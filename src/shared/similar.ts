@@ -45,7 +45,7 @@ function budget(len: number): number {
  * How close `word` is to `known` (lower is closer), or undefined when it is not a plausible slip.
  * With `typosOnly`, abbreviations and name parts do not count (for verbs: "roll" is not "rollout").
  */
-export function closeness(word: string, known: string, typosOnly = false): number | undefined {
+function closeness(word: string, known: string, typosOnly = false): number | undefined {
   const w = word.toLowerCase();
   const k = known.toLowerCase();
   if (w === k) return undefined;

@@ -104,7 +104,7 @@ function fitElement(e: unknown): unknown | undefined {
 }
 
 /** One block within its limits; undefined when nothing of it is left (an actions block with no element). */
-export function fitBlock(block: Block): Block | undefined {
+function fitBlock(block: Block): Block | undefined {
   const b: Block = { ...block };
   if ('block_id' in b) b.block_id = fitId(b.block_id);
   switch (b.type) {

@@ -60,7 +60,7 @@ export function requesterText(r: Pick<ChangeRequest, 'requester' | 'channel' | '
 }
 
 /** The target exactly as stored: the selector text, or the uids (first ten). */
-export function exactTarget(target: ChangeRequest['target']): string {
+function exactTarget(target: ChangeRequest['target']): string {
   if (target.agents !== undefined) {
     const shown = target.agents
       .slice(0, 10)

@@ -35,7 +35,7 @@ export interface SlackDeps {
   readonly logger: Logger;
 }
 
-export function intentParser(settings: Settings, logger: Logger): IntentParser {
+function intentParser(settings: Settings, logger: Logger): IntentParser {
   const offline = new DeterministicIntentParser();
   if (!settings.intentLlmUrl) return offline;
   return new LlmIntentParser({
@@ -47,7 +47,7 @@ export function intentParser(settings: Settings, logger: Logger): IntentParser {
   });
 }
 
-export function fleetReader(registry: AgentRegistry, catalog: ConfigCatalog): FleetReader {
+function fleetReader(registry: AgentRegistry, catalog: ConfigCatalog): FleetReader {
   return {
     listAgents(selector, limit, connected) {
       const all = registry.query({ selector: selector ? parseSelector(selector) : undefined, connected });

@@ -148,7 +148,7 @@ function numberOrUndefined(v: string): number | undefined {
 }
 
 /** Slash commands and interactions are form-encoded (interactions carry JSON in `payload`); events are JSON. */
-export function parseBody(raw: string, contentType: string): Record<string, unknown> {
+function parseBody(raw: string, contentType: string): Record<string, unknown> {
   if (contentType.startsWith('application/x-www-form-urlencoded')) {
     const form = Object.fromEntries(new URLSearchParams(raw));
     return typeof form.payload === 'string' ? (JSON.parse(form.payload) as Record<string, unknown>) : form;

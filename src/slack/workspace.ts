@@ -17,7 +17,7 @@ export interface Workspace {
 export type AuthTest = () => Promise<{ team_id?: string; enterprise_id?: string }>;
 
 /** Every team and enterprise id a Slack payload names (commands, interactions, events). */
-export function workspaceIds(body: Record<string, unknown>): { teams: Set<string>; enterprises: Set<string> } {
+function workspaceIds(body: Record<string, unknown>): { teams: Set<string>; enterprises: Set<string> } {
   const teams = new Set<string>();
   const enterprises = new Set<string>();
   const add = (set: Set<string>, v: unknown) => {
