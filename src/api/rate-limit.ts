@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { bearerToken } from '../shared/bearer.js';
-import type { ApiTokensStore } from '../store/ports/api-tokens.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
 import { TokenBuckets } from '../shared/token-buckets.js';
 
 export interface ApiRateLimitOptions {
@@ -27,7 +27,7 @@ export class ApiRateLimiter extends TokenBuckets {
 }
 
 /** Installs the per-token limit on the control plane (before any route is registered). */
-export function installApiRateLimit(app: FastifyInstance, tokens: ApiTokensStore, limiter: ApiRateLimiter): void {
+export function installApiRateLimit(app: FastifyInstance, tokens: ApiTokens, limiter: ApiRateLimiter): void {
   if (!limiter.enabled) return;
   app.addHook('onRequest', async (req, reply) => {
     const secret = bearerToken(req.headers.authorization);

@@ -9,7 +9,7 @@ import type { AgentRecord } from '../fleet/agent-state.js';
 import type { ConfigSync } from '../fleet/fleet-query.js';
 import type { AgentRegistry } from '../fleet/registry.js';
 import type { Metrics } from './metrics.js';
-import type { ApiTokensStore } from '../store/ports/api-tokens.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
 import { DEFAULT_BODY_LIMIT } from './body-limits.js';
 import { ApiRateLimiter, installApiRateLimit, type ApiRateLimitOptions } from './rate-limit.js';
 import { installRequestMetrics } from './request-metrics.js';
@@ -18,7 +18,7 @@ import { agentRoutes } from './routes/agents.js';
 export interface ControlPlaneDeps {
   readonly logger: Logger;
   readonly registry: AgentRegistry;
-  readonly tokens: ApiTokensStore;
+  readonly tokens: ApiTokens;
   readonly metrics: Metrics;
   /** Extra route groups (changes, configs, credentials, MCP, Slack) registered by their modules. */
   readonly plugins?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;

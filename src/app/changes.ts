@@ -8,6 +8,7 @@ import type { Policy } from '../changes/policy.js';
 import type { Settings } from '../config.js';
 import { existsSync } from 'node:fs';
 import { AgentCredentials } from '../creds/agent-credentials.js';
+import { ApiTokens } from '../creds/api-tokens.js';
 import { firstStartFile, writeFirstStartSecrets, type FirstStartSecrets } from '../creds/first-start-secrets.js';
 import { PrivilegeAdmin } from '../creds/privileges.js';
 import { canonicalTarget } from '../fleet/targeting.js';
@@ -19,11 +20,13 @@ export interface ChangeModule {
   readonly auditAnchor: AuditAnchor;
   readonly checkpointer: AuditCheckpointer;
   readonly credentials: AgentCredentials;
+  readonly apiTokens: ApiTokens;
   readonly privileges: PrivilegeAdmin;
 }
 
 export function createChangeModule(settings: Settings, store: Store, policy: Policy, logger: Logger): ChangeModule {
   const credentials = new AgentCredentials(store.agentCredentials);
+  const apiTokens = new ApiTokens(store.apiTokens);
   const changes = new ChangeEngine({
     store,
     canonicalTarget,
@@ -36,8 +39,8 @@ export function createChangeModule(settings: Settings, store: Store, policy: Pol
     createKey: true,
   });
   const checkpointer = new AuditCheckpointer(changes.audit, auditAnchor, logger.child({ component: 'audit' }));
-  const privileges = new PrivilegeAdmin({ uow: store.uow, tokens: store.apiTokens, credentials, audit: changes.audit, denials: changes.denials, logger });
-  return { changes, auditAnchor, checkpointer, credentials, privileges };
+  const privileges = new PrivilegeAdmin({ uow: store.uow, tokens: apiTokens, credentials, audit: changes.audit, denials: changes.denials, logger });
+  return { changes, auditAnchor, checkpointer, credentials, apiTokens, privileges };
 }
 
 /**
@@ -47,13 +50,12 @@ export function createChangeModule(settings: Settings, store: Store, policy: Pol
  */
 export function announceFirstStartSecrets(
   settings: Settings,
-  store: Store,
   m: ChangeModule,
   print: (line: string) => void,
   onSecrets: ((secrets: FirstStartSecrets & { readonly file: string }) => void) | undefined,
   logger: Logger,
 ): void {
-  const admin = store.apiTokens.ensureAdmin(settings.adminToken);
+  const admin = m.apiTokens.ensureAdmin(settings.adminToken);
   if (admin) m.privileges.recordCreated(admin.view);
   // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
   const enrollment = settings.agentAuth !== 'none' ? m.credentials.ensureEnrollmentToken(settings.enrollmentToken) : undefined;

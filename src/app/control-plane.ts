@@ -44,7 +44,7 @@ export interface ControlPlaneDeps {
 export function createControlPlane(deps: ControlPlaneDeps): Promise<FastifyInstance> {
   const { settings, registry, fleetActions } = deps;
   const { changes, privileges, credentials, auditAnchor } = deps.change;
-  const tokens = deps.store.apiTokens;
+  const tokens = deps.change.apiTokens;
   const configSync = (a: AgentRecord) => configSyncOf(a, fleetActions.desired.get(a.uid));
   const startedAt = Date.now();
   const apiRateLimit = { ratePerSecond: settings.apiRate, burst: settings.apiBurst };

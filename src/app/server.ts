@@ -21,7 +21,7 @@ import { serverCapabilities } from '../protocol/capabilities.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { SlackBot } from '../slack/bot.js';
 import { createSlack } from '../slack/module.js';
-import type { ApiTokensStore } from '../store/ports/api-tokens.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import type { FirstStartSecrets } from '../creds/first-start-secrets.js';
 import { observeSlack } from '../slack/metrics.js';
@@ -61,7 +61,7 @@ export interface RunningServer {
   readonly credentialsModule: CredentialsModule;
   /** The Slack bot, when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set. */
   readonly slack: SlackBot | undefined;
-  readonly apiTokens: ApiTokensStore;
+  readonly apiTokens: ApiTokens;
   /** API and enrollment token creation and revocation, audited and logged. */
   readonly privileges: PrivilegeAdmin;
   readonly metrics: Metrics;
@@ -130,7 +130,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   }
   // Only now, with both listeners bound, are first-start secrets created: a start that fails
   // (a port in use) must not consume the one time they are shown.
-  announceFirstStartSecrets(settings, store, change, print, opts.onFirstStartSecrets, logger);
+  announceFirstStartSecrets(settings, change, print, opts.onFirstStartSecrets, logger);
   const controlAddr = control.server.address();
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 
@@ -165,7 +165,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
     fleetActions,
     credentials,
     credentialsModule,
-    apiTokens: store.apiTokens,
+    apiTokens: change.apiTokens,
     privileges,
     metrics,
     changes,

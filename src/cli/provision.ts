@@ -8,8 +8,9 @@ import { AuditLog } from '../changes/audit.js';
 import type { Role } from '../changes/principal.js';
 import { PrivilegeAdmin } from '../creds/privileges.js';
 import { AgentCredentials } from '../creds/agent-credentials.js';
+import { ApiTokens } from '../creds/api-tokens.js';
 import { createLogger } from '../shared/log.js';
-import type { ApiTokenView } from '../store/ports/api-tokens.js';
+import type { ApiTokenView } from '../creds/api-tokens.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { UsageError } from './errors.js';
 
@@ -19,7 +20,7 @@ export function provisionApiToken(dbFile: string, name: string, role: Role, oper
   try {
     const admin = new PrivilegeAdmin({
       uow: store.uow,
-      tokens: store.apiTokens,
+      tokens: new ApiTokens(store.apiTokens),
       credentials: new AgentCredentials(store.agentCredentials),
       audit: new AuditLog(store.audit),
       logger: createLogger('silent'),

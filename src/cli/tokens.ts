@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { ROLES, type Role } from '../changes/principal.js';
-import type { ApiTokenView } from '../store/ports/api-tokens.js';
+import type { ApiTokenView } from '../creds/api-tokens.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 import { table } from './format.js';

@@ -11,7 +11,7 @@ import type { AgentCredentials, CredentialRow } from './agent-credentials.js';
 import { newToken } from '../shared/secrets.js';
 import type { Logger } from '../shared/log.js';
 import { hasControlChars, CONTROL_CHARS_MESSAGE } from '../shared/safe-text.js';
-import type { ApiTokensStore, ApiTokenView, TokenOrigin } from '../store/ports/api-tokens.js';
+import type { ApiTokens, ApiTokenView, TokenOrigin } from './api-tokens.js';
 import type { UnitOfWork } from '../store/ports/store.js';
 import type { AuditRecorder } from '../changes/audit.js';
 import type { DenialAudit } from '../changes/denials.js';
@@ -22,7 +22,7 @@ export type Actor = Principal | 'system' | `operator:${string}`;
 
 export interface PrivilegeAdminDeps {
   readonly uow: UnitOfWork;
-  readonly tokens: ApiTokensStore;
+  readonly tokens: ApiTokens;
   readonly credentials: AgentCredentials;
   readonly audit: AuditRecorder;
   readonly denials?: DenialAudit;

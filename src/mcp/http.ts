@@ -8,12 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import { principalFromRequest, principalOf } from '../api/auth.js';
 import { MCP_BODY_LIMIT } from '../api/body-limits.js';
 import { bearerToken } from '../shared/bearer.js';
-import type { ApiTokensStore } from '../store/ports/api-tokens.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
 import { ApiClient } from '../api/client.js';
 import { buildMcpServer } from './server.js';
 
 export interface McpHttpOptions {
-  readonly tokens: ApiTokensStore;
+  readonly tokens: ApiTokens;
   readonly mcpReadOnly: boolean;
 }
 

@@ -52,7 +52,7 @@ export class SqliteStore implements Store {
     this.uow = sqliteUnitOfWork(db);
     this.agents = new AgentsRepo(db);
     this.agentCredentials = new AgentCredentialsRepo(db);
-    this.apiTokens = new ApiTokensRepo(db, now);
+    this.apiTokens = new ApiTokensRepo(db);
     this.audit = new AuditRepo(db);
     this.changes = new ChangesRepo(db);
     this.commands = new CommandsRepo(db);

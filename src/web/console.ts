@@ -11,7 +11,7 @@ import { principalOfToken } from '../api/auth.js';
 import { ApiRateLimiter, type ApiRateLimitOptions } from '../api/rate-limit.js';
 import { parseInput } from '../api/validation.js';
 import { AmpgateError } from '../shared/errors.js';
-import type { ApiTokensStore } from '../store/ports/api-tokens.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
 import type { ConsoleSessionsStore } from '../store/ports/console-sessions.js';
 import { loadAssets, type Asset } from './assets.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
@@ -43,7 +43,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 export interface ConsoleDeps {
   readonly sessions: ConsoleSessionsStore;
-  readonly tokens: ApiTokensStore;
+  readonly tokens: ApiTokens;
   /** Absolute session lifetime and idle timeout, in seconds. */
   readonly sessionSeconds: number;
   readonly idleSeconds: number;

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { principalOfToken } from '../api/auth.js';
 import type { ApiRateLimiter } from '../api/rate-limit.js';
 import { AmpgateError } from '../shared/errors.js';
-import type { ApiTokensStore } from '../store/ports/api-tokens.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE } from './cookies.js';
 import { crossSiteReason } from './same-origin.js';
 import { csrfMatches, endedMessage, type ConsoleSessions } from './sessions.js';
@@ -18,12 +18,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** `limiter`: the per-token request rate (AMPGATE_API_RATE/BURST) applied to session requests too. */
-export function installSessionAuth(
-  app: FastifyInstance,
-  sessions: ConsoleSessions,
-  tokens: Pick<ApiTokensStore, 'ownerChain'>,
-  limiter?: ApiRateLimiter,
-): void {
+export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessions, tokens: Pick<ApiTokens, 'ownerChain'>, limiter?: ApiRateLimiter): void {
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/') || req.headers.authorization !== undefined) return;
     const secret = readCookie(req.headers.cookie, SESSION_COOKIE);

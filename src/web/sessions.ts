@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashSecret } from '../shared/secrets.js';
-import type { ApiTokenRow, ApiTokensStore } from '../store/ports/api-tokens.js';
+import type { ApiTokenRow, ApiTokens } from '../creds/api-tokens.js';
 import type { ConsoleSessionsStore } from '../store/ports/console-sessions.js';
 
 export interface SessionOptions {
@@ -35,7 +35,7 @@ export class ConsoleSessions {
 
   constructor(
     private readonly repo: ConsoleSessionsStore,
-    private readonly tokens: ApiTokensStore,
+    private readonly tokens: ApiTokens,
     private readonly opts: SessionOptions,
   ) {
     this.#now = opts.now ?? Date.now;

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import type { ApiTokenView } from '../../src/store/ports/api-tokens.js';
+import type { ApiTokenView } from '../../src/creds/api-tokens.js';
 import { eventually, personToken, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { SuiteFixture } from '../support/fleet-fixtures.js';
 import { APPROVALS_CHANNEL, buttonClick, runSlash, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp } from '../support/slack.js';

@@ -14,7 +14,7 @@ import { certFingerprint, parseCertificates } from '../../creds/x509.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
 import { hasCapability } from '../../protocol/capabilities.js';
 import { isUuidText } from '../../protocol/uid.js';
-import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import type { RotationRow } from '../../store/ports/rotations.js';
 import { requireRole } from '../auth.js';
 
@@ -64,7 +64,7 @@ function certSummary(pem: string | undefined) {
   }
 }
 
-export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokensStore; rt: CredentialsRuntime }): void {
+export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; rt: CredentialsRuntime }): void {
   const viewer = requireRole(deps.tokens, 'viewer');
   const rt = deps.rt;
 

@@ -9,7 +9,7 @@ import { filterFleet, type ConfigSync } from '../../fleet/fleet-query.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
 import { AmpgateError, notFound } from '../../shared/errors.js';
 import { isUuidText } from '../../protocol/uid.js';
-import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { selectorHint } from '../../fleet/selector-hints.js';
 import { requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
@@ -26,10 +26,7 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export function agentRoutes(
-  app: FastifyInstance,
-  deps: { registry: AgentRegistry; tokens: ApiTokensStore; configSync?: (agent: AgentRecord) => ConfigSync },
-): void {
+export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistry; tokens: ApiTokens; configSync?: (agent: AgentRecord) => ConfigSync }): void {
   const syncOf = deps.configSync ?? ((): ConfigSync => 'unmanaged');
   const viewer = requireRole(deps.tokens, 'viewer');
 

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { AuditLog } from '../../changes/audit.js';
 import { checkAnchor, type AuditAnchor } from '../../changes/audit-anchor.js';
-import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
@@ -26,7 +26,7 @@ const ListQuery = z.object({
   order: z.enum(['asc', 'desc']).default('asc'),
 });
 
-export function auditRoutes(app: FastifyInstance, deps: { tokens: ApiTokensStore; audit: AuditLog; anchor?: AuditAnchor }): void {
+export function auditRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; audit: AuditLog; anchor?: AuditAnchor }): void {
   const admin = requireRole(deps.tokens, 'admin');
 
   app.get('/api/audit', { onRequest: admin }, async (req) => {

@@ -9,7 +9,7 @@ import { principalKey } from '../../changes/principal.js';
 import { changeSummary } from '../../changes/views.js';
 import { CHANGE_KINDS, CHANGE_STATES, type Channel, type ChangeService } from '../../changes/types.js';
 import { notFound } from '../../shared/errors.js';
-import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requestChannel, requireRole } from '../auth.js';
 import { PROPOSAL_BODY_LIMIT } from '../body-limits.js';
 import { parseInput } from '../validation.js';
@@ -41,7 +41,7 @@ function channelOf(req: FastifyRequest): Channel {
   return requestChannel(req);
 }
 
-export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokensStore; changes: ChangeService }): void {
+export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; changes: ChangeService }): void {
   // Authentication only; the service checks the role each action needs (and audits denials).
   const authenticated = requireRole(deps.tokens, 'viewer');
 

@@ -9,7 +9,7 @@ import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { FleetActions } from '../../fleet/fleet-actions.js';
 import type { ConfigRow, ConfigVersionMeta, ConfigVersionRow } from '../../store/ports/configs.js';
 import { isUuidText } from '../../protocol/uid.js';
-import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { channelOf, principalOf, requireRole } from '../auth.js';
 import { CONFIG_BODY_LIMIT } from '../body-limits.js';
 import { parseInput } from '../validation.js';
@@ -55,7 +55,7 @@ const versionParam = (v: string): number | undefined => {
 const DiffQuery = z.object({ from: z.string().optional(), to: z.string().optional() });
 const AgentDiffQuery = z.object({ config: z.string().min(1), version: z.string().optional() });
 
-export function configRoutes(actions: FleetActions, tokens: ApiTokensStore, opts: { readonly mcpReadOnly?: boolean } = {}) {
+export function configRoutes(actions: FleetActions, tokens: ApiTokens, opts: { readonly mcpReadOnly?: boolean } = {}) {
   return (app: FastifyInstance): void => {
     const viewer = requireRole(tokens, 'viewer');
     const proposer = requireRole(tokens, 'proposer');

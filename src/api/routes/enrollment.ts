@@ -7,10 +7,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { AgentCredentials } from '../../creds/agent-credentials.js';
 import { enrollmentView, type PrivilegeAdmin } from '../../creds/privileges.js';
-import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requireRole } from '../auth.js';
 
-export function enrollmentRoutes(app: FastifyInstance, deps: { tokens: ApiTokensStore; credentials: AgentCredentials; privileges: PrivilegeAdmin }): void {
+export function enrollmentRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; credentials: AgentCredentials; privileges: PrivilegeAdmin }): void {
   const admin = requireRole(deps.tokens, 'admin');
   app.get('/api/enrollment-tokens', { onRequest: admin }, async () => ({ tokens: deps.credentials.ofKind('enrollment').map(enrollmentView) }));
   app.post('/api/enrollment-tokens', { onRequest: admin }, async (req, reply) => {

@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ChangeEvent, ChangeService } from '../../changes/types.js';
 import { AmpgateError } from '../../shared/errors.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
-import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requireRole } from '../auth.js';
 
 export interface EventStreamOptions {
@@ -20,7 +20,7 @@ export interface EventStreamOptions {
   readonly maxStreams?: number;
 }
 
-export function eventRoutes(deps: { tokens: ApiTokensStore; changes: ChangeService; registry: AgentRegistry }, opts: EventStreamOptions = {}) {
+export function eventRoutes(deps: { tokens: ApiTokens; changes: ChangeService; registry: AgentRegistry }, opts: EventStreamOptions = {}) {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const maxStreams = opts.maxStreams ?? 200;
   return (app: FastifyInstance): void => {
@@ -103,7 +103,7 @@ export function eventRoutes(deps: { tokens: ApiTokensStore; changes: ChangeServi
 }
 
 /** Whether the caller of `req` is still authenticated (its token not revoked, its console session not over). */
-function authCheck(req: FastifyRequest, tokens: ApiTokensStore): () => boolean {
+function authCheck(req: FastifyRequest, tokens: ApiTokens): () => boolean {
   const principal = principalOf(req);
   return req.authStillValid ?? (() => tokens.active(principal.id) !== undefined);
 }

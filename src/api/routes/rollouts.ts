@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ChangeRequest, ChangeService, Channel } from '../../changes/types.js';
 import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { FleetActions } from '../../fleet/fleet-actions.js';
-import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requestChannel, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
@@ -24,7 +24,7 @@ const ViewQuery = z.object({
   outcome: z.enum(['pending', 'offered', 'applying', 'succeeded', 'failed', 'skipped']).optional(),
 });
 
-export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensStore, changes: () => ChangeService | undefined) {
+export function rolloutRoutes(actions: FleetActions, tokens: ApiTokens, changes: () => ChangeService | undefined) {
   return (app: FastifyInstance): void => {
     const viewer = requireRole(tokens, 'viewer');
     const proposer = requireRole(tokens, 'proposer');

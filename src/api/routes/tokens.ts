@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ROLES } from '../../changes/principal.js';
 import type { PrivilegeAdmin } from '../../creds/privileges.js';
 import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../shared/safe-text.js';
-import type { ApiTokensStore } from '../../store/ports/api-tokens.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
@@ -22,7 +22,7 @@ const CreateBody = z.object({
   role: z.enum(ROLES),
 });
 
-export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokensStore; privileges: PrivilegeAdmin }): void {
+export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; privileges: PrivilegeAdmin }): void {
   const admin = requireRole(deps.tokens, 'admin');
   app.get('/api/tokens', { onRequest: admin }, async () => ({ tokens: deps.tokens.list() }));
   app.post('/api/tokens', { onRequest: admin }, async (req, reply) => {

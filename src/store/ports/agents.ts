@@ -20,7 +20,6 @@ export interface AgentRow {
 }
 
 /** The liveness columns only: what a batch of heartbeats changes. */
-
 export type AgentLiveness = Pick<AgentRow, 'uid' | 'last_seen' | 'transport' | 'disconnected_at'>;
 
 export interface AgentsStore {
