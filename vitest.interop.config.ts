@@ -8,6 +8,7 @@ export default defineConfig({
     include: ['test/peers/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 60_000,
+    setupFiles: ['test/support/cleanup.ts'],
     pool: 'forks',
     maxWorkers: 1,
     // ampgate runs as the built binary (dist/cli/main.js); this builds it when missing or stale.

@@ -7,6 +7,7 @@ export default defineConfig({
     include: ['test/soak/**/*.test.ts'],
     testTimeout: 600_000,
     hookTimeout: 120_000,
+    setupFiles: ['test/support/cleanup.ts'],
     pool: 'forks',
     maxWorkers: 1,
     // ampgate runs as the built binary (dist/cli/main.js); this builds it when missing or stale.

@@ -9,6 +9,7 @@ export default defineConfig({
     include: ['test/web-e2e/**/*.e2e.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    setupFiles: ['test/support/cleanup.ts'],
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,

@@ -29,7 +29,15 @@ async function main(): Promise<void> {
           status: 'degraded',
           lastError: 'exporter otlp: connection refused',
           componentHealthMap: {
-            'pipeline:traces': { healthy: false, status: 'StatusRecoverableError', lastError: 'exporter otlp: connection refused', componentHealthMap: { 'exporter:otlp': { healthy: false, status: 'StatusRecoverableError', lastError: 'dial tcp 10.0.4.2:4317: connect: connection refused' }, 'receiver:otlp': { healthy: true, status: 'StatusOK' } } },
+            'pipeline:traces': {
+              healthy: false,
+              status: 'StatusRecoverableError',
+              lastError: 'exporter otlp: connection refused',
+              componentHealthMap: {
+                'exporter:otlp': { healthy: false, status: 'StatusRecoverableError', lastError: 'dial tcp 10.0.4.2:4317: connect: connection refused' },
+                'receiver:otlp': { healthy: true, status: 'StatusOK' },
+              },
+            },
             'pipeline:metrics': { healthy: true, status: 'StatusOK' },
           },
         },
@@ -38,7 +46,14 @@ async function main(): Promise<void> {
     await pushVersion(server, 'gw', collectorConfig('debug'));
     await pushVersion(server, 'gw', collectorConfig('otlp'));
     const propose = async (selector: string, reason: string) =>
-      (await server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { selector }, params: { config: 'gw', version: 2, canary: 1, bakeSeconds: 0 }, reason }, people.alice)).body.request;
+      (
+        await server.api<{ request: ChangeRequest }>(
+          'POST',
+          '/api/changes',
+          { kind: 'config_push', target: { selector }, params: { config: 'gw', version: 2, canary: 1, bakeSeconds: 0 }, reason },
+          people.alice,
+        )
+      ).body.request;
     const done = await propose('cell=cell-42', 'ship the otlp exporter to cell 42 first');
     await server.api('POST', `/api/changes/${done.id}/approve`, { fingerprint: done.fingerprint, comment: 'canary looks fine' }, people.bob);
     await eventually(() => server.changes.get(done.id)!.state === 'succeeded', 30_000);
@@ -73,7 +88,12 @@ async function main(): Promise<void> {
     await shot('rollout', true);
     await page.goto(url('/ui/configs'));
     await page.getByLabel('Name').fill('edge');
-    await page.getByLabel('Body').fill('receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [kafka]\n');
+    await page
+      .getByLabel('Body')
+      .fill(
+        'receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n ' +
+          '     exporters: [kafka]\n',
+      );
     await page.getByRole('button', { name: 'Validate and upload' }).click();
     await page.locator('li.bad-line').first().waitFor();
     await shot('configs', true);

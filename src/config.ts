@@ -3,6 +3,7 @@
  * (see .env.example) and overridable by CLI flags. Defaults are the embedded, loopback-only setup.
  */
 import { z } from 'zod';
+import { SettingsError } from './shared/errors.js';
 import { settingProblem, unknownSettingVariables } from './settings-check.js';
 
 const hostPort = z
@@ -14,11 +15,9 @@ const hostPort = z
   });
 
 const int = (min: number) => z.coerce.number().int().min(min);
-const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
-  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
-export const SettingsSchema = z.object({
+const SettingsSchema = z.object({
   opampListen: hostPort.prefault('127.0.0.1:4320'),
   opampPath: z.string().startsWith('/').default('/v1/opamp'),
   /** URL agents should use to reach this server; put into connection-settings offers. */
@@ -97,9 +96,15 @@ export const SettingsSchema = z.object({
   slackApiUrl: z.string().url().optional(),
   slackApprovalsChannel: z.string().optional(),
   /** The Slack workspace served (T…); unset: learned from auth.test of the bot token. */
-  slackTeamId: z.string().regex(/^T[A-Z0-9]+$/, 'expected a Slack team id like T0123ABC').optional(),
+  slackTeamId: z
+    .string()
+    .regex(/^T[A-Z0-9]+$/, 'expected a Slack team id like T0123ABC')
+    .optional(),
   /** An Enterprise Grid org served (E…): any of its workspaces, unless AMPGATE_SLACK_TEAM_ID narrows it. */
-  slackEnterpriseId: z.string().regex(/^E[A-Z0-9]+$/, 'expected a Slack enterprise id like E0123ABC').optional(),
+  slackEnterpriseId: z
+    .string()
+    .regex(/^E[A-Z0-9]+$/, 'expected a Slack enterprise id like E0123ABC')
+    .optional(),
   /** Optional LLM for natural-language intents (OpenAI-compatible); the offline parser is the default. */
   intentLlmUrl: z.string().url().optional(),
   intentLlmModel: z.string().optional(),
@@ -173,9 +178,7 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
 /** Settings whose values are secrets: never echoed in an error message. */
 const SECRET_SETTINGS = new Set<string>(['enrollmentToken', 'adminToken', 'slackBotToken', 'slackSigningSecret', 'slackAppToken', 'intentLlmApiKey']);
 
-export class SettingsError extends Error {
-  override readonly name = 'SettingsError';
-}
+export { SettingsError };
 
 /** Builds settings from the environment, then `overrides` (CLI flags; undefined values ignored). */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Partial<SettingsInput> = {}): Settings {

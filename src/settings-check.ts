@@ -4,10 +4,10 @@
  * that says what is expected instead of the validator's raw text.
  */
 import type { z } from 'zod';
-import { editDistance } from './similar.js';
+import { editDistance } from './shared/similar.js';
 
 /** Variables ampgate reads that are not server settings: the CLI's and the test tooling's. */
-export const OTHER_VARIABLES: readonly string[] = [
+const OTHER_VARIABLES: readonly string[] = [
   'AMPGATE_URL',
   'AMPGATE_TOKEN',
   // read by this repository's test suites and benchmarks, never by the server
@@ -19,14 +19,18 @@ export const OTHER_VARIABLES: readonly string[] = [
   'AMPGATE_SOAK_CRASH_AGENTS',
 ];
 
-const words = (name: string) => name.replace(/^AMPGATE_/, '').split('_').filter(Boolean);
+const words = (name: string) =>
+  name
+    .replace(/^AMPGATE_/, '')
+    .split('_')
+    .filter(Boolean);
 
 /**
  * The valid names `name` most likely stands for: a typo of one (small edit distance), or a
  * shortening that keeps its words (AMPGATE_LISTEN: the OPAMP and CONTROL listeners). `likely` is
  * false when the closest name is merely the least far.
  */
-export function closestVariables(name: string, known: readonly string[]): { names: string[]; likely: boolean } {
+function closestVariables(name: string, known: readonly string[]): { names: string[]; likely: boolean } {
   const ws = words(name);
   const byDistance = [...known].map((k) => ({ k, d: editDistance(name, k) })).sort((a, b) => a.d - b.d || (a.k < b.k ? -1 : 1));
   const best = byDistance[0]!;

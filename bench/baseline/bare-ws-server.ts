@@ -9,9 +9,12 @@ import { createServer } from 'node:http';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ServerToAgentSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { serverCapabilities } from '../../src/opamp/capabilities.js';
+import { serverCapabilities } from '../../src/protocol/capabilities.js';
 
-const REPLY = Buffer.concat([Buffer.of(0), toBinary(ServerToAgentSchema, create(ServerToAgentSchema, { capabilities: serverCapabilities({ signsCertificateRequests: false }) }))]);
+const REPLY = Buffer.concat([
+  Buffer.of(0),
+  toBinary(ServerToAgentSchema, create(ServerToAgentSchema, { capabilities: serverCapabilities({ signsCertificateRequests: false }) })),
+]);
 
 const sockets = new Set<WebSocket>();
 const alive = new WeakSet<WebSocket>();

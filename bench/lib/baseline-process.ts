@@ -15,7 +15,11 @@ export class BaselineProcess {
   ) {}
 
   static async start(name: string, script: string, timeoutMs = 20_000): Promise<BaselineProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
     let out = '';
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()).length > 20_000 && (out = out.slice(-10_000)));
     const url = await new Promise<string>((resolve, reject) => {

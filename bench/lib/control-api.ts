@@ -69,7 +69,12 @@ export class ControlApi {
     reason: string,
   ): Promise<{ id: string; state: string; requiredApprovals: number; agents: number; ms: number }> {
     const t0 = nowMs();
-    const r = await this.call<{ request: { id: string; state: string; requiredApprovals: number; targets: unknown[] } }>('POST', '/api/changes', { kind: 'config_push', target, params, reason });
+    const r = await this.call<{ request: { id: string; state: string; requiredApprovals: number; targets: unknown[] } }>('POST', '/api/changes', {
+      kind: 'config_push',
+      target,
+      params,
+      reason,
+    });
     return { id: r.request.id, state: r.request.state, requiredApprovals: r.request.requiredApprovals, agents: r.request.targets.length, ms: nowMs() - t0 };
   }
 

@@ -133,7 +133,10 @@ export class Harness {
   }
 
   /** The result envelope: machine, times, `ok` from the checks, and the load note. */
-  result(scenario: string, body: { method: ScenarioResult['method']; figures: readonly Figure[]; checks: readonly Check[]; details: Record<string, unknown> }): ScenarioResult {
+  result(
+    scenario: string,
+    body: { method: ScenarioResult['method']; figures: readonly Figure[]; checks: readonly Check[]; details: Record<string, unknown> },
+  ): ScenarioResult {
     return {
       scenario,
       ok: body.checks.every((c) => c.ok),
@@ -161,7 +164,8 @@ export class Harness {
     const notes = r.notes.filter((n) => !n.startsWith('The 1-minute load average'));
     if (other > 0.2) {
       notes.push(
-        `Other processes used ${other} of the ${this.machine.cores} CPUs on average during this run (other engineers' builds and tests): throughput and latency figures are pessimistic; re-run on a quiet machine.`,
+        `Other processes used ${other} of the ${this.machine.cores} CPUs on average during this run (other engineers' builds and tests): throughput ` +
+          `and latency figures are pessimistic; re-run on a quiet machine.`,
       );
     }
     return { ...r, machine: { ...r.machine, otherCpuCores: other }, notes };

@@ -83,11 +83,19 @@ export function summariseProfile(path: string, top = 25, window?: { fromMs: numb
     const where = shortUrl(f.url);
     const name = `${f.functionName || '(anonymous)'} ${where}${f.url ? `:${f.lineNumber + 1}` : ''}`;
     fn.set(name, (fn.get(name) ?? 0) + hits);
-    const fileKey = where.startsWith('(') ? f.functionName || where : where.split('/').slice(0, where.startsWith('src/') ? 3 : 2).join('/');
+    const fileKey = where.startsWith('(')
+      ? f.functionName || where
+      : where
+          .split('/')
+          .slice(0, where.startsWith('src/') ? 3 : 2)
+          .join('/');
     file.set(fileKey, (file.get(fileKey) ?? 0) + hits);
   }
   const rank = (m: Map<string, number>) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, hits]) => ({ k, selfMs: Math.round((hits * usPerHit) / 100) / 10, share: Math.round((hits / totalHits) * 1000) / 10 }));
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, hits]) => ({ k, selfMs: Math.round((hits * usPerHit) / 100) / 10, share: Math.round((hits / totalHits) * 1000) / 10 }));
   return {
     totalMs: Math.round((window ? (window.toMs - window.fromMs) * 1000 : totalUs) / 1000),
     byFunction: rank(fn).map(({ k, selfMs, share }) => ({ name: k, selfMs, share })),

@@ -123,7 +123,11 @@ export function renderFigures(latest: Latest): string {
       out.push(`| ${f.name} | ${fmt(f.value)} ${f.unit} | ${target} | ${met} | ${base} | ${why} |`);
     }
     const failed = r.checks.filter((c) => !c.ok);
-    out.push('', `Checks: ${r.checks.length - failed.length}/${r.checks.length} passed${failed.length ? ` (failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')})` : ''}.`);
+    out.push(
+      '',
+      `Checks: ${r.checks.length - failed.length}/${r.checks.length} ` +
+        `passed${failed.length ? ` (failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')})` : ''}.`,
+    );
     for (const n of r.notes) out.push('', `Note: ${n}`);
     out.push('');
   }

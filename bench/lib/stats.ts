@@ -15,7 +15,7 @@ export function median(values: readonly number[]): number {
 }
 
 export function max(values: readonly number[]): number {
-  return values.length === 0 ? Number.NaN : values.reduce((m, v) => (v > m ? v : m), -Infinity);
+  return values.length === 0 ? Number.NaN : values.reduce((m, v) => Math.max(v, m), -Infinity);
 }
 
 export function mean(values: readonly number[]): number {

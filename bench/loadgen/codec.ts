@@ -79,14 +79,7 @@ export function writeHeader(buf: Buffer, off: number, uid: Uint8Array, seq: numb
  * One AgentToServer as bytes: optional WebSocket 0x00 header, then the per-agent header, then the
  * shared body. One allocation and one copy of the body per send.
  */
-export function encodeMessage(
-  wsHeader: boolean,
-  uid: Uint8Array,
-  seq: number,
-  body: Uint8Array,
-  startNanos?: bigint,
-  healthStamp?: bigint,
-): Buffer {
+export function encodeMessage(wsHeader: boolean, uid: Uint8Array, seq: number, body: Uint8Array, startNanos?: bigint, healthStamp?: bigint): Buffer {
   const pre = wsHeader ? 1 : 0;
   const buf = Buffer.allocUnsafe(pre + headerLength(seq, healthStamp !== undefined) + body.length);
   if (wsHeader) buf[0] = 0;

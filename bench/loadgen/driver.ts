@@ -35,9 +35,27 @@ export interface LoadOptions {
 export type FleetStats = Omit<WorkerStats, 'worker'> & { readonly workers: readonly WorkerStats[] };
 
 const SUMMED = [
-  'agents', 'ready', 'sent', 'received', 'fullSent', 'connects', 'reconnects', 'throttled429', 'overloaded503', 'refusedOther',
-  'connectFailures', 'unexpectedCloses', 'fullStateRequests', 'newUids', 'errorResponses', 'remoteConfigs', 'appliedSent',
-  'commands', 'cpuUserMs', 'cpuSystemMs', 'rssBytes',
+  'agents',
+  'ready',
+  'sent',
+  'received',
+  'fullSent',
+  'connects',
+  'reconnects',
+  'throttled429',
+  'overloaded503',
+  'refusedOther',
+  'connectFailures',
+  'unexpectedCloses',
+  'fullStateRequests',
+  'newUids',
+  'errorResponses',
+  'remoteConfigs',
+  'appliedSent',
+  'commands',
+  'cpuUserMs',
+  'cpuSystemMs',
+  'rssBytes',
 ] as const satisfies ReadonlyArray<keyof WorkerStats>;
 
 export class LoadGenerator {
@@ -158,7 +176,10 @@ export class LoadGenerator {
       const s = await this.stats();
       onProgress?.(s);
       if (s.ready >= count) return s;
-      if (Date.now() > deadline) throw new Error(`only ${s.ready} of ${count} agents ready after ${timeoutMs} ms (429: ${s.throttled429}, 503: ${s.overloaded503}, failures: ${s.connectFailures})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `only ${s.ready} of ${count} agents ready after ${timeoutMs} ms (429: ${s.throttled429}, 503: ${s.overloaded503}, failures: ${s.connectFailures})`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -6,12 +6,7 @@
  * writes per message.
  */
 import { create, toBinary } from '@bufbuild/protobuf';
-import {
-  AgentCapabilities,
-  AgentToServerSchema,
-  RemoteConfigStatuses,
-  type AgentConfigMap,
-} from '../../src/gen/opamp/v1/opamp_pb.js';
+import { AgentCapabilities, AgentToServerSchema, RemoteConfigStatuses, type AgentConfigMap } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { KeyValue } from '../../src/gen/opamp/v1/anyvalue_pb.js';
 
 /** What a simulated agent advertises: the capabilities of a Collector under the OpAMP Supervisor. */

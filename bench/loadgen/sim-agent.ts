@@ -4,7 +4,7 @@
  * `SimFleet` drives it; this file holds only the state and the counters all agents share.
  */
 import type { WebSocket } from 'ws';
-import { uidToString } from '../../src/opamp/uid.js';
+import { uidToString } from '../../src/protocol/uid.js';
 import type { Profile } from './profiles.js';
 
 /** idle: never connected; waiting: between attempts (backoff or Retry-After); stopped: for good. */

@@ -7,7 +7,7 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { WebSocket } from 'ws';
 import { ServerToAgentSchema, type AgentRemoteConfig } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newUuidV7Bytes } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes } from '../../src/protocol/uid.js';
 import { backoffDelay, retryAfterDelay } from './backoff.js';
 import { encodeMessage, S2A_NEEDS_DECODE, scanServerToAgent } from './codec.js';
 import { HttpPoller } from './http-poller.js';
@@ -97,7 +97,15 @@ export class SimFleet {
     const cpu = process.cpuUsage();
     let ready = 0;
     for (const a of this.agents) if (a.ready) ready++;
-    return { worker, agents: this.agents.length, ready, ...this.counters, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rssBytes: process.memoryUsage.rss() };
+    return {
+      worker,
+      agents: this.agents.length,
+      ready,
+      ...this.counters,
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      rssBytes: process.memoryUsage.rss(),
+    };
   }
 
   report(): AgentReport[] {

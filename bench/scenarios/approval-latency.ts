@@ -74,7 +74,11 @@ export async function runApprovalLatency(h: Harness): Promise<ScenarioResult> {
   const arrivals = new Map<string, (at: number) => void>();
   gen.watch(targets, (uid, at) => arrivals.get(uid)?.(at));
 
-  const sampler = new Sampler(() => server.pid, () => server.endpoints.controlUrl, 5_000);
+  const sampler = new Sampler(
+    () => server.pid,
+    () => server.endpoints.controlUrl,
+    5_000,
+  );
   sampler.start();
   const { latencies, approveMs, proposeMs, timeouts } = await runTrials(api, approver, targets, arrivals);
   await sampler.sampleNow();
@@ -114,6 +118,11 @@ export async function runApprovalLatency(h: Harness): Promise<ScenarioResult> {
       figure('server event-loop lag p99 during the trials (worst 5 s window)', round(loop.loopP99WorstMs, 1), 'ms'),
     ],
     checks,
-    details: { latenciesMs: latencies.map((l) => round(l, 2)), approveMs: approveMs.map((l) => round(l, 1)), proposeMs: proposeMs.map((l) => round(l, 1)), loop },
+    details: {
+      latenciesMs: latencies.map((l) => round(l, 2)),
+      approveMs: approveMs.map((l) => round(l, 1)),
+      proposeMs: proposeMs.map((l) => round(l, 1)),
+      loop,
+    },
   });
 }

@@ -108,7 +108,12 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
   h.log(`server pid ${server.pid}, RSS before agents ${round(baselineRss / 2 ** 20, 1)} MiB`);
   const gen = await h.startFleet(server);
   // RSS every 2 s; /metrics (event-loop lag windows) every 10 s, like a production scrape interval.
-  const sampler = new Sampler(() => server.pid, () => server.endpoints.controlUrl, 2_000, 5);
+  const sampler = new Sampler(
+    () => server.pid,
+    () => server.endpoints.controlUrl,
+    2_000,
+    5,
+  );
   const a = await connectAndHold(h, gen, sampler, n, baselineRss);
   const counts = await healthz(server.endpoints.controlUrl);
   const final = await gen.stats();
@@ -126,7 +131,13 @@ export async function runIdle(h: Harness): Promise<ScenarioResult> {
   return idleResult(h, a, bare, counts, final);
 }
 
-function idleResult(h: Harness, a: HoldFigures, bare: HoldFigures | undefined, counts: { known: number; connected: number }, final: FleetStats): ScenarioResult {
+function idleResult(
+  h: Harness,
+  a: HoldFigures,
+  bare: HoldFigures | undefined,
+  counts: { known: number; connected: number },
+  final: FleetStats,
+): ScenarioResult {
   const o = h.opts;
   const n = o.agents;
   const wsAgents = n - o.httpAgents;
@@ -136,12 +147,18 @@ function idleResult(h: Harness, a: HoldFigures, bare: HoldFigures | undefined, c
     check('registry connected == N', counts.connected === n, `connected ${counts.connected}, expected ${n}`),
     check('no duplicate records', counts.known === n && final.newUids === 0, `known ${counts.known}, new uids assigned ${final.newUids}`),
     check('no error responses', final.errorResponses === 0, `${final.errorResponses} error responses`),
-    check('heartbeats flowed during the hold', a.heartbeatsPerS >= expectedHeartbeats * 0.8, `${round(a.heartbeatsPerS)} msg/s, expected ~${round(expectedHeartbeats)}`),
+    check(
+      'heartbeats flowed during the hold',
+      a.heartbeatsPerS >= expectedHeartbeats * 0.8,
+      `${round(a.heartbeatsPerS)} msg/s, expected ~${round(expectedHeartbeats)}`,
+    ),
   ];
   const figures: Figure[] = [
     figure('server RSS per agent', round(a.perAgentBytes / KIB, 1), 'KiB', {
       target: { op: '<=', value: 40 },
-      ...(bare ? { baseline: { name: 'bare ws server', value: round(bare.perAgentBytes / KIB, 1), ratio: round(a.perAgentBytes / bare.perAgentBytes, 2) } } : {}),
+      ...(bare
+        ? { baseline: { name: 'bare ws server', value: round(bare.perAgentBytes / KIB, 1), ratio: round(a.perAgentBytes / bare.perAgentBytes, 2) } }
+        : {}),
       limit: 'ws socket + Node stream objects (see baseline), plus the agent record with its effective config held in memory',
     }),
     figure('event-loop lag p99 (worst 10 s window)', round(a.hold.loopP99WorstMs, 2), 'ms', {

@@ -58,7 +58,12 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
   gen.mode('quiet');
   await sleep(h.knob('drainS', 1) * 1000); // let in-flight messages drain before the next phase
   const genRate = (g1.received - g0.received) / dt;
-  const serverRate = m0 && m1 ? (m1.sum('ampgate_opamp_messages_received_total', { transport: target.transport }) - m0.sum('ampgate_opamp_messages_received_total', { transport: target.transport })) / dt : genRate;
+  const serverRate =
+    m0 && m1
+      ? (m1.sum('ampgate_opamp_messages_received_total', { transport: target.transport }) -
+          m0.sum('ampgate_opamp_messages_received_total', { transport: target.transport })) /
+        dt
+      : genRate;
   const r: PhaseResult = {
     phase,
     target: who,
@@ -67,9 +72,13 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
     serverCpuCores: (c1.user + c1.system - c0.user - c0.system) / 1000 / dt,
     generatorCpuCores: (g1.cpuUserMs + g1.cpuSystemMs - g0.cpuUserMs - g0.cpuSystemMs) / 1000 / dt,
     loopP99WorstMs: summarise(sampler.samples).loopP99WorstMs,
-    errors: g1.errorResponses + g1.refusedOther + g1.throttled429 + g1.overloaded503 - (g0.errorResponses + g0.refusedOther + g0.throttled429 + g0.overloaded503),
+    errors:
+      g1.errorResponses + g1.refusedOther + g1.throttled429 + g1.overloaded503 - (g0.errorResponses + g0.refusedOther + g0.throttled429 + g0.overloaded503),
   };
-  h.log(`  ${who} ${phase}: ${round(r.serverRate)} msg/s (server CPU ${round(r.serverCpuCores * 100)}% = ${round(cpuPerMessageUs(r), 1)} µs/msg, generator CPU ${round(r.generatorCpuCores * 100)}%)`);
+  h.log(
+    `  ${who} ${phase}: ${round(r.serverRate)} msg/s (server CPU ${round(r.serverCpuCores * 100)}% = ${round(cpuPerMessageUs(r), 1)} µs/msg, ` +
+      `generator CPU ${round(r.generatorCpuCores * 100)}%)`,
+  );
   return r;
 }
 
@@ -101,11 +110,23 @@ export async function runIngest(h: Harness): Promise<ScenarioResult> {
   const ampgate = (transport: 'ws' | 'http'): Measured => ({ pid: server.pid, controlUrl: server.endpoints.controlUrl, transport });
   const results: PhaseResult[] = [];
   const persisted: Record<string, PersistedState> = {};
-  const common = { wsUrl: server.endpoints.opampWs, httpUrl: server.endpoints.opampHttp, token: server.tokens.enrollment, heartbeatMs: o.heartbeatS * 1000, mode: 'quiet' as const };
+  const common = {
+    wsUrl: server.endpoints.opampWs,
+    httpUrl: server.endpoints.opampHttp,
+    token: server.tokens.enrollment,
+    heartbeatMs: o.heartbeatS * 1000,
+    mode: 'quiet' as const,
+  };
 
   const wsPhases = phases.filter((p) => p.startsWith('ws'));
   if (wsPhases.length > 0) {
-    const gen = await h.startLoad({ ...common, agents: wsN, localAddresses: h.localAddresses(wsN), connectRate: Math.max(o.connectRate, 2_000), workers: o.workers ?? 2 });
+    const gen = await h.startLoad({
+      ...common,
+      agents: wsN,
+      localAddresses: h.localAddresses(wsN),
+      connectRate: Math.max(o.connectRate, 2_000),
+      workers: o.workers ?? 2,
+    });
     await connectFleet(h, gen, wsN);
     for (const p of wsPhases) results.push(await measure(h, gen, ampgate('ws'), p, 'ampgate'));
     await sleep(300); // > the registry's 100 ms write-behind
@@ -114,7 +135,15 @@ export async function runIngest(h: Harness): Promise<ScenarioResult> {
   }
   const httpPhases = phases.filter((p) => p.startsWith('http'));
   if (httpPhases.length > 0) {
-    const gen = await h.startLoad({ ...common, agents: httpN, httpAgents: httpN, localAddresses: h.localAddresses(httpN), connectRate: 5_000, workers: o.workers ?? 2, firstIndex: wsN });
+    const gen = await h.startLoad({
+      ...common,
+      agents: httpN,
+      httpAgents: httpN,
+      localAddresses: h.localAddresses(httpN),
+      connectRate: 5_000,
+      workers: o.workers ?? 2,
+      firstIndex: wsN,
+    });
     await connectFleet(h, gen, httpN);
     for (const p of httpPhases) results.push(await measure(h, gen, ampgate('http'), p, 'ampgate'));
     await sleep(300);
@@ -127,7 +156,17 @@ export async function runIngest(h: Harness): Promise<ScenarioResult> {
     h.log('baseline: @elastic/mockopampserver, same HTTP agents');
     const mock = await BaselineProcess.start('mockopampserver', 'bench/baseline/mock-opamp-server.ts');
     h.onCleanup(() => mock.stop());
-    const gen = await h.startLoad({ ...common, wsUrl: mock.url, httpUrl: mock.url, agents: httpN, httpAgents: httpN, localAddresses: h.localAddresses(httpN), connectRate: 5_000, workers: o.workers ?? 2, firstIndex: wsN });
+    const gen = await h.startLoad({
+      ...common,
+      wsUrl: mock.url,
+      httpUrl: mock.url,
+      agents: httpN,
+      httpAgents: httpN,
+      localAddresses: h.localAddresses(httpN),
+      connectRate: 5_000,
+      workers: o.workers ?? 2,
+      firstIndex: wsN,
+    });
     await connectFleet(h, gen, httpN);
     for (const p of httpPhases) results.push(await measure(h, gen, { pid: mock.pid, transport: 'http' }, p, 'mock'));
     await gen.stop();
@@ -145,13 +184,25 @@ const NAMES: Record<Phase, string> = {
 };
 const LIMITS: Record<Phase, string> = {
   'ws-full':
-    'one event loop at ~70 µs of server CPU per message (profile): ~40% the reply write syscall on loopback (it also runs the receiver side), ~20% protobuf decode + diff, ~10% the 2.5 KB row upsert, GC; the generator shares the 2 cores',
-  'ws-heartbeat': 'one event loop at ~30-36 µs per message, about half of it the reply write syscall; the rest ws framing, decode, session, encode; the generator shares the 2 cores',
-  'http-full': 'per request: HTTP parsing and response on one event loop, bearer-token verification (SHA-256 + SQLite lookup, ~11% of the server), then the same decode/diff/persist',
+    'one event loop at ~70 µs of server CPU per message (profile): ~40% the reply write syscall on loopback (it also runs the receiver side), ~20% ' +
+    'protobuf decode + diff, ~10% the 2.5 KB row upsert, GC; the generator shares the 2 cores',
+  'ws-heartbeat':
+    'one event loop at ~30-36 µs per message, about half of it the reply write syscall; the rest ws framing, decode, session, encode; the generator ' +
+    'shares the 2 cores',
+  'http-full':
+    'per request: HTTP parsing and response on one event loop, bearer-token verification (SHA-256 + SQLite lookup, ~11% of the server), then the same ' +
+    'decode/diff/persist',
   'http-heartbeat': 'per request: HTTP parsing and response, bearer-token verification (SHA-256 + SQLite lookup) on one event loop',
 };
 
-function buildResult(h: Harness, phases: Phase[], results: PhaseResult[], persisted: Record<string, PersistedState>, wsN: number, httpN: number): ScenarioResult {
+function buildResult(
+  h: Harness,
+  phases: Phase[],
+  results: PhaseResult[],
+  persisted: Record<string, PersistedState>,
+  wsN: number,
+  httpN: number,
+): ScenarioResult {
   const figures: Figure[] = [];
   for (const p of phases) {
     const a = results.find((r) => r.phase === p && r.target === 'ampgate');
@@ -161,9 +212,19 @@ function buildResult(h: Harness, phases: Phase[], results: PhaseResult[], persis
     figures.push(
       figure(NAMES[p], round(a.serverRate), 'msg/s', {
         ...(target ? { target: { op: '>=', value: target } } : {}),
-        ...(mock ? { baseline: { name: 'mockopampserver (no diff, no persistence, no auth)', value: round(mock.serverRate), ratio: round(a.serverRate / mock.serverRate, 2) } } : {}),
+        ...(mock
+          ? {
+              baseline: {
+                name: 'mockopampserver (no diff, no persistence, no auth)',
+                value: round(mock.serverRate),
+                ratio: round(a.serverRate / mock.serverRate, 2),
+              },
+            }
+          : {}),
         limit: LIMITS[p],
-        note: `server CPU ${round(a.serverCpuCores * 100)}% of one core (${round(cpuPerMessageUs(a), 1)} µs per message), generator CPU ${round(a.generatorCpuCores * 100)}%, event-loop p99 (worst 1 s window) ${round(a.loopP99WorstMs, 1)} ms`,
+        note:
+          `server CPU ${round(a.serverCpuCores * 100)}% of one core (${round(cpuPerMessageUs(a), 1)} µs per message), generator CPU ` +
+          `${round(a.generatorCpuCores * 100)}%, event-loop p99 (worst 1 s window) ${round(a.loopP99WorstMs, 1)} ms`,
       }),
     );
   }
@@ -171,17 +232,30 @@ function buildResult(h: Harness, phases: Phase[], results: PhaseResult[], persis
   for (const r of results) checks.push(check(`${r.target} ${r.phase}: no refused or failed messages`, r.errors === 0, `${r.errors} errors`));
   for (const r of results.filter((x) => x.target === 'ampgate')) {
     // The server counter and what the generator saw answered must agree (within the sampling skew).
-    checks.push(check(`ampgate ${r.phase}: server count matches answered messages`, Math.abs(r.serverRate - r.generatorRate) <= Math.max(50, r.serverRate * 0.05), `server ${round(r.serverRate)}/s, generator ${round(r.generatorRate)}/s`));
+    checks.push(
+      check(
+        `ampgate ${r.phase}: server count matches answered messages`,
+        Math.abs(r.serverRate - r.generatorRate) <= Math.max(50, r.serverRate * 0.05),
+        `server ${round(r.serverRate)}/s, generator ${round(r.generatorRate)}/s`,
+      ),
+    );
   }
   for (const [transport, p] of Object.entries(persisted)) {
     const n = transport === 'ws' ? wsN : httpN;
-    checks.push(check(`${transport}: every agent's latest full status persisted`, p.latestHealthStored === n && p.missing === 0, `${p.latestHealthStored}/${n} agents' last health status time on disk, ${p.missing} rows missing`));
+    checks.push(
+      check(
+        `${transport}: every agent's latest full status persisted`,
+        p.latestHealthStored === n && p.missing === 0,
+        `${p.latestHealthStored}/${n} agents' last health status time on disk, ${p.missing} rows missing`,
+      ),
+    );
   }
   const o = h.opts;
   return h.result('ingest', {
     method: {
       summary:
-        `${wsN} WebSocket agents, then ${httpN} plain-HTTP agents (one keep-alive connection each), in ${o.workers ?? 2} generator processes on the same machine. ` +
+        `${wsN} WebSocket agents, then ${httpN} plain-HTTP agents (one keep-alive connection each), in ${o.workers ?? 2} generator processes on the ` +
+        `same machine. ` +
         `Closed loop: each agent sends its next message as soon as the previous one is answered. Full status = capabilities, description, health with a ` +
         `new status time, 2 KB effective config, remote config status (~2.3 KB), so every message changes the record. Each phase runs ${o.durationS} s after ` +
         `a 2 s warm-up; throughput from the server's ampgate_opamp_messages_received_total. Persistence checked in the SQLite file afterwards ` +

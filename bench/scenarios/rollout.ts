@@ -72,11 +72,19 @@ async function pushAndMeasure(h: Harness, canary: string) {
   await gen.waitReady(n, (n / o.connectRate) * 3_000 + 60_000);
   await sleep(h.knob('settleS', 3) * 1000);
 
-  const proposal = await api.proposePush({ selector: 'service.namespace=ampgate-bench' }, { config: CONFIG, canary, bakeSeconds: 0 }, 'ampgate benchmark: fan-out of one config');
+  const proposal = await api.proposePush(
+    { selector: 'service.namespace=ampgate-bench' },
+    { config: CONFIG, canary, bakeSeconds: 0 },
+    'ampgate benchmark: fan-out of one config',
+  );
   h.log(`  proposed change ${proposal.id} for ${proposal.agents} agents in ${round(proposal.ms)} ms; ${proposal.requiredApprovals} approval(s) required`);
   for (let i = 0; i < proposal.requiredApprovals - 1; i++) await api.approve(proposal.id, approvers[i % approvers.length]!);
 
-  const sampler = new Sampler(() => server.pid, () => server.endpoints.controlUrl, 1_000);
+  const sampler = new Sampler(
+    () => server.pid,
+    () => server.endpoints.controlUrl,
+    1_000,
+  );
   sampler.start();
   const cpu0 = readCpuMs(server.pid)!;
   const approval = await api.approve(proposal.id, approvers[(proposal.requiredApprovals - 1) % approvers.length]!);
@@ -108,7 +116,10 @@ export async function runRollout(h: Harness): Promise<ScenarioResult> {
   const lastFrameMs = received.length ? Math.max(...received) : Number.POSITIVE_INFINITY;
   const p99PersistS = persisted.at99 === undefined ? Number.POSITIVE_INFINITY : persisted.at99 / 1000;
   const loop = summarise(sampler.samples);
-  h.log(`  last frame after ${round(lastFrameMs)} ms; 99% persisted after ${round(p99PersistS, 2)} s; change ${finished.state}; server CPU ${round(rolloutCpuMs)} ms`);
+  h.log(
+    `  last frame after ${round(lastFrameMs)} ms; 99% persisted after ${round(p99PersistS, 2)} s; change ${finished.state}; server CPU ` +
+      `${round(rolloutCpuMs)} ms`,
+  );
 
   const wsTargets = n - o.httpAgents;
   const checks: Check[] = [
@@ -123,7 +134,8 @@ export async function runRollout(h: Harness): Promise<ScenarioResult> {
       summary:
         `${n} simulated agents connected over WebSocket (${o.heartbeatS} s heartbeats) in ${stats.workers.length} generator process(es) on the same machine. ` +
         `A ${collectorYaml(99).length}-byte collector config was added to the catalog and a config_push to selector service.namespace=ampgate-bench ` +
-        `(canary ${canary}, bake 0 s) proposed over REST by the admin token and approved by ${proposal.requiredApprovals} approver token(s). The clock starts ` +
+        `(canary ${canary}, bake 0 s) proposed over REST by the admin token and approved by ${proposal.requiredApprovals} approver token(s). The ` +
+        `clock starts ` +
         `when the final approve call is sent. Agents apply instantly (APPLYING, then APPLIED with the new effective config); the generator timestamps ` +
         `each remote-config frame on receipt; the SQLite file is polled every 50 ms for agents stored with APPLIED and the new effective config hash.`,
       agents: n,
@@ -151,6 +163,13 @@ export async function runRollout(h: Harness): Promise<ScenarioResult> {
       figure('server event-loop lag p99 during the rollout (worst 1 s window)', round(loop.loopP99WorstMs, 1), 'ms'),
     ],
     checks,
-    details: { proposal, approval, persisted, received: { count: received.length, p50: percentile(received, 50), p99: percentile(received, 99), max: lastFrameMs }, finished, loop },
+    details: {
+      proposal,
+      approval,
+      persisted,
+      received: { count: received.length, p50: percentile(received, 50), p99: percentile(received, 99), max: lastFrameMs },
+      finished,
+      loop,
+    },
   });
 }

@@ -27,7 +27,14 @@ type Trigger = 'drop' | 'restart';
  * their new connections; `ms` after `t0`, or undefined on timeout. Call only after the generator
  * saw every connection close: before that, the registry may still count the old connections.
  */
-async function waitAllBack(controlUrl: () => string, gen: LoadGenerator, n: number, t0: number, timeoutMs: number, log: (l: string) => void): Promise<{ ms: number | undefined; peak: number }> {
+async function waitAllBack(
+  controlUrl: () => string,
+  gen: LoadGenerator,
+  n: number,
+  t0: number,
+  timeoutMs: number,
+  log: (l: string) => void,
+): Promise<{ ms: number | undefined; peak: number }> {
   let peak = 0;
   let lastLog = 0;
   while (Date.now() - t0 < timeoutMs) {
@@ -81,7 +88,10 @@ interface StormOutcome {
 
 async function rejected(server: ServerProcess): Promise<{ throttled: number; overloaded: number }> {
   const m = await scrape(server.endpoints.controlUrl);
-  return { throttled: m.sum('ampgate_opamp_rejected_requests_total', { reason: 'throttled' }), overloaded: m.sum('ampgate_opamp_rejected_requests_total', { reason: 'overloaded' }) };
+  return {
+    throttled: m.sum('ampgate_opamp_rejected_requests_total', { reason: 'throttled' }),
+    overloaded: m.sum('ampgate_opamp_rejected_requests_total', { reason: 'overloaded' }),
+  };
 }
 
 /** One storm: trigger, wait for everyone, then check consistency. */
@@ -89,7 +99,11 @@ async function storm(h: Harness, server: ServerProcess, gen: LoadGenerator, n: n
   const before = await gen.stats();
   const beforeRefusals = new Map((await gen.report()).map((r) => [r.uid, r.refusals]));
   const r0 = trigger === 'drop' ? await rejected(server) : { throttled: 0, overloaded: 0 }; // a restart starts counting at 0
-  const sampler = new Sampler(() => server.pid, () => server.endpoints.controlUrl, 1_000);
+  const sampler = new Sampler(
+    () => server.pid,
+    () => server.endpoints.controlUrl,
+    1_000,
+  );
   sampler.start();
   const t0 = Date.now();
   const t0Precise = nowMs();
@@ -104,7 +118,14 @@ async function storm(h: Harness, server: ServerProcess, gen: LoadGenerator, n: n
     gen.drop();
   }
   await waitClosed(gen, before.unexpectedCloses, n - h.opts.httpAgents, 30_000);
-  const back = await waitAllBack(() => server.endpoints.controlUrl, gen, n, t0, Math.max(120_000, TARGET_S * 4_000), (l) => h.log(l));
+  const back = await waitAllBack(
+    () => server.endpoints.controlUrl,
+    gen,
+    n,
+    t0,
+    Math.max(120_000, TARGET_S * 4_000),
+    (l) => h.log(l),
+  );
   await sampler.sampleNow();
   sampler.stop();
   const loop = summarise(sampler.samples);
@@ -127,9 +148,16 @@ async function storm(h: Harness, server: ServerProcess, gen: LoadGenerator, n: n
     overloadedAtServer: r1.overloaded - r0.overloaded,
     loopP99WorstMs: loop.loopP99WorstMs,
     connectFailures: after.connectFailures - before.connectFailures,
-    backPercentilesS: backPercentiles(reports.map((r) => r.readyAt), t0Precise),
+    backPercentilesS: backPercentiles(
+      reports.map((r) => r.readyAt),
+      t0Precise,
+    ),
     checks: [
-      check(`${trigger}: all agents back (registry)`, back.ms !== undefined, back.ms === undefined ? `peak ${back.peak}/${n} connected` : `${n}/${n} after ${round(back.ms / 1000, 1)} s`),
+      check(
+        `${trigger}: all agents back (registry)`,
+        back.ms !== undefined,
+        back.ms === undefined ? `peak ${back.peak}/${n} connected` : `${n}/${n} after ${round(back.ms / 1000, 1)} s`,
+      ),
       check(`${trigger}: registry connected == N afterwards`, counts.connected === n, `connected ${counts.connected}, expected ${n}`),
       check(`${trigger}: no duplicate records`, counts.known === n && rows === n, `known ${counts.known}, rows on disk ${rows}, expected ${n}`),
       check(`${trigger}: no uid reassigned`, after.newUids === before.newUids, `${after.newUids - before.newUids} new_instance_uid`),
@@ -151,12 +179,24 @@ function figuresOf(s: StormOutcome, admission: { rate: number; retryAfterS: numb
   return [
     figure(`${what}: all agents back and consistent`, round(backS, 1), 's', {
       target: { op: '<=', value: TARGET_S },
-      limit: `admission control pacing (${admission.rate} connections/s; refused agents wait Retry-After ${admission.retryAfterS}-${admission.retryAfterS * 2} s), by design, not CPU`,
+      limit:
+        `admission control pacing (${admission.rate} connections/s; refused agents wait Retry-After ` +
+        `${admission.retryAfterS}-${admission.retryAfterS * 2} s), by design, not CPU`,
     }),
-    ...(s.readyAfterMs === undefined ? [] : [figure(`${what}: server listening again`, round(s.readyAfterMs / 1000, 1), 's', { limit: 'process start, module loading (tsx), loading every agent from SQLite' })]),
-    figure(`${what}: 90% of agents back`, s.backPercentilesS.p90, 's', { note: `50% after ${s.backPercentilesS.p50} s, 99% after ${s.backPercentilesS.p99} s` }),
+    ...(s.readyAfterMs === undefined
+      ? []
+      : [
+          figure(`${what}: server listening again`, round(s.readyAfterMs / 1000, 1), 's', {
+            limit: 'process start, module loading (tsx), loading every agent from SQLite',
+          }),
+        ]),
+    figure(`${what}: 90% of agents back`, s.backPercentilesS.p90, 's', {
+      note: `50% after ${s.backPercentilesS.p50} s, 99% after ${s.backPercentilesS.p99} s`,
+    }),
     figure(`${what}: agents deferred with 429/503 + Retry-After`, s.deferredAgents, 'agents', {
-      note: `${s.refusals} refusals in total; server counted ${s.throttledAtServer} throttled (429), ${s.overloadedAtServer} overloaded (503); ${s.connectFailures} attempts failed without an answer (backlog full, reset, refused while restarting)`,
+      note:
+        `${s.refusals} refusals in total; server counted ${s.throttledAtServer} throttled (429), ${s.overloadedAtServer} overloaded (503); ` +
+        `${s.connectFailures} attempts failed without an answer (backlog full, reset, refused while restarting)`,
     }),
     figure(`${what}: server event-loop lag p99 (worst 1 s window)`, round(s.loopP99WorstMs, 1), 'ms'),
   ];
@@ -193,8 +233,16 @@ export async function runStorm(h: Harness): Promise<ScenarioResult> {
   return h.result('storm', {
     method: {
       summary:
-        `${n} WebSocket agents connected and settled; then ${triggers.map((t) => (t === 'drop' ? 'every agent connection was cut at once by the generator (server running)' : 'the server was killed with SIGKILL and restarted on the same database and ports')).join('; after all were back, ')}. ` +
-        `Server admission control: AMPGATE_CONNECT_RATE ${admission.rate}/s, burst ${admission.burst}, Retry-After ${admission.retryAfterS} s + up to 100% jitter ` +
+        `${n} WebSocket agents connected and settled; then ` +
+        `${triggers
+          .map((t) =>
+            t === 'drop'
+              ? 'every agent connection was cut at once by the generator (server running)'
+              : 'the server was killed with SIGKILL and restarted on the same database and ports',
+          )
+          .join('; after all were back, ')}. ` +
+        `Server admission control: AMPGATE_CONNECT_RATE ${admission.rate}/s, burst ${admission.burst}, Retry-After ${admission.retryAfterS} s + up to ` +
+        `100% jitter ` +
         `(${defaults ? 'the defaults' : 'NOT the defaults'}). Agents reconnect after a uniform random delay in [0, 1 s], then back off exponentially ` +
         `(x2, max 30 s, full jitter), and wait Retry-After + [0, 1 s] when refused. "All back" = the registry's connected count (GET /healthz, ` +
         `polled every 100 ms) reaches N, measured from the trigger.`,

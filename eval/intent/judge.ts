@@ -36,10 +36,12 @@ export function judgeLlm(results: readonly LlmResult[]): { failures: string[]; l
     `widening model answers accepted: ${widening.length} of ${results.filter((r) => WIDENING.includes(r.mutation)).length}`,
     `final intents wider than the label: ${wider.length}`,
     `other-kind answers accepted for verbs the offline parser knows: ${kindKnownVerb.length}`,
-    `other-kind answers accepted for verbs it does not know (the model's reading, shown on the card): ${kindUnknownVerb.length} of ${results.filter((r) => r.mutation === 'other-kind' && r.case.category === 'unusual-verb').length}`,
+    `other-kind answers accepted for verbs it does not know (the model's reading, shown on the card): ${kindUnknownVerb.length} of ` +
+      `${results.filter((r) => r.mutation === 'other-kind' && r.case.category === 'unusual-verb').length}`,
     `good model answers ending exact: ${good.filter((r) => r.outcome === 'exact').length} of ${good.length}`,
   ];
-  for (const r of [...widening, ...wider, ...kindKnownVerb]) lines.push(`  BAD ${r.mutation} ${JSON.stringify(r.case.text)} -> ${JSON.stringify(r.intent).slice(0, 200)}`);
+  for (const r of [...widening, ...wider, ...kindKnownVerb])
+    lines.push(`  BAD ${r.mutation} ${JSON.stringify(r.case.text)} -> ${JSON.stringify(r.intent).slice(0, 200)}`);
   const failures = [
     ...(widening.length > 0 ? [`${widening.length} widening model answer(s) accepted`] : []),
     ...(wider.length > 0 ? [`${wider.length} LLM-path intent(s) wider than the label`] : []),

@@ -31,7 +31,13 @@ const OTHER: Record<string, string> = { restart: 'pause', pause: 'restart', resu
 
 function goodAnswer(e: Expected): Record<string, unknown> {
   if ('propose' in e) {
-    return { type: 'proposal', kind: e.propose, target: e.agents ? { agents: e.agents } : { selector: e.selector ?? '' }, params: e.params ?? {}, understood: 'what the model understood' };
+    return {
+      type: 'proposal',
+      kind: e.propose,
+      target: e.agents ? { agents: e.agents } : { selector: e.selector ?? '' },
+      params: e.params ?? {},
+      understood: 'what the model understood',
+    };
   }
   if ('read' in e) {
     const { read, selector, ...rest } = e;
@@ -49,7 +55,8 @@ function badAnswers(e: Expected): Array<[Mutation, Record<string, unknown>]> {
     const clauses = e.selector !== undefined ? parseSelector(e.selector) : [];
     clauses.forEach((_c, i) => out.push(['drop-clause', { ...base, target: { selector: formatSelector(clauses.filter((_x, k) => k !== i)) } }]));
     clauses.forEach((c, i) => {
-      if (c.negate) out.push(['flip-exclusion', { ...base, target: { selector: formatSelector(clauses.map((x, k) => (k === i ? { ...x, negate: false } : x))) } }]);
+      if (c.negate)
+        out.push(['flip-exclusion', { ...base, target: { selector: formatSelector(clauses.map((x, k) => (k === i ? { ...x, negate: false } : x))) } }]);
     });
     if (e.agents || clauses.length > 0) out.push(['whole-fleet', { ...base, target: { selector: '' } }]);
     out.push(['other-kind', { ...base, kind: OTHER[e.propose], params: {} }]);
@@ -77,7 +84,13 @@ export async function evaluateLlm(cases: readonly EvalCase[] = CASES): Promise<L
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
   const errors: string[] = [];
-  const parser = new LlmIntentParser({ baseUrl: `http://127.0.0.1:${port}/v1`, model: 'fake', fallback: new DeterministicIntentParser(), onError: (e) => errors.push(e), systemPrompt: 'test' });
+  const parser = new LlmIntentParser({
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    model: 'fake',
+    fallback: new DeterministicIntentParser(),
+    onError: (e) => errors.push(e),
+    systemPrompt: 'test',
+  });
   const results: LlmResult[] = [];
   try {
     for (const c of cases) {

@@ -20,7 +20,10 @@ console.log(formatTable(tabulate(offline.filter((r) => r.case.split === 'holdout
 console.log('');
 const notExact = offline.filter((r) => r.outcome !== 'exact');
 console.log(`Not exact (${notExact.length}):`);
-for (const r of notExact) console.log(`  ${r.outcome.padEnd(9)} [${r.case.category}] ${JSON.stringify(r.case.text)}\n            -> ${JSON.stringify(r.intent).slice(0, verbose ? 2000 : 200)}`);
+for (const r of notExact)
+  console.log(
+    `  ${r.outcome.padEnd(9)} [${r.case.category}] ${JSON.stringify(r.case.text)}\n            -> ${JSON.stringify(r.intent).slice(0, verbose ? 2000 : 200)}`,
+  );
 
 const llm = await evaluateLlm(CASES);
 const verdict = judgeLlm(llm);

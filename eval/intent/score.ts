@@ -22,7 +22,11 @@ type Target = { readonly selector?: string; readonly agents?: readonly string[] 
 
 function canonical(t: Target): string {
   if (!t) return 'selector:';
-  if (t.agents) return `agents:${[...t.agents].map((u) => u.toLowerCase()).sort().join(',')}`;
+  if (t.agents)
+    return `agents:${[...t.agents]
+      .map((u) => u.toLowerCase())
+      .sort()
+      .join(',')}`;
   try {
     return `selector:${formatSelector(parseSelector(t.selector ?? ''))}`;
   } catch {
@@ -67,7 +71,13 @@ export function score(intent: Intent, expect: Expected): Outcome {
   }
   if ('read' in expect) {
     if (intent.type !== 'read' || intent.action !== expect.read) return 'different';
-    if ((intent.id ?? '') !== (expect.id ?? '') || (intent.period ?? '') !== (expect.period ?? '') || Boolean(intent.open) !== Boolean(expect.open) || intent.connected !== expect.connected) return 'different';
+    if (
+      (intent.id ?? '') !== (expect.id ?? '') ||
+      (intent.period ?? '') !== (expect.period ?? '') ||
+      Boolean(intent.open) !== Boolean(expect.open) ||
+      intent.connected !== expect.connected
+    )
+      return 'different';
     if (expect.selector === undefined && intent.target === undefined) return 'exact';
     return compareOnFleet(intent.target ?? { selector: '' }, { selector: expect.selector ?? '' });
   }
@@ -106,5 +116,10 @@ export function formatTable(table: Table, title: string): string {
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const pct = table.total ? ((100 * table.exact) / table.total).toFixed(1) : '0';
-  return [title, fmt(head), ...lines.map((l, i) => (i === lines.length - 1 ? `${'-'.repeat(widths.reduce((s, w) => s + w + 2, -2))}\n${fmt(l)}` : fmt(l))), `exact ${table.exact}/${table.total} (${pct}%), wider or different: ${table.unsafe}`].join('\n');
+  return [
+    title,
+    fmt(head),
+    ...lines.map((l, i) => (i === lines.length - 1 ? `${'-'.repeat(widths.reduce((s, w) => s + w + 2, -2))}\n${fmt(l)}` : fmt(l))),
+    `exact ${table.exact}/${table.total} (${pct}%), wider or different: ${table.unsafe}`,
+  ].join('\n');
 }

@@ -6,9 +6,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type Principal, type Role } from '../changes/principal.js';
 import type { Channel } from '../changes/types.js';
-import { AmpgateError } from '../errors.js';
-import { bearerToken } from '../opamp/agent-auth.js';
-import type { ApiTokenRow, ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { AmpgateError } from '../shared/errors.js';
+import { bearerToken } from '../shared/bearer.js';
+import type { ApiTokenRow, ApiTokens } from '../creds/api-tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,7 +35,7 @@ export function channelOf(headers: Record<string, string | string[] | undefined>
  * as made by a language model. A minted token carries the chain of tokens that minted it, so the
  * policy sees it as the same person as its creator.
  */
-export function principalFromRequest(tokens: ApiTokensRepo, authorization: string | undefined, channel: Channel = 'rest'): Principal | undefined {
+export function principalFromRequest(tokens: ApiTokens, authorization: string | undefined, channel: Channel = 'rest'): Principal | undefined {
   const secret = bearerToken(authorization);
   if (!secret) return undefined;
   const row = tokens.verify(secret);
@@ -48,7 +48,7 @@ export function principalFromRequest(tokens: ApiTokensRepo, authorization: strin
  * minted token carries the chain of tokens that minted it, so the policy sees it as the same
  * person as its creator.
  */
-export function principalOfToken(row: ApiTokenRow, llm: boolean, tokens: Pick<ApiTokensRepo, 'ownerChain'>): Principal {
+export function principalOfToken(row: ApiTokenRow, llm: boolean, tokens: Pick<ApiTokens, 'ownerChain'>): Principal {
   const owners = row.owner === null ? [] : tokens.ownerChain(row.id);
   return { kind: 'api_token', id: row.id, name: row.name, role: row.role, llm, ...(owners.length > 0 ? { owners } : {}) };
 }
@@ -62,7 +62,7 @@ export function requestChannel(req: FastifyRequest): Channel {
  * A hook that requires a valid token with at least `role`. Register it as `onRequest`: it reads
  * only headers, so unauthenticated requests are refused before their body is read.
  */
-export function requireRole(tokens: ApiTokensRepo, role: Role) {
+export function requireRole(tokens: ApiTokens, role: Role) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const principal = req.principal ?? principalFromRequest(tokens, req.headers.authorization, channelOf(req.headers));
     if (!principal) {

@@ -7,9 +7,9 @@
  * token) are not limited here.
  */
 import type { FastifyInstance } from 'fastify';
-import { bearerToken } from '../opamp/agent-auth.js';
-import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
-import { TokenBuckets } from '../token-buckets.js';
+import { bearerToken } from '../shared/bearer.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
+import { TokenBuckets } from '../shared/token-buckets.js';
 
 export interface ApiRateLimitOptions {
   /** Sustained requests per second per token; 0 turns the limit off. */
@@ -27,7 +27,7 @@ export class ApiRateLimiter extends TokenBuckets {
 }
 
 /** Installs the per-token limit on the control plane (before any route is registered). */
-export function installApiRateLimit(app: FastifyInstance, tokens: ApiTokensRepo, limiter: ApiRateLimiter): void {
+export function installApiRateLimit(app: FastifyInstance, tokens: ApiTokens, limiter: ApiRateLimiter): void {
   if (!limiter.enabled) return;
   app.addHook('onRequest', async (req, reply) => {
     const secret = bearerToken(req.headers.authorization);

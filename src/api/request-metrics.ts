@@ -4,10 +4,20 @@
  * MCP endpoint are also counted by JSON-RPC method and, for tools/call, by tool.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from './metrics.js';
 
 const CLIENTS = new Set(['cli', 'mcp']);
-const MCP_METHODS = new Set(['initialize', 'notifications/initialized', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/templates/list', 'resources/read', 'prompts/list']);
+const MCP_METHODS = new Set([
+  'initialize',
+  'notifications/initialized',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'prompts/list',
+]);
 /** Tool names are the caller's words until the server looks them up: cap how many series they make. */
 const MAX_TOOL_LABELS = 64;
 

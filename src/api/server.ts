@@ -3,13 +3,13 @@
  * REST API, and mount points for MCP and Slack. Errors are JSON `{ error: { code, message } }`.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import type { Logger } from '../log.js';
-import { AmpgateError } from '../errors.js';
+import type { Logger } from '../shared/log.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
 import type { ConfigSync } from '../fleet/fleet-query.js';
 import type { AgentRegistry } from '../fleet/registry.js';
-import type { Metrics } from '../metrics.js';
-import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import type { Metrics } from './metrics.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
 import { DEFAULT_BODY_LIMIT } from './body-limits.js';
 import { ApiRateLimiter, installApiRateLimit, type ApiRateLimitOptions } from './rate-limit.js';
 import { installRequestMetrics } from './request-metrics.js';
@@ -18,7 +18,7 @@ import { agentRoutes } from './routes/agents.js';
 export interface ControlPlaneDeps {
   readonly logger: Logger;
   readonly registry: AgentRegistry;
-  readonly tokens: ApiTokensRepo;
+  readonly tokens: ApiTokens;
   readonly metrics: Metrics;
   /** Extra route groups (changes, configs, credentials, MCP, Slack) registered by their modules. */
   readonly plugins?: ReadonlyArray<(app: FastifyInstance) => void | Promise<void>>;

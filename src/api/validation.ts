@@ -2,7 +2,7 @@
  * @module Input validation for the control plane with readable messages.
  */
 import type { z } from 'zod';
-import { AmpgateError, type ErrorCode } from '../errors.js';
+import { AmpgateError, type ErrorCode } from '../shared/errors.js';
 
 /** Parses `input` or throws an AmpgateError listing each problem as `path: message`. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, code: ErrorCode = 'unprocessable'): z.output<S> {

@@ -4,7 +4,7 @@
  */
 import type { AgentRecord, ConfigFileView } from '../fleet/agent-state.js';
 import type { JsonValue } from '../fleet/attributes.js';
-import { agentCapabilityNames } from '../opamp/capabilities.js';
+import { agentCapabilityNames } from '../protocol/capabilities.js';
 
 export interface AgentSummary {
   readonly uid: string;

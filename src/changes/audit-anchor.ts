@@ -12,8 +12,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Logger } from '../log.js';
-import { writePublicFile, writeSecretFile } from '../secure-files.js';
+import type { Logger } from '../shared/log.js';
+import { writePublicFile, writeSecretFile } from '../shared/secure-files.js';
 import type { VerifyResult } from './audit.js';
 
 export interface Checkpoint {
@@ -59,7 +59,8 @@ export class AuditAnchor {
     } catch {
       return { invalid: 'it is not valid JSON' };
     }
-    if (typeof doc.seq !== 'number' || typeof doc.hash !== 'string' || typeof doc.at !== 'string' || typeof doc.mac !== 'string') return { invalid: 'fields are missing' };
+    if (typeof doc.seq !== 'number' || typeof doc.hash !== 'string' || typeof doc.at !== 'string' || typeof doc.mac !== 'string')
+      return { invalid: 'fields are missing' };
     const cp: Checkpoint = { seq: doc.seq, hash: doc.hash, at: doc.at };
     if (!this.#key) return { invalid: `its key ${this.files.keyFile} is missing, so it cannot be authenticated` };
     const expected = Buffer.from(this.#mac(cp), 'hex');
@@ -95,9 +96,15 @@ export function checkAnchor(result: VerifyResult, read: AnchorRead, file: string
   if ('invalid' in read) return { ok: false, count: result.count, brokenAt: headSeq + 1, reason: `the audit checkpoint ${file} is not valid: ${read.invalid}` };
   const cp = read.checkpoint;
   if (cp.seq > headSeq) {
-    return { ok: false, count: result.count, brokenAt: headSeq + 1, reason: `the log ends at seq ${headSeq}, but the checkpoint of ${cp.at} recorded seq ${cp.seq}: rows were cut off the end` };
+    return {
+      ok: false,
+      count: result.count,
+      brokenAt: headSeq + 1,
+      reason: `the log ends at seq ${headSeq}, but the checkpoint of ${cp.at} recorded seq ${cp.seq}: rows were cut off the end`,
+    };
   }
-  if (hashAt(cp.seq) !== cp.hash) return { ok: false, count: result.count, brokenAt: cp.seq, reason: `seq ${cp.seq} does not match the checkpoint of ${cp.at}: the log was rewritten` };
+  if (hashAt(cp.seq) !== cp.hash)
+    return { ok: false, count: result.count, brokenAt: cp.seq, reason: `seq ${cp.seq} does not match the checkpoint of ${cp.at}: the log was rewritten` };
   return { ...result, anchor: { file, seq: cp.seq, at: cp.at } };
 }
 

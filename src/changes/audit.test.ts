@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { AuditRepo } from '../store/audit-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { AuditLog, auditHash, GENESIS_HASH, verifyEntries, type AuditEntry } from './audit.js';
@@ -81,7 +81,11 @@ describe('audit hash chain', () => {
     expect(lines).toHaveLength(5);
     const entries = lines.map((l) => JSON.parse(l) as AuditEntry);
     expect(verifyEntries(entries, { fromGenesis: true })).toMatchObject({ ok: true, count: 5 });
-    expect(verifyEntries(entries.slice(2), { fromGenesis: false })).toMatchObject({ ok: true, count: 3, note: expect.stringMatching(/partial log: starts at seq 3/) });
+    expect(verifyEntries(entries.slice(2), { fromGenesis: false })).toMatchObject({
+      ok: true,
+      count: 3,
+      note: expect.stringMatching(/partial log: starts at seq 3/),
+    });
     const tampered = entries.map((e) => (e.seq === 4 ? { ...e, data: { ...e.data, n: 0 } } : e));
     expect(verifyEntries(tampered, { fromGenesis: true })).toMatchObject({ ok: false, brokenAt: 4 });
   });

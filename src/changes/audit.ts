@@ -5,8 +5,8 @@
  * same transaction as the state change they record. Rows hold fingerprints, never secrets.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../fleet/targeting.js';
-import type { AuditQuery, AuditRepo, AuditRow } from '../store/audit-repo.js';
+import { canonicalJson } from '../shared/canonical-json.js';
+import type { AuditQuery, AuditStore, AuditRow } from '../store/ports/audit.js';
 
 /** prev_hash of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -66,17 +66,19 @@ export function auditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | '
  * equals auditHash; a stored text that differs in any byte (a duplicate key that JSON.parse would
  * hide while SQL readers see it, reordered keys, whitespace) no longer matches.
  */
-export function storedAuditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | 'actor' | 'action' | 'requestId'>, dataText: string): string {
+function storedAuditHash(prevHash: string, e: Pick<AuditEntry, 'seq' | 'at' | 'actor' | 'action' | 'requestId'>, dataText: string): string {
   const j = JSON.stringify;
   const content = `{"action":${j(e.action)},"actor":${j(e.actor)},"at":${j(e.at)},"data":${dataText},"requestId":${j(e.requestId)},"seq":${j(e.seq)}}`;
-  return createHash('sha256').update(prevHash + content).digest('hex');
+  return createHash('sha256')
+    .update(prevHash + content)
+    .digest('hex');
 }
 
 export class AuditLog implements AuditRecorder {
-  readonly #repo: AuditRepo;
+  readonly #repo: AuditStore;
   readonly #now: () => number;
 
-  constructor(repo: AuditRepo, now: () => number = Date.now) {
+  constructor(repo: AuditStore, now: () => number = Date.now) {
     this.#repo = repo;
     this.#now = now;
   }
@@ -105,7 +107,10 @@ export class AuditLog implements AuditRecorder {
 
   /** Checks the whole chain from seq 1, hashing the data column as stored. */
   verify(): VerifyResult {
-    return verifyStored(mapIter(this.#repo.iterate(), (r) => ({ entry: rowToEntry(r), dataText: r.data })), { fromGenesis: true });
+    return verifyStored(
+      mapIter(this.#repo.iterate(), (r) => ({ entry: rowToEntry(r), dataText: r.data })),
+      { fromGenesis: true },
+    );
   }
 
   /** The newest row's seq and hash (what a checkpoint anchors), or undefined for an empty log. */
@@ -137,7 +142,7 @@ export function toJsonl(e: AuditEntry): string {
 }
 
 /** Converts a stored row; an unparseable data column is kept as a marker the verifier reports. */
-export function rowToEntry(r: AuditRow): AuditEntry {
+function rowToEntry(r: AuditRow): AuditEntry {
   let data: Record<string, unknown>;
   try {
     data = JSON.parse(r.data) as Record<string, unknown>;
@@ -154,7 +159,10 @@ export function rowToEntry(r: AuditRow): AuditEntry {
  * seq with the reason.
  */
 export function verifyEntries(entries: Iterable<AuditEntry>, opts: { fromGenesis: boolean }): VerifyResult {
-  return verifyStored(mapIter(entries, (entry) => ({ entry, dataText: canonicalJson(entry.data) })), opts);
+  return verifyStored(
+    mapIter(entries, (entry) => ({ entry, dataText: canonicalJson(entry.data) })),
+    opts,
+  );
 }
 
 function verifyStored(items: Iterable<{ readonly entry: AuditEntry; readonly dataText: string }>, opts: { fromGenesis: boolean }): VerifyResult {

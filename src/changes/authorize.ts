@@ -42,7 +42,10 @@ export function rejectDenial(policy: Policy, p: Principal, channel: Channel, req
 export function cancelDenial(policy: Policy, p: Principal, channel: Channel, req: ChangeRequest): string | undefined {
   if (isLlmDriven(p, channel)) {
     if (principalKey(p) === principalKey(req.requester)) return undefined;
-    return `an LLM-driven client (MCP, natural language) may cancel only requests it proposed itself; request ${req.id} was proposed by ${principalKey(req.requester)}`;
+    return (
+      `an LLM-driven client (MCP, natural language) may cancel only requests it proposed itself; request ${req.id} was proposed by ` +
+      `${principalKey(req.requester)}`
+    );
   }
   if (policy.samePerson(p, req.requester) || hasRole(p, 'admin')) return undefined;
   return `only the requester (${principalKey(req.requester)}) or an admin may cancel request ${req.id}`;
@@ -56,6 +59,9 @@ export function mcpReadOnlyDenial(mcpReadOnly: boolean, p: Principal, channel: C
 
 function selfDenial(policy: Policy, p: Principal, req: ChangeRequest): string | undefined {
   if (!policy.samePerson(p, req.requester)) return undefined;
-  const via = principalKey(p) === principalKey(req.requester) ? '' : ` (${principalKey(p)} and ${principalKey(req.requester)} are the same person in the policy identities map)`;
+  const via =
+    principalKey(p) === principalKey(req.requester)
+      ? ''
+      : ` (${principalKey(p)} and ${principalKey(req.requester)} are the same person in the policy identities map)`;
   return `self-approval is not allowed: you proposed request ${req.id}${via}`;
 }

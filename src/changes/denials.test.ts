@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { alice, bob, engineFixture, uid, viewer, type EngineFixture } from '../../test/support/changes.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
-import type { AmpgateError } from '../errors.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
+import type { AmpgateError } from '../shared/errors.js';
 
 let f: EngineFixture | undefined;
 let dir: string | undefined;
@@ -13,7 +13,11 @@ afterEach(async () => {
 });
 
 const restart = { kind: 'restart' as const, target: { agents: [uid(1)] }, params: {}, reason: 'stuck', channel: 'rest' as const };
-const actions = (fx: EngineFixture) => fx.engine.audit.list({ limit: 10_000 }).map((e) => e.action).filter((a) => a.startsWith('policy.'));
+const actions = (fx: EngineFixture) =>
+  fx.engine.audit
+    .list({ limit: 10_000 })
+    .map((e) => e.action)
+    .filter((a) => a.startsWith('policy.'));
 
 describe('refusals are audited without letting a caller grow the log at its own rate', () => {
   it('writes the first refusal of a kind at once and one count row for the repeats when the window ends', async () => {
@@ -31,7 +35,11 @@ describe('refusals are audited without letting a caller grow the log at its own 
     f.engine.tick();
     const rows = f.engine.audit.list({ limit: 10_000 }).filter((e) => e.action.startsWith('policy.'));
     expect(rows.map((e) => e.action)).toEqual(['policy.denied', 'policy.denied', 'policy.denied_repeated']);
-    expect(rows[2]).toMatchObject({ actor: 'api_token:alice', requestId: request.id, data: { action: 'approve', repeated: 499, reason: expect.stringMatching(/self-approval is not allowed/) } });
+    expect(rows[2]).toMatchObject({
+      actor: 'api_token:alice',
+      requestId: request.id,
+      data: { action: 'approve', repeated: 499, reason: expect.stringMatching(/self-approval is not allowed/) },
+    });
 
     // After the window a new refusal of the same kind is written again (and counted from there).
     await f.engine.approve(alice, request.id, { channel: 'rest' }).catch(() => {});

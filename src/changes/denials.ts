@@ -5,8 +5,7 @@
  * ends one `policy.denied_repeated` row records how many there were, from when to when. No refusal
  * is lost: counts are written by the periodic flush (the engine's tick) and at shutdown.
  */
-import type { Db } from '../store/db.js';
-import { durably } from '../store/db.js';
+import type { UnitOfWork } from '../store/ports/store.js';
 import type { AuditRecorder } from './audit.js';
 
 interface Recent {
@@ -33,7 +32,7 @@ export class DenialAudit {
   readonly #now: () => number;
 
   constructor(
-    private readonly db: Db,
+    private readonly uow: UnitOfWork,
     private readonly audit: AuditRecorder,
     opts: DenialAuditOptions = {},
   ) {
@@ -56,7 +55,7 @@ export class DenialAudit {
       return;
     }
     if (this.#recent.size >= this.#maxTracked) this.flush(true);
-    durably(this.db, () => {
+    this.uow.durably(() => {
       if (seen) this.#writeRepeats(seen);
       this.audit.append(actor, 'policy.denied', requestId, data);
     });
@@ -69,7 +68,7 @@ export class DenialAudit {
     const due: Array<[string, Recent]> = [];
     for (const entry of this.#recent) if (all || now - entry[1].firstAt >= this.#windowMs) due.push(entry);
     if (due.length === 0) return;
-    durably(this.db, () => {
+    this.uow.durably(() => {
       for (const [, r] of due) if (r.suppressed > 0) this.#writeRepeats(r);
     });
     for (const [key] of due) this.#recent.delete(key);

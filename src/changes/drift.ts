@@ -3,9 +3,10 @@
  * re-plans the request; if the target set or payload is not what the approvers saw, execution is
  * refused with a reason a human understands, and nothing is sent.
  */
-import { AmpgateError } from '../errors.js';
-import { approvalFingerprint, canonicalJson, canonicalTarget } from '../fleet/targeting.js';
-import type { ChangeExecutor, ChangeRequest } from './types.js';
+import { AmpgateError } from '../shared/errors.js';
+import { canonicalJson } from '../shared/canonical-json.js';
+import { approvalFingerprint } from './fingerprint.js';
+import type { ChangeExecutor, ChangeRequest, TargetSpec } from './types.js';
 
 export interface Drift {
   readonly reason: string;
@@ -15,7 +16,7 @@ export interface Drift {
 const short = (fp: string) => (fp.length > 12 ? `${fp.slice(0, 12)}…` : fp);
 
 /** Re-plans `req` with its pinned params; returns the drift, or undefined when nothing changed. */
-export function checkDrift(executor: ChangeExecutor, req: ChangeRequest): Drift | undefined {
+export function checkDrift(executor: ChangeExecutor, req: ChangeRequest, canonicalTarget: (target: TargetSpec) => string): Drift | undefined {
   let plan;
   let fingerprint;
   try {

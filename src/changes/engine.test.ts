@@ -1,9 +1,24 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addAgent, admin, alice, aliceSlack, bob, bobSlack, carol, engineFixture, mcpBot, ONCALL_GROUP, uid, viewer, type EngineFixture, type FixtureOptions } from '../../test/support/changes.js';
-import { eventually, removeDir, tempDir } from '../../test/support/server.js';
-import { AmpgateError } from '../errors.js';
+import {
+  addAgent,
+  admin,
+  alice,
+  aliceSlack,
+  bob,
+  bobSlack,
+  carol,
+  engineFixture,
+  mcpBot,
+  ONCALL_GROUP,
+  uid,
+  viewer,
+  type EngineFixture,
+  type FixtureOptions,
+} from '../../test/support/changes.js';
+import { eventually, removeDir, tempDir } from '../../test/support/temp.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { ChangeEvent, ProposalInput } from './types.js';
 
 let fx: EngineFixture | undefined;
@@ -175,7 +190,9 @@ describe('approval', () => {
   });
 
   it('needs the approver role and, when the policy lists approvers, a listed principal', async () => {
-    const f = setup({ policy: { approvers: { principals: ['api_token:carol', 'oncall-lead'], slackUserGroups: [] }, identities: { 'oncall-lead': ['slack:UBOB'] } } });
+    const f = setup({
+      policy: { approvers: { principals: ['api_token:carol', 'oncall-lead'], slackUserGroups: [] }, identities: { 'oncall-lead': ['slack:UBOB'] } },
+    });
     const { request } = await f.engine.propose(alice, restartTwo);
     await rejects(f.engine.approve({ ...viewer }, request.id, { channel: 'rest' }), 'forbidden', /approver role/);
     await rejects(f.engine.approve(bob, request.id, { channel: 'rest' }), 'forbidden', /not in the policy's approvers list/);
@@ -273,7 +290,12 @@ describe('rejection, cancellation, expiry', () => {
     f.clock.now += 90 * 60_000;
     f.engine.tick();
     expect(f.engine.get(b.id)!.state).toBe('expired');
-    expect(f.engine.audit.list().filter((e) => e.action === 'change.expired').map((e) => e.requestId)).toEqual([a.id, b.id]);
+    expect(
+      f.engine.audit
+        .list()
+        .filter((e) => e.action === 'change.expired')
+        .map((e) => e.requestId),
+    ).toEqual([a.id, b.id]);
     // An expired request no longer blocks an identical new proposal.
     expect((await f.engine.propose(alice, restartOne)).existing).toBe(false);
   });

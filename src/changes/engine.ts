@@ -5,22 +5,23 @@
  * after a crash and runs the timer for expiry and freeze ends; stop() aborts running executions so
  * they resume after the next start().
  */
-import { AmpgateError, notFound } from '../errors.js';
-import { approvalFingerprint, canonicalTarget } from '../fleet/targeting.js';
-import type { Logger } from '../log.js';
-import { AuditRepo } from '../store/audit-repo.js';
-import { ChangesRepo } from '../store/changes-repo.js';
-import type { Db } from '../store/db.js';
+import { AmpgateError, notFound } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import type { AuditStore } from '../store/ports/audit.js';
+import type { ChangesStore } from '../store/ports/changes.js';
+import type { UnitOfWork } from '../store/ports/store.js';
 import { AuditLog } from './audit.js';
 import { approveDenial, cancelDenial, isLlmDriven, mcpReadOnlyDenial, proposeDenial, rejectDenial } from './authorize.js';
 import { DenialAudit } from './denials.js';
 import { ChangeEvents } from './events.js';
+import { approvalFingerprint } from './fingerprint.js';
 import { idempotencyKey } from './idempotency.js';
 import { CHANNELS, DecisionSchema, parseInput, ProposalSchema } from './input.js';
 import { principalKey, principalView, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
+import { ChangeRequests } from './requests.js';
 import { ExecutionRunner } from './runner.js';
-import { TokenBuckets } from '../token-buckets.js';
+import { TokenBuckets } from '../shared/token-buckets.js';
 import { Transitions, type ChangeDeps, type Step } from './transitions.js';
 import type {
   Channel,
@@ -33,10 +34,13 @@ import type {
   ChangeService,
   ChangeState,
   ProposalInput,
+  TargetSpec,
 } from './types.js';
 
 export interface ChangeEngineOptions {
-  readonly db: Db;
+  readonly store: { readonly uow: UnitOfWork; readonly changes: ChangesStore; readonly audit: AuditStore };
+  /** Validates a target and returns its canonical text (src/fleet/targeting.ts#canonicalTarget). */
+  readonly canonicalTarget: (target: TargetSpec) => string;
   readonly policy: Policy;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -62,7 +66,8 @@ export class ChangeEngine implements ChangeService {
   readonly denials: DenialAudit;
   readonly #executors = new Map<ChangeKind, ChangeExecutor>();
   readonly #d: ChangeDeps;
-  readonly #repo: ChangesRepo;
+  readonly #repo: ChangesStore;
+  readonly #requests: ChangeRequests;
   readonly #events: ChangeEvents;
   readonly #transitions: Transitions;
   readonly #runner: ExecutionRunner;
@@ -79,10 +84,21 @@ export class ChangeEngine implements ChangeService {
     const now = opts.now ?? Date.now;
     const logger = opts.logger.child({ component: 'changes' });
     this.policy = opts.policy;
-    this.#repo = new ChangesRepo(opts.db);
-    this.audit = new AuditLog(new AuditRepo(opts.db), now);
-    this.denials = new DenialAudit(opts.db, this.audit, { now });
-    this.#d = { db: opts.db, repo: this.#repo, audit: this.audit, policy: opts.policy, now, logger, executors: this.#executors };
+    this.#repo = opts.store.changes;
+    this.#requests = new ChangeRequests(this.#repo);
+    this.audit = new AuditLog(opts.store.audit, now);
+    this.denials = new DenialAudit(opts.store.uow, this.audit, { now });
+    this.#d = {
+      uow: opts.store.uow,
+      repo: this.#repo,
+      requests: this.#requests,
+      canonicalTarget: opts.canonicalTarget,
+      audit: this.audit,
+      policy: opts.policy,
+      now,
+      logger,
+      executors: this.#executors,
+    };
     this.#events = new ChangeEvents(logger);
     this.#transitions = new Transitions(this.#d);
     this.#runner = new ExecutionRunner(this.#d, this.#events);
@@ -112,7 +128,7 @@ export class ChangeEngine implements ChangeService {
     assertPlannable(plan);
     const now = this.#d.now();
     const expiresAt = now + this.policy.expiryMinutes(p.expiresInMinutes) * 60_000;
-    const canonical = canonicalTarget(p.target);
+    const canonical = this.#d.canonicalTarget(p.target);
     const key = idempotencyKey(p.kind, canonical, plan.params);
     const fingerprint = approvalFingerprint(plan.fingerprint, canonical);
     const llm = isLlmDriven(principal, channel);
@@ -141,18 +157,22 @@ export class ChangeEngine implements ChangeService {
       proposalAudit(principal, p, { ...plan, fingerprint }, llm, required, expiresAt),
     );
     this.#after(step);
-    if (!existing) this.#d.logger.info({ request: request.id, kind: p.kind, requester: principalKey(principal), risk: plan.risk, targets: plan.targets.length }, 'change proposed');
+    if (!existing)
+      this.#d.logger.info(
+        { request: request.id, kind: p.kind, requester: principalKey(principal), risk: plan.risk, targets: plan.targets.length },
+        'change proposed',
+      );
     return { request, existing };
   }
 
   get(id: string): ChangeRequest | undefined {
     const n = parseId(id);
-    return n === undefined ? undefined : this.#repo.load(n);
+    return n === undefined ? undefined : this.#requests.load(n);
   }
 
   list(filter: ChangeListFilter = {}): { readonly total: number; readonly requests: readonly ChangeRequest[] } {
     const { total, rows } = this.#repo.list(filter);
-    return { total, requests: rows.map((r) => this.#repo.toRequest(r)) };
+    return { total, requests: rows.map((r) => this.#requests.toRequest(r)) };
   }
 
   async approve(principal: Principal, id: string, opts: DecisionOpts): Promise<ChangeRequest> {
@@ -190,7 +210,13 @@ export class ChangeEngine implements ChangeService {
     this.#assertRunning();
     const o = parseInput(DecisionSchema, opts);
     const req = this.#mustGet(id);
-    this.#authorize(principal, req.id, 'cancel', o.channel, mcpReadOnlyDenial(this.#mcpReadOnly, principal, o.channel, 'cancelling') ?? cancelDenial(this.policy, principal, o.channel, req));
+    this.#authorize(
+      principal,
+      req.id,
+      'cancel',
+      o.channel,
+      mcpReadOnlyDenial(this.#mcpReadOnly, principal, o.channel, 'cancelling') ?? cancelDenial(this.policy, principal, o.channel, req),
+    );
     this.#assertState(req, ['pending', 'approved'], 'cancelled');
     this.#after(this.#transitions.cancel(principal, req, o.channel, o.comment ?? ''));
     this.#d.logger.info({ request: req.id, by: principalKey(principal) }, 'change cancelled');
@@ -215,9 +241,9 @@ export class ChangeEngine implements ChangeService {
     if (this.#stopping) return;
     try {
       this.denials.flush();
-      for (const row of this.#repo.dueForExpiry(this.#d.now())) this.#after(this.#transitions.expire(this.#repo.toRequest(row)));
+      for (const row of this.#repo.dueForExpiry(this.#d.now())) this.#after(this.#transitions.expire(this.#requests.toRequest(row)));
       for (const row of this.#repo.byState('approved')) {
-        const step = this.#transitions.resume(this.#repo.toRequest(row));
+        const step = this.#transitions.resume(this.#requests.toRequest(row));
         if (step) this.#after(step);
       }
     } catch (err) {
@@ -238,7 +264,7 @@ export class ChangeEngine implements ChangeService {
   #recover(kind: ChangeKind | undefined): void {
     for (const row of this.#repo.byState('executing')) {
       if ((kind !== undefined && row.kind !== kind) || this.#runner.isRunning(String(row.id))) continue;
-      const req = this.#repo.toRequest(row);
+      const req = this.#requests.toRequest(row);
       if (!this.#executors.has(req.kind)) {
         this.#d.logger.error({ request: req.id, kind: req.kind }, 'executing change request has no executor in this server; it resumes once one is registered');
         continue;
@@ -268,7 +294,8 @@ export class ChangeEngine implements ChangeService {
     const person = this.policy.person(p);
     const wait = this.#proposals.take(person);
     if (wait === 0) return;
-    const reason = `too many proposals from ${person}: at most ${this.#proposalLimit} per person (AMPGATE_PROPOSAL_RATE, AMPGATE_PROPOSAL_BURST); retry in ${wait} s`;
+    const reason =
+      `too many proposals from ${person}: at most ${this.#proposalLimit} per person (AMPGATE_PROPOSAL_RATE, AMPGATE_PROPOSAL_BURST); ` + `retry in ${wait} s`;
     this.denials.record(principalKey(p), null, { principal: principalView(p), action: 'propose', channel, reason: 'proposal rate limit' });
     this.#d.logger.warn({ principal: principalView(p), person, channel }, 'proposal refused: per-person rate limit');
     throw new AmpgateError('too_many_requests', reason, { retryAfterSeconds: wait });
@@ -311,12 +338,21 @@ function fingerprintMatches(given: string, actual: string): boolean {
 function assertPlannable(plan: ChangePlan): void {
   if (plan.targets.length > 0) return;
   const reasons = plan.ineligible.slice(0, 5).map((i) => `${i.uid}: ${i.reason}`);
-  throw new AmpgateError('unprocessable', `no eligible target: all ${plan.ineligible.length} matched agents are ineligible (${reasons.join('; ')})`, { ineligible: plan.ineligible });
+  throw new AmpgateError('unprocessable', `no eligible target: all ${plan.ineligible.length} matched agents are ineligible (${reasons.join('; ')})`, {
+    ineligible: plan.ineligible,
+  });
 }
 
 const AUDITED_TARGETS = 1000;
 
-function proposalAudit(p: Principal, input: { kind: ChangeKind; channel: Channel; reason: string; target: object }, plan: ChangePlan, llm: boolean, required: number, expiresAt: number) {
+function proposalAudit(
+  p: Principal,
+  input: { kind: ChangeKind; channel: Channel; reason: string; target: object },
+  plan: ChangePlan,
+  llm: boolean,
+  required: number,
+  expiresAt: number,
+) {
   return {
     principal: principalView(p),
     kind: input.kind,

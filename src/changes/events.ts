@@ -3,7 +3,7 @@
  * are emitted only after the transaction that produced them committed; a throwing listener is
  * logged and never disturbs the engine or other listeners.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import type { ChangeEvent } from './types.js';
 
 export class ChangeEvents {

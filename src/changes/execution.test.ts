@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAgent, alice, bob, carol, engineFixture, uid, type EngineFixture, type FixtureOptions } from '../../test/support/changes.js';
-import { eventually, removeDir, tempDir } from '../../test/support/server.js';
-import { AmpgateError } from '../errors.js';
+import { eventually, removeDir, tempDir } from '../../test/support/temp.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { ProposalInput } from './types.js';
 
 const fixtures: EngineFixture[] = [];
@@ -20,7 +20,13 @@ function setup(opts: FixtureOptions = {}, reuseDir = false): EngineFixture {
 }
 
 const restartTwo: ProposalInput = { kind: 'restart', target: { agents: [uid(1), uid(2)] }, params: {}, reason: 'two stuck exporters', channel: 'rest' };
-const bySelector: ProposalInput = { kind: 'restart', target: { selector: 'service.name=checkout,deployment.environment=prod' }, params: {}, reason: 'prod restart', channel: 'rest' };
+const bySelector: ProposalInput = {
+  kind: 'restart',
+  target: { selector: 'service.name=checkout,deployment.environment=prod' },
+  params: {},
+  reason: 'prod restart',
+  channel: 'rest',
+};
 const terminal = (f: EngineFixture, id: string) => eventually(() => ['succeeded', 'failed', 'partially_failed'].includes(f.engine.get(id)!.state));
 
 async function conflict(p: Promise<unknown>): Promise<AmpgateError> {
@@ -63,7 +69,9 @@ describe('drift: approval is bound to what the approvers saw', () => {
     const a = (await f.engine.propose(alice, restartTwo)).request;
     f.executor.payload = 'payload-v2';
     expect((await conflict(f.engine.approve(bob, a.id, { channel: 'rest' }))).message).toMatch(/payload changed \([0-9a-f]{12}… -> [0-9a-f]{12}…\)/);
-    const b = (await f.engine.propose(alice, { ...restartTwo, target: { selector: 'service.name=checkout,zone=a' }, reason: 'zone a' }).catch((e: Error) => e)) as Error;
+    const b = (await f.engine
+      .propose(alice, { ...restartTwo, target: { selector: 'service.name=checkout,zone=a' }, reason: 'zone a' })
+      .catch((e: Error) => e)) as Error;
     expect(b.message).toMatch(/matches no known agent/);
     addAgent(f.registry, 7, { 'service.name': 'checkout', zone: 'a' });
     const c = (await f.engine.propose(alice, { ...restartTwo, target: { selector: 'service.name=checkout,zone=a' }, reason: 'zone a' })).request;
@@ -177,7 +185,12 @@ describe('execution results', () => {
     ]);
     expect(g.engine.audit.list().map((e) => e.action)).toContain('change.execution_resumed');
     // The resumed executor reported agent 1 again; an unchanged outcome is not stored or audited twice.
-    expect(g.engine.audit.list().filter((e) => e.action === 'change.outcome').map((e) => e.data.uid)).toEqual([uid(1), uid(2)]);
+    expect(
+      g.engine.audit
+        .list()
+        .filter((e) => e.action === 'change.outcome')
+        .map((e) => e.data.uid),
+    ).toEqual([uid(1), uid(2)]);
     expect(g.engine.audit.verify().ok).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { ChangeKind } from './types.js';
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const WEEK_MINUTES = 7 * 24 * 60;
 
 export interface FreezeWindow {
@@ -69,14 +69,14 @@ function weeklyActive(w: { start: number; end: number }, m: number): boolean {
 }
 
 /** True when `w` is in force at `t` for `kind`. */
-export function windowActive(w: FreezeWindow, t: number, kind: ChangeKind): boolean {
+function windowActive(w: FreezeWindow, t: number, kind: ChangeKind): boolean {
   if (w.kinds && !w.kinds.includes(kind)) return false;
   if (w.weekly) return weeklyActive(w.weekly, localWeekMinute(t, w.timezone));
   return t >= w.start! && t < w.end!;
 }
 
 /** End of the occurrence of `w` that is active at `t` (epoch ms). */
-export function windowEnd(w: FreezeWindow, t: number): number {
+function windowEnd(w: FreezeWindow, t: number): number {
   if (!w.weekly) return w.end!;
   const atMinute = t - (t % 60_000);
   let candidate = atMinute + ((w.weekly.end - localWeekMinute(t, w.timezone) + WEEK_MINUTES) % WEEK_MINUTES) * 60_000;

@@ -4,9 +4,9 @@
  * stored, shown to approvers or audited.
  */
 import { z } from 'zod';
-import { fingerprint, TOKEN_PATTERN } from '../creds/secrets.js';
-import { AmpgateError } from '../errors.js';
-import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../safe-text.js';
+import { fingerprint, TOKEN_PATTERN } from '../shared/secrets.js';
+import { AmpgateError } from '../shared/errors.js';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../shared/safe-text.js';
 import { CHANGE_KINDS } from './types.js';
 
 export const CHANNELS = ['rest', 'cli', 'mcp', 'slack', 'web'] as const;

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { freezeAt, localWeekMinute, parseWeekPoint } from './freeze.js';
 import { loadPolicy, parsePolicy, Policy, PolicyError } from './policy.js';
 import type { Principal } from './principal.js';
@@ -38,7 +38,10 @@ describe('policy file', () => {
       JSON.stringify({
         requiredApprovals: { high: 0 },
         aprovers: {},
-        freezes: [{ reason: 'x', weekly: { start: 'friday 25:00', end: 'mon 08:00' } }, { start: '2030-01-02T00:00:00Z', end: '2030-01-01T00:00:00Z', reason: 'y' }],
+        freezes: [
+          { reason: 'x', weekly: { start: 'friday 25:00', end: 'mon 08:00' } },
+          { start: '2030-01-02T00:00:00Z', end: '2030-01-01T00:00:00Z', reason: 'y' },
+        ],
         identities: { a: ['slack:U1'], b: ['slack:U1', 'bogus'] },
       }),
     );
@@ -61,7 +64,9 @@ describe('policy file', () => {
   it('refuses a principal listed under two people and approver entries that are neither keys nor people', () => {
     expect(() => parsePolicy({ identities: { a: ['slack:U1'], b: ['slack:U1'] } })).toThrow(/slack:U1 is already listed under "a"/);
     expect(() => parsePolicy({ approvers: { principals: ['nobody'] } })).toThrow(/"nobody" is neither a principal key/);
-    expect(() => parsePolicy({ freezes: [{ reason: 'x', weekly: { start: 'mon 08:00', end: 'fri 18:00' }, timezone: 'Mars/Olympus' }] })).toThrow(/unknown IANA time zone/);
+    expect(() => parsePolicy({ freezes: [{ reason: 'x', weekly: { start: 'mon 08:00', end: 'fri 18:00' }, timezone: 'Mars/Olympus' }] })).toThrow(
+      /unknown IANA time zone/,
+    );
   });
 
   it('identities: several principals are one person', () => {
@@ -89,7 +94,7 @@ describe('policy file', () => {
     expect(Policy.defaults().approverListDenial(p('api_token', 't9'))).toBeUndefined();
   });
 
-  it('token ownership: a minted token is its creator\'s person unless the identities bind it to someone else', () => {
+  it("token ownership: a minted token is its creator's person unless the identities bind it to someone else", () => {
     const pol = parsePolicy({ identities: { alice: ['api_token:root-a'], bob: ['api_token:minted-for-bob'] }, approvers: { principals: ['alice'] } });
     const rootA = p('api_token', 'root-a');
     const minted = { ...p('api_token', 'm1'), owners: ['api_token:root-a'] };
@@ -132,7 +137,11 @@ describe('freeze windows', () => {
 
   it('chains overlapping windows so "until" is when no freeze applies', () => {
     const w = (start: string, end: string, reason: string) => ({ reason, start: Date.parse(start), end: Date.parse(end), timezone: 'UTC' });
-    const windows = [w('2030-01-01T00:00:00Z', '2030-01-02T00:00:00Z', 'a'), w('2030-01-01T12:00:00Z', '2030-01-03T00:00:00Z', 'b'), w('2030-01-03T00:00:00Z', '2030-01-04T00:00:00Z', 'c')];
+    const windows = [
+      w('2030-01-01T00:00:00Z', '2030-01-02T00:00:00Z', 'a'),
+      w('2030-01-01T12:00:00Z', '2030-01-03T00:00:00Z', 'b'),
+      w('2030-01-03T00:00:00Z', '2030-01-04T00:00:00Z', 'c'),
+    ];
     expect(freezeAt(windows, Date.parse('2030-01-01T13:00:00Z'), 'restart')).toEqual({ reason: 'a; b', until: Date.parse('2030-01-04T00:00:00Z') });
     expect(freezeAt(windows, Date.parse('2030-01-04T00:00:00Z'), 'restart')).toBeUndefined();
   });

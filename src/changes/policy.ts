@@ -6,8 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { SettingsError } from '../config.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError, SettingsError } from '../shared/errors.js';
 import { freezeAt, isValidTimeZone, parseWeekPoint, type FreezeStatus, type FreezeWindow } from './freeze.js';
 import { principalKey, type Principal } from './principal.js';
 import { CHANGE_KINDS, type ChangeKind, type RiskTier } from './types.js';
@@ -31,18 +30,25 @@ const FreezeSchema = z
   .superRefine((f, ctx) => {
     const absolute = f.start !== undefined || f.end !== undefined;
     if (absolute === (f.weekly !== undefined)) ctx.addIssue({ code: 'custom', message: 'a freeze needs either "start" and "end" (absolute) or "weekly"' });
-    else if (absolute && (f.start === undefined || f.end === undefined)) ctx.addIssue({ code: 'custom', message: 'an absolute freeze needs both "start" and "end"' });
+    else if (absolute && (f.start === undefined || f.end === undefined))
+      ctx.addIssue({ code: 'custom', message: 'an absolute freeze needs both "start" and "end"' });
     else if (absolute && Date.parse(f.start!) >= Date.parse(f.end!)) ctx.addIssue({ code: 'custom', message: '"end" must be after "start"' });
-    else if (f.weekly && parseWeekPoint(f.weekly.start) === parseWeekPoint(f.weekly.end)) ctx.addIssue({ code: 'custom', message: 'weekly "start" and "end" are equal' });
+    else if (f.weekly && parseWeekPoint(f.weekly.start) === parseWeekPoint(f.weekly.end))
+      ctx.addIssue({ code: 'custom', message: 'weekly "start" and "end" are equal' });
   });
 
-export const PolicySchema = z
+const PolicySchema = z
   .strictObject({
     requiredApprovals: z.strictObject({ low: approvals.default(1), medium: approvals.default(1), high: approvals.default(2) }).prefault({}),
     expiry: z
       .strictObject({
         defaultMinutes: z.number().int().min(1).default(30),
-        maxMinutes: z.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
+        maxMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(24 * 60),
       })
       .prefault({})
       .refine((e) => e.defaultMinutes <= e.maxMinutes, 'defaultMinutes must not exceed maxMinutes'),
@@ -73,13 +79,18 @@ export const PolicySchema = z
     for (const [person, keys] of Object.entries(p.identities)) {
       for (const k of keys) {
         const other = owner.get(k);
-        if (other !== undefined && other !== person) ctx.addIssue({ code: 'custom', path: ['identities', person], message: `${k} is already listed under "${other}"` });
+        if (other !== undefined && other !== person)
+          ctx.addIssue({ code: 'custom', path: ['identities', person], message: `${k} is already listed under "${other}"` });
         owner.set(k, person);
       }
     }
     for (const [i, entry] of p.approvers.principals.entries()) {
       if (!PRINCIPAL_KEY.test(entry) && !(entry in p.identities)) {
-        ctx.addIssue({ code: 'custom', path: ['approvers', 'principals', i], message: `"${entry}" is neither a principal key (kind:id) nor a name in "identities"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approvers', 'principals', i],
+          message: `"${entry}" is neither a principal key (kind:id) nor a name in "identities"`,
+        });
       }
     }
   });

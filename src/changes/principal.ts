@@ -3,8 +3,9 @@
  * caller to a Principal before calling the domain.
  */
 
-export const ROLES = ['viewer', 'proposer', 'approver', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../shared/vocabulary.js';
+
+export { ROLES, type Role } from '../shared/vocabulary.js';
 
 export type PrincipalKind = 'api_token' | 'cli' | 'mcp' | 'slack';
 

@@ -5,8 +5,7 @@
  * executor that throws fails the request with its message; an executor aborted by stop() leaves
  * the request `executing`, and start() after a restart calls it again to resume.
  */
-import { AmpgateError } from '../errors.js';
-import { durably } from '../store/db.js';
+import { AmpgateError } from '../shared/errors.js';
 import { SYSTEM, type ChangeDeps } from './transitions.js';
 import type { ChangeEvents } from './events.js';
 import { redactSecrets } from './input.js';
@@ -59,7 +58,8 @@ export class ExecutionRunner {
     this.#running.set(req.id, entry);
     const ctx: ExecutionContext = {
       signal: controller.signal,
-      outcome: (uid, status, detail = '') => this.#enqueue(req.id, { kind: 'outcome', uid: String(uid), status, detail: clip(String(detail), 1000), at: this.#d.now() }),
+      outcome: (uid, status, detail = '') =>
+        this.#enqueue(req.id, { kind: 'outcome', uid: String(uid), status, detail: clip(String(detail), 1000), at: this.#d.now() }),
       progress: (message) => this.#enqueue(req.id, { kind: 'progress', message: clip(String(message), 2000) }),
     };
     let promise: Promise<ExecutionResult>;
@@ -107,7 +107,7 @@ export class ExecutionRunner {
     if (this.#closed) return;
     const events: ChangeEvent[] = [];
     try {
-      durably(this.#d.db, () => {
+      this.#d.uow.durably(() => {
         for (const r of this.#running.values()) if (r.queue.length > 0) this.#write(r.request, r.queue.splice(0), events);
       });
     } catch (err) {
@@ -155,10 +155,10 @@ export class ExecutionRunner {
     if (this.#closed) return;
     this.flush();
     const id = Number(req.id);
-    const request = durably(this.#d.db, () => {
+    const request = this.#d.uow.durably(() => {
       if (!this.#d.repo.transition(id, 'executing', state, this.#d.now(), summary)) return undefined;
       this.#d.audit.append(SYSTEM, 'change.result', req.id, { state, summary, outcomes: this.#d.repo.outcomeCounts(id) });
-      return this.#d.repo.load(id);
+      return this.#d.requests.load(id);
     });
     if (!request) {
       this.#d.logger.warn({ request: req.id, state }, 'execution finished but the request was no longer executing; result not recorded');

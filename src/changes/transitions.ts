@@ -1,22 +1,26 @@
 /**
  * @module The state machine of change requests, one durable transaction per step. Each step writes
- * the state change and its audit rows together (src/store/db.ts `durably`), uses conditional
+ * the state change and its audit rows together (the store's UnitOfWork, `durably`), uses conditional
  * UPDATEs (`WHERE state = from`) so a transition happens exactly once, and returns the events to
  * emit and the requests to start once the transaction has committed.
  */
-import { AmpgateError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { durably, type Db } from '../store/db.js';
-import type { ChangesRepo, NewChangeRow } from '../store/changes-repo.js';
+import { AmpgateError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import type { ChangesStore, NewChangeRow } from '../store/ports/changes.js';
+import type { UnitOfWork } from '../store/ports/store.js';
+import type { ChangeRequests } from './requests.js';
 import type { AuditAction, AuditLog } from './audit.js';
 import { checkDrift } from './drift.js';
 import { principalKey, principalView, type Principal } from './principal.js';
 import type { Policy } from './policy.js';
-import type { ApprovalRecord, Channel, ChangeEvent, ChangeExecutor, ChangeKind, ChangeRequest, ChangeState } from './types.js';
+import type { ApprovalRecord, Channel, ChangeEvent, ChangeExecutor, ChangeKind, ChangeRequest, ChangeState, TargetSpec } from './types.js';
 
 export interface ChangeDeps {
-  readonly db: Db;
-  readonly repo: ChangesRepo;
+  readonly uow: UnitOfWork;
+  readonly repo: ChangesStore;
+  readonly requests: ChangeRequests;
+  /** Validates a target and returns its canonical text (src/fleet/targeting.ts#canonicalTarget). */
+  readonly canonicalTarget: (target: TargetSpec) => string;
   readonly audit: AuditLog;
   readonly policy: Policy;
   readonly now: () => number;
@@ -43,10 +47,10 @@ export class Transitions {
 
   /** Stores a proposal, or returns the open request with the same idempotency key. */
   propose(row: NewChangeRow, auditData: Record<string, unknown>): { request: ChangeRequest; existing: boolean; step: Step } {
-    return durably(this.#d.db, () => {
+    return this.#d.uow.durably(() => {
       const step = newStep();
       const open = this.#d.repo.openByKey(row.idempotency_key);
-      if (open) return { request: this.#d.repo.toRequest(open), existing: true, step };
+      if (open) return { request: this.#d.requests.toRequest(open), existing: true, step };
       const id = this.#d.repo.insert(row);
       this.#audit(row.requester_key, 'change.proposed', id, auditData);
       const request = this.#load(id);
@@ -58,13 +62,20 @@ export class Transitions {
   /** Records an approval; at the required count moves pending -> approved and begins execution. */
   approve(p: Principal, req: ChangeRequest, channel: Channel, comment: string): Step {
     const id = Number(req.id);
-    return durably(this.#d.db, () => {
+    return this.#d.uow.durably(() => {
       const step = newStep();
       const now = this.#d.now();
       const approval: ApprovalRecord = { principal: p, decision: 'approve', comment, fingerprint: req.fingerprint, at: iso(now) };
       this.#insertDecision(id, p, approval, channel, now);
       const count = this.#d.repo.approvers(id).size;
-      this.#audit(principalKey(p), 'change.approved', id, { principal: principalView(p), channel, comment, fingerprint: req.fingerprint, approvals: count, required: req.requiredApprovals });
+      this.#audit(principalKey(p), 'change.approved', id, {
+        principal: principalView(p),
+        channel,
+        comment,
+        fingerprint: req.fingerprint,
+        approvals: count,
+        required: req.requiredApprovals,
+      });
       step.events.push({ type: 'approval', request: this.#load(id), approval });
       if (count < req.requiredApprovals) return step;
       if (!this.#d.repo.transition(id, 'pending', 'approved', now)) throw new AmpgateError('conflict', `request ${id} is no longer pending`);
@@ -77,12 +88,13 @@ export class Transitions {
   /** A rejection ends the request (pending, or approved and held by a freeze). */
   reject(p: Principal, req: ChangeRequest, channel: Channel, comment: string): Step {
     const id = Number(req.id);
-    return durably(this.#d.db, () => {
+    return this.#d.uow.durably(() => {
       const step = newStep();
       const now = this.#d.now();
       const approval: ApprovalRecord = { principal: p, decision: 'reject', comment, fingerprint: req.fingerprint, at: iso(now) };
       const summary = `rejected by ${p.name}${comment ? `: ${comment}` : ''}`;
-      if (!this.#d.repo.transition(id, req.state, 'rejected', now, summary)) throw new AmpgateError('conflict', `request ${id} changed state meanwhile; try again`);
+      if (!this.#d.repo.transition(id, req.state, 'rejected', now, summary))
+        throw new AmpgateError('conflict', `request ${id} changed state meanwhile; try again`);
       this.#insertDecision(id, p, approval, channel, now);
       this.#audit(principalKey(p), 'change.rejected', id, { principal: principalView(p), channel, comment, from: req.state });
       const request = this.#load(id);
@@ -103,8 +115,14 @@ export class Transitions {
   /** Moves a pending or held request whose expiry passed to `expired`. */
   expire(req: ChangeRequest): Step {
     const approvals = req.approvals.filter((a) => a.decision === 'approve').length;
-    const summary = `expired at ${req.expiresAt} with ${approvals} of ${req.requiredApprovals} approvals${req.hold ? ` (held by change freeze: ${req.hold.reason})` : ''}`;
-    return this.#end(Number(req.id), req.state, 'expired', summary, SYSTEM, 'change.expired', { expiresAt: req.expiresAt, approvals, required: req.requiredApprovals });
+    const summary =
+      `expired at ${req.expiresAt} with ${approvals} of ${req.requiredApprovals} ` +
+      `approvals${req.hold ? ` (held by change freeze: ${req.hold.reason})` : ''}`;
+    return this.#end(Number(req.id), req.state, 'expired', summary, SYSTEM, 'change.expired', {
+      expiresAt: req.expiresAt,
+      approvals,
+      required: req.requiredApprovals,
+    });
   }
 
   /**
@@ -119,7 +137,7 @@ export class Transitions {
       if (freeze.reason !== req.hold.reason || until !== req.hold.until) this.#d.repo.setHold(id, freeze.reason, freeze.until, this.#d.now());
       return undefined;
     }
-    return durably(this.#d.db, () => {
+    return this.#d.uow.durably(() => {
       const step = newStep();
       if (this.#d.repo.row(id)?.state !== 'approved') return step;
       if (req.hold) this.#audit(SYSTEM, 'change.released', id, { heldBy: req.hold.reason });
@@ -130,7 +148,7 @@ export class Transitions {
 
   /** Marks an `executing` request as resumed after a restart (audited; the runner calls execute again). */
   resumed(req: ChangeRequest): void {
-    durably(this.#d.db, () => this.#audit(SYSTEM, 'change.execution_resumed', Number(req.id), { fingerprint: req.fingerprint }));
+    this.#d.uow.durably(() => this.#audit(SYSTEM, 'change.execution_resumed', Number(req.id), { fingerprint: req.fingerprint }));
   }
 
   /**
@@ -153,14 +171,18 @@ export class Transitions {
       this.#finishEarly(id, step, `no executor for ${req.kind} is registered in this server; nothing was sent`, 'change.result', { state: 'failed' });
       return;
     }
-    const drift = checkDrift(executor, req);
+    const drift = checkDrift(executor, req, this.#d.canonicalTarget);
     if (drift) {
       this.#finishEarly(id, step, `drift: ${drift.reason}; nothing was sent`, 'change.drift_refused', { reason: drift.reason, ...drift.details });
-      step.error = new AmpgateError('conflict', `request ${id} was not executed: ${drift.reason} since it was proposed; nothing was sent. Propose it again to review the current state.`, {
-        request: String(id),
-        drift: drift.reason,
-        ...drift.details,
-      });
+      step.error = new AmpgateError(
+        'conflict',
+        `request ${id} was not executed: ${drift.reason} since it was proposed; nothing was sent. Propose it again to review the current state.`,
+        {
+          request: String(id),
+          drift: drift.reason,
+          ...drift.details,
+        },
+      );
       return;
     }
     if (!this.#d.repo.transition(id, 'approved', 'executing', now)) throw new AmpgateError('conflict', `request ${id} is no longer approved`);
@@ -177,9 +199,10 @@ export class Transitions {
   }
 
   #end(id: number, from: ChangeState, to: ChangeState, summary: string, actor: string, action: AuditAction, data: Record<string, unknown>): Step {
-    return durably(this.#d.db, () => {
+    return this.#d.uow.durably(() => {
       const step = newStep();
-      if (!this.#d.repo.transition(id, from, to, this.#d.now(), summary)) throw new AmpgateError('conflict', `request ${id} changed state meanwhile; try again`);
+      if (!this.#d.repo.transition(id, from, to, this.#d.now(), summary))
+        throw new AmpgateError('conflict', `request ${id} changed state meanwhile; try again`);
       this.#audit(actor, action, id, { ...data, from, summary });
       step.events.push({ type: 'state', request: this.#load(id), from });
       return step;
@@ -205,7 +228,7 @@ export class Transitions {
   }
 
   #load(id: number): ChangeRequest {
-    const r = this.#d.repo.load(id);
+    const r = this.#d.requests.load(id);
     if (!r) throw new AmpgateError('not_found', `change request ${id} not found`);
     return r;
   }

@@ -3,32 +3,14 @@
  * (src/fleet, src/creds) and the channels (REST, CLI, MCP, Slack). Every mutating action is a
  * change request: proposed -> approved by humans -> executed by an executor -> verified -> audited.
  */
+import type { AgentOutcomeStatus, ChangeKind, ChangeState, Channel, RiskTier } from '../shared/vocabulary.js';
+import type { ChangeListFilter } from '../store/ports/changes.js';
 import type { Principal } from './principal.js';
 
-export const CHANGE_KINDS = ['config_push', 'pause', 'resume', 'restart', 'rotate_credentials'] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
-
-export const CHANGE_STATES = [
-  'pending',
-  'approved',
-  'rejected',
-  'expired',
-  'cancelled',
-  'executing',
-  'succeeded',
-  'partially_failed',
-  'failed',
-] as const;
-export type ChangeState = (typeof CHANGE_STATES)[number];
+export { CHANGE_KINDS, CHANGE_STATES, type AgentOutcomeStatus, type ChangeKind, type ChangeState, type Channel, type RiskTier } from '../shared/vocabulary.js';
 
 /** States from which nothing moves any more. */
 export const TERMINAL_STATES: ReadonlySet<ChangeState> = new Set(['rejected', 'expired', 'cancelled', 'succeeded', 'partially_failed', 'failed']);
-
-/** `web`: the browser console, a human channel (src/web). */
-export type Channel = 'rest' | 'cli' | 'mcp' | 'slack' | 'web';
-
-/** Risk tier decides how many approvals a request needs (policy). */
-export type RiskTier = 'low' | 'medium' | 'high';
 
 /**
  * Which agents a change is for: an explicit uid list, or an attribute selector
@@ -38,23 +20,6 @@ export interface TargetSpec {
   readonly agents?: readonly string[];
   readonly selector?: string;
 }
-
-/** Kind-specific parameters (validated by the executor's `plan`). */
-export interface ConfigPushParams {
-  /** Config name in the catalog. */
-  readonly config: string;
-  /** Version number; default: the latest version at proposal time (pinned in the request). */
-  readonly version?: number;
-  /** Agents in the canary stage: a count (>= 1) or a percentage string like "10%". Default "10%" (at least 1). */
-  readonly canary?: number | string;
-}
-export interface RotateCredentialsParams {
-  /** What to rotate: the agent's bearer token or its client certificate. Default 'token'. */
-  readonly credential?: 'token' | 'certificate';
-  /** How long an agent has to reconnect with the new credential before the rotation is given up. */
-  readonly reconnectTimeoutSeconds?: number;
-}
-export type ChangeParams = ConfigPushParams | RotateCredentialsParams | Record<string, never>;
 
 export interface ProposalInput {
   readonly kind: ChangeKind;
@@ -118,8 +83,6 @@ export interface ApprovalRecord {
   readonly fingerprint: string;
   readonly at: string;
 }
-
-export type AgentOutcomeStatus = 'pending' | 'offered' | 'applying' | 'succeeded' | 'failed' | 'skipped';
 
 export interface AgentOutcome {
   readonly uid: string;
@@ -205,26 +168,13 @@ export type ChangeEvent =
   | { readonly type: 'outcome'; readonly request: ChangeRequest; readonly outcome: AgentOutcome }
   | { readonly type: 'progress'; readonly request: ChangeRequest; readonly message: string };
 
-export interface ChangeListFilter {
-  readonly states?: readonly ChangeState[];
-  readonly kind?: ChangeKind;
-  /** principalKey() of the requester. */
-  readonly requester?: string;
-  /** Only requests created at or after this time (ms since the epoch). */
-  readonly createdAfter?: number;
-  /** Only requests created before this time (ms since the epoch). */
-  readonly createdBefore?: number;
-  /** Requests that touched this agent uid (an outcome for it) or, while open, target it. */
-  readonly agent?: string;
-  readonly limit?: number;
-  readonly offset?: number;
-}
+export type { ChangeListFilter } from '../store/ports/changes.js';
 
 /**
  * The one write path: every channel calls this. Authorisation (roles, self-approval, LLM and MCP
  * restrictions, policy) is enforced here, not at the edges; edges only map their caller to a
  * Principal and their errors to their medium. Errors are AmpgateError with codes from
- * src/errors.ts (403 forbidden, 404 not_found, 409 conflict incl. drift, 422 unprocessable).
+ * src/shared/errors.ts (403 forbidden, 404 not_found, 409 conflict incl. drift, 422 unprocessable).
  */
 export interface ChangeService {
   /** Plans and stores a pending request; a repeat of an open identical proposal returns it with existing=true. */
@@ -236,7 +186,11 @@ export interface ChangeService {
    * this exact change). When the required approvals are reached the request executes; the call
    * returns without waiting for execution to finish. Approving twice is a no-op.
    */
-  approve(principal: Principal, id: string, opts: { readonly channel: Channel; readonly comment?: string; readonly fingerprint?: string }): Promise<ChangeRequest>;
+  approve(
+    principal: Principal,
+    id: string,
+    opts: { readonly channel: Channel; readonly comment?: string; readonly fingerprint?: string },
+  ): Promise<ChangeRequest>;
   reject(principal: Principal, id: string, opts: { readonly channel: Channel; readonly comment?: string }): Promise<ChangeRequest>;
   /** Only the requester (or an admin) may cancel, and only while pending or approved-not-started. */
   cancel(principal: Principal, id: string, opts: { readonly channel: Channel; readonly comment?: string }): Promise<ChangeRequest>;

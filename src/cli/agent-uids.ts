@@ -22,14 +22,20 @@ export async function resolveAgentUid(client: ApiClient, input: string): Promise
   if (matches.length === 0) throw new UsageError(`no agent uid starts with "${input}" (list them with \`ampgate agents\`)`);
   const more = res.total > res.agents.length ? 'at least ' : '';
   throw new UsageError(
-    `"${input}" matches ${more}${matches.length} agents; type more of the uid:\n${matches.slice(0, SHOWN).map((u) => `  ${u}`).join('\n')}${matches.length > SHOWN ? '\n  …' : ''}`,
+    `"${input}" matches ${more}${matches.length} agents; type more of the uid:\n${matches
+      .slice(0, SHOWN)
+      .map((u) => `  ${u}`)
+      .join('\n')}${matches.length > SHOWN ? '\n  …' : ''}`,
   );
 }
 
 /** Resolves each entry of a comma-separated list; duplicates (two prefixes of one agent) collapse. */
 export async function resolveAgentUids(client: ApiClient, list: string): Promise<string[]> {
   const out: string[] = [];
-  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const uid = await resolveAgentUid(client, item);
     if (!out.includes(uid)) out.push(uid);
   }

@@ -10,9 +10,8 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toJsonl, verifyEntries, type AuditEntry, type AuditLog } from '../changes/audit.js';
 import { anchorFiles, AuditAnchor, checkAnchor, type AnchoredVerifyResult } from '../changes/audit-anchor.js';
-import type { Db } from '../store/db.js';
 import { ApiError } from '../api/client.js';
-import { jsonSafe } from '../safe-text.js';
+import { jsonSafe } from '../shared/safe-text.js';
 import type { CliContext } from './context.js';
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
@@ -26,7 +25,11 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--anchor-key <file>', 'its HMAC key (default: audit-anchor.key next to the checkpoint)')
     .action(async (o: { db?: string; file?: string; anchor?: string; anchorKey?: string }) => {
       const result = await localErrors(verify, async () =>
-        o.file ? await verifyFile(o.file, o) : o.db ? await withDb(o.db, (log) => verifyDb(log, o.db!, o)) : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
+        o.file
+          ? await verifyFile(o.file, o)
+          : o.db
+            ? await withDb(o.db, (log) => verifyDb(log, o.db!, o))
+            : await ctx.client().get<AnchoredVerifyResult>('/api/audit/verify'),
       );
       ctx.out(ctx.json() ? JSON.stringify(result, null, 2) : describe(result));
       if (!result.ok) process.exitCode = 1;
@@ -69,34 +72,28 @@ function verifyDb(log: AuditLog, file: string, o: AnchorOptions): AnchoredVerify
   return checkAnchor(log.verify(), anchor.read(), anchor.files.file, (seq) => log.hashAt(seq));
 }
 
-async function openAuditDb(file: string): Promise<{ db: Db; log: AuditLog }> {
-  if (!existsSync(file)) throw new Error(`no such database file: ${file}`);
+async function openAuditDb(file: string): Promise<{ log: AuditLog; close(): void }> {
   // SQLite and the store load only for offline (--db) use, so other commands start without them.
-  const [{ openDatabase }, { AuditRepo }, { AuditLog }] = await Promise.all([import('../store/db.js'), import('../store/audit-repo.js'), import('../changes/audit.js')]);
-  const db = openDatabase(file, { readonly: true });
-  const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get();
-  if (!table) {
-    db.close();
-    throw new Error(`${file} has no audit_log table: not an ampgate database, or one from before change requests`);
-  }
-  return { db, log: new AuditLog(new AuditRepo(db)) };
+  const [{ openSqliteAuditLog }, { AuditLog }] = await Promise.all([import('../store/sqlite-store.js'), import('../changes/audit.js')]);
+  const store = openSqliteAuditLog(file);
+  return { log: new AuditLog(store.audit), close: () => store.close() };
 }
 
 async function withDb<T>(file: string, fn: (log: AuditLog) => T): Promise<T> {
-  const { db, log } = await openAuditDb(file);
+  const { log, close } = await openAuditDb(file);
   try {
     return fn(log);
   } finally {
-    db.close();
+    close();
   }
 }
 
 async function* dbLines(file: string, after: number): AsyncGenerator<string> {
-  const { db, log } = await openAuditDb(file);
+  const { log, close } = await openAuditDb(file);
   try {
     for (const line of log.exportJsonl(after)) yield `${jsonSafe(line)}\n`;
   } finally {
-    db.close();
+    close();
   }
 }
 

@@ -3,7 +3,7 @@
  */
 import { TERMINAL_STATES, type ChangeRequest } from '../changes/types.js';
 import type { ChangeSummary } from '../changes/views.js';
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 import { describeTarget } from '../fleet/target-words.js';
 import { ago, table, until } from './format.js';
 
@@ -32,12 +32,17 @@ export function changesTable(rows: readonly ChangeSummary[], empty: string): str
 export function changeDetail(r: ChangeRequest): string {
   const approvals = r.approvals.filter((a) => a.decision === 'approve');
   const lines = [
-    `change ${r.id}: ${r.kind}, ${r.state}${r.hold && r.state === 'approved' ? ` (held by change freeze "${inline(r.hold.reason)}" until ${r.hold.until ?? 'further notice'})` : ''}`,
+    `change ${r.id}: ${r.kind}, ` +
+      `${r.state}${r.hold && r.state === 'approved' ? ` (held by change freeze "${inline(r.hold.reason)}" until ${r.hold.until ?? 'further notice'})` : ''}`,
     `  summary:      ${inline(r.preview.summary)}`,
     `  reason:       ${inline(r.reason)}`,
     `  requester:    ${who(r.requester)} via ${r.channel}${r.llmOriginated ? ' [LLM-originated]' : ''}`,
     `  risk:         ${r.risk}; approvals ${approvals.length}/${r.requiredApprovals}`,
-    `  target:       ${r.target.selector !== undefined ? `selector ${inline(r.target.selector) || '""'} (${inline(describeTarget(r.target))})` : `${r.target.agents?.length ?? 0} listed agents`} -> ${r.targets.length} eligible, ${r.ineligible.length} ineligible`,
+    `  target:       ${
+      r.target.selector !== undefined
+        ? `selector ${inline(r.target.selector) || '""'} (${inline(describeTarget(r.target))})`
+        : `${r.target.agents?.length ?? 0} listed agents`
+    } -> ${r.targets.length} eligible, ${r.ineligible.length} ineligible`,
     `  params:       ${inline(JSON.stringify(r.params))}`,
     `  fingerprint:  ${r.fingerprint} (payload ${short(r.payloadFingerprint)})`,
     `  created:      ${r.createdAt} (${ago(r.createdAt)})${expires(r)}`,
@@ -46,13 +51,29 @@ export function changeDetail(r: ChangeRequest): string {
   if (r.resultSummary) lines.push(`  result:       ${inline(r.resultSummary)}`);
   if (r.preview.steps.length > 0) lines.push('steps:', ...r.preview.steps.map((s, i) => `  ${i + 1}. ${inline(s)}`));
   const details = Object.entries(r.preview.details ?? {});
-  if (details.length > 0) lines.push('details:', ...details.map(([k, v]) => `  ${inline(k)}: ${inline(typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))}`));
+  if (details.length > 0)
+    lines.push('details:', ...details.map(([k, v]) => `  ${inline(k)}: ${inline(typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))}`));
   const labels = Object.entries(r.preview.labelBreakdown);
-  if (labels.length > 0) lines.push('labels:', ...labels.map(([k, vs]) => `  ${inline(k)}: ${Object.entries(vs).map(([v, n]) => `${inline(v)}=${n}`).join(', ')}`));
+  if (labels.length > 0)
+    lines.push(
+      'labels:',
+      ...labels.map(
+        ([k, vs]) =>
+          `  ${inline(k)}: ${Object.entries(vs)
+            .map(([v, n]) => `${inline(v)}=${n}`)
+            .join(', ')}`,
+      ),
+    );
   if (r.ineligible.length > 0) lines.push('ineligible (not changed):', ...r.ineligible.map((i) => `  ${i.uid}  ${inline(i.reason)}`));
-  for (const d of r.preview.diffs ?? []) lines.push(`diff for ${d.agents.length} agent(s) (${d.agents.slice(0, 3).join(', ')}${d.agents.length > 3 ? ', …' : ''}):`, d.diff);
+  for (const d of r.preview.diffs ?? [])
+    lines.push(`diff for ${d.agents.length} agent(s) (${d.agents.slice(0, 3).join(', ')}${d.agents.length > 3 ? ', …' : ''}):`, d.diff);
   if (r.approvals.length > 0) {
-    lines.push('decisions:', ...r.approvals.map((a) => `  ${a.decision === 'approve' ? 'approved' : 'rejected'} by ${who(a.principal)} at ${a.at}${a.comment ? `: ${inline(a.comment)}` : ''}`));
+    lines.push(
+      'decisions:',
+      ...r.approvals.map(
+        (a) => `  ${a.decision === 'approve' ? 'approved' : 'rejected'} by ${who(a.principal)} at ${a.at}${a.comment ? `: ${inline(a.comment)}` : ''}`,
+      ),
+    );
   }
   lines.push(...outcomeLines(r));
   return lines.join('\n');

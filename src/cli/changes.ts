@@ -73,11 +73,19 @@ function registerList(changes: Command, ctx: CliContext): void {
       const res = await ctx.client().get<{ total: number; changes: ChangeSummary[] }>(`/api/changes?${q}`);
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
       const filtered = state !== undefined || o.kind !== undefined || o.mine || o.requester !== undefined;
-      const empty = res.total > 0 ? `no requests on this page (${res.total} in all; lower --offset)` : filtered ? 'no change requests match' : 'no change requests yet: propose one with `ampgate changes propose`';
+      const empty =
+        res.total > 0
+          ? `no requests on this page (${res.total} in all; lower --offset)`
+          : filtered
+            ? 'no change requests match'
+            : 'no change requests yet: propose one with `ampgate changes propose`';
       ctx.out(changesTable(res.changes, empty));
       if (res.changes.length > 0) ctx.out(`${res.changes.length} of ${res.total} requests`);
     })
-    .addHelpText('after', '\nExamples:\n  ampgate changes --open\n  ampgate changes list --kind config_push --state succeeded,failed\n  ampgate --json changes list --mine');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ampgate changes --open\n  ampgate changes list --kind config_push --state succeeded,failed\n  ampgate --json changes list --mine',
+    );
 }
 
 function registerPropose(changes: Command, ctx: CliContext): void {
@@ -85,7 +93,10 @@ function registerPropose(changes: Command, ctx: CliContext): void {
     .description('propose a change; it runs only after the required approvals')
     .argument('<kind>', CHANGE_KINDS.join(' | '))
     .option('--agents <uids>', 'comma-separated agent uids (each may be a unique prefix)')
-    .option('-s, --selector <selector>', 'attribute selector, e.g. service.name=checkout,deployment.environment=prod (key!=value excludes, healthy=false selects unhealthy agents)')
+    .option(
+      '-s, --selector <selector>',
+      'attribute selector, e.g. service.name=checkout,deployment.environment=prod (key!=value excludes, healthy=false selects unhealthy agents)',
+    )
     .option('-p, --param <key=value>', 'a parameter (repeatable), e.g. --param config=otel-gateway --param version=3', collectParam, {})
     .option('--params <json>', 'parameters as a JSON object (merged under --param)', jsonObject)
     .requiredOption('-r, --reason <text>', 'why (approvers see it)')
@@ -98,18 +109,37 @@ function registerPropose(changes: Command, ctx: CliContext): void {
         '  ampgate changes propose config_push -s service.name=checkout -p config=checkout-gw -p canary=2 --reason "bigger batches"\n' +
         '  ampgate changes propose restart -s deployment.environment=prod --exclude service.name=payments --unhealthy --reason "stuck"',
     )
-    .action(async (kind: string, o: { agents?: string; selector?: string; exclude: string[]; unhealthy?: boolean; healthy?: boolean; param: Record<string, unknown>; params?: Record<string, unknown>; reason: string; expires?: string }) => {
-      const filtered = hasFilterFlags(o);
-      if (o.agents !== undefined && filtered) throw new UsageError('--exclude, --healthy and --unhealthy narrow a --selector; they cannot be combined with --agents');
-      const target = o.agents !== undefined ? { agents: await resolveAgentUids(ctx.client(), o.agents) } : { selector: filtered ? selectorWithFlags(o) : o.selector };
-      const body = { kind, target, params: { ...o.params, ...o.param }, reason: o.reason, ...(o.expires ? { expiresInMinutes: Number(o.expires) } : {}) };
-      const res = await ctx.client().post<{ request: ChangeRequest; existing: boolean }>('/api/changes', body);
-      if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      const r = res.request;
-      ctx.out(res.existing ? `an identical request is already open: change ${r.id} (${r.state})` : `proposed change ${r.id}`);
-      ctx.out(changeDetail(r));
-      ctx.out(`\nneeds ${r.requiredApprovals} approval(s) from someone else, e.g.:\n  ampgate changes approve ${r.id} --fingerprint ${r.fingerprint.slice(0, 12)}`);
-    });
+    .action(
+      async (
+        kind: string,
+        o: {
+          agents?: string;
+          selector?: string;
+          exclude: string[];
+          unhealthy?: boolean;
+          healthy?: boolean;
+          param: Record<string, unknown>;
+          params?: Record<string, unknown>;
+          reason: string;
+          expires?: string;
+        },
+      ) => {
+        const filtered = hasFilterFlags(o);
+        if (o.agents !== undefined && filtered)
+          throw new UsageError('--exclude, --healthy and --unhealthy narrow a --selector; they cannot be combined with --agents');
+        const target =
+          o.agents !== undefined ? { agents: await resolveAgentUids(ctx.client(), o.agents) } : { selector: filtered ? selectorWithFlags(o) : o.selector };
+        const body = { kind, target, params: { ...o.params, ...o.param }, reason: o.reason, ...(o.expires ? { expiresInMinutes: Number(o.expires) } : {}) };
+        const res = await ctx.client().post<{ request: ChangeRequest; existing: boolean }>('/api/changes', body);
+        if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
+        const r = res.request;
+        ctx.out(res.existing ? `an identical request is already open: change ${r.id} (${r.state})` : `proposed change ${r.id}`);
+        ctx.out(changeDetail(r));
+        ctx.out(
+          `\nneeds ${r.requiredApprovals} approval(s) from someone else, e.g.:\n  ampgate changes approve ${r.id} --fingerprint ${r.fingerprint.slice(0, 12)}`,
+        );
+      },
+    );
 }
 
 function registerDecisions(changes: Command, ctx: CliContext): void {
@@ -127,7 +157,11 @@ function registerDecisions(changes: Command, ctx: CliContext): void {
       ctx.out(ctx.json() ? JSON.stringify(r, null, 2) : decisionLine(r, 'approved'));
       if (o.wait && (r.state === 'failed' || r.state === 'partially_failed')) process.exitCode = EXIT.failed;
     })
-    .addHelpText('after', '\nExamples:\n  ampgate changes approve 42 --fingerprint 1a2b3c4d5e6f --wait     # exits 1 if the change then fails\n  ampgate changes approve 42 --comment "checked the diff"');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ampgate changes approve 42 --fingerprint 1a2b3c4d5e6f --wait     # exits 1 if the change then fails\n  ampgate changes approve ' +
+        '42 --comment "checked the diff"',
+    );
   for (const [name, past, help] of [
     ['reject', 'rejected', 'reject a request (ends it)'],
     ['cancel', 'cancelled', 'cancel your own request (or any, as admin) before it runs'],

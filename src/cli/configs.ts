@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { resolveAgentUid } from './agent-uids.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 import { ago, table } from './format.js';
 
 interface VersionView {
@@ -28,7 +28,7 @@ interface VersionView {
 const BY_EXTENSION: Record<string, string> = { '.yaml': 'text/yaml', '.yml': 'text/yaml', '.json': 'application/json', '.conf': 'text/plain' };
 
 /** Content type for a file: explicit, else by extension (.yaml/.yml, .json, .conf). */
-export function contentTypeFor(file: string, explicit?: string): string {
+function contentTypeFor(file: string, explicit?: string): string {
   if (explicit) return explicit;
   const t = BY_EXTENSION[extname(file).toLowerCase()];
   if (!t) throw new UsageError(`cannot tell the content type of ${file}; pass --content-type text/yaml|application/json|text/plain`);
@@ -42,14 +42,22 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     .command('list', { isDefault: true })
     .description('list configs and their latest version')
     .action(async () => {
-      const res = await ctx.client().get<{ configs: Array<{ name: string; latestVersion: number; contentType: string; latestConfigHash: string; updatedAt: string; description: string }> }>('/api/configs');
+      const res = await ctx.client().get<{
+        configs: Array<{ name: string; latestVersion: number; contentType: string; latestConfigHash: string; updatedAt: string; description: string }>;
+      }>('/api/configs');
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      ctx.out(table(['NAME', 'LATEST', 'TYPE', 'CONFIG HASH', 'UPDATED', 'DESCRIPTION'], res.configs.map((c) => [c.name, `v${c.latestVersion}`, c.contentType, c.latestConfigHash.slice(0, 12), ago(c.updatedAt), c.description]), 'no configs yet: add one with `ampgate configs push-version <name> --file <path>`'));
+      ctx.out(
+        table(
+          ['NAME', 'LATEST', 'TYPE', 'CONFIG HASH', 'UPDATED', 'DESCRIPTION'],
+          res.configs.map((c) => [c.name, `v${c.latestVersion}`, c.contentType, c.latestConfigHash.slice(0, 12), ago(c.updatedAt), c.description]),
+          'no configs yet: add one with `ampgate configs push-version <name> --file <path>`',
+        ),
+      );
     });
 
   configs
     .command('show')
-    .description('show a config\'s versions, or one version\'s body with --version')
+    .description("show a config's versions, or one version's body with --version")
     .argument('<name>')
     .option('-v, --version <n>', 'a version number or "latest": print its body')
     .action(async (name: string, o: { version?: string }) => {
@@ -57,13 +65,22 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       if (o.version) {
         const v = await c.get<VersionView>(`/api/configs/${encodeURIComponent(name)}/versions/${encodeURIComponent(o.version)}`);
         if (ctx.json()) return ctx.out(JSON.stringify(v, null, 2));
-        ctx.out(`# ${v.name} v${v.version} [${v.contentType}] config hash ${v.configHash} by ${v.author} ${ago(v.createdAt)}${v.comment ? ` — ${inline(v.comment)}` : ''}`);
+        ctx.out(
+          `# ${v.name} v${v.version} [${v.contentType}] config hash ${v.configHash} by ${v.author} ` +
+            `${ago(v.createdAt)}${v.comment ? ` — ${inline(v.comment)}` : ''}`,
+        );
         return ctx.out(v.body!.replace(/\n$/, ''));
       }
       const res = await c.get<{ name: string; description: string; fileKey: string; versions: VersionView[] }>(`/api/configs/${encodeURIComponent(name)}`);
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
       ctx.out(`${res.name}${res.description ? ` — ${inline(res.description)}` : ''} (file key ${JSON.stringify(res.fileKey)})`);
-      ctx.out(table(['VERSION', 'TYPE', 'CONFIG HASH', 'SIZE', 'AUTHOR', 'CREATED', 'COMMENT'], res.versions.map((v) => [`v${v.version}`, v.contentType, v.configHash.slice(0, 12), String(v.size), v.author, ago(v.createdAt), v.comment]), '(no versions)'));
+      ctx.out(
+        table(
+          ['VERSION', 'TYPE', 'CONFIG HASH', 'SIZE', 'AUTHOR', 'CREATED', 'COMMENT'],
+          res.versions.map((v) => [`v${v.version}`, v.contentType, v.configHash.slice(0, 12), String(v.size), v.author, ago(v.createdAt), v.comment]),
+          '(no versions)',
+        ),
+      );
     });
 
   configs
@@ -92,16 +109,20 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       });
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
       const v = res.version;
-      ctx.out(res.created ? `created ${v.name} v${v.version} (config hash ${v.configHash})` : `unchanged: ${v.name} v${v.version} already has this body (config hash ${v.configHash})`);
+      ctx.out(
+        res.created
+          ? `created ${v.name} v${v.version} (config hash ${v.configHash})`
+          : `unchanged: ${v.name} v${v.version} already has this body (config hash ${v.configHash})`,
+      );
     });
 
   configs
     .command('diff')
-    .description('unified diff between two versions, or from an agent\'s effective config to a version')
+    .description("unified diff between two versions, or from an agent's effective config to a version")
     .argument('<name>')
     .option('--from <n>', 'older version (default: the one before --to)')
     .option('--to <n>', 'newer version (default: latest)')
-    .option('--agent <uid>', 'diff from this agent\'s effective config instead (uid or unique prefix)')
+    .option('--agent <uid>', "diff from this agent's effective config instead (uid or unique prefix)")
     .action(async (name: string, o: { from?: string; to?: string; agent?: string }) => {
       const c = ctx.client();
       let res: { diff: string; identical?: boolean };
@@ -118,7 +139,7 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
 
   configs
     .command('agent')
-    .description('an agent\'s remote config: desired, reported, history of attempts, pause state')
+    .description("an agent's remote config: desired, reported, history of attempts, pause state")
     .argument('<uid>', 'agent instance uid (UUID), or a unique prefix of it')
     .action(async (input: string) => {
       const c = ctx.client();
@@ -131,9 +152,27 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
         pause: { method: string; state: string; changeId: string } | null;
       }>(`/api/agents/${encodeURIComponent(uid)}/remote-config`);
       if (ctx.json()) return ctx.out(JSON.stringify(r, null, 2));
-      ctx.out(`desired:  ${r.desired ? `${r.desired.label} (${r.desired.configHash.slice(0, 12)}) ${r.desired.status}${r.desired.error ? `: ${inline(r.desired.error)}` : ''} [change ${r.desired.changeId}]` : '-'}`);
-      ctx.out(`reported: ${r.reported ? `${r.reported.status} ${r.reported.hash.slice(0, 12)} ${inline(r.reported.errorMessage)}`.trimEnd() : '-'}${r.inSync === null ? '' : r.inSync ? ' (in sync)' : ' (not in sync)'}`);
+      ctx.out(
+        `desired:  ${
+          r.desired
+            ? `${r.desired.label} (${r.desired.configHash.slice(0, 12)}) ${r.desired.status}${
+                r.desired.error ? `: ${inline(r.desired.error)}` : ''
+              } [change ${r.desired.changeId}]`
+            : '-'
+        }`,
+      );
+      ctx.out(
+        `reported: ${r.reported ? `${r.reported.status} ${r.reported.hash.slice(0, 12)} ${inline(r.reported.errorMessage)}`.trimEnd() : '-'}${
+          r.inSync === null ? '' : r.inSync ? ' (in sync)' : ' (not in sync)'
+        }`,
+      );
       ctx.out(`paused:   ${r.pause ? `${r.pause.state} via ${r.pause.method} [change ${r.pause.changeId}]` : 'no'}`);
-      ctx.out(table(['CHANGE', 'CONFIG', 'HASH', 'STATUS', 'UPDATED', 'ERROR'], r.history.map((h) => [h.changeId, h.label, h.configHash.slice(0, 12), h.status, ago(h.updatedAt), h.error]), 'history:  no remote config offered to this agent yet'));
+      ctx.out(
+        table(
+          ['CHANGE', 'CONFIG', 'HASH', 'STATUS', 'UPDATED', 'ERROR'],
+          r.history.map((h) => [h.changeId, h.label, h.configHash.slice(0, 12), h.status, ago(h.updatedAt), h.error]),
+          'history:  no remote config offered to this agent yet',
+        ),
+      );
     });
 }

@@ -2,7 +2,7 @@
  * @module Shared CLI state: API location, token, output mode.
  */
 import { ApiClient } from '../api/client.js';
-import { block, jsonSafe } from '../safe-text.js';
+import { block, jsonSafe } from '../shared/safe-text.js';
 
 export interface CliContext {
   client(): ApiClient;

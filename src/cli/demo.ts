@@ -34,7 +34,8 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(count) || count < 1 || count > 500) throw new UsageError('--agents must be a whole number from 1 to 500');
       const client = ctx.client();
       const tls = await client.get<TlsView>('/api/tls');
-      if (tls.agentAuth === 'mtls') throw new UsageError('the server requires agent client certificates (AMPGATE_AGENT_AUTH=mtls); the demo fleet connects with tokens only');
+      if (tls.agentAuth === 'mtls')
+        throw new UsageError('the server requires agent client certificates (AMPGATE_AGENT_AUTH=mtls); the demo fleet connects with tokens only');
       const url = o.opampUrl ?? tls.endpoint;
       if (!url) throw new UsageError('the server did not say where agents connect; pass --opamp-url ws://HOST:4320/v1/opamp');
 
@@ -69,7 +70,16 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           ['UID', 'SERVICE', 'ENV', 'HOST', 'HEALTHY', 'RESTART', 'PAUSE', 'CONFIGS'],
           fleet.agents.map((a, i) => {
             const p = fleet.profiles[i]!;
-            return [a.uidText, p.identifying['service.name']!, p.nonIdentifying['deployment.environment']!, p.nonIdentifying['host.name']!, p.healthy ? 'yes' : 'no', p.restarts ? 'yes' : 'no', p.customPause ? 'custom' : 'stand-in', p.appliesConfigs ? 'applies' : 'no'];
+            return [
+              a.uidText,
+              p.identifying['service.name']!,
+              p.nonIdentifying['deployment.environment']!,
+              p.nonIdentifying['host.name']!,
+              p.healthy ? 'yes' : 'no',
+              p.restarts ? 'yes' : 'no',
+              p.customPause ? 'custom' : 'stand-in',
+              p.appliesConfigs ? 'applies' : 'no',
+            ];
           }),
           '',
         ),

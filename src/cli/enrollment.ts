@@ -21,7 +21,13 @@ export function registerEnrollmentCommands(program: Command, ctx: CliContext): v
     .action(async () => {
       const res = await ctx.client().get<{ tokens: EnrollmentView[] }>('/api/enrollment-tokens');
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      ctx.out(table(['ID', 'FINGERPRINT', 'CREATED', 'REVOKED'], res.tokens.map((t) => [t.id, t.fingerprint, t.createdAt, t.revokedAt ?? '-']), 'no enrollment tokens: agents can enroll only with their own credentials (create one with `ampgate enrollment create`)'));
+      ctx.out(
+        table(
+          ['ID', 'FINGERPRINT', 'CREATED', 'REVOKED'],
+          res.tokens.map((t) => [t.id, t.fingerprint, t.createdAt, t.revokedAt ?? '-']),
+          'no enrollment tokens: agents can enroll only with their own credentials (create one with `ampgate enrollment create`)',
+        ),
+      );
     });
   cmd
     .command('create')

@@ -39,7 +39,7 @@ export class CliFailure extends Error {
 /**
  * Errors the server raises for the operator, matched by name so that this module loads neither
  * zod nor the server: bad settings or policy (src/config.ts), a listener that cannot bind
- * (src/listen-error.ts). Their message is the whole story; no stack.
+ * (src/app/listen-error.ts). Their message is the whole story; no stack.
  */
 const OPERATOR_ERRORS = new Set(['SettingsError', 'ListenError']);
 const isOperatorError = (err: unknown): err is Error => err instanceof Error && OPERATOR_ERRORS.has(err.name);

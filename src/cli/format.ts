@@ -3,7 +3,7 @@
  * breaks) in it become visible escapes, so a value an agent reported cannot forge rows or move the
  * cursor.
  */
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 
 /** A table with a header row; with no rows, `empty` (a friendly line) instead of a bare header. */
 export function table(headers: readonly string[], rawRows: ReadonlyArray<ReadonlyArray<string>>, empty: string): string {

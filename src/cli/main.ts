@@ -43,7 +43,7 @@ calls the server; \`ampgate serve --help\` and .env.example for the server's own
 
 ${EXIT_CODES_HELP}`;
 
-export function buildProgram(out: (t: string) => void = (t) => process.stdout.write(`${t}\n`)): Command {
+function buildProgram(out: (t: string) => void = (t) => process.stdout.write(`${t}\n`)): Command {
   const program = new Command('ampgate')
     .description('OpAMP fleet management with approval-gated changes')
     .version(version(), '-V, --version', 'print the version')

@@ -23,10 +23,11 @@ export function registerServeCommand(program: Command): void {
       'after',
       '\nOutput: stdout is the JSON-lines log; the banner and notices are on stderr. On first start the admin API\n' +
         'token and the agent enrollment token are written to <database dir>/first-start-secrets (mode 0600).\n\n' +
-        'Examples:\n  ampgate serve\n  ampgate serve --control-listen 127.0.0.1:5321 --db /var/lib/ampgate/ampgate.db\n  AMPGATE_AGENT_AUTH=none ampgate serve | jq -c \'select(.level >= 40)\'',
+        'Examples:\n  ampgate serve\n  ampgate serve --control-listen 127.0.0.1:5321 --db /var/lib/ampgate/ampgate.db\n  AMPGATE_AGENT_AUTH=none ' +
+        "ampgate serve | jq -c 'select(.level >= 40)'",
     )
     .action(async (o: { opampListen?: string; opampPath?: string; controlListen?: string; db?: string; agentAuth?: string; logLevel?: string }) => {
-      const [{ startServer }, { loadSettings, settingsWarnings }] = await Promise.all([import('../app.js'), import('../config.js')]);
+      const [{ startServer }, { loadSettings, settingsWarnings }] = await Promise.all([import('../app/server.js'), import('../config.js')]);
       const overrides: Partial<SettingsInput> = {
         opampListen: o.opampListen,
         opampPath: o.opampPath,

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { ROLES, type Role } from '../changes/principal.js';
-import type { ApiTokenView } from '../store/api-tokens-repo.js';
+import type { ApiTokenView } from '../creds/api-tokens.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 import { table } from './format.js';
@@ -21,7 +21,13 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .action(async () => {
       const res = await ctx.client().get<{ tokens: ApiTokenView[] }>('/api/tokens');
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
-      ctx.out(table(['ID', 'NAME', 'ROLE', 'FINGERPRINT', 'OWNER', 'ORIGIN', 'REVOKED'], res.tokens.map((t) => [t.id, t.name, t.role, t.fingerprint, t.owner ?? '-', t.origin, t.revokedAt ?? '-']), 'no API tokens'));
+      ctx.out(
+        table(
+          ['ID', 'NAME', 'ROLE', 'FINGERPRINT', 'OWNER', 'ORIGIN', 'REVOKED'],
+          res.tokens.map((t) => [t.id, t.name, t.role, t.fingerprint, t.owner ?? '-', t.origin, t.revokedAt ?? '-']),
+          'no API tokens',
+        ),
+      );
     });
   tokens
     .command('create')
@@ -30,7 +36,9 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--role <role>', 'viewer | proposer | approver | admin')
     .option('--db <file>', 'provision it on this host as the operator, in this database file (a person of its own; no server or token needed)')
     .action(async (o: { name: string; role: string; db?: string }) => {
-      const res = o.db ? await provision(o.db, o.name, o.role) : await ctx.client().post<{ token: ApiTokenView; secret: string }>('/api/tokens', { name: o.name, role: o.role });
+      const res = o.db
+        ? await provision(o.db, o.name, o.role)
+        : await ctx.client().post<{ token: ApiTokenView; secret: string }>('/api/tokens', { name: o.name, role: o.role });
       if (ctx.json()) return ctx.out(JSON.stringify(res, null, 2));
       ctx.out(`created ${res.token.role} token ${res.token.id} (${res.token.name})\nsecret (shown once): ${res.secret}`);
     });

@@ -5,18 +5,17 @@
  * credential of their own that the agent has already used. Such a uid can only be spoken for by a
  * connection presenting that credential (SECURITY.md, "Identity binding").
  */
-import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AgentAuth } from '../fleet/link.js';
-import { bearerToken, type AgentAuthenticator } from '../opamp/agent-auth.js';
-import { AgentCredentialsRepo, type CredentialKind, type CredentialRow } from '../store/agent-credentials-repo.js';
-import type { Db } from '../store/db.js';
-import { fingerprintOfHash, hashSecret, newToken } from './secrets.js';
+import type { AgentAuthenticator, PresentedCredentials } from '../fleet/agent-auth.js';
+import { bearerToken } from '../shared/bearer.js';
+import type { AgentCredentialsStore, CredentialKind, CredentialRow } from '../store/ports/agent-credentials.js';
+import { fingerprintOfHash, hashSecret, newToken } from '../shared/secrets.js';
 
 export type { CredentialKind, CredentialRow };
 
 export class AgentCredentials {
-  readonly #repo: AgentCredentialsRepo;
+  readonly #repo: AgentCredentialsStore;
   /**
    * uids that may have an established credential (a superset: revocations and expiry are checked
    * against the database on a hit, so a message for any other uid costs no query).
@@ -24,10 +23,10 @@ export class AgentCredentials {
   readonly #established: Set<string>;
 
   constructor(
-    db: Db,
+    repo: AgentCredentialsStore,
     private readonly now: () => number = Date.now,
   ) {
-    this.#repo = new AgentCredentialsRepo(db);
+    this.#repo = repo;
     this.#established = new Set(this.#repo.usedBoundUids());
   }
 
@@ -156,8 +155,8 @@ export class TokenAuthenticator implements AgentAuthenticator {
   readonly mode = 'token' as const;
   constructor(private readonly creds: AgentCredentials) {}
 
-  authenticate(req: IncomingMessage): AgentAuth | undefined {
-    const token = bearerToken(req.headers.authorization);
+  authenticate(presented: PresentedCredentials): AgentAuth | undefined {
+    const token = bearerToken(presented.authorization);
     if (!token) return undefined;
     const row = this.creds.lookup(token);
     if (!row || row.kind === 'client_cert') return undefined;

@@ -7,7 +7,7 @@
 import type { AgentRecord } from '../fleet/agent-state.js';
 import type { AgentAuth } from '../fleet/link.js';
 import type { AgentRegistry } from '../fleet/registry.js';
-import type { OffersRepo } from '../store/offers-repo.js';
+import type { OffersStore } from '../store/ports/offers.js';
 
 export interface AuthObservation {
   readonly method: AgentAuth['method'];
@@ -34,7 +34,7 @@ export class AuthTracker {
 
   constructor(
     private readonly registry: AgentRegistry,
-    private readonly repo: OffersRepo,
+    private readonly repo: OffersStore,
     private readonly now: () => number = Date.now,
   ) {}
 

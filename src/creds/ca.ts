@@ -4,7 +4,7 @@
  * issuing agent client certificates and listener server certificates from it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writePublicFile, writeSecretFile } from '../secure-files.js';
+import { writePublicFile, writeSecretFile } from '../shared/secure-files.js';
 import { dirname, join } from 'node:path';
 import {
   certFingerprint,

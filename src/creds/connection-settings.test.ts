@@ -8,7 +8,7 @@ import { AgentRegistry } from '../fleet/registry.js';
 import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { OffersRepo } from '../store/offers-repo.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { ConnectionSettingsProvider, type PendingOffer } from './connection-settings.js';
 import { bearerHeader, buildOpampSettings, offerHash, type OpampOfferSpec } from './offer-settings.js';
 
@@ -18,7 +18,16 @@ const STATUS = BigInt(AgentCapabilities.AgentCapabilities_ReportsConnectionSetti
 const BASE = BigInt(AgentCapabilities.AgentCapabilities_ReportsStatus);
 const silent = pino({ level: 'silent' });
 
-const link: AgentLink = { id: 1, transport: 'ws', remoteAddress: '127.0.0.1', auth: { method: 'token' }, isOpen: true, push: () => true, close: () => {} };
+const link: AgentLink = {
+  id: 1,
+  transport: 'ws',
+  canPush: true,
+  remoteAddress: '127.0.0.1',
+  auth: { method: 'token' },
+  isOpen: true,
+  push: () => true,
+  close: () => {},
+};
 
 function offer(spec: Partial<OpampOfferSpec> = {}, reference = 'r1'): PendingOffer {
   const s: OpampOfferSpec = { endpoint: 'ws://127.0.0.1:4320/v1/opamp', headers: [bearerHeader('ampa_x')], heartbeatSeconds: 30, ...spec };
@@ -44,7 +53,14 @@ describe('ConnectionSettingsProvider', () => {
   }
 
   const report = (caps: bigint, status?: { hash: Uint8Array; status: number }) =>
-    registry.report(UID, create(AgentToServerSchema, { capabilities: caps, ...(status ? { connectionSettingsStatus: { lastConnectionSettingsHash: status.hash, status: status.status } } : {}) }), 'ws').agent;
+    registry.report(
+      UID,
+      create(AgentToServerSchema, {
+        capabilities: caps,
+        ...(status ? { connectionSettingsStatus: { lastConnectionSettingsHash: status.hash, status: status.status } } : {}),
+      }),
+      'ws',
+    ).agent;
 
   const compose = (p: ConnectionSettingsProvider, caps: bigint, epoch: number): ServerToAgent => {
     const msg = create(ServerToAgentSchema, {});

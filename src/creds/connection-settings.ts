@@ -8,18 +8,13 @@
  * its connection, spec §3 item 24). It also tracks what agents report about offers.
  */
 import { create } from '@bufbuild/protobuf';
-import {
-  AgentCapabilities,
-  ConnectionSettingsOffersSchema,
-  type OpAMPConnectionSettings,
-  type ServerToAgent,
-} from '../gen/opamp/v1/opamp_pb.js';
+import { AgentCapabilities, ConnectionSettingsOffersSchema, type OpAMPConnectionSettings, type ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
 import type { AgentRecord, ReportChanges } from '../fleet/agent-state.js';
 import type { OfferProvider, OutboundContext } from '../fleet/offers.js';
 import type { AgentRegistry } from '../fleet/registry.js';
-import type { Logger } from '../log.js';
-import { hasCapability } from '../opamp/capabilities.js';
-import type { OffersRepo } from '../store/offers-repo.js';
+import type { Logger } from '../shared/log.js';
+import { hasCapability } from '../protocol/capabilities.js';
+import type { OffersStore } from '../store/ports/offers.js';
 import { offerProblems } from './offer-settings.js';
 
 const ACCEPTS = AgentCapabilities.AgentCapabilities_AcceptsOpAMPConnectionSettings;
@@ -52,7 +47,7 @@ export class ConnectionSettingsProvider implements OfferProvider {
   readonly #sentEpoch = new Map<string, number>();
 
   constructor(
-    private readonly repo: OffersRepo,
+    private readonly repo: OffersStore,
     registry: AgentRegistry,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
@@ -114,7 +109,10 @@ export class ConnectionSettingsProvider implements OfferProvider {
   #mayReceive(agent: AgentRecord, p: PendingOffer, ctx: OutboundContext): boolean {
     if (p.purpose !== 'rotation' || ctx.link.auth.boundAgentUid === agent.uid) return true;
     if (!this.hasOwnCredential(agent.uid, p.credentialId)) return true;
-    this.logger.warn({ agent: agent.uid, credential: ctx.link.auth.credentialKind ?? ctx.link.auth.method }, 'withheld a credential offer from a connection not authenticated with the agent\'s own credential');
+    this.logger.warn(
+      { agent: agent.uid, credential: ctx.link.auth.credentialKind ?? ctx.link.auth.method },
+      "withheld a credential offer from a connection not authenticated with the agent's own credential",
+    );
     return false;
   }
 
@@ -124,7 +122,7 @@ export class ConnectionSettingsProvider implements OfferProvider {
     if (this.#sentEpoch.get(agent.uid) === epoch) return false; // already sent on this connection
     // Without status reports there is no telling whether it arrived: once is all (no loops).
     if (!hasCapability(agent.capabilities, REPORTS_STATUS)) return false;
-    // The agent has seen it (APPLYING/APPLIED/FAILED for this hash): never again (pitfall 10).
+    // The agent has seen it (APPLYING/APPLIED/FAILED for this hash): never again (no resend loop).
     if (offered.acked || agent.connectionSettingsStatus?.hash === p.hashHex) return false;
     return true; // sent on an earlier connection that dropped before the agent said anything about it
   }

@@ -17,11 +17,10 @@ import { createPublicKey } from 'node:crypto';
 import { AgentCapabilities, type AgentToServer } from '../gen/opamp/v1/opamp_pb.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
 import type { AgentAuth, AgentLink } from '../fleet/link.js';
-import { hasCapability } from '../opamp/capabilities.js';
-import { uidFromString } from '../opamp/uid.js';
-import { badRequest } from '../opamp/wire.js';
-import { durably } from '../store/db.js';
-import type { RotationRow } from '../store/rotations-repo.js';
+import { hasCapability } from '../protocol/capabilities.js';
+import { uidFromString } from '../protocol/uid.js';
+import { badRequest } from '../protocol/error-response.js';
+import type { RotationRow } from '../store/ports/rotations.js';
 import { certChainPem, describeCredential, newRotationId, pendingOffer } from './mint.js';
 import { abandonRotation, completeRotation, rotationVerdict } from './rotation-steps.js';
 import type { CredentialsRuntime } from './runtime.js';
@@ -95,7 +94,8 @@ export class CsrService {
   #validate(agent: AgentRecord, der: Uint8Array | undefined): string | x509.Pkcs10CertificateRequest {
     if (!der || der.length === 0) return 'connection_settings_request.opamp.certificate_request.csr is empty';
     if (this.opts.policy === 'off') return 'this server does not sign certificate requests (AMPGATE_CSR_POLICY=off)';
-    if (this.rt.agentAuth !== 'mtls' || !this.rt.ca) return 'this server does not authenticate agents with client certificates (AMPGATE_AGENT_AUTH is not mtls), so it signs no CSR';
+    if (this.rt.agentAuth !== 'mtls' || !this.rt.ca)
+      return 'this server does not authenticate agents with client certificates (AMPGATE_AGENT_AUTH is not mtls), so it signs no CSR';
     if (!hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_AcceptsOpAMPConnectionSettings)) {
       return 'the agent does not accept OpAMP connection settings (AcceptsOpAMPConnectionSettings), so a signed certificate could not be delivered';
     }
@@ -116,7 +116,11 @@ export class CsrService {
     if (auth.boundAgentUid === agent.uid) return undefined; // renewal over the agent's own credential
     if (auth.credentialKind !== 'enrollment') return 'this connection is not authenticated with a credential that may request certificates';
     const own = this.rt.creds.forAgent(agent.uid).find((c) => c.kind !== 'enrollment' && this.rt.creds.isValid(c));
-    if (own) return `instance uid ${agent.uid} already has its own credential (${describeCredential(this.rt, own.id)}): send the CSR over a connection authenticated with it`;
+    if (own)
+      return (
+        `instance uid ${agent.uid} already has its own credential (${describeCredential(this.rt, own.id)}): send the CSR over a connection ` +
+        `authenticated with it`
+      );
     const busy = this.rt.rotations.open().find((r) => r.agent_uid === agent.uid && r.credential !== 'csr');
     if (busy) return 'a credential rotation for this agent is in progress';
     return undefined;
@@ -132,7 +136,7 @@ export class CsrService {
     const offer = pendingOffer(rt, agent, { headers: [], clientCertPem: certChainPem(rt, cert) }, { purpose: 'csr', reference: id, agentMadeKey: true });
     const superseded = rt.rotations.open().filter((r) => r.agent_uid === uid && r.credential === 'csr');
     for (const r of superseded) abandonRotation(rt, r, 'superseded by a newer CSR from the agent');
-    const row = durably(rt.db, () => {
+    const row = rt.uow.durably(() => {
       const c = rt.creds.addCertificate(uid, certFingerprint(cert.rawData), cert.notAfter.getTime());
       return rt.rotations.insert({
         id,
@@ -151,7 +155,10 @@ export class CsrService {
     rt.offers.offer(uid, offer);
     rt.fleet.nudge(uid);
     rt.metrics.csr.inc({ result: 'issued' });
-    rt.logger.info({ agent: uid, certificate: describeCredential(rt, row.new_credential_id), notAfter: cert.notAfter.toISOString() }, 'signed the agent\'s CSR; offering the certificate');
+    rt.logger.info(
+      { agent: uid, certificate: describeCredential(rt, row.new_credential_id), notAfter: cert.notAfter.toISOString() },
+      "signed the agent's CSR; offering the certificate",
+    );
     void this.#confirm(row);
   }
 
@@ -167,7 +174,7 @@ export class CsrService {
   #refuseLater(uid: string, link: AgentLink, message: string): void {
     this.rt.metrics.csr.inc({ result: 'refused' });
     this.rt.logger.info({ agent: uid, reason: message }, 'refused a certificate signing request');
-    if (link.transport === 'ws' && link.isOpen) {
+    if (link.canPush && link.isOpen) {
       // After the reply to the CSR-carrying message has been written.
       setImmediate(() => link.push(badRequest(uidFromString(uid), message)));
       return;
@@ -179,7 +186,7 @@ export class CsrService {
 class CsrRefusal extends Error {}
 
 /** Instance uids a CSR names: CN values and SAN URIs/DNS names that are UUIDs (or urn:uuid:). */
-export function uidsNamedIn(csr: x509.Pkcs10CertificateRequest): string[] {
+function uidsNamedIn(csr: x509.Pkcs10CertificateRequest): string[] {
   const values = [...csr.subjectName.getField('CN')];
   const ext = csr.getExtension('2.5.29.17'); // subjectAltName
   const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
@@ -199,7 +206,10 @@ function keyProblem(csr: x509.Pkcs10CertificateRequest): string | undefined {
     const d = key.asymmetricKeyDetails ?? {};
     if (key.asymmetricKeyType === 'ec' && (d.namedCurve === 'prime256v1' || d.namedCurve === 'secp384r1')) return undefined;
     if ((key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && (d.modulusLength ?? 0) >= 2048) return undefined;
-    return `the CSR key (${key.asymmetricKeyType ?? 'unknown'} ${d.namedCurve ?? d.modulusLength ?? ''}) is not accepted: use ECDSA P-256/P-384 or RSA >= 2048 bits`;
+    return (
+      `the CSR key (${key.asymmetricKeyType ?? 'unknown'} ${d.namedCurve ?? d.modulusLength ?? ''}) is not accepted: use ECDSA P-256/P-384 or ` +
+      `RSA >= 2048 bits`
+    );
   } catch {
     return 'the CSR public key cannot be read';
   }

@@ -8,7 +8,7 @@
 import { existsSync, openSync, closeSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 
-export const FIRST_START_FILE = 'first-start-secrets';
+const FIRST_START_FILE = 'first-start-secrets';
 
 export interface FirstStartSecrets {
   readonly adminToken?: string;

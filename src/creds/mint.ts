@@ -12,8 +12,8 @@ import type { PendingOffer } from './connection-settings.js';
 import type { OfferParts } from './offer-environment.js';
 import { bearerHeader, buildOpampSettings, offerHash } from './offer-settings.js';
 import type { CredentialsRuntime } from './runtime.js';
-import { newToken } from './secrets.js';
-import { certFingerprint, generateKeyPair, privateKeyPem, x509 } from './x509.js';
+import { newToken } from '../shared/secrets.js';
+import { certFingerprint, generateKeyPair, privateKeyPem, type x509 } from './x509.js';
 
 export type MintKind = 'token' | 'certificate';
 

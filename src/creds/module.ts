@@ -2,23 +2,18 @@
  * @module Composition of the credentials module: loads the CA and the listener's TLS material,
  * builds the agent authenticator for the configured mode, registers the connection-settings offer
  * provider, the reply observer and the CSR message hook with the fleet, follows re-keyed agents,
- * and returns the rotate_credentials executor and the REST routes. Called once by src/app.ts.
+ * and returns the rotate_credentials executor and the runtime the REST routes read. Called once
+ * by the composition root (src/app/credentials.ts).
  */
-import type { FastifyInstance } from 'fastify';
-import type { Server } from 'node:http';
-import type { ServerOptions } from 'node:https';
-import type { Server as TlsServer } from 'node:tls';
+import type { TlsOptions } from 'node:tls';
 import type { Registry } from 'prom-client';
 import type { Fleet } from '../fleet/fleet.js';
 import type { OfferProvider } from '../fleet/offers.js';
 import type { AgentRegistry } from '../fleet/registry.js';
-import type { Logger } from '../log.js';
-import type { AgentAuthenticator, AgentAuthMode } from '../opamp/agent-auth.js';
-import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
-import { durably, type Db } from '../store/db.js';
-import { OffersRepo } from '../store/offers-repo.js';
-import { RotationsRepo } from '../store/rotations-repo.js';
-import { credentialRoutes } from '../api/routes/agent-credentials.js';
+import type { Logger } from '../shared/log.js';
+import type { AgentAuthenticator, AgentAuthMode } from '../fleet/agent-auth.js';
+import type { OffersStore } from '../store/ports/offers.js';
+import type { Store } from '../store/ports/store.js';
 import { NoAuthenticator, TokenAuthenticator, type AgentCredentials } from './agent-credentials.js';
 import { AuthTracker } from './auth-tracker.js';
 import { caExists, caFiles, CertificateAuthority } from './ca.js';
@@ -30,7 +25,7 @@ import { OfferEnvironment } from './offer-environment.js';
 import { RotationExecutor } from './rotation-executor.js';
 import type { CredentialsRuntime } from './runtime.js';
 import { ServerCertRotationFlow } from './server-cert-rotation.js';
-import { ServerTls } from './server-tls.js';
+import { ServerTls, type SwitchableTlsServer } from './server-tls.js';
 
 export interface CredentialsSettings {
   readonly dbPath: string;
@@ -48,11 +43,10 @@ export interface CredentialsSettings {
 }
 
 export interface CredentialsDeps {
-  readonly db: Db;
+  readonly store: Pick<Store, 'uow' | 'offers' | 'rotations'>;
   readonly fleet: Fleet;
   readonly registry: AgentRegistry;
   readonly credentials: AgentCredentials;
-  readonly apiTokens: ApiTokensRepo;
   readonly settings: CredentialsSettings;
   readonly logger: Logger;
   readonly metricsRegistry: Registry;
@@ -64,13 +58,11 @@ export interface CredentialsDeps {
 export interface CredentialsModule {
   readonly authenticator: AgentAuthenticator;
   /** Options for the listener's https server, or undefined when TLS is off. */
-  readonly tlsOptions: ServerOptions | undefined;
+  readonly tlsOptions: TlsOptions | undefined;
   readonly executor: RotationExecutor;
   readonly runtime: CredentialsRuntime;
-  /** Control-plane routes (GET /api/agents/:uid/credentials, GET /api/tls). */
-  readonly routes: (app: FastifyInstance) => void;
   /** Tells the module where the listener ended up (offers derive their endpoint from it). */
-  attachListener(server: Server, wsUrl: string): void;
+  attachListener(server: SwitchableTlsServer, wsUrl: string): void;
   stop(): void;
 }
 
@@ -82,18 +74,18 @@ export async function createCredentials(deps: CredentialsDeps): Promise<Credenti
   if ((settings.caCertFile || settings.caKeyFile) && !caExists(files)) throw new Error(`CA files not found: ${files.certFile}, ${files.keyFile}`);
   const ca = caExists(files) ? await CertificateAuthority.load(files) : undefined;
   const tls = await ServerTls.load(settings, ca, logger);
-  const offersRepo = new OffersRepo(deps.db);
+  const offersRepo = deps.store.offers;
   const tracker = new AuthTracker(deps.registry, offersRepo, now);
   const ownCredential = (uid: string, except: string | undefined) =>
     deps.credentials.forAgent(uid).some((c) => c.id !== except && c.kind !== 'enrollment' && deps.credentials.isValid(c));
   const offers = new ConnectionSettingsProvider(offersRepo, deps.registry, logger, now, (agent) => tracker.poke(agent.uid), ownCredential);
   const rt: CredentialsRuntime = {
-    db: deps.db,
+    uow: deps.store.uow,
     dbPath: settings.dbPath,
     registry: deps.registry,
     fleet: deps.fleet,
     creds: deps.credentials,
-    rotations: new RotationsRepo(deps.db, now),
+    rotations: deps.store.rotations,
     offers,
     tracker,
     env: new OfferEnvironment(settings, tls),
@@ -126,9 +118,8 @@ export async function createCredentials(deps: CredentialsDeps): Promise<Credenti
     tlsOptions: tls?.serverOptions(),
     executor: new RotationExecutor(rt, serverCert),
     runtime: rt,
-    routes: (app) => credentialRoutes(app, { tokens: deps.apiTokens, rt }),
     attachListener(server, wsUrl) {
-      if (tls) tls.attach(server as unknown as TlsServer);
+      if (tls) tls.attach(server);
       rt.env.setListenerUrl(wsUrl);
       const problems = rt.env.problems();
       if (problems.length > 0) logger.warn({ problems }, 'connection-settings offers (credential rotation, CSR) are not possible until this is fixed');
@@ -154,9 +145,9 @@ function authenticatorFor(mode: AgentAuthMode, creds: AgentCredentials, logger: 
  * uid. A WebSocket authenticated with a credential bound to the old uid is closed after the reply
  * went out, so the agent reconnects and authenticates as its new uid.
  */
-function followRekeys(rt: CredentialsRuntime, offersRepo: OffersRepo): void {
+function followRekeys(rt: CredentialsRuntime, offersRepo: OffersStore): void {
   rt.registry.events.on('rekeyed', (oldUid, agent) => {
-    durably(rt.db, () => {
+    rt.uow.durably(() => {
       rt.creds.rebind(oldUid, agent.uid);
       rt.rotations.rekey(oldUid, agent.uid);
       offersRepo.rekey(oldUid, agent.uid);

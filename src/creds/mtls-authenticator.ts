@@ -7,10 +7,8 @@
  * bootstrap into certificates (CSR flow or a certificate rotation); revoke the enrollment token
  * once every agent has a certificate to make certificates mandatory.
  */
-import type { IncomingMessage } from 'node:http';
-import { TLSSocket } from 'node:tls';
 import type { AgentAuth } from '../fleet/link.js';
-import type { AgentAuthenticator } from '../opamp/agent-auth.js';
+import type { AgentAuthenticator, PresentedCredentials } from '../fleet/agent-auth.js';
 import type { AgentCredentials } from './agent-credentials.js';
 import { certFingerprint } from './x509.js';
 
@@ -22,15 +20,14 @@ export class MtlsAuthenticator implements AgentAuthenticator {
     private readonly tokens: AgentAuthenticator,
   ) {}
 
-  authenticate(req: IncomingMessage): AgentAuth | undefined {
-    const socket = req.socket;
-    if (!(socket instanceof TLSSocket)) return undefined;
-    const peer = socket.getPeerCertificate(false);
-    if (!peer || !peer.raw) return this.tokens.authenticate(req);
-    if (!socket.authorized) return undefined; // not signed by a trusted CA (or expired): 401
-    const fp = certFingerprint(peer.raw);
+  authenticate(presented: PresentedCredentials): AgentAuth | undefined {
+    const tls = presented.clientCertificate();
+    if (!tls) return undefined;
+    if (!tls.der) return this.tokens.authenticate(presented);
+    if (!tls.verified) return undefined; // not signed by a trusted CA (or expired): 401
+    const fp = certFingerprint(tls.der);
     const row = this.creds.lookupByHash(fp);
-    if (!row || row.kind !== 'client_cert') return undefined;
+    if (row?.kind !== 'client_cert') return undefined;
     this.creds.noteUsed(row);
     return {
       method: 'mtls',

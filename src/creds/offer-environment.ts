@@ -53,7 +53,10 @@ export class OfferEnvironment {
       out.push(`the listener is bound to an unspecified address (${base}): set AMPGATE_OPAMP_PUBLIC_URL to the URL agents use`);
     }
     if (isTlsEndpoint(base) && !this.trustBundlePem) {
-      out.push('offers to a TLS endpoint need the CA bundle agents verify the server with: set AMPGATE_TLS_SERVER_CA (or issue the server certificate with `ampgate ca init --server-cert`)');
+      out.push(
+        'offers to a TLS endpoint need the CA bundle agents verify the server with: set AMPGATE_TLS_SERVER_CA (or issue the server certificate with ' +
+          '`ampgate ca init --server-cert`)',
+      );
     }
     return out;
   }

@@ -15,8 +15,20 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('offer hash', () => {
   it('is deterministic: equal settings give equal hashes, header order and name case do not matter', () => {
-    const a = offerHash({ ...base, headers: [['X-A', '1'], ['Authorization', 'Bearer t']] });
-    const b = offerHash({ ...base, headers: [['authorization', 'Bearer t'], ['x-a', '1']] });
+    const a = offerHash({
+      ...base,
+      headers: [
+        ['X-A', '1'],
+        ['Authorization', 'Bearer t'],
+      ],
+    });
+    const b = offerHash({
+      ...base,
+      headers: [
+        ['authorization', 'Bearer t'],
+        ['x-a', '1'],
+      ],
+    });
     expect(hex(a)).toBe(hex(b));
     expect(a).toHaveLength(32);
   });
@@ -31,7 +43,13 @@ describe('offer hash', () => {
       heartbeatSeconds: fc.integer({ min: 1, max: 120 }),
     });
     const canon = (s: OpampOfferSpec) =>
-      JSON.stringify({ ...s, headers: s.headers.map(([k, v]) => `${k.toLowerCase()}:${v}`).sort(), serverCaPem: s.serverCaPem ?? '', clientCertPem: s.clientCertPem ?? '', clientKeyPem: s.clientKeyPem ?? '' });
+      JSON.stringify({
+        ...s,
+        headers: s.headers.map(([k, v]) => `${k.toLowerCase()}:${v}`).sort(),
+        serverCaPem: s.serverCaPem ?? '',
+        clientCertPem: s.clientCertPem ?? '',
+        clientKeyPem: s.clientKeyPem ?? '',
+      });
     fc.assert(
       fc.property(spec, spec, (x, y) => {
         expect(hex(offerHash(x)) === hex(offerHash(y))).toBe(canon(x) === canon(y));
@@ -84,7 +102,9 @@ describe('offer completeness', () => {
     expect(offerProblems(buildOpampSettings({ ...base, heartbeatSeconds: 0 }), 0n)).toEqual([]);
     expect(offerProblems(buildOpampSettings({ ...base, clientCertPem: 'c' }), 0n)).toContain('certificate.private_key is missing');
     expect(offerProblems(buildOpampSettings({ ...base, clientCertPem: 'c' }), 0n, true)).toEqual([]);
-    expect(offerProblems(buildOpampSettings({ ...base, endpoint: 'ws://h:1/x', clientCertPem: 'c', clientKeyPem: 'k' }), 0n).join()).toMatch(/needs a TLS endpoint/);
+    expect(offerProblems(buildOpampSettings({ ...base, endpoint: 'ws://h:1/x', clientCertPem: 'c', clientKeyPem: 'k' }), 0n).join()).toMatch(
+      /needs a TLS endpoint/,
+    );
     const noHeaders = buildOpampSettings(base);
     noHeaders.headers = undefined;
     expect(offerProblems(noHeaders, 0n).join()).toMatch(/headers must be present/);

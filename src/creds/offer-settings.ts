@@ -5,16 +5,13 @@
  *
  * Why complete: the OTel Supervisor rebuilds its whole server config from an offer. A missing
  * `destination_endpoint` leaves it without an endpoint, a missing `certificate` switches it to
- * unverified TLS, and a zero heartbeat disables heartbeats (spec pitfalls 3 and 4).
+ * unverified TLS, and a zero heartbeat disables heartbeats (OpAMP spec, Connection Settings
+ * Management: destination_endpoint MUST be set; heartbeat_interval_seconds 0 means none).
  */
 import { create } from '@bufbuild/protobuf';
 import { createHash } from 'node:crypto';
-import {
-  AgentCapabilities,
-  OpAMPConnectionSettingsSchema,
-  type OpAMPConnectionSettings,
-} from '../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../opamp/capabilities.js';
+import { AgentCapabilities, OpAMPConnectionSettingsSchema, type OpAMPConnectionSettings } from '../gen/opamp/v1/opamp_pb.js';
+import { hasCapability } from '../protocol/capabilities.js';
 
 /** What ampgate wants an agent's OpAMP connection to be. Plain data; may hold secrets (token, key). */
 export interface OpampOfferSpec {
@@ -31,7 +28,7 @@ export interface OpampOfferSpec {
   readonly heartbeatSeconds: number;
 }
 
-export const TLS_MIN_VERSION = '1.2';
+const TLS_MIN_VERSION = '1.2';
 
 export function isTlsEndpoint(url: string): boolean {
   return /^(wss|https):\/\//i.test(url);
@@ -54,12 +51,8 @@ export function buildOpampSettings(spec: OpampOfferSpec): OpAMPConnectionSetting
     destinationEndpoint: spec.endpoint,
     headers: { headers: spec.headers.map(([key, value]) => ({ key, value })) },
     heartbeatIntervalSeconds: BigInt(spec.heartbeatSeconds),
-    ...(tls || spec.clientCertPem
-      ? { certificate: { caCert: enc(spec.serverCaPem), cert: enc(spec.clientCertPem), privateKey: enc(spec.clientKeyPem) } }
-      : {}),
-    ...(tls
-      ? { tls: { caPemContents: spec.serverCaPem ?? '', includeSystemCaCertsPool: false, insecureSkipVerify: false, minVersion: TLS_MIN_VERSION } }
-      : {}),
+    ...(tls || spec.clientCertPem ? { certificate: { caCert: enc(spec.serverCaPem), cert: enc(spec.clientCertPem), privateKey: enc(spec.clientKeyPem) } } : {}),
+    ...(tls ? { tls: { caPemContents: spec.serverCaPem ?? '', includeSystemCaCertsPool: false, insecureSkipVerify: false, minVersion: TLS_MIN_VERSION } } : {}),
   });
 }
 
@@ -101,7 +94,8 @@ export function offerProblems(s: OpAMPConnectionSettings, caps: bigint, agentMad
   }
   const cert = s.certificate;
   if (isTlsEndpoint(s.destinationEndpoint)) {
-    if (!cert || cert.caCert.length === 0) problems.push('certificate.ca_cert must be set for a TLS endpoint (without it the Supervisor skips server verification)');
+    if (!cert || cert.caCert.length === 0)
+      problems.push('certificate.ca_cert must be set for a TLS endpoint (without it the Supervisor skips server verification)');
     if (!s.tls || s.tls.caPemContents === '') problems.push('tls.ca_pem_contents must be set for a TLS endpoint');
     if (s.tls?.insecureSkipVerify) problems.push('tls.insecure_skip_verify must not be set');
   } else if (cert && cert.cert.length > 0) {

@@ -8,15 +8,14 @@
 import { AgentCapabilities } from '../gen/opamp/v1/opamp_pb.js';
 import type { AgentOutcomeStatus } from '../changes/types.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
-import { hasCapability } from '../opamp/capabilities.js';
-import { durably } from '../store/db.js';
-import type { RotationRow } from '../store/rotations-repo.js';
+import { hasCapability } from '../protocol/capabilities.js';
+import type { RotationRow } from '../store/ports/rotations.js';
 import { describeCredential, mint, newRotationId, pendingOffer, type MintKind } from './mint.js';
 import { abandonRotation, completeRotation, rotationVerdict } from './rotation-steps.js';
 import type { CredentialsRuntime } from './runtime.js';
 
 /** A rotation that lost its secret to restarts this often is given up. */
-export const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 3;
 
 export interface AgentRotation {
   readonly changeId: string;
@@ -90,13 +89,21 @@ async function start(rt: CredentialsRuntime, o: AgentRotation): Promise<Rotation
   const oldId = rt.tracker.current(o.uid)?.credentialId ?? null;
   const base = { change_id: o.changeId, agent_uid: o.uid, credential: o.kind, old_credential_id: oldId, attempt: 1 } as const;
   if (blocker || !agent) {
-    return rt.rotations.insert({ ...base, id: newRotationId(), state: 'failed', new_credential_id: null, offer_hash: null, deadline: rt.now(), detail: `not rotated: ${blocker}` });
+    return rt.rotations.insert({
+      ...base,
+      id: newRotationId(),
+      state: 'failed',
+      new_credential_id: null,
+      offer_hash: null,
+      deadline: rt.now(),
+      detail: `not rotated: ${blocker}`,
+    });
   }
   const id = newRotationId();
   const minted = await mint(rt, agent, o.kind);
   const offer = pendingOffer(rt, agent, minted.parts, { purpose: 'rotation', reference: id, extraTrustPem: o.extraTrustPem });
   // Persisted before anything is offered: a crash after this point resumes from the row.
-  const row = durably(rt.db, () => {
+  const row = rt.uow.durably(() => {
     const cred = minted.register();
     return rt.rotations.insert({
       ...base,
@@ -110,7 +117,11 @@ async function start(rt: CredentialsRuntime, o: AgentRotation): Promise<Rotation
   });
   rt.offers.offer(o.uid, { ...offer, credentialId: row.new_credential_id ?? undefined });
   rt.fleet.nudge(o.uid);
-  o.outcome('offered', `${describeCredential(rt, oldId)} -> ${describeCredential(rt, row.new_credential_id)} offered; waiting up to ${o.timeoutSeconds} s for the agent to reconnect with it`);
+  o.outcome(
+    'offered',
+    `${describeCredential(rt, oldId)} -> ${describeCredential(rt, row.new_credential_id)} offered; waiting up to ${o.timeoutSeconds} s for the agent ` +
+      `to reconnect with it`,
+  );
   return row;
 }
 
@@ -122,7 +133,7 @@ async function remint(rt: CredentialsRuntime, row: RotationRow, o: AgentRotation
   const agent = rt.registry.get(row.agent_uid)!;
   const minted = await mint(rt, agent, o.kind);
   const offer = pendingOffer(rt, agent, minted.parts, { purpose: 'rotation', reference: row.id, extraTrustPem: o.extraTrustPem });
-  const next = durably(rt.db, () => {
+  const next = rt.uow.durably(() => {
     if (row.new_credential_id) rt.creds.revoke(row.new_credential_id);
     const cred = minted.register();
     return rt.rotations.update(row.id, {
@@ -134,7 +145,10 @@ async function remint(rt: CredentialsRuntime, row: RotationRow, o: AgentRotation
   });
   rt.offers.offer(row.agent_uid, { ...offer, credentialId: next.new_credential_id ?? undefined });
   rt.fleet.nudge(row.agent_uid);
-  o.outcome('offered', `the server restarted before the agent switched; offering a fresh ${describeCredential(rt, next.new_credential_id)} (attempt ${next.attempt})`);
+  o.outcome(
+    'offered',
+    `the server restarted before the agent switched; offering a fresh ${describeCredential(rt, next.new_credential_id)} (attempt ${next.attempt})`,
+  );
   rt.logger.info({ agent: row.agent_uid, change: row.change_id, attempt: next.attempt }, 'rotation re-offered with a fresh credential after a restart');
   return next;
 }

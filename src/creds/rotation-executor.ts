@@ -8,9 +8,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../changes/types.js';
-import { riskFor } from '../changes/risk.js';
-import { AmpgateError } from '../errors.js';
-import { canonicalJson, labelBreakdown, planFingerprint, resolveTargets } from '../fleet/targeting.js';
+import { riskOf } from '../changes/risk.js';
+import { AmpgateError } from '../shared/errors.js';
+import { canonicalJson } from '../shared/canonical-json.js';
+import { planFingerprint } from '../changes/fingerprint.js';
+import { labelBreakdown, resolveTargets } from '../fleet/targeting.js';
 import type { AgentRecord } from '../fleet/agent-state.js';
 import { describeCredential, type MintKind } from './mint.js';
 import { openRotations, rotateAgent, rotationBlocker, type AgentRotationResult } from './rotate-agent.js';
@@ -32,9 +34,13 @@ export interface ServerCertRotation {
 
 const DETAIL_AGENTS = 50;
 
-export function parseRotateParams(params: Record<string, unknown>): RotateParams {
+function parseRotateParams(params: Record<string, unknown>): RotateParams {
   const r = RotateParams.safeParse(params);
-  if (!r.success) throw new AmpgateError('bad_request', `invalid rotate_credentials params: ${r.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new AmpgateError(
+      'bad_request',
+      `invalid rotate_credentials params: ${r.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`,
+    );
   return r.data;
 }
 
@@ -81,26 +87,42 @@ export interface PlanExtras {
  * Plans rotating each target's credential of kind `kindOf(agent)`; the server-certificate
  * rotation passes its own summary, steps and payload.
  */
-export function planAgentRotation(rt: CredentialsRuntime, target: TargetSpec, p: RotateParams, kindOf: (a: AgentRecord) => MintKind, extra?: PlanExtras): ChangePlan {
+export function planAgentRotation(
+  rt: CredentialsRuntime,
+  target: TargetSpec,
+  p: RotateParams,
+  kindOf: (a: AgentRecord) => MintKind,
+  extra?: PlanExtras,
+): ChangePlan {
   const envProblems = rt.env.problems();
   if (envProblems.length > 0) throw new AmpgateError('unprocessable', `connection-settings offers are not possible: ${envProblems.join('; ')}`);
   const open = openRotations(rt);
   const resolved = resolveTargets(rt.registry, target, (a) => rotationBlocker(rt, a, kindOf(a), open) ?? extra?.blocker?.(a));
   if (resolved.agents.length === 0) {
-    throw new AmpgateError('unprocessable', `no target can be rotated: ${resolved.ineligible.slice(0, 5).map((i) => `${i.uid}: ${i.reason}`).join('; ')}`, { ineligible: resolved.ineligible });
+    throw new AmpgateError(
+      'unprocessable',
+      `no target can be rotated: ${resolved.ineligible
+        .slice(0, 5)
+        .map((i) => `${i.uid}: ${i.reason}`)
+        .join('; ')}`,
+      { ineligible: resolved.ineligible },
+    );
   }
   const targets = resolved.agents.map((a) => a.uid);
   const current: Record<string, string> = {};
   for (const uid of targets) current[uid] = describeCredential(rt, rt.tracker.current(uid)?.credentialId);
   const params = { credential: p.credential, reconnectTimeoutSeconds: p.reconnectTimeoutSeconds };
   const trust = rt.env.trustBundlePem;
-  const payloadFingerprint = sha256(canonicalJson({ params, endpoint: rt.env.baseUrl, trust: trust ? sha256(trust) : null, current, ...(extra?.payload ?? {}) }));
+  const payloadFingerprint = sha256(
+    canonicalJson({ params, endpoint: rt.env.baseUrl, trust: trust ? sha256(trust) : null, current, ...(extra?.payload ?? {}) }),
+  );
   const kinds = new Set(resolved.agents.map(kindOf));
   const kind: MintKind = kinds.has('certificate') ? 'certificate' : 'token';
   const what = kinds.size > 1 ? 'credential' : kind === 'token' ? 'bearer token' : 'client certificate';
   const details: Record<string, string | number | boolean> = { endpoint: rt.env.baseUrl!, tls: rt.env.isTls, ...(extra?.details ?? {}) };
   if (!rt.env.isTls) details.warning = 'the endpoint is not TLS: the new token travels unencrypted, as the current one does';
-  for (const a of resolved.agents.slice(0, DETAIL_AGENTS)) details[`agent ${a.uid}`] = `${current[a.uid]} -> new ${kindOf(a) === 'token' ? 'token' : 'certificate'}`;
+  for (const a of resolved.agents.slice(0, DETAIL_AGENTS))
+    details[`agent ${a.uid}`] = `${current[a.uid]} -> new ${kindOf(a) === 'token' ? 'token' : 'certificate'}`;
   if (targets.length > DETAIL_AGENTS) details['more agents'] = targets.length - DETAIL_AGENTS;
   return {
     params,
@@ -109,9 +131,12 @@ export function planAgentRotation(rt: CredentialsRuntime, target: TargetSpec, p:
     payloadFingerprint,
     fingerprint: planFingerprint('rotate_credentials', params, payloadFingerprint, targets),
     // Every credential rotation is high risk (src/changes/risk.ts): two approvals by default.
-    risk: riskFor('rotate_credentials', { matched: targets.length + resolved.ineligible.length, known: rt.registry.size }),
+    risk: riskOf({ kind: 'rotate_credentials', eligible: targets.length, ineligible: resolved.ineligible.length, fleetSize: rt.registry.size }).tier,
     preview: {
-      summary: extra?.summary ?? `Rotate the ${what} of ${targets.length} agent${targets.length === 1 ? '' : 's'} (verified: each must reconnect with its new ${what} within ${p.reconnectTimeoutSeconds} s)`,
+      summary:
+        extra?.summary ??
+        `Rotate the ${what} of ${targets.length} agent${targets.length === 1 ? '' : 's'} (verified: each must reconnect with its new ${what} within ` +
+          `${p.reconnectTimeoutSeconds} s)`,
       agentCount: targets.length,
       labelBreakdown: labelBreakdown(resolved.agents),
       ineligible: resolved.ineligible,
@@ -121,23 +146,30 @@ export function planAgentRotation(rt: CredentialsRuntime, target: TargetSpec, p:
   };
 }
 
-export function rotationSteps(rt: CredentialsRuntime, kind: MintKind, timeout: number): string[] {
+function rotationSteps(rt: CredentialsRuntime, kind: MintKind, timeout: number): string[] {
   const what = kind === 'token' ? 'token' : 'certificate';
   const trust = rt.env.trustBundlePem;
   return [
     kind === 'token'
       ? 'mint a new per-agent bearer token for each agent (stored as a SHA-256 hash only)'
-      : `issue a new client certificate for each agent (ECDSA P-256, signed by ampgate's CA, ${rt.clientCertDays} days; the private key exists only in memory and travels only inside the offer over TLS)`,
-    `offer complete OpAMP connection settings: endpoint ${rt.env.baseUrl}, ${kind === 'token' ? 'Authorization header with the new token' : 'no headers, the new certificate and key'}${trust ? `, server CA bundle …${sha256(trust).slice(-4)}` : ''}, heartbeat ${rt.env.heartbeatSeconds} s`,
-    `keep the old and the new ${what} valid until the agent reconnects authenticated with the new one (and reports APPLIED when it reports connection-settings status)`,
-    `then revoke the old ${what}; without that reconnect within ${timeout} s: revoke the new ${what}, keep the old one, report the agent as not rotated and alert`,
+      : `issue a new client certificate for each agent (ECDSA P-256, signed by ampgate's CA, ${rt.clientCertDays} days; the private key exists only ` +
+        `in memory and travels only inside the offer over TLS)`,
+    `offer complete OpAMP connection settings: endpoint ${rt.env.baseUrl}, ` +
+      `${kind === 'token' ? 'Authorization header with the new token' : 'no headers, the new certificate and key'}${
+        trust ? `, server CA bundle …${sha256(trust).slice(-4)}` : ''
+      }, heartbeat ${rt.env.heartbeatSeconds} s`,
+    `keep the old and the new ${what} valid until the agent reconnects authenticated with the new one (and reports APPLIED when it reports ` +
+      `connection-settings status)`,
+    `then revoke the old ${what}; without that reconnect within ${timeout} s: revoke the new ${what}, keep the old one, report the agent as not ` +
+      `rotated and alert`,
   ];
 }
 
-export function checkMode(rt: CredentialsRuntime, kind: MintKind): void {
-  if (rt.agentAuth === 'none') throw new AmpgateError('unprocessable', 'agents connect without credentials (AMPGATE_AGENT_AUTH=none): there is nothing to rotate');
+function checkMode(rt: CredentialsRuntime, kind: MintKind): void {
+  if (rt.agentAuth === 'none')
+    throw new AmpgateError('unprocessable', 'agents connect without credentials (AMPGATE_AGENT_AUTH=none): there is nothing to rotate');
   if (kind === 'certificate' && (rt.agentAuth !== 'mtls' || !rt.ca)) {
-    throw new AmpgateError('unprocessable', 'client certificate rotation needs AMPGATE_AGENT_AUTH=mtls and ampgate\'s CA (`ampgate ca init`)');
+    throw new AmpgateError('unprocessable', "client certificate rotation needs AMPGATE_AGENT_AUTH=mtls and ampgate's CA (`ampgate ca init`)");
   }
 }
 
@@ -153,7 +185,15 @@ export async function executeAgentRotations(
   ctx.progress(`offering new credentials to ${request.targets.length} agent(s); each has ${timeoutSeconds} s to reconnect with its new one`);
   const results: AgentRotationResult[] = await Promise.all(
     request.targets.map((uid) =>
-      rotateAgent(rt, { changeId: request.id, uid, kind: kindOf(uid), timeoutSeconds, extraTrustPem, signal: ctx.signal, outcome: (s, d) => ctx.outcome(uid, s, d) }),
+      rotateAgent(rt, {
+        changeId: request.id,
+        uid,
+        kind: kindOf(uid),
+        timeoutSeconds,
+        extraTrustPem,
+        signal: ctx.signal,
+        outcome: (s, d) => ctx.outcome(uid, s, d),
+      }),
     ),
   );
   if (results.includes('aborted')) throw new AmpgateError('unavailable', 'rotation interrupted by shutdown; it resumes when the server starts again');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AgentCapabilities } from '../gen/opamp/v1/opamp_pb.js';
 import { newAgentRecord, type AgentRecord } from '../fleet/agent-state.js';
-import type { RotationRow } from '../store/rotations-repo.js';
+import type { RotationRow } from '../store/ports/rotations.js';
 import type { AuthObservation } from './auth-tracker.js';
 import { rotationVerdict } from './rotation-steps.js';
 

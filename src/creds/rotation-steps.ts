@@ -3,12 +3,12 @@
  * rotate_credentials executor and the CSR flow. A rotation succeeds only when the agent talks over
  * a connection authenticated with the NEW credential (and reports APPLIED for the offer, when it
  * reports connection-settings status at all); then the old credential is revoked. Otherwise the
- * new one is revoked and the old one stays valid (spec §3 item 25, pitfall 6).
+ * new one is revoked and the old one stays valid (OpAMP spec, Connection Settings Management: the
+ * server forgets the old credentials only after the agent connected with the new ones).
  */
 import { AgentCapabilities } from '../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../opamp/capabilities.js';
-import { durably } from '../store/db.js';
-import type { RotationRow } from '../store/rotations-repo.js';
+import { hasCapability } from '../protocol/capabilities.js';
+import type { RotationRow } from '../store/ports/rotations.js';
 import type { Evaluate } from './auth-tracker.js';
 import { describeCredential } from './mint.js';
 import type { CredentialsRuntime } from './runtime.js';
@@ -46,9 +46,10 @@ export function completeRotation(rt: CredentialsRuntime, row: RotationRow, how: 
   const old = row.old_credential_id ? rt.creds.get(row.old_credential_id) : undefined;
   const revokeOld = old !== undefined && old.kind !== 'enrollment' && old.id !== row.new_credential_id && old.agent_uid === row.agent_uid;
   const change = `${describeCredential(rt, row.old_credential_id)} -> ${describeCredential(rt, row.new_credential_id)}`;
-  const tail = old?.kind === 'enrollment' ? 'the shared enrollment token stays valid for other agents' : revokeOld ? 'old credential revoked' : 'nothing to revoke';
+  const tail =
+    old?.kind === 'enrollment' ? 'the shared enrollment token stays valid for other agents' : revokeOld ? 'old credential revoked' : 'nothing to revoke';
   const detail = `${change}: ${how}; ${tail}`;
-  const done = durably(rt.db, () => {
+  const done = rt.uow.durably(() => {
     if (revokeOld) rt.creds.revoke(old.id);
     return rt.rotations.update(row.id, { state: 'rotated', detail });
   });
@@ -60,14 +61,18 @@ export function completeRotation(rt: CredentialsRuntime, row: RotationRow, how: 
 
 /** Failure: revoke the new credential, keep the old one, mark failed, alert (log + counter). */
 export function abandonRotation(rt: CredentialsRuntime, row: RotationRow, reason: string): RotationRow {
-  const detail = `not rotated: ${reason}; kept ${describeCredential(rt, row.old_credential_id)}, revoked the new ${describeCredential(rt, row.new_credential_id)}`;
-  const done = durably(rt.db, () => {
+  const detail =
+    `not rotated: ${reason}; kept ${describeCredential(rt, row.old_credential_id)}, revoked the new ` + `${describeCredential(rt, row.new_credential_id)}`;
+  const done = rt.uow.durably(() => {
     if (row.new_credential_id) rt.creds.revoke(row.new_credential_id);
     return rt.rotations.update(row.id, { state: 'failed', detail });
   });
   rt.offers.withdraw(row.agent_uid, row.id);
   rt.metrics.rotations.inc({ credential: row.credential, result: 'failed' });
   rt.metrics.failures.inc({ credential: row.credential });
-  rt.logger.warn({ agent: row.agent_uid, change: row.change_id, rotation: row.id, detail }, 'ALERT credential rotation failed; the agent keeps its old credential');
+  rt.logger.warn(
+    { agent: row.agent_uid, change: row.change_id, rotation: row.id, detail },
+    'ALERT credential rotation failed; the agent keeps its old credential',
+  );
   return done;
 }

@@ -4,10 +4,10 @@
  */
 import type { Fleet } from '../fleet/fleet.js';
 import type { AgentRegistry } from '../fleet/registry.js';
-import type { Logger } from '../log.js';
-import type { AgentAuthMode } from '../opamp/agent-auth.js';
-import type { Db } from '../store/db.js';
-import type { RotationsRepo } from '../store/rotations-repo.js';
+import type { Logger } from '../shared/log.js';
+import type { AgentAuthMode } from '../fleet/agent-auth.js';
+import type { UnitOfWork } from '../store/ports/store.js';
+import type { RotationsStore } from '../store/ports/rotations.js';
 import type { AgentCredentials } from './agent-credentials.js';
 import type { AuthTracker } from './auth-tracker.js';
 import type { CertificateAuthority } from './ca.js';
@@ -17,13 +17,13 @@ import type { OfferEnvironment } from './offer-environment.js';
 import type { ServerTls } from './server-tls.js';
 
 export interface CredentialsRuntime {
-  readonly db: Db;
+  readonly uow: UnitOfWork;
   /** The database file; the CA and TLS files live next to it. */
   readonly dbPath: string;
   readonly registry: AgentRegistry;
   readonly fleet: Fleet;
   readonly creds: AgentCredentials;
-  readonly rotations: RotationsRepo;
+  readonly rotations: RotationsStore;
   readonly offers: ConnectionSettingsProvider;
   readonly tracker: AuthTracker;
   readonly env: OfferEnvironment;

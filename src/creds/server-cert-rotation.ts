@@ -8,7 +8,7 @@
  * (files replaced, server.setSecureContext). If any target did not confirm, nothing is switched.
  */
 import type { ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../changes/types.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { MintKind } from './mint.js';
 import { executeAgentRotations, planAgentRotation, summarize, type RotateParams, type ServerCertRotation } from './rotation-executor.js';
 import type { CredentialsRuntime } from './runtime.js';
@@ -34,21 +34,31 @@ export class ServerCertRotationFlow implements ServerCertRotation {
     const trusted = chainsTo(staged.certPem, this.tls.trustBundlePem);
     const fp = (s: string) => `…${s.slice(-4)}`;
     const steps = trusted
-      ? [`switch the OpAMP listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); the agents' current CA bundle already verifies it, so no agent needs new settings`]
+      ? [
+          `switch the OpAMP listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); the agents' current CA bundle already ` +
+            `verifies it, so no agent needs new settings`,
+        ]
       : [
-          `offer each agent a new credential together with the current CA bundle plus the new CA (complete offers: endpoint, headers or certificate, CA, heartbeat ${this.rt.env.heartbeatSeconds} s)`,
-          `wait up to ${p.reconnectTimeoutSeconds} s for each agent to reconnect with its new credential (proof it holds the new bundle); then revoke its old credential`,
-          `only if every agent confirmed: switch the listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); otherwise switch nothing`,
+          `offer each agent a new credential together with the current CA bundle plus the new CA (complete offers: endpoint, headers or certificate, ` +
+            `CA, heartbeat ${this.rt.env.heartbeatSeconds} s)`,
+          `wait up to ${p.reconnectTimeoutSeconds} s for each agent to reconnect with its new credential (proof it holds the new bundle); then revoke ` +
+            `its old credential`,
+          `only if every agent confirmed: switch the listener to the staged certificate ${fp(staged.fingerprint)} (${staged.subject}); otherwise ` +
+            `switch nothing`,
         ];
     return planAgentRotation(this.rt, target, p, (a) => this.#kindOf(a.uid), {
-      summary: `Switch the OpAMP server certificate to ${fp(staged.fingerprint)} (${staged.subject}, until ${staged.notAfter.toISOString().slice(0, 10)})${trusted ? '' : ' after offering the new CA to the agents'}`,
+      summary:
+        `Switch the OpAMP server certificate to ${fp(staged.fingerprint)} (${staged.subject}, until ` +
+        `${staged.notAfter.toISOString().slice(0, 10)})${trusted ? '' : ' after offering the new CA to the agents'}`,
       steps,
       payload: { stagedCertificate: staged.fingerprint, newCa: staged.trustPem, trusted },
       details: {
         'current certificate': fp(this.tls.certFingerprint),
         'new certificate': fp(staged.fingerprint),
         'agents must learn the new CA': !trusted,
-        ...(trusted ? {} : { warning: 'agents listed as ineligible do not get the new CA: update their CA bundle by hand before the switch, or they cannot reconnect' }),
+        ...(trusted
+          ? {}
+          : { warning: 'agents listed as ineligible do not get the new CA: update their CA bundle by hand before the switch, or they cannot reconnect' }),
       },
     });
   }
@@ -61,7 +71,8 @@ export class ServerCertRotationFlow implements ServerCertRotation {
     const staged = loadStaged(this.settings.dbPath);
     if (!staged) {
       // A crash after the files were promoted but before the row said so: the listener runs the new one.
-      if (sw && this.tls.certFingerprint === sw.cert_fingerprint) return this.#markSwitched(request.id, sw.cert_fingerprint, 'the listener already uses the new certificate');
+      if (sw && this.tls.certFingerprint === sw.cert_fingerprint)
+        return this.#markSwitched(request.id, sw.cert_fingerprint, 'the listener already uses the new certificate');
       return this.#abort(request.id, sw?.cert_fingerprint ?? '', 'the staged server certificate is gone');
     }
     if (!sw) {

@@ -5,9 +5,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { ServerOptions } from 'node:https';
-import type { Server as TlsServer } from 'node:tls';
-import type { Logger } from '../log.js';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import type { Logger } from '../shared/log.js';
 import type { CertificateAuthority } from './ca.js';
 import { managedTrustFile } from './staged-tls.js';
 import { certFingerprint, parseCertificates } from './x509.js';
@@ -21,11 +20,16 @@ export interface TlsSettings {
   readonly tlsServerCaFile?: string;
 }
 
+/** What ServerTls needs of the listener's TLS server: to switch its certificate in place. */
+export interface SwitchableTlsServer {
+  setSecureContext(options: SecureContextOptions): void;
+}
+
 export class ServerTls {
   #certPem: string;
   #keyPem: string;
   #trustPem: string | undefined;
-  #server: TlsServer | undefined;
+  #server: SwitchableTlsServer | undefined;
 
   private constructor(
     certPem: string,
@@ -44,7 +48,10 @@ export class ServerTls {
    */
   static async load(s: TlsSettings, ca: CertificateAuthority | undefined, logger: Logger): Promise<ServerTls | undefined> {
     if (!s.tlsCertFile && !s.tlsKeyFile) {
-      if (s.agentAuth === 'mtls') throw new Error('AMPGATE_AGENT_AUTH=mtls needs TLS on the OpAMP listener: set AMPGATE_TLS_CERT and AMPGATE_TLS_KEY (`ampgate ca init --server-cert` makes them)');
+      if (s.agentAuth === 'mtls')
+        throw new Error(
+          'AMPGATE_AGENT_AUTH=mtls needs TLS on the OpAMP listener: set AMPGATE_TLS_CERT and AMPGATE_TLS_KEY (`ampgate ca init --server-cert` makes them)',
+        );
       return undefined;
     }
     if (!s.tlsCertFile || !s.tlsKeyFile) throw new Error('AMPGATE_TLS_CERT and AMPGATE_TLS_KEY must be set together');
@@ -53,7 +60,7 @@ export class ServerTls {
     const extraClientCa = s.tlsClientCaFile ? readFileSync(s.tlsClientCaFile, 'utf8') : undefined;
     let clientCaPem: string | undefined = extraClientCa;
     if (s.agentAuth === 'mtls') {
-      if (!ca) throw new Error('AMPGATE_AGENT_AUTH=mtls needs ampgate\'s CA: run `ampgate ca init` or set AMPGATE_CA_CERT and AMPGATE_CA_KEY');
+      if (!ca) throw new Error("AMPGATE_AGENT_AUTH=mtls needs ampgate's CA: run `ampgate ca init` or set AMPGATE_CA_CERT and AMPGATE_CA_KEY");
       clientCaPem = ca.certPem + (extraClientCa ?? '');
     }
     const managed = managedTrustFile(s.dbPath);
@@ -64,8 +71,8 @@ export class ServerTls {
     return tls;
   }
 
-  /** Options for https.createServer. Client certificates are verified by Node, then mapped to credentials. */
-  serverOptions(): ServerOptions {
+  /** TLS options for the agent listener. Client certificates are verified by Node, then mapped to credentials. */
+  serverOptions(): TlsOptions {
     return {
       cert: this.#certPem,
       key: this.#keyPem,
@@ -76,7 +83,7 @@ export class ServerTls {
     };
   }
 
-  attach(server: TlsServer): void {
+  attach(server: SwitchableTlsServer): void {
     this.#server = server;
   }
 
@@ -104,11 +111,16 @@ export class ServerTls {
 
   #checkTrust(logger: Logger, explicit: boolean): void {
     if (!this.#trustPem) {
-      logger.warn('no CA bundle for agents to verify the OpAMP listener with: connection-settings offers over TLS are disabled until AMPGATE_TLS_SERVER_CA is set');
+      logger.warn(
+        'no CA bundle for agents to verify the OpAMP listener with: connection-settings offers over TLS are disabled until AMPGATE_TLS_SERVER_CA is set',
+      );
       return;
     }
     if (!chainsTo(this.#certPem, this.#trustPem)) {
-      logger.warn({ explicit }, 'the OpAMP server certificate does not chain to the CA bundle offered to agents: agents that take an offer would fail to connect and revert');
+      logger.warn(
+        { explicit },
+        'the OpAMP server certificate does not chain to the CA bundle offered to agents: agents that take an offer would fail to connect and revert',
+      );
     }
   }
 }

@@ -39,7 +39,7 @@ export interface StagedServerCert {
 }
 
 /** Checks a certificate/key pair for the listener; returns why it is unusable, or undefined. */
-export function serverCertProblem(certPem: string, keyPem: string, now = Date.now()): string | undefined {
+function serverCertProblem(certPem: string, keyPem: string, now = Date.now()): string | undefined {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
@@ -77,7 +77,14 @@ export function loadStaged(dbPath: string): StagedServerCert | undefined {
   const problem = serverCertProblem(certPem, keyPem);
   if (problem) throw new Error(`staged server certificate: ${problem}`);
   const leaf = parseCertificates(certPem)[0]!;
-  return { certPem, keyPem, trustPem: readFileSync(p.caFile, 'utf8'), fingerprint: certFingerprint(leaf.rawData), subject: leaf.subject, notAfter: leaf.notAfter };
+  return {
+    certPem,
+    keyPem,
+    trustPem: readFileSync(p.caFile, 'utf8'),
+    fingerprint: certFingerprint(leaf.rawData),
+    subject: leaf.subject,
+    notAfter: leaf.notAfter,
+  };
 }
 
 /**

@@ -18,7 +18,7 @@ export type CryptoKey = webcrypto.CryptoKey;
 export type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 /** Algorithm of every key ampgate generates: ECDSA P-256 with SHA-256 (small, fast, universally supported). */
-export const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 export type SigningAlgorithm = { name: 'ECDSA'; hash: string } | { name: 'RSASSA-PKCS1-v1_5'; hash: string };
 
@@ -56,7 +56,9 @@ export async function importSigningKey(pem: string): Promise<{ key: CryptoKey; a
 
 /** SHA-256 (hex) of a certificate's DER encoding: the identity of a client certificate in ampgate. */
 export function certFingerprint(der: ArrayBuffer | Uint8Array): string {
-  return createHash('sha256').update(der instanceof Uint8Array ? der : new Uint8Array(der)).digest('hex');
+  return createHash('sha256')
+    .update(der instanceof Uint8Array ? der : new Uint8Array(der))
+    .digest('hex');
 }
 
 /** Every certificate in a PEM bundle, in order. Throws when there is none. */
@@ -92,7 +94,13 @@ export async function issueCertificate(o: IssueOptions): Promise<x509.X509Certif
     await x509.SubjectKeyIdentifierExtension.create(publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(o.issuer.publicKey),
   ];
-  if (o.sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(o.sans.map((s) => ({ ...s })), false));
+  if (o.sans.length > 0)
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(
+        o.sans.map((s) => ({ ...s })),
+        false,
+      ),
+    );
   return x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
     subject: o.subject,

@@ -5,7 +5,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { CustomMessageSchema } from '../gen/opamp/v1/opamp_pb.js';
-import type { SimulatedAgent } from './simulated-agent.js';
+import { ignoreReply, type SimulatedAgent } from './simulated-agent.js';
 
 export const PAUSE_CAPABILITY = 'io.opentelemetry.pause';
 
@@ -26,9 +26,9 @@ export function withPause(agent: SimulatedAgent, opts: { refuse?: string } = {})
     if (!cm || cm.capability !== PAUSE_CAPABILITY) return;
     state.received.push(cm.type);
     if (cm.type !== 'pause' && cm.type !== 'resume') return;
-    if (state.refuse) return void a.send({ customMessage: answer('error', { error: state.refuse }) });
+    if (state.refuse) return void a.send({ customMessage: answer('error', { error: state.refuse }) }).catch(ignoreReply);
     state.paused = cm.type === 'pause';
-    void a.send({ customMessage: answer('status', { paused: state.paused }) });
+    a.send({ customMessage: answer('status', { paused: state.paused }) }).catch(ignoreReply);
   });
   return state;
 }

@@ -43,8 +43,12 @@ export function demoProfile(i: number): DemoProfile {
 }
 
 /** The effective config a demo agent starts with: a small valid Collector config. */
-export function demoConfig(service: string): string {
-  return `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nprocessors:\n  batch:\n    send_batch_size: 512\nexporters:\n  otlphttp:\n    endpoint: http://${service}-gateway.internal:4318\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      processors: [batch]\n      exporters: [otlphttp]\n`;
+function demoConfig(service: string): string {
+  return (
+    `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nprocessors:\n  batch:\n    send_batch_size: 512\nexporters:\n  otlphttp:\n    ` +
+    `endpoint: http://${service}-gateway.internal:4318\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      processors: [batch]\n     ` +
+    ` exporters: [otlphttp]\n`
+  );
 }
 
 export interface DemoFleetOptions {

@@ -13,11 +13,10 @@ import {
   RemoteConfigStatuses,
   ServerToAgentFlags,
   ServerToAgentSchema,
-  type AgentToServer,
   type ServerToAgent,
 } from '../gen/opamp/v1/opamp_pb.js';
 import type { KeyValue } from '../gen/opamp/v1/anyvalue_pb.js';
-import { newUuidV7Bytes, uidToString } from '../opamp/uid.js';
+import { newUuidV7Bytes, uidToString } from '../protocol/uid.js';
 
 type A2SInit = NonNullable<Parameters<typeof create<typeof AgentToServerSchema>>[1]>;
 
@@ -57,6 +56,12 @@ export const DEFAULT_CAPS: bigint =
 
 /** DEFAULT_CAPS plus AcceptsRestartCommand (restart changes are eligible). */
 export const RESTARTABLE_CAPS: bigint = DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand);
+
+/**
+ * For messages sent without waiting for the reply: the reply may never come (the agent closed, the
+ * test ended), and its timeout must not surface later as an unhandled rejection.
+ */
+export const ignoreReply = (): void => {};
 
 export function kv(attrs: Record<string, string> = {}): KeyValue[] {
   return Object.entries(attrs).map(([key, v]) => ({
@@ -143,7 +148,11 @@ export class SimulatedAgent {
         nonIdentifyingAttributes: kv(this.opts.nonIdentifying ?? { 'os.type': 'linux' }),
       },
       health: this.opts.health
-        ? { healthy: this.opts.health.healthy, status: this.opts.health.status ?? (this.opts.health.healthy ? 'running' : 'degraded'), lastError: this.opts.health.lastError ?? '' }
+        ? {
+            healthy: this.opts.health.healthy,
+            status: this.opts.health.status ?? (this.opts.health.healthy ? 'running' : 'degraded'),
+            lastError: this.opts.health.lastError ?? '',
+          }
         : { healthy: true, status: 'running' },
       effectiveConfig: this.effectiveConfigMessage(),
       remoteConfigStatus: this.remoteConfigStatus
@@ -277,7 +286,7 @@ export class SimulatedAgent {
       return;
     }
     if ((msg.flags & BigInt(ServerToAgentFlags.ServerToAgentFlags_ReportFullState)) !== 0n && !msg.errorResponse) {
-      void this.sendFull();
+      this.sendFull().catch(ignoreReply);
     }
   }
 
@@ -285,19 +294,21 @@ export class SimulatedAgent {
     const text: Record<string, string> = {};
     for (const [name, f] of Object.entries(files)) text[name] = Buffer.from(f.body).toString('utf8');
     this.remoteConfigStatus = { hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLYING, error: '' };
-    void this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLYING } });
+    this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLYING } }).catch(ignoreReply);
     const failure = this.opts.failConfig?.(text);
     if (failure) {
       this.remoteConfigStatus = { hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, error: failure };
-      void this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: failure } });
+      this.send({ remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: failure } }).catch(
+        ignoreReply,
+      );
       return;
     }
     this.effectiveConfig = text;
     this.remoteConfigStatus = { hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED, error: '' };
-    void this.send({
+    this.send({
       remoteConfigStatus: { lastRemoteConfigHash: hash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED },
       effectiveConfig: this.effectiveConfigMessage(),
-    });
+    }).catch(ignoreReply);
   }
 }
 

@@ -33,7 +33,9 @@ describe('applyReport: effective config', () => {
     const seen = new Set<string>();
     for (const v of variants) {
       expect(applyReport(rec, withConfig(v)).effectiveConfig).toBe(true);
-      expect(JSON.parse(rec.effectiveConfigJson!)).toEqual(Object.fromEntries(Object.entries(v).map(([k, f]) => [k, { contentType: f.contentType, body: f.body }])));
+      expect(JSON.parse(rec.effectiveConfigJson!)).toEqual(
+        Object.fromEntries(Object.entries(v).map(([k, f]) => [k, { contentType: f.contentType, body: f.body }])),
+      );
       seen.add(rec.effectiveConfigJson!);
     }
     expect(seen.size).toBe(variants.length);

@@ -5,14 +5,7 @@
  * compare and persistence needs no re-serialisation.
  */
 import { createHash } from 'node:crypto';
-import type {
-  AgentToServer,
-  AvailableComponents,
-  ComponentDetails,
-  ComponentHealth,
-  EffectiveConfig,
-  PackageStatuses,
-} from '../gen/opamp/v1/opamp_pb.js';
+import type { AgentToServer, AvailableComponents, ComponentDetails, ComponentHealth, EffectiveConfig, PackageStatuses } from '../gen/opamp/v1/opamp_pb.js';
 import { keyValuesToJson, setOwn, type Attributes, type JsonValue } from './attributes.js';
 
 export type Transport = 'ws' | 'http';
@@ -88,7 +81,7 @@ export interface ReportChanges {
   connectionSettingsStatus: boolean;
 }
 
-export function noChanges(): ReportChanges {
+function noChanges(): ReportChanges {
   return {
     description: false,
     capabilities: false,
@@ -136,7 +129,7 @@ export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const STATUS_NAMES = ['UNSET', 'APPLIED', 'APPLYING', 'FAILED'] as const;
 const statusName = (n: number): (typeof STATUS_NAMES)[number] => STATUS_NAMES[n] ?? 'UNSET';
 
-export function healthToJson(h: ComponentHealth): JsonValue {
+function healthToJson(h: ComponentHealth): JsonValue {
   const components: Record<string, JsonValue> = {};
   for (const key of Object.keys(h.componentHealthMap).sort()) setOwn(components, key, healthToJson(h.componentHealthMap[key]!));
   const out: Record<string, JsonValue> = {

@@ -11,7 +11,9 @@ describe('agent description bounds', () => {
     const ok = create(AgentDescriptionSchema, { identifyingAttributes: [{ key: 'service.name', value: str('checkout') }] });
     expect(descriptionProblem(ok, limits)).toBeUndefined();
     const nested = create(AgentDescriptionSchema, {
-      nonIdentifyingAttributes: [{ key: 'list', value: { value: { case: 'arrayValue', value: { values: [str('a'), str('b'), str('c'), str('d'), str('e')] } } } }],
+      nonIdentifyingAttributes: [
+        { key: 'list', value: { value: { case: 'arrayValue', value: { values: [str('a'), str('b'), str('c'), str('d'), str('e')] } } } },
+      ],
     });
     expect(descriptionProblem(nested, limits)).toMatch(/6 attributes; at most 5.*AMPGATE_MAX_AGENT_ATTRIBUTES/);
     const wide = create(AgentDescriptionSchema, { nonIdentifyingAttributes: [{ key: 'k', value: str('é'.repeat(60)) }] });

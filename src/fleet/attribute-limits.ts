@@ -62,16 +62,25 @@ export function descriptionProblem(desc: AgentDescription, limits: AttributeLimi
     const one: Tally = { count: 0, bytes: 0 };
     tallyKeyValues([kv], one);
     if (one.bytes > limits.maxAttributeBytes) {
-      return `agent_description attribute "${kv.key.slice(0, 64)}" is ${one.bytes} bytes; at most ${limits.maxAttributeBytes} are accepted (AMPGATE_MAX_AGENT_ATTRIBUTE_BYTES); the description was not stored`;
+      return (
+        `agent_description attribute "${kv.key.slice(0, 64)}" is ${one.bytes} bytes; at most ${limits.maxAttributeBytes} are accepted ` +
+        `(AMPGATE_MAX_AGENT_ATTRIBUTE_BYTES); the description was not stored`
+      );
     }
     total.count += one.count;
     total.bytes += one.bytes;
   }
   if (total.count > limits.maxAttributes) {
-    return `agent_description has ${total.count} attributes; at most ${limits.maxAttributes} are accepted (AMPGATE_MAX_AGENT_ATTRIBUTES); the description was not stored`;
+    return (
+      `agent_description has ${total.count} attributes; at most ${limits.maxAttributes} are accepted (AMPGATE_MAX_AGENT_ATTRIBUTES); the ` +
+      `description was not stored`
+    );
   }
   if (total.bytes > limits.maxDescriptionBytes) {
-    return `agent_description is ${total.bytes} bytes; at most ${limits.maxDescriptionBytes} are accepted (AMPGATE_MAX_AGENT_DESCRIPTION_BYTES); the description was not stored`;
+    return (
+      `agent_description is ${total.bytes} bytes; at most ${limits.maxDescriptionBytes} are accepted (AMPGATE_MAX_AGENT_DESCRIPTION_BYTES); the ` +
+      `description was not stored`
+    );
   }
   return undefined;
 }

@@ -36,7 +36,9 @@ describe('attribute selectors', () => {
   });
 
   it('adds exclusions and a health filter to a selector', () => {
-    expect(withFilters('deployment.environment=prod', ['service.name=payments', 'host.name=node-1'], false)).toBe('deployment.environment=prod,service.name!=payments,host.name!=node-1,healthy=false');
+    expect(withFilters('deployment.environment=prod', ['service.name=payments', 'host.name=node-1'], false)).toBe(
+      'deployment.environment=prod,service.name!=payments,host.name!=node-1,healthy=false',
+    );
     expect(withFilters(undefined, ['service.name=payments'])).toBe('service.name!=payments');
     expect(withFilters('', [], true)).toBe('healthy=true');
     expect(() => withFilters('', ['payments'])).toThrow(SelectorSyntaxError);
@@ -56,7 +58,20 @@ describe('attribute selectors', () => {
   it('keeps an attribute named __proto__ as a plain attribute and ignores inherited names', () => {
     const str = (value: string) => ({ $typeName: 'opamp.proto.v1.AnyValue' as const, value: { case: 'stringValue' as const, value } });
     const kvs: KeyValue[] = [
-      { $typeName: 'opamp.proto.v1.KeyValue', key: '__proto__', value: { $typeName: 'opamp.proto.v1.AnyValue', value: { case: 'kvlistValue', value: { $typeName: 'opamp.proto.v1.KeyValueList', values: [{ $typeName: 'opamp.proto.v1.KeyValue', key: 'service.name', value: str('payments') }] } } } },
+      {
+        $typeName: 'opamp.proto.v1.KeyValue',
+        key: '__proto__',
+        value: {
+          $typeName: 'opamp.proto.v1.AnyValue',
+          value: {
+            case: 'kvlistValue',
+            value: {
+              $typeName: 'opamp.proto.v1.KeyValueList',
+              values: [{ $typeName: 'opamp.proto.v1.KeyValue', key: 'service.name', value: str('payments') }],
+            },
+          },
+        },
+      },
       { $typeName: 'opamp.proto.v1.KeyValue', key: 'host.name', value: str('h1') },
     ];
     const json = keyValuesToJson(kvs);
@@ -68,7 +83,9 @@ describe('attribute selectors', () => {
   });
 
   it('keeps an effective config file named __proto__ visible', () => {
-    const ec = create(EffectiveConfigSchema, { configMap: { configMap: { ['__proto__']: { body: new Uint8Array(Buffer.from('hidden: true')), contentType: 'text/yaml' } } } });
+    const ec = create(EffectiveConfigSchema, {
+      configMap: { configMap: { ['__proto__']: { body: new Uint8Array(Buffer.from('hidden: true')), contentType: 'text/yaml' } } },
+    });
     expect(Object.keys(ec.configMap!.configMap)).toEqual(['__proto__']); // protobuf-es keeps the key
     expect(JSON.stringify(effectiveConfigToFiles(ec))).toBe('{"__proto__":{"contentType":"text/yaml","body":"hidden: true"}}');
   });

@@ -7,7 +7,7 @@ import type { AnyValue, KeyValue } from '../gen/opamp/v1/anyvalue_pb.js';
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type Attributes = Record<string, JsonValue>;
 
-export function anyValueToJson(v: AnyValue | undefined): JsonValue {
+function anyValueToJson(v: AnyValue | undefined): JsonValue {
   const value = v?.value;
   switch (value?.case) {
     case 'stringValue':

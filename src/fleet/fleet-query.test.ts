@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema, RemoteConfigStatuses } from '../gen/opamp/v1/opamp_pb.js';
 import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { kv } from '../../test/support/ws-agent.js';
 import { parseSelector } from './attributes.js';
 import { configSyncOf, filterFleet, fleetCounts, type ConfigSync } from './fleet-query.js';
@@ -18,7 +18,8 @@ describe('fleet filters', () => {
   let db: Db;
   let reg: AgentRegistry;
   const desired = new Map<string, string>();
-  const syncOf = (a: Parameters<typeof configSyncOf>[0] & { uid: string }): ConfigSync => configSyncOf(a, desired.has(a.uid) ? { hash: desired.get(a.uid)! } : undefined);
+  const syncOf = (a: Parameters<typeof configSyncOf>[0] & { uid: string }): ConfigSync =>
+    configSyncOf(a, desired.has(a.uid) ? { hash: desired.get(a.uid)! } : undefined);
 
   beforeEach(() => {
     dir = tempDir();
@@ -31,7 +32,9 @@ describe('fleet filters', () => {
         create(AgentToServerSchema, {
           agentDescription: { identifyingAttributes: kv({ 'service.name': svc, 'host.name': host }) },
           ...(healthy === undefined ? {} : { health: { healthy } }),
-          ...(applied === undefined ? {} : { remoteConfigStatus: { lastRemoteConfigHash: hashOf(applied), status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED } }),
+          ...(applied === undefined
+            ? {}
+            : { remoteConfigStatus: { lastRemoteConfigHash: hashOf(applied), status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED } }),
         }),
         'ws',
       );

@@ -3,7 +3,7 @@
  * selector plus connected, health, config-sync and free-text filters, evaluated over the
  * in-memory registry in one pass. Paging is done by the caller on the sorted result.
  */
-import type { AttemptRow } from '../store/remote-config-repo.js';
+import type { AttemptRow } from '../store/ports/remote-config.js';
 import type { AgentRecord } from './agent-state.js';
 import type { SelectorClause } from './attributes.js';
 import type { AgentRegistry } from './registry.js';

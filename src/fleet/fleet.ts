@@ -5,7 +5,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { ServerToAgentSchema, type AgentToServer, type ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
-import { uidFromString } from '../opamp/uid.js';
+import { uidFromString } from '../protocol/uid.js';
 import type { AgentRecord } from './agent-state.js';
 import type { AgentLink } from './link.js';
 import { hasPayload, type MessageHook, type OfferProvider, type OutboundContext } from './offers.js';
@@ -86,7 +86,7 @@ export class Fleet {
   }
 
   bindLink(uid: string, link: AgentLink): void {
-    if (link.transport === 'ws') this.#links.set(uid, link);
+    if (link.canPush) this.#links.set(uid, link);
   }
 
   /** Forgets the link if it is still the one bound to `uid`; returns whether it was. */
@@ -98,16 +98,17 @@ export class Fleet {
 
   /**
    * Builds the answer(s) to an AgentToServer. `base` already holds instance_uid, capabilities and
-   * any protocol flags. Over HTTP exactly one message is returned (a due command wins and the rest
-   * waits for the next poll); over WebSocket a due command follows the reply in a second message.
+   * any protocol flags. A link that cannot push (plain HTTP) gets exactly one message (a due command
+   * wins and the rest waits for the next poll); otherwise a due command follows the reply in a second
+   * message.
    */
   composeReplies(agent: AgentRecord, base: ServerToAgent, link: AgentLink): ServerToAgent[] {
     const ctx: OutboundContext = { reason: 'reply', link, epoch: this.epoch(agent.uid) };
     // An HTTP reply that assigns a new uid must not be displaced by a command; the command is
     // then derived again on the next poll.
-    const mayCommand = link.transport === 'ws' || base.agentIdentification === undefined;
+    const mayCommand = link.canPush || base.agentIdentification === undefined;
     const command = mayCommand ? this.#command(agent, base.instanceUid, ctx) : undefined;
-    if (command && link.transport === 'http') return [command];
+    if (command && !link.canPush) return [command];
     for (const p of this.#offerProviders) p.contribute(agent, base, ctx);
     return command ? [base, command] : [base];
   }

@@ -21,8 +21,9 @@ export interface AgentAuth {
  * One transport-level channel to one or more agents: a WebSocket connection, or a single HTTP
  * request/response exchange.
  *
- * Contract: `push` is only meaningful for WebSocket links; HTTP links return false because data for
- * an HTTP agent waits for its next poll. `push` never throws; it returns false when the link is
+ * Contract: ask the link what it can do (`canPush`) instead of branching on its transport. `push` is
+ * only meaningful when `canPush` is true; otherwise it returns false because data for the agent waits
+ * for its next request. `push` never throws; it returns false when the link is
  * closed. Calls for one link are never concurrent (Node is single-threaded and transports call the
  * session synchronously).
  */
@@ -33,6 +34,12 @@ export interface AgentLink {
   readonly remoteAddress: string;
   readonly auth: AgentAuth;
   readonly isOpen: boolean;
+  /**
+   * True when the server may send at any time (WebSocket); false when each message the agent sends
+   * gets exactly one response and nothing else can be sent until it asks again (plain HTTP; OpAMP
+   * spec, Plain HTTP Transport).
+   */
+  readonly canPush: boolean;
   push(msg: ServerToAgent): boolean;
   /** Closes the link (WebSocket close frame with code and reason); no-op for HTTP. */
   close(code: number, reason: string): void;

@@ -4,20 +4,20 @@ import { join } from 'node:path';
 import { AgentToServerSchema } from '../gen/opamp/v1/opamp_pb.js';
 import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { eventually, removeDir, tempDir } from '../../test/support/server.js';
+import { eventually, removeDir, tempDir } from '../../test/support/temp.js';
 import { kv } from '../../test/support/ws-agent.js';
 import { AgentRegistry } from './registry.js';
-import type { AgentRecord } from './agent-state.js';
+import type { AgentLiveness, AgentRow } from '../store/ports/agents.js';
 
 class CountingRepo extends AgentsRepo {
   saved = 0;
   touched = 0;
   readonly touchBatches: number[] = [];
-  override saveMany(recs: readonly AgentRecord[]): void {
+  override saveMany(recs: readonly AgentRow[]): void {
     this.saved += recs.length;
     super.saveMany(recs);
   }
-  override touchMany(recs: readonly AgentRecord[]): void {
+  override touchMany(recs: readonly AgentLiveness[]): void {
     this.touched += recs.length;
     this.touchBatches.push(recs.length);
     super.touchMany(recs);

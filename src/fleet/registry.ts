@@ -2,19 +2,14 @@
  * @module The agent registry: every known agent in memory (the source of truth for reads), with
  * SQLite as write-behind persistence. Liveness (last seen, connected) stays in memory; a record is
  * written when a report changed something, and last_seen is batched at a slow cadence, so a
- * heartbeat never costs a database write (pitfalls 18 and 37).
+ * heartbeat never costs a database write (OpAMP spec, Agent Status Compression: most messages are
+ * heartbeats that change nothing).
  */
 import { EventEmitter } from 'node:events';
 import type { AgentToServer, CustomMessage } from '../gen/opamp/v1/opamp_pb.js';
-import type { AgentsRepo } from '../store/agents-repo.js';
-import {
-  anyChange,
-  applyReport,
-  newAgentRecord,
-  type AgentRecord,
-  type ReportChanges,
-  type Transport,
-} from './agent-state.js';
+import type { AgentsStore } from '../store/ports/agents.js';
+import { agentFromRow, agentLiveness, agentToRow } from './agent-rows.js';
+import { anyChange, applyReport, newAgentRecord, type AgentRecord, type ReportChanges, type Transport } from './agent-state.js';
 import { matchesSelector, type SelectorClause } from './attributes.js';
 
 export interface RegistryEvents {
@@ -65,12 +60,12 @@ export class AgentRegistry {
   #connectedCount = 0;
 
   constructor(
-    private readonly repo: AgentsRepo,
+    private readonly repo: AgentsStore,
     opts: RegistryOptions = {},
   ) {
     this.#flushDelayMs = opts.flushDelayMs ?? 100;
     this.#now = opts.now ?? Date.now;
-    for (const rec of repo.loadAll()) this.#agents.set(rec.uid, rec);
+    for (const row of repo.loadAll()) this.#agents.set(row.uid, agentFromRow(row));
     if (opts.httpLivenessMs !== undefined) {
       for (const uid of repo.httpPolledSince(this.#now() - opts.httpLivenessMs)) {
         const rec = this.#agents.get(uid)!;
@@ -177,7 +172,7 @@ export class AgentRegistry {
     if (this.#dirty.size === 0) return;
     const batch = [...this.#dirty];
     this.#dirty.clear();
-    this.repo.saveMany(batch);
+    this.repo.saveMany(batch.map(agentToRow));
   }
 
   /** Writes last_seen/transport of agents that were only seen alive since the last batch. */
@@ -188,7 +183,7 @@ export class AgentRegistry {
     this.#livenessQueue = [];
     for (const agent of this.#touched) batch.push(agent);
     this.#touched.clear();
-    if (batch.length > 0) this.repo.touchMany(batch);
+    if (batch.length > 0) this.repo.touchMany(batch.map(agentLiveness));
   }
 
   /**
@@ -204,7 +199,7 @@ export class AgentRegistry {
   #writeLivenessChunk(): void {
     this.#livenessImmediate = undefined;
     const chunk = this.#livenessQueue.splice(0, LIVENESS_CHUNK);
-    if (chunk.length > 0) this.repo.touchMany(chunk);
+    if (chunk.length > 0) this.repo.touchMany(chunk.map(agentLiveness));
     if (this.#livenessQueue.length > 0) this.#livenessImmediate = setImmediate(() => this.#writeLivenessChunk());
   }
 

@@ -26,7 +26,9 @@ describe('selectorHint', () => {
   });
 
   it('says when only the combination is empty, and when nobody reported health', () => {
-    expect(hint('service.name=payments,deployment.environment=staging').message).toBe('each clause matches some agent, but no agent matches all of them together');
+    expect(hint('service.name=payments,deployment.environment=staging').message).toBe(
+      'each clause matches some agent, but no agent matches all of them together',
+    );
     expect(hint('healthy=false').problems).toEqual([{ clause: 'healthy=false', problem: 'no_health_report', suggestions: [] }]);
     expect(hint('healthy=false', [{ attributes: {}, healthy: true }]).problems).toEqual([]);
   });

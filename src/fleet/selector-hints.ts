@@ -4,7 +4,7 @@
  * keys (or values) that do exist. Used wherever a selector comes back empty, so a proposal over
  * REST, the CLI, MCP or Slack and a fleet listing all explain it the same way.
  */
-import { suggest } from '../similar.js';
+import { suggest } from '../shared/similar.js';
 import type { AgentRecord } from './agent-state.js';
 import { HEALTH_KEY, type JsonValue, type SelectorClause } from './attributes.js';
 
@@ -35,7 +35,10 @@ function text(v: JsonValue): string | undefined {
 }
 
 function listed(items: readonly string[]): string {
-  const shown = items.slice(0, LISTED).map((k) => JSON.stringify(k)).join(', ');
+  const shown = items
+    .slice(0, LISTED)
+    .map((k) => JSON.stringify(k))
+    .join(', ');
   return items.length > LISTED ? `${shown} (+${items.length - LISTED} more)` : shown;
 }
 
@@ -89,6 +92,7 @@ export function selectorHint(agents: Iterable<Pick<AgentRecord, 'attributes' | '
     }
   }
   if (problems.length === 0) sentences.push('each clause matches some agent, but no agent matches all of them together');
-  if (listKeys) sentences.push(`known attribute keys: ${knownKeys.length ? listed(knownKeys) : '(no agent reports any attribute)'}, and ${HEALTH_KEY}=true|false`);
+  if (listKeys)
+    sentences.push(`known attribute keys: ${knownKeys.length ? listed(knownKeys) : '(no agent reports any attribute)'}, and ${HEALTH_KEY}=true|false`);
   return { message: sentences.join('; '), problems, knownKeys: [...knownKeys, HEALTH_KEY] };
 }

@@ -18,7 +18,8 @@ function term(c: SelectorClause): string {
 }
 
 function subject(health: readonly SelectorClause[]): string | undefined {
-  if (health.length !== 1) return health.length === 0 ? undefined : `agents where ${health.map((c) => `${c.key}${c.negate ? '!=' : '='}${c.value}`).join(' and ')}`;
+  if (health.length !== 1)
+    return health.length === 0 ? undefined : `agents where ${health.map((c) => `${c.key}${c.negate ? '!=' : '='}${c.value}`).join(' and ')}`;
   const [h] = health;
   const wanted = h!.value === 'true';
   if (!h!.negate) return wanted ? 'healthy agents' : 'unhealthy agents';

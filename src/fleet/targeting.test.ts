@@ -4,11 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema } from '../gen/opamp/v1/opamp_pb.js';
 import { AgentsRepo } from '../store/agents-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { kv } from '../../test/support/ws-agent.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import { AgentRegistry } from './registry.js';
-import { approvalFingerprint, canonicalJson, canonicalTarget, labelBreakdown, planFingerprint, resolveTargets } from './targeting.js';
+import { approvalFingerprint, planFingerprint } from '../changes/fingerprint.js';
+import { canonicalJson } from '../shared/canonical-json.js';
+import { canonicalTarget, labelBreakdown, resolveTargets } from './targeting.js';
 
 const uid = (n: number) => `0190f3c4-8a6b-7c2e-9d1a-${n.toString().padStart(12, '0')}`;
 
@@ -27,7 +29,14 @@ describe('target resolution', () => {
     db = openDatabase(join(dir, 'a.db'));
     reg = new AgentRegistry(new AgentsRepo(db));
     const add = (n: number, svc: string, env: string, caps: bigint) =>
-      reg.report(uid(n), create(AgentToServerSchema, { capabilities: caps, agentDescription: { identifyingAttributes: kv({ 'service.name': svc, 'deployment.environment': env }) } }), 'ws');
+      reg.report(
+        uid(n),
+        create(AgentToServerSchema, {
+          capabilities: caps,
+          agentDescription: { identifyingAttributes: kv({ 'service.name': svc, 'deployment.environment': env }) },
+        }),
+        'ws',
+      );
     add(1, 'checkout', 'prod', 3n);
     add(2, 'checkout', 'prod', 1n);
     add(3, 'checkout', 'staging', 3n);
@@ -36,7 +45,9 @@ describe('target resolution', () => {
 
   it('lists ineligible agents with a reason instead of dropping them', () => {
     setup();
-    const r = resolveTargets(reg, { selector: 'service.name=checkout,deployment.environment=prod' }, (a) => ((a.capabilities & 2n) === 0n ? 'lacks AcceptsRemoteConfig' : undefined));
+    const r = resolveTargets(reg, { selector: 'service.name=checkout,deployment.environment=prod' }, (a) =>
+      (a.capabilities & 2n) === 0n ? 'lacks AcceptsRemoteConfig' : undefined,
+    );
     expect(r.agents.map((a) => a.uid)).toEqual([uid(1)]);
     expect(r.ineligible).toEqual([{ uid: uid(2), reason: 'lacks AcceptsRemoteConfig' }]);
     expect(labelBreakdown(r.agents)).toEqual({ 'service.name': { checkout: 1 }, 'deployment.environment': { prod: 1 } });

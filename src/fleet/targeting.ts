@@ -1,13 +1,12 @@
 /**
  * @module Target resolution for change requests, shared by every executor: a TargetSpec (uid list
  * or attribute selector) becomes a sorted set of eligible agents plus the ineligible ones with a
- * reason (listed, never silently dropped), a label breakdown for the approval card, and a
- * canonical fingerprint of what an approval vouches for.
+ * reason (listed, never silently dropped), a label breakdown for the approval card, and the
+ * canonical text of the target (src/changes/fingerprint.ts binds approvals to it).
  */
-import { createHash } from 'node:crypto';
 import type { IneligibleTarget, TargetSpec } from '../changes/types.js';
-import { AmpgateError } from '../errors.js';
-import { isUuidText } from '../opamp/uid.js';
+import { AmpgateError } from '../shared/errors.js';
+import { isUuidText } from '../protocol/uid.js';
 import type { AgentRecord } from './agent-state.js';
 import { formatSelector, parseSelector, SelectorSyntaxError, setOwn } from './attributes.js';
 import type { AgentRegistry } from './registry.js';
@@ -63,7 +62,10 @@ export function resolveTargets(registry: AgentRegistry, target: TargetSpec, elig
     if (candidates.length === 0) {
       // Say why, with close matches, so a typo ("servce.name") is fixed instead of guessed at.
       const hint = selectorHint(registry.all(), clauses);
-      throw new AmpgateError('unprocessable', `selector "${target.selector}" matches no known agent: ${hint.message}`, { problems: hint.problems, knownKeys: hint.knownKeys });
+      throw new AmpgateError('unprocessable', `selector "${target.selector}" matches no known agent: ${hint.message}`, {
+        problems: hint.problems,
+        knownKeys: hint.knownKeys,
+      });
     }
   }
   const agents: AgentRecord[] = [];
@@ -77,10 +79,14 @@ export function resolveTargets(registry: AgentRegistry, target: TargetSpec, elig
 }
 
 /** Attributes shown in the label breakdown of an approval card. */
-export const BREAKDOWN_KEYS = ['service.name', 'deployment.environment', 'service.namespace', 'host.name', 'k8s.cluster.name'] as const;
+const BREAKDOWN_KEYS = ['service.name', 'deployment.environment', 'service.namespace', 'host.name', 'k8s.cluster.name'] as const;
 
 /** attribute -> value -> count over `agents`; values beyond `maxValues` per key fold into "(other)". */
-export function labelBreakdown(agents: readonly AgentRecord[], keys: readonly string[] = BREAKDOWN_KEYS, maxValues = 10): Record<string, Record<string, number>> {
+export function labelBreakdown(
+  agents: readonly AgentRecord[],
+  keys: readonly string[] = BREAKDOWN_KEYS,
+  maxValues = 10,
+): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const key of keys) {
     const counts = new Map<string, number>();
@@ -100,30 +106,4 @@ export function labelBreakdown(agents: readonly AgentRecord[], keys: readonly st
     setOwn(out, key, bucket);
   }
   return out;
-}
-
-/** JSON with object keys sorted at every level, for hashing. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
-    }
-    return typeof v === 'bigint' ? v.toString() : v;
-  });
-}
-
-/** sha256 hex over the canonical JSON of everything an approval vouches for. */
-export function planFingerprint(kind: string, params: Record<string, unknown>, payloadFingerprint: string, targets: readonly string[]): string {
-  return createHash('sha256')
-    .update(canonicalJson({ kind, params, payloadFingerprint, targets: [...targets].sort() }))
-    .digest('hex');
-}
-
-/**
- * What an approval vouches for: the executor's plan fingerprint bound to the canonical target text.
- * A selector's exclusions (`service.name!=payments`) and health filter (`healthy=false`) are thereby
- * part of the approved fingerprint, not only the agents they resolved to at planning time.
- */
-export function approvalFingerprint(planFingerprint: string, canonicalTarget: string): string {
-  return createHash('sha256').update(canonicalJson({ plan: planFingerprint, target: canonicalTarget })).digest('hex');
 }

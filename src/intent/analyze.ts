@@ -7,11 +7,38 @@
  */
 import type { ChangeKind } from '../changes/types.js';
 import {
-  CONFIG_WORDS, CONNECTION, COUNTS, CREDENTIAL_VERBS, CREDENTIALS, ENV_SYNONYMS, EXCLUDE, FAMILY, FILLER, FLEET, HEALTH, HELP, INJECTION_REFUSAL,
-  NEGATION, PERIOD_WORDS, PRONOUNS, STOP_PHRASES, READ_CUES, REFUSE, REQUEST_WORDS, REVEAL, SCHEDULE, SECRET_NOUNS, SECRET_REFUSAL, STATES, STOP, TIME_OF_DAY, VAGUE, VERBS,
+  CONFIG_WORDS,
+  CONNECTION,
+  COUNTS,
+  CREDENTIAL_VERBS,
+  CREDENTIALS,
+  ENV_SYNONYMS,
+  EXCLUDE,
+  FAMILY,
+  FILLER,
+  FLEET,
+  HEALTH,
+  HELP,
+  INJECTION_REFUSAL,
+  NEGATION,
+  PERIOD_WORDS,
+  PRONOUNS,
+  STOP_PHRASES,
+  READ_CUES,
+  REFUSE,
+  REQUEST_WORDS,
+  REVEAL,
+  SCHEDULE,
+  SECRET_NOUNS,
+  SECRET_REFUSAL,
+  STATES,
+  STOP,
+  TIME_OF_DAY,
+  VAGUE,
+  VERBS,
   CANCEL_REFUSAL,
 } from './lexicon.js';
-import { editDistance, suggest } from '../similar.js';
+import { editDistance, suggest } from '../shared/similar.js';
 import { normalise, splitReason, tokenize, type Token } from './tokens.js';
 import type { KnownValue, Period, Vocabulary } from './types.js';
 
@@ -90,7 +117,7 @@ function matchPhrase(tokens: readonly Token[], roles: Mutable, i: number, phrase
       continue;
     }
     const t = tokens[j];
-    if (!t || t.type !== 'word' || t.text !== part || roles[j] !== undefined) return undefined;
+    if (t?.type !== 'word' || t.text !== part || roles[j] !== undefined) return undefined;
     used.push(j);
     j++;
   }
@@ -146,7 +173,10 @@ const VERB_WORDS = [...new Set(VERBS.flatMap(([p]) => words(p)).filter((w) => w 
 const HEALTH_WORDS = ['healthy', 'unhealthy'];
 
 function suggestFor(word: string, pool: ReadonlyArray<readonly [string, Suggestion]>): Suggestion[] {
-  const names = suggest(word, pool.map(([w]) => w));
+  const names = suggest(
+    word,
+    pool.map(([w]) => w),
+  );
   const out: Suggestion[] = [];
   for (const n of names) for (const [w, s] of pool) if (w === n && !out.some((o) => o.value === s.value && o.what === s.what)) out.push(s);
   if (out.length === 0) {
@@ -177,8 +207,16 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
   if (/\{\s*"|<\/|\b(?:system|assistant|developer)\s*:/i.test(raw)) {
     tokens.forEach((_t, i) => (roles[i] ??= { r: 'refuse', msg: INJECTION_REFUSAL }));
   }
-  assignPhrases(tokens, roles, REFUSE.map(([p, msg]) => [p, { r: 'refuse', msg }] as const));
-  assignPhrases(tokens, roles, NEGATION.map((p) => [p, { r: 'negation' }] as const));
+  assignPhrases(
+    tokens,
+    roles,
+    REFUSE.map(([p, msg]) => [p, { r: 'refuse', msg }] as const),
+  );
+  assignPhrases(
+    tokens,
+    roles,
+    NEGATION.map((p) => [p, { r: 'negation' }] as const),
+  );
 
   // Change request references: "request 12", "change #7", "cr 3", "#12".
   tokens.forEach((t, i) => {
@@ -192,12 +230,28 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
     if (t.text === 'cancel' && roles[i] === undefined) roles[i] = { r: 'refuse', msg: CANCEL_REFUSAL };
   });
 
-  assignPhrases(tokens, roles, STOP_PHRASES.map((p) => [p, { r: 'stop' }] as const));
-  assignPhrases(tokens, roles, HEALTH.map(([p, healthy]) => [p, { r: 'health', healthy }] as const));
-  assignPhrases(tokens, roles, PERIOD_WORDS.map(([p, period]) => [p, { r: 'period', period }] as const));
+  assignPhrases(
+    tokens,
+    roles,
+    STOP_PHRASES.map((p) => [p, { r: 'stop' }] as const),
+  );
+  assignPhrases(
+    tokens,
+    roles,
+    HEALTH.map(([p, healthy]) => [p, { r: 'health', healthy }] as const),
+  );
+  assignPhrases(
+    tokens,
+    roles,
+    PERIOD_WORDS.map(([p, period]) => [p, { r: 'period', period }] as const),
+  );
 
   // Action verbs; credential verbs count only next to a credential noun ("renew the tokens").
-  assignPhrases(tokens, roles, VERBS.map(([p, kind]) => [p, { r: 'verb', kind }] as const));
+  assignPhrases(
+    tokens,
+    roles,
+    VERBS.map(([p, kind]) => [p, { r: 'verb', kind }] as const),
+  );
   const credPhrases = CREDENTIALS.map(([p, certificate]) => [p, { r: 'cred', certificate }] as const);
   tokens.forEach((t, i) => {
     if (roles[i] || t.type !== 'word' || !CREDENTIAL_VERBS.has(t.text)) return;
@@ -215,7 +269,11 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
   tokens.forEach((t, i) => {
     if (t.text === 'change' && roles[i] === undefined && i !== firstContent) roles[i] = { r: 'requests', open: false };
   });
-  assignPhrases(tokens, roles, VAGUE.map(([p, msg]) => [p, { r: 'vague', msg }] as const));
+  assignPhrases(
+    tokens,
+    roles,
+    VAGUE.map(([p, msg]) => [p, { r: 'vague', msg }] as const),
+  );
 
   const kinds = new Set(roles.flatMap((r) => (r?.r === 'verb' ? [r.kind] : [])));
   const pushing = kinds.has('config_push');
@@ -224,7 +282,11 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
   if (pushing) assignConfig(tokens, roles, vocab);
 
   // Exclusions: "but" only after a fleet word ("all but payments"); "non-prod" is one negated word.
-  assignPhrases(tokens, roles, EXCLUDE.map((p) => [p, { r: 'exclude' }] as const));
+  assignPhrases(
+    tokens,
+    roles,
+    EXCLUDE.map((p) => [p, { r: 'exclude' }] as const),
+  );
   tokens.forEach((t, i) => {
     if (roles[i] || t.type !== 'word') return;
     if (t.text === 'but') roles[i] = butRole(tokens, roles, i);
@@ -235,7 +297,11 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
 
   // Values of the live vocabulary (multi-word values too).
   const multi = [...known.byWord.keys()].filter((w) => w.includes(' '));
-  assignPhrases(tokens, roles, multi.map((w) => [w, { r: 'value', word: w, kvs: known.byWord.get(w)!, negate: false }] as const));
+  assignPhrases(
+    tokens,
+    roles,
+    multi.map((w) => [w, { r: 'value', word: w, kvs: known.byWord.get(w)!, negate: false }] as const),
+  );
   tokens.forEach((t, i) => {
     if (roles[i] || t.type !== 'word') return;
     const kvs = known.byWord.get(t.text);
@@ -244,7 +310,11 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
   });
 
   const reading = kinds.size === 0;
-  assignPhrases(tokens, roles, HELP.map((p) => [p, { r: 'help' }] as const));
+  assignPhrases(
+    tokens,
+    roles,
+    HELP.map((p) => [p, { r: 'help' }] as const),
+  );
   assignPhrases(
     tokens,
     roles,
@@ -265,7 +335,8 @@ export function analyze(raw: string, vocab: Vocabulary): Analysis {
     else if (reading && w in CONNECTION) roles[i] = { r: 'connection', connected: CONNECTION[w]! };
     else if (w === 'paused' && kinds.has('resume') && kinds.size === 1) roles[i] = { r: 'stop' };
     else if (w === 'running' && kinds.has('pause') && kinds.size === 1) roles[i] = { r: 'stop' };
-    else if (w === 'down' && i > 0 && roles[i - 1] === undefined) return; // "quiet down": part of an unknown verb
+    else if (w === 'down' && i > 0 && roles[i - 1] === undefined)
+      return; // "quiet down": part of an unknown verb
     else if (w in STATES) roles[i] = { r: 'state', word: w, msg: STATES[w]! };
     else if (SCHEDULE.has(w) || TIME_OF_DAY.test(w)) roles[i] = { r: 'schedule', word: w };
     else if (COUNTS.has(w) || /^\d+%$/.test(w)) roles[i] = { r: 'count', word: w };

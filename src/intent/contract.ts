@@ -16,10 +16,7 @@ import { intentFrom } from './parser.js';
 import { resolveTarget } from './resolve-target.js';
 import { PERIODS, type Intent, type ReadIntent, type Vocabulary } from './types.js';
 
-const Target = z.union([
-  z.object({ selector: z.string().max(500) }).strict(),
-  z.object({ agents: z.array(z.string().uuid()).min(1).max(500) }).strict(),
-]);
+const Target = z.union([z.object({ selector: z.string().max(500) }).strict(), z.object({ agents: z.array(z.string().uuid()).min(1).max(500) }).strict()]);
 
 /** The shape of every intent, whichever parser produced it. There is no "approve" intent. */
 export const IntentSchema = z.discriminatedUnion('type', [
@@ -55,7 +52,7 @@ export const IntentSchema = z.discriminatedUnion('type', [
 const KNOWN_KEYS = ['service.name', 'deployment.environment', 'deployment.environment.name', 'host.name'];
 
 /** Rejects intents that name configs, versions or attribute values the fleet does not have. */
-export function checkAgainstVocabulary(intent: Intent, vocab: Vocabulary): Intent {
+function checkAgainstVocabulary(intent: Intent, vocab: Vocabulary): Intent {
   if (intent.type === 'question' || intent.type === 'refusal') return intent;
   const selector = intent.target && 'selector' in intent.target ? intent.target.selector : undefined;
   if (selector !== undefined) {
@@ -68,7 +65,11 @@ export function checkAgainstVocabulary(intent: Intent, vocab: Vocabulary): Inten
     const known = [...vocab.services, ...vocab.environments, ...vocab.hosts];
     for (const c of clauses) {
       if (KNOWN_KEYS.includes(c.key) && !known.some((k) => k.key === c.key && k.value === c.value)) {
-        return { type: 'question', question: `No agent reports ${c.key}=${c.value}. Which agents did you mean?`, choices: known.filter((k) => k.key === c.key).map((k) => k.value) };
+        return {
+          type: 'question',
+          question: `No agent reports ${c.key}=${c.value}. Which agents did you mean?`,
+          choices: known.filter((k) => k.key === c.key).map((k) => k.value),
+        };
       }
     }
   }
@@ -154,7 +155,8 @@ export interface Reconciled {
  */
 export function reconcile(model: Intent, a: Analysis): Reconciled {
   const offline = intentFrom(a);
-  if (offline.type === 'refusal') return { intent: offline, ...(model.type !== 'refusal' ? { rejected: 'the message is refused whatever the model says' } : {}) };
+  if (offline.type === 'refusal')
+    return { intent: offline, ...(model.type !== 'refusal' ? { rejected: 'the message is refused whatever the model says' } : {}) };
   if (model.type === 'refusal') return { intent: model };
   if (model.type === 'question') return { intent: offline.type === 'question' && offline.retry ? offline : model };
 
@@ -165,7 +167,12 @@ export function reconcile(model: Intent, a: Analysis): Reconciled {
   if (model.type === 'read') {
     const reference = reading ? intentFrom(reading) : offline;
     if (reference.type === 'read' && sameRead(model, reference)) return { intent: model };
-    if (reading && reference.type === 'question' && model.action === 'list_agents' && sameTarget(model.target ?? { selector: '' }, resolveTarget(reading, { allowEmpty: true }))) {
+    if (
+      reading &&
+      reference.type === 'question' &&
+      model.action === 'list_agents' &&
+      sameTarget(model.target ?? { selector: '' }, resolveTarget(reading, { allowEmpty: true }))
+    ) {
       return { intent: model };
     }
     return { intent: offline, rejected: `the model's read (${model.action} ${canonical(model.target) ?? '?'}) is not what the message asks` };
@@ -173,10 +180,12 @@ export function reconcile(model: Intent, a: Analysis): Reconciled {
 
   // A proposal.
   if (offline.type === 'proposal') {
-    if (model.kind === offline.kind && canonical(model.target) === canonical(offline.target) && sameParams(model.params, offline.params)) return { intent: model };
+    if (model.kind === offline.kind && canonical(model.target) === canonical(offline.target) && sameParams(model.params, offline.params))
+      return { intent: model };
     return { intent: offline, rejected: describeMismatch(model, offline.kind, offline.target, offline.params) };
   }
-  const actionable = reading && !reading.roles.some((r) => READ_ONLY.has(r.r)) && ['pause', 'resume', 'restart'].includes(model.kind) && Object.keys(model.params).length === 0;
+  const actionable =
+    reading && !reading.roles.some((r) => READ_ONLY.has(r.r)) && ['pause', 'resume', 'restart'].includes(model.kind) && Object.keys(model.params).length === 0;
   if (actionable) {
     const target = resolveTarget(reading, {});
     if (sameTarget(model.target, target)) return { intent: model };
@@ -202,5 +211,8 @@ function describeMismatch(model: Extract<Intent, { type: 'proposal' }>, kind: st
   if (!sameParams(model.params, params)) return `the model's parameters ${JSON.stringify(model.params)} differ from ${JSON.stringify(params)}`;
   const how = compareTargets(model.target, target);
   const health = clauses(model.target)?.some((c) => c.key === HEALTH_KEY) ? ' (health filter)' : '';
-  return `the model's target ${canonical(model.target) ?? '?'} is ${how} than the message's ${canonical(target) ?? '(none)'}${health}`.replace('different than', 'different from');
+  return `the model's target ${canonical(model.target) ?? '?'} is ${how} than the message's ${canonical(target) ?? '(none)'}${health}`.replace(
+    'different than',
+    'different from',
+  );
 }

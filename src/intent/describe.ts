@@ -6,11 +6,18 @@ import type { ChangeKind, TargetSpec } from '../changes/types.js';
 import type { ReadIntent } from './types.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 
-const VERB: Record<ChangeKind, string> = { config_push: 'push config', pause: 'pause', resume: 'resume', restart: 'restart', rotate_credentials: 'rotate credentials' };
+const VERB: Record<ChangeKind, string> = {
+  config_push: 'push config',
+  pause: 'pause',
+  resume: 'resume',
+  restart: 'restart',
+  rotate_credentials: 'rotate credentials',
+};
 
 /** The action with its parameters, e.g. "push config otel-gateway v3" or "rotate credentials (certificate)". */
 export function describeAction(kind: ChangeKind, params: Record<string, unknown>): string {
-  if (kind === 'config_push') return `${VERB[kind]} ${String(params.config)}${params.version !== undefined ? ` v${String(params.version)}` : ' (latest version)'}`;
+  if (kind === 'config_push')
+    return `${VERB[kind]} ${String(params.config)}${params.version !== undefined ? ` v${String(params.version)}` : ' (latest version)'}`;
   if (kind === 'rotate_credentials') return `${VERB[kind]} (${String(params.credential ?? 'token')})`;
   return VERB[kind];
 }

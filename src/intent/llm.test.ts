@@ -34,15 +34,33 @@ async function fakeLlm(reply: (body: { messages: Array<{ role: string; content: 
 }
 
 const parser = (url: string, errors: string[] = []) =>
-  new LlmIntentParser({ baseUrl: url, model: 'test-model', apiKey: 'sk-test-secret', fallback: new DeterministicIntentParser(), onError: (e) => errors.push(e) });
+  new LlmIntentParser({
+    baseUrl: url,
+    model: 'test-model',
+    apiKey: 'sk-test-secret',
+    fallback: new DeterministicIntentParser(),
+    onError: (e) => errors.push(e),
+  });
 
 describe('LLM intent provider', () => {
   it('sends the message and vocabulary as data under the system prompt, and returns a validated proposal', async () => {
     const llm = await fakeLlm(() => ({
-      content: JSON.stringify({ type: 'proposal', kind: 'pause', target: { selector: 'service.name=checkout,deployment.environment=prod' }, params: {}, understood: 'pause checkout in prod' }),
+      content: JSON.stringify({
+        type: 'proposal',
+        kind: 'pause',
+        target: { selector: 'service.name=checkout,deployment.environment=prod' },
+        params: {},
+        understood: 'pause checkout in prod',
+      }),
     }));
     const intent = await parser(llm.url).parse('hey, can you quiet down checkout in prod?', vocab);
-    expect(intent).toEqual({ type: 'proposal', kind: 'pause', target: { selector: 'service.name=checkout,deployment.environment=prod' }, params: {}, understood: 'pause checkout in prod' });
+    expect(intent).toEqual({
+      type: 'proposal',
+      kind: 'pause',
+      target: { selector: 'service.name=checkout,deployment.environment=prod' },
+      params: {},
+      understood: 'pause checkout in prod',
+    });
     const req = llm.seen[0]!;
     expect(req.headers.authorization).toBe('Bearer sk-test-secret');
     expect(req.body.model).toBe('test-model');
@@ -52,7 +70,13 @@ describe('LLM intent provider', () => {
   });
 
   it('turns invented configs and attribute values into questions', async () => {
-    let content = JSON.stringify({ type: 'proposal', kind: 'config_push', target: { selector: 'deployment.environment=prod' }, params: { config: 'made-up' }, understood: 'x' });
+    let content = JSON.stringify({
+      type: 'proposal',
+      kind: 'config_push',
+      target: { selector: 'deployment.environment=prod' },
+      params: { config: 'made-up' },
+      understood: 'x',
+    });
     const llm = await fakeLlm(() => ({ content }));
     expect(await parser(llm.url).parse('push the thing', vocab)).toMatchObject({ type: 'question', question: /Which config/ });
     content = JSON.stringify({ type: 'proposal', kind: 'restart', target: { selector: 'service.name=billing' }, params: {}, understood: 'x' });

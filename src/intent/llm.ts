@@ -26,7 +26,7 @@ export interface LlmProviderOptions {
   readonly onError?: (reason: string) => void;
 }
 
-export function loadIntentPrompt(): string {
+function loadIntentPrompt(): string {
   return readFileSync(new URL('../../prompts/intent.md', import.meta.url), 'utf8');
 }
 

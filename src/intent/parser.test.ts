@@ -33,8 +33,14 @@ const TABLE: Array<[string, Expect]> = [
   ['rollout otel-gateway to the dev agents', { kind: 'config_push', selector: `${ENV}=dev`, params: { config: 'otel-gateway' } }],
   [`restart ${UID}`, { kind: 'restart', agents: [UID] }],
   ['bounce node-1', { kind: 'restart', selector: 'host.name=node-1' }],
-  ['rotate credentials for the payments agents in prod', { kind: 'rotate_credentials', selector: `service.name=payments,${ENV}=prod`, params: { credential: 'token' } }],
-  ['rotate the client certificates of checkout in staging', { kind: 'rotate_credentials', selector: `service.name=checkout,${ENV}=staging`, params: { credential: 'certificate' } }],
+  [
+    'rotate credentials for the payments agents in prod',
+    { kind: 'rotate_credentials', selector: `service.name=payments,${ENV}=prod`, params: { credential: 'token' } },
+  ],
+  [
+    'rotate the client certificates of checkout in staging',
+    { kind: 'rotate_credentials', selector: `service.name=checkout,${ENV}=staging`, params: { credential: 'certificate' } },
+  ],
   ['rekey all agents', { kind: 'rotate_credentials', selector: '', params: { credential: 'token' } }],
   ['turn off the checkout collectors in staging', { kind: 'pause', selector: `service.name=checkout,${ENV}=staging` }],
   ['pause everything', { kind: 'pause', selector: '' }],
@@ -43,8 +49,14 @@ const TABLE: Array<[string, Expect]> = [
   ['please pause service.name=checkout,deployment.environment=prod', { kind: 'pause', selector: 'service.name=checkout,deployment.environment=prod' }],
   ['Pause the CHECKOUT collectors in PROD', { kind: 'pause', selector: `service.name=checkout,${ENV}=prod` }],
   ['restart frontend on node-2', { kind: 'restart', selector: 'service.name=frontend,host.name=node-2' }],
-  ['suspend payments in staging since traffic is being migrated', { kind: 'pause', selector: `service.name=payments,${ENV}=staging`, reason: 'traffic is being migrated' }],
-  ['ship checkout-pipeline version 2 to checkout in prod', { kind: 'config_push', selector: `service.name=checkout,${ENV}=prod`, params: { config: 'checkout-pipeline', version: 2 } }],
+  [
+    'suspend payments in staging since traffic is being migrated',
+    { kind: 'pause', selector: `service.name=payments,${ENV}=staging`, reason: 'traffic is being migrated' },
+  ],
+  [
+    'ship checkout-pipeline version 2 to checkout in prod',
+    { kind: 'config_push', selector: `service.name=checkout,${ENV}=prod`, params: { config: 'checkout-pipeline', version: 2 } },
+  ],
   ['turn the frontend agents back on in dev', { kind: 'resume', selector: `service.name=frontend,${ENV}=dev` }],
   ['restart the otel-gateway collectors', { kind: 'restart', selector: 'service.name=otel-gateway' }],
   ['roll out otel-gateway@latest to staging', { kind: 'config_push', selector: `${ENV}=staging`, params: { config: 'otel-gateway' } }],
@@ -179,7 +191,11 @@ describe('narrowing words are understood exactly or asked about', () => {
     const typo = asks('pls bounce the frontend colectors in stagin');
     expect(typo.question).toMatch(/I don't know "stagin"\. Did you mean `staging` \(environment\)\?/);
     expect(typo.retry).toEqual([{ label: 'Yes: pls bounce the frontend colectors in staging', text: 'pls bounce the frontend colectors in staging' }]);
-    expect(parseIntent(typo.retry![0]!.text, vocab)).toMatchObject({ type: 'proposal', kind: 'restart', target: { selector: `service.name=frontend,${ENV}=staging` } });
+    expect(parseIntent(typo.retry![0]!.text, vocab)).toMatchObject({
+      type: 'proposal',
+      kind: 'restart',
+      target: { selector: `service.name=frontend,${ENV}=staging` },
+    });
     expect(asks('restart the prod payment agents').choices).toEqual(['payments']);
     expect(asks('restart pay in prod because of the leak').retry![0]!.text).toBe('restart payments in prod because of the leak');
     expect(asks('restart the gateway in prod').choices).toEqual(['otel-gateway']);
@@ -246,10 +262,65 @@ describe('narrowing words are understood exactly or asked about', () => {
 
 describe('invariants over generated messages', () => {
   const pool = [
-    'restart', 'pause', 'resume', 'bounce', 'push', 'rotate', 'the', 'all', 'everything', 'except', 'but', 'not', 'non-prod', 'without', 'and', 'in', 'on', 'of',
-    'checkout', 'checkout-v2', 'payments', 'payment', 'paymnts', 'frontend', 'prod', 'production', 'staging', 'stagin', 'dev', 'qa', 'node-1', 'node-2', 'node', '1',
-    'unhealthy', 'healthy', 'not healthy', 'broken', 'agents', 'collectors', 'ones', 'them', 'those', 'please', 'now', 'tonight', 'because', 'approve', 'request', '12',
-    'otel-gateway', 'fluentbit-v3', 'v2', ',', '?', 'which', 'show', 'billing', 'xyzzy',
+    'restart',
+    'pause',
+    'resume',
+    'bounce',
+    'push',
+    'rotate',
+    'the',
+    'all',
+    'everything',
+    'except',
+    'but',
+    'not',
+    'non-prod',
+    'without',
+    'and',
+    'in',
+    'on',
+    'of',
+    'checkout',
+    'checkout-v2',
+    'payments',
+    'payment',
+    'paymnts',
+    'frontend',
+    'prod',
+    'production',
+    'staging',
+    'stagin',
+    'dev',
+    'qa',
+    'node-1',
+    'node-2',
+    'node',
+    '1',
+    'unhealthy',
+    'healthy',
+    'not healthy',
+    'broken',
+    'agents',
+    'collectors',
+    'ones',
+    'them',
+    'those',
+    'please',
+    'now',
+    'tonight',
+    'because',
+    'approve',
+    'request',
+    '12',
+    'otel-gateway',
+    'fluentbit-v3',
+    'v2',
+    ',',
+    '?',
+    'which',
+    'show',
+    'billing',
+    'xyzzy',
   ];
   const ENV_WORDS: Record<string, string[]> = { prod: ['prod', 'production', 'non-prod'], staging: ['staging'], dev: ['dev'] };
 
@@ -261,13 +332,20 @@ describe('invariants over generated messages', () => {
         if (intent.type !== 'proposal' || intent.target.selector === undefined) return;
         const said = text.toLowerCase().split(/[\s,?]+/);
         if (intent.target.selector === '') {
-          expect(said.some((w) => ['all', 'everything'].includes(w)), text).toBe(true);
+          expect(
+            said.some((w) => ['all', 'everything'].includes(w)),
+            text,
+          ).toBe(true);
           return;
         }
         for (const clause of intent.target.selector.split(',')) {
           const [key, value] = clause.split(/!?=/) as [string, string];
           if (key === 'healthy') expect(text, text).toMatch(/healthy/);
-          else if (key === ENV) expect((ENV_WORDS[value] ?? [value]).some((w) => said.includes(w)), `${text} -> ${clause}`).toBe(true);
+          else if (key === ENV)
+            expect(
+              (ENV_WORDS[value] ?? [value]).some((w) => said.includes(w)),
+              `${text} -> ${clause}`,
+            ).toBe(true);
           else expect(said.includes(value) || said.includes(`non-${value}`), `${text} -> ${clause}`).toBe(true);
         }
       }),

@@ -37,7 +37,13 @@ export function parseIntent(raw: string, vocab: Vocabulary): Intent {
   return intentFrom(analyze(raw, vocab));
 }
 
-const LABEL: Record<ChangeKind, string> = { config_push: 'push config', pause: 'pause', resume: 'resume', restart: 'restart', rotate_credentials: 'rotate credentials' };
+const LABEL: Record<ChangeKind, string> = {
+  config_push: 'push config',
+  pause: 'pause',
+  resume: 'resume',
+  restart: 'restart',
+  rotate_credentials: 'rotate credentials',
+};
 
 /** The intent of an analysed message. */
 export function intentFrom(a: Analysis): Intent {
@@ -49,7 +55,10 @@ export function intentFrom(a: Analysis): Intent {
 
   const kinds = [...new Set(all(a, 'verb').map((v) => v.kind))];
   if (kinds.length > 1) {
-    return question(`I read more than one action (${kinds.map((k) => LABEL[k]).join(', ')}). I can propose one change at a time: which one first?`, kinds.map((k) => LABEL[k]));
+    return question(
+      `I read more than one action (${kinds.map((k) => LABEL[k]).join(', ')}). I can propose one change at a time: which one first?`,
+      kinds.map((k) => LABEL[k]),
+    );
   }
   const kind = kinds[0];
   const vague = all(a, 'vague')[0];
@@ -62,16 +71,29 @@ function proposal(a: Analysis, kind: ChangeKind): Intent {
   if (has(a, 'request')) return question('A change request is not a target. Which agents should this change apply to?');
   const when = all(a, 'schedule')[0]?.word ?? (has(a, 'period') ? 'that time' : undefined);
   if (when !== undefined) {
-    return question(`I can't schedule changes ("${when}"): a change is proposed now and runs as soon as it is approved. Should I propose it now? If so, send it again without the time.`);
+    return question(
+      `I can't schedule changes ("${when}"): a change is proposed now and runs as soon as it is approved. Should I propose it now? If so, send it ` +
+        `again without the time.`,
+    );
   }
 
   let params: Record<string, unknown> = {};
   if (kind === 'config_push') {
     const config = all(a, 'config')[0];
-    if (!config) return unknownWords(a, 'config') ?? question('Which config should I push?', a.vocab.configs.map((c) => c.name));
+    if (!config)
+      return (
+        unknownWords(a, 'config') ??
+        question(
+          'Which config should I push?',
+          a.vocab.configs.map((c) => c.name),
+        )
+      );
     if (config.badVersion !== undefined) {
       const entry = a.vocab.configs.find((c) => c.name === config.name)!;
-      return question(`Config ${config.name} has no version ${config.badVersion}. Versions: ${entry.versions.join(', ')}.`, entry.versions.map((n) => `${config.name}@${n}`));
+      return question(
+        `Config ${config.name} has no version ${config.badVersion}. Versions: ${entry.versions.join(', ')}.`,
+        entry.versions.map((n) => `${config.name}@${n}`),
+      );
     }
     params = config.version === undefined ? { config: config.name } : { config: config.name, version: config.version };
   }
@@ -99,7 +121,8 @@ function narrowingProblems(a: Analysis, reading = false): QuestionIntent | undef
   const unknown = unknownWords(a);
   if (unknown) return unknown;
   const pronoun = all(a, 'pronoun')[0];
-  if (pronoun) return question(`Which agents do you mean by "${pronoun.word}"? I don't keep earlier messages, so please name them (service, environment, host or uids).`);
+  if (pronoun)
+    return question(`Which agents do you mean by "${pronoun.word}"? I don't keep earlier messages, so please name them (service, environment, host or uids).`);
   const but = a.roles.findIndex((r) => r.r === 'but');
   if (but >= 0) {
     const edit = [{ index: but, replacement: 'except' }];
@@ -117,7 +140,8 @@ function narrowingProblems(a: Analysis, reading = false): QuestionIntent | undef
     return question(
       reading
         ? `I'm not sure what "${count.word}" refers to. Ask e.g. "which agents are unhealthy in prod?" or "status of request 12".`
-        : `I can't pick a subset of agents by number ("${count.word}"). Name them by service, environment, host or uid; a config push already goes to a canary first.`,
+        : `I can't pick a subset of agents by number ("${count.word}"). Name them by service, environment, host or uid; a config push already goes to ` +
+            `a canary first.`,
     );
   }
   return undefined;
@@ -134,7 +158,10 @@ function unknownWords(a: Analysis, expect?: 'config'): QuestionIntent | undefine
       const where = expect === 'config' ? 'a config' : positionWord(a, u);
       parts.push(`I don't know ${where} called "${u.word}".`);
     } else {
-      parts.push(`I don't know "${u.word}". Did you mean ${s.map((x) => `\`${x.value}\`${x.what === 'action' || x.what === 'health' ? '' : ` (${x.what})`}`).join(' or ')}?`);
+      parts.push(
+        `I don't know "${u.word}". Did you mean ` +
+          `${s.map((x) => `\`${x.value}\`${x.what === 'action' || x.what === 'health' ? '' : ` (${x.what})`}`).join(' or ')}?`,
+      );
     }
   }
   if (expect === 'config') parts.push('Which config should I push?');
@@ -156,15 +183,30 @@ function positionWord(a: Analysis, u: Of<'unknown'>): string {
 }
 
 function knownList(a: Analysis): string {
-  const list = (what: string, values: readonly string[]) => (values.length ? `${what}: ${values.slice(0, 15).join(', ')}${values.length > 15 ? ', …' : ''}.` : '');
-  return [list('Known services', a.vocab.services.map((s) => s.value)), list('Environments', a.vocab.environments.map((e) => e.value))].filter(Boolean).join(' ');
+  const list = (what: string, values: readonly string[]) =>
+    values.length ? `${what}: ${values.slice(0, 15).join(', ')}${values.length > 15 ? ', …' : ''}.` : '';
+  return [
+    list(
+      'Known services',
+      a.vocab.services.map((s) => s.value),
+    ),
+    list(
+      'Environments',
+      a.vocab.environments.map((e) => e.value),
+    ),
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** One rewrite per candidate of the first unknown word (the others take their best candidate). */
 function rewrites(a: Analysis, unknown: ReadonlyArray<Of<'unknown'>>): Retry[] {
   const [first, ...rest] = unknown;
   return first!.suggestions.slice(0, 5).map((s) => {
-    const edits = [{ start: first!.start, end: first!.end, text: s.value }, ...rest.map((u) => ({ start: u.start, end: u.end, text: u.suggestions[0]!.value }))];
+    const edits = [
+      { start: first!.start, end: first!.end, text: s.value },
+      ...rest.map((u) => ({ start: u.start, end: u.end, text: u.suggestions[0]!.value })),
+    ];
     const text = applyEdits(a.body, edits) + a.tail;
     return { label: `Yes: ${text}`.slice(0, 75), text };
   });
@@ -172,7 +214,11 @@ function rewrites(a: Analysis, unknown: ReadonlyArray<Of<'unknown'>>): Retry[] {
 
 function retryFor(a: Analysis, edits: ReadonlyArray<{ index: number; replacement: string }>, when: boolean): Retry[] | undefined {
   if (!when) return undefined;
-  const text = applyEdits(a.body, edits.map((e) => ({ start: a.tokens[e.index]!.start, end: a.tokens[e.index]!.end, text: e.replacement }))) + a.tail;
+  const text =
+    applyEdits(
+      a.body,
+      edits.map((e) => ({ start: a.tokens[e.index]!.start, end: a.tokens[e.index]!.end, text: e.replacement })),
+    ) + a.tail;
   return [{ label: `Yes: ${text}`.slice(0, 75), text }];
 }
 
@@ -184,11 +230,21 @@ function applyEdits(body: string, edits: ReadonlyArray<{ start: number; end: num
 
 /** A message without an action verb: a read when it asks something, otherwise a question. */
 function readOrUnknown(a: Analysis): Intent {
-  const asks = has(a, 'read') || has(a, 'requests') || has(a, 'configs') || has(a, 'help') || has(a, 'request') || has(a, 'period') || a.roles.some((r) => r.r === 'punct' && r.ch === '?');
+  const asks =
+    has(a, 'read') ||
+    has(a, 'requests') ||
+    has(a, 'configs') ||
+    has(a, 'help') ||
+    has(a, 'request') ||
+    has(a, 'period') ||
+    a.roles.some((r) => r.r === 'punct' && r.ch === '?');
   if (!asks) {
     const guessable = all(a, 'unknown').some((u) => u.suggestions.length > 0);
     if (guessable) return unknownWords(a)!;
-    return question("I didn't recognise an action. I can propose: *push* a config, *pause*, *resume*, *restart* or *rotate credentials* — e.g. `pause the checkout collectors in prod`.");
+    return question(
+      "I didn't recognise an action. I can propose: *push* a config, *pause*, *resume*, *restart* or *rotate credentials* — e.g. `pause the checkout " +
+        'collectors in prod`.',
+    );
   }
   return buildRead(a);
 }
@@ -213,7 +269,12 @@ function buildRead(a: Analysis): Intent {
     if (target.type === 'question') return target;
     if (target.spec.agents) return question('I can list change requests by service, environment or host, not by agent uid. Which do you mean?');
     const open = period === undefined && requests.some((r) => r.open);
-    return read({ action: 'list_requests', ...(target.spec.selector ? { target: target.spec } : {}), ...(open ? { open } : {}), ...(period ? { period } : {}) });
+    return read({
+      action: 'list_requests',
+      ...(target.spec.selector ? { target: target.spec } : {}),
+      ...(open ? { open } : {}),
+      ...(period ? { period } : {}),
+    });
   }
   if (has(a, 'configs') && !targetRoles) return read({ action: 'list_configs' });
 
@@ -234,4 +295,3 @@ function healthIsTheQuestion(a: Analysis): boolean {
   const lastContent = [...a.roles].reverse().find((r) => r.r !== 'punct' && r.r !== 'stop');
   return lastContent?.r === 'health';
 }
-

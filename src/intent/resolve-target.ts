@@ -108,11 +108,14 @@ export function resolveTarget(a: Analysis, opts: TargetOptions = {}): ResolvedTa
 
   for (const [s, groups] of scopeGroups) {
     const inScope = items.filter((it) => it.scope === s);
-    if (groups.size === 0) return ask('I read an exclusion ("except", "not", "without", ...) but not what to leave out. Which service, environment or host should be left out?');
+    if (groups.size === 0)
+      return ask('I read an exclusion ("except", "not", "without", ...) but not what to leave out. Which service, environment or host should be left out?');
     if (groups.size > 1) {
       const words = inScope.map((it) => it.word).join(' ');
       return ask(
-        `Which do you mean by "except ${words}"? A selector can leave out each of them (${inScope.map((it) => `\`${fmt(it.clause)}\``).join(' and ')}), but not only the combination. Please say it as "… in <environment> except <service>" or name the exclusions one by one.`,
+        `Which do you mean by "except ${words}"? A selector can leave out each of them ` +
+          `(${inScope.map((it) => `\`${fmt(it.clause)}\``).join(' and ')}), but not only the combination. Please say it as "… in <environment> except ` +
+          `<service>" or name the exclusions one by one.`,
       );
     }
   }
@@ -133,12 +136,17 @@ export function resolveTarget(a: Analysis, opts: TargetOptions = {}): ResolvedTa
   for (const it of items) {
     const id = `${it.clause.key}=${it.clause.value}`;
     const other = seen.get(id);
-    if (other && other.negate !== it.clause.negate) return ask(`You named ${it.clause.key} ${it.clause.value} both as a target and as an exclusion. Which is it?`);
+    if (other && other.negate !== it.clause.negate)
+      return ask(`You named ${it.clause.key} ${it.clause.value} both as a target and as an exclusion. Which is it?`);
     seen.set(id, it.clause);
   }
 
   const order: ItemGroup[] = ['clause', 'service', 'environment', 'host', 'health'];
-  const sorted = [...items.filter((it) => it.group === 'clause'), ...order.slice(1).flatMap((g) => positives.filter((it) => it.group === g)), ...items.filter((it) => it.clause.negate && it.group !== 'clause')];
+  const sorted = [
+    ...items.filter((it) => it.group === 'clause'),
+    ...order.slice(1).flatMap((g) => positives.filter((it) => it.group === g)),
+    ...items.filter((it) => it.clause.negate && it.group !== 'clause'),
+  ];
   const clauses = dedupe(sorted.map((it) => it.clause));
   if (clauses.length === 0) {
     if (fleet || opts.allowEmpty) return { type: 'target', spec: { selector: '' }, describe: describeTarget({ selector: '' }) };

@@ -3,7 +3,7 @@
  * never echoed back), the reason ("because ...") split off, and the rest cut into words, uids,
  * `key=value` clauses and punctuation.
  */
-import { TOKEN_PATTERN } from '../creds/secrets.js';
+import { TOKEN_PATTERN } from '../shared/secrets.js';
 
 export type TokenType = 'word' | 'clause' | 'uid' | 'punct';
 

@@ -7,13 +7,13 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { FastifyInstance } from 'fastify';
 import { principalFromRequest, principalOf } from '../api/auth.js';
 import { MCP_BODY_LIMIT } from '../api/body-limits.js';
-import { bearerToken } from '../opamp/agent-auth.js';
-import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { bearerToken } from '../shared/bearer.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
 import { ApiClient } from '../api/client.js';
 import { buildMcpServer } from './server.js';
 
 export interface McpHttpOptions {
-  readonly tokens: ApiTokensRepo;
+  readonly tokens: ApiTokens;
   readonly mcpReadOnly: boolean;
 }
 
@@ -24,7 +24,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * (sandboxed frames, file: pages) or one that does not parse, is refused (it made this route
  * answer 500 before; found by the reliability suite).
  */
-export function originAllowed(origin: string, host: string | undefined): boolean {
+function originAllowed(origin: string, host: string | undefined): boolean {
   let url: URL;
   try {
     url = new URL(origin);
@@ -35,7 +35,7 @@ export function originAllowed(origin: string, host: string | undefined): boolean
 }
 
 /** A fetch that goes through Fastify's in-process inject instead of a socket. */
-export function injectFetch(app: FastifyInstance): typeof fetch {
+function injectFetch(app: FastifyInstance): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const res = await app.inject({
@@ -58,7 +58,10 @@ export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
       const origin = req.headers.origin;
       if (origin && !originAllowed(origin, req.headers.host)) {
         // DNS-rebinding protection: browsers on other origins may not drive the MCP endpoint.
-        return reply.code(403).header('Connection', 'close').send({ error: { code: 'forbidden', message: `origin ${origin} is not allowed` } });
+        return reply
+          .code(403)
+          .header('Connection', 'close')
+          .send({ error: { code: 'forbidden', message: `origin ${origin} is not allowed` } });
       }
       const principal = principalFromRequest(opts.tokens, req.headers.authorization, 'mcp');
       if (!principal) {
@@ -73,7 +76,10 @@ export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
     handler: async (req, reply) => {
       const principal = principalOf(req);
       if (req.method !== 'POST') {
-        return reply.code(405).header('Allow', 'POST').send({ error: { code: 'bad_request', message: 'this MCP endpoint is stateless: use POST' } });
+        return reply
+          .code(405)
+          .header('Allow', 'POST')
+          .send({ error: { code: 'bad_request', message: 'this MCP endpoint is stateless: use POST' } });
       }
       const backend = new ApiClient({ url: 'http://ampgate.internal', client: 'mcp', token: bearerToken(req.headers.authorization)!, fetch: injectFetch(app) });
       const server = buildMcpServer(backend, { principal, mcpReadOnly: opts.mcpReadOnly });

@@ -2,7 +2,7 @@
  * @module MCP resources: each agent's effective config as a readable resource
  * (ampgate://agents/{uid}/effective-config), redacted like the tool output.
  */
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AgentDetail } from '../api/views.js';
 import { redactConfigText } from '../fleet/configs/redact.js';
 import type { ApiClient } from '../api/client.js';

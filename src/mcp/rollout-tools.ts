@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ApiClient } from '../api/client.js';
 import type { ChangeRequest } from '../changes/types.js';
 import { guarded, nextOffset, Offset, ok, PROPOSE, READ } from './tool-kit.js';
-import { ChangeSummary, changeSummary } from './views.js';
+import { ChangeDetail, changeDetail } from './views.js';
 
 const OUTCOMES = ['pending', 'offered', 'applying', 'succeeded', 'failed', 'skipped'] as const;
 
@@ -22,7 +22,9 @@ const RolloutStatus = {
   haltReason: z.string().nullable(),
   startedAt: z.string(),
   updatedAt: z.string().nullable(),
-  stages: z.array(z.object({ stage: z.number().int(), total: z.number().int(), outcomes: z.record(z.string(), z.number()) })).describe('per stage: how many agents have each outcome'),
+  stages: z
+    .array(z.object({ stage: z.number().int(), total: z.number().int(), outcomes: z.record(z.string(), z.number()) }))
+    .describe('per stage: how many agents have each outcome'),
   targetsTotal: z.number().int().describe('agents matching the outcome filter'),
   offset: z.number().int(),
   nextOffset: z.number().int().nullable(),
@@ -71,7 +73,9 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
     'get_rollout_status',
     {
       title: 'Get rollout status',
-      description: "Where a config rollout (the execution of an approved config_push change request) stands: its state and halt reason, per-stage outcome counts, and its agents with their outcome, paged and optionally only one outcome (e.g. failed).",
+      description:
+        'Where a config rollout (the execution of an approved config_push change request) stands: its state and halt reason, per-stage outcome ' +
+        'counts, and its agents with their outcome, paged and optionally only one outcome (e.g. failed).',
       inputSchema: {
         id: z.string().min(1).max(100).describe('the change request id'),
         outcome: z.enum(OUTCOMES).optional().describe('only agents with this outcome'),
@@ -100,7 +104,14 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
           targetsTotal: v.targetsTotal,
           offset,
           nextOffset: nextOffset(offset, v.targets.length, v.targetsTotal),
-          targets: v.targets.map((t) => ({ uid: t.uid, stage: t.stage, outcome: t.outcome.status, detail: t.outcome.detail, connected: t.connected, healthy: t.healthy })),
+          targets: v.targets.map((t) => ({
+            uid: t.uid,
+            stage: t.stage,
+            outcome: t.outcome.status,
+            detail: t.outcome.detail,
+            connected: t.connected,
+            healthy: t.healthy,
+          })),
         });
       }),
   );
@@ -109,12 +120,22 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
     'preview_rollback',
     {
       title: 'Preview rollback',
-      description: 'What rolling back a halted or completed config rollout would propose: per previous config version, the agents that would get it back, and the agents it cannot cover. Proposes nothing.',
+      description:
+        'What rolling back a halted or completed config rollout would propose: per previous config version, the agents that would get it back, and ' +
+        'the agents it cannot cover. Proposes nothing.',
       inputSchema: { id: z.string().min(1).max(100).describe('the change request id of the rollout') },
       outputSchema: {
         changeId: z.string(),
         rollout: z.string(),
-        proposals: z.array(z.object({ config: z.string(), version: z.number().int(), agentCount: z.number().int(), agents: z.array(z.string()).describe('the first 20'), reason: z.string() })),
+        proposals: z.array(
+          z.object({
+            config: z.string(),
+            version: z.number().int(),
+            agentCount: z.number().int(),
+            agents: z.array(z.string()).describe('the first 20'),
+            reason: z.string(),
+          }),
+        ),
         notCovered: NotCovered,
         notCoveredTotal: z.number().int(),
       },
@@ -126,7 +147,13 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
         return ok({
           changeId: plan.changeId,
           rollout: plan.rollout,
-          proposals: plan.proposals.map((p) => ({ config: p.params.config, version: p.params.version, agentCount: p.target.agents.length, agents: p.target.agents.slice(0, 20), reason: p.reason })),
+          proposals: plan.proposals.map((p) => ({
+            config: p.params.config,
+            version: p.params.version,
+            agentCount: p.target.agents.length,
+            agents: p.target.agents.slice(0, 20),
+            reason: p.reason,
+          })),
           ...notCovered(plan.notCovered),
         });
       }),
@@ -139,12 +166,17 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
     {
       title: 'Propose rollback',
       description:
-        'Propose rolling a halted or completed config rollout back: one PENDING config_push change request per previous config version, restoring what each agent ran before. Authorised humans must approve each before anything is sent. Repeating it returns the open requests.',
+        'Propose rolling a halted or completed config rollout back: one PENDING config_push change request per previous config version, restoring ' +
+        'what each agent ran before. Authorised humans must approve each before anything is sent. Repeating it returns the open requests.',
       inputSchema: {
         id: z.string().min(1).max(100).describe('the change request id of the rollout'),
         reason: z.string().min(3).max(1000).optional().describe('why; default: a generated reason naming the rollout'),
       },
-      outputSchema: { requests: z.array(z.object({ ...ChangeSummary.shape, existing: z.boolean() })), notCovered: NotCovered, notCoveredTotal: z.number().int() },
+      outputSchema: {
+        requests: z.array(z.object({ ...ChangeDetail.shape, existing: z.boolean() })),
+        notCovered: NotCovered,
+        notCoveredTotal: z.number().int(),
+      },
       annotations: PROPOSE,
     },
     async ({ id, reason }) =>
@@ -153,7 +185,7 @@ export function registerRolloutTools(server: McpServer, backend: ApiClient, name
           `/api/rollouts/${encodeURIComponent(id)}/rollback`,
           reason === undefined ? {} : { reason },
         );
-        return ok({ requests: res.requests.map((r) => ({ ...changeSummary(r.request), existing: r.existing })), ...notCovered(res.notCovered) });
+        return ok({ requests: res.requests.map((r) => ({ ...changeDetail(r.request), existing: r.existing })), ...notCovered(res.notCovered) });
       }),
   );
   names.push('propose_rollback');

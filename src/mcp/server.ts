@@ -9,7 +9,7 @@ import type { ApiClient } from '../api/client.js';
 import type { WhoAmI } from './backend.js';
 import { canPropose, registerTools } from './tools.js';
 
-export const MCP_INSTRUCTIONS = [
+const MCP_INSTRUCTIONS = [
   'ampgate manages OpenTelemetry agents over OpAMP.',
   'Use the read tools to inspect agents, configs and change requests.',
   'propose_* tools only create change requests; authorised humans approve them in Slack, the CLI or the REST API, and nothing reaches an agent before that.',

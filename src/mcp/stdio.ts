@@ -15,9 +15,14 @@ export async function runStdioBroker(opts: { url: string; token: string | undefi
   const backend = new ApiClient({ url: opts.url, token: opts.token, client: 'mcp' });
   const whoami = await backend.get<WhoAmI>('/api/whoami');
   if (whoami.principal.role === 'admin') {
-    throw new SettingsError(`ampgate mcp refuses an admin token (${whoami.principal.name}): an LLM client must never hold one; create a proposer or viewer token (ampgate tokens create --role proposer)`);
+    throw new SettingsError(
+      `ampgate mcp refuses an admin token (${whoami.principal.name}): an LLM client must never hold one; create a proposer or viewer token (ampgate ` +
+        `tokens create --role proposer)`,
+    );
   }
   const server = buildMcpServer(backend, { ...whoami, principal: { ...whoami.principal, llm: true } });
   await server.connect(new StdioServerTransport());
-  process.stderr.write(`ampgate mcp: connected to ${opts.url} as ${whoami.principal.name} (${whoami.principal.role})${whoami.mcpReadOnly ? ', read-only' : ''}\n`);
+  process.stderr.write(
+    `ampgate mcp: connected to ${opts.url} as ${whoami.principal.name} (${whoami.principal.role})${whoami.mcpReadOnly ? ', read-only' : ''}\n`,
+  );
 }

@@ -9,12 +9,18 @@ import { withFilters } from '../fleet/attributes.js';
 
 export const Uid = z.string().uuid().describe('agent instance uid (UUID)');
 export const SELECTOR_HELP =
-  'attribute selector: key=value clauses joined by commas, all must hold; key!=value excludes; healthy=true|false selects by reported health. e.g. deployment.environment=prod,service.name!=payments ("" = every agent). A selector that matches nothing is answered with the keys and values no agent has and their close matches.';
+  'attribute selector: key=value clauses joined by commas, all must hold; key!=value excludes; healthy=true|false selects by reported health. e.g. ' +
+  'deployment.environment=prod,service.name!=payments ("" = every agent). A selector that matches nothing is answered with the keys and values no ' +
+  'agent has and their close matches.';
 export const Target = z
   .object({
     selector: z.string().max(500).optional().describe(SELECTOR_HELP),
     agents: z.array(Uid).min(1).max(500).optional().describe('explicit agent uids'),
-    exclude: z.array(z.string().max(200)).max(20).optional().describe('with selector: leave out agents with these attributes, e.g. ["service.name=payments"] (added as service.name!=payments)'),
+    exclude: z
+      .array(z.string().max(200))
+      .max(20)
+      .optional()
+      .describe('with selector: leave out agents with these attributes, e.g. ["service.name=payments"] (added as service.name!=payments)'),
     healthy: z.boolean().optional().describe('with selector: only agents whose last health report said healthy (true) or unhealthy (false)'),
   })
   .describe('exactly one of selector or agents; exclude and healthy narrow a selector');

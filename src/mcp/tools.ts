@@ -8,6 +8,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import type { ChangeSummary } from '../changes/views.js';
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import { redactConfigText } from '../fleet/configs/redact.js';
 import { hasRole, type Role } from '../changes/principal.js';
@@ -15,7 +16,22 @@ import { CHANGE_KINDS, CHANGE_STATES, type ChangeRequest } from '../changes/type
 import type { ApiClient } from '../api/client.js';
 import type { WhoAmI } from './backend.js';
 import { registerRolloutTools } from './rollout-tools.js';
-import { CANCEL, ExpiresInMinutes, guarded, nextOffset, Offset, ok, PROPOSE, READ, Reason, restTarget, SELECTOR_HELP, Target, Uid, type TargetArg } from './tool-kit.js';
+import {
+  CANCEL,
+  ExpiresInMinutes,
+  guarded,
+  nextOffset,
+  Offset,
+  ok,
+  PROPOSE,
+  READ,
+  Reason,
+  restTarget,
+  SELECTOR_HELP,
+  Target,
+  Uid,
+  type TargetArg,
+} from './tool-kit.js';
 import {
   AgentLite,
   agentLite,
@@ -23,13 +39,12 @@ import {
   agentOut,
   ChangeListItem,
   changeListItem,
-  ChangeSummary,
-  changeSummary,
+  ChangeDetail,
+  changeDetail,
   ConfigItem,
   configItem,
   ConfigVersionOut,
   configVersionOut,
-  type RestChangeListRow,
   type RestConfigItem,
   type RestConfigVersion,
 } from './views.js';
@@ -62,7 +77,9 @@ function registerAgentTools(server: McpServer, backend: ApiClient, names: string
     {
       title: 'List agents',
       description:
-        'List OpAMP agents with their service, environment, host, health and config sync, filtered on the server by attribute selector, connection, health and config sync. Paged: follow nextOffset. An empty result from a selector comes with a hint naming unknown keys or values and their close matches.',
+        'List OpAMP agents with their service, environment, host, health and config sync, filtered on the server by attribute selector, connection, ' +
+        'health and config sync. Paged: follow nextOffset. An empty result from a selector comes with a hint naming unknown keys or values and ' +
+        'their close matches.',
       inputSchema: {
         selector: z.string().max(500).optional().describe(SELECTOR_HELP),
         connected: z.boolean().optional(),
@@ -82,7 +99,13 @@ function registerAgentTools(server: McpServer, backend: ApiClient, names: string
         if (health !== undefined) q.set('health', health);
         if (configSync !== undefined) q.set('configSync', configSync);
         const res = await backend.get<{ total: number; agents: Array<AgentSummary & { configSync?: string }>; hint?: string }>(`/api/agents?${q}`);
-        return ok({ total: res.total, offset, nextOffset: nextOffset(offset, res.agents.length, res.total), agents: res.agents.map(agentLite), ...(res.hint ? { hint: res.hint } : {}) });
+        return ok({
+          total: res.total,
+          offset,
+          nextOffset: nextOffset(offset, res.agents.length, res.total),
+          agents: res.agents.map(agentLite),
+          ...(res.hint ? { hint: res.hint } : {}),
+        });
       }),
   );
 
@@ -90,7 +113,8 @@ function registerAgentTools(server: McpServer, backend: ApiClient, names: string
     'get_agent',
     {
       title: 'Get agent',
-      description: 'One agent: attributes, capabilities, health tree, remote-config and connection-settings status (effective config bodies via get_effective_config).',
+      description:
+        'One agent: attributes, capabilities, health tree, remote-config and connection-settings status (effective config bodies via get_effective_config).',
       inputSchema: { uid: Uid },
       outputSchema: { agent: AgentOut },
       annotations: READ,
@@ -143,7 +167,9 @@ function registerConfigTools(server: McpServer, backend: ApiClient, names: strin
       annotations: READ,
     },
     async ({ name, version }) =>
-      guarded(async () => ok({ config: configVersionOut(await backend.get<RestConfigVersion>(`/api/configs/${encodeURIComponent(name)}/versions/${version}`)) })),
+      guarded(async () =>
+        ok({ config: configVersionOut(await backend.get<RestConfigVersion>(`/api/configs/${encodeURIComponent(name)}/versions/${version}`)) }),
+      ),
   );
   server.registerTool(
     'diff_config',
@@ -176,12 +202,14 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
     'get_change_request',
     {
       title: 'Get change request',
-      description: 'State, approvals, the exact target, every diff group with its agent count, the ineligible agents (with how many beyond those listed) and per-agent outcome counts of one change request.',
+      description:
+        'State, approvals, the exact target, every diff group with its agent count, the ineligible agents (with how many beyond those listed) and ' +
+        'per-agent outcome counts of one change request.',
       inputSchema: { id: z.string().min(1).max(100) },
-      outputSchema: ChangeSummary.shape,
+      outputSchema: ChangeDetail.shape,
       annotations: READ,
     },
-    async ({ id }) => guarded(async () => ok(changeSummary(await backend.get<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}`)))),
+    async ({ id }) => guarded(async () => ok(changeDetail(await backend.get<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}`)))),
   );
   server.registerTool(
     'list_change_requests',
@@ -206,7 +234,7 @@ function registerChangeReadTools(server: McpServer, backend: ApiClient, names: s
         if (kind) q.set('kind', kind);
         if (mine) q.set('requester', 'me');
         if (agent) q.set('agent', agent);
-        const res = await backend.get<{ total: number; changes: RestChangeListRow[] }>(`/api/changes?${q}`);
+        const res = await backend.get<{ total: number; changes: ChangeSummary[] }>(`/api/changes?${q}`);
         return ok({ total: res.total, offset, nextOffset: nextOffset(offset, res.changes.length, res.total), requests: res.changes.map(changeListItem) });
       }),
   );
@@ -217,10 +245,12 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
   const propose = async (kind: string, target: TargetArg, reason: string, params: Record<string, unknown>, expiresInMinutes: number | undefined) => {
     const body = { kind, target: restTarget(target), reason, params, ...(expiresInMinutes === undefined ? {} : { expiresInMinutes }) };
     const res = await backend.post<{ request: ChangeRequest; existing: boolean }>('/api/changes', body);
-    return ok({ ...changeSummary(res.request), existing: res.existing });
+    return ok({ ...changeDetail(res.request), existing: res.existing });
   };
-  const out = { ...ChangeSummary.shape, existing: z.boolean() };
-  const note = 'Creates a PENDING change request that authorised humans must approve before anything is sent; returns the request with its preview. Repeating the same proposal returns the open request.';
+  const out = { ...ChangeDetail.shape, existing: z.boolean() };
+  const note =
+    'Creates a PENDING change request that authorised humans must approve before anything is sent; returns the request with its preview. Repeating ' +
+    'the same proposal returns the open request.';
 
   server.registerTool(
     'propose_config_push',
@@ -232,14 +262,25 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
         version: z.number().int().positive().optional().describe('default: latest'),
         target: Target,
         reason: Reason,
-        canary: z.union([z.number().int().min(1), z.string().regex(/^\d{1,3}%$/)]).optional().describe('agents in the first stage: a count or a percentage like "10%" (default "10%", at least 1)'),
+        canary: z
+          .union([z.number().int().min(1), z.string().regex(/^\d{1,3}%$/)])
+          .optional()
+          .describe('agents in the first stage: a count or a percentage like "10%" (default "10%", at least 1)'),
         expiresInMinutes: ExpiresInMinutes,
       },
       outputSchema: out,
       annotations: PROPOSE,
     },
     async ({ config, version, target, reason, canary, expiresInMinutes }) =>
-      guarded(() => propose('config_push', target, reason, { config, ...(version === undefined ? {} : { version }), ...(canary === undefined ? {} : { canary }) }, expiresInMinutes)),
+      guarded(() =>
+        propose(
+          'config_push',
+          target,
+          reason,
+          { config, ...(version === undefined ? {} : { version }), ...(canary === undefined ? {} : { canary }) },
+          expiresInMinutes,
+        ),
+      ),
   );
   for (const [name, kind, title, what] of [
     ['propose_pause', 'pause', 'Propose pause', 'pausing agents (pipelines stop; reversible with resume)'],
@@ -248,7 +289,13 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
   ] as const) {
     server.registerTool(
       name,
-      { title, description: `Propose ${what}. ${note}`, inputSchema: { target: Target, reason: Reason, expiresInMinutes: ExpiresInMinutes }, outputSchema: out, annotations: PROPOSE },
+      {
+        title,
+        description: `Propose ${what}. ${note}`,
+        inputSchema: { target: Target, reason: Reason, expiresInMinutes: ExpiresInMinutes },
+        outputSchema: out,
+        annotations: PROPOSE,
+      },
       async ({ target, reason, expiresInMinutes }) => guarded(() => propose(kind, target, reason, {}, expiresInMinutes)),
     );
   }
@@ -256,7 +303,9 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
     'propose_credential_rotation',
     {
       title: 'Propose credential rotation',
-      description: `Propose rotating agents' OpAMP credentials (token or client certificate) via connection-settings offers; only fingerprints are ever shown. ${note}`,
+      description:
+        `Propose rotating agents' OpAMP credentials (token or client certificate) via connection-settings offers; only fingerprints are ` +
+        `ever shown. ${note}`,
       inputSchema: { target: Target, reason: Reason, credential: z.enum(['token', 'certificate']).default('token'), expiresInMinutes: ExpiresInMinutes },
       outputSchema: out,
       annotations: PROPOSE,
@@ -267,12 +316,17 @@ function registerProposeTools(server: McpServer, backend: ApiClient, names: stri
     'cancel_change_request',
     {
       title: 'Cancel change request',
-      description: 'Cancel a change request you proposed with this token, while it is still pending. This ends it for good: a cancelled request cannot be approved or reopened.',
+      description:
+        'Cancel a change request you proposed with this token, while it is still pending. This ends it for good: a cancelled request cannot be ' +
+        'approved or reopened.',
       inputSchema: { id: z.string().min(1).max(100) },
-      outputSchema: ChangeSummary.shape,
+      outputSchema: ChangeDetail.shape,
       annotations: CANCEL,
     },
-    async ({ id }) => guarded(async () => ok(changeSummary(await backend.post<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}/cancel`, { comment: 'cancelled through MCP' })))),
+    async ({ id }) =>
+      guarded(async () =>
+        ok(changeDetail(await backend.post<ChangeRequest>(`/api/changes/${encodeURIComponent(id)}/cancel`, { comment: 'cancelled through MCP' }))),
+      ),
   );
   names.push('propose_config_push', 'propose_pause', 'propose_resume', 'propose_restart', 'propose_credential_rotation', 'cancel_change_request');
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import type { ChangeRequest } from '../changes/types.js';
+import { changeSummary, type ChangeSummary } from '../changes/views.js';
 import { redactConfigText } from '../fleet/configs/redact.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 
@@ -145,7 +146,12 @@ export function configVersionOut(v: RestConfigVersion): z.infer<typeof ConfigVer
   };
 }
 
-export const ChangeSummary = z.object({
+/**
+ * The change-request detail a model sees (get/propose/cancel tools): the common fields of the one
+ * change summary (src/changes/views.ts#changeSummary), flattened, plus ineligible agents, steps,
+ * diffs, outcomes, the target in words and what happens next.
+ */
+export const ChangeDetail = z.object({
   id: z.string(),
   kind: z.string(),
   state: z.string(),
@@ -175,7 +181,6 @@ export const ChangeSummary = z.object({
   /** Plain words on what happens next, for the model to relay to the user. */
   next: z.string(),
 });
-export type ChangeSummaryT = z.infer<typeof ChangeSummary>;
 
 const MAX_DIFF = 6_000;
 const MAX_GROUPS = 20;
@@ -183,44 +188,49 @@ const MAX_INELIGIBLE = 50;
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n… (truncated)` : text);
 
-export function changeSummary(r: ChangeRequest): ChangeSummaryT {
-  const approvals = r.approvals.filter((a) => a.decision === 'approve').length;
+export function changeDetail(r: ChangeRequest): z.infer<typeof ChangeDetail> {
+  const s = changeSummary(r);
   const outcomes: Record<string, number> = {};
   for (const o of r.outcomes) outcomes[o.status] = (outcomes[o.status] ?? 0) + 1;
   const diff = r.preview.diffs?.[0]?.diff ?? null;
   const groups = [...(r.preview.diffs ?? [])].sort((a, b) => b.agents.length - a.agents.length);
   return {
-    id: r.id,
-    kind: r.kind,
-    state: r.state,
-    summary: r.preview.summary,
-    reason: r.reason,
-    requester: `${r.requester.kind}:${r.requester.name}`,
-    llmOriginated: r.llmOriginated,
-    agentCount: r.targets.length,
+    id: s.id,
+    kind: s.kind,
+    state: s.state,
+    summary: s.summary,
+    reason: s.reason,
+    requester: `${r.requester.kind}:${s.requester.name}`,
+    llmOriginated: s.llmOriginated,
+    agentCount: s.agentCount,
     ineligible: r.ineligible.slice(0, MAX_INELIGIBLE).map((i) => ({ uid: i.uid, reason: i.reason })),
-    ineligibleTotal: r.ineligible.length,
+    ineligibleTotal: s.ineligibleCount,
     ineligibleNotShown: Math.max(0, r.ineligible.length - MAX_INELIGIBLE),
-    risk: r.risk,
-    requiredApprovals: r.requiredApprovals,
-    approvals,
+    risk: s.risk,
+    requiredApprovals: s.approvals.required,
+    approvals: s.approvals.count,
     steps: [...r.preview.steps],
     diff: diff === null ? null : clip(diff, MAX_DIFF),
-    diffGroups: groups.slice(0, MAX_GROUPS).map((g) => ({ agentCount: g.agents.length, agents: g.agents.slice(0, 10), diff: clip(g.diff, MAX_DIFF / 2), truncated: g.diff.length > MAX_DIFF / 2 })),
+    diffGroups: groups
+      .slice(0, MAX_GROUPS)
+      .map((g) => ({ agentCount: g.agents.length, agents: g.agents.slice(0, 10), diff: clip(g.diff, MAX_DIFF / 2), truncated: g.diff.length > MAX_DIFF / 2 })),
     diffGroupCount: groups.length,
-    expiresAt: r.expiresAt,
-    resultSummary: r.resultSummary,
+    expiresAt: s.expiresAt,
+    resultSummary: s.resultSummary,
     outcomes,
     target: targetText(r.target),
     targetInWords: describeTarget(r.target),
-    next: nextStep(r, approvals),
+    next: nextStep(r, s.approvals.count),
   };
 }
 
 function nextStep(r: ChangeRequest, approvals: number): string {
   switch (r.state) {
     case 'pending':
-      return `Waiting for ${r.requiredApprovals - approvals} more approval(s) from authorised on-call humans (not the requester) via Slack, the CLI or the REST API before ${r.expiresAt}. Nothing has been sent to any agent. You cannot approve it.`;
+      return (
+        `Waiting for ${r.requiredApprovals - approvals} more approval(s) from authorised on-call humans (not the requester) via Slack, the CLI ` +
+        `or the REST API before ${r.expiresAt}. Nothing has been sent to any agent. You cannot approve it.`
+      );
     case 'approved':
       return 'Approved; execution is held (for example by a change freeze) and starts automatically when allowed.';
     case 'executing':
@@ -231,7 +241,7 @@ function nextStep(r: ChangeRequest, approvals: number): string {
 }
 
 /** One row of list_change_requests, from the REST list view (src/changes/views.ts#changeSummary). */
-export const ChangeListItem = ChangeSummary.pick({
+export const ChangeListItem = ChangeDetail.pick({
   id: true,
   kind: true,
   state: true,
@@ -247,23 +257,7 @@ export const ChangeListItem = ChangeSummary.pick({
   resultSummary: true,
 }).extend({ ineligibleCount: z.number() });
 
-export interface RestChangeListRow {
-  id: string;
-  kind: string;
-  state: string;
-  summary: string;
-  reason: string;
-  requester: { key: string; name: string };
-  llmOriginated: boolean;
-  agentCount: number;
-  ineligibleCount: number;
-  risk: string;
-  approvals: { count: number; required: number };
-  expiresAt: string;
-  resultSummary: string | null;
-}
-
-export function changeListItem(r: RestChangeListRow): z.infer<typeof ChangeListItem> {
+export function changeListItem(r: ChangeSummary): z.infer<typeof ChangeListItem> {
   return {
     id: r.id,
     kind: r.kind,

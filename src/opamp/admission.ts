@@ -2,7 +2,7 @@
  * @module Admission control at connect/poll time. opamp-go clients ignore error_response
  * retry_info, so overload is signalled where every client honours it: HTTP 503 (too many
  * connections) or 429 (too many new connections or polls per second) with Retry-After, before any
- * WebSocket upgrade or body parsing (spec §Throttling; pitfall 12).
+ * WebSocket upgrade or body parsing (OpAMP spec, Throttling).
  */
 
 export interface AdmissionOptions {
@@ -21,7 +21,9 @@ export interface AdmissionOptions {
   readonly random?: () => number;
 }
 
-export type AdmissionDecision = { readonly ok: true } | { readonly ok: false; readonly status: 429 | 503; readonly retryAfterSeconds: number; readonly reason: string };
+export type AdmissionDecision =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly status: 429 | 503; readonly retryAfterSeconds: number; readonly reason: string };
 
 class TokenBucket {
   #tokens: number;

@@ -2,22 +2,16 @@
  * @module OpAMP over plain HTTP: one POST per AgentToServer, the response body is the
  * ServerToAgent. Request bodies may be gzip-compressed; responses are gzipped when Accept-Encoding
  * allows. Each exchange is its own AgentLink; agents stay known between polls and anything the
- * server wants to send waits for the next poll (spec §Plain HTTP Transport; pitfall 13).
+ * server wants to send waits for the next poll (OpAMP spec, Plain HTTP Transport).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGunzip, gzipSync } from 'node:zlib';
 import type { AgentToServer, ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
 import { allocateLinkId, type AgentAuth, type AgentLink } from '../fleet/link.js';
-import type { OpampSession } from './session.js';
-import { isUuidText, uidFromString } from './uid.js';
-import {
-  badRequest,
-  decodeAgentToServer,
-  encodeServerToAgent,
-  internalError,
-  MalformedMessageError,
-  PROTOBUF_CONTENT_TYPE,
-} from './wire.js';
+import type { AgentMessageHandler } from './message-handler.js';
+import { isUuidText, uidFromString } from '../protocol/uid.js';
+import { badRequest, internalError } from '../protocol/error-response.js';
+import { decodeAgentToServer, encodeServerToAgent, type MalformedMessageError, PROTOBUF_CONTENT_TYPE } from './wire.js';
 
 export interface HttpTransportOptions {
   readonly maxMessageBytes: number;
@@ -43,6 +37,7 @@ export interface HttpTransportEvents {
 class HttpLink implements AgentLink {
   readonly id = allocateLinkId();
   readonly transport = 'http' as const;
+  readonly canPush = false;
   readonly isOpen = false;
   constructor(
     readonly remoteAddress: string,
@@ -64,7 +59,7 @@ export class HttpTransport {
   #inFlight = 0;
 
   constructor(
-    private readonly session: OpampSession,
+    private readonly session: AgentMessageHandler,
     private readonly events: HttpTransportEvents,
     private readonly opts: HttpTransportOptions,
   ) {

@@ -7,8 +7,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type { Admission, AdmissionDecision } from './admission.js';
-import type { AgentAuthenticator } from './agent-auth.js';
+import type { AgentAuthenticator, PresentedCredentials } from '../fleet/agent-auth.js';
 import { plain, type HttpTransport } from './http-transport.js';
 import type { SourceConnectionLimiter } from './source-limit.js';
 import { PROTOBUF_CONTENT_TYPE } from './wire.js';
@@ -36,7 +37,7 @@ export interface ListenerEvents {
 
 export class OpampListener {
   readonly server: Server;
-  #authenticator: AgentAuthenticator;
+  readonly #authenticator: AgentAuthenticator;
 
   constructor(
     private readonly opts: OpampListenerOptions,
@@ -60,11 +61,6 @@ export class OpampListener {
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     });
-  }
-
-  /** Swaps the authenticator (e.g. when mTLS is configured after start). */
-  setAuthenticator(a: AgentAuthenticator): void {
-    this.#authenticator = a;
   }
 
   async listen(): Promise<{ host: string; port: number }> {
@@ -113,7 +109,7 @@ export class OpampListener {
         Allow: 'POST',
       });
     }
-    const auth = this.#authenticator.authenticate(req);
+    const auth = this.#authenticator.authenticate(presented(req));
     if (!auth) {
       this.events.onRejected('unauthorized');
       req.resume();
@@ -139,7 +135,7 @@ export class OpampListener {
       this.events.onRejected('not_found');
       return refuseUpgrade(socket, 404, 'Not Found');
     }
-    const auth = this.#authenticator.authenticate(req);
+    const auth = this.#authenticator.authenticate(presented(req));
     if (!auth) {
       this.events.onRejected('unauthorized');
       return refuseUpgrade(socket, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="ampgate-opamp"' });
@@ -153,6 +149,19 @@ export class OpampListener {
     }
     this.ws.upgrade(req, socket, head, auth);
   }
+}
+
+/** What the request presented to authenticate with; the client certificate is read only when asked for. */
+function presented(req: IncomingMessage): PresentedCredentials {
+  return {
+    authorization: req.headers.authorization,
+    clientCertificate() {
+      const socket = req.socket;
+      if (!(socket instanceof TLSSocket)) return undefined;
+      const peer = socket.getPeerCertificate(false);
+      return { der: peer?.raw ?? undefined, verified: socket.authorized };
+    },
+  };
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {

@@ -17,9 +17,10 @@ import type { AgentRecord } from '../fleet/agent-state.js';
 import { DEFAULT_ATTRIBUTE_LIMITS, descriptionProblem, type AttributeLimits } from '../fleet/attribute-limits.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AgentLink } from '../fleet/link.js';
-import { hasCapability } from './capabilities.js';
-import { newUuidV7Bytes, uidFromString, uidToString } from './uid.js';
-import { badRequest } from './wire.js';
+import { hasCapability } from '../protocol/capabilities.js';
+import { newUuidV7Bytes, uidFromString, uidToString } from '../protocol/uid.js';
+import type { AgentMessageHandler } from './message-handler.js';
+import { badRequest } from '../protocol/error-response.js';
 
 /** Runtime-only protocol state per uid (never persisted). */
 interface UidState {
@@ -60,7 +61,7 @@ const REPORT_FULL_STATE = BigInt(ServerToAgentFlags.ServerToAgentFlags_ReportFul
 const REPORT_COMPONENTS = BigInt(ServerToAgentFlags.ServerToAgentFlags_ReportAvailableComponents);
 const REQUEST_INSTANCE_UID = BigInt(AgentToServerFlags.AgentToServerFlags_RequestInstanceUid);
 
-export class OpampSession {
+export class OpampSession implements AgentMessageHandler {
   readonly #uids = new Map<string, UidState>();
   /** uids each WebSocket has carried, so a close takes all of them offline. */
   readonly #linkUids = new WeakMap<AgentLink, Set<string>>();
@@ -140,7 +141,7 @@ export class OpampSession {
 
     const st = this.#state(uid, now);
     const { agent } = this.fleet.registry.report(uid, msg, link.transport);
-    if (link.transport === 'ws') {
+    if (link.canPush) {
       this.fleet.bindLink(uid, link);
       let carried = this.#linkUids.get(link);
       if (!carried) this.#linkUids.set(link, (carried = new Set()));
@@ -176,7 +177,7 @@ export class OpampSession {
 
   #forget(uid: string, link: AgentLink): void {
     const wasBound = this.fleet.unbindLink(uid, link);
-    if (wasBound || link.transport === 'http') this.fleet.registry.markDisconnected(uid);
+    if (wasBound || !link.canPush) this.fleet.registry.markDisconnected(uid);
   }
 
   #state(uid: string, now: number): UidState {
@@ -218,7 +219,7 @@ export class OpampSession {
   #isDuplicate(uid: string, link: AgentLink, seq: bigint, now: number): boolean {
     const holder = this.fleet.link(uid);
     if (!holder || holder === link) return false;
-    if (link.transport !== 'ws') return true;
+    if (!link.canPush) return true;
     const st = this.#uids.get(uid);
     const continues = st?.lastSeq !== undefined && seq === st.lastSeq + 1n;
     const quiet = st === undefined || now - st.lastMessageAt > this.#activeWindowMs;
@@ -236,7 +237,7 @@ export class OpampSession {
    * credential's poll from the same address).
    */
   #memoKey(link: AgentLink, uid: string): string {
-    if (link.transport === 'ws') return `link:${link.id}|${uid}`;
+    if (link.canPush) return `link:${link.id}|${uid}`;
     return `addr:${link.remoteAddress}|${link.auth.credentialId ?? link.auth.method}|${uid}`;
   }
 

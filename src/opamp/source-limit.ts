@@ -15,7 +15,7 @@ export interface SourceLimitEvents {
 }
 
 /** `::ffff:10.0.0.1` and `10.0.0.1` are one source. */
-export function sourceKey(address: string | undefined): string {
+function sourceKey(address: string | undefined): string {
   if (!address) return 'unknown';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }

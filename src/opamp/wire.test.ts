@@ -1,7 +1,8 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { AgentConfigMapSchema, AgentToServerSchema, ServerErrorResponseType, ServerToAgentSchema } from '../gen/opamp/v1/opamp_pb.js';
-import { badRequest, decodeAgentToServer, encodeServerToAgent, MalformedMessageError, stripWsHeader, withWsHeader } from './wire.js';
+import { badRequest } from '../protocol/error-response.js';
+import { decodeAgentToServer, encodeServerToAgent, MalformedMessageError, stripWsHeader, withWsHeader } from './wire.js';
 
 describe('WebSocket framing', () => {
   const msg = create(AgentToServerSchema, { instanceUid: new Uint8Array(16).fill(7), sequenceNum: 3n, capabilities: 1n });
@@ -36,7 +37,10 @@ describe('WebSocket framing', () => {
 
 describe('encodeServerToAgent with a shared (frozen) config map', () => {
   const map = create(AgentConfigMapSchema, {
-    configMap: { '': { body: Buffer.from('receivers: {}\n'.repeat(100)), contentType: 'text/yaml' }, 'b.yaml': { body: Buffer.from('x: 1\n'), contentType: 'text/yaml' } },
+    configMap: {
+      '': { body: Buffer.from('receivers: {}\n'.repeat(100)), contentType: 'text/yaml' },
+      'b.yaml': { body: Buffer.from('x: 1\n'), contentType: 'text/yaml' },
+    },
   });
   for (const f of Object.values(map.configMap)) Object.freeze(f);
   Object.freeze(map.configMap);

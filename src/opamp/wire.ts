@@ -3,12 +3,11 @@
  * bodies are bare protobuf (spec §"WebSocket Message Format", §"Plain HTTP Transport").
  * All protobuf encode/decode of OpAMP envelopes goes through this module.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import {
   AgentConfigMapSchema,
   AgentToServerSchema,
-  ServerErrorResponseType,
   ServerToAgentSchema,
   type AgentConfigMap,
   type AgentToServer,
@@ -77,33 +76,4 @@ export function encodeServerToAgent(msg: ServerToAgent): Uint8Array {
   out.set(head);
   out.set(tail, head.length);
   return out;
-}
-
-/** A ServerToAgent carrying only an error (spec: error_response excludes all other fields but instance_uid). */
-export function errorResponse(
-  instanceUid: Uint8Array,
-  type: ServerErrorResponseType,
-  message: string,
-  retryAfterSeconds?: number,
-): ServerToAgent {
-  return create(ServerToAgentSchema, {
-    instanceUid,
-    errorResponse: {
-      type,
-      errorMessage: message,
-      Details:
-        retryAfterSeconds === undefined
-          ? { case: undefined }
-          : { case: 'retryInfo', value: { retryAfterNanoseconds: BigInt(retryAfterSeconds) * 1_000_000_000n } },
-    },
-  });
-}
-
-export function badRequest(instanceUid: Uint8Array, message: string): ServerToAgent {
-  return errorResponse(instanceUid, ServerErrorResponseType.ServerErrorResponseType_BadRequest, message);
-}
-
-/** Answer to a message the server failed to process through no fault of the agent: retry later. */
-export function internalError(instanceUid: Uint8Array = new Uint8Array(0)): ServerToAgent {
-  return errorResponse(instanceUid, ServerErrorResponseType.ServerErrorResponseType_Unavailable, 'internal server error; retry later', 30);
 }

@@ -7,8 +7,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
 import { allocateLinkId, type AgentAuth, type AgentLink } from '../fleet/link.js';
-import type { OpampSession } from './session.js';
-import { badRequest, decodeAgentToServer, encodeServerToAgent, internalError, MalformedMessageError, stripWsHeader, withWsHeader } from './wire.js';
+import type { AgentMessageHandler } from './message-handler.js';
+import { badRequest, internalError } from '../protocol/error-response.js';
+import { decodeAgentToServer, encodeServerToAgent, MalformedMessageError, stripWsHeader, withWsHeader } from './wire.js';
 
 export interface WsTransportOptions {
   /** Largest accepted message in bytes; larger frames close the socket with 1009. */
@@ -32,6 +33,7 @@ export interface WsTransportEvents {
 class WsLink implements AgentLink {
   readonly id = allocateLinkId();
   readonly transport = 'ws' as const;
+  readonly canPush = true;
   alive = true;
   malformedInARow = 0;
   constructor(
@@ -76,7 +78,7 @@ export class WsTransport {
   readonly #maxMalformed: number;
 
   constructor(
-    private readonly session: OpampSession,
+    private readonly session: AgentMessageHandler,
     private readonly events: WsTransportEvents,
     opts: WsTransportOptions,
   ) {

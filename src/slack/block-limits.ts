@@ -104,7 +104,7 @@ function fitElement(e: unknown): unknown | undefined {
 }
 
 /** One block within its limits; undefined when nothing of it is left (an actions block with no element). */
-export function fitBlock(block: Block): Block | undefined {
+function fitBlock(block: Block): Block | undefined {
   const b: Block = { ...block };
   if ('block_id' in b) b.block_id = fitId(b.block_id);
   switch (b.type) {
@@ -120,7 +120,12 @@ export function fitBlock(block: Block): Block | undefined {
       if (Array.isArray(b.elements)) b.elements = b.elements.slice(0, LIMITS.contextElements).map((e) => fitObject(e, LIMITS.contextText));
       break;
     case 'actions': {
-      const elements = Array.isArray(b.elements) ? b.elements.map(fitElement).filter((e) => e !== undefined).slice(0, LIMITS.actionsElements) : [];
+      const elements = Array.isArray(b.elements)
+        ? b.elements
+            .map(fitElement)
+            .filter((e) => e !== undefined)
+            .slice(0, LIMITS.actionsElements)
+        : [];
       if (elements.length === 0) return undefined;
       b.elements = elements;
       break;

@@ -56,7 +56,14 @@ function request(over: Partial<ChangeRequest> = {}): ChangeRequest {
     risk: 'medium',
     requiredApprovals: 1,
     approvals: [],
-    preview: { summary: 'Push gw v3 to 1 agent', agentCount: 1, labelBreakdown: { 'service.name': { checkout: 1 } }, ineligible: [], steps: ['canary: 1 agent'], diffs: [{ agents: [UID], diff: '-a\n+b\n' }] },
+    preview: {
+      summary: 'Push gw v3 to 1 agent',
+      agentCount: 1,
+      labelBreakdown: { 'service.name': { checkout: 1 } },
+      ineligible: [],
+      steps: ['canary: 1 agent'],
+      diffs: [{ agents: [UID], diff: '-a\n+b\n' }],
+    },
     idempotencyKey: 'k',
     createdAt: '2026-03-01T09:00:00.000Z',
     expiresAt: '2026-03-01T09:30:00.000Z',
@@ -70,7 +77,16 @@ function request(over: Partial<ChangeRequest> = {}): ChangeRequest {
 /** The first `n` code points (the test's own inputs never hold half a pair). */
 const cut = (text: string, n: number) => Array.from(text).slice(0, n).join('');
 
-const ADVERSARIAL = ['x'.repeat(5000), '<'.repeat(1990), '&'.repeat(1990), '```'.repeat(700), '🚀'.repeat(1500), '👨‍👩‍👧‍👦'.repeat(300), 'שלום مرحبا '.repeat(400), `${'a'.repeat(1899)}🚀<&`];
+const ADVERSARIAL = [
+  'x'.repeat(5000),
+  '<'.repeat(1990),
+  '&'.repeat(1990),
+  '```'.repeat(700),
+  '🚀'.repeat(1500),
+  '👨‍👩‍👧‍👦'.repeat(300),
+  'שלום مرحبا '.repeat(400),
+  `${'a'.repeat(1899)}🚀<&`,
+];
 
 describe('approvalCard', () => {
   it('shows the exact selector, the expiry with date, time and time zone, and no buttons once decided', () => {
@@ -86,7 +102,9 @@ describe('approvalCard', () => {
   it('says who worded the request: a person, natural language in Slack, or an LLM agent via MCP', () => {
     const slackUser = { kind: 'slack' as const, id: 'U1', name: 'u1', role: 'proposer' as const, llm: true };
     expect(requesterText(request())).toBe('alice (api_token) via rest');
-    expect(requesterText(request({ requester: slackUser, channel: 'slack', llmOriginated: true }))).toBe('<@U1> via slack · _interpreted from natural language_');
+    expect(requesterText(request({ requester: slackUser, channel: 'slack', llmOriginated: true }))).toBe(
+      '<@U1> via slack · _interpreted from natural language_',
+    );
     const mcp = requesterText(request({ channel: 'mcp', llmOriginated: true }));
     expect(mcp).toBe('alice (api_token) · _proposed by an LLM agent via MCP_');
     expect(JSON.stringify(approvalCard(request({ channel: 'mcp', llmOriginated: true })))).toContain('proposed by an LLM agent via MCP');
@@ -108,7 +126,15 @@ describe('approvalCard', () => {
         requester: { kind: 'api_token', id: 't1', name: text, role: 'proposer', llm: false },
         target: { selector: `service.name=${cut(text, 400)}` },
         ineligible: Array.from({ length: 40 }, (_, n) => ({ uid: `${UID.slice(0, -2)}${String(n).padStart(2, '0')}`, reason: text })),
-        approvals: [{ principal: { kind: 'slack', id: 'U2', name: text, role: 'approver', llm: false }, decision: 'approve', comment: text, fingerprint: 'f', at: '2026-03-01T09:05:00.000Z' }],
+        approvals: [
+          {
+            principal: { kind: 'slack', id: 'U2', name: text, role: 'approver', llm: false },
+            decision: 'approve',
+            comment: text,
+            fingerprint: 'f',
+            at: '2026-03-01T09:05:00.000Z',
+          },
+        ],
         resultSummary: text,
         outcomes: Array.from({ length: 30 }, (_, n) => ({ uid: `u${n}`, status: 'failed' as const, detail: text, at: 'x' })),
         preview: {
@@ -117,7 +143,10 @@ describe('approvalCard', () => {
           labelBreakdown: Object.fromEntries(Array.from({ length: 10 }, (_, n) => [`${cut(text, 100)}${n}`, { [cut(text, 200)]: 1 }])),
           ineligible: [],
           steps: Array.from({ length: 20 }, () => cut(text, 500)).concat([`warning: ${text}`]),
-          diffs: [{ agents: [UID], diff: `${text}\n\`\`\`\n${text}` }, { agents: ['x'], diff: text }],
+          diffs: [
+            { agents: [UID], diff: `${text}\n\`\`\`\n${text}` },
+            { agents: ['x'], diff: text },
+          ],
           details: Object.fromEntries(Array.from({ length: 20 }, (_, n) => [`k${n}`, cut(text, 300)])),
         },
       });

@@ -5,7 +5,7 @@
  */
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import type { ChangeRequest } from '../changes/types.js';
-import { block, inline } from '../safe-text.js';
+import { block, inline } from '../shared/safe-text.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 import { describeAction } from '../intent/describe.js';
 import { codeBlock, fitBlocks, fitText, LIMITS, type Block } from './block-limits.js';
@@ -60,9 +60,12 @@ export function requesterText(r: Pick<ChangeRequest, 'requester' | 'channel' | '
 }
 
 /** The target exactly as stored: the selector text, or the uids (first ten). */
-export function exactTarget(target: ChangeRequest['target']): string {
+function exactTarget(target: ChangeRequest['target']): string {
   if (target.agents !== undefined) {
-    const shown = target.agents.slice(0, 10).map((u) => `\`${esc(u)}\``).join(', ');
+    const shown = target.agents
+      .slice(0, 10)
+      .map((u) => `\`${esc(u)}\``)
+      .join(', ');
     return `${target.agents.length} uid(s): ${shown}${target.agents.length > 10 ? `, … ${target.agents.length - 10} more` : ''}`;
   }
   return target.selector ? `\`${esc(target.selector)}\`` : '`""` (empty selector: every agent)';
@@ -107,14 +110,22 @@ export function approvalCard(r: ChangeRequest): Block[] {
         field('Reason', esc(r.reason)),
         field('Targets', `${r.targets.length} agent(s)${r.ineligible.length ? `, ${r.ineligible.length} ineligible` : ''}`),
         field('Risk', r.risk),
-        field('Approvals', `${approvals.length} of ${r.requiredApprovals}${approvals.length ? ` (${approvals.map((a) => esc(a.principal.name)).join(', ')})` : ''}`),
+        field(
+          'Approvals',
+          `${approvals.length} of ${r.requiredApprovals}${approvals.length ? ` (${approvals.map((a) => esc(a.principal.name)).join(', ')})` : ''}`,
+        ),
         field('State', r.state),
         ...(ACTIVE.has(r.state) ? [field('Expires', instantText(r.expiresAt))] : []),
       ],
     },
   ];
   const breakdown = Object.entries(r.preview.labelBreakdown)
-    .map(([k, vs]) => `*${esc(k)}*: ${Object.entries(vs).map(([v, n]) => `${esc(v)} ×${n}`).join(', ')}`)
+    .map(
+      ([k, vs]) =>
+        `*${esc(k)}*: ${Object.entries(vs)
+          .map(([v, n]) => `${esc(v)} ×${n}`)
+          .join(', ')}`,
+    )
     .join('\n');
   if (breakdown) blocks.push(md(breakdown));
   const steps = r.preview.steps.filter((s) => !WARNING.test(s));
@@ -127,17 +138,31 @@ export function approvalCard(r: ChangeRequest): Block[] {
   const diff = r.preview.diffs?.[0];
   if (diff) {
     const groups = r.preview.diffs!.length;
-    const note = `${diff.agents.length} agent(s)${groups > 1 ? `; ${groups - 1} more group(s) with a different current config` : ''}. Full diff: \`ampgate changes show ${esc(r.id)}\``;
+    const note =
+      `${diff.agents.length} agent(s)${groups > 1 ? `; ${groups - 1} more group(s) with a different current config` : ''}. Full diff: ` +
+      `\`ampgate changes show ${esc(r.id)}\``;
     const head = `*Diff* (${note})\n`;
     blocks.push(md(`${head}${codeBlock(escBlock(diff.diff), LIMITS.sectionText - head.length)}`));
   }
   if (r.preview.details && Object.keys(r.preview.details).length) {
-    blocks.push(context(Object.entries(r.preview.details).map(([k, v]) => `${esc(k)}: ${esc(String(v))}`).join(' · ')));
+    blocks.push(
+      context(
+        Object.entries(r.preview.details)
+          .map(([k, v]) => `${esc(k)}: ${esc(String(v))}`)
+          .join(' · '),
+      ),
+    );
   }
   if (r.outcomes.length) {
     const counts: Record<string, number> = {};
     for (const o of r.outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
-    blocks.push(md(`*Agents*: ${Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(' · ')}`));
+    blocks.push(
+      md(
+        `*Agents*: ${Object.entries(counts)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(' · ')}`,
+      ),
+    );
   }
   if (r.resultSummary) blocks.push(md(`*Result*: ${esc(r.resultSummary)}`));
   if (r.state === 'pending') {
@@ -165,14 +190,20 @@ export function agentList(agents: readonly AgentSummary[], total: number, pageSi
   const lines = agents.slice(0, pageSize).map((a) => {
     const svc = a.identifyingAttributes['service.name'];
     const env = a.identifyingAttributes['deployment.environment'] ?? a.nonIdentifyingAttributes['deployment.environment'];
-    return `${a.connected ? '🟢' : '⚪'} \`${a.uid}\` ${esc(String(svc ?? '-'))}${env ? ` · ${esc(String(env))}` : ''}${a.healthy === false ? ' · unhealthy' : ''}`;
+    return (
+      `${a.connected ? '🟢' : '⚪'} \`${a.uid}\` ` +
+      `${esc(String(svc ?? '-'))}${env ? ` · ${esc(String(env))}` : ''}${a.healthy === false ? ' · unhealthy' : ''}`
+    );
   });
   const more = total > lines.length ? `\n… ${total - lines.length} more: narrow with \`/ampgate agents key=value\`` : '';
   return [md(`*${total} agent(s)*\n${lines.join('\n')}${more}`)];
 }
 
 export function agentDetailBlocks(a: AgentDetail): Block[] {
-  const attrs = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `${esc(k)}=${esc(String(v))}`).join(', ') || '-';
+  const attrs = (o: Record<string, unknown>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${esc(k)}=${esc(String(v))}`)
+      .join(', ') || '-';
   const rc = a.remoteConfigStatus;
   return [
     md(`*Agent* \`${a.uid}\` — ${a.connected ? '🟢 online' : '⚪ offline'} via ${a.transport ?? '-'}`),

@@ -10,8 +10,8 @@
 import { App as BoltApp, LogLevel, SocketModeReceiver, webApi, type Logger as SlackLogger, type RespondArguments, type RespondFn } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { ChangeService } from '../changes/types.js';
-import type { Logger } from '../log.js';
-import { AmpgateError } from '../errors.js';
+import type { Logger } from '../shared/log.js';
+import { AmpgateError } from '../shared/errors.js';
 import type { IntentParser, Vocabulary } from '../intent/types.js';
 import { fitBlocks, fitMessageText } from './block-limits.js';
 import { CardPublisher, type CardStore, type RolloutReader } from './cards.js';
@@ -75,7 +75,11 @@ export class SlackBot {
       // Socket Mode's receiver is built here so it talks to the same Web API base (tests, proxies).
       receiver:
         this.receiver ??
-        new SocketModeReceiver({ appToken: opts.socketModeAppToken!, logger: socketLogger(opts.logger), installerOptions: { clientOptions: { slackApiUrl: opts.slackApiUrl } } }),
+        new SocketModeReceiver({
+          appToken: opts.socketModeAppToken!,
+          logger: socketLogger(opts.logger),
+          installerOptions: { clientOptions: { slackApiUrl: opts.slackApiUrl } },
+        }),
       // Instead of a token: Bolt's own authorization would call auth.test on every inbound
       // request (with token verification off, which ampgate needs so a Slack outage at startup
       // cannot crash it). The bot's ids are asked once and never delay an acknowledgement.
@@ -105,7 +109,11 @@ export class SlackBot {
     this.#unsubscribe = this.opts.changes.subscribe((e) => this.#cards.onEvent(e));
     this.identity.lookup().then(
       (r) => this.opts.logger.info({ team: r.team, user: r.user }, 'Slack bot token verified'),
-      (err: unknown) => this.opts.logger.warn({ reason: (err as Error).message }, 'cannot verify the Slack bot token now (Slack unreachable or token invalid); events will fail until Slack answers'),
+      (err: unknown) =>
+        this.opts.logger.warn(
+          { reason: (err as Error).message },
+          'cannot verify the Slack bot token now (Slack unreachable or token invalid); events will fail until Slack answers',
+        ),
     );
     if (!this.receiver) {
       this.app.start().catch((err: unknown) => this.opts.logger.error({ err }, 'Slack Socket Mode connection failed'));

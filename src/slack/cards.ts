@@ -7,7 +7,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { ChangeEvent, ChangeRequest } from '../changes/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../shared/log.js';
 import { fitMessageText } from './block-limits.js';
 import { approvalCard, cardText, esc, escBlock, shortId } from './blocks.js';
 
@@ -50,7 +50,13 @@ export class CardPublisher {
         break;
       case 'approval':
         this.#enqueue(id, () => this.#update(e.request));
-        this.#enqueue(id, () => this.#thread(e.request, `${e.approval.decision === 'approve' ? ':white_check_mark: Approved' : ':no_entry: Rejected'} by ${esc(e.approval.principal.name)} (${e.approval.principal.kind})${e.approval.comment ? `: ${esc(e.approval.comment)}` : ''}`));
+        this.#enqueue(id, () =>
+          this.#thread(
+            e.request,
+            `${e.approval.decision === 'approve' ? ':white_check_mark: Approved' : ':no_entry: Rejected'} by ${esc(e.approval.principal.name)} ` +
+              `(${e.approval.principal.kind})${e.approval.comment ? `: ${esc(e.approval.comment)}` : ''}`,
+          ),
+        );
         break;
       case 'state': {
         this.#cancelDebounce(id);
@@ -153,7 +159,9 @@ export class CardPublisher {
 function stateLine(r: ChangeRequest): string {
   const counts: Record<string, number> = {};
   for (const o of r.outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
-  const tally = Object.entries(counts).map(([s, n]) => `${s} ${n}`).join(' · ');
+  const tally = Object.entries(counts)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(' · ');
   const failed = r.outcomes.filter((o) => o.status === 'failed').slice(0, 10);
   const lines = [`Change \`${shortId(r.id)}\` is now *${r.state}*${r.resultSummary ? `: ${esc(r.resultSummary)}` : ''}`];
   if (tally && (TERMINAL.has(r.state) || r.state === 'executing')) lines.push(`Agents: ${tally}`);

@@ -24,14 +24,18 @@ export const USAGE = [
   '`/ampgate pause|resume|restart <target> [because …]`',
   '`/ampgate rotate [token|certificate] <target> [because …]`',
   '`/ampgate requests` — open change requests, `/ampgate request <id>`',
-  '<target> is `key=value,…` (`key!=value` excludes, `healthy=false` selects unhealthy agents), agent uids, or `all`. Plain sentences work too: `/ampgate restart everything in prod except payments`.',
+  '<target> is `key=value,…` (`key!=value` excludes, `healthy=false` selects unhealthy agents), agent uids, or `all`. Plain sentences work too: ' +
+    '`/ampgate restart everything in prod except payments`.',
 ].join('\n');
 
 /** Parses a target word; undefined when it is not strict syntax. */
 export function parseTarget(text: string): TargetSpec | undefined {
   const t = text.trim();
   if (t === 'all' || t === '*') return { selector: '' };
-  const parts = t.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = t
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (parts.length > 0 && parts.every((p) => UUID.test(p))) return { agents: parts.map((p) => p.toLowerCase()) };
   if (parts.length > 0 && parts.every((p) => /^[A-Za-z][\w./-]*!?=[^\s=]+$/.test(p))) return { selector: parts.join(',') };
   return undefined;
@@ -63,7 +67,14 @@ export function parseCommand(text: string): Intent | undefined {
     if (!m || !target) return undefined;
     const params: Record<string, unknown> = { config: m[1] };
     if (m[2] && m[2] !== 'latest') params.version = Number(m[2]);
-    return { type: 'proposal', kind: 'config_push', target, params, understood: describeProposal('config_push', target, params), ...(reason ? { reason } : {}) };
+    return {
+      type: 'proposal',
+      kind: 'config_push',
+      target,
+      params,
+      understood: describeProposal('config_push', target, params),
+      ...(reason ? { reason } : {}),
+    };
   }
   const kind = VERBS[v];
   if (!kind) return undefined;

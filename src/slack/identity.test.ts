@@ -26,10 +26,14 @@ describe('BotIdentity', () => {
   it('after a failure, asks again only once retryMs has passed', async () => {
     let now = 0;
     let fail = true;
-    const id = new BotIdentity(async () => {
-      if (fail) throw new Error('slack down');
-      return answer;
-    }, () => now, 30_000);
+    const id = new BotIdentity(
+      async () => {
+        if (fail) throw new Error('slack down');
+        return answer;
+      },
+      () => now,
+      30_000,
+    );
     expect(await id.ids()).toEqual({});
     now = 10_000;
     expect(await id.ids()).toEqual({});

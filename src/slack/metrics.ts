@@ -3,7 +3,7 @@
  * (slash command, event by its type, button action, ...) and whether its handlers succeeded.
  */
 import type { App } from '@slack/bolt';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../api/metrics.js';
 
 /** Slack's own event types are a fixed vocabulary; anything else is grouped. */
 const EVENT_TYPE = /^[a-z_]{1,40}$/;

@@ -18,9 +18,8 @@ import { LlmIntentParser } from '../intent/llm.js';
 import { DeterministicIntentParser } from '../intent/parser.js';
 import type { IntentParser } from '../intent/types.js';
 import { buildVocabulary } from '../intent/vocabulary.js';
-import type { Logger } from '../log.js';
-import type { Db } from '../store/db.js';
-import { SlackCardsRepo } from '../store/slack-cards-repo.js';
+import type { Logger } from '../shared/log.js';
+import type { SlackCardsStore } from '../store/ports/slack-cards.js';
 import { SlackBot } from './bot.js';
 import type { FleetReader } from './runner.js';
 
@@ -32,11 +31,11 @@ export interface SlackDeps {
   readonly catalog: ConfigCatalog;
   /** Rollout progress per stage for thread replies. */
   readonly rollouts?: Pick<FleetActions, 'rolloutView'>;
-  readonly db: Db;
+  readonly cards: SlackCardsStore;
   readonly logger: Logger;
 }
 
-export function intentParser(settings: Settings, logger: Logger): IntentParser {
+function intentParser(settings: Settings, logger: Logger): IntentParser {
   const offline = new DeterministicIntentParser();
   if (!settings.intentLlmUrl) return offline;
   return new LlmIntentParser({
@@ -48,7 +47,7 @@ export function intentParser(settings: Settings, logger: Logger): IntentParser {
   });
 }
 
-export function fleetReader(registry: AgentRegistry, catalog: ConfigCatalog): FleetReader {
+function fleetReader(registry: AgentRegistry, catalog: ConfigCatalog): FleetReader {
   return {
     listAgents(selector, limit, connected) {
       const all = registry.query({ selector: selector ? parseSelector(selector) : undefined, connected });
@@ -93,7 +92,7 @@ export function createSlack(deps: SlackDeps): SlackBot | undefined {
         deps.registry.all(),
         deps.catalog.repo.list().map((c) => ({ name: c.name, versions: Array.from({ length: c.latest_version }, (_, i) => i + 1) })),
       ),
-    cards: new SlackCardsRepo(deps.db),
+    cards: deps.cards,
     logger,
     workspace: { teamId: settings.slackTeamId, enterpriseId: settings.slackEnterpriseId },
     ...(deps.rollouts ? { rollouts: (changeId: string) => deps.rollouts!.rolloutView(changeId, { limit: 0 }) } : {}),

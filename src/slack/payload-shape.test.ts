@@ -6,7 +6,9 @@ describe('malformedSlackPayload', () => {
     expect(malformedSlackPayload({ type: 'url_verification', challenge: 'x' })).toBeUndefined();
     expect(malformedSlackPayload({ type: 'event_callback', event: { type: 'app_mention', user: 'U1', text: 'hi', channel: 'C1', ts: '1.2' } })).toBeUndefined();
     expect(malformedSlackPayload({ command: '/ampgate', text: 'help', user_id: 'U1', channel_id: 'C1' })).toBeUndefined();
-    expect(malformedSlackPayload({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'change_approve', value: '1|abc' }], channel: { id: 'C1' } })).toBeUndefined();
+    expect(
+      malformedSlackPayload({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'change_approve', value: '1|abc' }], channel: { id: 'C1' } }),
+    ).toBeUndefined();
   });
 
   // Counterexamples the reliability suite's Slack fuzz test found (each made Bolt throw: HTTP 500).

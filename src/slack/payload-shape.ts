@@ -14,7 +14,17 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const OBJECT_KEYS = ['team', 'enterprise', 'user', 'channel', 'container', 'message', 'view', 'event'] as const;
 
 /** Interaction payloads (form field `payload`): Bolt and our handlers read `user.id` for all of them. */
-const INTERACTIONS = new Set(['block_actions', 'block_suggestion', 'interactive_message', 'dialog_submission', 'shortcut', 'message_action', 'view_submission', 'view_closed', 'workflow_step_edit']);
+const INTERACTIONS = new Set([
+  'block_actions',
+  'block_suggestion',
+  'interactive_message',
+  'dialog_submission',
+  'shortcut',
+  'message_action',
+  'view_submission',
+  'view_closed',
+  'workflow_step_edit',
+]);
 
 /** Why Bolt could not safely route this payload, or undefined when it can. */
 export function malformedSlackPayload(body: unknown): string | undefined {
@@ -28,13 +38,15 @@ export function malformedSlackPayload(body: unknown): string | undefined {
     if (typeof e.type !== 'string') return 'event.type must be a string';
     if ('item' in e && !isObject(e.item)) return 'event.item must be an object';
     for (const key of ['user', 'text', 'channel', 'ts', 'thread_ts', 'subtype', 'bot_id', 'channel_type'] as const) {
-      if (key in e && e[key] !== undefined && e[key] !== null && typeof e[key] !== 'string' && !(key === 'channel' && isObject(e[key]))) return `event.${key} must be a string`;
+      if (key in e && e[key] !== undefined && e[key] !== null && typeof e[key] !== 'string' && !(key === 'channel' && isObject(e[key])))
+        return `event.${key} must be a string`;
     }
   }
   if ('command' in body) {
     for (const key of ['command', 'text', 'user_id'] as const) if (typeof body[key] !== 'string') return `${key} must be a string`;
   }
-  if (typeof body.type === 'string' && INTERACTIONS.has(body.type) && (!isObject(body.user) || typeof body.user.id !== 'string')) return 'an interaction needs user.id';
+  if (typeof body.type === 'string' && INTERACTIONS.has(body.type) && (!isObject(body.user) || typeof body.user.id !== 'string'))
+    return 'an interaction needs user.id';
   if ((body.type === 'view_submission' || body.type === 'view_closed') && !isObject(body.view)) return 'a view payload needs "view"';
   if ('actions' in body) {
     if (!Array.isArray(body.actions) || body.actions.length === 0) return '"actions" must be a non-empty array';

@@ -53,7 +53,10 @@ export class FastifySlackReceiver implements Receiver {
     if (!/^v0=[0-9a-f]{64}$/.test(signature)) problem = 'missing or malformed x-slack-signature';
     else if (!Number.isFinite(timestamp) || Math.abs(now - timestamp) > 300) problem = 'missing or stale x-slack-request-timestamp';
     if (problem === undefined) return done();
-    void reply.code(401).header('Connection', 'close').send({ error: { code: 'unauthorized', message: `invalid Slack request: ${problem}` } });
+    void reply
+      .code(401)
+      .header('Connection', 'close')
+      .send({ error: { code: 'unauthorized', message: `invalid Slack request: ${problem}` } });
   }
 
   async #handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -145,7 +148,7 @@ function numberOrUndefined(v: string): number | undefined {
 }
 
 /** Slash commands and interactions are form-encoded (interactions carry JSON in `payload`); events are JSON. */
-export function parseBody(raw: string, contentType: string): Record<string, unknown> {
+function parseBody(raw: string, contentType: string): Record<string, unknown> {
   if (contentType.startsWith('application/x-www-form-urlencoded')) {
     const form = Object.fromEntries(new URLSearchParams(raw));
     return typeof form.payload === 'string' ? (JSON.parse(form.payload) as Record<string, unknown>) : form;

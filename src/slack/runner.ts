@@ -7,13 +7,13 @@
 import type { AgentDetail, AgentSummary } from '../api/views.js';
 import type { Principal } from '../changes/principal.js';
 import type { ChangeRequest, ChangeService, ChangeState } from '../changes/types.js';
-import { AmpgateError } from '../errors.js';
+import { AmpgateError } from '../shared/errors.js';
 import { describeTarget, targetText } from '../fleet/target-words.js';
 import { describeRead } from '../intent/describe.js';
 import type { Intent, Period, QuestionIntent } from '../intent/types.js';
 import { agentDetailBlocks, agentList, esc, escBlock, requestList, restatement, shortId, type Block } from './blocks.js';
 import { LIMITS } from './block-limits.js';
-import { inline } from '../safe-text.js';
+import { inline } from '../shared/safe-text.js';
 import { USAGE } from './commands.js';
 
 /** Read access to the fleet and catalog for chat answers. */
@@ -75,16 +75,27 @@ export class IntentRunner {
             : `Requested in Slack by ${principal.name}: "${ctx.text.slice(0, 400)}"`
           : (intent.reason ?? `Requested in Slack by ${principal.name}: "${ctx.text.slice(0, 400)}"`);
         // Chat text may span lines; a reason is one line (control characters other than these are refused).
-        const { request, existing } = await this.changes.propose(principal, { kind: intent.kind, target: intent.target, params: intent.params, reason: oneLine(reason), channel: 'slack' });
+        const { request, existing } = await this.changes.propose(principal, {
+          kind: intent.kind,
+          target: intent.target,
+          params: intent.params,
+          reason: oneLine(reason),
+          channel: 'slack',
+        });
         const needs = request.requiredApprovals - request.approvals.filter((a) => a.decision === 'approve').length;
         const lines = [
           ...(ctx.naturalLanguage ? [quote(ctx.text), `I understood: *${esc(restatement(request))}*`] : [`*${esc(restatement(request))}*`]),
           `${existing ? 'This change is already proposed' : 'Proposed'} as change \`${shortId(request.id)}\` (${request.state}).`,
           `*${esc(request.preview.summary)}*`,
-          `${request.targets.length} agent(s)${request.ineligible.length ? `, ${request.ineligible.length} ineligible (listed on the card)` : ''} · risk ${request.risk} · needs ${needs} approval(s) from on-call (not you) before ${request.expiresAt}.`,
+          `${request.targets.length} agent(s)${request.ineligible.length ? `, ${request.ineligible.length} ineligible (listed on the card)` : ''} · ` +
+            `risk ${request.risk} · needs ${needs} approval(s) from on-call (not you) before ${request.expiresAt}.`,
           'Nothing has been sent to any agent yet.',
         ];
-        return { text: `Proposed change ${shortId(request.id)}: ${inline(request.preview.summary)} — ${inline(restatement(request))}`, blocks: [md(lines.join('\n'))], public: true };
+        return {
+          text: `Proposed change ${shortId(request.id)}: ${inline(request.preview.summary)} — ${inline(restatement(request))}`,
+          blocks: [md(lines.join('\n'))],
+          public: true,
+        };
       }
     }
   }
@@ -116,7 +127,10 @@ export class IntentRunner {
       case 'show_request': {
         const r = this.#findRequest(intent.id ?? '');
         if (!r) return reply(`No change request ${intent.id ?? ''}`, [md(`No change request \`${esc(intent.id ?? '')}\`.`)]);
-        return reply(`change ${r.id}`, [...requestList([r], 1), md(`*Target:* ${esc(restatement(r))}${r.resultSummary ? `\n*Result:* ${esc(r.resultSummary)}` : ''}`)]);
+        return reply(`change ${r.id}`, [
+          ...requestList([r], 1),
+          md(`*Target:* ${esc(restatement(r))}${r.resultSummary ? `\n*Result:* ${esc(r.resultSummary)}` : ''}`),
+        ]);
       }
     }
   }
@@ -147,7 +161,12 @@ export class IntentRunner {
 }
 
 function questionReply(intent: QuestionIntent, ctx: RunContext): Reply {
-  const choices = intent.choices?.length ? `\nOptions: ${intent.choices.slice(0, 20).map((c) => `\`${esc(c)}\``).join(', ')}` : '';
+  const choices = intent.choices?.length
+    ? `\nOptions: ${intent.choices
+        .slice(0, 20)
+        .map((c) => `\`${esc(c)}\``)
+        .join(', ')}`
+    : '';
   const blocks: Block[] = [md(`:thinking_face: ${esc(intent.question)}${choices}`)];
   if (intent.retry?.length && ctx.user) {
     blocks.push({
@@ -165,7 +184,10 @@ function questionReply(intent: QuestionIntent, ctx: RunContext): Reply {
         }))
         .filter((b) => b.value.length <= LIMITS.buttonValue),
     });
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'A click sends the corrected text through the parser again; nothing is proposed before that.' }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: 'A click sends the corrected text through the parser again; nothing is proposed before that.' }],
+    });
   }
   return { text: intent.question, blocks, public: false };
 }

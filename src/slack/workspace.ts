@@ -17,7 +17,7 @@ export interface Workspace {
 export type AuthTest = () => Promise<{ team_id?: string; enterprise_id?: string }>;
 
 /** Every team and enterprise id a Slack payload names (commands, interactions, events). */
-export function workspaceIds(body: Record<string, unknown>): { teams: Set<string>; enterprises: Set<string> } {
+function workspaceIds(body: Record<string, unknown>): { teams: Set<string>; enterprises: Set<string> } {
   const teams = new Set<string>();
   const enterprises = new Set<string>();
   const add = (set: Set<string>, v: unknown) => {
@@ -74,8 +74,10 @@ export class WorkspaceGuard {
     if (!expected) return 'the Slack workspace this bot serves is not known yet (auth.test failed); set AMPGATE_SLACK_TEAM_ID';
     const { teams, enterprises } = workspaceIds(body);
     if (teams.size === 0 && enterprises.size === 0) return 'the payload names no workspace';
-    if (expected.teamId && (teams.size === 0 || [...teams].some((t) => t !== expected.teamId))) return `workspace ${[...teams].join(', ') || '(none)'} is not ${expected.teamId}`;
-    if ([...enterprises].some((e) => e !== expected.enterpriseId)) return `enterprise ${[...enterprises].join(', ')} is not ${expected.enterpriseId ?? '(none)'}`;
+    if (expected.teamId && (teams.size === 0 || [...teams].some((t) => t !== expected.teamId)))
+      return `workspace ${[...teams].join(', ') || '(none)'} is not ${expected.teamId}`;
+    if ([...enterprises].some((e) => e !== expected.enterpriseId))
+      return `enterprise ${[...enterprises].join(', ')} is not ${expected.enterpriseId ?? '(none)'}`;
     if (!expected.teamId && expected.enterpriseId && !enterprises.has(expected.enterpriseId)) return `the payload names no enterprise ${expected.enterpriseId}`;
     return undefined;
   }

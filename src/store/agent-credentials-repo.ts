@@ -4,23 +4,9 @@
  * binding) live in src/creds/agent-credentials.ts.
  */
 import type { Db } from './db.js';
+import type { AgentCredentialsStore, CredentialKind, CredentialRow } from './ports/agent-credentials.js';
 
-export type CredentialKind = 'enrollment' | 'agent_token' | 'client_cert';
-
-export interface CredentialRow {
-  id: string;
-  kind: CredentialKind;
-  secret_hash: string;
-  fingerprint: string;
-  agent_uid: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  /** First time a connection authenticated with it (set once; never updated per message). */
-  last_used_at: number | null;
-}
-
-export class AgentCredentialsRepo {
+export class AgentCredentialsRepo implements AgentCredentialsStore {
   readonly #byHash;
   readonly #insert;
   readonly #revoke;
@@ -44,7 +30,8 @@ export class AgentCredentialsRepo {
     this.#ofKind = db.prepare('SELECT * FROM agent_credentials WHERE kind = ? ORDER BY created_at, id');
     this.#markUsed = db.prepare('UPDATE agent_credentials SET last_used_at = ? WHERE id = ? AND last_used_at IS NULL');
     this.#usedBound = db.prepare(
-      "SELECT DISTINCT agent_uid FROM agent_credentials WHERE agent_uid IS NOT NULL AND kind != 'enrollment' AND revoked_at IS NULL AND last_used_at IS NOT NULL",
+      "SELECT DISTINCT agent_uid FROM agent_credentials WHERE agent_uid IS NOT NULL AND kind != 'enrollment' AND revoked_at IS NULL AND last_used_at " +
+        'IS NOT NULL',
     );
   }
 

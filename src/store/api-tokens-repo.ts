@@ -1,48 +1,13 @@
 /**
- * @module Control-plane API tokens (hash-only storage) with roles and owners.
+ * @module SQLite: control-plane API tokens (hash-only storage) with roles and owners.
  */
-import { randomUUID } from 'node:crypto';
-import type { Role } from '../changes/principal.js';
-import { fingerprintOfHash, hashSecret, newToken } from '../creds/secrets.js';
 import type { Db } from './db.js';
-
-/** How a token came to be: minted through the API, or one nobody minted. */
-export type TokenOrigin = 'first_start' | 'env' | 'operator' | 'api' | 'legacy';
-
-export interface ApiTokenRow {
-  id: string;
-  name: string;
-  role: Role;
-  secret_hash: string;
-  created_at: number;
-  revoked_at: number | null;
-  /** Principal key of the token that minted this one; null when nobody did. */
-  owner: string | null;
-  origin: TokenOrigin;
-}
-
-export interface ApiTokenView {
-  readonly id: string;
-  readonly name: string;
-  readonly role: Role;
-  readonly fingerprint: string;
-  /** Principal key of the token that minted it (it is the same person), or null. */
-  readonly owner: string | null;
-  readonly origin: TokenOrigin;
-  readonly createdAt: string;
-  readonly revokedAt: string | null;
-}
-
-export interface CreateTokenOptions {
-  readonly secret?: string;
-  readonly owner?: string | null;
-  readonly origin?: TokenOrigin;
-}
+import type { ApiTokenRow, ApiTokensStore } from './ports/api-tokens.js';
 
 /** Owner chains longer than this are cut (they cannot occur: an owner always exists first). */
 const MAX_CHAIN = 32;
 
-export class ApiTokensRepo {
+export class ApiTokensRepo implements ApiTokensStore {
   readonly #byHash;
   readonly #byId;
   readonly #insert;
@@ -51,10 +16,7 @@ export class ApiTokensRepo {
   readonly #countAdmins;
   readonly #chain;
 
-  constructor(
-    db: Db,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(db: Db) {
     this.#byHash = db.prepare('SELECT * FROM api_tokens WHERE secret_hash = ?');
     this.#byId = db.prepare('SELECT * FROM api_tokens WHERE id = ?');
     this.#insert = db.prepare('INSERT INTO api_tokens (id, name, role, secret_hash, created_at, owner, origin) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -70,78 +32,31 @@ export class ApiTokensRepo {
       ) SELECT key FROM up ORDER BY depth`);
   }
 
-  /** The active token for a secret, or undefined. */
-  verify(secret: string): ApiTokenRow | undefined {
-    const row = this.#byHash.get(hashSecret(secret)) as ApiTokenRow | undefined;
-    return row && row.revoked_at === null ? row : undefined;
+  byHash(secretHash: string): ApiTokenRow | undefined {
+    return this.#byHash.get(secretHash) as ApiTokenRow | undefined;
   }
 
-  get(id: string): ApiTokenRow | undefined {
+  byId(id: string): ApiTokenRow | undefined {
     return this.#byId.get(id) as ApiTokenRow | undefined;
   }
 
-  /**
-   * The principal keys of the tokens that minted `id`, nearest first; empty for a token nobody
-   * minted. Revoked owners stay in the chain: revoking a creator does not make its tokens someone
-   * else.
-   */
+  insert(r: Omit<ApiTokenRow, 'revoked_at'>): void {
+    this.#insert.run(r.id, r.name, r.role, r.secret_hash, r.created_at, r.owner, r.origin);
+  }
+
+  list(): ApiTokenRow[] {
+    return this.#list.all() as ApiTokenRow[];
+  }
+
+  revoke(id: string, at: number): boolean {
+    return this.#revoke.run(at, id).changes > 0;
+  }
+
+  activeAdminCount(): number {
+    return (this.#countAdmins.get() as { n: number }).n;
+  }
+
   ownerChain(id: string): string[] {
     return (this.#chain.all(id) as Array<{ key: string }>).map((r) => r.key);
   }
-
-  /** The active token with this id, or undefined (revoked or unknown). */
-  active(id: string): ApiTokenRow | undefined {
-    const row = this.#byId.get(id) as ApiTokenRow | undefined;
-    return row && row.revoked_at === null ? row : undefined;
-  }
-
-  /** Creates a token; the secret is returned once and never stored. */
-  create(name: string, role: Role, opts: CreateTokenOptions = {}): { id: string; secret: string; view: ApiTokenView } {
-    const id = randomUUID();
-    const secret = opts.secret ?? newToken('ampk');
-    const hash = hashSecret(secret);
-    this.#insert.run(id, name, role, hash, this.now(), opts.owner ?? null, opts.origin ?? (opts.owner ? 'api' : 'operator'));
-    return { id, secret, view: toView(this.#byHash.get(hash) as ApiTokenRow) };
-  }
-
-  list(): ApiTokenView[] {
-    return (this.#list.all() as ApiTokenRow[]).map(toView);
-  }
-
-  view(id: string): ApiTokenView | undefined {
-    const row = this.get(id);
-    return row ? toView(row) : undefined;
-  }
-
-  revoke(id: string): boolean {
-    return this.#revoke.run(this.now(), id).changes > 0;
-  }
-
-  /**
-   * First start: make sure an admin token exists. `given` (AMPGATE_ADMIN_TOKEN) is registered if
-   * unknown; otherwise a token is generated only when no admin token exists. Returns what was
-   * created (with the secret when it was generated, so the caller can print it once).
-   */
-  ensureAdmin(given: string | undefined): { secret?: string; view: ApiTokenView } | undefined {
-    if (given) {
-      if (this.#byHash.get(hashSecret(given))) return undefined;
-      return { view: this.create('admin', 'admin', { secret: given, origin: 'env' }).view };
-    }
-    if ((this.#countAdmins.get() as { n: number }).n > 0) return undefined;
-    const { secret, view } = this.create('admin', 'admin', { origin: 'first_start' });
-    return { secret, view };
-  }
-}
-
-export function toView(r: ApiTokenRow): ApiTokenView {
-  return {
-    id: r.id,
-    name: r.name,
-    role: r.role,
-    fingerprint: fingerprintOfHash(r.secret_hash),
-    owner: r.owner,
-    origin: r.origin,
-    createdAt: new Date(r.created_at).toISOString(),
-    revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
-  };
 }

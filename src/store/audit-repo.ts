@@ -3,34 +3,9 @@
  * src/changes/audit.ts; this file only reads and inserts rows.
  */
 import type { Db } from './db.js';
+import type { AuditQuery, AuditRow, AuditStore } from './ports/audit.js';
 
-export interface AuditRow {
-  readonly seq: number;
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly request_id: string | null;
-  /** Canonical JSON text. */
-  readonly data: string;
-  readonly prev_hash: string;
-  readonly hash: string;
-}
-
-export interface AuditQuery {
-  /** Rows with seq greater than this. */
-  readonly after?: number;
-  readonly limit?: number;
-  readonly requestId?: string;
-  /** Rows with seq less than this (paging backwards with `newestFirst`). */
-  readonly before?: number;
-  /** `change.approved`, or a prefix ending in a dot (`change.`). */
-  readonly action?: string;
-  /** principalKey of the actor, or `system`. */
-  readonly actor?: string;
-  readonly newestFirst?: boolean;
-}
-
-export class AuditRepo {
+export class AuditRepo implements AuditStore {
   readonly #head;
   readonly #insert;
   readonly #after;
@@ -44,7 +19,8 @@ export class AuditRepo {
     this.#db = db;
     this.#head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare(
-      'INSERT INTO audit_log (seq, at, actor, action, request_id, data, prev_hash, hash) VALUES (@seq, @at, @actor, @action, @request_id, @data, @prev_hash, @hash)',
+      'INSERT INTO audit_log (seq, at, actor, action, request_id, data, prev_hash, hash) VALUES (@seq, @at, @actor, @action, @request_id, @data, ' +
+        '@prev_hash, @hash)',
     );
     this.#after = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#afterForRequest = db.prepare('SELECT * FROM audit_log WHERE request_id = ? AND seq > ? ORDER BY seq LIMIT ?');

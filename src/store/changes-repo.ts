@@ -1,73 +1,12 @@
 /**
- * @module SQL for change requests, their approvals and per-agent outcomes. Rows map to the
- * ChangeRequest of src/changes/types.ts; outcomes are loaded lazily (a request can have 10k) so
- * events and list views do not pay for them unless they are read.
+ * @module SQLite: change requests, their approvals and per-agent outcomes. src/changes/requests.ts
+ * maps the rows to ChangeRequest.
  */
-import type { Principal } from '../changes/principal.js';
-import type {
-  AgentOutcome,
-  AgentOutcomeStatus,
-  ApprovalRecord,
-  Channel,
-  ChangeKind,
-  ChangeListFilter,
-  ChangeRequest,
-  ChangeState,
-  RiskTier,
-} from '../changes/types.js';
 import type { Db } from './db.js';
+import type { ApprovalRow, ChangeListFilter, ChangeRow, ChangesStore, NewChangeRow, OutcomeRow } from './ports/changes.js';
+import type { AgentOutcomeStatus, ChangeState } from '../shared/vocabulary.js';
 
-export interface ChangeRow {
-  id: number;
-  kind: ChangeKind;
-  state: ChangeState;
-  requester_key: string;
-  requester: string;
-  channel: Channel;
-  llm_originated: number;
-  reason: string;
-  target: string;
-  params: string;
-  targets: string;
-  ineligible: string;
-  payload_fingerprint: string;
-  fingerprint: string;
-  risk: RiskTier;
-  required_approvals: number;
-  preview: string;
-  idempotency_key: string;
-  created_at: number;
-  expires_at: number;
-  updated_at: number;
-  result_summary: string | null;
-  held_reason: string | null;
-  held_until: number | null;
-}
-
-export type NewChangeRow = Omit<ChangeRow, 'id' | 'state' | 'result_summary' | 'held_reason' | 'held_until' | 'updated_at'>;
-
-interface ApprovalRow {
-  request_id: number;
-  principal_key: string;
-  person: string;
-  principal: string;
-  decision: 'approve' | 'reject';
-  comment: string;
-  fingerprint: string;
-  channel: string;
-  at: number;
-}
-
-interface OutcomeRow {
-  uid: string;
-  status: AgentOutcomeStatus;
-  detail: string;
-  at: number;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-export class ChangesRepo {
+export class ChangesRepo implements ChangesStore {
   readonly #db: Db;
   readonly #insert;
   readonly #byId;
@@ -94,7 +33,8 @@ export class ChangesRepo {
     this.#byState = db.prepare('SELECT * FROM change_requests WHERE state = ? ORDER BY id');
     this.#due = db.prepare("SELECT * FROM change_requests WHERE state IN ('pending','approved') AND expires_at <= ? ORDER BY id");
     this.#transition = db.prepare(
-      'UPDATE change_requests SET state = @to, updated_at = @now, result_summary = coalesce(@summary, result_summary), held_reason = NULL, held_until = NULL WHERE id = @id AND state = @from',
+      'UPDATE change_requests SET state = @to, updated_at = @now, result_summary = coalesce(@summary, result_summary), held_reason = NULL, held_until ' +
+        '= NULL WHERE id = @id AND state = @from',
     );
     this.#hold = db.prepare('UPDATE change_requests SET held_reason = ?, held_until = ?, updated_at = ? WHERE id = ?');
     this.#approvals = db.prepare('SELECT * FROM change_approvals WHERE request_id = ? ORDER BY seq');
@@ -139,6 +79,14 @@ export class ChangesRepo {
 
   insertApproval(row: ApprovalRow): void {
     this.#insertApproval.run(row);
+  }
+
+  approvals(id: number): ApprovalRow[] {
+    return this.#approvals.all(id) as ApprovalRow[];
+  }
+
+  outcomes(id: number): OutcomeRow[] {
+    return this.#outcomes.all(id) as OutcomeRow[];
   }
 
   /** Distinct persons that approved (not rejected) the request. */
@@ -197,63 +145,4 @@ export class ChangesRepo {
       .all(...args, f.limit ?? 50, f.offset ?? 0) as ChangeRow[];
     return { total, rows };
   }
-
-  /** The full request; `outcomes` is read from the database on first access. */
-  load(id: number): ChangeRequest | undefined {
-    const row = this.row(id);
-    return row && this.toRequest(row);
-  }
-
-  toRequest(row: ChangeRow): ChangeRequest {
-    const approvals = (this.#approvals.all(row.id) as ApprovalRow[]).map(toApproval);
-    const req = {
-      id: String(row.id),
-      kind: row.kind,
-      state: row.state,
-      requester: JSON.parse(row.requester) as Principal,
-      channel: row.channel,
-      llmOriginated: row.llm_originated === 1,
-      reason: row.reason,
-      target: JSON.parse(row.target) as ChangeRequest['target'],
-      params: JSON.parse(row.params) as Record<string, unknown>,
-      payloadFingerprint: row.payload_fingerprint,
-      fingerprint: row.fingerprint,
-      risk: row.risk,
-      requiredApprovals: row.required_approvals,
-      approvals,
-      idempotencyKey: row.idempotency_key,
-      createdAt: iso(row.created_at),
-      expiresAt: iso(row.expires_at),
-      updatedAt: iso(row.updated_at),
-      resultSummary: row.result_summary,
-      hold: row.held_reason === null ? null : { reason: row.held_reason, until: row.held_until === null ? null : iso(row.held_until) },
-    };
-    // Large parts (10k target uids, diffs, outcomes) are materialised on first read only, so the
-    // snapshots the engine takes at every step cost a row read, not a parse of everything.
-    lazy(req, 'targets', () => JSON.parse(row.targets) as string[]);
-    lazy(req, 'ineligible', () => JSON.parse(row.ineligible) as ChangeRequest['ineligible']);
-    lazy(req, 'preview', () => JSON.parse(row.preview) as ChangeRequest['preview']);
-    lazy(req, 'outcomes', () => (this.#outcomes.all(row.id) as OutcomeRow[]).map((o) => ({ uid: o.uid, status: o.status, detail: o.detail, at: iso(o.at) })));
-    return req as unknown as ChangeRequest;
-  }
-}
-
-/** An enumerable (so JSON includes it), read-only property computed once on first access. */
-function lazy<T>(obj: object, key: string, compute: () => T): void {
-  let value: T | undefined;
-  let done = false;
-  Object.defineProperty(obj, key, {
-    enumerable: true,
-    get: () => {
-      if (!done) {
-        value = compute();
-        done = true;
-      }
-      return value;
-    },
-  });
-}
-
-function toApproval(a: ApprovalRow): ApprovalRecord {
-  return { principal: JSON.parse(a.principal) as Principal, decision: a.decision, comment: a.comment, fingerprint: a.fingerprint, at: iso(a.at) };
 }

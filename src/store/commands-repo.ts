@@ -2,30 +2,15 @@
  * @module SQLite access for agent commands (Restart) requested by change requests.
  */
 import type { Db } from './db.js';
+import type { CommandRow, CommandsStore } from './ports/commands.js';
 
-export type CommandStatus = 'pending' | 'sent' | 'confirmed' | 'failed' | 'expired';
-
-export interface CommandRow {
-  readonly id: number;
-  readonly uid: string;
-  readonly change_id: string;
-  readonly kind: 'restart';
-  readonly status: CommandStatus;
-  /** sequence_num of the agent's last message before the command was sent (decimal text). */
-  readonly seq_at_send: string | null;
-  readonly sent_at: number | null;
-  readonly detail: string;
-  readonly created_at: number;
-  readonly updated_at: number;
-}
-
-export class CommandsRepo {
+export class CommandsRepo implements CommandsStore {
   readonly #insert;
   readonly #open;
   readonly #byChange;
   readonly #update;
 
-  constructor(readonly db: Db) {
+  constructor(db: Db) {
     this.#insert = db.prepare(
       "INSERT OR IGNORE INTO agent_commands (uid, change_id, kind, status, created_at, updated_at) VALUES (?, ?, 'restart', 'pending', ?, ?)",
     );

@@ -2,39 +2,9 @@
  * @module SQLite access for the config catalog: named configs and their immutable versions.
  */
 import type { Db } from './db.js';
+import type { ConfigListRow, ConfigRow, ConfigVersionMeta, ConfigVersionRow, ConfigsStore } from './ports/configs.js';
 
-export interface ConfigRow {
-  readonly name: string;
-  readonly description: string;
-  readonly content_type: string;
-  readonly file_key: string;
-  readonly created_at: number;
-  readonly created_by: string;
-}
-
-export interface ConfigVersionRow {
-  readonly name: string;
-  readonly version: number;
-  readonly content_type: string;
-  readonly body: string;
-  readonly sha256: string;
-  readonly config_hash: string;
-  readonly author: string;
-  readonly author_name: string;
-  readonly comment: string;
-  readonly created_at: number;
-}
-
-export type ConfigVersionMeta = Omit<ConfigVersionRow, 'body'> & { readonly size: number };
-
-export interface ConfigListRow extends ConfigRow {
-  readonly latest_version: number;
-  readonly latest_config_hash: string;
-  readonly updated_at: number;
-  readonly version_count: number;
-}
-
-export class ConfigsRepo {
+export class ConfigsRepo implements ConfigsStore {
   readonly #getConfig;
   readonly #list;
   readonly #insertConfig;
@@ -45,7 +15,7 @@ export class ConfigsRepo {
   readonly #version;
   readonly #byHash;
 
-  constructor(readonly db: Db) {
+  constructor(db: Db) {
     this.#getConfig = db.prepare('SELECT * FROM configs WHERE name = ?');
     this.#list = db.prepare(`
       SELECT c.*, v.version AS latest_version, v.config_hash AS latest_config_hash, v.created_at AS updated_at,
@@ -56,11 +26,13 @@ export class ConfigsRepo {
     this.#insertConfig = db.prepare('INSERT INTO configs (name, description, content_type, file_key, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)');
     this.#updateConfig = db.prepare('UPDATE configs SET content_type = ?, description = coalesce(?, description) WHERE name = ?');
     this.#insertVersion = db.prepare(
-      'INSERT INTO config_versions (name, version, content_type, body, sha256, config_hash, author, author_name, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO config_versions (name, version, content_type, body, sha256, config_hash, author, author_name, comment, created_at) VALUES (?, ?, ' +
+        '?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#maxVersion = db.prepare('SELECT max(version) AS v FROM config_versions WHERE name = ?');
     this.#versions = db.prepare(
-      'SELECT name, version, content_type, sha256, config_hash, author, author_name, comment, created_at, length(CAST(body AS BLOB)) AS size FROM config_versions WHERE name = ? ORDER BY version',
+      'SELECT name, version, content_type, sha256, config_hash, author, author_name, comment, created_at, length(CAST(body AS BLOB)) AS size FROM ' +
+        'config_versions WHERE name = ? ORDER BY version',
     );
     this.#version = db.prepare('SELECT * FROM config_versions WHERE name = ? AND version = ?');
     this.#byHash = db.prepare('SELECT * FROM config_versions WHERE config_hash = ? ORDER BY created_at LIMIT 1');

@@ -3,17 +3,9 @@
  * cookie value); the secret itself is never stored.
  */
 import type { Db } from './db.js';
+import type { ConsoleSessionRow, ConsoleSessionsStore } from './ports/console-sessions.js';
 
-export interface ConsoleSessionRow {
-  id_hash: string;
-  token_id: string;
-  created_at: number;
-  last_seen_at: number;
-  expires_at: number;
-  ended_at: number | null;
-}
-
-export class ConsoleSessionsRepo {
+export class ConsoleSessionsRepo implements ConsoleSessionsStore {
   readonly #insert;
   readonly #get;
   readonly #touch;

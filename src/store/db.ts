@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations/index.js';
+import type { UnitOfWork } from './ports/store.js';
 
 export type Db = Database.Database;
 
@@ -30,7 +31,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
 }
 
 /** Applies every migration newer than `PRAGMA user_version`, each in its own transaction. */
-export function migrate(db: Db): void {
+function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
@@ -52,4 +53,12 @@ export function durably<T>(db: Db, fn: () => T): T {
   } finally {
     db.pragma('synchronous = NORMAL');
   }
+}
+
+/** The UnitOfWork of one SQLite handle: IMMEDIATE transactions, FULL or NORMAL synchronous. */
+export function sqliteUnitOfWork(db: Db): UnitOfWork {
+  return {
+    durably: (fn) => durably(db, fn),
+    atomically: (fn) => db.transaction(fn)(),
+  };
 }

@@ -4,24 +4,9 @@
  * Both are cached in memory and written only when they change, never per message.
  */
 import type { Db } from './db.js';
+import type { AuthSeenRow, OfferedRow, OffersStore } from './ports/offers.js';
 
-export interface OfferedRow {
-  agent_uid: string;
-  hash: string;
-  purpose: 'rotation' | 'csr';
-  reference: string;
-  offered_at: number;
-  acked: number;
-}
-
-export interface AuthSeenRow {
-  agent_uid: string;
-  method: string;
-  credential_id: string | null;
-  seen_at: number;
-}
-
-export class OffersRepo {
+export class OffersRepo implements OffersStore {
   readonly #offered = new Map<string, OfferedRow>();
   readonly #seen = new Map<string, AuthSeenRow>();
   readonly #putOffered;

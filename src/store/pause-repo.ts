@@ -2,29 +2,14 @@
  * @module SQLite access for per-agent pause state (agent_pause).
  */
 import type { Db } from './db.js';
+import type { PauseRow, PauseStore } from './ports/pause.js';
 
-export type PauseMethod = 'custom' | 'config';
-export type PauseStateName = 'pausing' | 'paused' | 'resuming';
-
-export interface PauseRow {
-  readonly uid: string;
-  readonly method: PauseMethod;
-  readonly state: PauseStateName;
-  readonly change_id: string;
-  /** Fallback only: the config hash to restore on resume. */
-  readonly prior_hash: string | null;
-  /** Fallback only: the hash of the stand-in config. */
-  readonly pause_hash: string | null;
-  readonly error: string;
-  readonly updated_at: number;
-}
-
-export class PauseRepo {
+export class PauseRepo implements PauseStore {
   readonly #all;
   readonly #upsert;
   readonly #delete;
 
-  constructor(readonly db: Db) {
+  constructor(db: Db) {
     this.#all = db.prepare('SELECT * FROM agent_pause');
     this.#upsert = db.prepare(`
       INSERT INTO agent_pause (uid, method, state, change_id, prior_hash, pause_hash, error, updated_at)

@@ -4,32 +4,9 @@
  * of each agent.
  */
 import type { Db } from './db.js';
+import type { AttemptRow, AttemptStatus, PayloadRow, RemoteConfigStore } from './ports/remote-config.js';
 
-export const ATTEMPT_STATUSES = ['assigned', 'offered', 'applying', 'applied', 'failed', 'rolled_back', 'superseded'] as const;
-export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
-
-export interface AttemptRow {
-  readonly id: number;
-  readonly uid: string;
-  readonly hash: string;
-  readonly change_id: string;
-  readonly previous_hash: string | null;
-  readonly status: AttemptStatus;
-  readonly error: string;
-  readonly effective_config_hash: string | null;
-  readonly created_at: number;
-  readonly offered_at: number | null;
-  readonly updated_at: number;
-}
-
-export interface PayloadRow {
-  readonly hash: string;
-  readonly files: string;
-  readonly label: string;
-  readonly created_at: number;
-}
-
-export class RemoteConfigRepo {
+export class RemoteConfigRepo implements RemoteConfigStore {
   readonly #putPayload;
   readonly #payload;
   readonly #insertAttempt;
@@ -41,20 +18,26 @@ export class RemoteConfigRepo {
   readonly #byChange;
   readonly #hashOutcomes;
 
-  constructor(readonly db: Db) {
+  readonly #rekey;
+
+  constructor(db: Db) {
     this.#putPayload = db.prepare('INSERT OR IGNORE INTO remote_config_payloads (hash, files, label, created_at) VALUES (?, ?, ?, ?)');
     this.#payload = db.prepare('SELECT * FROM remote_config_payloads WHERE hash = ?');
     this.#insertAttempt = db.prepare(
       "INSERT INTO config_attempts (uid, hash, change_id, previous_hash, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'assigned', ?, ?)",
     );
     this.#attempt = db.prepare('SELECT * FROM config_attempts WHERE id = ?');
-    this.#setDesired = db.prepare('INSERT INTO agent_desired_config (uid, attempt_id) VALUES (?, ?) ON CONFLICT(uid) DO UPDATE SET attempt_id = excluded.attempt_id');
-    this.#desiredAll = db.prepare('SELECT a.* FROM agent_desired_config d JOIN config_attempts a ON a.id = d.attempt_id');
-    this.#update = db.prepare(
-      'UPDATE config_attempts SET status = ?, error = ?, effective_config_hash = ?, offered_at = ?, updated_at = ? WHERE id = ?',
+    this.#setDesired = db.prepare(
+      'INSERT INTO agent_desired_config (uid, attempt_id) VALUES (?, ?) ON CONFLICT(uid) DO UPDATE SET attempt_id = excluded.attempt_id',
     );
+    this.#desiredAll = db.prepare('SELECT a.* FROM agent_desired_config d JOIN config_attempts a ON a.id = d.attempt_id');
+    this.#update = db.prepare('UPDATE config_attempts SET status = ?, error = ?, effective_config_hash = ?, offered_at = ?, updated_at = ? WHERE id = ?');
     this.#history = db.prepare('SELECT * FROM config_attempts WHERE uid = ? ORDER BY id DESC LIMIT ?');
     this.#byChange = db.prepare('SELECT * FROM config_attempts WHERE change_id = ? ORDER BY uid');
+    this.#rekey = db.transaction((oldUid: string, newUid: string) => {
+      db.prepare('UPDATE config_attempts SET uid = ? WHERE uid = ?').run(newUid, oldUid);
+      db.prepare('UPDATE agent_desired_config SET uid = ? WHERE uid = ?').run(newUid, oldUid);
+    });
     this.#hashOutcomes = db.prepare("SELECT uid, status, error FROM config_attempts WHERE hash = ? AND status IN ('failed','rolled_back')");
   }
 
@@ -72,7 +55,19 @@ export class RemoteConfigRepo {
     this.#setDesired.run(uid, id);
     // The row as inserted (column defaults spelled out), without reading it back: a rollout
     // assigns thousands of agents in one transaction.
-    return { id, uid, hash, change_id: changeId, previous_hash: previousHash, status: 'assigned', error: '', effective_config_hash: null, created_at: now, offered_at: null, updated_at: now };
+    return {
+      id,
+      uid,
+      hash,
+      change_id: changeId,
+      previous_hash: previousHash,
+      status: 'assigned',
+      error: '',
+      effective_config_hash: null,
+      created_at: now,
+      offered_at: null,
+      updated_at: now,
+    };
   }
 
   attempt(id: number): AttemptRow | undefined {
@@ -97,6 +92,10 @@ export class RemoteConfigRepo {
   }
 
   /** Agents on which `hash` failed or was rolled back (shown in previews as a warning). */
+  rekey(oldUid: string, newUid: string): void {
+    this.#rekey(oldUid, newUid);
+  }
+
   badOutcomes(hash: string): Array<{ uid: string; status: AttemptStatus; error: string }> {
     return this.#hashOutcomes.all(hash) as Array<{ uid: string; status: AttemptStatus; error: string }>;
   }

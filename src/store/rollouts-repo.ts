@@ -4,34 +4,9 @@
  * continues from the stage it was in.
  */
 import type { Db } from './db.js';
+import type { RolloutRow, RolloutTargetRow, RolloutsStore } from './ports/rollouts.js';
 
-export type RolloutState = 'running' | 'halted' | 'completed';
-
-export interface RolloutRow {
-  readonly change_id: string;
-  readonly kind: string;
-  readonly label: string;
-  readonly state: RolloutState;
-  readonly stage: number;
-  readonly stage_count: number;
-  /** JSON of the rollout options (timeouts, bake time). */
-  readonly options: string;
-  readonly halt_reason: string | null;
-  readonly started_at: number;
-  readonly stage_started_at: number;
-  readonly updated_at: number;
-}
-
-export interface RolloutTargetRow {
-  readonly change_id: string;
-  readonly uid: string;
-  readonly stage: number;
-  readonly hash: string;
-  readonly attempt_id: number | null;
-  readonly healthy_at_start: number | null;
-}
-
-export class RolloutsRepo {
+export class RolloutsRepo implements RolloutsStore {
   readonly #insert;
   readonly #insertTarget;
   readonly #get;
@@ -40,16 +15,24 @@ export class RolloutsRepo {
   readonly #setStage;
   readonly #finish;
 
-  constructor(readonly db: Db) {
+  readonly #list;
+
+  constructor(db: Db) {
     this.#insert = db.prepare(
-      "INSERT INTO rollouts (change_id, kind, label, state, stage, stage_count, options, started_at, stage_started_at, updated_at) VALUES (?, ?, ?, 'running', 0, ?, ?, ?, ?, ?)",
+      'INSERT INTO rollouts (change_id, kind, label, state, stage, stage_count, options, started_at, stage_started_at, updated_at) VALUES (?, ?, ?, ' +
+        "'running', 0, ?, ?, ?, ?, ?)",
     );
     this.#insertTarget = db.prepare('INSERT INTO rollout_targets (change_id, uid, stage, hash, healthy_at_start) VALUES (?, ?, ?, ?, ?)');
     this.#get = db.prepare('SELECT * FROM rollouts WHERE change_id = ?');
     this.#targets = db.prepare('SELECT * FROM rollout_targets WHERE change_id = ? ORDER BY stage, uid');
     this.#setAttempt = db.prepare('UPDATE rollout_targets SET attempt_id = ? WHERE change_id = ? AND uid = ?');
     this.#setStage = db.prepare('UPDATE rollouts SET stage = ?, stage_started_at = ?, updated_at = ? WHERE change_id = ?');
+    this.#list = db.prepare('SELECT * FROM rollouts ORDER BY started_at DESC LIMIT ?');
     this.#finish = db.prepare('UPDATE rollouts SET state = ?, halt_reason = ?, updated_at = ? WHERE change_id = ?');
+  }
+
+  list(limit: number): RolloutRow[] {
+    return this.#list.all(limit) as RolloutRow[];
   }
 
   create(

@@ -4,37 +4,9 @@
  * interrupted execution resumes from them. No secrets: credentials are referenced by id.
  */
 import type { Db } from './db.js';
+import type { RotationPatch, RotationRow, RotationsStore, ServerCertSwitchRow } from './ports/rotations.js';
 
-export type RotationCredential = 'token' | 'certificate' | 'csr';
-export type RotationState = 'offering' | 'rotated' | 'failed';
-
-export interface RotationRow {
-  id: string;
-  change_id: string | null;
-  agent_uid: string;
-  credential: RotationCredential;
-  state: RotationState;
-  old_credential_id: string | null;
-  new_credential_id: string | null;
-  attempt: number;
-  offer_hash: string | null;
-  deadline: number;
-  detail: string;
-  created_at: number;
-  updated_at: number;
-}
-
-export type RotationPatch = Partial<Pick<RotationRow, 'state' | 'new_credential_id' | 'attempt' | 'offer_hash' | 'deadline' | 'detail'>>;
-
-export interface ServerCertSwitchRow {
-  change_id: string;
-  cert_fingerprint: string;
-  state: 'offering' | 'switched' | 'aborted';
-  detail: string;
-  updated_at: number;
-}
-
-export class RotationsRepo {
+export class RotationsRepo implements RotationsStore {
   readonly #insert;
   readonly #get;
   readonly #forChange;
@@ -51,7 +23,8 @@ export class RotationsRepo {
   ) {
     this.#insert = db.prepare(`INSERT INTO credential_rotations
       (id, change_id, agent_uid, credential, state, old_credential_id, new_credential_id, attempt, offer_hash, deadline, detail, created_at, updated_at)
-      VALUES (@id, @change_id, @agent_uid, @credential, @state, @old_credential_id, @new_credential_id, @attempt, @offer_hash, @deadline, @detail, @created_at, @updated_at)`);
+      VALUES (@id, @change_id, @agent_uid, @credential, @state, @old_credential_id, @new_credential_id, @attempt, @offer_hash, @deadline, @detail,
+        @created_at, @updated_at)`);
     this.#get = db.prepare('SELECT * FROM credential_rotations WHERE id = ?');
     this.#forChange = db.prepare('SELECT * FROM credential_rotations WHERE change_id = ? ORDER BY agent_uid');
     this.#byChangeAgent = db.prepare('SELECT * FROM credential_rotations WHERE change_id = ? AND agent_uid = ?');
@@ -94,7 +67,9 @@ export class RotationsRepo {
 
   update(id: string, patch: RotationPatch): RotationRow {
     const sets = Object.keys(patch).map((k) => `${k} = @${k}`);
-    this.db.prepare(`UPDATE credential_rotations SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id`).run({ ...patch, id, updated_at: this.now() });
+    this.db
+      .prepare(`UPDATE credential_rotations SET ${[...sets, 'updated_at = @updated_at'].join(', ')} WHERE id = @id`)
+      .run({ ...patch, id, updated_at: this.now() });
     return this.get(id)!;
   }
 

@@ -10,10 +10,9 @@ import { z } from 'zod';
 import { principalOfToken } from '../api/auth.js';
 import { ApiRateLimiter, type ApiRateLimitOptions } from '../api/rate-limit.js';
 import { parseInput } from '../api/validation.js';
-import { AmpgateError } from '../errors.js';
-import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
-import { ConsoleSessionsRepo } from '../store/console-sessions-repo.js';
-import type { Db } from '../store/db.js';
+import { AmpgateError } from '../shared/errors.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
+import type { ConsoleSessionsStore } from '../store/ports/console-sessions.js';
 import { loadAssets, type Asset } from './assets.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from './cookies.js';
 import { crossSiteReason } from './same-origin.js';
@@ -43,8 +42,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 export interface ConsoleDeps {
-  readonly db: Db;
-  readonly tokens: ApiTokensRepo;
+  readonly sessions: ConsoleSessionsStore;
+  readonly tokens: ApiTokens;
   /** Absolute session lifetime and idle timeout, in seconds. */
   readonly sessionSeconds: number;
   readonly idleSeconds: number;
@@ -58,7 +57,7 @@ const SignInBody = z.object({ token: z.string().min(1).max(200) });
 /** Registers the console; returns the plugin for ControlPlaneDeps.plugins. */
 export function consoleRoutes(deps: ConsoleDeps) {
   return (app: FastifyInstance): void => {
-    const sessions = new ConsoleSessions(new ConsoleSessionsRepo(deps.db), deps.tokens, { ttlSeconds: deps.sessionSeconds, idleSeconds: deps.idleSeconds, now: deps.now });
+    const sessions = new ConsoleSessions(deps.sessions, deps.tokens, { ttlSeconds: deps.sessionSeconds, idleSeconds: deps.idleSeconds, now: deps.now });
     const assets = loadAssets();
     installSessionAuth(app, sessions, deps.tokens, deps.apiRateLimit && new ApiRateLimiter(deps.apiRateLimit));
 

@@ -8,8 +8,8 @@
 import type { FastifyInstance } from 'fastify';
 import { principalOfToken } from '../api/auth.js';
 import type { ApiRateLimiter } from '../api/rate-limit.js';
-import { AmpgateError } from '../errors.js';
-import type { ApiTokensRepo } from '../store/api-tokens-repo.js';
+import { AmpgateError } from '../shared/errors.js';
+import type { ApiTokens } from '../creds/api-tokens.js';
 import { clearedSessionCookie, readCookie, SESSION_COOKIE } from './cookies.js';
 import { crossSiteReason } from './same-origin.js';
 import { csrfMatches, endedMessage, type ConsoleSessions } from './sessions.js';
@@ -18,7 +18,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** `limiter`: the per-token request rate (AMPGATE_API_RATE/BURST) applied to session requests too. */
-export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessions, tokens: Pick<ApiTokensRepo, 'ownerChain'>, limiter?: ApiRateLimiter): void {
+export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessions, tokens: Pick<ApiTokens, 'ownerChain'>, limiter?: ApiRateLimiter): void {
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/') || req.headers.authorization !== undefined) return;
     const secret = readCookie(req.headers.cookie, SESSION_COOKIE);
@@ -31,7 +31,10 @@ export function installSessionAuth(app: FastifyInstance, sessions: ConsoleSessio
     const wait = limiter?.enabled ? limiter.take(s.token.id) : 0;
     if (wait > 0) {
       void reply.header('Retry-After', String(wait));
-      throw new AmpgateError('too_many_requests', `the console session of token "${s.token.name}" exceeded its request rate (AMPGATE_API_RATE); retry in ${wait} s`);
+      throw new AmpgateError(
+        'too_many_requests',
+        `the console session of token "${s.token.name}" exceeded its request rate (AMPGATE_API_RATE); retry in ${wait} s`,
+      );
     }
     if (!SAFE_METHODS.has(req.method)) {
       const crossSite = crossSiteReason(req.headers);

@@ -1,22 +1,23 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiTokens } from '../creds/api-tokens.js';
 import { ApiTokensRepo } from '../store/api-tokens-repo.js';
 import { ConsoleSessionsRepo } from '../store/console-sessions-repo.js';
 import { openDatabase, type Db } from '../store/db.js';
-import { removeDir, tempDir } from '../../test/support/server.js';
+import { removeDir, tempDir } from '../../test/support/temp.js';
 import { ConsoleSessions, csrfMatches, csrfToken } from './sessions.js';
 
 describe('console sessions', () => {
   let dir: string;
   let db: Db;
-  let tokens: ApiTokensRepo;
+  let tokens: ApiTokens;
   let now = 1_000_000;
   let sessions: ConsoleSessions;
 
   beforeEach(() => {
     dir = tempDir();
     db = openDatabase(join(dir, 's.db'));
-    tokens = new ApiTokensRepo(db);
+    tokens = new ApiTokens(new ApiTokensRepo(db));
     now = 1_000_000;
     sessions = new ConsoleSessions(new ConsoleSessionsRepo(db), tokens, { ttlSeconds: 3600, idleSeconds: 600, now: () => now });
   });

@@ -6,9 +6,9 @@
  * session secret (HMAC), so it needs no storage and is useless without the cookie.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hashSecret } from '../creds/secrets.js';
-import type { ApiTokenRow, ApiTokensRepo } from '../store/api-tokens-repo.js';
-import type { ConsoleSessionsRepo } from '../store/console-sessions-repo.js';
+import { hashSecret } from '../shared/secrets.js';
+import type { ApiTokenRow, ApiTokens } from '../creds/api-tokens.js';
+import type { ConsoleSessionsStore } from '../store/ports/console-sessions.js';
 
 export interface SessionOptions {
   /** Absolute lifetime of a session in seconds. */
@@ -34,8 +34,8 @@ export class ConsoleSessions {
   readonly #touchEveryMs: number;
 
   constructor(
-    private readonly repo: ConsoleSessionsRepo,
-    private readonly tokens: ApiTokensRepo,
+    private readonly repo: ConsoleSessionsStore,
+    private readonly tokens: ApiTokens,
     private readonly opts: SessionOptions,
   ) {
     this.#now = opts.now ?? Date.now;

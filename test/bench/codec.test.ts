@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeMessage, S2A_AGENT_IDENTIFICATION, S2A_NEEDS_DECODE, S2A_REMOTE_CONFIG, scanServerToAgent, varintLength } from '../../bench/loadgen/codec.js';
 import { collectorYaml, ProfileBook, SIM_CAPABILITIES } from '../../bench/loadgen/profiles.js';
 import { AgentToServerSchema, RemoteConfigStatuses, ServerToAgentSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { serverCapabilities } from '../../src/opamp/capabilities.js';
-import { newUuidV7Bytes } from '../../src/opamp/uid.js';
+import { serverCapabilities } from '../../src/protocol/capabilities.js';
+import { newUuidV7Bytes } from '../../src/protocol/uid.js';
 
 describe('load generator codec', () => {
   const book = new ProfileBook(4);
@@ -41,7 +41,9 @@ describe('load generator codec', () => {
 
   it('builds APPLYING and APPLIED reports and a post-apply profile from an offered config', () => {
     const hash = Uint8Array.from({ length: 32 }, (_, i) => i);
-    const config = create(ServerToAgentSchema, { remoteConfig: { config: { configMap: { '': { body: Buffer.from('a: 1\n'), contentType: 'text/yaml' } } }, configHash: hash } }).remoteConfig!.config;
+    const config = create(ServerToAgentSchema, {
+      remoteConfig: { config: { configMap: { '': { body: Buffer.from('a: 1\n'), contentType: 'text/yaml' } } }, configHash: hash },
+    }).remoteConfig!.config;
     const r = book.reportsFor(hash, config);
     expect(book.reportsFor(hash, config)).toBe(r);
     const applied = fromBinary(AgentToServerSchema, encodeMessage(false, uid, 9, r.applied));
@@ -61,11 +63,18 @@ describe('load generator codec', () => {
   });
 
   it('scans replies: flags and the fields that need a full decode', () => {
-    const plain = toBinary(ServerToAgentSchema, create(ServerToAgentSchema, { instanceUid: uid, capabilities: serverCapabilities({ signsCertificateRequests: false }), flags: 1n }));
+    const plain = toBinary(
+      ServerToAgentSchema,
+      create(ServerToAgentSchema, { instanceUid: uid, capabilities: serverCapabilities({ signsCertificateRequests: false }), flags: 1n }),
+    );
     expect(scanServerToAgent(plain)).toEqual({ flags: 1, fields: (1 << 1) | (1 << 6) | (1 << 7) });
     const offer = toBinary(
       ServerToAgentSchema,
-      create(ServerToAgentSchema, { instanceUid: uid, remoteConfig: { configHash: new Uint8Array(32) }, agentIdentification: { newInstanceUid: newUuidV7Bytes() } }),
+      create(ServerToAgentSchema, {
+        instanceUid: uid,
+        remoteConfig: { configHash: new Uint8Array(32) },
+        agentIdentification: { newInstanceUid: newUuidV7Bytes() },
+      }),
     );
     const s = scanServerToAgent(offer);
     expect(s.fields & S2A_REMOTE_CONFIG).toBeTruthy();

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, type ScenarioOptions } from '../../bench/lib/harness.js';
 import { readLatest, renderFigures, saveResult, type ScenarioResult } from '../../bench/lib/results.js';
 import { findScenario } from '../../bench/scenarios/index.js';
-import { removeDir, tempDir } from '../support/server.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const resultsDir = tempDir('ampgate-bench-smoke-');
 afterAll(() => removeDir(resultsDir));
@@ -77,7 +77,10 @@ describe('benchmark scenarios (smoke size)', () => {
 
   it('storm beyond the connect burst: admission control defers agents with 429 and all return', async () => {
     // A small burst and a 1 s Retry-After so the deferral is visible at smoke size and quick.
-    const r = await smoke('storm', { agents: 300, extra: { settleS: '0.5', trigger: 'drop', serverConnectRate: '200', serverConnectBurst: '50', retryAfterS: '1' } });
+    const r = await smoke('storm', {
+      agents: 300,
+      extra: { settleS: '0.5', trigger: 'drop', serverConnectRate: '200', serverConnectBurst: '50', retryAfterS: '1' },
+    });
     expect(r.figures.find((f) => f.name.includes('deferred'))!.value).toBeGreaterThan(0);
     expect(r.method.summary).toContain('NOT the defaults');
   });

@@ -28,13 +28,16 @@ describe('ampgate changes / ampgate audit', () => {
   it('propose, list, approve --wait, show; audit verify and export through the API, then offline with --db', async () => {
     const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
     for (const n of [1, 2, 3]) addAgent(s.registry, n);
-    s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
     const as = (token: string) => ({ AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: token });
     const alice = as(s.apiTokens.create('alice', 'proposer').secret);
     const bob = as(s.apiTokens.create('bob', 'approver').secret);
     const admin = as(ADMIN_TOKEN);
 
-    const proposed = await cli(['changes', 'propose', 'restart', '--agents', `${uid(1)},${uid(2)}`, '--param', 'note=after the 09:12 incident', '--reason', 'exporters stuck'], alice);
+    const proposed = await cli(
+      ['changes', 'propose', 'restart', '--agents', `${uid(1)},${uid(2)}`, '--param', 'note=after the 09:12 incident', '--reason', 'exporters stuck'],
+      alice,
+    );
     expect(proposed.err).toBe('');
     expect(proposed.out).toMatch(/^proposed change 1\n/);
     expect(proposed.out).toMatch(/requester: +alice \(api_token:.*\) via cli/);
@@ -91,14 +94,31 @@ describe('ampgate changes / ampgate audit', () => {
     addAgent(s.registry, 2, { 'service.name': 'payments', 'deployment.environment': 'prod' });
     addAgent(s.registry, 3, { 'service.name': 'checkout', 'deployment.environment': 'staging' });
     for (const n of [1, 2]) s.registry.report(uid(n), create(AgentToServerSchema, { health: { healthy: false } }), 'ws');
-    s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
     const alice = { AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: s.apiTokens.create('alice', 'proposer').secret };
 
-    const proposed = await cli(['changes', 'propose', 'restart', '-s', 'deployment.environment=prod', '--exclude', 'service.name=payments', '--unhealthy', '--reason', 'exporters stuck'], alice);
+    const proposed = await cli(
+      [
+        'changes',
+        'propose',
+        'restart',
+        '-s',
+        'deployment.environment=prod',
+        '--exclude',
+        'service.name=payments',
+        '--unhealthy',
+        '--reason',
+        'exporters stuck',
+      ],
+      alice,
+    );
     expect(proposed.err).toBe('');
     expect(s.changes.get('1')!.target).toEqual({ selector: 'deployment.environment=prod,service.name!=payments,healthy=false' });
     expect(s.changes.get('1')!.targets).toEqual([uid(1)]);
-    expect(proposed.out).toContain('selector deployment.environment=prod,service.name!=payments,healthy=false (unhealthy agents with environment prod except service payments) -> 1 eligible');
+    expect(proposed.out).toContain(
+      'selector deployment.environment=prod,service.name!=payments,healthy=false (unhealthy agents with environment prod except service payments) -> ' +
+        '1 eligible',
+    );
 
     const listed = await cli(['agents', '--unhealthy', '-x', 'service.name=payments'], alice);
     expect(listed.out).toContain(uid(1));

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, VerifyResult } from '../../src/changes/audit.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import type { ChangeSummary } from '../../src/changes/views.js';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
+import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
 import { addAgent, uid } from '../support/changes.js';
 import { ADMIN_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { PolicyError } from '../../src/changes/policy.js';
@@ -32,7 +32,7 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
   for (const n of [1, 2, 3]) addAgent(s.registry, n, { 'service.name': 'checkout', 'deployment.environment': 'prod' });
-  const executor = new TestExecutor(s.db, s.registry);
+  const executor = new TestExecutor(s.store.db, s.registry);
   s.changes.registerExecutor(executor);
   const t = (name: string, role: 'viewer' | 'proposer' | 'approver') => s.apiTokens.create(name, role).secret;
   return { s, executor, tokens: { alice: t('alice', 'proposer'), bob: t('bob', 'approver'), carol: t('carol', 'approver'), vera: t('vera', 'viewer') } };
@@ -47,7 +47,10 @@ describe('REST /api/changes', () => {
     const created = await s.api<{ request: ChangeRequest; existing: boolean }>('POST', '/api/changes', proposal, tokens.alice);
     expect(created.status).toBe(201);
     const id = created.body.request.id;
-    expect(created.body).toMatchObject({ existing: false, request: { state: 'pending', channel: 'rest', requester: { kind: 'api_token', name: 'alice', role: 'proposer' } } });
+    expect(created.body).toMatchObject({
+      existing: false,
+      request: { state: 'pending', channel: 'rest', requester: { kind: 'api_token', name: 'alice', role: 'proposer' } },
+    });
     const again = await s.api<{ request: ChangeRequest; existing: boolean }>('POST', '/api/changes', { ...proposal, channel: 'slack' }, tokens.alice);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ existing: true, request: { id } });
@@ -105,7 +108,12 @@ describe('REST /api/changes', () => {
 
   it('drift between proposal and approval: 409 with the reason, nothing executed', async () => {
     const { s, executor, tokens } = await setup();
-    const { body } = await s.api<{ request: ChangeRequest }>('POST', '/api/changes', { ...proposal, target: { selector: 'deployment.environment=prod' } }, tokens.alice);
+    const { body } = await s.api<{ request: ChangeRequest }>(
+      'POST',
+      '/api/changes',
+      { ...proposal, target: { selector: 'deployment.environment=prod' } },
+      tokens.alice,
+    );
     expect(body.request.targets).toHaveLength(3);
     addAgent(s.registry, 4, { 'service.name': 'checkout', 'deployment.environment': 'prod' });
     addAgent(s.registry, 5, { 'service.name': 'checkout', 'deployment.environment': 'prod' });
@@ -169,12 +177,14 @@ describe('policy file (AMPGATE_POLICY_FILE)', () => {
     writeFileSync(file, JSON.stringify({ requiredApprovals: { medium: 2 }, expiry: { defaultMinutes: 5, maxMinutes: 60 } }));
     const s = (server = await startTestServer({ policyFile: file }, dir, { registerFleetExecutors: false }));
     for (const n of [1, 2, 3]) addAgent(s.registry, n);
-    s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
     const alice = s.apiTokens.create('alice', 'proposer').secret;
     const { body } = await s.api<{ request: ChangeRequest }>('POST', '/api/changes', proposal, alice);
     expect(body.request).toMatchObject({ risk: 'medium', requiredApprovals: 2 });
     expect(Date.parse(body.request.expiresAt) - Date.parse(body.request.createdAt)).toBe(5 * 60_000);
-    expect((await s.api<Err>('POST', '/api/changes', { ...proposal, params: { note: 'x' }, expiresInMinutes: 61 }, alice)).body.error.message).toMatch(/at most 60 minutes/);
+    expect((await s.api<Err>('POST', '/api/changes', { ...proposal, params: { note: 'x' }, expiresInMinutes: 61 }, alice)).body.error.message).toMatch(
+      /at most 60 minutes/,
+    );
 
     const badDir = tempDir();
     const bad = join(badDir, 'policy.json');
@@ -208,7 +218,12 @@ describe('selectors with exclusions and health', () => {
     expect(byUid.body.request.targets).toEqual([uid(1), uid(3)]);
     expect(byUid.body.request.fingerprint).not.toBe(bySelector.body.request.fingerprint);
 
-    const listed = await s.api<{ total: number; agents: Array<{ uid: string }> }>('GET', `/api/agents?selector=${encodeURIComponent('healthy=false')}`, undefined, tokens.vera);
+    const listed = await s.api<{ total: number; agents: Array<{ uid: string }> }>(
+      'GET',
+      `/api/agents?selector=${encodeURIComponent('healthy=false')}`,
+      undefined,
+      tokens.vera,
+    );
     expect(listed.body.agents.map((a) => a.uid)).toEqual([uid(1), uid(3), uid(4)]);
     const bad = await s.api<Err>('POST', '/api/changes', { ...proposal, target: { selector: 'healthy=maybe' } }, tokens.alice);
     expect(bad.status).toBe(400);
@@ -216,7 +231,12 @@ describe('selectors with exclusions and health', () => {
 
     // Health was resolved when the request was planned: agent 1 recovering is drift, and nothing runs.
     health(s, 1, true);
-    const approve = await s.api<Err>('POST', `/api/changes/${bySelector.body.request.id}/approve`, { fingerprint: bySelector.body.request.fingerprint }, tokens.bob);
+    const approve = await s.api<Err>(
+      'POST',
+      `/api/changes/${bySelector.body.request.id}/approve`,
+      { fingerprint: bySelector.body.request.fingerprint },
+      tokens.bob,
+    );
     expect(approve.status).toBe(409);
     expect(approve.body.error.message).toMatch(/target set changed: \+0 -1/);
   });

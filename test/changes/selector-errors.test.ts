@@ -26,7 +26,7 @@ describe('selector errors', () => {
     const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
     addAgent(s.registry, 1, { 'service.name': 'checkout', 'deployment.environment': 'prod' });
     addAgent(s.registry, 2, { 'service.name': 'payments', 'deployment.environment': 'prod' });
-    s.changes.registerExecutor(new TestExecutor(s.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
     const proposer = s.apiTokens.create('alice', 'proposer').secret;
 
     const rest = await s.api<{ error: { code: string; message: string; details: { problems: Array<{ suggestions: string[] }> } } }>(
@@ -39,7 +39,12 @@ describe('selector errors', () => {
     expect(rest.body.error.message).toContain(TYPO);
     expect(rest.body.error.message).toContain(KEYS);
     expect(rest.body.error.details.problems[0]!.suggestions).toEqual(['service.name']);
-    const value = await s.api<{ error: { message: string } }>('POST', '/api/changes', { kind: 'restart', target: { selector: 'service.name=chekout' }, params: {}, reason: 'typo test' }, proposer);
+    const value = await s.api<{ error: { message: string } }>(
+      'POST',
+      '/api/changes',
+      { kind: 'restart', target: { selector: 'service.name=chekout' }, params: {}, reason: 'typo test' },
+      proposer,
+    );
     expect(value.body.error.message).toContain('no agent has service.name="chekout" (did you mean "checkout"?)');
     const list = await s.api<{ total: number; hint: string }>('GET', `/api/agents?selector=${encodeURIComponent('servce.name=checkout')}`, undefined, proposer);
     expect(list.body).toMatchObject({ total: 0 });
@@ -49,15 +54,23 @@ describe('selector errors', () => {
     expect(filtered.body).toEqual(expect.objectContaining({ total: 0 }));
     expect(filtered.body.hint).toBeUndefined();
 
-    const viaCli = await runCli(['changes', 'propose', 'restart', '--selector', 'servce.name=checkout', '--reason', 'typo test'], { AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: proposer });
+    const viaCli = await runCli(['changes', 'propose', 'restart', '--selector', 'servce.name=checkout', '--reason', 'typo test'], {
+      AMPGATE_URL: s.controlUrl,
+      AMPGATE_TOKEN: proposer,
+    });
     expect(viaCli.code).not.toBe(0);
     expect(viaCli.err).toContain(TYPO);
     expect(viaCli.err).toContain(KEYS);
 
     const client = new Client({ name: 'typo', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${s.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${proposer}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${s.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${proposer}` } } }),
+    );
     try {
-      const r = (await client.callTool({ name: 'propose_restart', arguments: { target: { selector: 'servce.name=checkout' }, reason: 'typo test' } })) as { isError?: boolean; content: Array<{ text: string }> };
+      const r = (await client.callTool({ name: 'propose_restart', arguments: { target: { selector: 'servce.name=checkout' }, reason: 'typo test' } })) as {
+        isError?: boolean;
+        content: Array<{ text: string }>;
+      };
       expect(r.isError).toBe(true);
       expect(r.content[0]!.text).toContain(TYPO);
       expect(r.content[0]!.text).toContain(KEYS);

@@ -9,7 +9,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { uidFromString } from '../../src/opamp/uid.js';
+import { uidFromString } from '../../src/protocol/uid.js';
 import { PARAM_KEYS } from '../../src/cli/param-help.js';
 import { CLI_MAIN, runCli } from '../support/cli.js';
 import { AgentPool, collectorConfig } from '../support/fleet-fixtures.js';
@@ -30,11 +30,16 @@ afterEach(async () => {
 
 const as = (s: TestServer, token: string) => ({ AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: token });
 
-const agent = (s: TestServer, uid: string, service: string): Promise<TestAgent> => pool.startRestartable(s, { uid: uidFromString(uid), identifying: { 'service.name': service } });
+const agent = (s: TestServer, uid: string, service: string): Promise<TestAgent> =>
+  pool.startRestartable(s, { uid: uidFromString(uid), identifying: { 'service.name': service } });
 
 describe('ampgate (the built binary)', () => {
   it('prints its version, help with examples and exit codes, and the --param keys of every kind', async () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+      bin: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
     // The package's bin is the built file, executable on its own (its shebang), built by `npm ci` (prepare).
     expect(join(ROOT, pkg.bin.ampgate!)).toBe(CLI_MAIN);
@@ -46,14 +51,21 @@ describe('ampgate (the built binary)', () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/\nExamples:\n {2}ampgate serve /);
-    expect(help.stdout).toMatch(/\nExit codes:\n {2}0 {2}success\n {2}1 .*\n {2}2 .*\n(?: .*\n)* {2}3 {2}not authenticated.*\n {2}4 {2}the server could not be reached/);
+    expect(help.stdout).toMatch(
+      /\nExit codes:\n {2}0 {2}success\n {2}1 .*\n {2}2 .*\n(?: .*\n)* {2}3 {2}not authenticated.*\n {2}4 {2}the server could not be reached/,
+    );
     expect(help.stdout).toContain('demo [options]');
 
     const propose = await runCli(['changes', 'propose', '--help']);
     for (const [kind, keys] of Object.entries(PARAM_KEYS)) {
       const section = new RegExp(`\\n {2}${kind}:\\n((?: {4}.*\\n)+)`).exec(propose.stdout);
       expect(section, kind).not.toBeNull();
-      expect(section![1]!.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/)[0])).toEqual(keys.map(([k]) => k));
+      expect(
+        section![1]!
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.trim().split(/\s+/)[0]),
+      ).toEqual(keys.map(([k]) => k));
     }
     expect(propose.stdout).toMatch(/\nExamples:\n {2}ampgate changes propose restart --agents 0190f3c4 /);
 
@@ -70,7 +82,15 @@ describe('ampgate (the built binary)', () => {
       expect(r.code, r.stderr).toBe(0);
       const loaded = readFileSync(trace, 'utf8');
       expect(loaded).toContain('/dist/cli/main.js');
-      for (const heavy of ['/dist/app.js', '/node_modules/fastify/', '/node_modules/better-sqlite3/', '/node_modules/@slack/', '/node_modules/@modelcontextprotocol/', '/node_modules/zod/', '/node_modules/pino/']) {
+      for (const heavy of [
+        '/dist/app.js',
+        '/node_modules/fastify/',
+        '/node_modules/better-sqlite3/',
+        '/node_modules/@slack/',
+        '/node_modules/@modelcontextprotocol/',
+        '/node_modules/zod/',
+        '/node_modules/pino/',
+      ]) {
         expect(loaded, `${args.join(' ')} loaded ${heavy}`).not.toContain(heavy);
       }
     }
@@ -91,7 +111,11 @@ describe('ampgate (the built binary)', () => {
 
     // A config with three problems: every one is listed with its line, not just the first.
     const file = join(s.dir, 'gw.yaml');
-    writeFileSync(file, 'receivers:\n  otlp: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [zipkin]\n      processors: [batch]\n      exporters: [kafka]\n');
+    writeFileSync(
+      file,
+      'receivers:\n  otlp: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [zipkin]\n      processors: [batch]\n   ' +
+        '   exporters: [kafka]\n',
+    );
     const bad = await runCli(['configs', 'push-version', 'gw', '--file', file], { env: as(s, alice) });
     expect(bad.code).toBe(2);
     const problems = bad.stderr.split('\n').filter((l) => l.startsWith('  - '));
@@ -108,7 +132,10 @@ describe('ampgate (the built binary)', () => {
     // Parameter problems too: an unknown key and an out-of-range value, both reported.
     await s.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug'), contentType: 'text/yaml' });
     await agent(s, '0190f3c4-0000-7000-8000-00000000000a', 'checkout');
-    const params = await runCli(['changes', 'propose', 'config_push', '-s', 'service.name=checkout', '-p', 'config=gw', '-p', 'bogus=1', '-p', 'bakeSeconds=-5', '--reason', 'x'], { env: as(s, alice) });
+    const params = await runCli(
+      ['changes', 'propose', 'config_push', '-s', 'service.name=checkout', '-p', 'config=gw', '-p', 'bogus=1', '-p', 'bakeSeconds=-5', '--reason', 'x'],
+      { env: as(s, alice) },
+    );
     expect(params.code).toBe(2);
     const paramProblems = params.stderr.split('\n').filter((l) => l.startsWith('  - '));
     expect(paramProblems).toHaveLength(2);
@@ -135,7 +162,9 @@ describe('ampgate (the built binary)', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toBe('ampgate: no agent uid starts with "ffff" (list them with `ampgate agents`)\n');
 
-    const proposed = await runCli(['changes', 'propose', 'restart', '--agents', `${a.uidText.slice(0, 32)},7abc`, '--reason', 'stuck exporters'], { env: as(s, alice) });
+    const proposed = await runCli(['changes', 'propose', 'restart', '--agents', `${a.uidText.slice(0, 32)},7abc`, '--reason', 'stuck exporters'], {
+      env: as(s, alice),
+    });
     expect(proposed.code, proposed.stderr).toBe(0);
     expect(s.changes.get('1')!.target).toEqual({ agents: [a.uidText, c.uidText] });
 
@@ -157,7 +186,9 @@ describe('ampgate (the built binary)', () => {
   it('says so in words when a table would be empty', async () => {
     const s = (server = await startTestServer());
     const env = as(s, ADMIN_TOKEN);
-    expect((await runCli(['agents'], { env })).stdout).toBe('no agents yet: connect one (see "Connecting agents" in the README), or start a simulated fleet with `ampgate demo`\n');
+    expect((await runCli(['agents'], { env })).stdout).toBe(
+      'no agents yet: connect one (see "Connecting agents" in the README), or start a simulated fleet with `ampgate demo`\n',
+    );
     expect((await runCli(['agents', '--connected'], { env })).stdout).toBe('no agents match\n');
     expect((await runCli(['changes'], { env })).stdout).toBe('no change requests yet: propose one with `ampgate changes propose`\n');
     expect((await runCli(['changes', '--open'], { env })).stdout).toBe('no change requests match\n');

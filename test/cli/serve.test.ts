@@ -47,7 +47,8 @@ describe('ampgate serve', () => {
     const failed = await runCli(['serve'], { env });
     expect(failed.code).toBe(2);
     expect(failed.stderr).toBe(
-      `ampgate: cannot listen on 127.0.0.1:${port} for the control plane: the address is already in use (is another ampgate running?); choose another address with --control-listen or AMPGATE_CONTROL_LISTEN\n`,
+      `ampgate: cannot listen on 127.0.0.1:${port} for the control plane: the address is already in use (is another ampgate running?); choose another ` +
+        `address with --control-listen or AMPGATE_CONTROL_LISTEN\n`,
     );
     expect(failed.stdout).not.toMatch(/ampk_|ampe_/);
     expect(existsSync(join(dir, 'first-start-secrets'))).toBe(false);
@@ -55,7 +56,9 @@ describe('ampgate serve', () => {
     // The agent listener too, named as such.
     const opamp = await runCli(['serve'], { env: { ...env, AMPGATE_OPAMP_LISTEN: `127.0.0.1:${port}`, AMPGATE_CONTROL_LISTEN: '127.0.0.1:0' } });
     expect(opamp.code).toBe(2);
-    expect(opamp.stderr).toMatch(new RegExp(`^ampgate: cannot listen on 127\\.0\\.0\\.1:${port} for agents \\(OpAMP\\): the address is already in use.*AMPGATE_OPAMP_LISTEN\\n$`));
+    expect(opamp.stderr).toMatch(
+      new RegExp(`^ampgate: cannot listen on 127\\.0\\.0\\.1:${port} for agents \\(OpAMP\\): the address is already in use.*AMPGATE_OPAMP_LISTEN\\n$`),
+    );
     expect(existsSync(join(dir, 'first-start-secrets'))).toBe(false);
 
     await new Promise((r) => holder.close(r));
@@ -97,7 +100,12 @@ describe('ampgate serve', () => {
     const second = await serveOnce(env);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain(`ampgate: ${join(dir, 'first-start-secrets')} still holds first-start secrets: store them, then delete it`);
-    expect(second.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('the first-start secrets file still exists: store the tokens it holds, then delete it');
+    expect(
+      second.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { msg: string }).msg),
+    ).toContain('the first-start secrets file still exists: store the tokens it holds, then delete it');
     expect(readFileSync(join(dir, 'first-start-secrets'), 'utf8')).toBe(secrets);
   }, 60_000);
 
@@ -112,13 +120,23 @@ describe('ampgate serve', () => {
     // Any command: the warning goes to stderr and the command goes on.
     const typo = await runCli(['agents'], { env: { AMPGATE_URL: 'http://127.0.0.1:1', AMPGATE_TOKN: 'ampk_x' } });
     expect(typo.code).toBe(4);
-    expect(typo.stderr).toMatch(/^ampgate: warning: AMPGATE_TOKN is not an ampgate setting and is ignored; did you mean AMPGATE_TOKEN\?\nampgate: cannot reach ampgate/);
+    expect(typo.stderr).toMatch(
+      /^ampgate: warning: AMPGATE_TOKN is not an ampgate setting and is ignored; did you mean AMPGATE_TOKEN\?\nampgate: cannot reach ampgate/,
+    );
 
     // serve also logs it, for whoever reads the log.
-    const served = await serveOnce({ AMPGATE_DB: join(dir, 'ampgate.db'), AMPGATE_OPAMP_LISTEN: '127.0.0.1:0', AMPGATE_CONTROL_LISTEN: '127.0.0.1:0', AMPGATE_CONTROL_LISTN: '127.0.0.1:9' });
+    const served = await serveOnce({
+      AMPGATE_DB: join(dir, 'ampgate.db'),
+      AMPGATE_OPAMP_LISTEN: '127.0.0.1:0',
+      AMPGATE_CONTROL_LISTEN: '127.0.0.1:0',
+      AMPGATE_CONTROL_LISTN: '127.0.0.1:9',
+    });
     expect(served.code).toBe(0);
     expect(served.stderr).toContain('ampgate: warning: AMPGATE_CONTROL_LISTN is not an ampgate setting and is ignored; did you mean AMPGATE_CONTROL_LISTEN?');
-    const logged = served.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string; warning?: string });
+    const logged = served.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; warning?: string });
     expect(logged.find((r) => r.msg === 'unknown AMPGATE_* variable')?.warning).toMatch(/^AMPGATE_CONTROL_LISTN .* did you mean AMPGATE_CONTROL_LISTEN\?$/);
   }, 60_000);
 });

@@ -115,7 +115,7 @@ afterEach(async () => {
   dir = undefined;
 });
 
-describe("README: your first five minutes", () => {
+describe('README: your first five minutes', () => {
   it('runs as written: server, demo fleet, propose, self-approval refused, approve, rollout, audit', async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const terminals = walkthroughTerminals(readme);
@@ -129,7 +129,8 @@ describe("README: your first five minutes", () => {
         'npx ampgate configs push-version checkout-gw --file docs/demo/checkout-gw.yaml -m "bigger batches"',
         "ALICE=$(npx ampgate tokens create --db ./data/ampgate.db --name alice --role approver | sed -n 's/^secret (shown once): //p')",
         "BOB=$(npx ampgate tokens create --db ./data/ampgate.db --name bob --role approver | sed -n 's/^secret (shown once): //p')",
-        'AMPGATE_TOKEN=$ALICE npx ampgate changes propose config_push -s service.name=checkout,deployment.environment=prod -p config=checkout-gw -p bakeSeconds=5 --reason "bigger batches for the sale"',
+        'AMPGATE_TOKEN=$ALICE npx ampgate changes propose config_push -s service.name=checkout,deployment.environment=prod -p config=checkout-gw -p ' +
+          'bakeSeconds=5 --reason "bigger batches for the sale"',
         'AMPGATE_TOKEN=$ALICE npx ampgate changes approve 1',
         'AMPGATE_TOKEN=$BOB npx ampgate changes show 1',
         'AMPGATE_TOKEN=$BOB npx ampgate changes approve 1 --fingerprint <the first 12 characters of the fingerprint> --wait',

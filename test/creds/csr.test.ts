@@ -30,7 +30,13 @@ async function setup(mode: 'mtls' | 'token' = 'mtls'): Promise<TlsFixture> {
 }
 
 function agent(opts: Partial<ConstructorParameters<typeof TestAgent>[0]> = {}): TestAgent {
-  const a = new TestAgent({ url: server!.opampUrl.ws, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS, wsOptions: { ca: fixture!.ca.certPem }, ...opts });
+  const a = new TestAgent({
+    url: server!.opampUrl.ws,
+    token: ENROLLMENT_TOKEN,
+    capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS,
+    wsOptions: { ca: fixture!.ca.certPem },
+    ...opts,
+  });
   agents.push(a);
   return a;
 }
@@ -65,7 +71,10 @@ describe('CSR flow', () => {
     expect(a.opts.wsOptions?.key).toBe(keyPem);
     expect(a.opts.token).toBeUndefined();
     const view = await eventually(async () => {
-      const v = await server!.api<{ currentAuth: { method: string }; rotations: Array<{ credential: string; state: string; from: string }> }>('GET', `/api/agents/${a.uidText}/credentials`);
+      const v = await server!.api<{ currentAuth: { method: string }; rotations: Array<{ credential: string; state: string; from: string }> }>(
+        'GET',
+        `/api/agents/${a.uidText}/credentials`,
+      );
       return v.body.rotations[0]?.state === 'rotated' ? v.body : undefined;
     });
     expect(view.currentAuth.method).toBe('mtls');

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
+import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
 import { closeRecorded, findSecrets, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually, personToken } from '../support/server.js';
@@ -37,7 +37,12 @@ function agent(caps: bigint): { a: TestAgent; cs: ConnectionSettingsBehaviour } 
 }
 
 async function rotate(t: { alice: string; bob: string; carol: string }, targets: string[], params: Record<string, unknown>): Promise<ChangeRequest> {
-  const proposed = await server!.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'rotate_credentials', target: { agents: targets }, params, reason: 'quarterly credential rotation' }, t.alice);
+  const proposed = await server!.api<{ request: ChangeRequest }>(
+    'POST',
+    '/api/changes',
+    { kind: 'rotate_credentials', target: { agents: targets }, params, reason: 'quarterly credential rotation' },
+    t.alice,
+  );
   expect(proposed.status).toBe(201);
   const req = proposed.body.request;
   expect(req).toMatchObject({ risk: 'high', requiredApprovals: 2, state: 'pending' });
@@ -59,9 +64,21 @@ describe('rotate_credentials change requests', () => {
     await a.start();
     await legacy.start();
 
-    const proposed = await server!.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'rotate_credentials', target: { agents: [a.uidText, legacy.uidText] }, params: { credential: 'token', reconnectTimeoutSeconds: 10 }, reason: 'preview only' }, t.alice);
+    const proposed = await server!.api<{ request: ChangeRequest }>(
+      'POST',
+      '/api/changes',
+      {
+        kind: 'rotate_credentials',
+        target: { agents: [a.uidText, legacy.uidText] },
+        params: { credential: 'token', reconnectTimeoutSeconds: 10 },
+        reason: 'preview only',
+      },
+      t.alice,
+    );
     const preview = proposed.body.request.preview;
-    expect(preview.ineligible).toEqual([{ uid: legacy.uidText, reason: 'manual rotation needed: the agent lacks AcceptsOpAMPConnectionSettings in its latest message' }]);
+    expect(preview.ineligible).toEqual([
+      { uid: legacy.uidText, reason: 'manual rotation needed: the agent lacks AcceptsOpAMPConnectionSettings in its latest message' },
+    ]);
     expect(preview.details?.[`agent ${a.uidText}`]).toMatch(/^enrollment token …[0-9a-f]{4} -> new token$/);
     await server!.api('POST', `/api/changes/${proposed.body.request.id}/cancel`, {}, t.alice);
 
@@ -100,7 +117,9 @@ describe('rotate_credentials change requests', () => {
     const done = await rotate(t, [a.uidText], { credential: 'token', reconnectTimeoutSeconds: 1 });
     expect(done.state).toBe('failed');
     expect(done.resultSummary).toMatch(/0 of 1 agent\(s\) rotated; 1 kept their old credential/);
-    expect(done.outcomes[0]!.detail).toMatch(/^not rotated: did not reconnect with the new credential within 1 s; kept enrollment token …[0-9a-f]{4}, revoked the new token …[0-9a-f]{4}$/);
+    expect(done.outcomes[0]!.detail).toMatch(
+      /^not rotated: did not reconnect with the new credential within 1 s; kept enrollment token …[0-9a-f]{4}, revoked the new token …[0-9a-f]{4}$/,
+    );
     await a.close();
     await a.start();
     expect(findSecrets(server!.responses.join('\n') + server!.logs.text(), TOKEN_PATTERN)).toEqual([]);
@@ -111,7 +130,12 @@ describe('rotate_credentials change requests', () => {
     const { a, cs } = agent(DEFAULT_CAPS | CONN_SETTINGS_CAPS);
     cs.opts.mode = 'never'; // takes no action before the restart
     await a.start();
-    const proposed = await server!.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'rotate_credentials', target: { agents: [a.uidText] }, params: { reconnectTimeoutSeconds: 30 }, reason: 'rotation across a restart' }, t.alice);
+    const proposed = await server!.api<{ request: ChangeRequest }>(
+      'POST',
+      '/api/changes',
+      { kind: 'rotate_credentials', target: { agents: [a.uidText] }, params: { reconnectTimeoutSeconds: 30 }, reason: 'rotation across a restart' },
+      t.alice,
+    );
     const id = proposed.body.request.id;
     await server!.api('POST', `/api/changes/${id}/approve`, {}, t.bob);
     await server!.api('POST', `/api/changes/${id}/approve`, {}, t.carol);

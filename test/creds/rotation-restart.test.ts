@@ -11,7 +11,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerFlags } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { ExecutionContext } from '../../src/changes/types.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
-import { closeRecorded, changeTokens, fakeRequest, type RecordedOutcome, type RecordedServer, rotateViaChange, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
+import {
+  closeRecorded,
+  changeTokens,
+  fakeRequest,
+  type RecordedOutcome,
+  type RecordedServer,
+  rotateViaChange,
+  startRecordedServer,
+  type TlsFixture,
+  tlsFixture,
+  tlsSettings,
+} from '../support/creds.js';
 import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
@@ -35,7 +46,12 @@ describe('rotation and restarts', () => {
   it('resumes after a restart: the lost offer is replaced by a fresh credential, the first one is revoked', async () => {
     fixture = await tlsFixture();
     server = await startRecordedServer(tlsSettings(fixture, 'token'), fixture.dir);
-    const agent = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS, wsOptions: { ca: fixture.ca.certPem } });
+    const agent = new TestAgent({
+      url: server.opampUrl.ws,
+      token: ENROLLMENT_TOKEN,
+      capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS,
+      wsOptions: { ca: fixture.ca.certPem },
+    });
     agents.push(agent);
     const cs = new ConnectionSettingsBehaviour(agent, { mode: 'never' }); // it will not act before the crash
     await agent.start();
@@ -82,11 +98,18 @@ describe('rotation and restarts', () => {
   it('keeps a per-agent token working when the agent takes a new instance uid', async () => {
     fixture = await tlsFixture();
     server = await startRecordedServer(tlsSettings(fixture, 'token'), fixture.dir);
-    const agent = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS, wsOptions: { ca: fixture.ca.certPem } });
+    const agent = new TestAgent({
+      url: server.opampUrl.ws,
+      token: ENROLLMENT_TOKEN,
+      capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS,
+      wsOptions: { ca: fixture.ca.certPem },
+    });
     agents.push(agent);
     new ConnectionSettingsBehaviour(agent);
     await agent.start();
-    expect((await rotateViaChange(server, await changeTokens(server), [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 })).result.state).toBe('succeeded');
+    expect(
+      (await rotateViaChange(server, await changeTokens(server), [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 })).result.state,
+    ).toBe('succeeded');
     const oldUid = agent.uidText;
 
     const reply = await agent.send({ flags: BigInt(AgentToServerFlags.AgentToServerFlags_RequestInstanceUid) });
@@ -98,7 +121,10 @@ describe('rotation and restarts', () => {
     expect(again.errorResponse).toBeUndefined();
     expect(agent.uidText).not.toBe(oldUid);
 
-    const view = await server.api<{ currentAuth: { credential: { kind: string; status: string } }; credentials: Array<{ kind: string; status: string }> }>('GET', `/api/agents/${agent.uidText}/credentials`);
+    const view = await server.api<{ currentAuth: { credential: { kind: string; status: string } }; credentials: Array<{ kind: string; status: string }> }>(
+      'GET',
+      `/api/agents/${agent.uidText}/credentials`,
+    );
     expect(view.body.currentAuth.credential).toMatchObject({ kind: 'agent_token', status: 'active' });
     // The credentials moved with the agent: nothing per-agent is bound to the old uid any more.
     expect(server.credentials.forAgent(oldUid)).toEqual([]);

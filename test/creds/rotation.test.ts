@@ -6,11 +6,22 @@
  * the new one is revoked. Logs and API responses never contain a token or a private key.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour, type ConnSettingsOptions } from '../support/conn-settings-agent.js';
-import { changeTokens, type ChangeTokens, closeRecorded, httpPoll, type RecordedServer, registeredClientCert, rotateViaChange, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
+import {
+  changeTokens,
+  type ChangeTokens,
+  closeRecorded,
+  httpPoll,
+  type RecordedServer,
+  registeredClientCert,
+  rotateViaChange,
+  startRecordedServer,
+  type TlsFixture,
+  tlsFixture,
+  tlsSettings,
+} from '../support/creds.js';
 import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
-import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidToString } from '../../src/protocol/uid.js';
 import { DEFAULT_CAPS, kv, TestAgent } from '../support/ws-agent.js';
 
 let server: RecordedServer | undefined;
@@ -34,7 +45,13 @@ async function setup(mode: 'token' | 'mtls'): Promise<TlsFixture> {
 
 function capableAgent(opts: Partial<ConstructorParameters<typeof TestAgent>[0]> & { behaviour?: ConnSettingsOptions } = {}) {
   const { behaviour, ...agentOpts } = opts;
-  const a = new TestAgent({ url: server!.opampUrl.ws, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS, wsOptions: { ca: fixture!.ca.certPem }, ...agentOpts });
+  const a = new TestAgent({
+    url: server!.opampUrl.ws,
+    token: ENROLLMENT_TOKEN,
+    capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS,
+    wsOptions: { ca: fixture!.ca.certPem },
+    ...agentOpts,
+  });
   agents.push(a);
   return { agent: a, cs: new ConnectionSettingsBehaviour(a, behaviour) };
 }
@@ -45,7 +62,8 @@ function plainAgent(opts: Partial<ConstructorParameters<typeof TestAgent>[0]>): 
   return a;
 }
 
-const bearerOf = (cs: ConnectionSettingsBehaviour, i = 0) => cs.offers[i]!.settings.headers!.headers.find((h) => h.key === 'Authorization')!.value.replace(/^Bearer /, '');
+const bearerOf = (cs: ConnectionSettingsBehaviour, i = 0) =>
+  cs.offers[i]!.settings.headers!.headers.find((h) => h.key === 'Authorization')!.value.replace(/^Bearer /, '');
 
 describe('bearer token rotation', () => {
   it('moves an agent from the enrollment token to its own token, then rotates that one; the old per-agent token is then refused', async () => {
@@ -56,7 +74,9 @@ describe('bearer token rotation', () => {
     const first = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'token', reconnectTimeoutSeconds: 10 });
     expect(first.result.state).toBe('succeeded');
     expect(first.outcomes.map((o) => o.status)).toEqual(['succeeded']);
-    expect(first.outcomes[0]!.detail).toMatch(/^enrollment token …[0-9a-f]{4} -> token …[0-9a-f]{4}: reconnected with the new credential and reported APPLIED; the shared enrollment token stays valid/);
+    expect(first.outcomes[0]!.detail).toMatch(
+      /^enrollment token …[0-9a-f]{4} -> token …[0-9a-f]{4}: reconnected with the new credential and reported APPLIED; the shared enrollment token stays valid/,
+    );
 
     // The offer was complete: endpoint, Authorization header, CA in certificate and tls, positive heartbeat.
     const offer = cs.offers[0]!.settings;
@@ -79,10 +99,11 @@ describe('bearer token rotation', () => {
     // Old per-agent token: 401. New one: accepted (the agent is connected with it). Enrollment: still valid.
     await expect(plainAgent({ uid: agent.uid, token: tokenA }).connect()).rejects.toMatchObject({ status: 401 });
     await plainAgent({ token: ENROLLMENT_TOKEN }).start();
-    const view = await server!.api<{ currentAuth: { credential: { fingerprint: string; kind: string } }; credentials: Array<{ kind: string; status: string }>; rotations: Array<{ state: string }> }>(
-      'GET',
-      `/api/agents/${agent.uidText}/credentials`,
-    );
+    const view = await server!.api<{
+      currentAuth: { credential: { fingerprint: string; kind: string } };
+      credentials: Array<{ kind: string; status: string }>;
+      rotations: Array<{ state: string }>;
+    }>('GET', `/api/agents/${agent.uidText}/credentials`);
     expect(view.body.currentAuth.credential.kind).toBe('agent_token');
     expect(view.body.credentials.map((c) => `${c.kind}:${c.status}`)).toEqual(['agent_token:revoked', 'agent_token:active']);
     expect(view.body.rotations.map((r) => r.state)).toEqual(['rotated', 'rotated']);
@@ -104,7 +125,9 @@ describe('bearer token rotation', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(run.result.state).toBe('failed');
     expect(run.outcomes.at(-1)).toMatchObject({ status: 'failed' });
-    expect(run.outcomes.at(-1)!.detail).toMatch(/^not rotated: did not reconnect with the new credential within 1 s; kept token …[0-9a-f]{4}, revoked the new token …[0-9a-f]{4}$/);
+    expect(run.outcomes.at(-1)!.detail).toMatch(
+      /^not rotated: did not reconnect with the new credential within 1 s; kept token …[0-9a-f]{4}, revoked the new token …[0-9a-f]{4}$/,
+    );
     const newToken = bearerOf(cs, cs.offers.length - 1);
     expect(newToken).not.toBe(oldToken);
 
@@ -142,7 +165,9 @@ describe('bearer token rotation', () => {
     const plan = server!.credentialsModule.executor.plan({ agents: [capable.uidText, legacy.uidText] }, { credential: 'token' });
     expect(plan.targets).toEqual([capable.uidText]);
     expect(plan.risk).toBe('high');
-    expect(plan.ineligible).toEqual([{ uid: legacy.uidText, reason: 'manual rotation needed: the agent lacks AcceptsOpAMPConnectionSettings in its latest message' }]);
+    expect(plan.ineligible).toEqual([
+      { uid: legacy.uidText, reason: 'manual rotation needed: the agent lacks AcceptsOpAMPConnectionSettings in its latest message' },
+    ]);
     expect(plan.preview.details?.[`agent ${capable.uidText}`]).toMatch(/^enrollment token …[0-9a-f]{4} -> new token$/);
     expect(() => server!.credentialsModule.executor.plan({ agents: [legacy.uidText] }, {})).toThrow(/no target can be rotated/);
 
@@ -156,37 +181,46 @@ describe('bearer token rotation', () => {
     }
   });
 
-  it('rotates an HTTP-polling agent: the offer rides on a poll reply with an https:// endpoint, and is only sent while the latest poll has the accept bit', async () => {
-    const f = await setup('token');
-    const caps = DEFAULT_CAPS | CONN_SETTINGS_CAPS;
-    const uid = newUuidV7Bytes();
-    let seq = 0n;
-    const poll = (token: string, init: Record<string, unknown> = {}) =>
-      httpPoll(server!.opampUrl.http, f.ca.certPem, token, { instanceUid: uid, sequenceNum: ++seq, capabilities: caps, ...init });
-    const first = await poll(ENROLLMENT_TOKEN, { agentDescription: { identifyingAttributes: kv({ 'service.name': 'poller' }) } });
-    expect(first.status).toBe(200);
+  it(
+    'rotates an HTTP-polling agent: the offer rides on a poll reply with an https:// endpoint, and is only sent while the latest poll has the ' + 'accept bit',
+    async () => {
+      const f = await setup('token');
+      const caps = DEFAULT_CAPS | CONN_SETTINGS_CAPS;
+      const uid = newUuidV7Bytes();
+      let seq = 0n;
+      const poll = (token: string, init: Record<string, unknown> = {}) =>
+        httpPoll(server!.opampUrl.http, f.ca.certPem, token, { instanceUid: uid, sequenceNum: ++seq, capabilities: caps, ...init });
+      const first = await poll(ENROLLMENT_TOKEN, { agentDescription: { identifyingAttributes: kv({ 'service.name': 'poller' }) } });
+      expect(first.status).toBe(200);
 
-    const running = rotateViaChange(server!, tokens!, [uidToString(uid)], { credential: 'token', reconnectTimeoutSeconds: 10 });
-    await eventually(() => server!.credentialsModule.runtime.offers.pending(uidToString(uid)));
-    // A poll whose capabilities lack AcceptsOpAMPConnectionSettings gets no offer.
-    const without = await httpPoll(server!.opampUrl.http, f.ca.certPem, ENROLLMENT_TOKEN, { instanceUid: uid, sequenceNum: ++seq, capabilities: DEFAULT_CAPS });
-    expect(without.reply!.connectionSettings).toBeUndefined();
-    // The next one, with the bit, carries the complete offer, endpoint in the polling scheme.
-    const withBit = await poll(ENROLLMENT_TOKEN);
-    const offer = withBit.reply!.connectionSettings!;
-    expect(offer.opamp!.destinationEndpoint).toBe(server!.opampUrl.http);
-    expect(offer.opamp!.destinationEndpoint).toMatch(/^https:\/\//);
-    expect(offer.opamp!.heartbeatIntervalSeconds).toBe(30n);
-    const token = offer.opamp!.headers!.headers[0]!.value.replace('Bearer ', '');
-    // Once per settings: the following poll does not repeat it.
-    expect((await poll(ENROLLMENT_TOKEN, { connectionSettingsStatus: { lastConnectionSettingsHash: offer.hash, status: 2 } })).reply!.connectionSettings).toBeUndefined();
-    // The agent switches: its next poll uses the new token and reports APPLIED.
-    const switched = await poll(token, { connectionSettingsStatus: { lastConnectionSettingsHash: offer.hash, status: 1 } });
-    expect(switched.status).toBe(200);
-    const run = await running;
-    expect(run.result.state).toBe('succeeded');
-    expect((await poll(token)).status).toBe(200);
-  });
+      const running = rotateViaChange(server!, tokens!, [uidToString(uid)], { credential: 'token', reconnectTimeoutSeconds: 10 });
+      await eventually(() => server!.credentialsModule.runtime.offers.pending(uidToString(uid)));
+      // A poll whose capabilities lack AcceptsOpAMPConnectionSettings gets no offer.
+      const without = await httpPoll(server!.opampUrl.http, f.ca.certPem, ENROLLMENT_TOKEN, {
+        instanceUid: uid,
+        sequenceNum: ++seq,
+        capabilities: DEFAULT_CAPS,
+      });
+      expect(without.reply!.connectionSettings).toBeUndefined();
+      // The next one, with the bit, carries the complete offer, endpoint in the polling scheme.
+      const withBit = await poll(ENROLLMENT_TOKEN);
+      const offer = withBit.reply!.connectionSettings!;
+      expect(offer.opamp!.destinationEndpoint).toBe(server!.opampUrl.http);
+      expect(offer.opamp!.destinationEndpoint).toMatch(/^https:\/\//);
+      expect(offer.opamp!.heartbeatIntervalSeconds).toBe(30n);
+      const token = offer.opamp!.headers!.headers[0]!.value.replace('Bearer ', '');
+      // Once per settings: the following poll does not repeat it.
+      expect(
+        (await poll(ENROLLMENT_TOKEN, { connectionSettingsStatus: { lastConnectionSettingsHash: offer.hash, status: 2 } })).reply!.connectionSettings,
+      ).toBeUndefined();
+      // The agent switches: its next poll uses the new token and reports APPLIED.
+      const switched = await poll(token, { connectionSettingsStatus: { lastConnectionSettingsHash: offer.hash, status: 1 } });
+      expect(switched.status).toBe(200);
+      const run = await running;
+      expect(run.result.state).toBe('succeeded');
+      expect((await poll(token)).status).toBe(200);
+    },
+  );
 });
 
 describe('client certificate rotation', () => {
@@ -199,7 +233,9 @@ describe('client certificate rotation', () => {
 
     const run = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'certificate', reconnectTimeoutSeconds: 10 });
     expect(run.result.state).toBe('succeeded');
-    expect(run.outcomes.at(-1)!.detail).toMatch(/^certificate …[0-9a-f]{4} -> certificate …[0-9a-f]{4}: reconnected with the new credential and reported APPLIED; old credential revoked$/);
+    expect(run.outcomes.at(-1)!.detail).toMatch(
+      /^certificate …[0-9a-f]{4} -> certificate …[0-9a-f]{4}: reconnected with the new credential and reported APPLIED; old credential revoked$/,
+    );
 
     const offer = cs.offers[0]!.settings;
     expect(offer.headers!.headers).toEqual([]); // certificate agents send no bearer token
@@ -210,7 +246,10 @@ describe('client certificate rotation', () => {
 
     const stale = plainAgent({ uid: agent.uid, wsOptions: { ca: f.ca.certPem, cert: old.cert, key: old.key } });
     await expect(stale.connect()).rejects.toMatchObject({ status: 401 });
-    const view = await server!.api<{ currentAuth: { method: string; credential: { id: string } }; credentials: Array<{ id: string; status: string }> }>('GET', `/api/agents/${agent.uidText}/credentials`);
+    const view = await server!.api<{ currentAuth: { method: string; credential: { id: string } }; credentials: Array<{ id: string; status: string }> }>(
+      'GET',
+      `/api/agents/${agent.uidText}/credentials`,
+    );
     expect(view.body.currentAuth.method).toBe('mtls');
     expect(view.body.credentials.find((c) => c.id === old.credentialId)!.status).toBe('revoked');
   });
@@ -228,7 +267,10 @@ describe('client certificate rotation', () => {
     const failed = await rotateViaChange(server!, tokens!, [agent.uidText], { credential: 'certificate', reconnectTimeoutSeconds: 1 });
     expect(failed.result.state).toBe('failed');
     const unused = cs.offers.at(-1)!.settings.certificate!;
-    const tryUnused = plainAgent({ uid: agent.uid, wsOptions: { ca: f.ca.certPem, cert: Buffer.from(unused.cert).toString(), key: Buffer.from(unused.privateKey).toString() } });
+    const tryUnused = plainAgent({
+      uid: agent.uid,
+      wsOptions: { ca: f.ca.certPem, cert: Buffer.from(unused.cert).toString(), key: Buffer.from(unused.privateKey).toString() },
+    });
     await expect(tryUnused.connect()).rejects.toMatchObject({ status: 401 });
     // The certificate from the first rotation still works.
     await agent.close();

@@ -11,7 +11,16 @@ import { caFiles, initCa } from '../../src/creds/ca.js';
 import { managedTrustFile, stageServerCert } from '../../src/creds/staged-tls.js';
 import { generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
-import { changeTokens, closeRecorded, type RecordedServer, rotateViaChange, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
+import {
+  changeTokens,
+  closeRecorded,
+  type RecordedServer,
+  rotateViaChange,
+  startRecordedServer,
+  type TlsFixture,
+  tlsFixture,
+  tlsSettings,
+} from '../support/creds.js';
 import { ENROLLMENT_TOKEN, removeDir, tempDir } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
@@ -32,7 +41,12 @@ afterEach(async () => {
 async function setup(mode: 'apply' | 'never') {
   fixture = await tlsFixture();
   server = await startRecordedServer(tlsSettings(fixture, 'token'), fixture.dir);
-  const agent = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS, wsOptions: { ca: fixture.ca.certPem } });
+  const agent = new TestAgent({
+    url: server.opampUrl.ws,
+    token: ENROLLMENT_TOKEN,
+    capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS,
+    wsOptions: { ca: fixture.ca.certPem },
+  });
   agents.push(agent);
   const cs = new ConnectionSettingsBehaviour(agent, { mode });
   await agent.start();
@@ -50,7 +64,9 @@ describe('server certificate rotation', () => {
   it('offers the new CA first and switches only after the agent reconnected with it', async () => {
     const { agent, cs, ca2, staged } = await setup('apply');
     const plan = server!.credentialsModule.executor.plan({ agents: [agent.uidText] }, { credential: 'server_certificate' });
-    expect(plan.preview.summary).toMatch(/^Switch the OpAMP server certificate to …[0-9a-f]{4} \(CN=127\.0\.0\.1, until .*\) after offering the new CA to the agents$/);
+    expect(plan.preview.summary).toMatch(
+      /^Switch the OpAMP server certificate to …[0-9a-f]{4} \(CN=127\.0\.0\.1, until .*\) after offering the new CA to the agents$/,
+    );
     expect(plan.preview.details?.['agents must learn the new CA']).toBe(true);
 
     const run = await rotateViaChange(server!, await changeTokens(server!), [agent.uidText], { credential: 'server_certificate', reconnectTimeoutSeconds: 10 });

@@ -37,7 +37,7 @@ function agent(opts: Partial<ConstructorParameters<typeof TestAgent>[0]> = {}): 
 }
 
 describe('TLS listener', () => {
-  it('serves wss with the certificate from ampgate\'s CA; clients that do not trust the CA fail the handshake', async () => {
+  it("serves wss with the certificate from ampgate's CA; clients that do not trust the CA fail the handshake", async () => {
     const f = await setup('token');
     expect(server!.opampUrl.ws).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/v1\/opamp$/);
     const ok = agent({ token: ENROLLMENT_TOKEN, wsOptions: { ca: f.ca.certPem } });
@@ -45,7 +45,10 @@ describe('TLS listener', () => {
     const untrusting = agent({ token: ENROLLMENT_TOKEN });
     await expect(untrusting.connect()).rejects.toThrow(/self[- ]signed|unable to (get|verify)|certificate/i);
 
-    const tls = await server!.api<{ listener: { certificate: Array<{ issuer: string }>; trustBundle: Array<{ fingerprint: string }> }; ca: Array<{ fingerprint: string }> }>('GET', '/api/tls');
+    const tls = await server!.api<{
+      listener: { certificate: Array<{ issuer: string }>; trustBundle: Array<{ fingerprint: string }> };
+      ca: Array<{ fingerprint: string }>;
+    }>('GET', '/api/tls');
     expect(tls.status).toBe(200);
     expect(tls.body.listener.certificate[0]!.issuer).toBe('CN=ampgate agent CA');
     // The bundle offered to agents is the CA that issued the listener certificate.
@@ -54,14 +57,17 @@ describe('TLS listener', () => {
 });
 
 describe('mtls agent authentication', () => {
-  it('accepts a registered client certificate from ampgate\'s CA and shows how the agent authenticated', async () => {
+  it("accepts a registered client certificate from ampgate's CA and shows how the agent authenticated", async () => {
     const f = await setup('mtls');
     const a = agent();
     const { cert, key, credentialId } = await registeredClientCert(server!, a.uidText);
     a.opts = { ...a.opts, wsOptions: { ca: f.ca.certPem, cert, key } };
     const reply = await a.start();
     expect(reply.errorResponse).toBeUndefined();
-    const view = await server!.api<{ currentAuth: { method: string; credential: { id: string; kind: string; fingerprint: string } } }>('GET', `/api/agents/${a.uidText}/credentials`);
+    const view = await server!.api<{ currentAuth: { method: string; credential: { id: string; kind: string; fingerprint: string } } }>(
+      'GET',
+      `/api/agents/${a.uidText}/credentials`,
+    );
     expect(view.body.currentAuth.method).toBe('mtls');
     expect(view.body.currentAuth.credential).toMatchObject({ id: credentialId, kind: 'client_cert' });
     expect(view.body.currentAuth.credential.fingerprint).toMatch(/^…[0-9a-f]{4}$/);

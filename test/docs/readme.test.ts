@@ -13,7 +13,10 @@ const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta
 function documentedBody(text: string, route: string): string[] {
   const row = text.split('\n').find((l) => l.startsWith(`| \`${route}\``));
   expect(row, `${route} row`).toBeDefined();
-  return /`\{([^}]*)\}`/.exec(row!)![1]!.split(',').map((f) => f.trim());
+  return /`\{([^}]*)\}`/
+    .exec(row!)![1]!
+    .split(',')
+    .map((f) => f.trim());
 }
 
 describe('README', () => {

@@ -38,23 +38,32 @@ describe('config catalog API', () => {
     expect(bad.body.error.message).toBe('config "gw" is invalid: YAML: All mapping items must start at the same column (line 5, column 1)');
     expect(bad.body.error.details!.problems[0]).toEqual({ message: 'YAML: All mapping items must start at the same column', line: 5, column: 1 });
 
-    const unwired = await server.api<ErrorBody>('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug').replace('exporters: [debug]', 'exporters: [otlp/nowhere]') });
+    const unwired = await server.api<ErrorBody>('POST', '/api/configs', {
+      name: 'gw',
+      body: collectorConfig('debug').replace('exporters: [debug]', 'exporters: [otlp/nowhere]'),
+    });
     expect(unwired.status).toBe(422);
     expect(unwired.body.error.message).toBe(
       'config "gw" is invalid: pipeline "traces" references exporter "otlp/nowhere", which is not defined under exporters (or connectors) (line 11, column 19)',
     );
     const json = await server.api<ErrorBody>('POST', '/api/configs', { name: 'js', contentType: 'application/json', body: '{\n  "a": 1,\n  "b" 2\n}' });
     expect(json.body.error.details!.problems[0]).toMatchObject({ line: 3, column: 7 });
-    expect((await server.api<ErrorBody>('POST', '/api/configs', { name: 'x', contentType: 'application/xml', body: '<a/>' })).body.error.message).toMatch(/unsupported content type/);
+    expect((await server.api<ErrorBody>('POST', '/api/configs', { name: 'x', contentType: 'application/xml', body: '<a/>' })).body.error.message).toMatch(
+      /unsupported content type/,
+    );
     expect((await server.api('POST', '/api/configs', { name: '../etc', body: 'a: 1' })).status).toBe(400);
     expect((await server.api('GET', '/api/configs/gw')).status).toBe(404);
 
-    const v1 = await server.api<{ created: boolean; version: { version: number; configHash: string; sha256: string; author: string } }>('POST', '/api/configs', {
-      name: 'gw',
-      body: collectorConfig('debug'),
-      comment: 'first',
-      description: 'edge gateway',
-    });
+    const v1 = await server.api<{ created: boolean; version: { version: number; configHash: string; sha256: string; author: string } }>(
+      'POST',
+      '/api/configs',
+      {
+        name: 'gw',
+        body: collectorConfig('debug'),
+        comment: 'first',
+        description: 'edge gateway',
+      },
+    );
     expect(v1.status).toBe(201);
     expect(v1.body.version).toMatchObject({ version: 1, author: 'admin' });
     const again = await server.api<{ created: boolean; version: { version: number } }>('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
@@ -65,7 +74,14 @@ describe('config catalog API', () => {
     expect(v2.body.version.configHash).not.toBe(v1.body.version.configHash);
 
     const show = await server.api<{ description: string; fileKey: string; versions: Array<{ version: number; comment: string }> }>('GET', '/api/configs/gw');
-    expect(show.body).toMatchObject({ description: 'edge gateway', fileKey: '', versions: [{ version: 1, comment: 'first' }, { version: 2, comment: '' }] });
+    expect(show.body).toMatchObject({
+      description: 'edge gateway',
+      fileKey: '',
+      versions: [
+        { version: 1, comment: 'first' },
+        { version: 2, comment: '' },
+      ],
+    });
     expect((await server.api<{ body: string }>('GET', '/api/configs/gw/versions/1')).body.body).toBe(collectorConfig('debug'));
     expect((await server.api<{ version: number }>('GET', '/api/configs/gw/versions/latest')).body.version).toBe(2);
     expect((await server.api('GET', '/api/configs/gw/versions/7')).status).toBe(404);
@@ -101,7 +117,10 @@ describe('config catalog API', () => {
     expect((await server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('logging') })).status).toBe(201);
     const broken = await cli(['configs', 'push-version', 'gw', '--file', join(dir, 'broken.yaml')], env);
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toBe('ampgate: config "gw" is invalid: pipeline "traces" references receiver "kafka", which is not defined under receivers (or connectors) (line 10, column 19)\n');
+    expect(broken.stderr).toBe(
+      'ampgate: config "gw" is invalid: pipeline "traces" references receiver "kafka", which is not defined under receivers (or connectors) (line 10, ' +
+        'column 19)\n',
+    );
 
     const list = await cli(['configs', 'list'], env);
     expect(list.stdout).toMatch(/^NAME\s+LATEST\s+TYPE/);

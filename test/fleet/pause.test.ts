@@ -10,7 +10,7 @@ import { runChange, startChange } from '../support/change-driver.js';
 import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
 import { eventually, startTestServer, type TestServer } from '../support/server.js';
-import { DEFAULT_CAPS } from '../support/ws-agent.js';
+import { DEFAULT_CAPS, ignoreReply } from '../support/ws-agent.js';
 
 let server: TestServer | undefined;
 const pool = new AgentPool();
@@ -56,6 +56,8 @@ describe('pause and resume', () => {
 
     const resumed = await runChange(server, { kind: 'resume', target: { agents: [agent.uidText] } });
     expect(resumed.state).toBe('succeeded');
+    // The one risk model (src/changes/risk.ts): resuming one agent of two restarts its telemetry: medium.
+    expect(resumed.started.risk).toBe('medium');
     expect(resumed.outcomes.get(agent.uidText)).toMatchObject({ status: 'succeeded', detail: 'resumed' });
     expect(behaviour).toMatchObject({ paused: false, received: ['pause', 'pause', 'resume'] });
     expect(agent.effectiveConfig).toEqual(configBefore);
@@ -71,7 +73,9 @@ describe('pause and resume', () => {
       capabilities: DEFAULT_CAPS & ~BigInt(AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig),
     });
     const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));
-    expect((await runChange(server, { kind: 'config_push', target: { agents: [managed.uidText] }, params: { config: 'gw', canary: '100%' } })).state).toBe('succeeded');
+    expect((await runChange(server, { kind: 'config_push', target: { agents: [managed.uidText] }, params: { config: 'gw', canary: '100%' } })).state).toBe(
+      'succeeded',
+    );
     const localBefore = { ...local.effectiveConfig };
 
     const paused = await runChange(server, { kind: 'pause', target: { selector: 'service.name=gateway' } });
@@ -90,7 +94,9 @@ describe('pause and resume', () => {
 
     // While paused with a stand-in, a config push would silently un-pause: the agent is ineligible.
     await pushVersion(server, 'gw', collectorConfig('logging'));
-    await expect(startChange(server, { kind: 'config_push', target: { agents: [managed.uidText] }, params: { config: 'gw' } })).rejects.toThrow(/paused with a stand-in config/);
+    await expect(startChange(server, { kind: 'config_push', target: { agents: [managed.uidText] }, params: { config: 'gw' } })).rejects.toThrow(
+      /paused with a stand-in config/,
+    );
 
     const resumed = await runChange(server, { kind: 'resume', target: { selector: 'service.name=gateway' } });
     expect(resumed.started.ineligible).toEqual([{ uid: neither.uidText, reason: 'not paused' }]);
@@ -111,16 +117,24 @@ describe('pause and resume', () => {
     merging.handlers.push((a, msg) => {
       const rc = msg.remoteConfig;
       if (!rc) return;
-      const merged = deepMerge(parseYaml(localBody) as Record<string, unknown>, parseYaml(Buffer.from(rc.config!.configMap['']!.body).toString('utf8')) as Record<string, unknown>);
+      const merged = deepMerge(
+        parseYaml(localBody) as Record<string, unknown>,
+        parseYaml(Buffer.from(rc.config!.configMap['']!.body).toString('utf8')) as Record<string, unknown>,
+      );
       a.effectiveConfig = { '': stringifyYaml(merged) };
       a.remoteConfigStatus = { hash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED, error: '' };
-      void a.send({ remoteConfigStatus: { lastRemoteConfigHash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED }, effectiveConfig: a.effectiveConfigMessage() });
+      a.send({
+        remoteConfigStatus: { lastRemoteConfigHash: rc.configHash, status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED },
+        effectiveConfig: a.effectiveConfigMessage(),
+      }).catch(ignoreReply);
     });
 
     const paused = await runChange(server, { kind: 'pause', target: { agents: [merging.uidText] }, params: { timeoutSeconds: 10 } });
     expect(paused.state).toBe('failed');
     const detail = paused.outcomes.get(merging.uidText)?.detail ?? '';
-    expect(detail).toMatch(/^not paused: not effective: the stand-in config was APPLIED, but the agent's effective config still runs pipeline traces \(receivers: otlp\)/);
+    expect(detail).toMatch(
+      /^not paused: not effective: the stand-in config was APPLIED, but the agent's effective config still runs pipeline traces \(receivers: otlp\)/,
+    );
     expect(detail).toContain('merges remote config onto its local config');
     expect(paused.summary).not.toMatch(/paused 1\//);
     // Nothing is left half-paused: no pause row, and the prior (captured) config is assigned back.
@@ -135,15 +149,21 @@ describe('pause and resume', () => {
     const neither = await pool.start(server, { capabilities: BigInt(AgentCapabilities.AgentCapabilities_ReportsStatus) });
     await expect(startChange(server, { kind: 'pause', target: { agents: [neither.uidText] } })).rejects.toThrow(/no agent can be paused/);
     // Without ReportsEffectiveConfig a stand-in pause could never be proven, so it is not tried.
-    const blind = await pool.start(server, { capabilities: DEFAULT_CAPS & ~BigInt(AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig), effectiveConfig: { '': collectorConfig('debug') } });
-    await expect(startChange(server, { kind: 'pause', target: { agents: [blind.uidText] } })).rejects.toThrow(/ReportsEffectiveConfig: ampgate could not prove that a stand-in config stops it/);
+    const blind = await pool.start(server, {
+      capabilities: DEFAULT_CAPS & ~BigInt(AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig),
+      effectiveConfig: { '': collectorConfig('debug') },
+    });
+    await expect(startChange(server, { kind: 'pause', target: { agents: [blind.uidText] } })).rejects.toThrow(
+      /ReportsEffectiveConfig: ampgate could not prove that a stand-in config stops it/,
+    );
   });
 });
 
 function deepMerge(dst: Record<string, unknown>, src: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(src)) {
     const d = dst[k];
-    dst[k] = v && d && typeof v === 'object' && typeof d === 'object' && !Array.isArray(v) ? deepMerge(d as Record<string, unknown>, v as Record<string, unknown>) : v;
+    dst[k] =
+      v && d && typeof v === 'object' && typeof d === 'object' && !Array.isArray(v) ? deepMerge(d as Record<string, unknown>, v as Record<string, unknown>) : v;
   }
   return dst;
 }

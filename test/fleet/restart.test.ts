@@ -6,7 +6,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentCapabilities, AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidToString } from '../../src/protocol/uid.js';
 import { runChange, startChange } from '../support/change-driver.js';
 import { withRestart } from '../support/fleet-behaviours.js';
 import { AgentPool } from '../support/fleet-fixtures.js';
@@ -41,7 +41,15 @@ describe('restart', () => {
     const [cmd] = commands(capable.received);
     // Only instance_uid and capabilities may accompany a command (spec).
     const { remoteConfig, customMessage, connectionSettings, errorResponse, agentIdentification, packagesAvailable, flags } = cmd!;
-    expect([remoteConfig, customMessage, connectionSettings, errorResponse, agentIdentification, packagesAvailable, flags]).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, 0n]);
+    expect([remoteConfig, customMessage, connectionSettings, errorResponse, agentIdentification, packagesAvailable, flags]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      0n,
+    ]);
     expect(uidToString(cmd!.instanceUid)).toBe(capable.uidText);
     expect(commands(incapable.received)).toHaveLength(0);
     // After coming back the agent is never told to restart again.
@@ -59,7 +67,10 @@ describe('restart', () => {
 
     const done = await runChange(server, { kind: 'restart', target: { agents: [deaf.uidText, away.uidText] }, params: { timeoutSeconds: 1 } });
     expect(done.state).toBe('failed');
-    expect(done.outcomes.get(deaf.uidText)).toMatchObject({ status: 'failed', detail: 'no confirmation within 1 s (Restart sent; waiting for the agent to come back)' });
+    expect(done.outcomes.get(deaf.uidText)).toMatchObject({
+      status: 'failed',
+      detail: 'no confirmation within 1 s (Restart sent; waiting for the agent to come back)',
+    });
     expect(done.outcomes.get(away.uidText)).toMatchObject({ status: 'failed', detail: 'no confirmation within 1 s (offline; sent if it reconnects in time)' });
     await away.connect();
     await away.sendFull();
@@ -80,7 +91,11 @@ describe('restart', () => {
         capabilities: BigInt(AgentCapabilities.AgentCapabilities_ReportsStatus) | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand),
         ...(full ? { agentDescription: { identifyingAttributes: kv({ 'service.name': 'http-agent' }), nonIdentifyingAttributes: [] } } : {}),
       });
-      const res = await fetch(server!.opampUrl.http, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` }, body: toBinary(AgentToServerSchema, msg) });
+      const res = await fetch(server!.opampUrl.http, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` },
+        body: toBinary(AgentToServerSchema, msg),
+      });
       return fromBinary(ServerToAgentSchema, new Uint8Array(await res.arrayBuffer()));
     };
     await post(true);

@@ -32,7 +32,11 @@ describe('rollout across a server restart', () => {
     const c = await pool.start(first);
     const v1 = await pushVersion(first, 'gw', collectorConfig('debug'));
 
-    const started = await startChange(first, { kind: 'config_push', target: { selector: 'service.name=checkout' }, params: { config: 'gw', canary: 1, bakeSeconds: 0, stageTimeoutSeconds: 60 } });
+    const started = await startChange(first, {
+      kind: 'config_push',
+      target: { selector: 'service.name=checkout' },
+      params: { config: 'gw', canary: 1, bakeSeconds: 0, stageTimeoutSeconds: 60 },
+    });
     await eventually(() => offersByHash(slow).get(v1.configHash) === 1);
     const before = (await first.api<{ state: string; stage: number }>('GET', `/api/rollouts/${started.id}`)).body;
     expect(before).toMatchObject({ state: 'running', stage: 1 });

@@ -14,7 +14,7 @@ import { approve, driverTokens, propose, runChange } from '../support/change-dri
 import { offersByHash } from '../support/fleet-behaviours.js';
 import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtures.js';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
-import { DEFAULT_CAPS } from '../support/ws-agent.js';
+import { DEFAULT_CAPS, ignoreReply } from '../support/ws-agent.js';
 
 let server: TestServer | undefined;
 const pool = new AgentPool();
@@ -30,10 +30,16 @@ afterEach(async () => {
 interface RolloutView {
   state: string;
   haltReason: string | null;
-  targets: Array<{ uid: string; stage: number; state: string; attempt: { status: string; error: string; effectiveConfigHash: string | null; configHash: string } | null }>;
+  targets: Array<{
+    uid: string;
+    stage: number;
+    state: string;
+    attempt: { status: string; error: string; effectiveConfigHash: string | null; configHash: string } | null;
+  }>;
 }
 
-const failOnBad = (files: Record<string, string>) => (Object.values(files).some((b) => b.includes('exporters: [bad]')) ? 'exporter "bad": unknown type' : undefined);
+const failOnBad = (files: Record<string, string>) =>
+  Object.values(files).some((b) => b.includes('exporters: [bad]')) ? 'exporter "bad": unknown type' : undefined;
 
 describe('config rollouts', () => {
   it('rolls a version out to WebSocket agents and an Elastic HTTP agent, canary first, recording effective configs', async () => {
@@ -47,7 +53,7 @@ describe('config rollouts', () => {
     const elastic = createOpAMPClient({
       endpoint: server.opampUrl.http,
       headers: { Authorization: `Bearer ${ENROLLMENT_TOKEN}` },
-      capabilities: BigInt(ElasticCaps.AgentCapabilities_AcceptsRemoteConfig) | BigInt(ElasticCaps.AgentCapabilities_ReportsRemoteConfig),
+      capabilities: BigInt(ElasticCaps.AgentCapabilities_AcceptsRemoteConfig!) | BigInt(ElasticCaps.AgentCapabilities_ReportsRemoteConfig!),
       heartbeatIntervalSeconds: 0.2,
       onMessage: ({ remoteConfig }) => {
         if (!remoteConfig) return;
@@ -64,7 +70,11 @@ describe('config rollouts', () => {
 
     const body = collectorConfig('debug');
     const v1 = await pushVersion(server, 'checkout-gateway', body);
-    const done = await runChange(server, { kind: 'config_push', target: { selector: 'service.name=checkout' }, params: { config: 'checkout-gateway', canary: 1, bakeSeconds: 0 } });
+    const done = await runChange(server, {
+      kind: 'config_push',
+      target: { selector: 'service.name=checkout' },
+      params: { config: 'checkout-gateway', canary: 1, bakeSeconds: 0 },
+    });
     const p = done.started.preview;
 
     expect(done.started.risk).toBe('medium');
@@ -80,7 +90,8 @@ describe('config rollouts', () => {
 
     expect(done.state).toBe('succeeded');
     expect(done.summary).toBe('applied on 5/5.');
-    for (const a of ws) expect(done.outcomes.get(a.uidText)).toMatchObject({ status: 'succeeded', detail: expect.stringMatching(/^APPLIED; effective config [0-9a-f]{12}$/) });
+    for (const a of ws)
+      expect(done.outcomes.get(a.uidText)).toMatchObject({ status: 'succeeded', detail: expect.stringMatching(/^APPLIED; effective config [0-9a-f]{12}$/) });
     expect(done.outcomes.get(elasticUid)).toMatchObject({ status: 'succeeded', detail: 'APPLIED (effective config not reported)' });
 
     const view = (await server.api<RolloutView>('GET', `/api/rollouts/${done.id}`)).body;
@@ -90,7 +101,11 @@ describe('config rollouts', () => {
       const detail = (await server.api<AgentDetail>('GET', `/api/agents/${a.uidText}`)).body;
       expect(a.effectiveConfig).toEqual({ '': body });
       expect(detail.remoteConfigStatus).toEqual({ hash: v1.configHash, status: 'APPLIED', errorMessage: '' });
-      expect(view.targets.find((t) => t.uid === a.uidText)!.attempt).toMatchObject({ status: 'applied', configHash: v1.configHash, effectiveConfigHash: detail.effectiveConfigHash });
+      expect(view.targets.find((t) => t.uid === a.uidText)!.attempt).toMatchObject({
+        status: 'applied',
+        configHash: v1.configHash,
+        effectiveConfigHash: detail.effectiveConfigHash,
+      });
     }
     expect(received).toEqual([{ hash: v1.configHash, body }]);
     expect(offersByHash(noRemote).size).toBe(0);
@@ -102,10 +117,16 @@ describe('config rollouts', () => {
     const agents = [];
     for (let i = 0; i < 3; i++) agents.push(await pool.start(server, { failConfig: failOnBad }));
     const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));
-    expect((await runChange(server, { kind: 'config_push', target: { selector: 'service.name=checkout' }, params: { config: 'gw', canary: '100%' } })).state).toBe('succeeded');
+    expect(
+      (await runChange(server, { kind: 'config_push', target: { selector: 'service.name=checkout' }, params: { config: 'gw', canary: '100%' } })).state,
+    ).toBe('succeeded');
 
     const v2 = await pushVersion(server, 'gw', collectorConfig('bad'));
-    const halted = await runChange(server, { kind: 'config_push', target: { selector: 'service.name=checkout' }, params: { config: 'gw', canary: 1, bakeSeconds: 0 } });
+    const halted = await runChange(server, {
+      kind: 'config_push',
+      target: { selector: 'service.name=checkout' },
+      params: { config: 'gw', canary: 1, bakeSeconds: 0 },
+    });
     const [canary, ...rest] = agents;
     expect(halted.state).toBe('failed');
     expect(halted.summary).toContain(`halted: agent ${canary!.uidText} reported FAILED: exporter "bad": unknown type`);
@@ -117,7 +138,7 @@ describe('config rollouts', () => {
     }
 
     // The canary keeps reporting FAILED for v2: heartbeats, a full report and a reconnect never
-    // bring v2 back (pitfall 10, opamp-spec #397).
+    // bring v2 back (no resend loop; opamp-spec issue #397).
     for (let i = 0; i < 3; i++) await canary!.heartbeat();
     await canary!.sendFull();
     await canary!.close();
@@ -126,7 +147,12 @@ describe('config rollouts', () => {
     await canary!.heartbeat();
     expect(offersByHash(canary!).get(v2.configHash)).toBe(1);
 
-    const plan = (await server.api<{ proposals: Array<{ kind: string; target: { agents: string[] }; params: Record<string, unknown>; reason: string }>; notCovered: unknown[] }>('GET', `/api/rollouts/${halted.id}/rollback`)).body;
+    const plan = (
+      await server.api<{
+        proposals: Array<{ kind: string; target: { agents: string[] }; params: Record<string, unknown>; reason: string }>;
+        notCovered: unknown[];
+      }>('GET', `/api/rollouts/${halted.id}/rollback`)
+    ).body;
     expect(plan.notCovered).toEqual([]);
     expect(plan.proposals).toEqual([
       {
@@ -138,7 +164,12 @@ describe('config rollouts', () => {
     ]);
     // "Roll back" proposes a NEW change request (pending) with exactly these inputs.
     const { proposer } = await driverTokens(server);
-    const posted = await server.api<{ requests: Array<{ request: ChangeRequest; existing: boolean }> }>('POST', `/api/rollouts/${halted.id}/rollback`, {}, proposer);
+    const posted = await server.api<{ requests: Array<{ request: ChangeRequest; existing: boolean }> }>(
+      'POST',
+      `/api/rollouts/${halted.id}/rollback`,
+      {},
+      proposer,
+    );
     expect(posted.status).toBe(201);
     const pending = posted.body.requests[0]!.request;
     expect(pending).toMatchObject({ kind: 'config_push', state: 'pending', targets: [canary!.uidText], params: plan.proposals[0]!.params });
@@ -147,7 +178,9 @@ describe('config rollouts', () => {
     expect(rolledBack.state).toBe('succeeded');
     expect(canary!.remoteConfigStatus!.status).toBe(1); // APPLIED
     expect(Buffer.from(canary!.remoteConfigStatus!.hash).toString('hex')).toBe(v1.configHash);
-    const history = (await server.api<{ history: Array<{ configHash: string; status: string; changeId: string }> }>('GET', `/api/agents/${canary!.uidText}/remote-config`)).body.history;
+    const history = (
+      await server.api<{ history: Array<{ configHash: string; status: string; changeId: string }> }>('GET', `/api/agents/${canary!.uidText}/remote-config`)
+    ).body.history;
     expect(history.map((h) => [h.configHash, h.status])).toEqual([
       [v1.configHash, 'applied'],
       [v2.configHash, 'failed'],
@@ -156,7 +189,11 @@ describe('config rollouts', () => {
 
     // Pushing the version every agent already runs settles at once, without sending anything.
     const offers = agents.map((a) => offersByHash(a).get(v1.configHash));
-    const again = await runChange(server, { kind: 'config_push', target: { selector: 'service.name=checkout' }, params: { config: 'gw', version: 1, canary: 1, bakeSeconds: 0 } });
+    const again = await runChange(server, {
+      kind: 'config_push',
+      target: { selector: 'service.name=checkout' },
+      params: { config: 'gw', version: 1, canary: 1, bakeSeconds: 0 },
+    });
     expect(again.started.preview.details).toMatchObject({ alreadyApplied: 3 });
     expect(again.state).toBe('succeeded');
     expect(agents.map((a) => offersByHash(a).get(v1.configHash))).toEqual(offers);
@@ -168,7 +205,13 @@ describe('config rollouts', () => {
     await pool.start(server, { identifying: { 'service.name': 'payments' } });
     const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));
     const pending = await propose(server, { kind: 'config_push', target: { agents: [a.uidText] }, params: { config: 'gw', canary: '100%' } });
-    expect(pending).toMatchObject({ state: 'pending', risk: 'medium', requiredApprovals: 1, payloadFingerprint: v1.configHash, params: { config: 'gw', version: 1 } });
+    expect(pending).toMatchObject({
+      state: 'pending',
+      risk: 'medium',
+      requiredApprovals: 1,
+      payloadFingerprint: v1.configHash,
+      params: { config: 'gw', version: 1 },
+    });
     const { proposer } = await driverTokens(server);
     expect((await server.api('POST', `/api/changes/${pending.id}/approve`, {}, proposer)).status).toBe(403);
     await a.heartbeat();
@@ -184,14 +227,21 @@ describe('config rollouts', () => {
     server = await startTestServer();
     const canary = await pool.start(server);
     canary.handlers.push((a, msg) => {
-      if (msg.remoteConfig) void a.send({ health: { healthy: false, status: 'degraded', lastError: 'exporter queue is full' } });
+      if (msg.remoteConfig) a.send({ health: { healthy: false, status: 'degraded', lastError: 'exporter queue is full' } }).catch(ignoreReply);
     });
     const other = await pool.start(server);
     const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));
-    const done = await runChange(server, { kind: 'config_push', target: { agents: [canary.uidText, other.uidText] }, params: { config: 'gw', canary: 1, bakeSeconds: 2 } });
+    const done = await runChange(server, {
+      kind: 'config_push',
+      target: { agents: [canary.uidText, other.uidText] },
+      params: { config: 'gw', canary: 1, bakeSeconds: 2 },
+    });
     expect(done.state).toBe('failed');
     expect(done.summary).toContain(`halted: agent ${canary.uidText} turned unhealthy after receiving the config: exporter queue is full`);
-    expect(done.outcomes.get(canary.uidText)).toMatchObject({ status: 'failed', detail: 'turned unhealthy after receiving the config: exporter queue is full' });
+    expect(done.outcomes.get(canary.uidText)).toMatchObject({
+      status: 'failed',
+      detail: 'turned unhealthy after receiving the config: exporter queue is full',
+    });
     expect(done.outcomes.get(other.uidText)?.status).toBe('skipped');
     expect(offersByHash(other).get(v1.configHash)).toBeUndefined();
   });
@@ -215,7 +265,11 @@ describe('config rollouts', () => {
     });
     const other = await pool.start(server);
     const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));
-    const done = await runChange(server, { kind: 'config_push', target: { agents: [supervised.uidText, other.uidText] }, params: { config: 'gw', canary: 1, bakeSeconds: 1 } });
+    const done = await runChange(server, {
+      kind: 'config_push',
+      target: { agents: [supervised.uidText, other.uidText] },
+      params: { config: 'gw', canary: 1, bakeSeconds: 1 },
+    });
     expect(done.summary).not.toContain('unhealthy');
     expect(done.state).toBe('succeeded');
     expect(done.outcomes.get(supervised.uidText)?.status).toBe('succeeded');
@@ -229,16 +283,28 @@ describe('config rollouts', () => {
     await away.disconnect();
     await eventually(() => server!.registry.get(away.uidText)?.connected === false);
     const v1 = await pushVersion(server, 'gw', collectorConfig('debug'));
-    const done = await runChange(server, { kind: 'config_push', target: { selector: 'service.name=checkout' }, params: { config: 'gw', canary: '100%', pendingWaitSeconds: 0 } });
+    const done = await runChange(server, {
+      kind: 'config_push',
+      target: { selector: 'service.name=checkout' },
+      params: { config: 'gw', canary: '100%', pendingWaitSeconds: 0 },
+    });
     expect(done.state).toBe('succeeded');
     expect(done.summary).toBe('applied on 1/2; 1 offline (they receive the config when they reconnect).');
     expect(done.outcomes.get(online.uidText)?.status).toBe('succeeded');
-    expect(done.outcomes.get(away.uidText)).toMatchObject({ status: 'pending', detail: 'offline: receives the config when it reconnects (desired state is stored)' });
+    expect(done.outcomes.get(away.uidText)).toMatchObject({
+      status: 'pending',
+      detail: 'offline: receives the config when it reconnects (desired state is stored)',
+    });
 
     await away.connect();
     await away.sendFull();
     const rc = await eventually(async () => {
-      const r = (await server!.api<{ inSync: boolean; desired: { status: string; effectiveConfigHash: string | null } }>('GET', `/api/agents/${away.uidText}/remote-config`)).body;
+      const r = (
+        await server!.api<{ inSync: boolean; desired: { status: string; effectiveConfigHash: string | null } }>(
+          'GET',
+          `/api/agents/${away.uidText}/remote-config`,
+        )
+      ).body;
       return r.inSync ? r : undefined;
     });
     expect(rc.desired.status).toBe('applied');

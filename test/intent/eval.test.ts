@@ -17,7 +17,11 @@ describe('intent evaluation set', () => {
     for (const cat of ['typo', 'plural', 'abbreviation', 'exclusion', 'health', 'host', 'uid', 'request-id', 'time', 'out-of-scope', 'injection'] as const) {
       expect(CASES.filter((c) => c.category === cat).length, cat).toBeGreaterThanOrEqual(5);
     }
-    for (const label of ['propose', 'read', 'clarify', 'refuse']) expect(CASES.some((c) => label in c.expect), label).toBe(true);
+    for (const label of ['propose', 'read', 'clarify', 'refuse'])
+      expect(
+        CASES.some((c) => label in c.expect),
+        label,
+      ).toBe(true);
   });
 
   it('offline parser: no answer wider than or different from its label, at least 85% exact', () => {

@@ -43,7 +43,7 @@ function elasticClient(endpoint: string, instanceUid?: Uint8Array): OpAMPClient 
     endpoint,
     headers: { Authorization: `Bearer ${ENROLLMENT_TOKEN}` },
     instanceUid,
-    capabilities: BigInt(AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig) | BigInt(AgentCapabilities.AgentCapabilities_ReportsRemoteConfig),
+    capabilities: BigInt(AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig!) | BigInt(AgentCapabilities.AgentCapabilities_ReportsRemoteConfig!),
     heartbeatIntervalSeconds: 0.2,
     diagEnabled: true,
   });

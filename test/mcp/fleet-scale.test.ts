@@ -53,12 +53,27 @@ beforeAll(async () => {
   server = await startTestServer();
   managed = [];
   for (const [i, exporter] of ['otlp', 'otlp', 'logging'].entries()) {
-    managed.push(await pool.start(server, { identifying: { 'service.name': 'checkout', 'deployment.environment': 'prod' }, nonIdentifying: { 'host.name': `node-${i}` }, effectiveConfig: { 'collector.yaml': collectorConfig(exporter) } }));
+    managed.push(
+      await pool.start(server, {
+        identifying: { 'service.name': 'checkout', 'deployment.environment': 'prod' },
+        nonIdentifying: { 'host.name': `node-${i}` },
+        effectiveConfig: { 'collector.yaml': collectorConfig(exporter) },
+      }),
+    );
   }
-  managed.push(await pool.start(server, { identifying: { 'service.name': 'payments', 'deployment.environment': 'prod' }, nonIdentifying: { 'host.name': 'node-9' } }));
+  managed.push(
+    await pool.start(server, { identifying: { 'service.name': 'payments', 'deployment.environment': 'prod' }, nonIdentifying: { 'host.name': 'node-9' } }),
+  );
   unmanaged = [];
   const noRemote = DEFAULT_CAPS & ~BigInt(AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig);
-  for (let i = 0; i < 53; i++) unmanaged.push(await pool.start(server, { identifying: { 'service.name': 'checkout', 'deployment.environment': 'prod' }, nonIdentifying: { 'host.name': `old-${i}` }, capabilities: noRemote }));
+  for (let i = 0; i < 53; i++)
+    unmanaged.push(
+      await pool.start(server, {
+        identifying: { 'service.name': 'checkout', 'deployment.environment': 'prod' },
+        nonIdentifying: { 'host.name': `old-${i}` },
+        capabilities: noRemote,
+      }),
+    );
   await managed[2]!.send({ health: { healthy: false, status: 'exporter logging: connection refused' } });
   await eventually(() => server.registry.get(managed[2]!.uidText)?.healthy === false);
   await pushVersion(server, 'gw', collectorConfig('debug'));
@@ -76,7 +91,11 @@ afterAll(async () => {
 
 describe('MCP at fleet scale', () => {
   it('lists agents by health and config sync with their hosts, a page at a time, and explains an empty selector', async () => {
-    const page1 = await call<{ total: number; nextOffset: number | null; agents: Array<{ uid: string; host: string | null; configSync: string | null }> }>(viewer, 'list_agents', { limit: 25 });
+    const page1 = await call<{ total: number; nextOffset: number | null; agents: Array<{ uid: string; host: string | null; configSync: string | null }> }>(
+      viewer,
+      'list_agents',
+      { limit: 25 },
+    );
     expect(page1.total).toBe(57);
     expect(page1.agents).toHaveLength(25);
     expect(page1.nextOffset).toBe(25);
@@ -94,15 +113,36 @@ describe('MCP at fleet scale', () => {
 
   it('types get_agent, list_configs and get_config_version in their output schemas', async () => {
     const tools = (await viewer.listTools()).tools;
-    const props = (name: string, path: string[]) => path.reduce<Record<string, unknown> | undefined>((o, k) => (o?.properties as Record<string, Record<string, unknown>> | undefined)?.[k], tools.find((t) => t.name === name)!.outputSchema as Record<string, unknown>);
-    expect(Object.keys((props('get_agent', ['agent'])!.properties as object) ?? {})).toEqual(expect.arrayContaining(['uid', 'health', 'remoteConfigStatus', 'capabilities', 'identifyingAttributes']));
-    expect(Object.keys(((props('list_configs', ['configs'])!.items as Record<string, unknown>).properties as object) ?? {})).toEqual(expect.arrayContaining(['name', 'latestVersion', 'latestConfigHash', 'contentType']));
-    expect(Object.keys((props('get_config_version', ['config'])!.properties as object) ?? {})).toEqual(expect.arrayContaining(['name', 'version', 'configHash', 'body', 'sha256']));
+    const props = (name: string, path: string[]) =>
+      path.reduce<Record<string, unknown> | undefined>(
+        (o, k) => (o?.properties as Record<string, Record<string, unknown>> | undefined)?.[k],
+        tools.find((t) => t.name === name)!.outputSchema as Record<string, unknown>,
+      );
+    expect(Object.keys((props('get_agent', ['agent'])!.properties as object) ?? {})).toEqual(
+      expect.arrayContaining(['uid', 'health', 'remoteConfigStatus', 'capabilities', 'identifyingAttributes']),
+    );
+    expect(Object.keys(((props('list_configs', ['configs'])!.items as Record<string, unknown>).properties as object) ?? {})).toEqual(
+      expect.arrayContaining(['name', 'latestVersion', 'latestConfigHash', 'contentType']),
+    );
+    expect(Object.keys((props('get_config_version', ['config'])!.properties as object) ?? {})).toEqual(
+      expect.arrayContaining(['name', 'version', 'configHash', 'body', 'sha256']),
+    );
 
-    const agent = await call<{ agent: { uid: string; health: { status?: string }; remoteConfigStatus: unknown; nonIdentifyingAttributes: Record<string, string> } }>(viewer, 'get_agent', { uid: managed[2]!.uidText });
-    expect(agent.agent).toMatchObject({ uid: managed[2]!.uidText, health: { healthy: false, status: 'exporter logging: connection refused' }, nonIdentifyingAttributes: { 'host.name': 'node-2' } });
-    expect((await call<{ configs: unknown[] }>(viewer, 'list_configs')).configs).toEqual([expect.objectContaining({ name: 'gw', latestVersion: 1, versions: 1, contentType: 'text/yaml' })]);
-    expect((await call<{ config: { body: string; version: number } }>(viewer, 'get_config_version', { name: 'gw', version: 1 })).config).toMatchObject({ version: 1, body: collectorConfig('debug') });
+    const agent = await call<{
+      agent: { uid: string; health: { status?: string }; remoteConfigStatus: unknown; nonIdentifyingAttributes: Record<string, string> };
+    }>(viewer, 'get_agent', { uid: managed[2]!.uidText });
+    expect(agent.agent).toMatchObject({
+      uid: managed[2]!.uidText,
+      health: { healthy: false, status: 'exporter logging: connection refused' },
+      nonIdentifyingAttributes: { 'host.name': 'node-2' },
+    });
+    expect((await call<{ configs: unknown[] }>(viewer, 'list_configs')).configs).toEqual([
+      expect.objectContaining({ name: 'gw', latestVersion: 1, versions: 1, contentType: 'text/yaml' }),
+    ]);
+    expect((await call<{ config: { body: string; version: number } }>(viewer, 'get_config_version', { name: 'gw', version: 1 })).config).toMatchObject({
+      version: 1,
+      body: collectorConfig('debug'),
+    });
     expect((await call<{ files: Array<{ body: string }> }>(viewer, 'get_effective_config', { uid: managed[0]!.uidText })).files[0]!.body).toContain('otlp');
     expect((await call<{ diff: string }>(viewer, 'diff_config', { name: 'gw', to: 1, agent: managed[0]!.uidText })).diff).toMatch(/\+.*debug/);
   });
@@ -119,7 +159,13 @@ describe('MCP at fleet scale', () => {
       ineligibleNotShown: number;
       expiresAt: string;
       existing: boolean;
-    }>(proposer, 'propose_config_push', { config: 'gw', target: { selector: 'service.name=checkout' }, reason: 'switch checkout to the debug exporter', canary: 1, expiresInMinutes: 90 });
+    }>(proposer, 'propose_config_push', {
+      config: 'gw',
+      target: { selector: 'service.name=checkout' },
+      reason: 'switch checkout to the debug exporter',
+      canary: 1,
+      expiresInMinutes: 90,
+    });
     expect(out.agentCount).toBe(3);
     expect(out.diffGroupCount).toBe(2);
     expect(out.diffGroups.map((g) => g.agentCount)).toEqual([2, 1]);
@@ -132,12 +178,17 @@ describe('MCP at fleet scale', () => {
     expect(expires).toBeLessThan(91 * 60_000);
     const same = await call<{ diffGroupCount: number; ineligibleNotShown: number }>(viewer, 'get_change_request', { id: out.id });
     expect(same).toMatchObject({ diffGroupCount: 2, ineligibleNotShown: 3 });
-    expect(await callError(proposer, 'propose_restart', { target: { agents: [managed[0]!.uidText] }, reason: 'too long to wait', expiresInMinutes: 100_000 })).toMatch(/expiresInMinutes/);
+    expect(
+      await callError(proposer, 'propose_restart', { target: { agents: [managed[0]!.uidText] }, reason: 'too long to wait', expiresInMinutes: 100_000 }),
+    ).toMatch(/expiresInMinutes/);
     await call(proposer, 'cancel_change_request', { id: out.id });
   });
 
   it('proposes every kind, pages change requests and filters them by kind and by agent', async () => {
-    const caps = DEFAULT_CAPS | BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand) | BigInt(AgentCapabilities.AgentCapabilities_AcceptsOpAMPConnectionSettings);
+    const caps =
+      DEFAULT_CAPS |
+      BigInt(AgentCapabilities.AgentCapabilities_AcceptsRestartCommand) |
+      BigInt(AgentCapabilities.AgentCapabilities_AcceptsOpAMPConnectionSettings);
     const worker = await pool.start(server, { identifying: { 'service.name': 'worker' }, capabilities: caps, customCapabilities: [PAUSE_CAPABILITY] });
     const paused = withPause(worker);
     const target = { agents: [worker.uidText] };
@@ -172,7 +223,11 @@ describe('MCP at fleet scale', () => {
 
   it('follows a rollout per stage and proposes its rollback, which waits for humans', async () => {
     const push = async (version: number) => {
-      const r = await propose(server, { kind: 'config_push', target: { selector: 'service.name=payments' }, params: { config: 'gw', version, canary: '100%', bakeSeconds: 0 } });
+      const r = await propose(server, {
+        kind: 'config_push',
+        target: { selector: 'service.name=payments' },
+        params: { config: 'gw', version, canary: '100%', bakeSeconds: 0 },
+      });
       const done = await (await approve(server, r)).finished(20_000);
       expect(done.state).toBe('succeeded');
       return r.id;
@@ -181,19 +236,42 @@ describe('MCP at fleet scale', () => {
     await pushVersion(server, 'gw', collectorConfig('otlp'));
     const second = await push(2);
 
-    const status = await call<{ state: string; stageCount: number; stages: Array<{ total: number; outcomes: Record<string, number> }>; targets: Array<{ uid: string; outcome: string }>; nextOffset: number | null }>(viewer, 'get_rollout_status', { id: second });
-    expect(status).toMatchObject({ state: 'completed', stageCount: 1, stages: [{ total: 1, outcomes: { succeeded: 1 } }], targets: [{ uid: managed[3]!.uidText, outcome: 'succeeded' }], nextOffset: null });
+    const status = await call<{
+      state: string;
+      stageCount: number;
+      stages: Array<{ total: number; outcomes: Record<string, number> }>;
+      targets: Array<{ uid: string; outcome: string }>;
+      nextOffset: number | null;
+    }>(viewer, 'get_rollout_status', { id: second });
+    expect(status).toMatchObject({
+      state: 'completed',
+      stageCount: 1,
+      stages: [{ total: 1, outcomes: { succeeded: 1 } }],
+      targets: [{ uid: managed[3]!.uidText, outcome: 'succeeded' }],
+      nextOffset: null,
+    });
     expect((await call<{ targetsTotal: number }>(viewer, 'get_rollout_status', { id: second, outcome: 'failed' })).targetsTotal).toBe(0);
 
-    const preview = await call<{ proposals: Array<{ config: string; version: number; agentCount: number }>; notCoveredTotal: number }>(viewer, 'preview_rollback', { id: second });
+    const preview = await call<{ proposals: Array<{ config: string; version: number; agentCount: number }>; notCoveredTotal: number }>(
+      viewer,
+      'preview_rollback',
+      { id: second },
+    );
     expect(preview).toMatchObject({ proposals: [{ config: 'gw', version: 1, agentCount: 1 }], notCoveredTotal: 0 });
     expect(server.changes.list({ states: ['pending'] }).total).toBe(0); // a preview proposes nothing
 
-    const proposed = await call<{ requests: Array<{ id: string; state: string; llmOriginated: boolean; summary: string; existing: boolean }> }>(proposer, 'propose_rollback', { id: second, reason: 'otlp exporter broke payments' });
+    const proposed = await call<{ requests: Array<{ id: string; state: string; llmOriginated: boolean; summary: string; existing: boolean }> }>(
+      proposer,
+      'propose_rollback',
+      { id: second, reason: 'otlp exporter broke payments' },
+    );
     expect(proposed.requests).toHaveLength(1);
     expect(proposed.requests[0]).toMatchObject({ state: 'pending', llmOriginated: true, existing: false });
     expect(proposed.requests[0]!.summary).toMatch(/^Roll back/);
-    const again = await call<{ requests: Array<{ id: string; existing: boolean }> }>(proposer, 'propose_rollback', { id: second, reason: 'otlp exporter broke payments' });
+    const again = await call<{ requests: Array<{ id: string; existing: boolean }> }>(proposer, 'propose_rollback', {
+      id: second,
+      reason: 'otlp exporter broke payments',
+    });
     expect(again.requests[0]).toMatchObject({ id: proposed.requests[0]!.id, existing: true });
   });
 
@@ -213,7 +291,9 @@ describe('MCP at fleet scale', () => {
     const prepare = await text(proposer, 'prepare_config_rollout', { config: 'gw', selector: 'service.name=checkout' });
     expect(prepare).toMatch(/get_config_version[\s\S]*list_agents[\s\S]*diff_config[\s\S]*propose_config_push/);
     expect(prepare).not.toContain('cannot propose');
-    expect(await text(viewer, 'prepare_config_rollout', { config: 'gw', selector: 'service.name=checkout', version: '1' })).toContain('This connection cannot propose changes');
+    expect(await text(viewer, 'prepare_config_rollout', { config: 'gw', selector: 'service.name=checkout', version: '1' })).toContain(
+      'This connection cannot propose changes',
+    );
     expect(await text(viewer, 'review_change_request', { id: '1' })).toMatch(/get_change_request with id="1"/);
     // Arguments are validated like tool arguments.
     await expect(proposer.getPrompt({ name: 'prepare_config_rollout', arguments: { config: 'gw' } })).rejects.toThrow();

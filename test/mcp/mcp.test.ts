@@ -7,7 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
+import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
 import { CLI_MAIN } from '../support/cli.js';
 import { PAUSE_CAPABILITY, withPause } from '../support/fleet-behaviours.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
@@ -15,8 +15,27 @@ import { ENROLLMENT_TOKEN, eventually, personToken, startTestServer, type TestSe
 import { TestAgent } from '../support/ws-agent.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const READ_TOOLS = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'get_rollout_status', 'list_agents', 'list_change_requests', 'list_configs', 'preview_rollback'];
-const PROPOSE_TOOLS = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume', 'propose_rollback'];
+const READ_TOOLS = [
+  'diff_config',
+  'get_agent',
+  'get_change_request',
+  'get_config_version',
+  'get_effective_config',
+  'get_rollout_status',
+  'list_agents',
+  'list_change_requests',
+  'list_configs',
+  'preview_rollback',
+];
+const PROPOSE_TOOLS = [
+  'cancel_change_request',
+  'propose_config_push',
+  'propose_credential_rotation',
+  'propose_pause',
+  'propose_restart',
+  'propose_resume',
+  'propose_rollback',
+];
 
 let server: TestServer | undefined;
 const clients: Client[] = [];
@@ -66,7 +85,11 @@ async function withAgent(): Promise<TestAgent> {
 describe('MCP over Streamable HTTP', () => {
   it('refuses callers without a valid token with 401', async () => {
     server = await startTestServer();
-    const res = await fetch(`${server.controlUrl}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: '{}' });
+    const res = await fetch(`${server.controlUrl}/mcp`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
     await expect(httpClient('ampk_not-a-real-token-not-a-real-token-not-a-real-t')).rejects.toThrow();
   });
@@ -127,7 +150,12 @@ describe('MCP over Streamable HTTP', () => {
 describe('MCP proposals wait for humans', () => {
   it('a propose tool creates a pending request; nothing reaches the agent until a human approves it through REST', async () => {
     server = await startTestServer();
-    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': 'checkout', 'deployment.environment': 'prod' }, customCapabilities: [PAUSE_CAPABILITY] });
+    const a = new TestAgent({
+      url: server.opampUrl.ws,
+      token: ENROLLMENT_TOKEN,
+      identifying: { 'service.name': 'checkout', 'deployment.environment': 'prod' },
+      customCapabilities: [PAUSE_CAPABILITY],
+    });
     agents.push(a);
     const pause = withPause(a);
     await a.start();
@@ -136,7 +164,15 @@ describe('MCP proposals wait for humans', () => {
     const args = { target: { selector: 'service.name=checkout' }, reason: 'noisy exporter during incident 42' };
     const r = await call(c, 'propose_pause', args);
     expect(r.isError, JSON.stringify(r)).toBeFalsy();
-    const out = r.structuredContent as { id: string; state: string; agentCount: number; existing: boolean; llmOriginated: boolean; next: string; requiredApprovals: number };
+    const out = r.structuredContent as {
+      id: string;
+      state: string;
+      agentCount: number;
+      existing: boolean;
+      llmOriginated: boolean;
+      next: string;
+      requiredApprovals: number;
+    };
     expect(out).toMatchObject({ state: 'pending', agentCount: 1, existing: false, llmOriginated: true, requiredApprovals: 1 });
     expect(out.next).toMatch(/cannot approve/);
 
@@ -178,7 +214,12 @@ describe('MCP proposals wait for humans', () => {
     server = await startTestServer();
     const started: TestAgent[] = [];
     for (const svc of ['checkout', 'payments', 'frontend']) {
-      const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': svc, 'deployment.environment': 'prod' }, customCapabilities: [PAUSE_CAPABILITY] });
+      const a = new TestAgent({
+        url: server.opampUrl.ws,
+        token: ENROLLMENT_TOKEN,
+        identifying: { 'service.name': svc, 'deployment.environment': 'prod' },
+        customCapabilities: [PAUSE_CAPABILITY],
+      });
       agents.push(a);
       await a.start();
       started.push(a);
@@ -187,7 +228,10 @@ describe('MCP proposals wait for humans', () => {
     const c = await httpClient(await token('proposer'));
     const listed = await call(c, 'list_agents', { selector: 'healthy=false,service.name!=payments' });
     expect((listed.structuredContent as { total: number }).total).toBe(1);
-    const r = await call(c, 'propose_pause', { target: { selector: 'deployment.environment=prod', exclude: ['service.name=payments'], healthy: false }, reason: 'unhealthy exporters, payments stays up' });
+    const r = await call(c, 'propose_pause', {
+      target: { selector: 'deployment.environment=prod', exclude: ['service.name=payments'], healthy: false },
+      reason: 'unhealthy exporters, payments stays up',
+    });
     expect(r.isError, JSON.stringify(r)).toBeFalsy();
     expect(r.structuredContent).toMatchObject({
       agentCount: 1,
@@ -195,7 +239,10 @@ describe('MCP proposals wait for humans', () => {
       targetInWords: 'unhealthy agents with environment prod except service payments',
     });
     expect(server.changes.get((r.structuredContent as { id: string }).id)!.targets).toEqual([started[0]!.uidText]);
-    const mixed = await call(c, 'propose_pause', { target: { agents: [started[0]!.uidText], exclude: ['service.name=payments'] }, reason: 'exclude needs a selector' });
+    const mixed = await call(c, 'propose_pause', {
+      target: { agents: [started[0]!.uidText], exclude: ['service.name=payments'] },
+      reason: 'exclude needs a selector',
+    });
     expect(mixed.isError).toBe(true);
     expect(mixed.content[0]!.text).toMatch(/cannot be combined with agents/);
     const malformed = await call(c, 'propose_pause', { target: { selector: '', exclude: ['payments'] }, reason: 'not a key=value exclusion' });
@@ -209,7 +256,11 @@ describe('MCP proposals wait for humans', () => {
     const c = await httpClient(await token('proposer'));
     expect((await call(c, 'list_configs')).structuredContent).toMatchObject({ configs: [{ name: 'gw', latestVersion: 1 }] });
     expect((await call(c, 'get_config_version', { name: 'gw', version: 1 })).structuredContent).toMatchObject({ config: { name: 'gw', version: 1 } });
-    const r = await call(c, 'propose_config_push', { config: 'gw', target: { selector: 'deployment.environment=prod' }, reason: 'switch to the debug exporter' });
+    const r = await call(c, 'propose_config_push', {
+      config: 'gw',
+      target: { selector: 'deployment.environment=prod' },
+      reason: 'switch to the debug exporter',
+    });
     const out = r.structuredContent as { id: string; diff: string | null; steps: string[]; state: string };
     expect(out.state).toBe('pending');
     expect(out.diff).toMatch(/\+.*debug/);

@@ -57,7 +57,12 @@ function exportedNames(text: string): Set<string> {
 describe('metrics', () => {
   it('count change requests, approvals, rollouts, API requests, MCP and Slack calls as they happen', async () => {
     slack = new SlackApiRecorder();
-    const s = (server = await startTestServer({ slackBotToken: 'xoxb-test-bot-token', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await slack.start(), slackApprovalsChannel: APPROVALS_CHANNEL }));
+    const s = (server = await startTestServer({
+      slackBotToken: 'xoxb-test-bot-token',
+      slackSigningSecret: SIGNING_SECRET,
+      slackApiUrl: await slack.start(),
+      slackApprovalsChannel: APPROVALS_CHANNEL,
+    }));
     const alice = s.apiTokens.create('alice', 'proposer').secret;
     const bob = s.apiTokens.create('bob', 'approver').secret;
     await pool.startRestartable(s);
@@ -70,7 +75,9 @@ describe('metrics', () => {
     expect(before).toMatch(/^# TYPE ampgate_nodejs_eventloop_lag_p99_seconds gauge$/m);
 
     // Proposed and approved over REST; the restart runs on both agents.
-    const propose = async (reason: string) => (await s.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'restart', target: { selector: 'service.name=checkout' }, reason }, alice)).body.request;
+    const propose = async (reason: string) =>
+      (await s.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'restart', target: { selector: 'service.name=checkout' }, reason }, alice)).body
+        .request;
     const first = await propose('stuck');
     expect((await s.api('POST', `/api/changes/${first.id}/approve`, {}, bob)).status).toBe(200);
     await eventually(() => s.changes.get(first.id)!.state === 'succeeded', 10_000);
@@ -110,14 +117,28 @@ describe('metrics', () => {
   it('the Grafana dashboard queries only metrics the server exports', async () => {
     const s = (server = await startTestServer());
     const exported = exportedNames(await scrape(s));
-    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }>; templating: { list: Array<{ definition?: string }> } };
-    const queries = [...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...dashboard.templating.list.flatMap((v) => (v.definition ? [v.definition] : []))];
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+      panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }>;
+      templating: { list: Array<{ definition?: string }> };
+    };
+    const queries = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...dashboard.templating.list.flatMap((v) => (v.definition ? [v.definition] : [])),
+    ];
     expect(queries.length).toBeGreaterThan(20);
     for (const p of dashboard.panels) if (p.type !== 'row') expect(p.targets?.length, p.title).toBeGreaterThan(0);
     const used = new Set(queries.flatMap((q) => q.match(/\bampgate_[a-z0-9_]+/g) ?? []));
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
     // It charts what this issue added, not only what existed.
-    for (const name of ['ampgate_change_requests_proposed_total', 'ampgate_change_requests_decided_total', 'ampgate_change_approval_seconds_bucket', 'ampgate_rollouts_finished_total', 'ampgate_api_requests_total', 'ampgate_mcp_requests_total', 'ampgate_slack_requests_total']) {
+    for (const name of [
+      'ampgate_change_requests_proposed_total',
+      'ampgate_change_requests_decided_total',
+      'ampgate_change_approval_seconds_bucket',
+      'ampgate_rollouts_finished_total',
+      'ampgate_api_requests_total',
+      'ampgate_mcp_requests_total',
+      'ampgate_slack_requests_total',
+    ]) {
       expect(used, name).toContain(name);
     }
   });

@@ -15,7 +15,7 @@ import {
   ServerToAgentSchema,
 } from '../../src/gen/opamp/v1/opamp_pb.js';
 import type { AgentDetail, AgentSummary } from '../../src/api/views.js';
-import { newUuidV7Bytes, uidFromString, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidFromString, uidToString } from '../../src/protocol/uid.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { DEFAULT_CAPS, kv, TestAgent } from '../support/ws-agent.js';
 
@@ -225,7 +225,9 @@ describe('WebSocket transport', () => {
   it('answers 429 with Retry-After beyond the admission rate', async () => {
     server = await startTestServer({ connectRate: 1, connectBurst: 2, retryAfterSeconds: 7 });
     const results = await Promise.allSettled([0, 1, 2, 3].map(() => agent().connect()));
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as { status: number; headers: Record<string, string> });
+    const refused = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => (r as PromiseRejectedResult).reason as { status: number; headers: Record<string, string> });
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     expect(refused).toHaveLength(2);
     for (const r of refused) {
@@ -303,7 +305,11 @@ describe('plain HTTP transport', () => {
     expect(bomb.length).toBeLessThan(64 * 1024);
     expect((await post(bomb, { 'Content-Encoding': 'gzip' })).status).toBe(413);
     expect((await post(new Uint8Array(100 * 1024))).status).toBe(413);
-    const res = await fetch(server.opampUrl.http, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ENROLLMENT_TOKEN}` }, body: '{}' });
+    const res = await fetch(server.opampUrl.http, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ENROLLMENT_TOKEN}` },
+      body: '{}',
+    });
     expect(res.status).toBe(415);
   });
 

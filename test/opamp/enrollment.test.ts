@@ -3,7 +3,7 @@
  * and a server whose operator revoked every enrollment token does not mint a new one on restart.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer } from '../../src/app.js';
+import { startServer } from '../../src/app/server.js';
 import { loadSettings } from '../../src/config.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { TestAgent } from '../support/ws-agent.js';
@@ -47,7 +47,10 @@ describe('enrollment tokens', () => {
 
   it('is not re-minted on restart once the operator has revoked them all', async () => {
     const dir = tempDir();
-    const settings = loadSettings({}, { opampListen: '127.0.0.1:0', controlListen: '127.0.0.1:0', dbPath: join(dir, 'a.db'), logLevel: 'silent', adminToken: ADMIN_TOKEN });
+    const settings = loadSettings(
+      {},
+      { opampListen: '127.0.0.1:0', controlListen: '127.0.0.1:0', dbPath: join(dir, 'a.db'), logLevel: 'silent', adminToken: ADMIN_TOKEN },
+    );
     const printed: string[] = [];
     let s = await startServer(settings, { print: (l) => printed.push(l) });
     expect(printed.filter((l) => l.includes('enrollment token'))).toHaveLength(1);

@@ -7,7 +7,7 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes, uidToString } from '../../src/protocol/uid.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { DEFAULT_CAPS, kv, TestAgent } from '../support/ws-agent.js';
 
@@ -33,9 +33,15 @@ class HttpAgent {
       instanceUid: this.uid,
       sequenceNum: this.seq,
       capabilities: DEFAULT_CAPS,
-      ...(first ? { agentDescription: { identifyingAttributes: kv({ 'service.name': 'poller' }), nonIdentifyingAttributes: [] }, health: { healthy: true } } : {}),
+      ...(first
+        ? { agentDescription: { identifyingAttributes: kv({ 'service.name': 'poller' }), nonIdentifyingAttributes: [] }, health: { healthy: true } }
+        : {}),
     });
-    const res = await fetch(s.opampUrl.http, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` }, body: toBinary(AgentToServerSchema, msg) });
+    const res = await fetch(s.opampUrl.http, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` },
+      body: toBinary(AgentToServerSchema, msg),
+    });
     expect(res.status).toBe(200);
   }
   get uidText(): string {

@@ -5,9 +5,9 @@
  * records every ServerToAgent per connection).
  */
 import { expect, it } from 'vitest';
-import { addConfig, agent, approve, createPeople, ENROLLMENT_TOKEN, finished, getChange, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { addConfig, agent, approve, createPeople, ENROLLMENT_TOKEN, finished, getChange, propose, startAmpgate } from './support/ampgate.js';
 import { startSupervisor, until, type Supervisor } from './support/supervisor.js';
-import { startTap, type Tap } from './support/tap.js';
+import { startTap } from './support/tap.js';
 import { sceneDir, useScene } from './support/scene.js';
 
 useScene();
@@ -25,7 +25,12 @@ it('completes a rollout after kill -9 of ampgate with real Supervisors connected
   // Three Collectors on one machine: a config that binds no port.
   const body = 'receivers:\n  nop: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [nop]\n      exporters: [debug]\n';
   await addConfig(amp.proc, people, 'crash-gw', body);
-  const change = await propose(amp.proc, people, { kind: 'config_push', target: { selector: 'service.name=crash' }, params: { config: 'crash-gw', canary: 1, bakeSeconds: 8, stageTimeoutSeconds: 120 }, reason: 'interop: crash' });
+  const change = await propose(amp.proc, people, {
+    kind: 'config_push',
+    target: { selector: 'service.name=crash' },
+    params: { config: 'crash-gw', canary: 1, bakeSeconds: 8, stageTimeoutSeconds: 120 },
+    reason: 'interop: crash',
+  });
   await approve(amp.proc, people, change);
 
   // Kill -9 while the canary is baking: it has APPLIED, the other two have not been sent anything.

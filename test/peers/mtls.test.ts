@@ -30,10 +30,14 @@ async function mtlsAmpgate(): Promise<{ dir: string; amp: Ampgate; tls: TlsFixtu
 /** HTTP status of an OpAMP POST over TLS with this client certificate (0 when the handshake fails). */
 function statusWithCert(url: string, caFile: string, cert: string, key: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'POST', ca: readFileSync(caFile), cert, key, headers: { 'Content-Type': 'application/x-protobuf' }, timeout: 5_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      url,
+      { method: 'POST', ca: readFileSync(caFile), cert, key, headers: { 'Content-Type': 'application/x-protobuf' }, timeout: 5_000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.on('timeout', () => req.destroy());
     req.end(Buffer.alloc(0));
@@ -60,7 +64,12 @@ it('opamp-go agent: CSR over mTLS, then a certificate rotation; the old certific
   expect(creds1.credentials.filter((c) => c.kind === 'client_cert' && c.status === 'active')).toHaveLength(1);
 
   // Rotation: a new certificate and key, offered over the connection authenticated with the old one.
-  const change = await propose(amp.proc, people, { kind: 'rotate_credentials', target: { agents: [ga.uid] }, params: { credential: 'certificate', reconnectTimeoutSeconds: 60 }, reason: 'interop: cert rotation' });
+  const change = await propose(amp.proc, people, {
+    kind: 'rotate_credentials',
+    target: { agents: [ga.uid] },
+    params: { credential: 'certificate', reconnectTimeoutSeconds: 60 },
+    reason: 'interop: cert rotation',
+  });
   expect(change.targets).toEqual([ga.uid]);
   await approve(amp.proc, people, change);
   const done = await finished(amp.proc, change.id, 90_000);
@@ -89,7 +98,12 @@ it('Supervisor: bootstraps with the token over wss:// and moves to a client cert
   const sup = await startSupervisor(dir, 'sup', { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN, caFile });
   await until(sup, 'healthy', async () => (await agent(amp.proc, sup.uid))?.healthy);
 
-  const change = await propose(amp.proc, people, { kind: 'rotate_credentials', target: { agents: [sup.uid] }, params: { credential: 'certificate', reconnectTimeoutSeconds: 60 }, reason: 'interop: supervisor cert' });
+  const change = await propose(amp.proc, people, {
+    kind: 'rotate_credentials',
+    target: { agents: [sup.uid] },
+    params: { credential: 'certificate', reconnectTimeoutSeconds: 60 },
+    reason: 'interop: supervisor cert',
+  });
   await approve(amp.proc, people, change);
   const done = await finished(amp.proc, change.id, 90_000);
   expect(done.state, `${done.resultSummary}\n${sup.log().slice(-3000)}`).toBe('succeeded');

@@ -10,9 +10,21 @@
  */
 import { expect, it } from 'vitest';
 import { freePort } from '../support/crash.js';
-import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import {
+  addConfig,
+  agent,
+  api,
+  approve,
+  createPeople,
+  ENROLLMENT_TOKEN,
+  eventually,
+  finished,
+  propose,
+  startAmpgate,
+  type Ampgate,
+} from './support/ampgate.js';
 import { EXAMPLE_LOCAL_CONFIG, startGoAgent } from './support/goagent.js';
-import { collectorConfig, sendSpan, startSink, type Sink } from './support/otlp.js';
+import { collectorConfig, sendSpan, startSink } from './support/otlp.js';
 import { startSupervisor, until } from './support/supervisor.js';
 import { sceneDir, useScene } from './support/scene.js';
 
@@ -35,7 +47,16 @@ it('pauses the Collector under the Supervisor (telemetry stops, effective config
   const sup = await startSupervisor(dir, 'sup', { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN });
   await until(sup, 'healthy', async () => (await agent(amp.proc, sup.uid))?.healthy);
   await addConfig(amp.proc, people, 'gw', collectorConfig({ otlpPort: port, sinkUrl: sink.url, exporter: 'live', path: 'live' }));
-  expect((await run(amp, people, { kind: 'config_push', target: { agents: [sup.uid] }, params: { config: 'gw', canary: '100%', bakeSeconds: 0 }, reason: 'interop' })).state).toBe('succeeded');
+  expect(
+    (
+      await run(amp, people, {
+        kind: 'config_push',
+        target: { agents: [sup.uid] },
+        params: { config: 'gw', canary: '100%', bakeSeconds: 0 },
+        reason: 'interop',
+      })
+    ).state,
+  ).toBe('succeeded');
   const prior = (await agent(amp.proc, sup.uid))!.remoteConfigStatus!.hash;
   let n = 0;
   const flows = async () => {
@@ -70,10 +91,14 @@ it('reports the pause of an agent that merges remote config onto its local confi
   const amp = await startAmpgate(dir);
   const people = await createPeople(amp.proc);
   const ga = startGoAgent(dir, 'example', { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN, localConfig: EXAMPLE_LOCAL_CONFIG, args: ['-merge-local'] });
-  const before = await eventually(async () => {
-    const a = await agent(amp.proc, ga.uid);
-    return a?.effectiveConfig ? a : undefined;
-  }, 30_000, 200).catch((err: Error) => {
+  const before = await eventually(
+    async () => {
+      const a = await agent(amp.proc, ga.uid);
+      return a?.effectiveConfig ? a : undefined;
+    },
+    30_000,
+    200,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}; agent output:\n${ga.child.output().slice(-3000)}`);
   });
   expect(body(before)).toMatch(/traces:\s*\n\s+(exporters|processors|receivers):/);

@@ -5,7 +5,7 @@
  * FAILED for a YAML config, which this client cannot decode (it decodes JSON only).
  */
 import { expect, it } from 'vitest';
-import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate } from './support/ampgate.js';
 import { spawnChild } from './support/children.js';
 import { peers } from './support/peers.js';
 import { sceneDir, useScene } from './support/scene.js';
@@ -17,11 +17,22 @@ it('connects the Python OpAMP client over HTTP, shows it, applies a JSON config 
   const amp = await startAmpgate(dir);
   const people = await createPeople(amp.proc);
   const p = peers().python;
-  const py = spawnChild('python agent', p.bin, [p.agent, '--endpoint', amp.proc.opampHttp, '--token', ENROLLMENT_TOKEN, '--service-name', 'py-svc', '--interval', '0.5'], { stopSignal: 'SIGTERM' });
-  const uid = await eventually(async () => {
-    const list = (await api<{ agents: Array<{ uid: string; transport: string; identifyingAttributes: Record<string, string> }> }>(amp.proc, 'GET', '/api/agents')).body.agents;
-    return list.find((a) => a.identifyingAttributes['service.name'] === 'py-svc')?.uid;
-  }, 30_000, 200).catch((err: Error) => {
+  const py = spawnChild(
+    'python agent',
+    p.bin,
+    [p.agent, '--endpoint', amp.proc.opampHttp, '--token', ENROLLMENT_TOKEN, '--service-name', 'py-svc', '--interval', '0.5'],
+    { stopSignal: 'SIGTERM' },
+  );
+  const uid = await eventually(
+    async () => {
+      const list = (
+        await api<{ agents: Array<{ uid: string; transport: string; identifyingAttributes: Record<string, string> }> }>(amp.proc, 'GET', '/api/agents')
+      ).body.agents;
+      return list.find((a) => a.identifyingAttributes['service.name'] === 'py-svc')?.uid;
+    },
+    30_000,
+    200,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}; python output:\n${py.output().slice(-3000)}`);
   });
   const view = (await agent(amp.proc, uid))!;
@@ -32,7 +43,12 @@ it('connects the Python OpAMP client over HTTP, shows it, applies a JSON config 
   const push = async (name: string, body: string, contentType: string) => {
     const r = await api<{ version: { version: number } }>(amp.proc, 'POST', '/api/configs', { name, body, contentType }, people.alice);
     expect([200, 201]).toContain(r.status);
-    const change = await propose(amp.proc, people, { kind: 'config_push', target: { agents: [uid] }, params: { config: name, canary: '100%', bakeSeconds: 0, stageTimeoutSeconds: 60 }, reason: 'interop: python' });
+    const change = await propose(amp.proc, people, {
+      kind: 'config_push',
+      target: { agents: [uid] },
+      params: { config: name, canary: '100%', bakeSeconds: 0, stageTimeoutSeconds: 60 },
+      reason: 'interop: python',
+    });
     await approve(amp.proc, people, change);
     return finished(amp.proc, change.id, 90_000);
   };

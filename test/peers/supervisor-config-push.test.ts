@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { freePort } from '../support/crash.js';
-import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate } from './support/ampgate.js';
 import { collectorConfig, sendSpan, startSink, type Sink } from './support/otlp.js';
 import { startSupervisor, until, type Supervisor } from './support/supervisor.js';
 import { sceneDir, useScene } from './support/scene.js';
@@ -14,16 +14,21 @@ import { sceneDir, useScene } from './support/scene.js';
 useScene();
 
 /** The Collector's config with its OTLP port from its environment (each Supervisor sets its own). */
-const config = (sinkUrl: string, exporter: string, path: string) => collectorConfig({ otlpPort: 0, sinkUrl, exporter, path }).replace('127.0.0.1:0', '127.0.0.1:${env:OTLP_PORT}');
+const config = (sinkUrl: string, exporter: string, path: string) =>
+  collectorConfig({ otlpPort: 0, sinkUrl, exporter, path }).replace('127.0.0.1:0', '127.0.0.1:${env:OTLP_PORT}');
 
 /** Sends spans until one arrives at `path` (the Collector may still be starting), bounded. */
 async function delivered(s: Sink, port: number, path: string, label: string): Promise<string> {
   let n = 0;
-  return eventually(async () => {
-    const name = `${label}-${++n}`;
-    if ((await sendSpan(port, name)) !== 200) return undefined;
-    return (await eventually(() => s.spans(`/${path}/traces`).includes(name), 2_000, 50).catch(() => false)) ? name : undefined;
-  }, 30_000, 200);
+  return eventually(
+    async () => {
+      const name = `${label}-${++n}`;
+      if ((await sendSpan(port, name)) !== 200) return undefined;
+      return (await eventually(() => s.spans(`/${path}/traces`).includes(name), 2_000, 50).catch(() => false)) ? name : undefined;
+    },
+    30_000,
+    200,
+  );
 }
 
 it('pushes a config the Collector runs, halts on a config it cannot start with, and rolls back', async () => {
@@ -32,7 +37,9 @@ it('pushes a config the Collector runs, halts on a config it cannot start with, 
   const sink = await startSink();
   const people = await createPeople(amp.proc);
   const ports = [await freePort(), await freePort()];
-  const sups: Supervisor[] = await Promise.all(ports.map((port, i) => startSupervisor(dir, `sup${i}`, { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN, collectorEnv: { OTLP_PORT: String(port) } })));
+  const sups: Supervisor[] = await Promise.all(
+    ports.map((port, i) => startSupervisor(dir, `sup${i}`, { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN, collectorEnv: { OTLP_PORT: String(port) } })),
+  );
   for (const s of sups) await until(s, 'healthy', async () => (await agent(amp.proc, s.uid))?.healthy === true);
 
   const push = async (version: number, extra: Record<string, unknown> = {}) => {
@@ -66,10 +73,24 @@ it('pushes a config the Collector runs, halts on a config it cannot start with, 
   const appliedV2 = (await agent(amp.proc, sups[0]!.uid))!.remoteConfigStatus!.hash;
 
   // v3: valid for ampgate (every reference defined), but the Collector refuses an unknown key.
-  const v3 = await addConfig(amp.proc, people, 'gw', config(sink.url, 'v3', 'v3').replace('        endpoint: 127.0.0.1:${env:OTLP_PORT}', '        endpoint: 127.0.0.1:${env:OTLP_PORT}\n        no_such_setting: true'));
+  const v3 = await addConfig(
+    amp.proc,
+    people,
+    'gw',
+    config(sink.url, 'v3', 'v3').replace(
+      '        endpoint: 127.0.0.1:${env:OTLP_PORT}',
+      '        endpoint: 127.0.0.1:${env:OTLP_PORT}\n        no_such_setting: true',
+    ),
+  );
   const broken = await push(v3, { canary: 1 });
   expect(broken.state).toBe('failed');
-  const rollout = (await api<{ state: string; haltReason: string | null; targets: Array<{ uid: string; stage: number; state: string }> }>(amp.proc, 'GET', `/api/rollouts/${broken.id}`)).body;
+  const rollout = (
+    await api<{ state: string; haltReason: string | null; targets: Array<{ uid: string; stage: number; state: string }> }>(
+      amp.proc,
+      'GET',
+      `/api/rollouts/${broken.id}`,
+    )
+  ).body;
   const canary = rollout.targets.find((t) => t.stage === 1)!;
   const rest = rollout.targets.find((t) => t.stage === 2)!;
   expect(canary.state).toBe('failed');
@@ -86,7 +107,13 @@ it('pushes a config the Collector runs, halts on a config it cannot start with, 
   await delivered(sink, restPort, 'v2', 'rest-untouched');
 
   // Rollback: a new change request (alice proposes, two approve) puts v2 back on the canary.
-  const rb = await api<{ requests: Array<{ request: { id: string; fingerprint: string; state: string; requiredApprovals: number } }> }>(amp.proc, 'POST', `/api/rollouts/${broken.id}/rollback`, { reason: 'interop: restore v2' }, people.alice);
+  const rb = await api<{ requests: Array<{ request: { id: string; fingerprint: string; state: string; requiredApprovals: number } }> }>(
+    amp.proc,
+    'POST',
+    `/api/rollouts/${broken.id}/rollback`,
+    { reason: 'interop: restore v2' },
+    people.alice,
+  );
   expect(rb.status).toBe(201);
   const rollback = rb.body.requests[0]!.request as unknown as Parameters<typeof approve>[2];
   await approve(amp.proc, people, rollback);

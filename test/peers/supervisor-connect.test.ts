@@ -5,7 +5,7 @@
  * other agent.
  */
 import { expect, it } from 'vitest';
-import { agent, api, ENROLLMENT_TOKEN, eventually, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { agent, api, ENROLLMENT_TOKEN, eventually, startAmpgate } from './support/ampgate.js';
 import { startSupervisor } from './support/supervisor.js';
 import { sceneDir, useScene } from './support/scene.js';
 
@@ -16,16 +16,29 @@ it('shows a Supervisor-managed Collector in the REST API, and a wrong token gets
   const amp = await startAmpgate(dir);
   const good = await startSupervisor(dir, 'good', { endpoint: amp.proc.opampWs, token: ENROLLMENT_TOKEN });
 
-  const view = await eventually(async () => {
-    const a = await agent(amp.proc, good.uid);
-    return a?.connected && a.healthy && a.effectiveConfig ? a : undefined;
-  }, 60_000, 250);
+  const view = await eventually(
+    async () => {
+      const a = await agent(amp.proc, good.uid);
+      return a?.connected && a.healthy && a.effectiveConfig ? a : undefined;
+    },
+    60_000,
+    250,
+  );
   expect(view.identifyingAttributes['service.name']).toBe('checkout');
   expect(view.identifyingAttributes['service.instance.id']).toBe(good.uid);
   expect(view.identifyingAttributes['service.version']).toMatch(/^0\.149\.0/);
   expect(view.nonIdentifyingAttributes['deployment.environment']).toBe('interop');
   expect(view.capabilities).toEqual(
-    expect.arrayContaining(['ReportsStatus', 'AcceptsRemoteConfig', 'ReportsEffectiveConfig', 'ReportsHealth', 'ReportsRemoteConfig', 'AcceptsRestartCommand', 'AcceptsOpAMPConnectionSettings', 'ReportsHeartbeat']),
+    expect.arrayContaining([
+      'ReportsStatus',
+      'AcceptsRemoteConfig',
+      'ReportsEffectiveConfig',
+      'ReportsHealth',
+      'ReportsRemoteConfig',
+      'AcceptsRestartCommand',
+      'AcceptsOpAMPConnectionSettings',
+      'ReportsHeartbeat',
+    ]),
   );
   expect(view.health?.healthy).toBe(true);
   // The effective config is the one the Collector runs, as its opamp extension reports it through

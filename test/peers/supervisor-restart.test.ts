@@ -4,7 +4,7 @@
  * (a Supervisor with accepts_restart_command: false) is listed as ineligible.
  */
 import { expect, it } from 'vitest';
-import { agent, approve, createPeople, ENROLLMENT_TOKEN, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import { agent, approve, createPeople, ENROLLMENT_TOKEN, finished, propose, startAmpgate } from './support/ampgate.js';
 import { processStartTicks } from './support/children.js';
 import { startSupervisor, until } from './support/supervisor.js';
 import { sceneDir, useScene } from './support/scene.js';
@@ -20,12 +20,19 @@ it('restarts the Collector under the Supervisor and lists agents without the cap
   const before = await until(restartable, 'healthy with a start time', async () => {
     const a = await agent(amp.proc, restartable.uid);
     const pid = restartable.collectorPid();
-    return a?.healthy && a.health?.startTimeUnixNano !== '0' && pid ? { pid, ticks: processStartTicks(pid)!, start: BigInt(a.health!.startTimeUnixNano) } : undefined;
+    return a?.healthy && a.health?.startTimeUnixNano !== '0' && pid
+      ? { pid, ticks: processStartTicks(pid)!, start: BigInt(a.health!.startTimeUnixNano) }
+      : undefined;
   });
   await until(fixed, 'connected', async () => (await agent(amp.proc, fixed.uid))?.healthy);
   expect((await agent(amp.proc, fixed.uid))!.capabilities).not.toContain('AcceptsRestartCommand');
 
-  const change = await propose(amp.proc, people, { kind: 'restart', target: { selector: 'service.name=checkout' }, params: { timeoutSeconds: 60 }, reason: 'interop: restart' });
+  const change = await propose(amp.proc, people, {
+    kind: 'restart',
+    target: { selector: 'service.name=checkout' },
+    params: { timeoutSeconds: 60 },
+    reason: 'interop: restart',
+  });
   expect(change.targets).toEqual([restartable.uid]);
   expect(change.ineligible).toEqual([{ uid: fixed.uid, reason: expect.stringMatching(/AcceptsRestartCommand/) }]);
   await approve(amp.proc, people, change);

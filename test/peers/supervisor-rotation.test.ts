@@ -10,7 +10,19 @@
  */
 import { expect, it } from 'vitest';
 import { ServerCapabilities } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { addConfig, agent, api, approve, createPeople, ENROLLMENT_TOKEN, eventually, finished, propose, startAmpgate, type Ampgate } from './support/ampgate.js';
+import {
+  addConfig,
+  agent,
+  api,
+  approve,
+  createPeople,
+  ENROLLMENT_TOKEN,
+  eventually,
+  finished,
+  propose,
+  startAmpgate,
+  type Ampgate,
+} from './support/ampgate.js';
 import { startGoAgent } from './support/goagent.js';
 import { startSupervisor, until } from './support/supervisor.js';
 import { startTap, type Tap } from './support/tap.js';
@@ -30,7 +42,11 @@ const offers = (t: Tap) => t.connections.flatMap((c) => c.messages).filter((m) =
 
 /** A POST with this bearer token to the HTTP transport: 401 when the token is not valid. */
 async function statusWithToken(amp: Ampgate, token: string): Promise<number> {
-  const res = await fetch(amp.proc.opampHttp, { method: 'POST', headers: { Authorization: token, 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array() });
+  const res = await fetch(amp.proc.opampHttp, {
+    method: 'POST',
+    headers: { Authorization: token, 'Content-Type': 'application/x-protobuf' },
+    body: new Uint8Array(),
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -41,7 +57,12 @@ it('rotates the Supervisor token through a ConnectionSettingsOffer; the old toke
   await until(sup, 'healthy', async () => (await agent(amp.proc, sup.uid))?.healthy);
 
   const rotate = async () => {
-    const change = await propose(amp.proc, people, { kind: 'rotate_credentials', target: { agents: [sup.uid] }, params: { credential: 'token', reconnectTimeoutSeconds: 60 }, reason: 'interop: rotate' });
+    const change = await propose(amp.proc, people, {
+      kind: 'rotate_credentials',
+      target: { agents: [sup.uid] },
+      params: { credential: 'token', reconnectTimeoutSeconds: 60 },
+      reason: 'interop: rotate',
+    });
     expect(change.risk).toBe('high');
     await approve(amp.proc, people, change);
     return finished(amp.proc, change.id, 90_000);
@@ -81,51 +102,73 @@ it('rotates the Supervisor token through a ConnectionSettingsOffer; the old toke
   expect(tap.connections.slice(beforeRestart).find((c) => c.status === 101)!.authorization).toBe(`Bearer ${ENROLLMENT_TOKEN}`);
 });
 
-it('never offers connection settings to a Supervisor with accepts_opamp_connection_settings: false, advertises OffersConnectionSettings on every message, and refuses the rotation', async () => {
-  const { dir, amp, tap, people } = await setup();
-  const sup = await startSupervisor(dir, 'gated', { endpoint: tap.url, token: ENROLLMENT_TOKEN, acceptsConnectionSettings: false });
-  await until(sup, 'healthy', async () => (await agent(amp.proc, sup.uid))?.healthy);
-  expect((await agent(amp.proc, sup.uid))!.capabilities).not.toContain('AcceptsOpAMPConnectionSettings');
+it(
+  'never offers connection settings to a Supervisor with accepts_opamp_connection_settings: false, advertises OffersConnectionSettings on every ' +
+    'message, and refuses the rotation',
+  async () => {
+    const { dir, amp, tap, people } = await setup();
+    const sup = await startSupervisor(dir, 'gated', { endpoint: tap.url, token: ENROLLMENT_TOKEN, acceptsConnectionSettings: false });
+    await until(sup, 'healthy', async () => (await agent(amp.proc, sup.uid))?.healthy);
+    expect((await agent(amp.proc, sup.uid))!.capabilities).not.toContain('AcceptsOpAMPConnectionSettings');
 
-  const r = await api<{ error: { code: string; message: string } }>(
-    amp.proc,
-    'POST',
-    '/api/changes',
-    { kind: 'rotate_credentials', target: { agents: [sup.uid] }, params: { credential: 'token' }, reason: 'interop: gated' },
-    people.alice,
-  );
-  expect(r.status).toBe(422);
-  expect(r.body.error.message).toMatch(/manual rotation needed/);
+    const r = await api<{ error: { code: string; message: string } }>(
+      amp.proc,
+      'POST',
+      '/api/changes',
+      { kind: 'rotate_credentials', target: { agents: [sup.uid] }, params: { credential: 'token' }, reason: 'interop: gated' },
+      people.alice,
+    );
+    expect(r.status).toBe(422);
+    expect(r.body.error.message).toMatch(/manual rotation needed/);
 
-  // Other traffic flows (a config push, with its offer and status replies), but never a
-  // connection-settings offer.
-  await addConfig(amp.proc, people, 'gated-gw', 'receivers:\n  nop: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [nop]\n      exporters: [debug]\n');
-  const push = await propose(amp.proc, people, { kind: 'config_push', target: { agents: [sup.uid] }, params: { config: 'gated-gw', canary: '100%', bakeSeconds: 0 }, reason: 'interop: traffic' });
-  await approve(amp.proc, people, push);
-  expect((await finished(amp.proc, push.id, 60_000)).state).toBe('succeeded');
-  const messages = tap.connections.flatMap((c) => c.messages);
-  expect(messages.some((m) => m.remoteConfig !== undefined)).toBe(true);
-  expect(messages.length).toBeGreaterThanOrEqual(3);
-  for (const m of messages) expect(m.capabilities & BigInt(ServerCapabilities.ServerCapabilities_OffersConnectionSettings)).not.toBe(0n);
-  expect(offers(tap)).toHaveLength(0);
-});
+    // Other traffic flows (a config push, with its offer and status replies), but never a
+    // connection-settings offer.
+    await addConfig(
+      amp.proc,
+      people,
+      'gated-gw',
+      'receivers:\n  nop: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [nop]\n      exporters: [debug]\n',
+    );
+    const push = await propose(amp.proc, people, {
+      kind: 'config_push',
+      target: { agents: [sup.uid] },
+      params: { config: 'gated-gw', canary: '100%', bakeSeconds: 0 },
+      reason: 'interop: traffic',
+    });
+    await approve(amp.proc, people, push);
+    expect((await finished(amp.proc, push.id, 60_000)).state).toBe('succeeded');
+    const messages = tap.connections.flatMap((c) => c.messages);
+    expect(messages.some((m) => m.remoteConfig !== undefined)).toBe(true);
+    expect(messages.length).toBeGreaterThanOrEqual(3);
+    for (const m of messages) expect(m.capabilities & BigInt(ServerCapabilities.ServerCapabilities_OffersConnectionSettings)).not.toBe(0n);
+    expect(offers(tap)).toHaveLength(0);
+  },
+);
 
-it('fails the token rotation cleanly on an agent that ignores offered headers (opamp-go example agent behaviour): old credential kept, alert raised', async () => {
-  const { dir, amp, tap, people } = await setup();
-  const ga = startGoAgent(dir, 'stock', { endpoint: tap.url, token: ENROLLMENT_TOKEN });
-  await eventually(async () => (await agent(amp.proc, ga.uid))?.connected, 30_000, 200);
-  const change = await propose(amp.proc, people, { kind: 'rotate_credentials', target: { agents: [ga.uid] }, params: { credential: 'token', reconnectTimeoutSeconds: 5 }, reason: 'interop: stock agent' });
-  await approve(amp.proc, people, change);
-  const done = await finished(amp.proc, change.id, 60_000);
-  expect(done.state).toBe('failed');
-  // The agent got the offer and reconnected, but with the header it had: the enrollment token.
-  expect(offers(tap)).toHaveLength(1);
-  expect(ga.events().some((e) => e.event === 'connection_settings' && e.headers_applied === false)).toBe(true);
-  expect(tap.connections.filter((c) => c.status === 101).every((c) => c.authorization === `Bearer ${ENROLLMENT_TOKEN}`)).toBe(true);
-  expect(amp.proc.output()).toMatch(/ALERT credential rotation failed; the agent keeps its old credential/);
-  const metrics = await (await fetch(`${amp.proc.controlUrl}/metrics`)).text();
-  expect(metrics).toMatch(/^ampgate_credential_rotation_failures_total\S* 1$/m);
-  const creds = (await api<{ credentials: Array<{ kind: string; status: string }> }>(amp.proc, 'GET', `/api/agents/${ga.uid}/credentials`)).body;
-  expect(creds.credentials.filter((c) => c.kind === 'agent_token').map((c) => c.status)).toEqual(['revoked']);
-  expect((await agent(amp.proc, ga.uid))?.connected).toBe(true);
-});
+it(
+  'fails the token rotation cleanly on an agent that ignores offered headers (opamp-go example agent behaviour): ' + 'old credential kept, alert raised',
+  async () => {
+    const { dir, amp, tap, people } = await setup();
+    const ga = startGoAgent(dir, 'stock', { endpoint: tap.url, token: ENROLLMENT_TOKEN });
+    await eventually(async () => (await agent(amp.proc, ga.uid))?.connected, 30_000, 200);
+    const change = await propose(amp.proc, people, {
+      kind: 'rotate_credentials',
+      target: { agents: [ga.uid] },
+      params: { credential: 'token', reconnectTimeoutSeconds: 5 },
+      reason: 'interop: stock agent',
+    });
+    await approve(amp.proc, people, change);
+    const done = await finished(amp.proc, change.id, 60_000);
+    expect(done.state).toBe('failed');
+    // The agent got the offer and reconnected, but with the header it had: the enrollment token.
+    expect(offers(tap)).toHaveLength(1);
+    expect(ga.events().some((e) => e.event === 'connection_settings' && e.headers_applied === false)).toBe(true);
+    expect(tap.connections.filter((c) => c.status === 101).every((c) => c.authorization === `Bearer ${ENROLLMENT_TOKEN}`)).toBe(true);
+    expect(amp.proc.output()).toMatch(/ALERT credential rotation failed; the agent keeps its old credential/);
+    const metrics = await (await fetch(`${amp.proc.controlUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^ampgate_credential_rotation_failures_total\S* 1$/m);
+    const creds = (await api<{ credentials: Array<{ kind: string; status: string }> }>(amp.proc, 'GET', `/api/agents/${ga.uid}/credentials`)).body;
+    expect(creds.credentials.filter((c) => c.kind === 'agent_token').map((c) => c.status)).toEqual(['revoked']);
+    expect((await agent(amp.proc, ga.uid))?.connected).toBe(true);
+  },
+);

@@ -55,7 +55,11 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/rollouts': { allow: VIEWER_UP, ok: [200] },
   'GET /api/rollouts/:id': { allow: VIEWER_UP, ok: [200] },
   'GET /api/rollouts/:id/rollback': { allow: VIEWER_UP, ok: [200] },
-  'POST /api/rollouts/:id/rollback': { allow: PROPOSER_UP, ok: [201, 200], note: 'proposes (never executes) the rollback; 200 when the same proposal is already open' },
+  'POST /api/rollouts/:id/rollback': {
+    allow: PROPOSER_UP,
+    ok: [201, 200],
+    note: 'proposes (never executes) the rollback; 200 when the same proposal is already open',
+  },
   'POST /api/changes': { allow: PROPOSER_UP, ok: [201] },
   'GET /api/changes': { allow: VIEWER_UP, ok: [200] },
   'GET /api/changes/:id': { allow: VIEWER_UP, ok: [200] },
@@ -68,7 +72,11 @@ const MATRIX: Record<string, Rule> = {
   'POST /mcp': { allow: VIEWER_UP, ok: [200], note: 'tools are then filtered by role (access-mcp-slack.test.ts)' },
   'GET /mcp': { allow: VIEWER_UP, ok: [405], note: 'stateless endpoint: only POST does anything' },
   'DELETE /mcp': { allow: VIEWER_UP, ok: [405] },
-  'POST /slack/events': { allow: 'slack-signature', ok: [], note: 'Slack request signature only; Slack users are checked per action (access-mcp-slack.test.ts)' },
+  'POST /slack/events': {
+    allow: 'slack-signature',
+    ok: [],
+    note: 'Slack request signature only; Slack users are checked per action (access-mcp-slack.test.ts)',
+  },
   'GET /api/summary': { allow: VIEWER_UP, ok: [200] },
   'GET /api/events': { allow: VIEWER_UP, ok: [200], note: 'server-sent notices; a console session cookie works too (test/web/console-http.test.ts)' },
   'GET /': { allow: 'anyone', ok: [302], note: 'redirect to the console' },
@@ -79,12 +87,36 @@ const MATRIX: Record<string, Rule> = {
 };
 
 /** Rules of the change-request actions beyond the role, tried through REST. */
-const CHANGE_RULES: ReadonlyArray<{ rule: string; requester: Role; actor: Role | 'requester'; action: 'approve' | 'reject' | 'cancel'; client?: 'mcp' | 'cli'; status: number; message?: RegExp }> = [
+const CHANGE_RULES: ReadonlyArray<{
+  rule: string;
+  requester: Role;
+  actor: Role | 'requester';
+  action: 'approve' | 'reject' | 'cancel';
+  client?: 'mcp' | 'cli';
+  status: number;
+  message?: RegExp;
+}> = [
   { rule: 'self-approval is refused for a proposer', requester: 'proposer', actor: 'requester', action: 'approve', status: 403 },
   { rule: 'self-approval is refused for an approver', requester: 'approver', actor: 'requester', action: 'approve', status: 403, message: /self-approval/ },
   { rule: 'self-approval is refused for an admin', requester: 'admin', actor: 'requester', action: 'approve', status: 403, message: /self-approval/ },
-  { rule: 'self-approval is refused through the CLI too', requester: 'approver', actor: 'requester', action: 'approve', client: 'cli', status: 403, message: /self-approval/ },
-  { rule: 'an approver calling as MCP cannot approve', requester: 'proposer', actor: 'approver', action: 'approve', client: 'mcp', status: 403, message: /LLM/ },
+  {
+    rule: 'self-approval is refused through the CLI too',
+    requester: 'approver',
+    actor: 'requester',
+    action: 'approve',
+    client: 'cli',
+    status: 403,
+    message: /self-approval/,
+  },
+  {
+    rule: 'an approver calling as MCP cannot approve',
+    requester: 'proposer',
+    actor: 'approver',
+    action: 'approve',
+    client: 'mcp',
+    status: 403,
+    message: /LLM/,
+  },
   { rule: 'an admin calling as MCP cannot approve', requester: 'proposer', actor: 'admin', action: 'approve', client: 'mcp', status: 403, message: /LLM/ },
   { rule: 'an approver calling as MCP cannot reject', requester: 'proposer', actor: 'approver', action: 'reject', client: 'mcp', status: 403, message: /LLM/ },
   { rule: 'an approver through the CLI approves', requester: 'proposer', actor: 'approver', action: 'approve', client: 'cli', status: 200 },
@@ -125,7 +157,12 @@ afterAll(async () => {
 
 /** A pending config push proposed by `role` (default: the outside requester), distinct from every other one (idempotency). */
 async function pending(role?: Role): Promise<ChangeRequest> {
-  const r = await server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { agents: [fixture.uid] }, params: { config: 'gw', version: 1, pendingWaitSeconds: ++fixture.seq }, reason: 'matrix' }, role ? tokens[role] : requester);
+  const r = await server.api<{ request: ChangeRequest }>(
+    'POST',
+    '/api/changes',
+    { kind: 'config_push', target: { agents: [fixture.uid] }, params: { config: 'gw', version: 1, pendingWaitSeconds: ++fixture.seq }, reason: 'matrix' },
+    role ? tokens[role] : requester,
+  );
   if (r.status !== 201) throw new Error(`fixture proposal failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.request;
 }
@@ -145,7 +182,15 @@ async function input(key: string): Promise<{ path: string; body?: unknown; heade
     case 'POST /api/configs':
       return { path: url, body: { name: 'matrix', body: collectorConfig(`debug/${++fixture.seq}`) } };
     case 'POST /api/changes':
-      return { path: url, body: { kind: 'config_push', target: { agents: [fixture.uid] }, params: { config: 'gw', version: 1, pendingWaitSeconds: ++fixture.seq }, reason: 'matrix' } };
+      return {
+        path: url,
+        body: {
+          kind: 'config_push',
+          target: { agents: [fixture.uid] },
+          params: { config: 'gw', version: 1, pendingWaitSeconds: ++fixture.seq },
+          reason: 'matrix',
+        },
+      };
     case 'POST /api/changes/:id/approve':
     case 'POST /api/changes/:id/reject':
     case 'POST /api/changes/:id/cancel':
@@ -161,7 +206,12 @@ async function input(key: string): Promise<{ path: string; body?: unknown; heade
     case 'POST /mcp':
       return {
         path: url,
-        body: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'matrix', version: '1' } } },
+        body: {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'matrix', version: '1' } },
+        },
         headers: { Accept: 'application/json, text/event-stream' },
       };
     default:
@@ -189,7 +239,11 @@ function expected(rule: Rule, caller: Caller): number[] {
 
 describe('access-control matrix: REST, MCP endpoint and Slack endpoint', () => {
   it('covers every registered route (new routes must be added to MATRIX)', () => {
-    const registered = new Set(registeredRoutes(server.control).filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`));
+    const registered = new Set(
+      registeredRoutes(server.control)
+        .filter((r) => r.method !== 'HEAD')
+        .map((r) => `${r.method} ${r.url}`),
+    );
     expect([...registered].sort()).toEqual(Object.keys(MATRIX).sort());
     for (const r of registeredRoutes(server.control).filter((x) => x.method === 'HEAD')) expect(registered.has(`GET ${r.url}`), r.url).toBe(true);
   });

@@ -15,8 +15,27 @@ import { AgentPool, collectorConfig, pushVersion } from '../support/fleet-fixtur
 import { ADMIN_TOKEN, eventually, personToken, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { APPROVALS_CHANNEL, buttonClick, runSlash, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp } from '../support/slack.js';
 
-const READ = ['diff_config', 'get_agent', 'get_change_request', 'get_config_version', 'get_effective_config', 'get_rollout_status', 'list_agents', 'list_change_requests', 'list_configs', 'preview_rollback'];
-const PROPOSE = ['cancel_change_request', 'propose_config_push', 'propose_credential_rotation', 'propose_pause', 'propose_restart', 'propose_resume', 'propose_rollback'];
+const READ = [
+  'diff_config',
+  'get_agent',
+  'get_change_request',
+  'get_config_version',
+  'get_effective_config',
+  'get_rollout_status',
+  'list_agents',
+  'list_change_requests',
+  'list_configs',
+  'preview_rollback',
+];
+const PROPOSE = [
+  'cancel_change_request',
+  'propose_config_push',
+  'propose_credential_rotation',
+  'propose_pause',
+  'propose_restart',
+  'propose_resume',
+  'propose_rollback',
+];
 
 /** MCP tools offered per role. There is no approve or reject tool for anyone. */
 const MCP_TOOLS: Record<Role, readonly string[]> = {
@@ -58,7 +77,16 @@ beforeAll(async () => {
   const dir = tempDir();
   const policyFile = join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify({ approvers: { slackUserGroups: ['S0ONCALL'] }, slack: { admins: [SLACK_USERS.slackAdmin] } }));
-  server = await startTestServer({ slackBotToken: 'xoxb-access', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await slack.start(), slackApprovalsChannel: APPROVALS_CHANNEL, policyFile }, dir);
+  server = await startTestServer(
+    {
+      slackBotToken: 'xoxb-access',
+      slackSigningSecret: SIGNING_SECRET,
+      slackApiUrl: await slack.start(),
+      slackApprovalsChannel: APPROVALS_CHANNEL,
+      policyFile,
+    },
+    dir,
+  );
   agentUid = (await pool.start(server)).uidText;
   await pushVersion(server, 'gw', collectorConfig('debug'));
 });
@@ -76,7 +104,9 @@ async function token(role: Role): Promise<string> {
 
 async function mcp(secret: string, base = server): Promise<Client> {
   const client = new Client({ name: 'access', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${base.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${secret}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${base.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${secret}` } } }),
+  );
   return client;
 }
 
@@ -89,7 +119,9 @@ describe('MCP tools per role', () => {
     expect(names).toEqual([...MCP_TOOLS[role]].sort());
     expect(names.some((n) => /approve|reject/.test(n))).toBe(false);
     for (const name of [...READ, ...PROPOSE, 'approve_change_request'].filter((n) => !MCP_TOOLS[role].includes(n))) {
-      const r = await client.callTool({ name, arguments: { id: '1', target: { agents: [agentUid] }, reason: 'not allowed' } }).catch((err: Error) => ({ isError: true, thrown: err.message }));
+      const r = await client
+        .callTool({ name, arguments: { id: '1', target: { agents: [agentUid] }, reason: 'not allowed' } })
+        .catch((err: Error) => ({ isError: true, thrown: err.message }));
       expect((r as { isError?: boolean }).isError, name).toBe(true);
     }
     await client.close();
@@ -115,7 +147,10 @@ describe('LLM-originated requests', () => {
   it('cannot be approved through MCP, nor by their requester, nor with X-Ampgate-Client: mcp; a human approver can', async () => {
     const proposer = await token('approver'); // even an approver's token proposing through MCP
     const client = await mcp(proposer);
-    const r = (await client.callTool({ name: 'propose_config_push', arguments: pushArgs() })) as { isError?: boolean; structuredContent?: { id: string; llmOriginated: boolean } };
+    const r = (await client.callTool({ name: 'propose_config_push', arguments: pushArgs() })) as {
+      isError?: boolean;
+      structuredContent?: { id: string; llmOriginated: boolean };
+    };
     expect(r.isError, JSON.stringify(r)).toBeFalsy();
     const id = r.structuredContent!.id;
     expect(r.structuredContent!.llmOriginated).toBe(true);
@@ -147,12 +182,16 @@ async function proposedInSlack(user: string): Promise<ChangeRequest> {
 describe('Slack actions per user', () => {
   it.each(SLACK_RULES)('$who: $action on $on request -> allowed: $allowed', async (rule) => {
     const user = SLACK_USERS[rule.who];
-    const request = rule.on === 'own' ? await proposedInSlack(user) : await proposedInSlack(SLACK_USERS.requester === user ? SLACK_USERS.outsider : SLACK_USERS.requester);
+    const request =
+      rule.on === 'own' ? await proposedInSlack(user) : await proposedInSlack(SLACK_USERS.requester === user ? SLACK_USERS.outsider : SLACK_USERS.requester);
     const ephemeralBefore = slack.callsTo('chat.postEphemeral').filter((c) => c.args.user === user).length;
     await sendToSlackApp(server.controlUrl, buttonClick(user, request, rule.action));
     if (rule.allowed) {
       // Terminal before the next rule: an open request with the same params would be returned again.
-      const final = await eventually(() => ['succeeded', 'partially_failed', 'failed', 'rejected'].find((s) => s === server.changes.get(request.id)?.state), 20_000);
+      const final = await eventually(
+        () => ['succeeded', 'partially_failed', 'failed', 'rejected'].find((s) => s === server.changes.get(request.id)?.state),
+        20_000,
+      );
       expect(final).toBe(rule.action === 'approve' ? 'succeeded' : 'rejected');
     } else {
       const refusal = await eventually(() => slack.callsTo('chat.postEphemeral').filter((c) => c.args.user === user)[ephemeralBefore]);
@@ -164,7 +203,12 @@ describe('Slack actions per user', () => {
 
   it('lets a Slack user with the default proposer role propose, and a viewer default role not', async () => {
     const r = await proposedInSlack(SLACK_USERS.outsider);
-    expect(r).toMatchObject({ state: 'pending', channel: 'slack', requester: { kind: 'slack', id: SLACK_USERS.outsider, role: 'proposer' }, llmOriginated: false });
+    expect(r).toMatchObject({
+      state: 'pending',
+      channel: 'slack',
+      requester: { kind: 'slack', id: SLACK_USERS.outsider, role: 'proposer' },
+      llmOriginated: false,
+    });
     await server.api('POST', `/api/changes/${r.id}/cancel`, {}, ADMIN_TOKEN);
 
     const dir = tempDir();

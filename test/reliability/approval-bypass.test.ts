@@ -10,8 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import type { ApiTokenView } from '../../src/store/api-tokens-repo.js';
-import { ADMIN_TOKEN, eventually, personToken, startTestServer, tempDir, type TestServer } from '../support/server.js';
+import type { ApiTokenView } from '../../src/creds/api-tokens.js';
+import { eventually, personToken, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { SuiteFixture } from '../support/fleet-fixtures.js';
 import { APPROVALS_CHANNEL, buttonClick, runSlash, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp } from '../support/slack.js';
 import { RESTARTABLE_CAPS } from '../support/ws-agent.js';
@@ -25,7 +25,16 @@ async function slackServer(policy: unknown): Promise<TestServer> {
   const dir = tempDir();
   const policyFile = join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify(policy));
-  const s = await startTestServer({ slackBotToken: 'xoxb-bypass', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await fx.slack.start(), slackApprovalsChannel: APPROVALS_CHANNEL, policyFile }, dir);
+  const s = await startTestServer(
+    {
+      slackBotToken: 'xoxb-bypass',
+      slackSigningSecret: SIGNING_SECRET,
+      slackApiUrl: await fx.slack.start(),
+      slackApprovalsChannel: APPROVALS_CHANNEL,
+      policyFile,
+    },
+    dir,
+  );
   return s;
 }
 
@@ -39,7 +48,10 @@ async function slackProposal(s: TestServer, user: string, target: string): Promi
 
 describe('Slack admins are not approvers', () => {
   it.each([
-    ['an approvers list and an on-call group', { approvers: { principals: ['slack:ULISTED'], slackUserGroups: ['S0ONCALL'] }, slack: { admins: ['USLACKADMIN'] } }],
+    [
+      'an approvers list and an on-call group',
+      { approvers: { principals: ['slack:ULISTED'], slackUserGroups: ['S0ONCALL'] }, slack: { admins: ['USLACKADMIN'] } },
+    ],
     ['no approver configuration at all', { slack: { admins: ['USLACKADMIN'] } }],
   ])('with %s, a Slack admin outside them cannot approve; a listed or on-call approver can', async (_name, policy) => {
     fx.server = await slackServer(policy);
@@ -67,7 +79,12 @@ describe('one admin cannot reach a multi-approval threshold by minting tokens', 
   it('tokens minted by the admin are the admin: they cannot approve its request, nor count twice', async () => {
     fx.server = await startTestServer();
     for (let i = 0; i < 3; i++) await fx.pool.start(fx.server, { capabilities: RESTARTABLE_CAPS });
-    const proposed = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'restart', target: { selector: '' }, params: {}, reason: 'fleet-wide restart' });
+    const proposed = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', {
+      kind: 'restart',
+      target: { selector: '' },
+      params: {},
+      reason: 'fleet-wide restart',
+    });
     expect(proposed.status).toBe(201);
     const request = proposed.body.request;
     expect(request).toMatchObject({ risk: 'high', requiredApprovals: 2 });

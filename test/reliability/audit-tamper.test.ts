@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnchoredVerifyResult } from '../../src/changes/audit-anchor.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { LogCapture } from '../support/creds.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
 import { verifyAuditOffline } from '../support/crash.js';

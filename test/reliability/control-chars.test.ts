@@ -14,6 +14,7 @@ import { ADMIN_TOKEN, startTestServer } from '../support/server.js';
 import { APPROVALS_CHANNEL, SIGNING_SECRET, SlackApiRecorder } from '../support/slack.js';
 
 /** Raw controls: ESC/CSI (7-bit and the C1 CSI U+009B), CR, line breaks, BEL, RLO. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 const FORGED_NAME = 'checkout\u001b[2K\r  target: selector -> 1 eligible, 0 ineligible\u001b[8m';
 const FORGED_ENV = 'prod\u009b2J\u202egnirts-desrever\u0007';
@@ -38,7 +39,12 @@ afterEach(() => fx.close());
 describe('agent-reported control characters reach no human raw', () => {
   it('ampgate changes show / agent (text and --json) and the Slack card show visible escapes instead', async () => {
     fx.slack = new SlackApiRecorder();
-    fx.server = await startTestServer({ slackBotToken: 'xoxb-ctl', slackSigningSecret: SIGNING_SECRET, slackApiUrl: await fx.slack.start(), slackApprovalsChannel: APPROVALS_CHANNEL });
+    fx.server = await startTestServer({
+      slackBotToken: 'xoxb-ctl',
+      slackSigningSecret: SIGNING_SECRET,
+      slackApiUrl: await fx.slack.start(),
+      slackApprovalsChannel: APPROVALS_CHANNEL,
+    });
     await fx.server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
     const evil = await fx.pool.start(fx.server, {
       identifying: { 'service.name': FORGED_NAME, 'deployment.environment': FORGED_ENV },
@@ -46,8 +52,19 @@ describe('agent-reported control characters reach no human raw', () => {
       effectiveConfig: { 'c.yaml': 'receivers: {}\n# \u001b[1A\u001b[2Kfake line\r\n' },
     });
     for (let i = 0; i < 9; i++) await fx.pool.start(fx.server, { identifying: { 'service.name': FORGED_NAME, 'deployment.environment': FORGED_ENV } });
-    await evil.send({ remoteConfigStatus: { lastRemoteConfigHash: new Uint8Array(32), status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: 'bad\u001b[31m\r\nAPPLIED' } });
-    const proposed = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { selector: 'deployment.environment=' + FORGED_ENV.replace(',', '') }, params: { config: 'gw' }, reason: 'push to the odd ones' });
+    await evil.send({
+      remoteConfigStatus: {
+        lastRemoteConfigHash: new Uint8Array(32),
+        status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED,
+        errorMessage: 'bad\u001b[31m\r\nAPPLIED',
+      },
+    });
+    const proposed = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', {
+      kind: 'config_push',
+      target: { selector: `deployment.environment=${FORGED_ENV.replace(',', '')}` },
+      params: { config: 'gw' },
+      reason: 'push to the odd ones',
+    });
     expect(proposed.status).toBe(201);
     const id = proposed.body.request.id;
     expect(proposed.body.request.targets).toHaveLength(10);
@@ -93,21 +110,37 @@ describe('free text with control characters is refused', () => {
     const agent = await fx.pool.start(fx.server);
     const bad = ['needed\u001b[31m now', 'line one\nline two', 'bidi \u202e trick', 'tab\there'];
     for (const reason of bad) {
-      const r = await fx.server.api<{ error: { message: string } }>('POST', '/api/changes', { kind: 'restart', target: { agents: [agent.uidText] }, params: {}, reason });
+      const r = await fx.server.api<{ error: { message: string } }>('POST', '/api/changes', {
+        kind: 'restart',
+        target: { agents: [agent.uidText] },
+        params: {},
+        reason,
+      });
       expect(r.status, JSON.stringify(reason)).toBe(422);
       expect(r.body.error.message).toMatch(/reason: must not contain control characters/);
     }
     const ok = await fx.server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
     expect(ok.status).toBe(201);
-    const push = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { agents: [agent.uidText] }, params: { config: 'gw' }, reason: 'fine reason' });
+    const push = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', {
+      kind: 'config_push',
+      target: { agents: [agent.uidText] },
+      params: { config: 'gw' },
+      reason: 'fine reason',
+    });
     expect(push.status).toBe(201);
-    const comment = await fx.server.api<{ error: { message: string } }>('POST', `/api/changes/${push.body.request.id}/reject`, { comment: 'no\r\nAPPROVED by everyone' });
+    const comment = await fx.server.api<{ error: { message: string } }>('POST', `/api/changes/${push.body.request.id}/reject`, {
+      comment: 'no\r\nAPPROVED by everyone',
+    });
     expect(comment.status).toBe(422);
     expect(comment.body.error.message).toMatch(/comment: must not contain control characters/);
     const name = await fx.server.api<{ error: { message: string } }>('POST', '/api/tokens', { name: 'bob\u001b[8m', role: 'viewer' });
     expect(name.status).toBe(422);
     for (const field of ['comment', 'description']) {
-      const r = await fx.server.api<{ error: { message: string } }>('POST', '/api/configs', { name: 'gw', body: collectorConfig('otlp'), [field]: 'v2\u001b[2J' });
+      const r = await fx.server.api<{ error: { message: string } }>('POST', '/api/configs', {
+        name: 'gw',
+        body: collectorConfig('otlp'),
+        [field]: 'v2\u001b[2J',
+      });
       expect(r.status).toBe(422);
       expect(r.body.error.message).toMatch(new RegExp(`${field}: must not contain control characters`));
     }

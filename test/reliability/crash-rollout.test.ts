@@ -19,7 +19,16 @@ describe('crash safety: kill -9 during a rollout', () => {
   it('converges 100 agents to the approved config after a restart, sending nothing twice and losing nothing', async () => {
     dir = tempDir();
     const r = await killDuringRollout({ dir, agents: 100, killAt: 0.3, timeoutMs: 60_000 });
-    console.log('crash rollout', JSON.stringify({ agents: 100, appliedAtKill: r.appliedAtKill.size, killedAfterMs: r.killedAfterMs, recoveredInMs: r.recoveredInMs, auditRows: [r.auditBefore.length, r.auditAfter.length] }));
+    console.log(
+      'crash rollout',
+      JSON.stringify({
+        agents: 100,
+        appliedAtKill: r.appliedAtKill.size,
+        killedAfterMs: r.killedAfterMs,
+        recoveredInMs: r.recoveredInMs,
+        auditRows: [r.auditBefore.length, r.auditAfter.length],
+      }),
+    );
     await expectRecovered(r);
   }, 120_000);
 });

@@ -45,18 +45,23 @@ function track(url: string, ca: string, mode: 'apply' | 'never'): Tracked {
   return { agent, cs: new ConnectionSettingsBehaviour(agent, { mode }), perSocket };
 }
 
-const offeredToken = (t: Tracked, i: number) => t.cs.offers[i]!.settings.headers!.headers.find((h) => h.key.toLowerCase() === 'authorization')!.value.replace(/^Bearer /, '');
+const offeredToken = (t: Tracked, i: number) =>
+  t.cs.offers[i]!.settings.headers!.headers.find((h) => h.key.toLowerCase() === 'authorization')!.value.replace(/^Bearer /, '');
 
 async function reconnect(a: TestAgent): Promise<void> {
-  await eventually(async () => {
-    try {
-      await a.connect();
-      await a.sendFull();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 30_000, 100);
+  await eventually(
+    async () => {
+      try {
+        await a.connect();
+        await a.sendFull();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+    100,
+  );
 }
 
 describe('crash safety: kill -9 during a credential rotation', () => {
@@ -73,14 +78,27 @@ describe('crash safety: kill -9 during a credential rotation', () => {
 
     const proposer = await token(server, 'proposer', 'proposer');
     const approvers = [await token(server, 'approver-1', 'approver'), await token(server, 'approver-2', 'approver')];
-    const proposed = await api<{ request: ChangeRequest }>(server, 'POST', '/api/changes', { kind: 'rotate_credentials', target: { agents: [A, B, C].map((t) => t.agent.uidText) }, params: { credential: 'token', reconnectTimeoutSeconds: 120 }, reason: 'crash test rotation' }, proposer);
+    const proposed = await api<{ request: ChangeRequest }>(
+      server,
+      'POST',
+      '/api/changes',
+      {
+        kind: 'rotate_credentials',
+        target: { agents: [A, B, C].map((t) => t.agent.uidText) },
+        params: { credential: 'token', reconnectTimeoutSeconds: 120 },
+        reason: 'crash test rotation',
+      },
+      proposer,
+    );
     expect(proposed.status).toBe(201);
     const id = proposed.body.request.id;
-    for (const t of approvers) expect((await api(server, 'POST', `/api/changes/${id}/approve`, { fingerprint: proposed.body.request.fingerprint }, t)).status).toBe(200);
+    for (const t of approvers)
+      expect((await api(server, 'POST', `/api/changes/${id}/approve`, { fingerprint: proposed.body.request.fingerprint }, t)).status).toBe(200);
 
     // A switches and its rotation completes; B and C sit on their offers.
     await eventually(() => A.cs.applied.length === 1 && B.cs.offers.length === 1 && C.cs.offers.length === 1, 20_000);
-    const rotationOf = async (t: Tracked) => (await api<AgentCredentialsResponse>(server!, 'GET', `/api/agents/${t.agent.uidText}/credentials`)).body.rotations[0];
+    const rotationOf = async (t: Tracked) =>
+      (await api<AgentCredentialsResponse>(server!, 'GET', `/api/agents/${t.agent.uidText}/credentials`)).body.rotations[0];
     await eventually(async () => (await rotationOf(A))?.state === 'rotated', 20_000);
     const before = (await api<ChangeRequest>(server, 'GET', `/api/changes/${id}`)).body;
     expect(before.state).toBe('executing');

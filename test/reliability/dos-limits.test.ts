@@ -9,7 +9,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newUuidV7Bytes } from '../../src/opamp/uid.js';
+import { newUuidV7Bytes } from '../../src/protocol/uid.js';
 import type { SettingsInput } from '../../src/config.js';
 import { httpPoll } from '../support/creds.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, type TestServer } from '../support/server.js';
@@ -68,7 +68,12 @@ describe('control plane', () => {
   it('refuses unauthenticated requests on their headers, before reading the body, and closes the connection', async () => {
     const s = await start({ slackBotToken: 'xoxb-dos', slackSigningSecret: 'dos-signing-secret-0123456789', controlRequestTimeoutMs: 60_000 });
     const host = new URL(s.controlUrl).host;
-    const big = (path: string, extra: string[] = []) => raw(s.controlUrl, [`POST ${path} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', `Content-Length: ${8 * 1024 * 1024}`, ...extra], '{"kind":');
+    const big = (path: string, extra: string[] = []) =>
+      raw(
+        s.controlUrl,
+        [`POST ${path} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', `Content-Length: ${8 * 1024 * 1024}`, ...extra],
+        '{"kind":',
+      );
     for (const r of [await big('/api/changes'), await big('/api/configs', ['Authorization: Bearer nope']), await big('/mcp'), await big('/slack/events')]) {
       const ms = await r.closed;
       expect(status(r)).toBe(401);
@@ -77,13 +82,33 @@ describe('control plane', () => {
   });
 
   it('cuts off slow bodies and slow headers (408 / close), caps connections and keeps answering', async () => {
-    const s = await start({ controlRequestTimeoutMs: 800, controlHeadersTimeoutMs: 500, controlMaxConnections: 20, slackBotToken: 'xoxb-dos', slackSigningSecret: 'dos-signing-secret-0123456789' });
+    const s = await start({
+      controlRequestTimeoutMs: 800,
+      controlHeadersTimeoutMs: 500,
+      controlMaxConnections: 20,
+      slackBotToken: 'xoxb-dos',
+      slackSigningSecret: 'dos-signing-secret-0123456789',
+    });
     const host = new URL(s.controlUrl).host;
     // Authenticated, but the body trickles: cut off.
-    const slow = await raw(s.controlUrl, ['POST /api/changes HTTP/1.1', `Host: ${host}`, `Authorization: Bearer ${ADMIN_TOKEN}`, 'Content-Type: application/json', 'Content-Length: 100000'], '{"kind":"restart"');
+    const slow = await raw(
+      s.controlUrl,
+      ['POST /api/changes HTTP/1.1', `Host: ${host}`, `Authorization: Bearer ${ADMIN_TOKEN}`, 'Content-Type: application/json', 'Content-Length: 100000'],
+      '{"kind":"restart"',
+    );
     // Slack with well-formed signature headers: the body must still arrive in time.
     const ts = Math.floor(Date.now() / 1000);
-    const slackSlow = await raw(s.controlUrl, ['POST /slack/events HTTP/1.1', `Host: ${host}`, 'Content-Type: application/json', 'Content-Length: 100000', ...Object.entries(sign('{}', ts)).map(([k, v]) => `${k}: ${v}`)], '{"type":');
+    const slackSlow = await raw(
+      s.controlUrl,
+      [
+        'POST /slack/events HTTP/1.1',
+        `Host: ${host}`,
+        'Content-Type: application/json',
+        'Content-Length: 100000',
+        ...Object.entries(sign('{}', ts)).map(([k, v]) => `${k}: ${v}`),
+      ],
+      '{"type":',
+    );
     const timer = setInterval(() => {
       slow.socket.write(' ');
       slackSlow.socket.write(' ');
@@ -118,7 +143,13 @@ describe('control plane', () => {
 
 describe('agent listener', () => {
   function pollHead(s: TestServer, length: number): string[] {
-    return ['POST /v1/opamp HTTP/1.1', `Host: ${new URL(s.opampUrl.http).host}`, `Authorization: Bearer ${ENROLLMENT_TOKEN}`, 'Content-Type: application/x-protobuf', `Content-Length: ${length}`];
+    return [
+      'POST /v1/opamp HTTP/1.1',
+      `Host: ${new URL(s.opampUrl.http).host}`,
+      `Authorization: Bearer ${ENROLLMENT_TOKEN}`,
+      'Content-Type: application/x-protobuf',
+      `Content-Length: ${length}`,
+    ];
   }
 
   it('holds at most the in-flight budget of poll bodies (503 + Retry-After beyond it) and cuts off slow bodies (408)', async () => {

@@ -8,8 +8,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerFlags, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newToken } from '../../src/creds/secrets.js';
-import { uidToString } from '../../src/opamp/uid.js';
+import { newToken } from '../../src/shared/secrets.js';
+import { uidToString } from '../../src/protocol/uid.js';
 import type { AgentDetail } from '../../src/api/views.js';
 import { httpPoll, registeredClientCert, tlsFixture, tlsSettings, type TlsFixture } from '../support/creds.js';
 import { ENROLLMENT_TOKEN, eventually, removeDir, startTestServer, type TestServer } from '../support/server.js';
@@ -50,7 +50,8 @@ async function boundVictim(s: TestServer): Promise<{ victim: TestAgent; token: s
   return { victim, token, configHash };
 }
 
-const newUid = (m: ServerToAgent | undefined) => (m?.agentIdentification?.newInstanceUid.length === 16 ? uidToString(m.agentIdentification.newInstanceUid) : undefined);
+const newUid = (m: ServerToAgent | undefined) =>
+  m?.agentIdentification?.newInstanceUid.length === 16 ? uidToString(m.agentIdentification.newInstanceUid) : undefined;
 
 async function agentView(s: TestServer, uid: string) {
   return s.api<AgentDetail>('GET', `/api/agents/${uid}`);
@@ -77,7 +78,13 @@ describe('identity binding: the enrollment token never speaks for a uid that has
 
     // 2. The same from a plain-HTTP poll, with and without the flag.
     for (const flags of [REQUEST_UID, 0n]) {
-      const poll = await httpPoll(server.opampUrl.http, undefined, ENROLLMENT_TOKEN, { instanceUid: victim.uid, sequenceNum: 1n, flags, capabilities: DEFAULT_CAPS, health: { healthy: false, status: 'forged over http' } });
+      const poll = await httpPoll(server.opampUrl.http, undefined, ENROLLMENT_TOKEN, {
+        instanceUid: victim.uid,
+        sequenceNum: 1n,
+        flags,
+        capabilities: DEFAULT_CAPS,
+        health: { healthy: false, status: 'forged over http' },
+      });
       expect(poll.status).toBe(200);
       expect(newUid(poll.reply)).toBeDefined();
       expect(newUid(poll.reply)).not.toBe(victimUid);
@@ -146,7 +153,12 @@ describe('identity binding: the enrollment token never speaks for a uid that has
     const wsReply = await ws.start();
     expect(newUid(wsReply)).toBeDefined();
     for (const target of [victim, shared]) {
-      const poll = await httpPoll(server.opampUrl.http, undefined, ENROLLMENT_TOKEN, { instanceUid: target.uid, sequenceNum: 7n, capabilities: DEFAULT_CAPS, health: { healthy: false, status: 'forged' } });
+      const poll = await httpPoll(server.opampUrl.http, undefined, ENROLLMENT_TOKEN, {
+        instanceUid: target.uid,
+        sequenceNum: 7n,
+        capabilities: DEFAULT_CAPS,
+        health: { healthy: false, status: 'forged' },
+      });
       expect(poll.status).toBe(200);
       expect(newUid(poll.reply)).toBeDefined();
     }
@@ -165,7 +177,12 @@ describe('identity binding: the enrollment token never speaks for a uid that has
     const ca = fixture.ca.certPem;
     const probe = agent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN });
     const cert = await registeredClientCert(server, probe.uidText);
-    const victim = agent({ url: server.opampUrl.ws, uid: probe.uid, identifying: { 'service.name': 'payments' }, wsOptions: { ca, cert: cert.cert, key: cert.key } });
+    const victim = agent({
+      url: server.opampUrl.ws,
+      uid: probe.uid,
+      identifying: { 'service.name': 'payments' },
+      wsOptions: { ca, cert: cert.cert, key: cert.key },
+    });
     await victim.start();
 
     const attacker = agent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, uid: victim.uid, wsOptions: { ca } });
@@ -173,7 +190,12 @@ describe('identity binding: the enrollment token never speaks for a uid that has
     const reply = await attacker.send({ ...attacker.fullState(), flags: REQUEST_UID });
     expect(newUid(reply)).toBeDefined();
     expect(newUid(reply)).not.toBe(victim.uidText);
-    const poll = await httpPoll(server.opampUrl.http, ca, ENROLLMENT_TOKEN, { instanceUid: victim.uid, sequenceNum: 1n, flags: REQUEST_UID, capabilities: DEFAULT_CAPS });
+    const poll = await httpPoll(server.opampUrl.http, ca, ENROLLMENT_TOKEN, {
+      instanceUid: victim.uid,
+      sequenceNum: 1n,
+      flags: REQUEST_UID,
+      capabilities: DEFAULT_CAPS,
+    });
     expect(newUid(poll.reply)).toBeDefined();
     expect(victim.closeCode).toBeUndefined();
     expect((await victim.heartbeat()).errorResponse).toBeUndefined();

@@ -7,7 +7,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
-import { closeRecorded, changeTokens, rotateViaChange, startRecordedServer, tlsFixture, tlsSettings, type RecordedServer, type TlsFixture } from '../support/creds.js';
+import {
+  closeRecorded,
+  changeTokens,
+  rotateViaChange,
+  startRecordedServer,
+  tlsFixture,
+  tlsSettings,
+  type RecordedServer,
+  type TlsFixture,
+} from '../support/creds.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
@@ -38,13 +47,30 @@ describe('a malicious agent with the enrollment token', () => {
 
     // Second rotation: the victim receives the offer but drops off before acting on it.
     vcs.opts.mode = 'never';
-    const proposed = await server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'rotate_credentials', target: { agents: [victim.uidText] }, params: { credential: 'token', reconnectTimeoutSeconds: 30 }, reason: 'second rotation' }, tokens.proposer);
-    for (const t of tokens.approvers) await server.api('POST', `/api/changes/${proposed.body.request.id}/approve`, { fingerprint: proposed.body.request.fingerprint }, t);
+    const proposed = await server.api<{ request: ChangeRequest }>(
+      'POST',
+      '/api/changes',
+      {
+        kind: 'rotate_credentials',
+        target: { agents: [victim.uidText] },
+        params: { credential: 'token', reconnectTimeoutSeconds: 30 },
+        reason: 'second rotation',
+      },
+      tokens.proposer,
+    );
+    for (const t of tokens.approvers)
+      await server.api('POST', `/api/changes/${proposed.body.request.id}/approve`, { fingerprint: proposed.body.request.fingerprint }, t);
     await eventually(() => vcs.offers.length === 2);
     await victim.close();
 
     // The attacker speaks for the victim's uid with the enrollment token while the victim is away.
-    const attacker = new TestAgent({ url: server.opampUrl.ws, uid: victim.uid, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS, wsOptions: { ca } });
+    const attacker = new TestAgent({
+      url: server.opampUrl.ws,
+      uid: victim.uid,
+      token: ENROLLMENT_TOKEN,
+      capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS,
+      wsOptions: { ca },
+    });
     agents.push(attacker);
     const acs = new ConnectionSettingsBehaviour(attacker, { mode: 'never' });
     const claimed = await attacker.start();

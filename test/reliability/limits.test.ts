@@ -10,8 +10,8 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config.js';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { createLogger } from '../../src/log.js';
-import { newUuidV7Bytes } from '../../src/opamp/uid.js';
+import { createLogger } from '../../src/shared/log.js';
+import { newUuidV7Bytes } from '../../src/protocol/uid.js';
 import { LogCapture } from '../support/creds.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
 import { TestAgent } from '../support/ws-agent.js';
@@ -38,7 +38,15 @@ function poll(localAddress?: string): Promise<{ status: number; retryAfter: stri
   const body = toBinary(AgentToServerSchema, create(AgentToServerSchema, { instanceUid: newUuidV7Bytes(), sequenceNum: 1n }));
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, agent: false, headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined }));
@@ -60,7 +68,9 @@ describe('connections per source address (AMPGATE_MAX_CONNECTIONS_PER_SOURCE)', 
     const logs = new LogCapture();
     server = await startTestServer({ maxConnectionsPerSource: 3, logLevel: 'warn' }, undefined, { logger: createLogger('warn', logs) });
     for (let i = 0; i < 3; i++) await agent().start();
-    const refused = await agent().connect().catch((err: { status?: number; headers?: Record<string, string> }) => err);
+    const refused = await agent()
+      .connect()
+      .catch((err: { status?: number; headers?: Record<string, string> }) => err);
     expect(refused).toMatchObject({ status: 429 });
     expect(Number((refused as { headers: Record<string, string> }).headers['retry-after'])).toBeGreaterThanOrEqual(1);
     const p = await poll();
@@ -122,7 +132,11 @@ describe('requests per API token (AMPGATE_API_RATE, AMPGATE_API_BURST)', () => {
     expect(last!.body).toMatchObject({ error: { code: 'too_many_requests', message: expect.stringMatching(/AMPGATE_API_RATE/) } });
     expect((await server.api('GET', '/api/agents', undefined, other)).status).toBe(200);
     // MCP calls with the limited token are limited too.
-    const mcp = await fetch(`${server.controlUrl}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: '{}' });
+    const mcp = await fetch(`${server.controlUrl}/mcp`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(mcp.status).toBe(429);
     // Unauthenticated requests are not counted against anyone and still get 401.
     expect((await server.api('GET', '/api/agents', undefined, null)).status).toBe(401);

@@ -27,7 +27,12 @@ async function rest<T>(method: string, path: string, token: string, body?: unkno
   return { status: res.status, body: (await res.json()) as T };
 }
 
-const proposal = (uid: string, n: number) => ({ kind: 'config_push', target: { agents: [uid] }, params: { config: 'gw', pendingWaitSeconds: n }, reason: `mcp limits ${n}` });
+const proposal = (uid: string, n: number) => ({
+  kind: 'config_push',
+  target: { agents: [uid] },
+  params: { config: 'gw', pendingWaitSeconds: n },
+  reason: `mcp limits ${n}`,
+});
 
 describe('an LLM cancels only its own requests', () => {
   it('even with an admin token, over REST marked as MCP and through the MCP tool', async () => {
@@ -42,15 +47,26 @@ describe('an LLM cancels only its own requests', () => {
     expect(refused.body.error.message).toMatch(/may cancel only requests it proposed itself/);
 
     const client = new Client({ name: 'llm', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${fx.server.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } } }));
-    const viaTool = (await client.callTool({ name: 'cancel_change_request', arguments: { id: theirs.id } })) as { isError?: boolean; content: Array<{ text: string }> };
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${fx.server.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } } }),
+    );
+    const viaTool = (await client.callTool({ name: 'cancel_change_request', arguments: { id: theirs.id } })) as {
+      isError?: boolean;
+      content: Array<{ text: string }>;
+    };
     expect(viaTool.isError).toBe(true);
     expect(viaTool.content[0]!.text).toMatch(/forbidden \(403\)/);
     expect(fx.server.changes.get(theirs.id)!.state).toBe('pending');
 
     // Its own request (proposed through MCP with the same token) it may cancel.
-    const own = (await client.callTool({ name: 'propose_config_push', arguments: { config: 'gw', target: { agents: [agent.uidText] }, reason: 'proposed by the model' } })) as unknown as { structuredContent: { id: string } };
-    const cancelled = (await client.callTool({ name: 'cancel_change_request', arguments: { id: own.structuredContent.id } })) as unknown as { isError?: boolean; structuredContent: { state: string } };
+    const own = (await client.callTool({
+      name: 'propose_config_push',
+      arguments: { config: 'gw', target: { agents: [agent.uidText] }, reason: 'proposed by the model' },
+    })) as unknown as { structuredContent: { id: string } };
+    const cancelled = (await client.callTool({ name: 'cancel_change_request', arguments: { id: own.structuredContent.id } })) as unknown as {
+      isError?: boolean;
+      structuredContent: { state: string };
+    };
     expect(cancelled.isError).toBeFalsy();
     expect(cancelled.structuredContent.state).toBe('cancelled');
     await client.close();

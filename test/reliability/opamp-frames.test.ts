@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema, ServerErrorResponseType, ServerToAgentSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { LogCapture } from '../support/creds.js';
 import { HeartbeatProbe, heapAfterGcMiB } from '../support/probes.js';
 import { clientFrame, rawWebSocket, serverCloseCode } from '../support/raw-ws.js';
@@ -65,7 +65,12 @@ async function wsClose(send: (ws: WebSocket) => void): Promise<{ code: number; r
   return { code: await closed, replies };
 }
 
-function post(headers: Record<string, string | number>, body: Buffer | undefined, method = 'POST', path = new URL(server.opampUrl.http).pathname): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
+function post(
+  headers: Record<string, string | number>,
+  body: Buffer | undefined,
+  method = 'POST',
+  path = new URL(server.opampUrl.http).pathname,
+): Promise<{ status: number; body: Buffer; headers: Record<string, unknown> }> {
   const url = new URL(server.opampUrl.http);
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, path, method, headers: { ...AUTH, ...headers }, agent: false }, (res) => {
@@ -87,7 +92,10 @@ describe('WebSocket framing attacks', () => {
     });
     expect(garbage.code).toBe(1002);
     expect(garbage.replies.length).toBe(16); // each malformed frame was answered before the close
-    for (const r of garbage.replies) expect(fromBinary(ServerToAgentSchema, new Uint8Array(r.subarray(1))).errorResponse?.type).toBe(ServerErrorResponseType.ServerErrorResponseType_BadRequest);
+    for (const r of garbage.replies)
+      expect(fromBinary(ServerToAgentSchema, new Uint8Array(r.subarray(1))).errorResponse?.type).toBe(
+        ServerErrorResponseType.ServerErrorResponseType_BadRequest,
+      );
 
     const ws = new WebSocket(server.opampUrl.ws, { headers: AUTH, perMessageDeflate: false });
     await new Promise((r) => ws.once('open', r));
@@ -117,7 +125,13 @@ describe('WebSocket framing attacks', () => {
     }
     // Fragmented messages whose total exceeds the limit are refused too.
     const frag = await rawWebSocket(server.opampUrl.ws, AUTH);
-    frag.socket.write(Buffer.concat([clientFrame(2, Buffer.alloc(MAX / 2), { fin: false }), clientFrame(0, Buffer.alloc(MAX / 2), { fin: false }), clientFrame(0, Buffer.alloc(100))]));
+    frag.socket.write(
+      Buffer.concat([
+        clientFrame(2, Buffer.alloc(MAX / 2), { fin: false }),
+        clientFrame(0, Buffer.alloc(MAX / 2), { fin: false }),
+        clientFrame(0, Buffer.alloc(100)),
+      ]),
+    );
     await frag.ended;
     expect(serverCloseCode(frag.received())).toBe(1009);
     await eventually(() => server.registry.connectedCount === 1);
@@ -125,7 +139,10 @@ describe('WebSocket framing attacks', () => {
 
   it('answers a malformed HTTP request and a bad upgrade with 400 and keeps the listener up', async () => {
     const url = new URL(server.opampUrl.ws);
-    for (const bytes of ['\x16\x03\x01 not http\r\n\r\n', `GET ${url.pathname} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAuthorization: Bearer ${ENROLLMENT_TOKEN}\r\n\r\n`]) {
+    for (const bytes of [
+      '\x16\x03\x01 not http\r\n\r\n',
+      `GET ${url.pathname} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nAuthorization: Bearer ${ENROLLMENT_TOKEN}\r\n\r\n`,
+    ]) {
       const text = await new Promise<string>((resolve) => {
         const s = connect(Number(url.port), url.hostname, () => s.write(bytes));
         let out = '';
@@ -173,7 +190,10 @@ describe('plain-HTTP attacks', () => {
     for (const declared of [100, 1_000_000]) {
       await new Promise<void>((resolve) => {
         const s = connect(Number(url.port), url.hostname, () => {
-          s.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: ${PROTO}\r\nAuthorization: Bearer ${ENROLLMENT_TOKEN}\r\nContent-Length: ${declared}\r\n\r\n\x0a\x10`);
+          s.write(
+            `POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: ${PROTO}\r\nAuthorization: Bearer ${ENROLLMENT_TOKEN}\r\nContent-Length: ` +
+              `${declared}\r\n\r\n\x0a\x10`,
+          );
           setTimeout(() => s.destroy(), 50);
         });
         s.on('close', () => resolve());

@@ -21,7 +21,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ServerErrorResponseType, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { OpampSession } from '../../src/opamp/session.js';
 import { decodeAgentToServer, encodeServerToAgent, MalformedMessageError, stripWsHeader } from '../../src/opamp/wire.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { LogCapture } from '../support/creds.js';
 import { mutatedEncodings, mutateWith, prng, RecordingLink, uidPool, validEncodings } from '../support/opamp-fuzz.js';
 import { HeartbeatProbe, heapAfterGcMiB } from '../support/probes.js';
@@ -116,7 +116,11 @@ async function overHttp(url: string, bodies: Uint8Array[], statuses: Map<number,
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++]!;
-      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` }, body });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${ENROLLMENT_TOKEN}` },
+        body,
+      });
       const bytes = new Uint8Array(await res.arrayBuffer());
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status === 200 || res.status === 400) {
@@ -129,7 +133,9 @@ async function overHttp(url: string, bodies: Uint8Array[], statuses: Map<number,
 }
 
 describe('OpAMP bad input: generated and mutated AgentToServer payloads', () => {
-  it('answers 100,000+ hostile payloads on both transports without a crash, bounded memory, and a healthy agent keeps working', { timeout: 180_000 }, async () => {
+  it('answers 100,000+ hostile payloads on both transports without a crash, bounded memory, and a healthy agent keeps working', {
+    timeout: 180_000,
+  }, async () => {
     const logs = new LogCapture();
     server = await startTestServer({ maxMessageBytes: MAX_MESSAGE, logLevel: 'warn' }, undefined, { logger: createLogger('warn', logs) });
     probe = new HeartbeatProbe(server.opampUrl.ws);
@@ -177,7 +183,10 @@ describe('OpAMP bad input: generated and mutated AgentToServer payloads', () => 
 
     // 3. Real sockets: 6,000 WebSocket frames, 2,000 HTTP POSTs (valid and mutated, one text frame in 500).
     const socketRand = prng(SEED + 2);
-    const sample = (n: number) => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? corpus[socketRand() % corpus.length]! : mutateWith(corpus[socketRand() % corpus.length]!, socketRand)));
+    const sample = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        i % 3 === 0 ? corpus[socketRand() % corpus.length]! : mutateWith(corpus[socketRand() % corpus.length]!, socketRand),
+      );
     const closes = new Map<number, number>();
     const ws = await overWebSocket(server.opampUrl.ws, sample(6_000), closes);
     lap('websocket');
@@ -189,7 +198,19 @@ describe('OpAMP bad input: generated and mutated AgentToServer payloads', () => 
     const heapAfter = heapAfterGcMiB();
     const health = await probe.stop();
     probe = undefined;
-    const report = { phases, total, direct, tally, ws, closes: Object.fromEntries(closes), http: Object.fromEntries(statuses), heapBefore, heapAfter, agents: server.registry.size, health: health.answered };
+    const report = {
+      phases,
+      total,
+      direct,
+      tally,
+      ws,
+      closes: Object.fromEntries(closes),
+      http: Object.fromEntries(statuses),
+      heapBefore,
+      heapAfter,
+      agents: server.registry.size,
+      health: health.answered,
+    };
     console.log('opamp fuzz', JSON.stringify(report));
 
     expect(total).toBeGreaterThanOrEqual(100_000);

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/changes/audit.js';
-import { fingerprint, TOKEN_PATTERN } from '../../src/creds/secrets.js';
-import { createLogger } from '../../src/log.js';
+import { fingerprint, TOKEN_PATTERN } from '../../src/shared/secrets.js';
+import { createLogger } from '../../src/shared/log.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
 import { LogCapture } from '../support/creds.js';
 import { ADMIN_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';
@@ -33,12 +33,27 @@ describe('privilege and catalog changes are audited and logged', () => {
     expect(rows(server, 'enrollment.created')[0]).toMatchObject({ actor: 'system', data: { active: 1 } });
 
     // API token: create (a role grant) and revoke.
-    const created = await server.api<{ token: { id: string; fingerprint: string }; secret: string }>('POST', '/api/tokens', { name: 'ops-approver', role: 'approver' });
+    const created = await server.api<{ token: { id: string; fingerprint: string }; secret: string }>('POST', '/api/tokens', {
+      name: 'ops-approver',
+      role: 'approver',
+    });
     expect(created.status).toBe(201);
     secrets.push(created.body.secret);
     expect((await server.api('DELETE', `/api/tokens/${created.body.token.id}`)).status).toBe(200);
     const [grant] = rows(server, 'token.created').filter((e) => e.actor === `api_token:${adminId}`);
-    expect(grant).toMatchObject({ data: { token: { id: created.body.token.id, name: 'ops-approver', role: 'approver', fingerprint: fingerprint(created.body.secret), owner: `api_token:${adminId}`, origin: 'api' }, principal: { key: `api_token:${adminId}` } } });
+    expect(grant).toMatchObject({
+      data: {
+        token: {
+          id: created.body.token.id,
+          name: 'ops-approver',
+          role: 'approver',
+          fingerprint: fingerprint(created.body.secret),
+          owner: `api_token:${adminId}`,
+          origin: 'api',
+        },
+        principal: { key: `api_token:${adminId}` },
+      },
+    });
     expect(rows(server, 'token.revoked')).toMatchObject([{ actor: `api_token:${adminId}`, data: { token: { id: created.body.token.id, role: 'approver' } } }]);
 
     // Enrollment: rotate (create a new one, revoke the old), then retire (revoke the last).
@@ -47,7 +62,10 @@ describe('privilege and catalog changes are audited and logged', () => {
     secrets.push(next.body.secret);
     await server.api('DELETE', `/api/enrollment-tokens/${initial}`);
     await server.api('DELETE', `/api/enrollment-tokens/${next.body.token.id}`);
-    expect(rows(server, 'enrollment.created').at(-1)).toMatchObject({ actor: `api_token:${adminId}`, data: { enrollmentToken: { id: next.body.token.id, fingerprint: next.body.token.fingerprint }, active: 2 } });
+    expect(rows(server, 'enrollment.created').at(-1)).toMatchObject({
+      actor: `api_token:${adminId}`,
+      data: { enrollmentToken: { id: next.body.token.id, fingerprint: next.body.token.fingerprint }, active: 2 },
+    });
     const revoked = rows(server, 'enrollment.revoked');
     expect(revoked.map((e) => [e.data.active, e.data.retired ?? false])).toEqual([
       [1, false],
@@ -55,16 +73,31 @@ describe('privilege and catalog changes are audited and logged', () => {
     ]);
 
     // Catalog upload: a new version is audited; an unchanged body (no new version) is not.
-    const v1 = await server.api<{ version: { configHash: string } }>('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug'), comment: `first ${created.body.secret}` });
+    const v1 = await server.api<{ version: { configHash: string } }>('POST', '/api/configs', {
+      name: 'gw',
+      body: collectorConfig('debug'),
+      comment: `first ${created.body.secret}`,
+    });
     expect(v1.status).toBe(201);
     await server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
     expect(rows(server, 'config.version_added')).toMatchObject([
-      { actor: `api_token:${adminId}`, data: { config: 'gw', version: 1, configHash: v1.body.version.configHash, comment: `first [redacted token ${fingerprint(created.body.secret)}]` } },
+      {
+        actor: `api_token:${adminId}`,
+        data: { config: 'gw', version: 1, configHash: v1.body.version.configHash, comment: `first [redacted token ${fingerprint(created.body.secret)}]` },
+      },
     ]);
 
     // Logged too, fingerprints only.
     const text = logs.text();
-    for (const msg of ['API token created', 'API token revoked', 'enrollment token created', 'enrollment token revoked', 'enrollment is retired', 'config version added to the catalog']) expect(text).toContain(msg);
+    for (const msg of [
+      'API token created',
+      'API token revoked',
+      'enrollment token created',
+      'enrollment token revoked',
+      'enrollment is retired',
+      'config version added to the catalog',
+    ])
+      expect(text).toContain(msg);
     const audit = JSON.stringify(server.changes.audit.list({ limit: 1000 }));
     for (const secret of secrets) {
       expect(text).not.toContain(secret);

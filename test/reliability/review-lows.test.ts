@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import { fingerprint, newToken } from '../../src/creds/secrets.js';
+import { fingerprint, newToken } from '../../src/shared/secrets.js';
 import { collectorConfig, SuiteFixture } from '../support/fleet-fixtures.js';
 import { personToken, startTestServer } from '../support/server.js';
 
@@ -19,7 +19,12 @@ describe('low-severity findings', () => {
     const agent = await fx.pool.start(fx.server);
     const alice = personToken(fx.server, 'alice', 'approver');
     await fx.server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
-    const proposed = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { agents: [agent.uidText] }, params: { config: 'gw' }, reason: 'x' }, alice);
+    const proposed = await fx.server.api<{ request: ChangeRequest }>(
+      'POST',
+      '/api/changes',
+      { kind: 'config_push', target: { agents: [agent.uidText] }, params: { config: 'gw' }, reason: 'x' },
+      alice,
+    );
     expect(proposed.status).toBe(201);
     const before = fx.server.changes.audit.list({ limit: 10_000 }).length;
     for (let i = 0; i < 300; i++) expect((await fx.server.api('POST', `/api/changes/${proposed.body.request.id}/approve`, {}, alice)).status).toBe(403);
@@ -31,7 +36,12 @@ describe('low-severity findings', () => {
     fx.server = await startTestServer();
     await fx.server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug') });
     for (const svc of ['__proto__', '__proto__', 'checkout']) await fx.pool.start(fx.server, { identifying: { 'service.name': svc } });
-    const r = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { selector: '' }, params: { config: 'gw' }, reason: 'all' });
+    const r = await fx.server.api<{ request: ChangeRequest }>('POST', '/api/changes', {
+      kind: 'config_push',
+      target: { selector: '' },
+      params: { config: 'gw' },
+      reason: 'all',
+    });
     expect(r.status).toBe(201);
     const breakdown = r.body.request.preview.labelBreakdown['service.name']!;
     expect(Object.entries(breakdown).sort()).toEqual([
@@ -57,7 +67,12 @@ describe('low-severity findings', () => {
   it('tokens in a config version comment or description are stored as fingerprints', async () => {
     fx.server = await startTestServer();
     const pasted = newToken('ampk');
-    const r = await fx.server.api('POST', '/api/configs', { name: 'gw', body: collectorConfig('debug'), comment: `rotated ${pasted}`, description: `uses ${pasted}` });
+    const r = await fx.server.api('POST', '/api/configs', {
+      name: 'gw',
+      body: collectorConfig('debug'),
+      comment: `rotated ${pasted}`,
+      description: `uses ${pasted}`,
+    });
     expect(r.status).toBe(201);
     const cfg = await fx.server.api<{ description: string; versions: Array<{ comment: string }> }>('GET', '/api/configs/gw');
     const marker = `[redacted token ${fingerprint(pasted)}]`;

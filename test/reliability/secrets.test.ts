@@ -17,8 +17,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
-import { createLogger } from '../../src/log.js';
+import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
+import { createLogger } from '../../src/shared/log.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour } from '../support/conn-settings-agent.js';
 import { LogCapture, registeredClientCert, tlsFixture } from '../support/creds.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually, personToken, removeDir, startTestServer, type TestServer } from '../support/server.js';
@@ -43,7 +43,15 @@ afterAll(async () => {
 });
 
 /** Every artifact the run produced, by where it came from. */
-const artifacts = { logs: [] as string[], rest: [] as string[], mcp: [] as string[], slack: [] as string[], llm: [] as string[], audit: [] as string[], db: [] as string[] };
+const artifacts = {
+  logs: [] as string[],
+  rest: [] as string[],
+  mcp: [] as string[],
+  slack: [] as string[],
+  llm: [] as string[],
+  audit: [] as string[],
+  db: [] as string[],
+};
 const known: string[] = [ADMIN_TOKEN, ENROLLMENT_TOKEN, SLACK_BOT_TOKEN, SIGNING_SECRET, LLM_KEY];
 
 function findings(text: string): string[] {
@@ -84,7 +92,19 @@ describe('secrets never leave their channel', () => {
     writeFileSync(policyFile, JSON.stringify({ approvers: { slackUserGroups: ['S0ONCALL'] } }));
     slack.userGroups.set('S0ONCALL', ['UONCALL']);
     server = await startTestServer(
-      { agentAuth: 'mtls', tlsCertFile: fx.certFile, tlsKeyFile: fx.keyFile, logLevel: 'trace', slackBotToken: SLACK_BOT_TOKEN, slackSigningSecret: SIGNING_SECRET, slackApiUrl: await slack.start(), slackApprovalsChannel: 'C0APPROVALS', policyFile, intentLlmUrl: await startLlmStub(), intentLlmApiKey: LLM_KEY },
+      {
+        agentAuth: 'mtls',
+        tlsCertFile: fx.certFile,
+        tlsKeyFile: fx.keyFile,
+        logLevel: 'trace',
+        slackBotToken: SLACK_BOT_TOKEN,
+        slackSigningSecret: SIGNING_SECRET,
+        slackApiUrl: await slack.start(),
+        slackApprovalsChannel: 'C0APPROVALS',
+        policyFile,
+        intentLlmUrl: await startLlmStub(),
+        intentLlmApiKey: LLM_KEY,
+      },
       dir,
       { logger: createLogger('trace', logs) },
     );
@@ -100,11 +120,21 @@ describe('secrets never leave their channel', () => {
     known.push(...Object.values(made));
 
     // Agents: one on a token (rotated to a new token), one on a certificate (rotated to a new key).
-    const tokenAgent = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS, wsOptions: { ca }, effectiveConfig: { 'c.yaml': 'exporters:\n  otlphttp:\n    headers:\n      api-key: agent-side-secret\n' } });
+    const tokenAgent = new TestAgent({
+      url: server.opampUrl.ws,
+      token: ENROLLMENT_TOKEN,
+      capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS,
+      wsOptions: { ca },
+      effectiveConfig: { 'c.yaml': 'exporters:\n  otlphttp:\n    headers:\n      api-key: agent-side-secret\n' },
+    });
     agents.push(tokenAgent);
     const tokenCs = new ConnectionSettingsBehaviour(tokenAgent);
     await tokenAgent.start();
-    const certAgent = new TestAgent({ url: server.opampUrl.ws, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS, identifying: { 'service.name': 'cert-agent' } });
+    const certAgent = new TestAgent({
+      url: server.opampUrl.ws,
+      capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS,
+      identifying: { 'service.name': 'cert-agent' },
+    });
     agents.push(certAgent);
     const old = await registeredClientCert(server, certAgent.uidText);
     certAgent.opts = { ...certAgent.opts, wsOptions: { ca, cert: old.cert, key: old.key } };
@@ -112,12 +142,27 @@ describe('secrets never leave their channel', () => {
     await certAgent.start();
 
     const rotate = async (uid: string, credential: string) => {
-      const p = await rest<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'rotate_credentials', target: { agents: [uid] }, params: { credential, reconnectTimeoutSeconds: 20 }, reason: `rotate, and here is a pasted token ${made.viewer} by mistake` }, made.proposer);
-      for (const t of [made.approver!, made.approver2!]) await rest('POST', `/api/changes/${p.request.id}/approve`, { fingerprint: p.request.fingerprint, comment: `ok ${ENROLLMENT_TOKEN}` }, t);
-      return eventually(async () => {
-        const r = await rest<ChangeRequest>('GET', `/api/changes/${p.request.id}`);
-        return ['succeeded', 'failed', 'partially_failed'].includes(r.state) ? r : undefined;
-      }, 30_000, 100);
+      const p = await rest<{ request: ChangeRequest }>(
+        'POST',
+        '/api/changes',
+        {
+          kind: 'rotate_credentials',
+          target: { agents: [uid] },
+          params: { credential, reconnectTimeoutSeconds: 20 },
+          reason: `rotate, and here is a pasted token ${made.viewer} by mistake`,
+        },
+        made.proposer,
+      );
+      for (const t of [made.approver!, made.approver2!])
+        await rest('POST', `/api/changes/${p.request.id}/approve`, { fingerprint: p.request.fingerprint, comment: `ok ${ENROLLMENT_TOKEN}` }, t);
+      return eventually(
+        async () => {
+          const r = await rest<ChangeRequest>('GET', `/api/changes/${p.request.id}`);
+          return ['succeeded', 'failed', 'partially_failed'].includes(r.state) ? r : undefined;
+        },
+        30_000,
+        100,
+      );
     };
     expect((await rotate(tokenAgent.uidText, 'token')).state).toBe('succeeded');
     expect((await rotate(certAgent.uidText, 'certificate')).state).toBe('succeeded');
@@ -128,14 +173,36 @@ describe('secrets never leave their channel', () => {
     known.push(rotatedToken, rotatedKey.split('\n')[1]!, old.key.split('\n')[1]!, readFileSync(fx.keyFile, 'utf8').split('\n')[1]!);
 
     // Reads over REST of everything that could echo a secret.
-    await rest('POST', '/api/configs', { name: 'gw', body: `exporters:\n  otlphttp:\n    headers:\n      authorization: Bearer ${made.viewer}\n` }, made.proposer);
-    for (const path of ['/api/agents', `/api/agents/${tokenAgent.uidText}`, `/api/agents/${tokenAgent.uidText}/credentials`, `/api/agents/${certAgent.uidText}/credentials`, '/api/tls', '/api/tokens', '/api/changes', '/api/configs', '/api/configs/gw/versions/1', '/api/whoami', '/api/audit', '/healthz', '/metrics']) await rest('GET', path);
+    await rest(
+      'POST',
+      '/api/configs',
+      { name: 'gw', body: `exporters:\n  otlphttp:\n    headers:\n      authorization: Bearer ${made.viewer}\n` },
+      made.proposer,
+    );
+    for (const path of [
+      '/api/agents',
+      `/api/agents/${tokenAgent.uidText}`,
+      `/api/agents/${tokenAgent.uidText}/credentials`,
+      `/api/agents/${certAgent.uidText}/credentials`,
+      '/api/tls',
+      '/api/tokens',
+      '/api/changes',
+      '/api/configs',
+      '/api/configs/gw/versions/1',
+      '/api/whoami',
+      '/api/audit',
+      '/healthz',
+      '/metrics',
+    ])
+      await rest('GET', path);
     artifacts.audit.push(await rest<string>('GET', '/api/audit/export'));
     artifacts.audit.push(JSON.stringify(server.changes.audit.list({ after: 0, limit: 10_000 })));
 
     // MCP, with a proposer token.
     const client = new Client({ name: 'scan', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${made.proposer}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${server.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${made.proposer}` } } }),
+    );
     for (const [name, args] of [
       ['list_agents', {}],
       ['get_agent', { uid: tokenAgent.uidText }],
@@ -144,13 +211,25 @@ describe('secrets never leave their channel', () => {
       ['list_change_requests', {}],
       ['get_change_request', { id: '1' }],
       ['propose_restart', { target: { agents: [tokenAgent.uidText] }, reason: `because ${made.approver}` }],
-    ] as const) artifacts.mcp.push(JSON.stringify(await client.callTool({ name, arguments: args as Record<string, unknown> })));
+    ] as const)
+      artifacts.mcp.push(JSON.stringify(await client.callTool({ name, arguments: args as Record<string, unknown> })));
     await client.close();
 
     // Slack: a token pasted into a command and a mention (natural language reaches the LLM stub).
     // From the workspace the bot serves (the recorder's auth.test answers T0001): others get nothing.
     // Answers go to the recorder's response_urls, so they are scanned with every other Slack call.
-    const form = (text: string) => ({ form: { command: '/ampgate', text, user_id: 'UREQ', user_name: 'req', team_id: 'T0001', channel_id: 'C1', response_url: slack!.responseUrl(), trigger_id: 't' } });
+    const form = (text: string) => ({
+      form: {
+        command: '/ampgate',
+        text,
+        user_id: 'UREQ',
+        user_name: 'req',
+        team_id: 'T0001',
+        channel_id: 'C1',
+        response_url: slack!.responseUrl(),
+        trigger_id: 't',
+      },
+    });
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form(`pause ${tokenAgent.uidText} because leaked ${made.approver2}`))).text);
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form(`please pause the agents, token ${ENROLLMENT_TOKEN}`))).text);
     artifacts.slack.push((await sendToSlackApp(server.controlUrl, form('agents'))).text);

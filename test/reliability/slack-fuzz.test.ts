@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { LogCapture } from '../support/creds.js';
 import { eventually, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { sign, SlackApiRecorder } from '../support/slack.js';
@@ -34,7 +34,14 @@ async function start(slackApiUrl: string, logs = new LogCapture()): Promise<LogC
   const policyFile = join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify({ approvers: { principals: ['slack:UAPPROVER'] } }));
   server = await startTestServer(
-    { slackBotToken: 'xoxb-fuzz-bot-token', slackSigningSecret: 'test-signing-secret-0123456789abcdef', slackApiUrl, slackApprovalsChannel: 'C0APPROVALS', policyFile, logLevel: 'warn' },
+    {
+      slackBotToken: 'xoxb-fuzz-bot-token',
+      slackSigningSecret: 'test-signing-secret-0123456789abcdef',
+      slackApiUrl,
+      slackApprovalsChannel: 'C0APPROVALS',
+      policyFile,
+      logLevel: 'warn',
+    },
     dir,
     { logger: createLogger('warn', logs) },
   );
@@ -49,13 +56,50 @@ async function post(body: string, contentType: string, headers: Record<string, s
 
 const text = fc.oneof(
   fc.string({ maxLength: 60 }),
-  fc.constantFrom('agents', 'agents ===', 'agents a=b,', 'agent', 'agent 123', 'agent 00000000-0000-0000-0000-000000000000', 'configs', 'requests', 'request', 'request 999999', 'request ../../etc', 'help'),
-  fc.constantFrom('push', 'push x to', 'push x@0 to all', 'push x@-1 to a=b', 'pause', 'pause all', 'pause a=b because', 'restart ,,,', 'rotate certificate 00000000-0000-0000-0000-000000000000', 'resume =', 'pause k!=v because ' + 'x'.repeat(3000)),
+  fc.constantFrom(
+    'agents',
+    'agents ===',
+    'agents a=b,',
+    'agent',
+    'agent 123',
+    'agent 00000000-0000-0000-0000-000000000000',
+    'configs',
+    'requests',
+    'request',
+    'request 999999',
+    'request ../../etc',
+    'help',
+  ),
+  fc.constantFrom(
+    'push',
+    'push x to',
+    'push x@0 to all',
+    'push x@-1 to a=b',
+    'pause',
+    'pause all',
+    'pause a=b because',
+    'restart ,,,',
+    'rotate certificate 00000000-0000-0000-0000-000000000000',
+    'resume =',
+    `pause k!=v because ${'x'.repeat(3000)}`,
+  ),
   fc.tuple(fc.constantFrom('pause', 'push', 'agents', 'restart', 'rotate'), fc.string({ maxLength: 40 })).map(([v, r]) => `${v} ${r}`),
 );
 const id = fc.oneof(fc.constantFrom('UREQUESTER', 'UAPPROVER', '', 'U'.repeat(200)), fc.string({ maxLength: 12 }));
 
-const slash = fc.record({ command: fc.constantFrom('/ampgate', '/ampgate-dev', '/other', ''), text, user_id: id, user_name: fc.string({ maxLength: 10 }), team_id: fc.constant('T0001'), channel_id: fc.constant('C0GENERAL'), response_url: fc.constant('http://127.0.0.1:9/unused'), trigger_id: fc.constant('t') }, { requiredKeys: ['command'] });
+const slash = fc.record(
+  {
+    command: fc.constantFrom('/ampgate', '/ampgate-dev', '/other', ''),
+    text,
+    user_id: id,
+    user_name: fc.string({ maxLength: 10 }),
+    team_id: fc.constant('T0001'),
+    channel_id: fc.constant('C0GENERAL'),
+    response_url: fc.constant('http://127.0.0.1:9/unused'),
+    trigger_id: fc.constant('t'),
+  },
+  { requiredKeys: ['command'] },
+);
 
 const actionValue = fc.oneof(fc.constantFrom('', '|', '1|', '|abc', '999999|deadbeefdead', '1|x|y', '../1|fp'), fc.string({ maxLength: 30 }), fc.integer());
 const interaction = fc.record(
@@ -64,7 +108,22 @@ const interaction = fc.record(
     user: fc.option(fc.record({ id, username: fc.string({ maxLength: 10 }), name: fc.string({ maxLength: 10 }) }, { requiredKeys: [] }), { nil: undefined }),
     channel: fc.option(fc.record({ id: fc.constantFrom('C0APPROVALS', '') }), { nil: undefined }),
     team: fc.constant({ id: 'T0001' }),
-    actions: fc.oneof(fc.constant([]), fc.array(fc.record({ action_id: fc.constantFrom('change_approve', 'change_reject', 'other', ''), block_id: fc.string({ maxLength: 10 }), value: actionValue, type: fc.constant('button') }, { requiredKeys: ['action_id'] }), { maxLength: 2 }), fc.jsonValue()),
+    actions: fc.oneof(
+      fc.constant([]),
+      fc.array(
+        fc.record(
+          {
+            action_id: fc.constantFrom('change_approve', 'change_reject', 'other', ''),
+            block_id: fc.string({ maxLength: 10 }),
+            value: actionValue,
+            type: fc.constant('button'),
+          },
+          { requiredKeys: ['action_id'] },
+        ),
+        { maxLength: 2 },
+      ),
+      fc.jsonValue(),
+    ),
     message: fc.constant({ ts: '1700000000.000100' }),
     response_url: fc.constant('http://127.0.0.1:9/unused'),
   },
@@ -80,7 +139,18 @@ const eventEnvelope = fc.record(
     event: fc.oneof(
       fc.constant(null),
       fc.jsonValue(),
-      fc.record({ type: fc.constantFrom('app_mention', 'message', 'subteam_members_changed', 'reaction_added'), user: fc.option(id, { nil: undefined }), text: fc.oneof(text, fc.integer() as fc.Arbitrary<unknown>), channel: fc.constant('C0GENERAL'), channel_type: fc.constantFrom('im', 'channel'), ts: fc.constant('1700000000.000100'), subteam_id: fc.string({ maxLength: 5 }) }, { requiredKeys: ['type'] }),
+      fc.record(
+        {
+          type: fc.constantFrom('app_mention', 'message', 'subteam_members_changed', 'reaction_added'),
+          user: fc.option(id, { nil: undefined }),
+          text: fc.oneof(text, fc.integer() as fc.Arbitrary<unknown>),
+          channel: fc.constant('C0GENERAL'),
+          channel_type: fc.constantFrom('im', 'channel'),
+          ts: fc.constant('1700000000.000100'),
+          subteam_id: fc.string({ maxLength: 5 }),
+        },
+        { requiredKeys: ['type'] },
+      ),
     ),
   },
   { requiredKeys: ['type'] },
@@ -91,7 +161,9 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
   slash.map((f) => ({ body: new URLSearchParams(f as Record<string, string>).toString(), contentType: 'application/x-www-form-urlencoded' })),
   interaction.map((p) => ({ body: new URLSearchParams({ payload: JSON.stringify(p) }).toString(), contentType: 'application/x-www-form-urlencoded' })),
   eventEnvelope.map((e) => ({ body: JSON.stringify(e), contentType: 'application/json' })),
-  fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom('payload=%7Bnot-json', 'payload=', 'payload=null', 'payload=42', '{"type":', '[]', 'null', '"x"', '1')).map((body) => ({ body, contentType: fc.sample(fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain'), 1)[0]! })),
+  fc
+    .oneof(fc.string({ maxLength: 80 }), fc.constantFrom('payload=%7Bnot-json', 'payload=', 'payload=null', 'payload=42', '{"type":', '[]', 'null', '"x"', '1'))
+    .map((body) => ({ body, contentType: fc.sample(fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain'), 1)[0]! })),
 );
 
 describe('Slack payloads: signed but malformed', () => {
@@ -140,7 +212,16 @@ describe('Slack outage', () => {
     const logs = await start(`http://127.0.0.1:${closed}/api/`);
     // Bolt's retries (2) take a few seconds; the warning says the check failed.
     await eventually(() => logs.text().includes('cannot verify the Slack bot token'), 20_000, 100);
-    const body = new URLSearchParams({ command: '/ampgate', text: 'help', user_id: 'UREQUESTER', user_name: 'r', team_id: 'T0001', channel_id: 'C0', response_url: 'http://127.0.0.1:9/x', trigger_id: 't' }).toString();
+    const body = new URLSearchParams({
+      command: '/ampgate',
+      text: 'help',
+      user_id: 'UREQUESTER',
+      user_name: 'r',
+      team_id: 'T0001',
+      channel_id: 'C0',
+      response_url: 'http://127.0.0.1:9/x',
+      trigger_id: 't',
+    }).toString();
     const status = await post(body, 'application/x-www-form-urlencoded');
     expect(status).toBeLessThan(600); // answered at all (the event cannot be authorised while Slack is down)
     expect(rejections).toEqual([]);

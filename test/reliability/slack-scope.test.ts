@@ -16,7 +16,13 @@ afterEach(() => fx.close());
 async function start(overrides: Partial<SettingsInput> = {}, slackUrl?: string): Promise<TestServer> {
   fx.slack = new SlackApiRecorder();
   const url = await fx.slack.start();
-  fx.server = await startTestServer({ slackBotToken: 'xoxb-scope', slackSigningSecret: SIGNING_SECRET, slackApiUrl: slackUrl ?? url, slackApprovalsChannel: APPROVALS_CHANNEL, ...overrides });
+  fx.server = await startTestServer({
+    slackBotToken: 'xoxb-scope',
+    slackSigningSecret: SIGNING_SECRET,
+    slackApiUrl: slackUrl ?? url,
+    slackApprovalsChannel: APPROVALS_CHANNEL,
+    ...overrides,
+  });
   return fx.server;
 }
 
@@ -79,7 +85,12 @@ describe('proposals per person', () => {
     // Another person is not affected, and the same limit holds over REST (429 + Retry-After).
     expect((await runSlash(s.controlUrl, fx.slack!, 'UOTHER', `restart ${agents[7]!.uidText} because mine`)).answerText).toMatch(/Proposed as change/);
     for (let i = 0; i < 5; i++) await s.api('POST', '/api/changes', { kind: 'restart', target: { agents: [agents[i]!.uidText] }, params: {}, reason: 'rest' });
-    const limited = await s.api<{ error: { code: string } }>('POST', '/api/changes', { kind: 'restart', target: { agents: [agents[5]!.uidText] }, params: {}, reason: 'rest' });
+    const limited = await s.api<{ error: { code: string } }>('POST', '/api/changes', {
+      kind: 'restart',
+      target: { agents: [agents[5]!.uidText] },
+      params: {},
+      reason: 'rest',
+    });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('too_many_requests');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);

@@ -36,11 +36,17 @@ async function start(policy: Record<string, unknown> = {}): Promise<TestServer> 
   const dir = tempDir();
   const policyFile = join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify(policy));
-  server = await startTestServer({ slackBotToken: 'xoxb-test', slackSigningSecret: SIGNING_SECRET, slackApiUrl: slack.url, slackApprovalsChannel: APPROVALS_CHANNEL, policyFile }, dir);
+  server = await startTestServer(
+    { slackBotToken: 'xoxb-test', slackSigningSecret: SIGNING_SECRET, slackApiUrl: slack.url, slackApprovalsChannel: APPROVALS_CHANNEL, policyFile },
+    dir,
+  );
   return server;
 }
 
-const cardOf = (id: string) => eventually(() => slack!.callsTo('chat.postMessage').find((c) => c.args.channel === APPROVALS_CHANNEL && JSON.stringify(c.args.blocks).includes(`"change:${id}"`)));
+const cardOf = (id: string) =>
+  eventually(() =>
+    slack!.callsTo('chat.postMessage').find((c) => c.args.channel === APPROVALS_CHANNEL && JSON.stringify(c.args.blocks).includes(`"change:${id}"`)),
+  );
 
 describe('slow Slack', () => {
   it('acknowledges a command at once while the on-call lookup takes 4 s, answers through response_url, and proposes exactly once', async () => {
@@ -83,7 +89,14 @@ describe('slow Slack', () => {
     const typo = await runSlash(s.controlUrl, slack!, 'UREQUESTER', 'restart servce.name=checkout because typo');
     expect(String(typo.answer.text)).toContain('no agent reports the attribute "servce.name" (did you mean "service.name"?)');
     await sendToSlackApp(s.controlUrl, {
-      json: { type: 'event_callback', team_id: 'T0001', api_app_id: 'A0001', event_id: 'EvAuth1', event_time: 1, event: { type: 'app_mention', user: 'UREQUESTER', text: '<@UBOT> help', ts: '1.2', channel: 'C0GENERAL', event_ts: '1.2' } },
+      json: {
+        type: 'event_callback',
+        team_id: 'T0001',
+        api_app_id: 'A0001',
+        event_id: 'EvAuth1',
+        event_time: 1,
+        event: { type: 'app_mention', user: 'UREQUESTER', text: '<@UBOT> help', ts: '1.2', channel: 'C0GENERAL', event_ts: '1.2' },
+      },
     });
     await eventually(() => slack!.callsTo('chat.postMessage').some((c) => c.args.channel === 'C0GENERAL'));
     expect(slack!.callsTo('auth.test')).toHaveLength(1);
@@ -96,9 +109,14 @@ describe('cards and threads', () => {
     const agent = await pool.start(s, { capabilities: RESTARTABLE });
     const { proposer } = await driverTokens(s);
     const client = new Client({ name: 'llm', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${s.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${proposer}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${s.controlUrl}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${proposer}` } } }),
+    );
     try {
-      const r = (await client.callTool({ name: 'propose_restart', arguments: { target: { agents: [agent.uidText] }, reason: 'exporter stuck since 09:12' } })) as unknown as { structuredContent: { id: string } };
+      const r = (await client.callTool({
+        name: 'propose_restart',
+        arguments: { target: { agents: [agent.uidText] }, reason: 'exporter stuck since 09:12' },
+      })) as unknown as { structuredContent: { id: string } };
       const card = await cardOf(r.structuredContent.id);
       expect(JSON.stringify(card.args.blocks)).toContain('proposed by an LLM agent via MCP');
       expect(JSON.stringify(card.args.blocks)).not.toContain('interpreted from natural language');
@@ -110,9 +128,16 @@ describe('cards and threads', () => {
   it('warns on the card when a Fluent Bit config is pushed to Collectors', async () => {
     const s = await start();
     const collector = await pool.start(s, { effectiveConfig: { 'collector.yaml': collectorConfig('otlp') } });
-    await pushVersion(s, 'logs', '[SERVICE]\n    Flush 1\n[INPUT]\n    Name tail\n    Path /var/log/app.log\n[OUTPUT]\n    Name stdout\n    Match *\n', 'text/plain');
+    await pushVersion(
+      s,
+      'logs',
+      '[SERVICE]\n    Flush 1\n[INPUT]\n    Name tail\n    Path /var/log/app.log\n[OUTPUT]\n    Name stdout\n    Match *\n',
+      'text/plain',
+    );
     const request = await propose(s, { kind: 'config_push', target: { agents: [collector.uidText] }, params: { config: 'logs' } });
-    expect(request.preview.steps.some((st) => st.startsWith('warning: logs v1 is a Fluent Bit config, but 1 of 1 target agents run an OpenTelemetry Collector'))).toBe(true);
+    expect(
+      request.preview.steps.some((st) => st.startsWith('warning: logs v1 is a Fluent Bit config, but 1 of 1 target agents run an OpenTelemetry Collector')),
+    ).toBe(true);
     const card = JSON.stringify((await cardOf(request.id)).args.blocks);
     expect(card).toContain(':warning: *Warning:* logs v1 is a Fluent Bit config, but 1 of 1 target agents run an OpenTelemetry Collector');
   });
@@ -121,7 +146,11 @@ describe('cards and threads', () => {
     const s = await start();
     for (let i = 0; i < 4; i++) await pool.start(s, { nonIdentifying: { 'host.name': `h${i}` } });
     await pushVersion(s, 'gw', collectorConfig('debug'));
-    const request = await propose(s, { kind: 'config_push', target: { selector: 'service.name=checkout' }, params: { config: 'gw', canary: 1, bakeSeconds: 0 } });
+    const request = await propose(s, {
+      kind: 'config_push',
+      target: { selector: 'service.name=checkout' },
+      params: { config: 'gw', canary: 1, bakeSeconds: 0 },
+    });
     await cardOf(request.id);
     const done = await (await approve(s, request)).finished(20_000);
     expect(done.state).toBe('succeeded');

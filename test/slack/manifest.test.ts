@@ -14,24 +14,40 @@ import { z } from 'zod';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(`${ROOT}${path}`, 'utf8');
 
-const url = z.string().regex(/^https?:\/\//).max(3000);
+const url = z
+  .string()
+  .regex(/^https?:\/\//)
+  .max(3000);
 /** Slack's manifest schema 1.0.0 (the parts an app like this uses), strict like its additionalProperties: false. */
 const ManifestSchema = z.strictObject({
   _metadata: z.strictObject({ major_version: z.number().int(), minor_version: z.number().int() }).optional(),
   display_information: z.strictObject({
     name: z.string().min(1).max(35),
     description: z.string().min(1).max(140).optional(),
-    background_color: z.string().regex(/^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/).optional(),
+    background_color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/)
+      .optional(),
     long_description: z.string().min(175).max(4000).optional(),
   }),
   features: z
     .strictObject({
-      app_home: z.strictObject({ home_tab_enabled: z.boolean().optional(), messages_tab_enabled: z.boolean().optional(), messages_tab_read_only_enabled: z.boolean().optional() }).optional(),
+      app_home: z
+        .strictObject({
+          home_tab_enabled: z.boolean().optional(),
+          messages_tab_enabled: z.boolean().optional(),
+          messages_tab_read_only_enabled: z.boolean().optional(),
+        })
+        .optional(),
       bot_user: z.strictObject({ display_name: z.string().min(1).max(80), always_online: z.boolean().optional() }).optional(),
       slash_commands: z
         .array(
           z.strictObject({
-            command: z.string().min(2).max(32).regex(/^\/[a-z0-9_-]+$/),
+            command: z
+              .string()
+              .min(2)
+              .max(32)
+              .regex(/^\/[a-z0-9_-]+$/),
             url: url.optional(),
             description: z.string().min(1).max(2000),
             usage_hint: z.string().min(1).max(1000).optional(),
@@ -53,9 +69,15 @@ const ManifestSchema = z.strictObject({
   settings: z
     .strictObject({
       event_subscriptions: z
-        .strictObject({ request_url: url.max(3500).optional(), bot_events: z.array(z.string().max(50)).max(100).optional(), user_events: z.array(z.string().max(50)).max(100).optional() })
+        .strictObject({
+          request_url: url.max(3500).optional(),
+          bot_events: z.array(z.string().max(50)).max(100).optional(),
+          user_events: z.array(z.string().max(50)).max(100).optional(),
+        })
         .optional(),
-      interactivity: z.strictObject({ is_enabled: z.boolean(), request_url: url.max(3500).optional(), message_menu_options_url: url.max(3500).optional() }).optional(),
+      interactivity: z
+        .strictObject({ is_enabled: z.boolean(), request_url: url.max(3500).optional(), message_menu_options_url: url.max(3500).optional() })
+        .optional(),
       org_deploy_enabled: z.boolean().optional(),
       socket_mode_enabled: z.boolean().optional(),
       token_rotation_enabled: z.boolean().optional(),
@@ -66,9 +88,17 @@ type Manifest = z.infer<typeof ManifestSchema>;
 
 /** Bot token scopes Slack defines (docs.slack.dev/reference/scopes). */
 const BOT_SCOPES = new Set(
-  'app_mentions:read assistant:write bookmarks:read bookmarks:write calls:read calls:write canvases:read canvases:write channels:history channels:join channels:manage channels:read channels:write.invites channels:write.topic chat:write chat:write.customize chat:write.public commands conversations.connect:manage conversations.connect:read conversations.connect:write dnd:read emoji:read files:read files:write groups:history groups:read groups:write groups:write.invites groups:write.topic im:history im:read im:write im:write.topic incoming-webhook links.embed:write links:read links:write metadata.message:read mpim:history mpim:read mpim:write mpim:write.topic pins:read pins:write reactions:read reactions:write reminders:read reminders:write remote_files:read remote_files:share remote_files:write search:read.files search:read.public team.billing:read team.preferences:read team:read usergroups:read usergroups:write users.profile:read users:read users:read.email users:write workflow.steps:execute'.split(
-    ' ',
-  ),
+  (
+    'app_mentions:read assistant:write bookmarks:read bookmarks:write calls:read calls:write canvases:read canvases:write ' +
+    'channels:history channels:join channels:manage channels:read channels:write.invites channels:write.topic chat:write ' +
+    'chat:write.customize chat:write.public commands conversations.connect:manage conversations.connect:read ' +
+    'conversations.connect:write dnd:read emoji:read files:read files:write groups:history groups:read groups:write ' +
+    'groups:write.invites groups:write.topic im:history im:read im:write im:write.topic incoming-webhook links.embed:write links:read ' +
+    'links:write metadata.message:read mpim:history mpim:read mpim:write mpim:write.topic pins:read pins:write reactions:read ' +
+    'reactions:write reminders:read reminders:write remote_files:read remote_files:share remote_files:write search:read.files ' +
+    'search:read.public team.billing:read team.preferences:read team:read usergroups:read usergroups:write users.profile:read ' +
+    'users:read users:read.email users:write workflow.steps:execute'
+  ).split(' '),
 );
 /** Scopes of app-level tokens: never valid as bot scopes in a manifest. */
 const APP_LEVEL_SCOPES = ['connections:write', 'authorizations:read', 'app_configurations:write'];
@@ -131,7 +161,9 @@ describe('Slack app manifests', () => {
       expect(new Set(m.settings?.event_subscriptions?.bot_events)).toEqual(needs.events);
       const unknownMethods = [...needs.methods].filter((x) => !(x in METHOD_SCOPE));
       expect(unknownMethods).toEqual([]);
-      const required = new Set(['commands', ...[...needs.events].map((e) => EVENT_SCOPE[e]!), ...[...needs.methods].map((x) => METHOD_SCOPE[x]!)].filter(Boolean));
+      const required = new Set(
+        ['commands', ...[...needs.events].map((e) => EVENT_SCOPE[e]!), ...[...needs.methods].map((x) => METHOD_SCOPE[x]!)].filter(Boolean),
+      );
       expect(new Set(m.oauth_config?.scopes?.bot)).toEqual(required);
       expect(m.features?.slash_commands?.map((c) => c.command)).toEqual(needs.commands);
       expect(m.features?.slash_commands?.[0]?.should_escape).toBe(false);
@@ -144,7 +176,11 @@ describe('Slack app manifests', () => {
 
   it('http: every request URL is HTTPS and the one route ampgate serves', () => {
     const m = manifests.http;
-    const urls = [m.settings?.event_subscriptions?.request_url, m.settings?.interactivity?.request_url, ...(m.features?.slash_commands ?? []).map((c) => c.url)];
+    const urls = [
+      m.settings?.event_subscriptions?.request_url,
+      m.settings?.interactivity?.request_url,
+      ...(m.features?.slash_commands ?? []).map((c) => c.url),
+    ];
     expect(urls).toHaveLength(3);
     for (const u of urls) {
       expect(u).toMatch(/^https:\/\//);

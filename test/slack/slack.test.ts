@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
+import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
 import { PAUSE_CAPABILITY, withPause, type PauseBehaviour } from '../support/fleet-behaviours.js';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { APPROVALS_CHANNEL, buttonClick, retryClick, runSlash, SIGNING_SECRET, SlackApiRecorder, sendToSlackApp, slashCommand } from '../support/slack.js';
@@ -109,15 +109,26 @@ describe('Slack bot', () => {
     const updates = slack!.callsTo('chat.update');
     expect(updates.length).toBeGreaterThan(0);
     expect(JSON.stringify(updates.at(-1)!.args.blocks)).not.toContain('change_approve');
-    const thread = slack!.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === card.args.ts || c.args.channel === APPROVALS_CHANNEL && c.args.thread_ts);
+    const thread = slack!
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.thread_ts === card.args.ts || (c.args.channel === APPROVALS_CHANNEL && c.args.thread_ts));
     expect(thread.map((c) => String(c.args.text)).join('\n')).toMatch(/succeeded/);
   });
 
   /** Three more pausable agents next to setup()'s checkout/prod one; search/staging reports unhealthy. */
   async function moreAgents(): Promise<Record<'payments' | 'frontend' | 'search', TestAgent>> {
     const out: Partial<Record<'payments' | 'frontend' | 'search', TestAgent>> = {};
-    for (const [svc, env] of [['payments', 'prod'], ['frontend', 'prod'], ['search', 'staging']] as const) {
-      const a = new TestAgent({ url: server!.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': svc, 'deployment.environment': env }, customCapabilities: [PAUSE_CAPABILITY] });
+    for (const [svc, env] of [
+      ['payments', 'prod'],
+      ['frontend', 'prod'],
+      ['search', 'staging'],
+    ] as const) {
+      const a = new TestAgent({
+        url: server!.opampUrl.ws,
+        token: ENROLLMENT_TOKEN,
+        identifying: { 'service.name': svc, 'deployment.environment': env },
+        customCapabilities: [PAUSE_CAPABILITY],
+      });
       agents.push(a);
       await a.start();
       out[svc] = a;
@@ -162,7 +173,9 @@ describe('Slack bot', () => {
     const question = await eventually(() => slack!.callsTo('chat.postMessage').find((c) => c.args.channel === 'C0GENERAL'));
     expect(JSON.stringify(question.args.blocks)).toContain('Did you mean `payments`');
     expect(server!.changes.list({}).total).toBe(0);
-    const actions = (question.args.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
+    const actions = (question.args.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find(
+      (b) => b.type === 'actions',
+    )!;
     const button = actions.elements![0]!;
     expect(JSON.parse(button.value)).toEqual({ u: REQUESTER, t: 'pause everything except payments' });
 

@@ -34,8 +34,16 @@ describe('Slack over Socket Mode', () => {
     const dir = tempDir();
     const policyFile = join(dir, 'policy.json');
     writeFileSync(policyFile, JSON.stringify({ approvers: { principals: ['slack:UAPPROVER'] } }));
-    server = await startTestServer({ slackBotToken: 'xoxb-socket', slackAppToken: 'xapp-1-socket-mode-test', slackApiUrl: slack.url, slackApprovalsChannel: APPROVALS_CHANNEL, policyFile }, dir);
-    const agent = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': 'checkout' }, customCapabilities: [PAUSE_CAPABILITY] });
+    server = await startTestServer(
+      { slackBotToken: 'xoxb-socket', slackAppToken: 'xapp-1-socket-mode-test', slackApiUrl: slack.url, slackApprovalsChannel: APPROVALS_CHANNEL, policyFile },
+      dir,
+    );
+    const agent = new TestAgent({
+      url: server.opampUrl.ws,
+      token: ENROLLMENT_TOKEN,
+      identifying: { 'service.name': 'checkout' },
+      customCapabilities: [PAUSE_CAPABILITY],
+    });
     agents.push(agent);
     const pause = withPause(agent);
     await agent.start();
@@ -48,7 +56,17 @@ describe('Slack over Socket Mode', () => {
 
     // A slash command is acknowledged over the socket and answered through its response_url.
     const responseUrl = slack.responseUrl();
-    const command = { command: '/ampgate', text: 'pause service.name=checkout because noisy exporter', user_id: 'UREQUESTER', user_name: 'req', team_id: 'T0001', channel_id: 'C0GENERAL', response_url: responseUrl, trigger_id: 't', api_app_id: 'A0001' };
+    const command = {
+      command: '/ampgate',
+      text: 'pause service.name=checkout because noisy exporter',
+      user_id: 'UREQUESTER',
+      user_name: 'req',
+      team_id: 'T0001',
+      channel_id: 'C0GENERAL',
+      response_url: responseUrl,
+      trigger_id: 't',
+      api_app_id: 'A0001',
+    };
     const ack = await socket.deliver('slash_commands', command);
     expect(ack.elapsedMs).toBeLessThan(3_000);
     const answer = await eventually(() => slack!.responses(responseUrl)[0]);
@@ -69,7 +87,9 @@ describe('Slack over Socket Mode', () => {
       trigger_id: 'trigger',
       response_url: slack.responseUrl(),
       message: { ts: '1700000000.000100', text: 'card' },
-      actions: [{ action_id: 'change_approve', block_id: `change:${request.id}`, value: `${request.id}|${request.fingerprint}`, type: 'button', action_ts: '1' }],
+      actions: [
+        { action_id: 'change_approve', block_id: `change:${request.id}`, value: `${request.id}|${request.fingerprint}`, type: 'button', action_ts: '1' },
+      ],
     });
     await eventually(() => server!.changes.get(request.id)?.state === 'succeeded', 10_000);
     expect(pause.paused).toBe(true);
@@ -81,7 +101,14 @@ describe('Slack over Socket Mode', () => {
       api_app_id: 'A0001',
       event_id: 'EvSocket1',
       event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_mention', user: 'UREQUESTER', text: '<@UBOT> which agents are unhealthy?', ts: '1700000099.000100', channel: 'C0GENERAL', event_ts: '1700000099.000100' },
+      event: {
+        type: 'app_mention',
+        user: 'UREQUESTER',
+        text: '<@UBOT> which agents are unhealthy?',
+        ts: '1700000099.000100',
+        channel: 'C0GENERAL',
+        event_ts: '1700000099.000100',
+      },
     });
     const reply = await eventually(() => slack!.callsTo('chat.postMessage').find((c) => c.args.channel === 'C0GENERAL'));
     expect(reply.args.thread_ts).toBe('1700000099.000100');

@@ -18,7 +18,16 @@ describe('soak: kill -9 during a rollout', () => {
   it(`converges ${AGENTS} agents after a restart, sending nothing twice and losing nothing`, async () => {
     dir = tempDir();
     const r = await killDuringRollout({ dir, agents: AGENTS, killAt: 0.3, timeoutMs: 300_000 });
-    console.log('soak crash rollout', JSON.stringify({ agents: AGENTS, appliedAtKill: r.appliedAtKill.size, killedAfterMs: r.killedAfterMs, recoveredInMs: r.recoveredInMs, auditRows: [r.auditBefore.length, r.auditAfter.length] }));
+    console.log(
+      'soak crash rollout',
+      JSON.stringify({
+        agents: AGENTS,
+        appliedAtKill: r.appliedAtKill.size,
+        killedAfterMs: r.killedAfterMs,
+        recoveredInMs: r.recoveredInMs,
+        auditRows: [r.auditBefore.length, r.auditAfter.length],
+      }),
+    );
     await expectRecovered(r);
   });
 });

@@ -30,7 +30,13 @@ const fx = engineFixture(dir, {
     },
   },
 });
-const { request } = await fx.engine.propose(alice, { kind: 'restart', target: { agents: [uid(1), uid(2), uid(3)] }, params: {}, reason: 'crash test', channel: 'rest' });
+const { request } = await fx.engine.propose(alice, {
+  kind: 'restart',
+  target: { agents: [uid(1), uid(2), uid(3)] },
+  params: {},
+  reason: 'crash test',
+  channel: 'rest',
+});
 process.stdout.write(`PROPOSED ${request.id}\n`);
 const approved = await fx.engine.approve(bob, request.id, { channel: 'rest' });
 process.stdout.write(`APPROVED ${approved.id} ${approved.state}\n`);

@@ -52,7 +52,10 @@ async function tokens(server: TestServer): Promise<{ proposer: string; approvers
   let t = tokenCache.get(server);
   if (t) return t;
   // Three people: tokens minted with the admin token would all be the admin (no self-approval).
-  t = { proposer: personToken(server, 'alice-proposer', 'proposer'), approvers: [personToken(server, 'bob-approver', 'approver'), personToken(server, 'carol-approver', 'approver')] };
+  t = {
+    proposer: personToken(server, 'alice-proposer', 'proposer'),
+    approvers: [personToken(server, 'bob-approver', 'approver'), personToken(server, 'carol-approver', 'approver')],
+  };
   tokenCache.set(server, t);
   return t;
 }
@@ -65,7 +68,12 @@ function requestOf(body: unknown): ChangeRequest {
 /** Proposes through REST as the proposer; the request is returned pending. */
 export async function propose(server: TestServer, input: ChangeInput): Promise<ChangeRequest> {
   const t = await tokens(server);
-  const proposed = await server.api('POST', '/api/changes', { kind: input.kind, target: input.target, params: input.params ?? {}, reason: input.reason ?? `test ${input.kind}` }, t.proposer);
+  const proposed = await server.api(
+    'POST',
+    '/api/changes',
+    { kind: input.kind, target: input.target, params: input.params ?? {}, reason: input.reason ?? `test ${input.kind}` },
+    t.proposer,
+  );
   if (proposed.status !== 201 && proposed.status !== 200) throw new Error(`propose failed: ${proposed.status} ${JSON.stringify(proposed.body)}`);
   return requestOf(proposed.body);
 }
@@ -96,11 +104,15 @@ export async function approve(server: TestServer, pending: ChangeRequest): Promi
     },
     finished: async (timeoutMs = 20_000, s?: TestServer) => {
       const on = s ?? home;
-      const done = await eventually(async () => {
-        const r = await apiCall<unknown>(on.controlUrl, 'GET', `/api/changes/${req.id}`);
-        const cr = requestOf(r.body);
-        return TERMINAL.has(cr.state) ? cr : undefined;
-      }, timeoutMs, 50);
+      const done = await eventually(
+        async () => {
+          const r = await apiCall<unknown>(on.controlUrl, 'GET', `/api/changes/${req.id}`);
+          const cr = requestOf(r.body);
+          return TERMINAL.has(cr.state) ? cr : undefined;
+        },
+        timeoutMs,
+        50,
+      );
       return { id: done.id, state: done.state, summary: done.resultSummary, outcomes: new Map(done.outcomes.map((o) => [o.uid, o])) };
     },
   };

@@ -8,10 +8,11 @@ import { ChangeEngine } from '../../src/changes/engine.js';
 import { parsePolicy } from '../../src/changes/policy.js';
 import type { Principal, Role } from '../../src/changes/principal.js';
 import { AgentRegistry } from '../../src/fleet/registry.js';
+import { canonicalTarget } from '../../src/fleet/targeting.js';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { createLogger } from '../../src/log.js';
-import { AgentsRepo } from '../../src/store/agents-repo.js';
-import { openDatabase, type Db } from '../../src/store/db.js';
+import { createLogger } from '../../src/shared/log.js';
+import type { Db } from '../../src/store/db.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { TestExecutor, type TestExecutorOptions } from './test-executor.js';
 import { kv } from './ws-agent.js';
 
@@ -58,12 +59,20 @@ export interface FixtureOptions {
 
 /** An engine on `dir/ampgate.db` with `agents` checkout agents (default 3) and a TestExecutor. */
 export function engineFixture(dir: string, opts: FixtureOptions = {}): EngineFixture {
-  const db = openDatabase(join(dir, 'ampgate.db'));
-  const registry = new AgentRegistry(new AgentsRepo(db));
+  const store = openSqliteStore(join(dir, 'ampgate.db'));
+  const db = store.db;
+  const registry = new AgentRegistry(store.agents);
   for (let n = 1; n <= (opts.agents ?? 3); n++) if (!registry.get(uid(n))) addAgent(registry, n);
   registry.flush();
   const clock = { now: opts.now ?? Date.now() };
-  const engine = new ChangeEngine({ db, policy: parsePolicy(opts.policy ?? {}), logger: createLogger('silent'), now: () => clock.now, tickMs: 3_600_000 });
+  const engine = new ChangeEngine({
+    store,
+    canonicalTarget,
+    policy: parsePolicy(opts.policy ?? {}),
+    logger: createLogger('silent'),
+    now: () => clock.now,
+    tickMs: 3_600_000,
+  });
   const executor = new TestExecutor(db, registry, opts.executor);
   engine.registerExecutor(executor);
   if (opts.start !== false) engine.start();
@@ -76,7 +85,7 @@ export function engineFixture(dir: string, opts: FixtureOptions = {}): EngineFix
     close: async () => {
       await engine.stop();
       registry.close();
-      db.close();
+      store.close();
     },
   };
 }

@@ -60,9 +60,11 @@ export class ConnectionSettingsBehaviour {
     // opamp-go skips an offer whose hash it already processed.
     if (hash === this.#lastHash) return;
     this.#lastHash = hash;
-    this.#work = this.#work.then(() => this.#apply(cs.hash, cs.opamp!)).catch((err: unknown) => {
-      this.failed.push({ hash, error: String(err) });
-    });
+    this.#work = this.#work
+      .then(() => this.#apply(cs.hash, cs.opamp!))
+      .catch((err: unknown) => {
+        this.failed.push({ hash, error: String(err) });
+      });
   }
 
   get #reportsStatus(): boolean {

@@ -52,7 +52,18 @@ export async function killDuringRollout(o: CrashRolloutOptions): Promise<CrashRo
   const onApplied = () => {
     if (++appliedCount >= threshold && !killed) killed = server.kill('SIGKILL');
   };
-  const agents = Array.from({ length: o.agents }, () => new LeanAgent({ url: server.opampWs, token: ENROLLMENT_TOKEN, identifying: { 'service.name': 'crash' }, applyDelayMs: [50, 600], reconnectMs: 150, onApplied }));
+  const agents = Array.from(
+    { length: o.agents },
+    () =>
+      new LeanAgent({
+        url: server.opampWs,
+        token: ENROLLMENT_TOKEN,
+        identifying: { 'service.name': 'crash' },
+        applyDelayMs: [50, 600],
+        reconnectMs: 150,
+        onApplied,
+      }),
+  );
   await inBatches(agents, 100, (a) => a.connect());
   await eventually(async () => (await api<{ agents: { connected: number } }>(server, 'GET', '/healthz')).body.agents.connected === o.agents, o.timeoutMs, 100);
 
@@ -65,7 +76,12 @@ export async function killDuringRollout(o: CrashRolloutOptions): Promise<CrashRo
     server,
     'POST',
     '/api/changes',
-    { kind: 'config_push', target: { selector: 'service.name=crash' }, params: { config: 'crash', canary: '5%', bakeSeconds: 0, stageTimeoutSeconds: 300, pendingWaitSeconds: 120 }, reason: 'crash test rollout' },
+    {
+      kind: 'config_push',
+      target: { selector: 'service.name=crash' },
+      params: { config: 'crash', canary: '5%', bakeSeconds: 0, stageTimeoutSeconds: 300, pendingWaitSeconds: 120 },
+      reason: 'crash test rollout',
+    },
     proposer,
   );
   if (proposed.status !== 201) throw new Error(`propose: ${proposed.status} ${JSON.stringify(proposed.body)}`);
@@ -83,7 +99,10 @@ export async function killDuringRollout(o: CrashRolloutOptions): Promise<CrashRo
   let auditBefore: AuditEntry[] = [];
   let requestBefore = request;
   while (!killed) {
-    const [rows, req] = await Promise.all([auditRows(server).catch(() => undefined), api<ChangeRequest>(server, 'GET', `/api/changes/${request.id}`).catch(() => undefined)]);
+    const [rows, req] = await Promise.all([
+      auditRows(server).catch(() => undefined),
+      api<ChangeRequest>(server, 'GET', `/api/changes/${request.id}`).catch(() => undefined),
+    ]);
     if (killed) break;
     if (rows) auditBefore = rows;
     if (req) requestBefore = req.body;
@@ -101,7 +120,22 @@ export async function killDuringRollout(o: CrashRolloutOptions): Promise<CrashRo
   const recoveredInMs = Date.now() - restartedAt;
   const auditAfter = await auditRows(server);
   const verifyAfter = (await api<{ ok: boolean }>(server, 'GET', '/api/audit/verify')).body;
-  return { agents, configHash, body, requestBefore, requestAfter, auditBefore, auditAfter, verifyAfter, appliedAtKill, connectionsAtKill, killedAfterMs, recoveredInMs, dbPath: env.AMPGATE_DB!, server };
+  return {
+    agents,
+    configHash,
+    body,
+    requestBefore,
+    requestAfter,
+    auditBefore,
+    auditAfter,
+    verifyAfter,
+    appliedAtKill,
+    connectionsAtKill,
+    killedAfterMs,
+    recoveredInMs,
+    dbPath: env.AMPGATE_DB!,
+    server,
+  };
 }
 
 /**

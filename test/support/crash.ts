@@ -12,7 +12,6 @@ import { spawnCli } from './cli.js';
 import { spawnServer, type ServerProcess } from './process.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, apiCall, eventually } from './server.js';
 
-
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -56,7 +55,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   throw last;
 }
 
-export async function api<T>(p: ServerProcess, method: string, path: string, body?: unknown, token: string = ADMIN_TOKEN): Promise<{ status: number; body: T }> {
+export async function api<T>(
+  p: ServerProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string = ADMIN_TOKEN,
+): Promise<{ status: number; body: T }> {
   const r = await apiCall<T>(p.controlUrl, method, path, body, token);
   return { status: r.status, body: r.body };
 }
@@ -80,10 +85,14 @@ export async function auditRows(p: ServerProcess): Promise<AuditEntry[]> {
 
 /** Waits until the change request is terminal and returns it. */
 export async function finished<T extends { state: string }>(p: ServerProcess, id: string, timeoutMs: number): Promise<T> {
-  return eventually(async () => {
-    const r = await api<T>(p, 'GET', `/api/changes/${id}`);
-    return ['succeeded', 'partially_failed', 'failed', 'rejected', 'expired', 'cancelled'].includes(r.body.state) ? r.body : undefined;
-  }, timeoutMs, 100);
+  return eventually(
+    async () => {
+      const r = await api<T>(p, 'GET', `/api/changes/${id}`);
+      return ['succeeded', 'partially_failed', 'failed', 'rejected', 'expired', 'cancelled'].includes(r.body.state) ? r.body : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** `ampgate audit verify --db <file>`: exit code and output. */

@@ -14,9 +14,9 @@ import type { AgentOutcomeStatus, ChangeRequest } from '../../src/changes/types.
 import { caFiles, initCa, writePublicFile, writeSecretFile, type CertificateAuthority } from '../../src/creds/ca.js';
 import { certFingerprint, generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
 import { AgentToServerSchema, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/shared/log.js';
 import { expect } from 'vitest';
-import { TOKEN_PATTERN } from '../../src/creds/secrets.js';
+import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
 import { eventually, personToken, removeDir, startTestServer, tempDir, type TestServer } from './server.js';
 import type { TestAgent } from './ws-agent.js';
 
@@ -24,7 +24,12 @@ import type { TestAgent } from './ws-agent.js';
 export class LogCapture extends Writable {
   readonly lines: string[] = [];
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+    this.lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.length > 0),
+    );
     done();
   }
   text(): string {
@@ -137,7 +142,12 @@ type A2SInit = NonNullable<Parameters<typeof create<typeof AgentToServerSchema>>
  * One plain-HTTP OpAMP exchange (POST application/x-protobuf), as a polling agent makes it: over
  * TLS trusting `ca` for https:// URLs, in clear text for http:// ones (`ca` unused).
  */
-export function httpPoll(url: string, ca: string | undefined, token: string | undefined, init: A2SInit): Promise<{ status: number; reply: ServerToAgent | undefined }> {
+export function httpPoll(
+  url: string,
+  ca: string | undefined,
+  token: string | undefined,
+  init: A2SInit,
+): Promise<{ status: number; reply: ServerToAgent | undefined }> {
   const body = toBinary(AgentToServerSchema, create(AgentToServerSchema, init));
   const headers: Record<string, string> = { 'Content-Type': 'application/x-protobuf', 'Content-Length': String(body.length) };
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -151,7 +161,9 @@ export function httpPoll(url: string, ca: string | undefined, token: string | un
         resolve({ status, reply: status === 200 ? fromBinary(ServerToAgentSchema, new Uint8Array(Buffer.concat(chunks))) : undefined });
       });
     };
-    const req = tls ? httpsRequest(url, { method: 'POST', headers, ca, agent: false }, onResponse) : httpRequest(url, { method: 'POST', headers, agent: false }, onResponse);
+    const req = tls
+      ? httpsRequest(url, { method: 'POST', headers, ca, agent: false }, onResponse)
+      : httpRequest(url, { method: 'POST', headers, agent: false }, onResponse);
     req.on('error', reject);
     req.end(body);
   });
@@ -164,7 +176,10 @@ export interface ChangeTokens {
 
 /** A proposer and two approvers (rotation is high risk: two approvals), three separate people. */
 export async function changeTokens(server: TestServer): Promise<ChangeTokens> {
-  return { proposer: personToken(server, 'proposer', 'proposer'), approvers: [personToken(server, 'approver-1', 'approver'), personToken(server, 'approver-2', 'approver')] };
+  return {
+    proposer: personToken(server, 'proposer', 'proposer'),
+    approvers: [personToken(server, 'approver-1', 'approver'), personToken(server, 'approver-2', 'approver')],
+  };
 }
 
 /**
@@ -172,7 +187,12 @@ export async function changeTokens(server: TestServer): Promise<ChangeTokens> {
  * the engine finished executing it. Returns the final request (outcomes: the last one per agent).
  */
 export async function rotateViaChange(server: TestServer, tokens: ChangeTokens, targets: string[], params: Record<string, unknown>, timeoutMs = 20_000) {
-  const proposed = await server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'rotate_credentials', target: { agents: targets }, params, reason: 'credential rotation test' }, tokens.proposer);
+  const proposed = await server.api<{ request: ChangeRequest }>(
+    'POST',
+    '/api/changes',
+    { kind: 'rotate_credentials', target: { agents: targets }, params, reason: 'credential rotation test' },
+    tokens.proposer,
+  );
   if (proposed.status !== 201) throw new Error(`proposal refused: ${proposed.status} ${JSON.stringify(proposed.body)}`);
   const { id, fingerprint } = proposed.body.request;
   for (const approver of tokens.approvers) {

@@ -9,7 +9,10 @@ import { RESTARTABLE_CAPS, TestAgent, type TestAgentOptions } from './ws-agent.j
 
 /** A valid OpenTelemetry Collector config whose only exporter is `exporter`. */
 export function collectorConfig(exporter: string): string {
-  return `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  ${exporter}: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [${exporter}]\n`;
+  return (
+    `receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  ${exporter}: {}\nservice:\n  pipelines:\n    traces:\n      receivers: ` +
+    `[otlp]\n      exporters: [${exporter}]\n`
+  );
 }
 
 export class AgentPool {
@@ -17,7 +20,13 @@ export class AgentPool {
 
   /** Starts a WebSocket agent (applies remote configs by default) and sends its full state. */
   async start(server: TestServer, opts: Partial<TestAgentOptions> = {}): Promise<TestAgent> {
-    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, ...opts });
+    const a = new TestAgent({
+      url: server.opampUrl.ws,
+      token: ENROLLMENT_TOKEN,
+      applyRemoteConfig: true,
+      identifying: { 'service.name': 'checkout' },
+      ...opts,
+    });
     this.agents.push(a);
     await a.start();
     return a;
@@ -25,7 +34,14 @@ export class AgentPool {
 
   /** Like start(), for an agent that accepts Restart commands and obeys them (reconnects as a new process). */
   async startRestartable(server: TestServer, opts: Partial<TestAgentOptions> = {}): Promise<TestAgent> {
-    const a = new TestAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, applyRemoteConfig: true, identifying: { 'service.name': 'checkout' }, capabilities: RESTARTABLE_CAPS, ...opts });
+    const a = new TestAgent({
+      url: server.opampUrl.ws,
+      token: ENROLLMENT_TOKEN,
+      applyRemoteConfig: true,
+      identifying: { 'service.name': 'checkout' },
+      capabilities: RESTARTABLE_CAPS,
+      ...opts,
+    });
     withRestart(a);
     this.agents.push(a);
     await a.start();

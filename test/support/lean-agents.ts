@@ -7,8 +7,15 @@
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { WebSocket } from 'ws';
-import { AgentCapabilities, AgentToServerSchema, RemoteConfigStatuses, ServerToAgentFlags, ServerToAgentSchema, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { newUuidV7Bytes, uidToString } from '../../src/opamp/uid.js';
+import {
+  AgentCapabilities,
+  AgentToServerSchema,
+  RemoteConfigStatuses,
+  ServerToAgentFlags,
+  ServerToAgentSchema,
+  type ServerToAgent,
+} from '../../src/gen/opamp/v1/opamp_pb.js';
+import { newUuidV7Bytes, uidToString } from '../../src/protocol/uid.js';
 import { kv } from './ws-agent.js';
 
 type A2SInit = NonNullable<Parameters<typeof create<typeof AgentToServerSchema>>[1]>;
@@ -84,14 +91,19 @@ export class LeanAgent {
       capabilities: LEAN_CAPS,
       agentDescription: { identifyingAttributes: kv(this.opts.identifying ?? { 'service.name': 'lean' }), nonIdentifyingAttributes: [] },
       effectiveConfig: { configMap: { configMap: { '': { body: new Uint8Array(Buffer.from(this.effective)), contentType: 'text/yaml' } } } },
-      remoteConfigStatus: this.remote ? { lastRemoteConfigHash: new Uint8Array(Buffer.from(this.remote.hash, 'hex')), status: this.remote.status } : { status: RemoteConfigStatuses.RemoteConfigStatuses_UNSET },
+      remoteConfigStatus: this.remote
+        ? { lastRemoteConfigHash: new Uint8Array(Buffer.from(this.remote.hash, 'hex')), status: this.remote.status }
+        : { status: RemoteConfigStatuses.RemoteConfigStatuses_UNSET },
     };
   }
 
   send(init: A2SInit = { capabilities: LEAN_CAPS }): void {
     if (!this.open) return;
     this.seq += 1n;
-    const bytes = toBinary(AgentToServerSchema, create(AgentToServerSchema, { capabilities: LEAN_CAPS, ...init, instanceUid: this.uid, sequenceNum: this.seq }));
+    const bytes = toBinary(
+      AgentToServerSchema,
+      create(AgentToServerSchema, { capabilities: LEAN_CAPS, ...init, instanceUid: this.uid, sequenceNum: this.seq }),
+    );
     this.ws!.send(Buffer.concat([Buffer.of(0), bytes]));
   }
 

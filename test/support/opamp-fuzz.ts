@@ -29,8 +29,16 @@ export function uidPool(size: number, seed = 7): Uint8Array[] {
 }
 
 const KEYS = ['service.name', 'deployment.environment', 'host.name', '__proto__', 'constructor', 'toString', '', 'é', 'a'.repeat(300), 'k=v,x!=y'];
-const key = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KEYS) }, { weight: 2, arbitrary: fc.string({ maxLength: 20 }) }, { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 10 }) });
-const u64 = fc.oneof(fc.constantFrom(0n, 1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 100n }));
+const key = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...KEYS) },
+  { weight: 2, arbitrary: fc.string({ maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 10 }) },
+);
+const u64 = fc.oneof(
+  fc.constantFrom(0n, 1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n),
+  fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+  fc.bigInt({ min: 0n, max: 100n }),
+);
 const i64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 const bytes = (max: number) => fc.uint8Array({ maxLength: max });
 const anyEnum = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
@@ -60,7 +68,9 @@ function kvOf(k: string, v: AnyValue | undefined): KeyValue {
 
 const attrs = (max: number) => fc.array(fc.tuple(key, fc.option(anyValue, { nil: undefined })), { maxLength: max }).map((l) => l.map(([k, v]) => kvOf(k, v)));
 /** A long list of plain string attributes (within the message size limit). */
-const hugeAttrs = fc.integer({ min: 500, max: 3_000 }).map((n) => Array.from({ length: n }, (_, i) => kvOf(`attr.${i}`, val({ case: 'stringValue', value: `v${i}` }))));
+const hugeAttrs = fc
+  .integer({ min: 500, max: 3_000 })
+  .map((n) => Array.from({ length: n }, (_, i) => kvOf(`attr.${i}`, val({ case: 'stringValue', value: `v${i}` }))));
 
 const health: fc.Arbitrary<Partial<ComponentHealth>> = fc.letrec<{ h: Partial<ComponentHealth> }>((tie) => ({
   h: fc.record(
@@ -70,7 +80,9 @@ const health: fc.Arbitrary<Partial<ComponentHealth>> = fc.letrec<{ h: Partial<Co
       statusTimeUnixNano: u64,
       lastError: fc.string({ maxLength: 30 }),
       status: fc.string({ maxLength: 30 }),
-      componentHealthMap: fc.dictionary(key, tie('h') as fc.Arbitrary<ComponentHealth>, { maxKeys: 3, depthIdentifier: 'health' }) as fc.Arbitrary<Record<string, ComponentHealth>>,
+      componentHealthMap: fc.dictionary(key, tie('h') as fc.Arbitrary<ComponentHealth>, { maxKeys: 3, depthIdentifier: 'health' }) as fc.Arbitrary<
+        Record<string, ComponentHealth>
+      >,
       attributes: attrs(3),
     },
     { requiredKeys: [] },
@@ -81,7 +93,11 @@ const PAUSE = 'io.opentelemetry.pause';
 const customMessage = fc.record({
   capability: fc.oneof(fc.constant(PAUSE), fc.string({ maxLength: 30 })),
   type: fc.constantFrom('pause', 'resume', 'status', 'error', '', 'x'.repeat(100)),
-  data: fc.oneof(bytes(64), fc.jsonValue().map((j) => new Uint8Array(Buffer.from(JSON.stringify(j) ?? 'null'))), fc.constant(new Uint8Array(Buffer.from('{"paused":'))) ),
+  data: fc.oneof(
+    bytes(64),
+    fc.jsonValue().map((j) => new Uint8Array(Buffer.from(JSON.stringify(j) ?? 'null'))),
+    fc.constant(new Uint8Array(Buffer.from('{"paused":'))),
+  ),
 });
 
 const csr = fc.oneof(
@@ -106,11 +122,41 @@ export function agentToServerInit(pool: readonly Uint8Array[]): fc.Arbitrary<A2S
     capabilities: u64,
     // RequestInstanceUid (bit 0) in ~3% of messages: each one re-keys an agent record.
     flags: fc.oneof({ weight: 30, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: fc.constant(1n) }, { weight: 2, arbitrary: u64.map((f) => f & ~1n) }),
-    agentDescription: opt(fc.record({ identifyingAttributes: fc.oneof({ weight: 9, arbitrary: attrs(6) }, { weight: 1, arbitrary: hugeAttrs }), nonIdentifyingAttributes: attrs(6) })),
+    agentDescription: opt(
+      fc.record({
+        identifyingAttributes: fc.oneof({ weight: 9, arbitrary: attrs(6) }, { weight: 1, arbitrary: hugeAttrs }),
+        nonIdentifyingAttributes: attrs(6),
+      }),
+    ),
     health: opt(health),
-    effectiveConfig: opt(fc.record({ configMap: fc.record({ configMap: fc.dictionary(key, fc.record({ body: bytes(200), contentType: fc.constantFrom('text/yaml', '', 'application/json', 'x'.repeat(50)) }), { maxKeys: 4 }) }) })),
+    effectiveConfig: opt(
+      fc.record({
+        configMap: fc.record({
+          configMap: fc.dictionary(key, fc.record({ body: bytes(200), contentType: fc.constantFrom('text/yaml', '', 'application/json', 'x'.repeat(50)) }), {
+            maxKeys: 4,
+          }),
+        }),
+      }),
+    ),
     remoteConfigStatus: opt(fc.record({ lastRemoteConfigHash: bytes(40), status: anyEnum, errorMessage: fc.string({ maxLength: 40 }) })),
-    packageStatuses: opt(fc.record({ packages: fc.dictionary(key, fc.record({ name: fc.string({ maxLength: 10 }), agentHasVersion: fc.string({ maxLength: 10 }), agentHasHash: bytes(32), status: anyEnum, errorMessage: fc.string({ maxLength: 10 }) }), { maxKeys: 3 }), serverProvidedAllPackagesHash: bytes(32), errorMessage: fc.string({ maxLength: 20 }) }), 6),
+    packageStatuses: opt(
+      fc.record({
+        packages: fc.dictionary(
+          key,
+          fc.record({
+            name: fc.string({ maxLength: 10 }),
+            agentHasVersion: fc.string({ maxLength: 10 }),
+            agentHasHash: bytes(32),
+            status: anyEnum,
+            errorMessage: fc.string({ maxLength: 10 }),
+          }),
+          { maxKeys: 3 },
+        ),
+        serverProvidedAllPackagesHash: bytes(32),
+        errorMessage: fc.string({ maxLength: 20 }),
+      }),
+      6,
+    ),
     agentDisconnect: opt(fc.constant({}), 12),
     connectionSettingsRequest: opt(fc.record({ opamp: fc.record({ certificateRequest: fc.record({ csr }) }) }), 8),
     customCapabilities: opt(fc.record({ capabilities: fc.array(fc.oneof(fc.constant(PAUSE), fc.string({ maxLength: 30 })), { maxLength: 5 }) })),
@@ -151,9 +197,20 @@ const MUTATIONS: Mutation[] = [
   // truncation
   (b, r) => b.subarray(0, at(b, r[0]!)),
   // random bytes inserted
-  (b, r) => { const i = at(b, r[0]!); return concat(b.subarray(0, i), Uint8Array.from(r.slice(1, 1 + (r[1]! % 16)), (x) => x & 0xff), b.subarray(i)); },
+  (b, r) => {
+    const i = at(b, r[0]!);
+    return concat(
+      b.subarray(0, i),
+      Uint8Array.from(r.slice(1, 1 + (r[1]! % 16)), (x) => x & 0xff),
+      b.subarray(i),
+    );
+  },
   // a slice duplicated (repeated fields, merged sub-messages, or garbage)
-  (b, r) => { const i = at(b, r[0]!); const j = Math.min(b.length, i + (r[1]! % 64)); return concat(b, b.subarray(i, j), b.subarray(i, j)); },
+  (b, r) => {
+    const i = at(b, r[0]!);
+    const j = Math.min(b.length, i + (r[1]! % 64));
+    return concat(b, b.subarray(i, j), b.subarray(i, j));
+  },
   // the whole message twice (protobuf merge semantics)
   (b) => concat(b, b),
   // a huge (10-byte) varint field: sequence_num, capabilities or flags = 2^64-1, or unknown field 99
@@ -161,11 +218,17 @@ const MUTATIONS: Mutation[] = [
   // an overlong varint (11 bytes, invalid)
   (b) => concat(b, Uint8Array.from([0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])),
   // a length-delimited field claiming an absurd length
-  (b, r) => concat(b, Uint8Array.from([[0x1a, 0x2a, 0x32, 0x0a, 0x6a][r[0]! % 5]!, ...varint(BigInt(r[1]!) * 1_000_003n + 0x7fff_ffffn)]), Uint8Array.of(1, 2, 3)),
+  (b, r) =>
+    concat(b, Uint8Array.from([[0x1a, 0x2a, 0x32, 0x0a, 0x6a][r[0]! % 5]!, ...varint(BigInt(r[1]!) * 1_000_003n + 0x7fff_ffffn)]), Uint8Array.of(1, 2, 3)),
   // an unknown field number with every wire type, including deprecated groups
   (b, r) => concat(Uint8Array.from([(((r[0]! % 200) + 16) << 3) | (r[1]! % 8)]), b),
   // replace a range with random bytes
-  (b, r) => { const c = Uint8Array.from(b); const i = at(b, r[0]!); for (let k = 0; k < 8 && i + k < c.length; k++) c[i + k] = r[k + 1]! & 0xff; return c; },
+  (b, r) => {
+    const c = Uint8Array.from(b);
+    const i = at(b, r[0]!);
+    for (let k = 0; k < 8 && i + k < c.length; k++) c[i + k] = r[k + 1]! & 0xff;
+    return c;
+  },
 ];
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -176,7 +239,12 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 export function mutatedEncodings(pool: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> {
   const mutation = fc.tuple(fc.nat(MUTATIONS.length - 1), fc.array(fc.nat(1_000_000), { minLength: 20, maxLength: 20 }));
   return fc.oneof(
-    { weight: 9, arbitrary: fc.tuple(validEncodings(pool), fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([b, ms]) => ms.reduce((acc, [m, r]) => MUTATIONS[m]!(acc, r), b)) },
+    {
+      weight: 9,
+      arbitrary: fc
+        .tuple(validEncodings(pool), fc.array(mutation, { minLength: 1, maxLength: 3 }))
+        .map(([b, ms]) => ms.reduce((acc, [m, r]) => MUTATIONS[m]!(acc, r), b)),
+    },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
   );
 }
@@ -213,8 +281,11 @@ export class RecordingLink implements AgentLink {
     readonly auth: AgentAuth = { method: 'token', credentialKind: 'enrollment' },
     readonly remoteAddress = '127.0.0.1',
   ) {}
+  get canPush(): boolean {
+    return this.transport === 'ws';
+  }
   get isOpen(): boolean {
-    return this.transport === 'ws' && this.closedWith === undefined;
+    return this.canPush && this.closedWith === undefined;
   }
   push(msg: ServerToAgent): boolean {
     if (!this.isOpen) return false;

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiTokens } from '../../src/creds/api-tokens.js';
 import { ApiTokensRepo } from '../../src/store/api-tokens-repo.js';
 import { openDatabase } from '../../src/store/db.js';
 
@@ -22,7 +23,7 @@ export interface People {
 export function seedPeople(dir: string): { people: People; policyFile: string } {
   const db = openDatabase(join(dir, 'ampgate.db'));
   try {
-    const tokens = new ApiTokensRepo(db);
+    const tokens = new ApiTokens(new ApiTokensRepo(db));
     const alice = tokens.create('alice', 'approver');
     const bob = tokens.create('bob', 'approver');
     const policyFile = join(dir, 'policy.json');

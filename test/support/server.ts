@@ -2,11 +2,12 @@
  * Test server helpers: an in-process ampgate on ephemeral loopback ports with a fresh SQLite file,
  * a known admin token and a known enrollment token, plus a small JSON client for the REST API.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer, type StartOptions } from '../../src/app.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/app/server.js';
 import { loadSettings, type SettingsInput } from '../../src/config.js';
+import { tempDir } from './temp.js';
+
+export { eventually, removeDir, tempDir } from './temp.js';
 
 export const ADMIN_TOKEN = 'ampk_test-admin-token-0123456789abcdefghijklmnopqrstu';
 export const ENROLLMENT_TOKEN = 'ampe_test-enrollment-token-0123456789abcdefghijklmn';
@@ -16,10 +17,7 @@ export interface TestServer extends RunningServer {
   api<T = unknown>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T; headers: Headers }>;
 }
 
-export function tempDir(prefix = 'ampgate-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
+/** An in-process server on loopback port 0, in `dir` (default: a fresh temp folder, removed after the test file). */
 export async function startTestServer(overrides: Partial<SettingsInput> = {}, dir: string = tempDir(), startOpts: StartOptions = {}): Promise<TestServer> {
   const settings = loadSettings(
     {},
@@ -36,8 +34,7 @@ export async function startTestServer(overrides: Partial<SettingsInput> = {}, di
   const server = await startServer(settings, { print: () => {}, ...startOpts });
   return Object.assign(server, {
     dir,
-    api: <T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) =>
-      apiCall<T>(server.controlUrl, method, path, body, token),
+    api: <T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) => apiCall<T>(server.controlUrl, method, path, body, token),
   });
 }
 
@@ -58,24 +55,4 @@ export async function apiCall<T>(base: string, method: string, path: string, bod
  */
 export function personToken(server: RunningServer, name: string, role: 'viewer' | 'proposer' | 'approver' | 'admin'): string {
   return server.privileges.createApiToken('operator:test', { name, role }).secret;
-}
-
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-}
-
-/** Polls `fn` until it returns a truthy value or the timeout passes. */
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5_000, stepMs = 20): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
 }

@@ -46,7 +46,17 @@ export const APPROVALS_CHANNEL = 'C0APPROVALS';
  */
 export function slashCommand(user: string, text: string, responseUrl = 'http://127.0.0.1:9/unused'): { form: Record<string, string> } {
   return {
-    form: { command: '/ampgate', text, user_id: user, user_name: user.toLowerCase(), team_id: 'T0001', channel_id: 'C0GENERAL', response_url: responseUrl, trigger_id: 't1', api_app_id: 'A0001' },
+    form: {
+      command: '/ampgate',
+      text,
+      user_id: user,
+      user_name: user.toLowerCase(),
+      team_id: 'T0001',
+      channel_id: 'C0GENERAL',
+      response_url: responseUrl,
+      trigger_id: 't1',
+      api_app_id: 'A0001',
+    },
   };
 }
 
@@ -91,7 +101,11 @@ export async function slashUnanswered(
 }
 
 /** A signed-shape `block_actions` payload: `user` clicking one button on a message in `channel`. */
-function blockAction(user: string, channel: { id: string; name: string; ts: string }, action: { action_id: string; block_id: string; value: string }): { form: Record<string, string> } {
+function blockAction(
+  user: string,
+  channel: { id: string; name: string; ts: string },
+  action: { action_id: string; block_id: string; value: string },
+): { form: Record<string, string> } {
   const payload = {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0001' },
@@ -109,13 +123,25 @@ function blockAction(user: string, channel: { id: string; name: string; ts: stri
 }
 
 /** `user` clicking Approve or Reject on a change request's card in the approvals channel. */
-export function buttonClick(user: string, request: { id: string; fingerprint: string }, decision: 'approve' | 'reject' = 'approve'): { form: Record<string, string> } {
-  return blockAction(user, { id: APPROVALS_CHANNEL, name: 'approvals', ts: '1700000000.000100' }, { action_id: `change_${decision}`, block_id: `change:${request.id}`, value: `${request.id}|${request.fingerprint}` });
+export function buttonClick(
+  user: string,
+  request: { id: string; fingerprint: string },
+  decision: 'approve' | 'reject' = 'approve',
+): { form: Record<string, string> } {
+  return blockAction(
+    user,
+    { id: APPROVALS_CHANNEL, name: 'approvals', ts: '1700000000.000100' },
+    { action_id: `change_${decision}`, block_id: `change:${request.id}`, value: `${request.id}|${request.fingerprint}` },
+  );
 }
 
 /** `user` clicking a "did you mean" button (action `intent_retry_<n>`) under a reply in `channel`. */
 export function retryClick(user: string, button: { action_id: string; value: string }, channel = 'C0GENERAL'): { form: Record<string, string> } {
-  return blockAction(user, { id: channel, name: 'general', ts: '1700000000.000300' }, { action_id: button.action_id, block_id: 'intent_retry', value: button.value });
+  return blockAction(
+    user,
+    { id: channel, name: 'general', ts: '1700000000.000300' },
+    { action_id: button.action_id, block_id: 'intent_retry', value: button.value },
+  );
 }
 
 export interface RecordedCall {
@@ -259,7 +285,11 @@ export class SocketModeStandIn {
   }
 
   /** Delivers one envelope and waits for the app's acknowledgement of it. */
-  async deliver(type: 'slash_commands' | 'events_api' | 'interactive', payload: Record<string, unknown>, timeoutMs = 5_000): Promise<{ payload?: Record<string, unknown>; elapsedMs: number }> {
+  async deliver(
+    type: 'slash_commands' | 'events_api' | 'interactive',
+    payload: Record<string, unknown>,
+    timeoutMs = 5_000,
+  ): Promise<{ payload?: Record<string, unknown>; elapsedMs: number }> {
     const socket = this.#socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) throw new Error('no Socket Mode connection');
     const id = randomUUID();

@@ -61,7 +61,10 @@ export async function reconnectStorm(server: TestServer, opts: StormOptions): Pr
   const concurrency = opts.concurrency ?? 200;
   const settle = opts.settleTimeoutMs ?? 30_000;
   const counter = { refused: 0 };
-  const agents = Array.from({ length: opts.agents }, (_, i) => new LeanAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': `storm-${i % 10}` } }));
+  const agents = Array.from(
+    { length: opts.agents },
+    (_, i) => new LeanAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: { 'service.name': `storm-${i % 10}` } }),
+  );
   await inBatches(agents, concurrency, (a) => connectWithRetry(a, counter));
   await checkConsistent(server, agents, settle);
 

@@ -6,19 +6,29 @@
  * already recorded, as the executor contract requires.
  */
 import { createHash } from 'node:crypto';
-import { riskFor } from '../../src/changes/risk.js';
-import type { ChangeExecutor, ChangeKind, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, RiskTier, TargetSpec } from '../../src/changes/types.js';
-import { AmpgateError } from '../../src/errors.js';
+import { riskOf } from '../../src/changes/risk.js';
+import type {
+  ChangeExecutor,
+  ChangeKind,
+  ChangePlan,
+  ChangeRequest,
+  ExecutionContext,
+  ExecutionResult,
+  RiskTier,
+  TargetSpec,
+} from '../../src/changes/types.js';
+import { AmpgateError } from '../../src/shared/errors.js';
 import type { AgentRecord } from '../../src/fleet/agent-state.js';
 import type { AgentRegistry } from '../../src/fleet/registry.js';
-import { labelBreakdown, planFingerprint, resolveTargets, type Eligibility } from '../../src/fleet/targeting.js';
+import { planFingerprint } from '../../src/changes/fingerprint.js';
+import { labelBreakdown, resolveTargets, type Eligibility } from '../../src/fleet/targeting.js';
 import type { Db } from '../../src/store/db.js';
 
 export interface TestExecutorOptions {
   readonly kind?: ChangeKind;
   /** Default: every agent is eligible unless its attribute `ineligible` is "true". */
   readonly eligibility?: Eligibility;
-  /** Default: riskFor(kind, scope). */
+  /** Default: the risk model's tier for its kind, counting every matched agent as a target. */
   readonly risk?: (targets: readonly AgentRecord[]) => RiskTier;
   /** Runs before each agent's effect; may await (to hold the execution) or throw. */
   readonly beforeEffect?: (uid: string, req: ChangeRequest, ctx: ExecutionContext) => void | Promise<void>;
@@ -56,14 +66,15 @@ export class TestExecutor implements ChangeExecutor {
     const targets = resolved.agents.map((a) => a.uid);
     const payloadFingerprint = createHash('sha256').update(this.payload).digest('hex');
     const pinned = { ...params };
-    const scope = { matched: targets.length + resolved.ineligible.length, known: this.#registry.size };
     return {
       params: pinned,
       targets,
       ineligible: resolved.ineligible,
       payloadFingerprint,
       fingerprint: planFingerprint(this.kind, pinned, payloadFingerprint, targets),
-      risk: this.#opts.risk ? this.#opts.risk(resolved.agents) : riskFor(this.kind, scope),
+      risk: this.#opts.risk
+        ? this.#opts.risk(resolved.agents)
+        : riskOf({ kind: this.kind, eligible: targets.length + resolved.ineligible.length, ineligible: 0, fleetSize: this.#registry.size }).tier,
       preview: {
         summary: `test ${this.kind} of ${targets.length} agents`,
         agentCount: targets.length,
@@ -105,7 +116,10 @@ export class TestExecutor implements ChangeExecutor {
 
   /** uid -> number of effects recorded for a request (exactly-once means every count is 1). */
   effects(requestId: string): Map<string, number> {
-    const rows = this.#db.prepare('SELECT uid, count(*) AS n FROM test_exec_effects WHERE request_id = ? GROUP BY uid').all(requestId) as Array<{ uid: string; n: number }>;
+    const rows = this.#db.prepare('SELECT uid, count(*) AS n FROM test_exec_effects WHERE request_id = ? GROUP BY uid').all(requestId) as Array<{
+      uid: string;
+      n: number;
+    }>;
     return new Map(rows.map((r) => [r.uid, r.n]));
   }
 }

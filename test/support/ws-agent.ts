@@ -7,6 +7,7 @@ export {
   RESTARTABLE_CAPS,
   SimulatedAgent as TestAgent,
   equalBytes,
+  ignoreReply,
   kv,
   type SimulatedAgentOptions as TestAgentOptions,
 } from '../../src/demo/simulated-agent.js';

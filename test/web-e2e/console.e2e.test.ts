@@ -59,7 +59,12 @@ async function proposeAs(token: string, cell: string): Promise<ChangeRequest> {
   const r = await cs.server.api<{ request: ChangeRequest }>(
     'POST',
     '/api/changes',
-    { kind: 'config_push', target: { selector: `cell=${cell}` }, params: { config: 'gw', version: 2, canary: 1, bakeSeconds: 0 }, reason: `roll gw v2 to ${cell}` },
+    {
+      kind: 'config_push',
+      target: { selector: `cell=${cell}` },
+      params: { config: 'gw', version: 2, canary: 1, bakeSeconds: 0 },
+      reason: `roll gw v2 to ${cell}`,
+    },
     token,
   );
   expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -120,64 +125,74 @@ describe('web console in Chromium', () => {
     await expect.poll(() => page.locator('.count').textContent()).toBe('Agents 1–4 of 4');
   });
 
-  it('shows a request proposed through the API live, refuses self-approval, and lets a second person approve; the rollout reaches APPLIED without a reload', async () => {
-    await page.getByRole('link', { name: 'Change requests' }).click();
-    await page.getByRole('heading', { name: 'Change requests' }).waitFor();
-    const proposed = await proposeAs(cs.people.alice, 'cell-42');
-    // Arrives through the event stream: no reload, no polling by the test.
-    await page.getByRole('link', { name: `#${proposed.id}`, exact: true }).first().waitFor({ timeout: 10_000 });
-    await page.locator('.notice', { hasText: `New change request #${proposed.id}` }).waitFor();
-    await audit('changes');
+  it(
+    'shows a request proposed through the API live, refuses self-approval, and lets a second person approve; the rollout reaches APPLIED ' + 'without a reload',
+    async () => {
+      await page.getByRole('link', { name: 'Change requests' }).click();
+      await page.getByRole('heading', { name: 'Change requests' }).waitFor();
+      const proposed = await proposeAs(cs.people.alice, 'cell-42');
+      // Arrives through the event stream: no reload, no polling by the test.
+      await page
+        .getByRole('link', { name: `#${proposed.id}`, exact: true })
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await page.locator('.notice', { hasText: `New change request #${proposed.id}` }).waitFor();
+      await audit('changes');
 
-    await page.getByRole('cell').getByRole('link', { name: `#${proposed.id}`, exact: true }).click();
-    await page.getByRole('heading', { level: 1, name: new RegExp(`#${proposed.id}:`) }).waitFor();
-    const facts = await page.locator('dl.facts').textContent();
-    expect(facts).toContain('selector cell=cell-42');
-    expect(facts).toContain(proposed.fingerprint);
-    expect(facts).toMatch(/Eligible agents\s*5/);
-    expect(facts).toMatch(/0 of 1 needed/);
-    expect(await page.locator('table.diff').count()).toBeGreaterThan(0);
-    await audit('change');
+      await page
+        .getByRole('cell')
+        .getByRole('link', { name: `#${proposed.id}`, exact: true })
+        .click();
+      await page.getByRole('heading', { level: 1, name: new RegExp(`#${proposed.id}:`) }).waitFor();
+      const facts = await page.locator('dl.facts').textContent();
+      expect(facts).toContain('selector cell=cell-42');
+      expect(facts).toContain(proposed.fingerprint);
+      expect(facts).toMatch(/Eligible agents\s*5/);
+      expect(facts).toMatch(/0 of 1 needed/);
+      expect(await page.locator('table.diff').count()).toBeGreaterThan(0);
+      await audit('change');
 
-    // alice proposed it: the engine refuses her approval, and the console shows its error.
-    await page.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => page.locator('.decide [role=alert]').textContent()).toMatch(/403 forbidden: .*self-approval/);
-    expect(cs.server.changes.get(proposed.id)!.state).toBe('pending');
-    expect(cs.server.changes.get(proposed.id)!.approvals).toEqual([]);
+      // alice proposed it: the engine refuses her approval, and the console shows its error.
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await expect.poll(() => page.locator('.decide [role=alert]').textContent()).toMatch(/403 forbidden: .*self-approval/);
+      expect(cs.server.changes.get(proposed.id)!.state).toBe('pending');
+      expect(cs.server.changes.get(proposed.id)!.approvals).toEqual([]);
 
-    await signOut();
-    await signIn(cs.people.bob);
-    await page.goto(url(`/ui/changes/${proposed.id}`));
-    await page.getByRole('button', { name: 'Approve' }).waitFor();
-    await page.evaluate('window.__sameDocument = "yes"');
-    await page.getByRole('button', { name: 'Approve' }).click();
-    await page.locator('p.ok-text[role=status]', { hasText: 'Approved' }).waitFor();
-    await page.getByRole('link', { name: `Watch the rollout of #${proposed.id}` }).click();
-    await page.getByRole('heading', { name: 'Progress per stage' }).waitFor();
-    // Stage 1 (the canary) is seen offered or applying before anything is applied; agents take 1.5 s.
-    await page.locator('[data-outcome=offered], [data-outcome=applying]').first().waitFor({ timeout: 10_000 });
-    await page.locator('[data-rollout-state=completed]').waitFor({ timeout: 30_000 });
-    const stages = await page.locator('ol.stages').textContent();
-    expect(stages).toMatch(/Stage 1.*1 applied/s);
-    expect(stages).toMatch(/Stage 2.*4 applied/s);
-    expect(await page.evaluate('window.__sameDocument')).toBe('yes'); // updated live, never reloaded
-    await audit('rollout');
+      await signOut();
+      await signIn(cs.people.bob);
+      await page.goto(url(`/ui/changes/${proposed.id}`));
+      await page.getByRole('button', { name: 'Approve' }).waitFor();
+      await page.evaluate('window.__sameDocument = "yes"');
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await page.locator('p.ok-text[role=status]', { hasText: 'Approved' }).waitFor();
+      await page.getByRole('link', { name: `Watch the rollout of #${proposed.id}` }).click();
+      await page.getByRole('heading', { name: 'Progress per stage' }).waitFor();
+      // Stage 1 (the canary) is seen offered or applying before anything is applied; agents take 1.5 s.
+      await page.locator('[data-outcome=offered], [data-outcome=applying]').first().waitFor({ timeout: 10_000 });
+      await page.locator('[data-rollout-state=completed]').waitFor({ timeout: 30_000 });
+      const stages = await page.locator('ol.stages').textContent();
+      expect(stages).toMatch(/Stage 1.*1 applied/s);
+      expect(stages).toMatch(/Stage 2.*4 applied/s);
+      expect(await page.evaluate('window.__sameDocument')).toBe('yes'); // updated live, never reloaded
+      await audit('rollout');
 
-    const done = await eventually(() => {
-      const r = cs.server.changes.get(proposed.id)!;
-      return r.state === 'succeeded' ? r : undefined;
-    }, 10_000);
-    expect(done.approvals.map((a) => a.principal.name)).toEqual(['bob']);
-    const applied = cs.agents.filter((a) => a.opts.identifying?.cell === 'cell-42').map((a) => a.remote?.status);
-    expect(applied).toEqual(Array(5).fill(RemoteConfigStatuses.RemoteConfigStatuses_APPLIED)); // reported by the agents themselves
-  });
+      const done = await eventually(() => {
+        const r = cs.server.changes.get(proposed.id)!;
+        return r.state === 'succeeded' ? r : undefined;
+      }, 10_000);
+      expect(done.approvals.map((a) => a.principal.name)).toEqual(['bob']);
+      const applied = cs.agents.filter((a) => a.opts.identifying?.cell === 'cell-42').map((a) => a.remote?.status);
+      expect(applied).toEqual(Array(5).fill(RemoteConfigStatuses.RemoteConfigStatuses_APPLIED)); // reported by the agents themselves
+    },
+  );
 
   it('refuses writes without the CSRF token and cross-site form posts; nothing changes', async () => {
     const pending = await proposeAs(cs.people.alice, 'cell-43');
     await page.goto(url('/ui/changes'));
     const attempt = async (headers: Record<string, string>) =>
       page.evaluate(
-        `fetch('/api/changes/${pending.id}/approve', { method: 'POST', headers: ${JSON.stringify({ 'Content-Type': 'application/json', ...headers })}, body: '{}' }).then(async (r) => [r.status, await r.text()])`,
+        `fetch('/api/changes/${pending.id}/approve', { method: 'POST', headers: ` +
+          `${JSON.stringify({ 'Content-Type': 'application/json', ...headers })}, body: '{}' }).then(async (r) => [r.status, await r.text()])`,
       ) as Promise<[number, string]>;
     const [noToken, noTokenBody] = await attempt({});
     expect(noToken).toBe(403);
@@ -236,7 +251,12 @@ describe('web console in Chromium', () => {
   it('shows validation errors of an uploaded config at their line', async () => {
     await page.goto(url('/ui/configs'));
     await page.getByLabel('Name').fill('broken');
-    await page.getByLabel('Body').fill('receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [kafka]\n');
+    await page
+      .getByLabel('Body')
+      .fill(
+        'receivers:\n  otlp:\n    protocols:\n      grpc: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n ' +
+          '     exporters: [kafka]\n',
+      );
     await page.getByRole('button', { name: 'Validate and upload' }).click();
     await page.locator('li.bad-line').first().waitFor();
     const bad = page.locator('li.bad-line');
@@ -273,7 +293,12 @@ async function evilSite(target: string): Promise<{ server: Server; url: string }
       res.writeHead(200, { 'Content-Type': 'text/javascript' }).end('document.forms[0].submit();');
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<!doctype html><form method="POST" action="${target}" enctype="text/plain"><input name='{"comment":"x","a' value='":1}'></form><script src="/go.js"></script>`);
+    res
+      .writeHead(200, { 'Content-Type': 'text/html' })
+      .end(
+        `<!doctype html><form method="POST" action="${target}" enctype="text/plain"><input name='{"comment":"x","a' value='":1}'></form><script ` +
+          `src="/go.js"></script>`,
+      );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.2', r));
   const addr = server.address() as { port: number };

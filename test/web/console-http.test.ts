@@ -42,20 +42,35 @@ interface Session {
 }
 
 async function signIn(token: string): Promise<Session> {
-  const res = await fetch(`${server.controlUrl}/ui/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) });
+  const res = await fetch(`${server.controlUrl}/ui/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
   expect(res.status).toBe(200);
   const setCookie = res.headers.get('set-cookie')!;
   const body = (await res.json()) as Session['body'];
   return { cookie: setCookie.split(';')[0]!, csrf: body.csrfToken, setCookie, body };
 }
 
-async function call(s: Pick<Session, 'cookie'> | null, method: string, path: string, opts: { body?: unknown; csrf?: string; headers?: Record<string, string> } = {}) {
+async function call(
+  s: Pick<Session, 'cookie'> | null,
+  method: string,
+  path: string,
+  opts: { body?: unknown; csrf?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (s) headers.Cookie = s.cookie;
   if (opts.csrf !== undefined) headers['X-CSRF-Token'] = opts.csrf;
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(server.controlUrl + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), redirect: 'manual' });
+  const res = await fetch(server.controlUrl + path, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    redirect: 'manual',
+  });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: test helper reads arbitrary JSON response bodies
   let body: any;
   try {
     body = text ? JSON.parse(text) : undefined;
@@ -69,7 +84,12 @@ let proposals = 0;
 async function proposeAsAlice(reason: string): Promise<ChangeRequest> {
   // A distinct pendingWaitSeconds per call, so no two proposals are the same open request.
   const params = { config: 'gw', version: 1, pendingWaitSeconds: 60 + ++proposals };
-  const r = await server.api<{ request: ChangeRequest }>('POST', '/api/changes', { kind: 'config_push', target: { agents: [agentUid] }, params, reason }, people.alice);
+  const r = await server.api<{ request: ChangeRequest }>(
+    'POST',
+    '/api/changes',
+    { kind: 'config_push', target: { agents: [agentUid] }, params, reason },
+    people.alice,
+  );
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.request;
 }
@@ -99,7 +119,13 @@ describe('console pages and assets', () => {
     const again = await fetch(`${server.controlUrl}/ui/assets/app.js`, { headers: { 'If-None-Match': etag } });
     expect(again.status).toBe(304);
     for (const vendor of ['vendor/preact.mjs', 'vendor/htm.mjs']) expect((await call(null, 'GET', `/ui/assets/${vendor}`)).status).toBe(200);
-    for (const bad of ['/ui/assets/nope.js', '/ui/assets/vendor/', '/ui/assets/vendor/../../package.json', '/ui/assets/%2e%2e/assets.ts', '/ui/assets/..%2f..%2fpackage.json']) {
+    for (const bad of [
+      '/ui/assets/nope.js',
+      '/ui/assets/vendor/',
+      '/ui/assets/vendor/../../package.json',
+      '/ui/assets/%2e%2e/assets.ts',
+      '/ui/assets/..%2f..%2fpackage.json',
+    ]) {
       const r = await call(null, 'GET', bad);
       // Only files from the in-memory table are served: anything else is a 404 or (once the
       // client normalised the dots away) the page shell, never a file from disk.
@@ -224,7 +250,11 @@ describe('console sessions over HTTP', () => {
     const dir = tempDir();
     const slow = await startTestServer({ apiRate: 1, apiBurst: 2 }, dir);
     try {
-      const res = await fetch(`${slow.controlUrl}/ui/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
+      const res = await fetch(`${slow.controlUrl}/ui/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token: ADMIN_TOKEN }),
+      });
       const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) statuses.push((await fetch(`${slow.controlUrl}/api/agents`, { headers: { Cookie: cookie } })).status);
@@ -240,7 +270,15 @@ describe('console sessions over HTTP', () => {
     const off = await startTestServer({ console: false }, dir);
     try {
       expect((await fetch(`${off.controlUrl}/ui/`)).status).toBe(404);
-      expect((await fetch(`${off.controlUrl}/ui/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) })).status).toBe(404);
+      expect(
+        (
+          await fetch(`${off.controlUrl}/ui/session`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ token: ADMIN_TOKEN }),
+          })
+        ).status,
+      ).toBe(404);
     } finally {
       await off.stop();
       removeDir(dir);
@@ -300,7 +338,10 @@ describe('REST additions for the console', () => {
   });
 
   it('filters the audit log by action prefix and actor, newest first', async () => {
-    const page = await server.api<{ entries: Array<{ seq: number; action: string }>; next: number | null }>('GET', '/api/audit?order=desc&action=change.&limit=2');
+    const page = await server.api<{ entries: Array<{ seq: number; action: string }>; next: number | null }>(
+      'GET',
+      '/api/audit?order=desc&action=change.&limit=2',
+    );
     expect(page.body.entries).toHaveLength(2);
     expect(page.body.entries[0]!.seq).toBeGreaterThan(page.body.entries[1]!.seq);
     expect(page.body.entries.every((e) => e.action.startsWith('change.'))).toBe(true);

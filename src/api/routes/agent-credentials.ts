@@ -5,22 +5,22 @@
  * only: secrets are never stored, and nothing here could return one.
  */
 import type { FastifyInstance } from 'fastify';
-import { AmpgateError, notFound } from '../../errors.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { CredentialRow } from '../../creds/agent-credentials.js';
 import { describeCredential } from '../../creds/mint.js';
 import type { CredentialsRuntime } from '../../creds/runtime.js';
 import { loadStaged } from '../../creds/staged-tls.js';
 import { certFingerprint, parseCertificates } from '../../creds/x509.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
-import { isUuidText } from '../../opamp/uid.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
-import type { RotationRow } from '../../store/rotations-repo.js';
+import { hasCapability } from '../../protocol/capabilities.js';
+import { isUuidText } from '../../protocol/uid.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
+import type { RotationRow } from '../../store/ports/rotations.js';
 import { requireRole } from '../auth.js';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-export function credentialView(rt: CredentialsRuntime, c: CredentialRow) {
+function credentialView(rt: CredentialsRuntime, c: CredentialRow) {
   const status = c.revoked_at !== null ? 'revoked' : rt.creds.isValid(c) ? 'active' : 'expired';
   return {
     id: c.id,
@@ -33,7 +33,7 @@ export function credentialView(rt: CredentialsRuntime, c: CredentialRow) {
   };
 }
 
-export function rotationView(rt: CredentialsRuntime, r: RotationRow) {
+function rotationView(rt: CredentialsRuntime, r: RotationRow) {
   return {
     id: r.id,
     changeId: r.change_id,
@@ -53,13 +53,18 @@ export function rotationView(rt: CredentialsRuntime, r: RotationRow) {
 function certSummary(pem: string | undefined) {
   if (!pem) return null;
   try {
-    return parseCertificates(pem).map((c) => ({ subject: c.subject, issuer: c.issuer, fingerprint: certFingerprint(c.rawData), notAfter: c.notAfter.toISOString() }));
+    return parseCertificates(pem).map((c) => ({
+      subject: c.subject,
+      issuer: c.issuer,
+      fingerprint: certFingerprint(c.rawData),
+      notAfter: c.notAfter.toISOString(),
+    }));
   } catch {
     return null;
   }
 }
 
-export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; rt: CredentialsRuntime }): void {
+export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; rt: CredentialsRuntime }): void {
   const viewer = requireRole(deps.tokens, 'viewer');
   const rt = deps.rt;
 
@@ -110,5 +115,10 @@ export interface AgentCredentialsResponse {
   readonly currentAuth: { method: string; credential: ReturnType<typeof credentialView> | null; since: string | null } | null;
   readonly credentials: Array<ReturnType<typeof credentialView>>;
   readonly rotations: Array<ReturnType<typeof rotationView>>;
-  readonly connectionSettings: { acceptsOffers: boolean; reportsStatus: boolean; offerPending: boolean; status: { hash: string; status: string; errorMessage: string } | null };
+  readonly connectionSettings: {
+    acceptsOffers: boolean;
+    reportsStatus: boolean;
+    offerPending: boolean;
+    status: { hash: string; status: string; errorMessage: string } | null;
+  };
 }

@@ -7,10 +7,10 @@ import type { AgentRecord } from '../../fleet/agent-state.js';
 import { parseSelector, SelectorSyntaxError, type SelectorClause } from '../../fleet/attributes.js';
 import { filterFleet, type ConfigSync } from '../../fleet/fleet-query.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
+import { isUuidText } from '../../protocol/uid.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { selectorHint } from '../../fleet/selector-hints.js';
-import { AmpgateError, notFound } from '../../errors.js';
-import { isUuidText } from '../../opamp/uid.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
 import { requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 import { agentDetail, agentSummary } from '../views.js';
@@ -26,7 +26,7 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistry; tokens: ApiTokensRepo; configSync?: (agent: AgentRecord) => ConfigSync }): void {
+export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistry; tokens: ApiTokens; configSync?: (agent: AgentRecord) => ConfigSync }): void {
   const syncOf = deps.configSync ?? ((): ConfigSync => 'unmanaged');
   const viewer = requireRole(deps.tokens, 'viewer');
 
@@ -50,7 +50,9 @@ export function agentRoutes(app: FastifyInstance, deps: { registry: AgentRegistr
       offset: q.offset,
       agents: all.slice(q.offset, q.offset + q.limit).map((a) => ({ ...agentSummary(a), configSync: syncOf(a) })),
       // A selector that alone matches nothing says why (unknown keys or values, with close matches).
-      ...(all.length === 0 && selector?.length && deps.registry.query({ selector }).length === 0 ? { hint: selectorHint(deps.registry.all(), selector).message } : {}),
+      ...(all.length === 0 && selector?.length && deps.registry.query({ selector }).length === 0
+        ? { hint: selectorHint(deps.registry.all(), selector).message }
+        : {}),
     };
   });
 

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { AuditLog } from '../../changes/audit.js';
 import { checkAnchor, type AuditAnchor } from '../../changes/audit-anchor.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
@@ -17,18 +17,29 @@ const ListQuery = z.object({
   request: z.string().regex(/^\d+$/, 'a change request id').optional(),
   before: z.coerce.number().int().min(1).optional(),
   /** An action (`change.approved`) or a prefix ending in a dot (`change.`). */
-  action: z.string().regex(/^[a-z_.]{1,64}$/, 'an action like change.approved or a prefix like change.').optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_.]{1,64}$/, 'an action like change.approved or a prefix like change.')
+    .optional(),
   actor: z.string().min(1).max(200).optional(),
   /** `desc`: newest first; page on with `before`. */
   order: z.enum(['asc', 'desc']).default('asc'),
 });
 
-export function auditRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; audit: AuditLog; anchor?: AuditAnchor }): void {
+export function auditRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; audit: AuditLog; anchor?: AuditAnchor }): void {
   const admin = requireRole(deps.tokens, 'admin');
 
   app.get('/api/audit', { onRequest: admin }, async (req) => {
     const q = parseInput(ListQuery, req.query, 'bad_request');
-    const entries = deps.audit.list({ after: q.after, limit: q.limit, requestId: q.request, before: q.before, action: q.action, actor: q.actor, newestFirst: q.order === 'desc' });
+    const entries = deps.audit.list({
+      after: q.after,
+      limit: q.limit,
+      requestId: q.request,
+      before: q.before,
+      action: q.action,
+      actor: q.actor,
+      newestFirst: q.order === 'desc',
+    });
     // `next` is the cursor for the following page (pass it as `after`, or as `before` with order=desc), null at the end.
     return { entries, next: entries.length === q.limit ? entries.at(-1)!.seq : null };
   });

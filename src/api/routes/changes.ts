@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { principalKey } from '../../changes/principal.js';
 import { changeSummary } from '../../changes/views.js';
 import { CHANGE_KINDS, CHANGE_STATES, type Channel, type ChangeService } from '../../changes/types.js';
-import { notFound } from '../../errors.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import { notFound } from '../../shared/errors.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requestChannel, requireRole } from '../auth.js';
 import { PROPOSAL_BODY_LIMIT } from '../body-limits.js';
 import { parseInput } from '../validation.js';
@@ -33,14 +33,15 @@ const ListQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const asObject = (body: unknown): Record<string, unknown> => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {});
+const asObject = (body: unknown): Record<string, unknown> =>
+  body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 
 /** The CLI and the MCP layer say so in a header, the console by its session; anything else over REST is the REST channel. Never 'slack'. */
 function channelOf(req: FastifyRequest): Channel {
   return requestChannel(req);
 }
 
-export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; changes: ChangeService }): void {
+export function changeRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; changes: ChangeService }): void {
   // Authentication only; the service checks the role each action needs (and audits denials).
   const authenticated = requireRole(deps.tokens, 'viewer');
 

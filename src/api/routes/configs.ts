@@ -5,18 +5,18 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AmpgateError, notFound } from '../../errors.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { FleetActions } from '../../fleet/fleet-actions.js';
-import type { ConfigRow, ConfigVersionMeta, ConfigVersionRow } from '../../store/configs-repo.js';
-import { isUuidText } from '../../opamp/uid.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import type { ConfigRow, ConfigVersionMeta, ConfigVersionRow } from '../../store/ports/configs.js';
+import { isUuidText } from '../../protocol/uid.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { channelOf, principalOf, requireRole } from '../auth.js';
 import { CONFIG_BODY_LIMIT } from '../body-limits.js';
 import { parseInput } from '../validation.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function versionView(v: ConfigVersionMeta | ConfigVersionRow, withBody = false) {
+function versionView(v: ConfigVersionMeta | ConfigVersionRow, withBody = false) {
   return {
     name: v.name,
     version: v.version,
@@ -55,7 +55,7 @@ const versionParam = (v: string): number | undefined => {
 const DiffQuery = z.object({ from: z.string().optional(), to: z.string().optional() });
 const AgentDiffQuery = z.object({ config: z.string().min(1), version: z.string().optional() });
 
-export function configRoutes(actions: FleetActions, tokens: ApiTokensRepo, opts: { readonly mcpReadOnly?: boolean } = {}) {
+export function configRoutes(actions: FleetActions, tokens: ApiTokens, opts: { readonly mcpReadOnly?: boolean } = {}) {
   return (app: FastifyInstance): void => {
     const viewer = requireRole(tokens, 'viewer');
     const proposer = requireRole(tokens, 'proposer');

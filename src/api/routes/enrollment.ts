@@ -6,11 +6,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AgentCredentials } from '../../creds/agent-credentials.js';
-import { enrollmentView, type PrivilegeAdmin } from '../../changes/privileges.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import { enrollmentView, type PrivilegeAdmin } from '../../creds/privileges.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requireRole } from '../auth.js';
 
-export function enrollmentRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; credentials: AgentCredentials; privileges: PrivilegeAdmin }): void {
+export function enrollmentRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; credentials: AgentCredentials; privileges: PrivilegeAdmin }): void {
   const admin = requireRole(deps.tokens, 'admin');
   app.get('/api/enrollment-tokens', { onRequest: admin }, async () => ({ tokens: deps.credentials.ofKind('enrollment').map(enrollmentView) }));
   app.post('/api/enrollment-tokens', { onRequest: admin }, async (req, reply) => {

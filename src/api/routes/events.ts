@@ -9,9 +9,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ChangeEvent, ChangeService } from '../../changes/types.js';
-import { AmpgateError } from '../../errors.js';
+import { AmpgateError } from '../../shared/errors.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requireRole } from '../auth.js';
 
 export interface EventStreamOptions {
@@ -20,7 +20,7 @@ export interface EventStreamOptions {
   readonly maxStreams?: number;
 }
 
-export function eventRoutes(deps: { tokens: ApiTokensRepo; changes: ChangeService; registry: AgentRegistry }, opts: EventStreamOptions = {}) {
+export function eventRoutes(deps: { tokens: ApiTokens; changes: ChangeService; registry: AgentRegistry }, opts: EventStreamOptions = {}) {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const maxStreams = opts.maxStreams ?? 200;
   return (app: FastifyInstance): void => {
@@ -35,7 +35,12 @@ export function eventRoutes(deps: { tokens: ApiTokensRepo; changes: ChangeServic
       const stillValid = authCheck(req, deps.tokens);
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
       const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       res.write(`retry: 3000\n\n`);
       send('hello', { at: new Date().toISOString() });
@@ -53,7 +58,13 @@ export function eventRoutes(deps: { tokens: ApiTokensRepo; changes: ChangeServic
           }, 250);
           return;
         }
-        send('change', { id: e.request.id, type: e.type, state: e.request.state, kind: e.request.kind, ...(e.type === 'approval' ? { by: e.approval.principal.name, decision: e.approval.decision } : {}) });
+        send('change', {
+          id: e.request.id,
+          type: e.type,
+          state: e.request.state,
+          kind: e.request.kind,
+          ...(e.type === 'approval' ? { by: e.approval.principal.name, decision: e.approval.decision } : {}),
+        });
         if (e.type === 'state') send('rollout', { id: e.request.id });
       };
       const onFleet = () => {
@@ -92,7 +103,7 @@ export function eventRoutes(deps: { tokens: ApiTokensRepo; changes: ChangeServic
 }
 
 /** Whether the caller of `req` is still authenticated (its token not revoked, its console session not over). */
-function authCheck(req: FastifyRequest, tokens: ApiTokensRepo): () => boolean {
+function authCheck(req: FastifyRequest, tokens: ApiTokens): () => boolean {
   const principal = principalOf(req);
   return req.authStillValid ?? (() => tokens.active(principal.id) !== undefined);
 }

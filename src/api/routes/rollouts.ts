@@ -6,9 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ChangeRequest, ChangeService, Channel } from '../../changes/types.js';
-import { AmpgateError, notFound } from '../../errors.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
 import type { FleetActions } from '../../fleet/fleet-actions.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requestChannel, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
@@ -24,7 +24,7 @@ const ViewQuery = z.object({
   outcome: z.enum(['pending', 'offered', 'applying', 'succeeded', 'failed', 'skipped']).optional(),
 });
 
-export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, changes: () => ChangeService | undefined) {
+export function rolloutRoutes(actions: FleetActions, tokens: ApiTokens, changes: () => ChangeService | undefined) {
   return (app: FastifyInstance): void => {
     const viewer = requireRole(tokens, 'viewer');
     const proposer = requireRole(tokens, 'proposer');
@@ -42,7 +42,8 @@ export function rolloutRoutes(actions: FleetActions, tokens: ApiTokensRepo, chan
     app.post<{ Params: { id: string } }>('/api/rollouts/:id/rollback', { onRequest: proposer }, async (req, reply) => {
       const body = parseInput(RollbackBody, req.body ?? {});
       const service = changes();
-      if (!service) throw new AmpgateError('unavailable', 'the change-request engine is not running; propose the GET /rollback proposals through POST /api/changes');
+      if (!service)
+        throw new AmpgateError('unavailable', 'the change-request engine is not running; propose the GET /rollback proposals through POST /api/changes');
       const plan = actions.rollbackPlan(req.params.id);
       if (plan.proposals.length === 0) throw new AmpgateError('unprocessable', 'nothing to roll back', { notCovered: plan.notCovered });
       const requests: Array<{ request: ChangeRequest; existing: boolean }> = [];

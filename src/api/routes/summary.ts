@@ -8,11 +8,11 @@ import type { ChangeService } from '../../changes/types.js';
 import type { AgentRecord } from '../../fleet/agent-state.js';
 import { fleetCounts, type ConfigSync } from '../../fleet/fleet-query.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { requireRole } from '../auth.js';
 
 export interface SummaryDeps {
-  readonly tokens: ApiTokensRepo;
+  readonly tokens: ApiTokens;
   readonly registry: AgentRegistry;
   readonly changes: ChangeService;
   readonly configSync: (agent: AgentRecord) => ConfigSync;

@@ -6,15 +6,23 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ROLES } from '../../changes/principal.js';
-import type { PrivilegeAdmin } from '../../changes/privileges.js';
-import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../safe-text.js';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import type { PrivilegeAdmin } from '../../creds/privileges.js';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../shared/safe-text.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requireRole } from '../auth.js';
 import { parseInput } from '../validation.js';
 
-const CreateBody = z.object({ name: z.string().trim().min(1).max(100).refine((n) => !hasControlChars(n), CONTROL_CHARS_MESSAGE), role: z.enum(ROLES) });
+const CreateBody = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine((n) => !hasControlChars(n), CONTROL_CHARS_MESSAGE),
+  role: z.enum(ROLES),
+});
 
-export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; privileges: PrivilegeAdmin }): void {
+export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; privileges: PrivilegeAdmin }): void {
   const admin = requireRole(deps.tokens, 'admin');
   app.get('/api/tokens', { onRequest: admin }, async () => ({ tokens: deps.tokens.list() }));
   app.post('/api/tokens', { onRequest: admin }, async (req, reply) => {
@@ -24,5 +32,7 @@ export function tokenRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo;
     // The only time the secret is ever returned.
     return { token: view, secret };
   });
-  app.delete<{ Params: { id: string } }>('/api/tokens/:id', { onRequest: admin }, async (req) => ({ revoked: deps.privileges.revokeApiToken(principalOf(req), req.params.id).id }));
+  app.delete<{ Params: { id: string } }>('/api/tokens/:id', { onRequest: admin }, async (req) => ({
+    revoked: deps.privileges.revokeApiToken(principalOf(req), req.params.id).id,
+  }));
 }

@@ -3,10 +3,10 @@
  * the MCP layer to decide which tools to offer, and by humans to check a token.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ApiTokensRepo } from '../../store/api-tokens-repo.js';
+import type { ApiTokens } from '../../creds/api-tokens.js';
 import { principalOf, requireRole } from '../auth.js';
 
-export function whoamiRoutes(app: FastifyInstance, deps: { tokens: ApiTokensRepo; mcpReadOnly: boolean }): void {
+export function whoamiRoutes(app: FastifyInstance, deps: { tokens: ApiTokens; mcpReadOnly: boolean }): void {
   app.get('/api/whoami', { onRequest: requireRole(deps.tokens, 'viewer') }, async (req) => ({
     principal: principalOf(req),
     mcpReadOnly: deps.mcpReadOnly,

@@ -30,7 +30,13 @@ export interface AwaitOptions {
   readonly verb: string;
 }
 
-const OUTCOME: Record<TargetProgress['state'], AgentOutcomeStatus> = { done: 'succeeded', error: 'failed', superseded: 'skipped', offline: 'pending', waiting: 'offered' };
+const OUTCOME: Record<TargetProgress['state'], AgentOutcomeStatus> = {
+  done: 'succeeded',
+  error: 'failed',
+  superseded: 'skipped',
+  offline: 'pending',
+  waiting: 'offered',
+};
 
 export async function awaitTargets(o: AwaitOptions, ctx: ExecutionContext): Promise<ExecutionResult> {
   const emitted = new Map(o.previous.map((p) => [p.uid, `${p.status}|${p.detail}`]));

@@ -5,19 +5,19 @@
  */
 import { z } from 'zod';
 import type { ChangeExecutor, ChangePlan, ChangePreview, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../../changes/types.js';
-import { AmpgateError } from '../../errors.js';
+import { AmpgateError } from '../../shared/errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
-import type { ConfigVersionRow } from '../../store/configs-repo.js';
-import { durably } from '../../store/db.js';
+import { hasCapability } from '../../protocol/capabilities.js';
+import type { ConfigVersionRow } from '../../store/ports/configs.js';
 import type { AgentRecord } from '../agent-state.js';
 import type { ConfigCatalog } from '../configs/catalog.js';
 import { kindMismatch } from '../configs/flavor-match.js';
 import type { PauseState } from '../pause/pause-state.js';
-import { labelBreakdown, planFingerprint, resolveTargets } from '../targeting.js';
+import { planFingerprint } from '../../changes/fingerprint.js';
+import { labelBreakdown, resolveTargets } from '../targeting.js';
 import { parseParams } from './params.js';
 import { groupedDiffs } from './preview-diffs.js';
-import { riskOf } from './risk.js';
+import { riskOf } from '../../changes/risk.js';
 import type { RolloutDeps, RolloutOptions, RolloutResult, RolloutRunner } from './rollout-runner.js';
 import { canaryOrder, parseCanary, stageSizes, stageSteps } from './staging.js';
 
@@ -56,7 +56,8 @@ export class ConfigPushExecutor implements ChangeExecutor {
     try {
       return this.deps.catalog.get(params.config, params.version);
     } catch (err) {
-      if (err instanceof AmpgateError && err.code === 'not_found') throw new AmpgateError('unprocessable', err.message.replace(/ not found$/, ' does not exist in the catalog'));
+      if (err instanceof AmpgateError && err.code === 'not_found')
+        throw new AmpgateError('unprocessable', err.message.replace(/ not found$/, ' does not exist in the catalog'));
       throw err;
     }
   }
@@ -69,7 +70,14 @@ export class ConfigPushExecutor implements ChangeExecutor {
     const resolved = resolveTargets(registry, target, remoteConfigEligibility(this.deps.pause));
     const agents = resolved.agents;
     if (agents.length === 0) {
-      throw new AmpgateError('unprocessable', `no eligible agent: ${resolved.ineligible.map((i) => `${i.uid} ${i.reason}`).slice(0, 5).join('; ')}`, { ineligible: resolved.ineligible });
+      throw new AmpgateError(
+        'unprocessable',
+        `no eligible agent: ${resolved.ineligible
+          .map((i) => `${i.uid} ${i.reason}`)
+          .slice(0, 5)
+          .join('; ')}`,
+        { ineligible: resolved.ineligible },
+      );
     }
     const params = { ...p, version: v.version };
     const targets = agents.map((a) => a.uid);
@@ -91,7 +99,13 @@ export class ConfigPushExecutor implements ChangeExecutor {
     };
   }
 
-  #preview(p: z.output<typeof ConfigPushParamsSchema>, v: ConfigVersionRow, agents: readonly AgentRecord[], ineligible: ChangePlan['ineligible'], riskWhy: string): ChangePreview {
+  #preview(
+    p: z.output<typeof ConfigPushParamsSchema>,
+    v: ConfigVersionRow,
+    agents: readonly AgentRecord[],
+    ineligible: ChangePlan['ineligible'],
+    riskWhy: string,
+  ): ChangePreview {
     const targets = agents.map((a) => a.uid);
     const files = this.deps.catalog.files(v);
     const sizes = stageSizes(p.canary, agents.length);
@@ -99,12 +113,16 @@ export class ConfigPushExecutor implements ChangeExecutor {
     const failedBefore = targets.filter((u) => bad.has(u));
     const silent = agents.filter((a) => !hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_ReportsRemoteConfig)).length;
     const steps = stageSteps(p.canary, agents.length, p.bakeSeconds, p.stageTimeoutSeconds);
-    if (sizes.length > 1 && silent === agents.length) steps.push('warning: no target reports remote config status, so the canary cannot confirm and the rollout will halt; use canary "100%"');
+    if (sizes.length > 1 && silent === agents.length)
+      steps.push('warning: no target reports remote config status, so the canary cannot confirm and the rollout will halt; use canary "100%"');
     const mismatch = kindMismatch(`${v.name} v${v.version}`, files, agents);
     if (mismatch) steps.push(mismatch.warning);
-    if (failedBefore.length > 0) steps.push(`warning: this config FAILED or was rolled back before on ${failedBefore.length} of these agents (${failedBefore.slice(0, 3).join(', ')})`);
+    if (failedBefore.length > 0)
+      steps.push(`warning: this config FAILED or was rolled back before on ${failedBefore.length} of these agents (${failedBefore.slice(0, 3).join(', ')})`);
     return {
-      summary: `${p.rollbackOf ? `Roll back ${p.rollbackOf}: push` : 'Push'} ${v.name} v${v.version} (config hash ${v.config_hash.slice(0, 12)}…) to ${agents.length} agent${agents.length === 1 ? '' : 's'}`,
+      summary:
+        `${p.rollbackOf ? `Roll back ${p.rollbackOf}: push` : 'Push'} ${v.name} v${v.version} (config hash ${v.config_hash.slice(0, 12)}…) to ` +
+        `${agents.length} agent${agents.length === 1 ? '' : 's'}`,
       agentCount: agents.length,
       labelBreakdown: labelBreakdown(agents),
       ineligible,
@@ -143,7 +161,7 @@ export class ConfigPushExecutor implements ChangeExecutor {
     const sizes = stageSizes(p.canary, agents.length);
     const options: RolloutOptions = { bakeSeconds: p.bakeSeconds, stageTimeoutSeconds: p.stageTimeoutSeconds, pendingWaitSeconds: p.pendingWaitSeconds };
     const now = this.deps.now();
-    durably(this.deps.rollouts.db, () => {
+    this.deps.uow.durably(() => {
       this.deps.rollouts.create(
         { changeId: request.id, kind: 'config_push', label: `${v.name} v${v.version}`, stageCount: sizes.length, options: JSON.stringify(options), now },
         agents.map((a, i) => ({ uid: a.uid, stage: i < sizes[0]! ? 0 : 1, hash: v.config_hash, healthy: a.healthy })),
@@ -151,7 +169,10 @@ export class ConfigPushExecutor implements ChangeExecutor {
     });
     if (p.rollbackOf) {
       const replaced = this.deps.attempts.byChange(p.rollbackOf).filter((a) => request.targets.includes(a.uid));
-      this.deps.desired.markRolledBack(replaced.map((a) => a.id), `rolled back by change ${request.id}`);
+      this.deps.desired.markRolledBack(
+        replaced.map((a) => a.id),
+        `rolled back by change ${request.id}`,
+      );
     }
   }
 }

@@ -3,7 +3,7 @@
  * AmpgateError('unprocessable') with every problem listed, as `plan` promises.
  */
 import type { z } from 'zod';
-import { AmpgateError } from '../../errors.js';
+import { AmpgateError } from '../../shared/errors.js';
 
 export function parseParams<S extends z.ZodType>(kind: string, schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input ?? {});

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentRecord } from '../agent-state.js';
 import { effectiveFiles } from '../configs/catalog.js';
 import { configMapHash, type ConfigFiles } from '../configs/hash.js';
@@ -26,7 +26,7 @@ export type PauseMethodPlan =
 const acceptsRemoteConfig = (a: AgentRecord) => hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig);
 
 /** The config an agent runs now, as far as ampgate can tell. */
-export function currentConfig(agent: AgentRecord, desired: DesiredConfigs): { hash: string; files: ConfigFiles; label: string; captured: boolean } | undefined {
+function currentConfig(agent: AgentRecord, desired: DesiredConfigs): { hash: string; files: ConfigFiles; label: string; captured: boolean } | undefined {
   const st = agent.remoteConfigStatus;
   if (st?.status === 'APPLIED' && st.hash !== '') {
     const p = desired.payload(st.hash);
@@ -50,7 +50,12 @@ export function pauseMethod(agent: AgentRecord, pause: PauseState, desired: Desi
     return { reason: `lacks ${PAUSE_CAPABILITY} and ReportsEffectiveConfig: ampgate could not prove that a stand-in config stops it` };
   }
   const prior = currentConfig(agent, desired);
-  if (!prior) return { reason: 'lacks io.opentelemetry.pause, and ampgate cannot tell which config it runs (no APPLIED remote config, no effective config reported) to restore on resume' };
+  if (!prior)
+    return {
+      reason:
+        'lacks io.opentelemetry.pause, and ampgate cannot tell which config it runs (no APPLIED remote config, no effective config reported) to ' +
+        'restore on resume',
+    };
   const stand = pauseConfigFor(prior.files);
   if ('reason' in stand) return { reason: `lacks io.opentelemetry.pause, and ${stand.reason}` };
   if (stand.hash === prior.hash) return { reason: 'already runs the ampgate pause config' };

@@ -6,24 +6,25 @@
  */
 import { z } from 'zod';
 import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../../changes/types.js';
-import { AmpgateError } from '../../errors.js';
+import { AmpgateError } from '../../shared/errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
-import { durably } from '../../store/db.js';
-import type { PauseRow } from '../../store/pause-repo.js';
+import { hasCapability } from '../../protocol/capabilities.js';
+import type { UnitOfWork } from '../../store/ports/store.js';
+import type { PauseRow } from '../../store/ports/pause.js';
 import type { AgentRecord } from '../agent-state.js';
 import { filesToJson } from '../configs/hash.js';
 import type { Fleet } from '../fleet.js';
 import { PAUSE_CAPABILITY, type PauseState } from '../pause/pause-state.js';
 import type { AgentRegistry } from '../registry.js';
 import type { DesiredConfigs } from '../remote-config/desired-state.js';
-import { labelBreakdown, planFingerprint, resolveTargets } from '../targeting.js';
+import { planFingerprint } from '../../changes/fingerprint.js';
+import { labelBreakdown, resolveTargets } from '../targeting.js';
 import { awaitTargets, type TargetProgress } from './await-targets.js';
 import { parseParams } from './params.js';
 import { methodsFingerprint, pauseMethod, type PauseMethodPlan } from './pause-plan.js';
 import { diffConfigs } from '../configs/diff.js';
 import { effectiveMatches } from './rollout-eval.js';
-import { riskOf } from './risk.js';
+import { riskOf } from '../../changes/risk.js';
 
 export const PauseParamsSchema = z
   .object({
@@ -39,11 +40,12 @@ export interface PauseDeps {
   readonly fleet: Fleet;
   readonly desired: DesiredConfigs;
   readonly pause: PauseState;
+  readonly uow: UnitOfWork;
   readonly now: () => number;
 }
 
 /** Events that can change a pause/resume target's view. */
-export function pauseEvents(deps: PauseDeps) {
+function pauseEvents(deps: PauseDeps) {
   return (wake: () => void) => {
     deps.pause.events.on('changed', wake);
     deps.desired.events.on('attempt', wake);
@@ -107,7 +109,15 @@ export class PauseExecutor implements ChangeExecutor {
     const params = parseParams('pause', PauseParamsSchema, rawParams);
     const { resolved, methods } = this.#resolve(target);
     const agents = resolved.agents;
-    if (agents.length === 0) throw new AmpgateError('unprocessable', `no agent can be paused: ${resolved.ineligible.map((i) => `${i.uid} ${i.reason}`).slice(0, 5).join('; ')}`, { ineligible: resolved.ineligible });
+    if (agents.length === 0)
+      throw new AmpgateError(
+        'unprocessable',
+        `no agent can be paused: ${resolved.ineligible
+          .map((i) => `${i.uid} ${i.reason}`)
+          .slice(0, 5)
+          .join('; ')}`,
+        { ineligible: resolved.ineligible },
+      );
     const targets = agents.map((a) => a.uid);
     const custom = agents.filter((a) => methods.get(a.uid)!.method === 'custom');
     const fallback = agents.filter((a) => methods.get(a.uid)!.method === 'config');
@@ -116,7 +126,10 @@ export class PauseExecutor implements ChangeExecutor {
     const steps: string[] = [];
     if (custom.length > 0) steps.push(`send the ${PAUSE_CAPABILITY} "pause" message to ${custom.length} agent(s); each confirms with {"paused": true}`);
     if (fallback.length > 0) {
-      steps.push(`replace the config of ${fallback.length} agent(s) without ${PAUSE_CAPABILITY} with a stand-in that runs nothing, remembering the config each runs at execution time; resume restores exactly that config`);
+      steps.push(
+        `replace the config of ${fallback.length} agent(s) without ${PAUSE_CAPABILITY} with a stand-in that runs nothing, remembering the config each ` +
+          `runs at execution time; resume restores exactly that config`,
+      );
     }
     steps.push(`wait up to ${params.timeoutSeconds} s for connected agents to confirm; offline agents are paused when they reconnect (pause state is stored)`);
     return {
@@ -127,7 +140,9 @@ export class PauseExecutor implements ChangeExecutor {
       fingerprint: planFingerprint(this.kind, params, payloadFingerprint, targets),
       risk: risk.tier,
       preview: {
-        summary: `Pause ${agents.length} agent${agents.length === 1 ? '' : 's'} (${custom.length} via ${PAUSE_CAPABILITY}, ${fallback.length} with a stand-in config)`,
+        summary:
+          `Pause ${agents.length} agent${agents.length === 1 ? '' : 's'} (${custom.length} via ${PAUSE_CAPABILITY}, ${fallback.length} with a ` +
+          `stand-in config)`,
         agentCount: agents.length,
         labelBreakdown: labelBreakdown(agents),
         ineligible: resolved.ineligible,
@@ -152,7 +167,8 @@ export class PauseExecutor implements ChangeExecutor {
       const row = pause.get(uid);
       if (row?.change_id !== request.id || row.error === '') continue;
       const attempt = this.deps.desired.get(uid);
-      if (row.method === 'config' && attempt?.change_id === request.id && attempt.hash === row.pause_hash && attempt.status === 'applied') restore.push({ uid, hash: row.prior_hash! });
+      if (row.method === 'config' && attempt?.change_id === request.id && attempt.hash === row.pause_hash && attempt.status === 'applied')
+        restore.push({ uid, hash: row.prior_hash! });
       pause.remove(uid);
     }
     if (restore.length > 0) {
@@ -178,15 +194,26 @@ export class PauseExecutor implements ChangeExecutor {
         rows.push({ uid, method: 'custom', state: 'pausing', change_id: request.id, prior_hash: null, pause_hash: null, error: '', updated_at: now() });
         continue;
       }
-      rows.push({ uid, method: 'config', state: 'pausing', change_id: request.id, prior_hash: m.prior.hash, pause_hash: m.pause.hash, error: '', updated_at: now() });
+      rows.push({
+        uid,
+        method: 'config',
+        state: 'pausing',
+        change_id: request.id,
+        prior_hash: m.prior.hash,
+        pause_hash: m.pause.hash,
+        error: '',
+        updated_at: now(),
+      });
       pause.noteStandInStart(uid, agent!.effectiveConfigHash);
       assign.push({ uid, hash: m.pause.hash });
       if (m.prior.captured) desired.repo.putPayload(m.prior.hash, filesToJson(m.prior.files), m.prior.label, now());
       desired.registerPayload(m.pause.files, `pause stand-in: ${m.pause.description}`);
     }
-    durably(desired.repo.db, () => pause.put(rows));
+    this.deps.uow.durably(() => pause.put(rows));
     if (assign.length > 0) desired.assign(assign, request.id);
-    ctx.progress(`pausing ${rows.length} agent(s): ${rows.filter((r) => r.method === 'custom').length} via ${PAUSE_CAPABILITY}, ${assign.length} with a stand-in config`);
+    ctx.progress(
+      `pausing ${rows.length} agent(s): ${rows.filter((r) => r.method === 'custom').length} via ${PAUSE_CAPABILITY}, ${assign.length} with a stand-in config`,
+    );
   }
 
   #view(uid: string, changeId: string): TargetProgress {
@@ -194,7 +221,10 @@ export class PauseExecutor implements ChangeExecutor {
     const agent = this.deps.registry.get(uid);
     if (!row) return { state: 'superseded', detail: 'not paused by this change (resumed since, or no longer eligible at execution)' };
     if (row.change_id !== changeId) return { state: 'superseded', detail: `now handled by change ${row.change_id}` };
-    const how = row.method === 'custom' ? `via ${PAUSE_CAPABILITY}` : `stand-in config ${row.pause_hash!.slice(0, 12)} APPLIED; resume restores ${row.prior_hash!.slice(0, 12)}`;
+    const how =
+      row.method === 'custom'
+        ? `via ${PAUSE_CAPABILITY}`
+        : `stand-in config ${row.pause_hash!.slice(0, 12)} APPLIED; resume restores ${row.prior_hash!.slice(0, 12)}`;
     if (row.error !== '') return { state: 'error', detail: `not paused: ${row.error}` };
     if (row.state === 'paused') return { state: 'done', detail: `paused (${how})` };
     if (row.method === 'config' && !reportsStatus(agent)) {

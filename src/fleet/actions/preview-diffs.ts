@@ -24,7 +24,8 @@ export function groupedDiffs(
   const sorted = [...groups.values()].sort((x, y) => y.length - x.length || (x[0]!.uid < y[0]!.uid ? -1 : 1));
   const out = sorted.slice(0, maxGroups).map((g) => {
     const before = effectiveFiles(g[0]!);
-    const beforeLabel = before === undefined ? 'current (no effective config reported)' : `current effective config (${g[0]!.effectiveConfigHash!.slice(0, 12)})`;
+    const beforeLabel =
+      before === undefined ? 'current (no effective config reported)' : `current effective config (${g[0]!.effectiveConfigHash!.slice(0, 12)})`;
     const diff = diffConfigs(beforeLabel, before, afterLabel, after);
     return { agents: g.map((a) => a.uid), diff: diff === '' ? '(no change: identical to the current effective config)\n' : diff };
   });

@@ -7,16 +7,17 @@
  */
 import { z } from 'zod';
 import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../../changes/types.js';
-import { AmpgateError } from '../../errors.js';
+import { AmpgateError } from '../../shared/errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { Fleet } from '../fleet.js';
 import type { AgentRegistry } from '../registry.js';
 import type { RestartCommands } from '../restart/restart-commands.js';
-import { labelBreakdown, planFingerprint, resolveTargets } from '../targeting.js';
+import { planFingerprint } from '../../changes/fingerprint.js';
+import { labelBreakdown, resolveTargets } from '../targeting.js';
 import { awaitTargets, type TargetProgress } from './await-targets.js';
 import { parseParams } from './params.js';
-import { riskOf } from './risk.js';
+import { riskOf } from '../../changes/risk.js';
 
 export const RestartParamsSchema = z
   .object({
@@ -40,10 +41,20 @@ export class RestartExecutor implements ChangeExecutor {
   plan(target: TargetSpec, rawParams: Record<string, unknown>): ChangePlan {
     const params = parseParams('restart', RestartParamsSchema, rawParams);
     const resolved = resolveTargets(this.deps.registry, target, (a) =>
-      hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRestartCommand) ? undefined : 'lacks AcceptsRestartCommand in its latest message',
+      hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRestartCommand)
+        ? undefined
+        : 'lacks AcceptsRestartCommand in its latest message',
     );
     const agents = resolved.agents;
-    if (agents.length === 0) throw new AmpgateError('unprocessable', `no agent accepts a restart command: ${resolved.ineligible.map((i) => `${i.uid} ${i.reason}`).slice(0, 5).join('; ')}`, { ineligible: resolved.ineligible });
+    if (agents.length === 0)
+      throw new AmpgateError(
+        'unprocessable',
+        `no agent accepts a restart command: ${resolved.ineligible
+          .map((i) => `${i.uid} ${i.reason}`)
+          .slice(0, 5)
+          .join('; ')}`,
+        { ineligible: resolved.ineligible },
+      );
     const targets = agents.map((a) => a.uid);
     const risk = riskOf({ kind: 'restart', eligible: agents.length, ineligible: resolved.ineligible.length, fleetSize: this.deps.registry.size });
     const offline = agents.filter((a) => !a.connected).length;
@@ -62,7 +73,8 @@ export class RestartExecutor implements ChangeExecutor {
         steps: [
           `send ServerToAgentCommand Restart to ${agents.length} agent(s), alone in its message, once`,
           `success: the agent reconnects, starts its sequence over, or reports a new start time within ${params.timeoutSeconds} s`,
-          `offline agents${offline > 0 ? ` (${offline} now)` : ''} get the command only if they reconnect within ${params.timeoutSeconds} s; then it is dropped`,
+          `offline agents${offline > 0 ? ` (${offline} now)` : ''} get the command only if they reconnect within ${params.timeoutSeconds} s; then it ` +
+            `is dropped`,
         ],
         details: { risk: risk.why, connected: agents.length - offline },
       },
@@ -89,7 +101,8 @@ export class RestartExecutor implements ChangeExecutor {
           if (row.status === 'failed' || row.status === 'expired') return { state: 'error', detail: row.detail };
           const agent = this.deps.registry.get(uid);
           if (row.status === 'sent') return { state: 'waiting', detail: 'Restart sent; waiting for the agent to come back' };
-          if (agent && !hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRestartCommand)) return { state: 'waiting', detail: 'its latest message lacks AcceptsRestartCommand' };
+          if (agent && !hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRestartCommand))
+            return { state: 'waiting', detail: 'its latest message lacks AcceptsRestartCommand' };
           return { state: 'waiting', detail: agent?.connected ? 'not sent yet' : 'offline; sent if it reconnects in time' };
         },
         timeoutSeconds: params.timeoutSeconds,

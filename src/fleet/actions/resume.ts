@@ -5,21 +5,21 @@
  * {"paused": false}, or when its prior config is APPLIED.
  */
 import type { ChangeExecutor, ChangePlan, ChangeRequest, ExecutionContext, ExecutionResult, TargetSpec } from '../../changes/types.js';
-import { AmpgateError } from '../../errors.js';
+import { AmpgateError } from '../../shared/errors.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
-import { durably } from '../../store/db.js';
-import type { PauseRow } from '../../store/pause-repo.js';
+import { hasCapability } from '../../protocol/capabilities.js';
+import type { PauseRow } from '../../store/ports/pause.js';
 import type { AgentRecord } from '../agent-state.js';
 import { diffConfigs } from '../configs/diff.js';
 import { PAUSE_CAPABILITY } from '../pause/pause-state.js';
-import { labelBreakdown, planFingerprint, resolveTargets } from '../targeting.js';
+import { planFingerprint } from '../../changes/fingerprint.js';
+import { labelBreakdown, resolveTargets } from '../targeting.js';
 import type { TargetProgress } from './await-targets.js';
 import { parseParams } from './params.js';
 import { nudgeAndAwait, PauseParamsSchema, type PauseDeps } from './pause.js';
 import { methodsFingerprint } from './pause-plan.js';
 import { effectiveMatches } from './rollout-eval.js';
-import { riskOf } from './risk.js';
+import { riskOf } from '../../changes/risk.js';
 
 /** Same waits as a pause. */
 export const ResumeParamsSchema = PauseParamsSchema;
@@ -38,7 +38,8 @@ export class ResumeExecutor implements ChangeExecutor {
       return `paused via ${PAUSE_CAPABILITY}, which its latest message no longer lists; it cannot be told to resume`;
     }
     if (row.method === 'config') {
-      if (!hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig)) return 'paused with a stand-in config, but its latest message lacks AcceptsRemoteConfig';
+      if (!hasCapability(a.capabilities, AgentCapabilities.AgentCapabilities_AcceptsRemoteConfig))
+        return 'paused with a stand-in config, but its latest message lacks AcceptsRemoteConfig';
       if (!this.deps.desired.payload(row.prior_hash!)) return `its prior config ${row.prior_hash!.slice(0, 12)} is unknown`;
     }
     return undefined;
@@ -48,7 +49,15 @@ export class ResumeExecutor implements ChangeExecutor {
     const params = parseParams('resume', ResumeParamsSchema, rawParams);
     const resolved = resolveTargets(this.deps.registry, target, this.#eligibility);
     const agents = resolved.agents;
-    if (agents.length === 0) throw new AmpgateError('unprocessable', `no agent can be resumed: ${resolved.ineligible.map((i) => `${i.uid} ${i.reason}`).slice(0, 5).join('; ')}`, { ineligible: resolved.ineligible });
+    if (agents.length === 0)
+      throw new AmpgateError(
+        'unprocessable',
+        `no agent can be resumed: ${resolved.ineligible
+          .map((i) => `${i.uid} ${i.reason}`)
+          .slice(0, 5)
+          .join('; ')}`,
+        { ineligible: resolved.ineligible },
+      );
     const targets = agents.map((a) => a.uid);
     const rows = agents.map((a) => this.deps.pause.get(a.uid)!);
     const custom = rows.filter((r) => r.method === 'custom').length;
@@ -57,7 +66,8 @@ export class ResumeExecutor implements ChangeExecutor {
     const risk = riskOf({ kind: 'resume', eligible: agents.length, ineligible: resolved.ineligible.length, fleetSize: this.deps.registry.size });
     const steps: string[] = [];
     if (custom > 0) steps.push(`send the ${PAUSE_CAPABILITY} "resume" message to ${custom} agent(s); each confirms with {"paused": false}`);
-    if (fallback.length > 0) steps.push(`re-offer exactly the config ${fallback.length} agent(s) ran before the pause (same files and hash); resumed when it is APPLIED`);
+    if (fallback.length > 0)
+      steps.push(`re-offer exactly the config ${fallback.length} agent(s) ran before the pause (same files and hash); resumed when it is APPLIED`);
     steps.push(`wait up to ${params.timeoutSeconds} s for connected agents to confirm; offline agents are resumed when they reconnect`);
     return {
       params,
@@ -67,7 +77,9 @@ export class ResumeExecutor implements ChangeExecutor {
       fingerprint: planFingerprint(this.kind, params, payloadFingerprint, targets),
       risk: risk.tier,
       preview: {
-        summary: `Resume ${agents.length} paused agent${agents.length === 1 ? '' : 's'} (${custom} via ${PAUSE_CAPABILITY}, ${fallback.length} by restoring their prior config)`,
+        summary:
+          `Resume ${agents.length} paused agent${agents.length === 1 ? '' : 's'} (${custom} via ${PAUSE_CAPABILITY}, ${fallback.length} by ` +
+          `restoring their prior config)`,
         agentCount: agents.length,
         labelBreakdown: labelBreakdown(agents),
         ineligible: resolved.ineligible,
@@ -100,10 +112,12 @@ export class ResumeExecutor implements ChangeExecutor {
     if (!started) {
       const rows = request.targets.map((uid) => pause.get(uid)).filter((r): r is PauseRow => r !== undefined);
       for (const uid of request.targets) if (!pause.get(uid)) ctx.outcome(uid, 'skipped', 'not paused any more');
-      durably(desired.repo.db, () => pause.put(rows.map((r) => ({ ...r, state: 'resuming' as const, change_id: request.id, error: '', updated_at: now() }))));
+      this.deps.uow.durably(() => pause.put(rows.map((r) => ({ ...r, state: 'resuming' as const, change_id: request.id, error: '', updated_at: now() }))));
       const restore = rows.filter((r) => r.method === 'config').map((r) => ({ uid: r.uid, hash: r.prior_hash! }));
       if (restore.length > 0) desired.assign(restore, request.id);
-      ctx.progress(`resuming ${rows.length} agent(s): ${rows.length - restore.length} via ${PAUSE_CAPABILITY}, ${restore.length} by restoring their prior config`);
+      ctx.progress(
+        `resuming ${rows.length} agent(s): ${rows.length - restore.length} via ${PAUSE_CAPABILITY}, ${restore.length} by restoring their prior config`,
+      );
     }
     const result = await nudgeAndAwait(this.deps, request, ctx, { ...params, view: (uid) => this.#view(uid, request.id), verb: 'resumed' });
     // A refused resume leaves the agent paused (as it reported): the row goes back to 'paused'.

@@ -6,10 +6,10 @@
  * attempts and they are never re-offered automatically. The proposals are plain ProposalInput
  * fields, so REST, CLI, MCP and Slack can offer "roll back" the same way.
  */
-import { AmpgateError, notFound } from '../../errors.js';
-import type { ConfigsRepo } from '../../store/configs-repo.js';
-import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
-import type { RolloutsRepo } from '../../store/rollouts-repo.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
+import type { ConfigsStore } from '../../store/ports/configs.js';
+import type { RemoteConfigStore } from '../../store/ports/remote-config.js';
+import type { RolloutsStore } from '../../store/ports/rollouts.js';
 import type { DesiredConfigs } from '../remote-config/desired-state.js';
 
 export interface RollbackProposal {
@@ -34,16 +34,17 @@ export interface RollbackPlan {
 }
 
 export interface RollbackDeps {
-  readonly rollouts: RolloutsRepo;
-  readonly attempts: RemoteConfigRepo;
+  readonly rollouts: RolloutsStore;
+  readonly attempts: RemoteConfigStore;
   readonly desired: DesiredConfigs;
-  readonly configs: ConfigsRepo;
+  readonly configs: ConfigsStore;
 }
 
 export function rollbackPlan(deps: RollbackDeps, changeId: string): RollbackPlan {
   const r = deps.rollouts.get(changeId);
-  if (!r || r.kind !== 'config_push') throw notFound(`config rollout of change ${changeId}`);
-  if (r.state === 'running') throw new AmpgateError('conflict', `the rollout of ${changeId} is still running; it can be rolled back once it halts or completes`);
+  if (r?.kind !== 'config_push') throw notFound(`config rollout of change ${changeId}`);
+  if (r.state === 'running')
+    throw new AmpgateError('conflict', `the rollout of ${changeId} is still running; it can be rolled back once it halts or completes`);
   const groups = new Map<string, string[]>();
   const notCovered: Array<{ uid: string; reason: string }> = [];
   for (const t of deps.rollouts.targets(changeId)) {
@@ -74,7 +75,9 @@ export function rollbackPlan(deps: RollbackDeps, changeId: string): RollbackPlan
       kind: 'config_push',
       target: { agents: uids },
       params: { config: v.name, version: v.version, canary: '100%', bakeSeconds: 0, rollbackOf: changeId },
-      reason: `Roll back change ${changeId} (${r.label}): restore ${v.name} v${v.version} on ${uids.length} agent${uids.length === 1 ? '' : 's'}${r.halt_reason ? ` after: ${r.halt_reason}` : ''}`.slice(0, 500),
+      reason: `Roll back change ${changeId} (${r.label}): restore ${v.name} v${v.version} on ${uids.length} agent${uids.length === 1 ? '' : 's'}${
+        r.halt_reason ? ` after: ${r.halt_reason}` : ''
+      }`.slice(0, 500),
     });
   }
   return { changeId, rollout: r.label, proposals, notCovered };

@@ -3,10 +3,10 @@
  * stage is done, whether it must halt, and the per-agent outcome shown on the change request.
  */
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentOutcomeStatus } from '../../changes/types.js';
-import type { AttemptRow } from '../../store/remote-config-repo.js';
-import type { RolloutTargetRow } from '../../store/rollouts-repo.js';
+import type { AttemptRow } from '../../store/ports/remote-config.js';
+import type { RolloutTargetRow } from '../../store/ports/rollouts.js';
 import type { AgentRecord } from '../agent-state.js';
 import { configMapHash, type ConfigFiles } from '../configs/hash.js';
 
@@ -107,7 +107,10 @@ export function outcomeOf(v: TargetView): OutcomeText {
       return { status: 'pending', detail: `waiting for stage ${v.stage + 1}` };
     case 'applied':
       if (a?.status !== 'applied') return { status: 'succeeded', detail: 'effective config matches (the agent does not report remote config status)' };
-      return { status: 'succeeded', detail: a.effective_config_hash ? `APPLIED; effective config ${a.effective_config_hash.slice(0, 12)}` : 'APPLIED (effective config not reported)' };
+      return {
+        status: 'succeeded',
+        detail: a.effective_config_hash ? `APPLIED; effective config ${a.effective_config_hash.slice(0, 12)}` : 'APPLIED (effective config not reported)',
+      };
     case 'failed':
       return { status: 'failed', detail: `FAILED: ${a!.error}` };
     case 'rolled_back':
@@ -121,6 +124,10 @@ export function outcomeOf(v: TargetView): OutcomeText {
     case 'unconfirmed':
       return { status: 'offered', detail: 'delivered; the agent does not report remote config status' };
     case 'waiting':
-      return a!.status === 'applying' ? { status: 'applying', detail: 'APPLYING' } : a!.status === 'offered' ? { status: 'offered', detail: 'sent' } : { status: 'pending', detail: 'assigned, not yet sent' };
+      return a!.status === 'applying'
+        ? { status: 'applying', detail: 'APPLYING' }
+        : a!.status === 'offered'
+          ? { status: 'offered', detail: 'sent' }
+          : { status: 'pending', detail: 'assigned, not yet sent' };
   }
 }

@@ -7,9 +7,10 @@
  * twice. Used by config_push, and by pause/resume for agents without the pause capability.
  */
 import type { AgentOutcome, ExecutionContext } from '../../changes/types.js';
-import type { Logger } from '../../log.js';
-import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
-import type { RolloutRow, RolloutTargetRow, RolloutsRepo } from '../../store/rollouts-repo.js';
+import type { Logger } from '../../shared/log.js';
+import type { UnitOfWork } from '../../store/ports/store.js';
+import type { RemoteConfigStore } from '../../store/ports/remote-config.js';
+import type { RolloutRow, RolloutTargetRow, RolloutsStore } from '../../store/ports/rollouts.js';
 import type { Fleet } from '../fleet.js';
 import type { AgentRegistry } from '../registry.js';
 import type { DesiredConfigs } from '../remote-config/desired-state.js';
@@ -29,8 +30,9 @@ export interface RolloutDeps {
   readonly desired: DesiredConfigs;
   readonly registry: AgentRegistry;
   readonly fleet: Fleet;
-  readonly rollouts: RolloutsRepo;
-  readonly attempts: RemoteConfigRepo;
+  readonly rollouts: RolloutsStore;
+  readonly attempts: RemoteConfigStore;
+  readonly uow: UnitOfWork;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -132,14 +134,15 @@ export class RolloutRunner {
         fresh.map((t) => ({ uid: t.uid, hash: t.hash })),
         r.change_id,
       );
-      rollouts.db.transaction(() => {
+      this.deps.uow.atomically(() => {
         for (const t of adopt) rollouts.setAttempt(r.change_id, t.uid, desired.get(t.uid)!.id);
         for (const a of attempts) rollouts.setAttempt(r.change_id, a.uid, a.id);
-      })();
+      });
       this.#targets.delete(r.change_id);
       const online = targets.filter((t) => this.deps.registry.get(t.uid)?.connected).length;
       ctx.progress(
-        `stage ${r.stage + 1}/${r.stage_count}${r.stage_count > 1 && r.stage === 0 ? ' (canary)' : ''}: ${r.label} assigned to ${plural(targets.length, 'agent')} (${online} connected)`,
+        `stage ${r.stage + 1}/${r.stage_count}${r.stage_count > 1 && r.stage === 0 ? ' (canary)' : ''}: ${r.label} assigned to ` +
+          `${plural(targets.length, 'agent')} (${online} connected)`,
       );
     }
     for (const t of targets) fleet.nudge(t.uid);
@@ -164,7 +167,9 @@ export class RolloutRunner {
     });
     if (verdict === undefined) {
       if (last) return undefined;
-      const silent = stageOf(this.views(r.change_id)).filter((v) => v.state !== 'applied').map((v) => v.uid);
+      const silent = stageOf(this.views(r.change_id))
+        .filter((v) => v.state !== 'applied')
+        .map((v) => v.uid);
       return `the canary did not report APPLIED within ${opts.stageTimeoutSeconds} s (${silent.slice(0, 5).join(', ')}${silent.length > 5 ? ', ...' : ''})`;
     }
     if (verdict.halt !== undefined || last || opts.bakeSeconds <= 0) return verdict.halt;
@@ -235,7 +240,14 @@ export class RolloutRunner {
     }
   }
 
-  #finish(r: RolloutRow, state: 'halted' | 'completed', reason: string | null, emitted: Map<string, string>, ctx: ExecutionContext, opts: RolloutOptions): void {
+  #finish(
+    r: RolloutRow,
+    state: 'halted' | 'completed',
+    reason: string | null,
+    emitted: Map<string, string>,
+    ctx: ExecutionContext,
+    opts: RolloutOptions,
+  ): void {
     this.deps.rollouts.finish(r.change_id, state, reason, this.deps.now());
     const views = this.views(r.change_id);
     const record = (uid: string, status: 'skipped' | 'failed', detail: string) => {
@@ -245,10 +257,20 @@ export class RolloutRunner {
     for (const v of views) {
       if (v.state === 'not_sent') record(v.uid, 'skipped', `not sent: the rollout halted at stage ${r.stage + 1}`);
       else if (v.state === 'waiting' && state === 'completed') {
-        record(v.uid, 'failed', `sent, but no APPLIED or FAILED within ${opts.stageTimeoutSeconds} s (the config stays assigned; the agent may still apply it)`);
+        record(
+          v.uid,
+          'failed',
+          `sent, but no APPLIED or FAILED within ${opts.stageTimeoutSeconds} s (the config stays assigned; the agent may still apply it)`,
+        );
       }
     }
-    this.#emit(views.filter((v) => v.state !== 'not_sent' && !(v.state === 'waiting' && state === 'completed')), r, emitted, ctx, true);
+    this.#emit(
+      views.filter((v) => v.state !== 'not_sent' && !(v.state === 'waiting' && state === 'completed')),
+      r,
+      emitted,
+      ctx,
+      true,
+    );
     if (state === 'halted') {
       this.deps.logger.warn({ change: r.change_id, reason }, 'rollout halted');
       ctx.progress(`rollout halted: ${reason}`);

@@ -21,10 +21,17 @@ describe('staging math', () => {
 
   it('always covers every agent exactly once', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5000 }), fc.oneof(fc.integer({ min: 1, max: 6000 }), fc.integer({ min: 1, max: 100 }).map((p) => `${p}%`)), (n, spec) => {
-        const s = stageSizes(spec, n);
-        return s.reduce((a, b) => a + b, 0) === n && s.every((x) => x >= 1) && s.length <= 2;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.oneof(
+          fc.integer({ min: 1, max: 6000 }),
+          fc.integer({ min: 1, max: 100 }).map((p) => `${p}%`),
+        ),
+        (n, spec) => {
+          const s = stageSizes(spec, n);
+          return s.reduce((a, b) => a + b, 0) === n && s.every((x) => x >= 1) && s.length <= 2;
+        },
+      ),
     );
   });
 
@@ -37,7 +44,8 @@ describe('staging math', () => {
   });
 
   it('puts connected, status-reporting, healthy agents first, deterministically', () => {
-    const mk = (uid: string, connected: boolean, caps: bigint, healthy?: boolean) => Object.assign(newAgentRecord(uid, 0), { connected, capabilities: caps, healthy });
+    const mk = (uid: string, connected: boolean, caps: bigint, healthy?: boolean) =>
+      Object.assign(newAgentRecord(uid, 0), { connected, capabilities: caps, healthy });
     const order = canaryOrder([mk('d', false, 0x1002n), mk('c', true, 0x2n), mk('b', true, 0x1002n, false), mk('a', true, 0x1002n, true)]);
     expect(order.map((a) => a.uid)).toEqual(['a', 'b', 'c', 'd']);
   });

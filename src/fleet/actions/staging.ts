@@ -4,8 +4,8 @@
  * rounded up, at least 1 and at most all of them; a canary that covers everyone is a single stage.
  */
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
-import { AmpgateError } from '../../errors.js';
+import { hasCapability } from '../../protocol/capabilities.js';
+import { AmpgateError } from '../../shared/errors.js';
 import type { AgentRecord } from '../agent-state.js';
 
 export type CanarySpec = number | string;

@@ -3,9 +3,9 @@
  * Slack so every channel shows the same thing. No config bodies here (they can be large; the
  * catalog serves them), only hashes and labels.
  */
-import type { AttemptRow } from '../../store/remote-config-repo.js';
+import type { AttemptRow } from '../../store/ports/remote-config.js';
 import type { RolloutOptions, RolloutRunner } from './rollout-runner.js';
-import type { RolloutRow, RolloutsRepo } from '../../store/rollouts-repo.js';
+import type { RolloutRow, RolloutsStore } from '../../store/ports/rollouts.js';
 import type { DesiredConfigs } from '../remote-config/desired-state.js';
 import type { AgentRegistry } from '../registry.js';
 import type { PauseState } from '../pause/pause-state.js';
@@ -28,7 +28,7 @@ export interface AttemptView {
   readonly updatedAt: string;
 }
 
-export function attemptView(a: AttemptRow, desired: DesiredConfigs): AttemptView {
+function attemptView(a: AttemptRow, desired: DesiredConfigs): AttemptView {
   return {
     id: a.id,
     changeId: a.change_id,
@@ -68,7 +68,7 @@ export interface TargetPage {
   readonly outcome?: string;
 }
 
-export function rolloutView(changeId: string, deps: { rollouts: RolloutsRepo; runner: RolloutRunner; desired: DesiredConfigs }, page: TargetPage = {}) {
+export function rolloutView(changeId: string, deps: { rollouts: RolloutsStore; runner: RolloutRunner; desired: DesiredConfigs }, page: TargetPage = {}) {
   const r = deps.rollouts.get(changeId);
   if (!r) return undefined;
   const views = deps.runner.views(changeId);
@@ -116,7 +116,15 @@ export function agentRemoteConfigView(uid: string, deps: { registry: AgentRegist
     inSync: d ? configSyncOf(agent, d) === 'in_sync' : null,
     history: deps.desired.repo.history(uid, 50).map((a) => attemptView(a, deps.desired)),
     pause: pause
-      ? { method: pause.method, state: pause.state, changeId: pause.change_id, priorConfigHash: pause.prior_hash, standInConfigHash: pause.pause_hash, error: pause.error, updatedAt: iso(pause.updated_at) }
+      ? {
+          method: pause.method,
+          state: pause.state,
+          changeId: pause.change_id,
+          priorConfigHash: pause.prior_hash,
+          standInConfigHash: pause.pause_hash,
+          error: pause.error,
+          updatedAt: iso(pause.updated_at),
+        }
       : null,
     lastPauseAnswer: deps.pause.reported(uid) ?? null,
   };

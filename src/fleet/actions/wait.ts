@@ -18,7 +18,7 @@ export interface WaitOptions<T> {
 }
 
 /** The error an executor rejects with when the server shuts down mid-execution. */
-export class ExecutionInterrupted extends Error {
+class ExecutionInterrupted extends Error {
   override readonly name = 'ExecutionInterrupted';
   constructor() {
     super('execution interrupted by server shutdown; it resumes after restart');

@@ -6,26 +6,26 @@
 import type { AuditRecorder } from '../../changes/audit.js';
 import { redactSecrets } from '../../changes/input.js';
 import { principalKey, principalView, type Principal } from '../../changes/principal.js';
-import { AmpgateError, notFound } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../safe-text.js';
-import type { ConfigsRepo, ConfigVersionRow } from '../../store/configs-repo.js';
-import { durably } from '../../store/db.js';
-import type { RemoteConfigRepo } from '../../store/remote-config-repo.js';
+import { AmpgateError, notFound } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../shared/safe-text.js';
+import type { ConfigsStore, ConfigVersionRow } from '../../store/ports/configs.js';
+import type { UnitOfWork } from '../../store/ports/store.js';
+import type { RemoteConfigStore } from '../../store/ports/remote-config.js';
 import type { AgentRecord } from '../agent-state.js';
 import { diffConfigs } from './diff.js';
 import { bodySha256, configMapHash, filesToJson, type ConfigFiles } from './hash.js';
 import { normalizeContentType, validateConfig, type ConfigProblem, CONTENT_TYPES } from './validate.js';
 
-export const CONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const CONFIG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Largest config body accepted (bytes). Collector configs are kilobytes; this is generous. */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 /**
  * A config map key (OpAMP spec, AgentConfigMap: the key names the config file). Agents such as the
  * Supervisor write it to disk, so it is a relative path of plain segments: no "..", no leading
  * "/", no NUL, line breaks or other control characters. "" is the default (single-file) key.
  */
-export const FILE_KEY = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99})(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){0,7}$/;
+const FILE_KEY = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99})(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}){0,7}$/;
 
 /** Where catalog uploads are recorded (audit row in the same transaction, and a log line). */
 export interface CatalogRecorder {
@@ -51,8 +51,9 @@ export interface NewVersionResult {
 
 export class ConfigCatalog {
   constructor(
-    readonly repo: ConfigsRepo,
-    readonly payloads: RemoteConfigRepo,
+    readonly repo: ConfigsStore,
+    readonly payloads: RemoteConfigStore,
+    readonly uow: UnitOfWork,
     readonly now: () => number = Date.now,
     private readonly recorder?: CatalogRecorder,
   ) {}
@@ -64,11 +65,19 @@ export class ConfigCatalog {
     }
     const contentType = normalizeContentType(input.contentType);
     if (!contentType) throw new AmpgateError('unprocessable', `unsupported content type "${input.contentType}" (use ${CONTENT_TYPES.join(', ')})`);
-    if (Buffer.byteLength(input.body, 'utf8') > MAX_CONFIG_BYTES) throw new AmpgateError('unprocessable', `config body is larger than ${MAX_CONFIG_BYTES} bytes`);
+    if (Buffer.byteLength(input.body, 'utf8') > MAX_CONFIG_BYTES)
+      throw new AmpgateError('unprocessable', `config body is larger than ${MAX_CONFIG_BYTES} bytes`);
     if (input.fileKey !== undefined && input.fileKey !== '' && !FILE_KEY.test(input.fileKey)) {
-      throw new AmpgateError('unprocessable', 'fileKey must be a relative path of letters, digits, ".", "_" and "-" segments (no "..", no leading "/", no control characters), at most 8 segments of 100 characters');
+      throw new AmpgateError(
+        'unprocessable',
+        'fileKey must be a relative path of letters, digits, ".", "_" and "-" segments (no "..", no leading "/", no control characters), at most 8 ' +
+          'segments of 100 characters',
+      );
     }
-    for (const [field, text] of [['comment', input.comment], ['description', input.description]] as const) {
+    for (const [field, text] of [
+      ['comment', input.comment],
+      ['description', input.description],
+    ] as const) {
       if (text !== undefined && hasControlChars(text)) throw new AmpgateError('unprocessable', `${field}: ${CONTROL_CHARS_MESSAGE}`);
     }
     // Tokens pasted into the free text are replaced by their fingerprints before anything stores or shows them.
@@ -77,14 +86,17 @@ export class ConfigCatalog {
     const existing = this.repo.get(input.name);
     const fileKey = existing?.file_key ?? input.fileKey ?? '';
     if (existing && input.fileKey !== undefined && input.fileKey !== existing.file_key) {
-      throw new AmpgateError('unprocessable', `config "${input.name}" sends its body under file key "${existing.file_key}"; the file key cannot change (create a new config instead)`);
+      throw new AmpgateError(
+        'unprocessable',
+        `config "${input.name}" sends its body under file key "${existing.file_key}"; the file key cannot change (create a new config instead)`,
+      );
     }
     const validation = validateConfig(contentType, input.body);
     if (!validation.ok) throw invalidConfig(input.name, validation.problems);
 
     const files: ConfigFiles = { [fileKey]: { contentType, body: input.body } };
     const hash = configMapHash(files);
-    const result = durably(this.repo.db, (): NewVersionResult => {
+    const result = this.uow.durably((): NewVersionResult => {
       const latest = this.repo.latestVersion(input.name);
       const prev = latest === undefined ? undefined : this.repo.version(input.name, latest);
       if (prev && prev.config_hash === hash) return { version: prev, created: false };
@@ -118,7 +130,10 @@ export class ConfigCatalog {
       return { version: row, created: true };
     });
     if (result.created) {
-      this.recorder?.logger.info({ by: principalKey(author), config: input.name, version: result.version.version, configHash: hash }, 'config version added to the catalog');
+      this.recorder?.logger.info(
+        { by: principalKey(author), config: input.name, version: result.version.version, configHash: hash },
+        'config version added to the catalog',
+      );
     }
     return result;
   }
@@ -158,7 +173,7 @@ export function effectiveFiles(agent: AgentRecord): ConfigFiles | undefined {
   return agent.effectiveConfigJson === undefined ? undefined : (JSON.parse(agent.effectiveConfigJson) as ConfigFiles);
 }
 
-export function invalidConfig(name: string, problems: readonly ConfigProblem[]): AmpgateError {
+function invalidConfig(name: string, problems: readonly ConfigProblem[]): AmpgateError {
   const first = problems[0]!;
   const where = first.line === undefined ? '' : ` (line ${first.line}${first.column === undefined ? '' : `, column ${first.column}`})`;
   const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';

@@ -31,14 +31,17 @@ describe('kindMismatch', () => {
   it('warns when a Fluent Bit config goes to Collectors, naming how many and which', () => {
     const targets = [agent('u1', COLLECTOR), agent('u2', COLLECTOR), agent('u3', undefined, { 'service.name': 'checkout' })];
     expect(kindMismatch('logs v2', fb, targets)).toEqual({
-      warning: 'warning: logs v2 is a Fluent Bit config, but 2 of 3 target agents run an OpenTelemetry Collector (u1, u2); they would most likely fail to apply it',
+      warning:
+        'warning: logs v2 is a Fluent Bit config, but 2 of 3 target agents run an OpenTelemetry Collector (u1, u2); they would most likely fail to apply it',
       count: 2,
     });
   });
 
   it('warns the other way round, and stays quiet when kinds agree or are unknown', () => {
     const gw = { 'c.yaml': { contentType: 'text/yaml', body: COLLECTOR } };
-    expect(kindMismatch('gw v1', gw, [agent('f1', FLUENT_BIT)])?.warning).toMatch(/^warning: gw v1 is an OpenTelemetry Collector config, but 1 of 1 target agents run Fluent Bit \(f1\)/);
+    expect(kindMismatch('gw v1', gw, [agent('f1', FLUENT_BIT)])?.warning).toMatch(
+      /^warning: gw v1 is an OpenTelemetry Collector config, but 1 of 1 target agents run Fluent Bit \(f1\)/,
+    );
     expect(kindMismatch('gw v1', gw, [agent('c1', COLLECTOR), agent('x', undefined)])).toBeUndefined();
     expect(kindMismatch('plain v1', { 'x.yaml': { contentType: 'text/yaml', body: 'a: 1\n' } }, [agent('f1', FLUENT_BIT)])).toBeUndefined();
   });

@@ -47,7 +47,11 @@ export function agentKind(agent: Pick<AgentRecord, 'effectiveConfigJson' | 'attr
  * "warning: gw v3 is a Fluent Bit config, but 3 of 3 target agents run an OpenTelemetry Collector
  * (0190…, …)". Undefined when the kinds agree or cannot be told.
  */
-export function kindMismatch(label: string, files: ConfigFiles, agents: readonly Pick<AgentRecord, 'uid' | 'effectiveConfigJson' | 'attributes'>[]): { warning: string; count: number } | undefined {
+export function kindMismatch(
+  label: string,
+  files: ConfigFiles,
+  agents: readonly Pick<AgentRecord, 'uid' | 'effectiveConfigJson' | 'attributes'>[],
+): { warning: string; count: number } | undefined {
   const kind = configKind(files);
   if (!kind) return undefined;
   const cache = new Map<string, AgentKind | undefined>();
@@ -60,7 +64,9 @@ export function kindMismatch(label: string, files: ConfigFiles, agents: readonly
   if (!otherKind || !uids) return undefined;
   const examples = `${uids.slice(0, 3).join(', ')}${uids.length > 3 ? ', …' : ''}`;
   return {
-    warning: `warning: ${label} is ${CONFIG[kind]}, but ${uids.length} of ${agents.length} target agents run ${RUNS[otherKind]} (${examples}); they would most likely fail to apply it`,
+    warning:
+      `warning: ${label} is ${CONFIG[kind]}, but ${uids.length} of ${agents.length} target agents run ${RUNS[otherKind]} (${examples}); they ` +
+      `would most likely fail to apply it`,
     count: uids.length,
   };
 }

@@ -32,7 +32,11 @@ function checkEntry(raw: string, lineNo: number, current: Section | undefined, p
   }
   if (current.indent === undefined) current.indent = indent;
   else if (current.indent !== indent) {
-    problems.push({ message: `inconsistent indentation in [${current.name}] (Fluent Bit requires the same indentation for every entry of a section)`, line: lineNo, column: 1 });
+    problems.push({
+      message: `inconsistent indentation in [${current.name}] (Fluent Bit requires the same indentation for every entry of a section)`,
+      line: lineNo,
+      column: 1,
+    });
   }
   const m = /^(\S+)(?:[ \t]+(\S.*))?$/.exec(raw.trim())!;
   if (m[2] === undefined) problems.push({ message: `key "${m[1]}" in [${current.name}] has no value`, line: lineNo, column: indent.length + 1 });
@@ -71,6 +75,7 @@ export function checkFluentBitClassic(body: string): ConfigProblem[] {
     checkEntry(raw, lineNo, current, problems);
   });
   closeSection(current, problems);
-  if (sections === 0 && directives === 0 && problems.length === 0) problems.push({ message: 'no [SECTION] found: this does not look like a Fluent Bit classic config', line: 1 });
+  if (sections === 0 && directives === 0 && problems.length === 0)
+    problems.push({ message: 'no [SECTION] found: this does not look like a Fluent Bit classic config', line: 1 });
   return problems;
 }

@@ -27,7 +27,12 @@ describe('config map hash', () => {
     const files = fc.dictionary(fc.string({ maxLength: 6 }), file, { maxKeys: 3 });
     fc.assert(
       fc.property(files, files, (x, y) => {
-        const canon = (f: ConfigFiles) => JSON.stringify(Object.keys(f).sort().map((k) => [k, f[k]!.contentType, f[k]!.body]));
+        const canon = (f: ConfigFiles) =>
+          JSON.stringify(
+            Object.keys(f)
+              .sort()
+              .map((k) => [k, f[k]!.contentType, f[k]!.body]),
+          );
         const same = canon(x) === canon(y);
         return (configMapHash(x) === configMapHash(y)) === same;
       }),

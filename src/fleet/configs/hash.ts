@@ -1,8 +1,9 @@
 /**
  * @module Config maps as sent to agents (AgentConfigMap) and their deterministic config_hash.
  *
- * config_hash = sha256 over a canonical, unambiguous encoding of the map (spec: "MUST always be
- * set"; obligation 16 suggests sha256 over file names, bodies and content types):
+ * config_hash = sha256 over a canonical, unambiguous encoding of the map (OpAMP spec,
+ * AgentRemoteConfig Message: config_hash MUST always be set; sha256 over file names, bodies and
+ * content types):
  *
  *   "ampgate-config-map/v1\n"
  *   then for each file, in ascending order of the file name's UTF-8 bytes:
@@ -10,7 +11,7 @@
  *
  * Every field is length-prefixed, so no choice of names or bodies can make two different maps
  * encode the same way, and the same map always hashes the same (no resend loops from a
- * non-deterministic hash, pitfall 10).
+ * non-deterministic hash).
  */
 import { createHash } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';

@@ -120,15 +120,18 @@ function checkPipelines(cfg: Obj, defs: Record<Section, Set<string>>, c: Checker
     refList(c, [...base, 'receivers'], p.receivers, 'receivers', true).forEach((r, i) => {
       if (isTemplated(r)) return;
       if (defs.connectors.has(r)) connectorAs.receiver.add(r);
-      else if (!defs.receivers.has(r)) c.add([...base, 'receivers', i], `pipeline "${id}" references receiver "${r}", which is not defined under receivers (or connectors)`);
+      else if (!defs.receivers.has(r))
+        c.add([...base, 'receivers', i], `pipeline "${id}" references receiver "${r}", which is not defined under receivers (or connectors)`);
     });
     refList(c, [...base, 'processors'], p.processors, 'processors', false).forEach((r, i) => {
-      if (!isTemplated(r) && !defs.processors.has(r)) c.add([...base, 'processors', i], `pipeline "${id}" references processor "${r}", which is not defined under processors`);
+      if (!isTemplated(r) && !defs.processors.has(r))
+        c.add([...base, 'processors', i], `pipeline "${id}" references processor "${r}", which is not defined under processors`);
     });
     refList(c, [...base, 'exporters'], p.exporters, 'exporters', true).forEach((r, i) => {
       if (isTemplated(r)) return;
       if (defs.connectors.has(r)) connectorAs.exporter.add(r);
-      else if (!defs.exporters.has(r)) c.add([...base, 'exporters', i], `pipeline "${id}" references exporter "${r}", which is not defined under exporters (or connectors)`);
+      else if (!defs.exporters.has(r))
+        c.add([...base, 'exporters', i], `pipeline "${id}" references exporter "${r}", which is not defined under exporters (or connectors)`);
     });
   }
   for (const conn of defs.connectors) {
@@ -148,7 +151,8 @@ function checkExtensions(cfg: Obj, defs: Record<Section, Set<string>>, c: Checke
   }
   (service.extensions as unknown[]).forEach((e, i) => {
     if (typeof e !== 'string') c.add(['service', 'extensions', i], 'service.extensions entries must be extension ids');
-    else if (!isTemplated(e) && !defs.extensions.has(e)) c.add(['service', 'extensions', i], `service.extensions references "${e}", which is not defined under extensions`);
+    else if (!isTemplated(e) && !defs.extensions.has(e))
+      c.add(['service', 'extensions', i], `service.extensions references "${e}", which is not defined under extensions`);
   });
 }
 

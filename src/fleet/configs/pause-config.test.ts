@@ -4,7 +4,12 @@ import { validateConfig } from './validate.js';
 
 describe('pause configs', () => {
   it('makes a valid nop-pipeline Collector config under the prior file key and content type', () => {
-    const prior = { 'collector.yaml': { contentType: 'text/yaml', body: 'receivers:\n  otlp: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n' } };
+    const prior = {
+      'collector.yaml': {
+        contentType: 'text/yaml',
+        body: 'receivers:\n  otlp: {}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n',
+      },
+    };
     const p = pauseConfigFor(prior);
     if ('reason' in p) throw new Error(p.reason);
     expect(Object.keys(p.files)).toEqual(['collector.yaml']);

@@ -15,7 +15,7 @@
 import { configMapHash, sortedNames, type ConfigFiles } from './hash.js';
 import { flavorOf } from './validate.js';
 
-export const PAUSE_MARKER = 'paused by ampgate';
+const PAUSE_MARKER = 'paused by ampgate';
 
 const COLLECTOR_YAML = `# ${PAUSE_MARKER}: no telemetry flows until resume restores the prior config.
 receivers:

@@ -4,7 +4,8 @@
  * exporter headers; only the key names survive.
  */
 
-const SECRET_KEY = /(pass(word|wd)?|secret|token|api[_-]?key|apikey|authorization|bearer|private[_-]?key|client[_-]?key|credential|access[_-]?key|session[_-]?key)/i;
+const SECRET_KEY =
+  /(pass(word|wd)?|secret|token|api[_-]?key|apikey|authorization|bearer|private[_-]?key|client[_-]?key|credential|access[_-]?key|session[_-]?key)/i;
 
 /**
  * Replaces the value of `key: value` (YAML), `"key": "value"` (JSON) and `key value` (Fluent Bit)

@@ -5,11 +5,12 @@
  * instead (`${env:NAME}`, `${NAME}`), which is what the error message asks for.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { TOKEN_PATTERN } from '../../creds/secrets.js';
+import { TOKEN_PATTERN } from '../../shared/secrets.js';
 import type { ConfigProblem, ParsedYaml } from './validate.js';
 
 /** Keys whose values are secrets (matched on the last segment: `client_auth.password`, `HTTP_Passwd`, `x-api-key`). */
-const SECRET_KEY = /(^|[_.\-\s])(pass(word|wd)?|secret|secret[_-]?(access[_-]?)?key|token|bearer[_-]?token|api[_-]?key|apikey|authorization|private[_-]?key|credentials?)$/i;
+const SECRET_KEY =
+  /(^|[_.\-\s])(pass(word|wd)?|secret|secret[_-]?(access[_-]?)?key|token|bearer[_-]?token|api[_-]?key|apikey|authorization|private[_-]?key|credentials?)$/i;
 
 function literal(value: string): boolean {
   const v = value.trim();
@@ -17,7 +18,10 @@ function literal(value: string): boolean {
 }
 
 function message(key: string): string {
-  return `"${key}" holds a literal secret; reference it from the agent's environment instead (e.g. \${env:${key.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}}): config bodies are shown to approvers, in Slack and over MCP`;
+  return (
+    `"${key}" holds a literal secret; reference it from the agent's environment instead (e.g. ` +
+    `\${env:${key.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}}): config bodies are shown to approvers, in Slack and over MCP`
+  );
 }
 
 /** Problems for literal secrets in a YAML/JSON document. */
@@ -58,7 +62,10 @@ export function scanTokens(body: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const m of body.matchAll(new RegExp(TOKEN_PATTERN.source, 'g'))) {
     const before = body.slice(0, m.index);
-    problems.push({ message: 'the config contains an ampgate token; agents get their credentials through OpAMP, never through config', line: before.split('\n').length });
+    problems.push({
+      message: 'the config contains an ampgate token; agents get their credentials through OpAMP, never through config',
+      line: before.split('\n').length,
+    });
   }
   return problems;
 }

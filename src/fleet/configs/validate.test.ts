@@ -59,7 +59,10 @@ describe('config validation', () => {
   });
 
   it('refuses Collector configs with undefined components, naming them with their line', () => {
-    const body = GOOD_COLLECTOR.replace('processors: [batch]', 'processors: [batch, memory_limiter]').replace('exporters: [otlphttp/backend, debug]', 'exporters: [otlphttp/missing]');
+    const body = GOOD_COLLECTOR.replace('processors: [batch]', 'processors: [batch, memory_limiter]').replace(
+      'exporters: [otlphttp/backend, debug]',
+      'exporters: [otlphttp/missing]',
+    );
     const p = problems('text/yaml', body);
     expect(p.map((x) => x.message)).toEqual([
       'pipeline "traces" references processor "memory_limiter", which is not defined under processors',
@@ -70,10 +73,11 @@ describe('config validation', () => {
   });
 
   it('refuses Collector configs without receivers, exporters or pipelines, and unknown signals', () => {
-    expect(problems('text/yaml', 'exporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n').map((p) => p.message)).toEqual([
-      'the config defines no receivers',
-      'pipeline "traces" references receiver "otlp", which is not defined under receivers (or connectors)',
-    ]);
+    expect(
+      problems('text/yaml', 'exporters:\n  debug: {}\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n').map(
+        (p) => p.message,
+      ),
+    ).toEqual(['the config defines no receivers', 'pipeline "traces" references receiver "otlp", which is not defined under receivers (or connectors)']);
     expect(problems('text/yaml', 'receivers:\n  otlp: {}\nexporters:\n  debug: {}\n')[0]!.message).toBe('the config has no "service" section');
     expect(problems('text/yaml', 'receivers:\n  otlp: {}\nexporters:\n  debug: {}\nservice:\n  pipelines: {}\n')[0]).toMatchObject({
       message: 'service.pipelines must define at least one pipeline',
@@ -96,7 +100,11 @@ describe('config validation', () => {
   });
 
   it('validates Collector configs written as JSON, with lines', () => {
-    const json = JSON.stringify({ receivers: { otlp: {} }, exporters: { debug: {} }, service: { pipelines: { logs: { receivers: ['otlp'], exporters: ['nope'] } } } }, null, 2);
+    const json = JSON.stringify(
+      { receivers: { otlp: {} }, exporters: { debug: {} }, service: { pipelines: { logs: { receivers: ['otlp'], exporters: ['nope'] } } } },
+      null,
+      2,
+    );
     const p = problems('application/json', json);
     expect(p[0]!.message).toBe('pipeline "logs" references exporter "nope", which is not defined under exporters (or connectors)');
     expect(p[0]!.line).toBe(json.split('\n').findIndex((l) => l.includes('"nope"')) + 1);
@@ -106,7 +114,10 @@ describe('config validation', () => {
     const good = '[SERVICE]\n    Flush 1\n\n[INPUT]\n    Name cpu\n    Tag  cpu.local\n\n[OUTPUT]\n    Name  stdout\n    Match *\n';
     expect(validateConfig('text/plain', good)).toEqual({ ok: true, flavor: 'fluent-bit' });
     expect(validateConfig('text/plain', '@INCLUDE inputs.conf\n@SET env=prod\n')).toEqual({ ok: true, flavor: 'fluent-bit' });
-    expect(problems('text/plain', '[INPUT\n    Name cpu\n')[0]).toMatchObject({ message: 'malformed section header "[INPUT" (expected e.g. [INPUT])', line: 1 });
+    expect(problems('text/plain', '[INPUT\n    Name cpu\n')[0]).toMatchObject({
+      message: 'malformed section header "[INPUT" (expected e.g. [INPUT])',
+      line: 1,
+    });
     expect(problems('text/plain', '[OUTPUT]\n    Match *\n')[0]).toMatchObject({ message: '[OUTPUT] section has no Name entry', line: 1 });
     expect(problems('text/plain', '[INPUT]\nName cpu\n')[0]).toMatchObject({ message: 'entry "Name cpu" must be indented under [INPUT]', line: 2 });
     expect(problems('text/plain', '[INPUT]\n    Name cpu\n  Tag x\n')[0]).toMatchObject({ line: 3 });
@@ -117,8 +128,14 @@ describe('config validation', () => {
 
   it('refuses literal secrets (shown to approvers, Slack, MCP) but accepts environment references', () => {
     const inline = GOOD_COLLECTOR.replace('endpoint: https://example.com', 'endpoint: https://example.com\n    headers:\n      Authorization: "Bearer abc123"');
-    expect(problems('text/yaml', inline)[0]).toMatchObject({ line: 12, message: expect.stringMatching(/^"Authorization" holds a literal secret; reference it .*\$\{env:AUTHORIZATION\}/) });
-    const ref = GOOD_COLLECTOR.replace('endpoint: https://example.com', 'endpoint: https://example.com\n    headers:\n      Authorization: "Bearer ${env:BACKEND_TOKEN}"');
+    expect(problems('text/yaml', inline)[0]).toMatchObject({
+      line: 12,
+      message: expect.stringMatching(/^"Authorization" holds a literal secret; reference it .*\$\{env:AUTHORIZATION\}/),
+    });
+    const ref = GOOD_COLLECTOR.replace(
+      'endpoint: https://example.com',
+      'endpoint: https://example.com\n    headers:\n      Authorization: "Bearer ${env:BACKEND_TOKEN}"',
+    );
     expect(validateConfig('text/yaml', ref)).toEqual({ ok: true, flavor: 'otel-collector' });
     expect(problems('application/json', '{"client_auth": {"username": "u", "password": "hunter2"}}')[0]!.message).toMatch(/^"password" holds a literal secret/);
     expect(problems('text/plain', '[OUTPUT]\n    Name        http\n    HTTP_Passwd s3cret\n')[0]).toMatchObject({ line: 3, column: 17 });

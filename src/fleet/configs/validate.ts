@@ -23,9 +23,7 @@ export interface ConfigProblem {
   readonly column?: number;
 }
 
-export type ValidationResult =
-  | { readonly ok: true; readonly flavor: ConfigFlavor }
-  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+export type ValidationResult = { readonly ok: true; readonly flavor: ConfigFlavor } | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
 /** Accepts common aliases (application/yaml, text/x-yaml, application/x-yaml). */
 export function normalizeContentType(input: string): ContentType | undefined {
@@ -55,7 +53,7 @@ export function parseYaml(body: string): { parsed: ParsedYaml } | { problems: Co
 }
 
 /** JSON.parse with the position in its message turned into a line and column. */
-export function parseJson(body: string): { value: unknown } | { problems: ConfigProblem[] } {
+function parseJson(body: string): { value: unknown } | { problems: ConfigProblem[] } {
   try {
     return { value: JSON.parse(body) as unknown };
   } catch (err) {

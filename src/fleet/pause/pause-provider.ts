@@ -1,7 +1,7 @@
 /**
  * @module Offer provider for the io.opentelemetry.pause custom capability: sends `pause` to agents
  * that should be paused and `resume` to agents being resumed, only when the agent lists the
- * capability in its latest custom_capabilities (obligation 41), once per connection epoch. A
+ * capability in its latest custom_capabilities (OpAMP spec, Custom Messages), once per connection epoch. A
  * paused agent is sent `pause` again on its next connection (it may have restarted and forgotten),
  * which is idempotent for the agent. After an `error` answer nothing is resent until a new change.
  */
@@ -21,7 +21,7 @@ export class PauseProvider implements OfferProvider {
 
   contribute(agent: AgentRecord, msg: ServerToAgent, ctx: OutboundContext): void {
     const row = this.state.get(agent.uid);
-    if (!row || row.method !== 'custom' || row.error !== '') return;
+    if (row?.method !== 'custom' || row.error !== '') return;
     if (!agent.customCapabilities.includes(PAUSE_CAPABILITY)) return;
     // One custom message per ServerToAgent: if another provider used the slot, wait for the next one.
     if (msg.customMessage !== undefined) return;

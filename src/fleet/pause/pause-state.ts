@@ -6,11 +6,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type { CustomMessage } from '../../gen/opamp/v1/opamp_pb.js';
-import type { Logger } from '../../log.js';
-import type { PauseRepo, PauseRow } from '../../store/pause-repo.js';
-import type { AttemptRow } from '../../store/remote-config-repo.js';
+import type { Logger } from '../../shared/log.js';
+import type { UnitOfWork } from '../../store/ports/store.js';
+import type { PauseStore, PauseRow } from '../../store/ports/pause.js';
+import type { AttemptRow } from '../../store/ports/remote-config.js';
 import { AgentCapabilities } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentRecord, ReportChanges } from '../agent-state.js';
 import { effectiveFiles } from '../configs/catalog.js';
 import { stillRunning } from '../configs/still-running.js';
@@ -24,7 +25,7 @@ export interface PauseEvents {
 }
 
 /** Parses the data of a `status` or `error` answer. */
-export function parsePauseAnswer(msg: Pick<CustomMessage, 'type' | 'data'>): { paused: boolean } | { error: string } | undefined {
+function parsePauseAnswer(msg: Pick<CustomMessage, 'type' | 'data'>): { paused: boolean } | { error: string } | undefined {
   if (msg.type !== 'status' && msg.type !== 'error') return undefined;
   let data: unknown;
   try {
@@ -33,7 +34,8 @@ export function parsePauseAnswer(msg: Pick<CustomMessage, 'type' | 'data'>): { p
     return { error: `the agent sent a malformed ${msg.type} message (not JSON)` };
   }
   const obj = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-  if (msg.type === 'error') return { error: typeof obj.error === 'string' && obj.error ? obj.error.slice(0, 500) : 'the agent reported an error without a message' };
+  if (msg.type === 'error')
+    return { error: typeof obj.error === 'string' && obj.error ? obj.error.slice(0, 500) : 'the agent reported an error without a message' };
   if (typeof obj.paused !== 'boolean') return { error: 'the agent sent a status message without a boolean "paused"' };
   return { paused: obj.paused };
 }
@@ -49,7 +51,8 @@ export class PauseState {
   #unwatch: (() => void) | undefined;
 
   constructor(
-    readonly repo: PauseRepo,
+    readonly repo: PauseStore,
+    readonly uow: UnitOfWork,
     readonly registry: AgentRegistry,
     readonly logger: Logger,
     readonly now: () => number = Date.now,
@@ -108,14 +111,18 @@ export class PauseState {
     if (!agent) return;
     let error = '';
     if (!hasCapability(agent.capabilities, AgentCapabilities.AgentCapabilities_ReportsEffectiveConfig)) {
-      error = 'not effective as far as ampgate can tell: the stand-in config was APPLIED, but the agent does not report its effective config (ReportsEffectiveConfig), so nothing proves that it stopped';
+      error =
+        'not effective as far as ampgate can tell: the stand-in config was APPLIED, but the agent does not report its effective config ' +
+        '(ReportsEffectiveConfig), so nothing proves that it stopped';
     } else {
       const files = effectiveFiles(agent);
       // Wait for the effective config the agent runs with the stand-in.
       if (!files || (this.#effectiveAtStart.has(row.uid) && this.#effectiveAtStart.get(row.uid) === agent.effectiveConfigHash)) return;
       const still = stillRunning(files);
       if (still.length > 0) {
-        error = `not effective: the stand-in config was APPLIED, but the agent's effective config still runs ${still.join('; ')}; the agent merges remote config onto its local config, so a stand-in config cannot stop it`;
+        error =
+          `not effective: the stand-in config was APPLIED, but the agent's effective config still runs ${still.join('; ')}; the agent merges ` +
+          `remote config onto its local config, so a stand-in config cannot stop it`;
       }
     }
     this.#effectiveAtStart.delete(row.uid);
@@ -142,7 +149,7 @@ export class PauseState {
 
   /** Writes rows (in the caller's transaction, if any) and updates memory. */
   put(rows: readonly PauseRow[]): void {
-    this.repo.db.transaction(() => rows.forEach((r) => this.repo.upsert(r)))();
+    this.uow.atomically(() => rows.forEach((r) => this.repo.upsert(r)));
     for (const r of rows) {
       this.#rows.set(r.uid, r);
       if (r.method === 'custom') this.#reported.delete(r.uid);

@@ -8,9 +8,9 @@
 import { EventEmitter } from 'node:events';
 import type { AgentRecord, ReportChanges } from '../agent-state.js';
 import type { AgentRegistry } from '../registry.js';
-import type { Logger } from '../../log.js';
-import { durably } from '../../store/db.js';
-import type { AttemptRow, AttemptStatus, RemoteConfigRepo } from '../../store/remote-config-repo.js';
+import type { Logger } from '../../shared/log.js';
+import type { UnitOfWork } from '../../store/ports/store.js';
+import type { AttemptRow, AttemptStatus, RemoteConfigStore } from '../../store/ports/remote-config.js';
 import { configMapHash, filesFromJson, filesToJson, toAgentConfigMap, type ConfigFiles } from '../configs/hash.js';
 import type { AgentConfigMap } from '../../gen/opamp/v1/opamp_pb.js';
 import { nextAttemptState } from './transitions.js';
@@ -33,7 +33,8 @@ export class DesiredConfigs {
   readonly #onRekey = (oldUid: string, agent: AgentRecord) => this.#rekey(oldUid, agent.uid);
 
   constructor(
-    readonly repo: RemoteConfigRepo,
+    readonly repo: RemoteConfigStore,
+    readonly uow: UnitOfWork,
     readonly registry: AgentRegistry,
     readonly logger: Logger,
     readonly now: () => number = Date.now,
@@ -94,7 +95,7 @@ export class DesiredConfigs {
     this.flush();
     const now = this.now();
     const known = new Set<string>(); // a rollout assigns one hash to thousands of agents: check it once
-    const created = durably(this.repo.db, () =>
+    const created = this.uow.durably(() =>
       entries.map(({ uid, hash }) => {
         if (!known.has(hash)) {
           if (!this.repo.payload(hash)) throw new Error(`unknown config payload ${hash}`);
@@ -139,7 +140,7 @@ export class DesiredConfigs {
   markRolledBack(attemptIds: readonly number[], reason: string): void {
     const now = this.now();
     this.flush();
-    const changed = durably(this.repo.db, () =>
+    const changed = this.uow.durably(() =>
       attemptIds.flatMap((id) => {
         const row = this.repo.attempt(id);
         if (!row || row.status === 'failed' || row.status === 'rolled_back') return [];
@@ -164,7 +165,7 @@ export class DesiredConfigs {
     if (this.#dirty.size === 0) return;
     const batch = [...this.#dirty];
     this.#dirty.clear();
-    this.repo.db.transaction(() => batch.forEach((a) => this.repo.update(a)))();
+    this.uow.atomically(() => batch.forEach((a) => this.repo.update(a)));
   }
 
   #markDirty(a: MutableAttempt): void {
@@ -218,10 +219,7 @@ export class DesiredConfigs {
     const a = this.#desired.get(oldUid);
     if (!a) return;
     this.flush();
-    this.repo.db.transaction(() => {
-      this.repo.db.prepare('UPDATE config_attempts SET uid = ? WHERE uid = ?').run(newUid, oldUid);
-      this.repo.db.prepare('UPDATE agent_desired_config SET uid = ? WHERE uid = ?').run(newUid, oldUid);
-    })();
+    this.repo.rekey(oldUid, newUid);
     this.#desired.delete(oldUid);
     a.uid = newUid;
     this.#desired.set(newUid, a);

@@ -4,9 +4,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerSchema, RemoteConfigStatuses, ServerToAgentSchema } from '../../gen/opamp/v1/opamp_pb.js';
 import { AgentsRepo } from '../../store/agents-repo.js';
-import { openDatabase, type Db } from '../../store/db.js';
+import { openDatabase, sqliteUnitOfWork, type Db } from '../../store/db.js';
 import { RemoteConfigRepo } from '../../store/remote-config-repo.js';
-import { removeDir, tempDir } from '../../../test/support/server.js';
+import { removeDir, tempDir } from '../../../test/support/temp.js';
 import type { AgentLink } from '../link.js';
 import { AgentRegistry } from '../registry.js';
 import { DesiredConfigs } from './desired-state.js';
@@ -31,10 +31,11 @@ describe('remote config provider', () => {
     dir = tempDir();
     db = openDatabase(join(dir, 'a.db'));
     reg = new AgentRegistry(new AgentsRepo(db));
-    desired = new DesiredConfigs(new RemoteConfigRepo(db), reg, pino({ level: 'silent' }));
+    desired = new DesiredConfigs(new RemoteConfigRepo(db), sqliteUnitOfWork(db), reg, pino({ level: 'silent' }));
     const provider = new RemoteConfigProvider(desired);
     const hash = desired.registerPayload({ '': { contentType: 'text/yaml', body: 'a: 1\n' } }, 'test v1');
-    const report = (init: Parameters<typeof create<typeof AgentToServerSchema>>[1]) => reg.report(UID, create(AgentToServerSchema, { capabilities: ACCEPTS, ...init }), 'ws').agent;
+    const report = (init: Parameters<typeof create<typeof AgentToServerSchema>>[1]) =>
+      reg.report(UID, create(AgentToServerSchema, { capabilities: ACCEPTS, ...init }), 'ws').agent;
     const offer = (epoch: number) => {
       const msg = create(ServerToAgentSchema, {});
       provider.contribute(reg.get(UID)!, msg, { reason: 'reply', epoch, link: {} as AgentLink });
@@ -63,7 +64,9 @@ describe('remote config provider', () => {
     report({});
     desired.assign([{ uid: UID, hash }], 'c1');
     expect(offer(1)).toBeDefined();
-    report({ remoteConfigStatus: { lastRemoteConfigHash: Buffer.from(hash, 'hex'), status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: 'nope' } });
+    report({
+      remoteConfigStatus: { lastRemoteConfigHash: Buffer.from(hash, 'hex'), status: RemoteConfigStatuses.RemoteConfigStatuses_FAILED, errorMessage: 'nope' },
+    });
     report({ remoteConfigStatus: { lastRemoteConfigHash: Buffer.from('ab', 'hex'), status: RemoteConfigStatuses.RemoteConfigStatuses_APPLIED } });
     expect(desired.get(UID)).toMatchObject({ status: 'failed', error: 'nope' });
     for (let epoch = 2; epoch < 5; epoch++) expect(offer(epoch)).toBeUndefined();
@@ -83,7 +86,7 @@ describe('remote config provider', () => {
     report({});
     desired.assign([{ uid: UID, hash }], 'c1');
     desired.close();
-    desired = new DesiredConfigs(new RemoteConfigRepo(db), reg, pino({ level: 'silent' }));
+    desired = new DesiredConfigs(new RemoteConfigRepo(db), sqliteUnitOfWork(db), reg, pino({ level: 'silent' }));
     expect(desired.get(UID)).toMatchObject({ hash, change_id: 'c1', status: 'assigned' });
     expect(desired.payload(hash)!.label).toBe('test v1');
   });

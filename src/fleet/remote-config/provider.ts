@@ -2,18 +2,18 @@
  * @module The remote-config offer provider: puts AgentRemoteConfig into a ServerToAgent when the
  * agent's desired config differs from what it reports.
  *
- * - Only to agents whose latest message has AcceptsRemoteConfig (obligation 15, pitfall 14).
- * - config_hash is always set (obligation 16).
- * - Offered when the reported hash differs from the desired one (obligation 17), once per
- *   connection epoch: an offer lost with a connection is made again on the next one (obligation
- *   18), and an agent that keeps reporting the same status is never sent the same config again on
- *   the same connection (pitfall 10).
+ * Following the OpAMP spec, Configuration (Remote Configuration, AgentRemoteConfig Message):
+ * - Only to agents whose latest message has AcceptsRemoteConfig (capabilities can change later).
+ * - config_hash is always set.
+ * - Offered when the reported hash differs from the desired one, once per connection epoch: an
+ *   offer lost with a connection is made again on the next one, and an agent that keeps reporting
+ *   the same status is never sent the same config again on the same connection (no resend loop).
  * - Never automatically re-offered once it FAILED or was rolled back on that agent (opamp-spec
  *   issue #397); only a new change request assigns it again.
  */
 import { create } from '@bufbuild/protobuf';
 import { AgentCapabilities, AgentRemoteConfigSchema, type ServerToAgent } from '../../gen/opamp/v1/opamp_pb.js';
-import { hasCapability } from '../../opamp/capabilities.js';
+import { hasCapability } from '../../protocol/capabilities.js';
 import type { AgentRecord } from '../agent-state.js';
 import type { OfferProvider, OutboundContext } from '../offers.js';
 import type { DesiredConfigs } from './desired-state.js';

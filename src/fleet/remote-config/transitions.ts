@@ -2,7 +2,7 @@
  * @module How an agent's RemoteConfigStatus moves the attempt that ampgate assigned to it. Pure,
  * so the rules that prevent resend loops and re-offers of bad configs are unit-tested on their own.
  *
- * The rules (obligations 17 and 19, pitfall 10, opamp-spec issue #397):
+ * The rules (OpAMP spec, Configuration: RemoteConfigStatus per hash; no resend loop; opamp-spec issue #397):
  * - A status for the attempt's own hash is the agent's truth: APPLYING, APPLIED or FAILED (+ error).
  * - A status for a different hash only matters once the agent has acknowledged ours (applying or
  *   applied): if it then reports APPLIED/APPLYING for another config, it went back to it (e.g. the
@@ -13,7 +13,7 @@
  *   reports it in the very message whose reply carries our offer).
  */
 import type { RemoteConfigStatusView } from '../agent-state.js';
-import type { AttemptStatus } from '../../store/remote-config-repo.js';
+import type { AttemptStatus } from '../../store/ports/remote-config.js';
 
 export interface AttemptState {
   readonly hash: string;
@@ -35,7 +35,9 @@ export function nextAttemptState(a: AttemptState, reported: RemoteConfigStatusVi
   } else if ((a.status === 'applying' || a.status === 'applied') && reported.hash !== '' && (reported.status === 'APPLIED' || reported.status === 'APPLYING')) {
     next = {
       status: 'rolled_back',
-      error: `the agent went back to config ${reported.hash.slice(0, 12)} (${reported.status}) after ${a.status === 'applied' ? 'applying' : 'starting to apply'} this one`,
+      error:
+        `the agent went back to config ${reported.hash.slice(0, 12)} (${reported.status}) after ` +
+        `${a.status === 'applied' ? 'applying' : 'starting to apply'} this one`,
     };
   }
   if (!next || (next.status === a.status && next.error === a.error)) return undefined;

@@ -1,7 +1,8 @@
 /**
  * @module Restart commands: durable per-agent requests (agent_commands), the 'command' phase offer
  * provider that sends ServerToAgentCommand Restart (only to agents with AcceptsRestartCommand in
- * their latest message, obligation 40; Fleet.composeReplies makes it travel alone), and the
+ * their latest message, OpAMP spec, ServerToAgentCommand Message; Fleet.composeReplies makes it
+ * travel alone), and the
  * observation of the restart:
  *
  * - the agent reconnects after the command (a new connection epoch), or
@@ -14,9 +15,9 @@
 import { EventEmitter } from 'node:events';
 import { create } from '@bufbuild/protobuf';
 import { AgentCapabilities, CommandType, ServerToAgentCommandSchema, type AgentToServer, type ServerToAgent } from '../../gen/opamp/v1/opamp_pb.js';
-import type { Logger } from '../../log.js';
-import { hasCapability } from '../../opamp/capabilities.js';
-import type { CommandRow, CommandsRepo } from '../../store/commands-repo.js';
+import type { Logger } from '../../shared/log.js';
+import { hasCapability } from '../../protocol/capabilities.js';
+import type { CommandRow, CommandsStore } from '../../store/ports/commands.js';
 import type { AgentRecord, ReportChanges } from '../agent-state.js';
 import type { OfferProvider, OutboundContext } from '../offers.js';
 import type { AgentRegistry } from '../registry.js';
@@ -39,7 +40,7 @@ export class RestartCommands implements OfferProvider {
   readonly #onConnected = (agent: AgentRecord) => this.#connected(agent);
 
   constructor(
-    readonly repo: CommandsRepo,
+    readonly repo: CommandsStore,
     readonly registry: AgentRegistry,
     readonly logger: Logger,
     readonly now: () => number = Date.now,
@@ -79,7 +80,11 @@ export class RestartCommands implements OfferProvider {
   /** Ends open commands of a change: never sent -> expired, sent but not observed -> failed. */
   expire(changeId: string, timeoutSeconds: number): void {
     for (const row of this.repo.byChange(changeId)) {
-      if (row.status === 'pending') this.#set(row, { status: 'expired', detail: `not delivered within ${timeoutSeconds} s (agent offline or lacking AcceptsRestartCommand); dropped, never sent late` });
+      if (row.status === 'pending')
+        this.#set(row, {
+          status: 'expired',
+          detail: `not delivered within ${timeoutSeconds} s (agent offline or lacking AcceptsRestartCommand); dropped, never sent late`,
+        });
       else if (row.status === 'sent') this.#set(row, { status: 'failed', detail: `Restart sent, but no reconnect or fresh status within ${timeoutSeconds} s` });
     }
   }

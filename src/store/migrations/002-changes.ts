@@ -10,7 +10,8 @@ export const m002Changes: Migration = {
     CREATE TABLE change_requests (
       id                  INTEGER PRIMARY KEY AUTOINCREMENT,
       kind                TEXT NOT NULL,
-      state               TEXT NOT NULL CHECK (state IN ('pending','approved','rejected','expired','cancelled','executing','succeeded','partially_failed','failed')),
+      state               TEXT NOT NULL CHECK (state IN ('pending','approved','rejected','expired','cancelled','executing',
+                                                 'succeeded','partially_failed','failed')),
       requester_key       TEXT NOT NULL,
       requester           TEXT NOT NULL,
       channel             TEXT NOT NULL,

@@ -20,7 +20,10 @@ const ROUTES = [
   [/^\/ui\/rollouts$/, () => ({ page: RolloutsPage, title: 'Rollouts', nav: 'rollouts' })],
   [/^\/ui\/rollouts\/(\d+)$/, (m) => ({ page: RolloutPage, props: { id: m[1] }, title: `Rollout of #${m[1]}`, nav: 'rollouts' })],
   [/^\/ui\/configs$/, () => ({ page: ConfigsPage, title: 'Configs', nav: 'configs' })],
-  [/^\/ui\/configs\/([^/]+)$/, (m) => ({ page: ConfigPage, props: { name: decodeURIComponent(m[1]) }, title: `Config ${decodeURIComponent(m[1])}`, nav: 'configs' })],
+  [
+    /^\/ui\/configs\/([^/]+)$/,
+    (m) => ({ page: ConfigPage, props: { name: decodeURIComponent(m[1]) }, title: `Config ${decodeURIComponent(m[1])}`, nav: 'configs' }),
+  ],
   [/^\/ui\/audit$/, () => ({ page: AuditPage, title: 'Audit log', nav: 'audit' })],
 ];
 
@@ -68,7 +71,9 @@ class Summary extends Component {
   render() {
     const s = this.state.s;
     if (!s) return html`<div class="summary" aria-busy="true"></div>`;
-    const item = (label, value, href, warn) => html`<li class=${warn ? 'warn' : ''}><${Link} href=${href}><span class="num">${fmtNumber(value)}</span> <span class="label">${label}</span></${Link}></li>`;
+    const item = (label, value, href, warn) =>
+      html`<li class=${warn ? 'warn' : ''}><${Link} href=${href}><span class="num">${fmtNumber(value)}</span> <span class="label">${label}</span>
+      </${Link}></li>`;
     return html`<ul class="summary" aria-label="Fleet and change summary">
       ${item('agents', s.agents.known, '/ui/fleet')}
       ${item('connected', s.agents.connected, '/ui/fleet?connected=true')}
@@ -89,7 +94,11 @@ class Notices extends Component {
     this.unsubscribe = subscribe((type, d) => {
       if (type !== 'change') return;
       const text =
-        d.type === 'proposed' ? `New change request #${d.id} (${d.kind})` : d.type === 'approval' ? `#${d.id} ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${clean(d.by)}` : `#${d.id} is now ${d.state}`;
+        d.type === 'proposed'
+          ? `New change request #${d.id} (${d.kind})`
+          : d.type === 'approval'
+            ? `#${d.id} ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${clean(d.by)}`
+            : `#${d.id} is now ${d.state}`;
       const item = { key: `${Date.now()}-${Math.random()}`, id: d.id, text };
       this.setState({ items: [item, ...this.state.items].slice(0, 4) });
       setTimeout(() => this.setState({ items: this.state.items.filter((i) => i !== item) }), 8000);

@@ -39,14 +39,17 @@ export function sideBySide(unified) {
 const cell = (c) =>
   c === null
     ? html`<td class="ln"></td><td class="code empty"></td>`
-    : html`<td class="ln">${c.n}</td><td class=${`code ${c.kind}`}>${c.kind === 'del' ? html`<span class="sr-only">removed: </span>` : c.kind === 'add' ? html`<span class="sr-only">added: </span>` : ''}${clean(c.text)}</td>`;
+    : html`<td class="ln">${c.n}</td><td class=${`code ${c.kind}`}>${
+        c.kind === 'del' ? html`<span class="sr-only">removed: </span>` : c.kind === 'add' ? html`<span class="sr-only">added: </span>` : ''
+      }${clean(c.text)}</td>`;
 
 export function DiffView({ diff, leftTitle = 'before', rightTitle = 'after' }) {
   if (!diff) return html`<p class="muted">No differences.</p>`;
   const rows = sideBySide(diff);
   return html`<div class="diff-wrap" tabindex="0" role="region" aria-label="side-by-side diff">
     <table class="diff">
-      <thead><tr><th scope="col" class="ln"><span class="sr-only">line</span></th><th scope="col">${leftTitle}</th><th scope="col" class="ln"><span class="sr-only">line</span></th><th scope="col">${rightTitle}</th></tr></thead>
+      <thead><tr><th scope="col" class="ln"><span class="sr-only">line</span></th><th scope="col">${leftTitle}</th><th scope="col" class="ln">
+      <span class="sr-only">line</span></th><th scope="col">${rightTitle}</th></tr></thead>
       <tbody>
         ${rows.map((r) => (r.hunk ? html`<tr class="hunk"><td colspan="4">${clean(r.hunk)}</td></tr>` : html`<tr>${cell(r.left)}${cell(r.right)}</tr>`))}
       </tbody>

@@ -76,10 +76,14 @@ export async function getChange(p: ServerProcess, id: string): Promise<ChangeReq
 const TERMINAL = ['succeeded', 'partially_failed', 'failed', 'rejected', 'expired', 'cancelled'];
 
 export async function finished(p: ServerProcess, id: string, timeoutMs: number): Promise<ChangeRequest> {
-  return eventually(async () => {
-    const c = await getChange(p, id);
-    return TERMINAL.includes(c.state) ? c : undefined;
-  }, timeoutMs, 200);
+  return eventually(
+    async () => {
+      const c = await getChange(p, id);
+      return TERMINAL.includes(c.state) ? c : undefined;
+    },
+    timeoutMs,
+    200,
+  );
 }
 
 export interface AgentView {

@@ -33,7 +33,12 @@ process.once('exit', () => {
   }
 });
 
-export function spawnChild(name: string, cmd: string, args: readonly string[], opts: { cwd?: string; env?: Record<string, string>; stopSignal?: NodeJS.Signals } = {}): Child {
+export function spawnChild(
+  name: string,
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string>; stopSignal?: NodeJS.Signals } = {},
+): Child {
   const proc = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (proc.pid === undefined) throw new Error(`could not start ${name} (${cmd})`);
   let out = '';
@@ -133,4 +138,3 @@ export function processStartTicks(pid: number): number | undefined {
     return undefined;
   }
 }
-

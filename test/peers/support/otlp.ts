@@ -81,7 +81,12 @@ export async function sendSpan(port: number, name: string): Promise<number> {
     ],
   };
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(3_000) });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/traces`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(3_000),
+    });
     await res.arrayBuffer();
     return res.status;
   } catch {

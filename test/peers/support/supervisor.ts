@@ -43,7 +43,9 @@ export interface Supervisor {
 
 function envBlock(env: Record<string, string> | undefined): string {
   if (!env || Object.keys(env).length === 0) return '';
-  return `  env:\n${Object.entries(env).map(([k, v]) => `    ${k}: "${v}"\n`).join('')}`;
+  return `  env:\n${Object.entries(env)
+    .map(([k, v]) => `    ${k}: "${v}"\n`)
+    .join('')}`;
 }
 
 export async function startSupervisor(dir: string, name: string, o: SupervisorOptions): Promise<Supervisor> {
@@ -106,12 +108,20 @@ telemetry:
 }
 
 /** Waits until `check` holds; on timeout the error carries the end of the Supervisor's log. */
-export async function until<T>(s: Supervisor, what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+export async function until<T>(
+  s: Supervisor,
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms. Supervisor log (end):\n${s.log().slice(-4000)}\nSupervisor output:\n${s.child.output().slice(-1500)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what}: not within ${timeoutMs} ms. Supervisor log (end):\n${s.log().slice(-4000)}\nSupervisor output:\n${s.child.output().slice(-1500)}`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -32,7 +32,10 @@ export async function startConsoleServer(agentCount: number, overrides: Partial<
   const { people, policyFile } = seedPeople(dir);
   // Every simulated agent connects from 127.0.0.1, so the per-source connection cap is off here.
   const server = await startTestServer({ policyFile, maxConnectionsPerSource: 0, connectRate: 5000, connectBurst: 10000, apiRate: 0, ...overrides }, dir);
-  const agents = Array.from({ length: agentCount }, (_, i) => new LeanAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: agentAttributes(i), applyDelayMs }));
+  const agents = Array.from(
+    { length: agentCount },
+    (_, i) => new LeanAgent({ url: server.opampUrl.ws, token: ENROLLMENT_TOKEN, identifying: agentAttributes(i), applyDelayMs }),
+  );
   await inBatches(agents, 100, (a) => a.connect());
   return {
     server,

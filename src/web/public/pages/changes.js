@@ -40,11 +40,13 @@ export class ChangesPage extends DataPage {
         </div>
       </form>
       <${ErrorBox} error=${error} />
-      ${data
-        ? html`<p class="count">${fmtNumber(data.total)} request${data.total === 1 ? '' : 's'}</p>
+      ${
+        data
+          ? html`<p class="count">${fmtNumber(data.total)} request${data.total === 1 ? '' : 's'}</p>
           <div class="table-wrap" tabindex="0" role="region" aria-label="Change requests">
           <table class="list">
-            <thead><tr><th scope="col">#</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">What</th><th scope="col">Requester</th><th scope="col">Risk</th><th scope="col">Approvals</th><th scope="col">Expires</th></tr></thead>
+            <thead><tr><th scope="col">#</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">What</th><th scope="col">Requester</th>
+            <th scope="col">Risk</th><th scope="col">Approvals</th><th scope="col">Expires</th></tr></thead>
             <tbody>
               ${data.changes.map(
                 (c) => html`<tr>
@@ -61,9 +63,12 @@ export class ChangesPage extends DataPage {
             </tbody>
           </table></div>
           <nav class="pager" aria-label="Pages">
-            <button type="button" class="secondary" disabled=${offset === 0} onClick=${() => navigate(`/ui/changes${toQuery({ ...queryParams(), offset: Math.max(0, offset - PAGE) })}`)}>Previous</button>
-            <button type="button" class="secondary" disabled=${offset + PAGE >= data.total} onClick=${() => navigate(`/ui/changes${toQuery({ ...queryParams(), offset: offset + PAGE })}`)}>Next</button>
+            <button type="button" class="secondary" disabled=${offset === 0} onClick=${() =>
+              navigate(`/ui/changes${toQuery({ ...queryParams(), offset: Math.max(0, offset - PAGE) })}`)}>Previous</button>
+            <button type="button" class="secondary" disabled=${offset + PAGE >= data.total} onClick=${() =>
+              navigate(`/ui/changes${toQuery({ ...queryParams(), offset: offset + PAGE })}`)}>Next</button>
           </nav>`
-        : null}`;
+          : null
+      }`;
   }
 }

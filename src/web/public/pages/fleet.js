@@ -50,22 +50,44 @@ export class FleetPage extends DataPage {
         </div>
         <div class="field grow">
           <label for="f-selector">Attribute selector</label>
-          <input id="f-selector" type="text" placeholder="service.name=checkout,deployment.environment!=dev" value=${form.selector} onInput=${this.set('selector')}
+          <input id="f-selector" type="text" placeholder="service.name=checkout,deployment.environment!=dev" value=${form.selector} onInput=${this.set(
+            'selector',
+          )}
             aria-describedby="selector-help" />
         </div>
-        ${select('connected', 'Connection', [['', 'any'], ['true', 'connected'], ['false', 'disconnected']])}
-        ${select('health', 'Health', [['', 'any'], ['healthy', 'healthy'], ['unhealthy', 'unhealthy'], ['unknown', 'not reported']])}
-        ${select('configSync', 'Config', [['', 'any'], ['in_sync', 'in sync'], ['out_of_sync', 'out of sync'], ['unmanaged', 'not managed']])}
+        ${select('connected', 'Connection', [
+          ['', 'any'],
+          ['true', 'connected'],
+          ['false', 'disconnected'],
+        ])}
+        ${select('health', 'Health', [
+          ['', 'any'],
+          ['healthy', 'healthy'],
+          ['unhealthy', 'unhealthy'],
+          ['unknown', 'not reported'],
+        ])}
+        ${select('configSync', 'Config', [
+          ['', 'any'],
+          ['in_sync', 'in sync'],
+          ['out_of_sync', 'out of sync'],
+          ['unmanaged', 'not managed'],
+        ])}
         <div class="field actions"><button type="submit">Filter</button></div>
         <p id="selector-help" class="help">Same syntax as change-request targets: <code>key=value</code> or <code>key!=value</code>, comma-separated.</p>
       </form>
       <${ErrorBox} error=${error} />
-      ${data
-        ? html`
-          <p class="count" aria-live="polite">${data.total === 0 ? 'No agents match.' : `Agents ${fmtNumber(offset + 1)}–${fmtNumber(Math.min(offset + PAGE, data.total))} of ${fmtNumber(data.total)}`}</p>
+      ${
+        data
+          ? html`
+          <p class="count" aria-live="polite">${
+            data.total === 0
+              ? 'No agents match.'
+              : `Agents ${fmtNumber(offset + 1)}–${fmtNumber(Math.min(offset + PAGE, data.total))} of ${fmtNumber(data.total)}`
+          }</p>
           <div class="table-wrap" tabindex="0" role="region" aria-label="Agents">
           <table class="list">
-            <thead><tr><th scope="col">Agent</th><th scope="col">service.name</th><th scope="col">host.name</th><th scope="col">environment</th><th scope="col">Connection</th><th scope="col">Health</th><th scope="col">Config</th><th scope="col">Last seen</th></tr></thead>
+            <thead><tr><th scope="col">Agent</th><th scope="col">service.name</th><th scope="col">host.name</th><th scope="col">environment</th>
+            <th scope="col">Connection</th><th scope="col">Health</th><th scope="col">Config</th><th scope="col">Last seen</th></tr></thead>
             <tbody>
               ${data.agents.map((a) => {
                 const attr = (k) => clean(a.identifyingAttributes[k] ?? a.nonIdentifyingAttributes[k] ?? '');
@@ -73,8 +95,20 @@ export class FleetPage extends DataPage {
                   <td><${Link} href=${`/ui/agents/${a.uid}`} class="mono">${a.uid}</${Link}></td>
                   <td>${attr('service.name')}</td><td>${attr('host.name')}</td><td>${attr('deployment.environment')}</td>
                   <td>${a.connected ? html`<span class="badge ok">connected</span>` : html`<span class="badge off">disconnected</span>`}</td>
-                  <td>${a.healthy === null ? html`<span class="muted">—</span>` : a.healthy ? html`<span class="badge ok">healthy</span>` : html`<span class="badge bad">unhealthy</span>`}</td>
-                  <td>${a.configSync === 'in_sync' ? html`<span class="badge ok">in sync</span>` : a.configSync === 'out_of_sync' ? html`<span class="badge warn">out of sync</span>` : html`<span class="muted">not managed</span>`}</td>
+                  <td>${
+                    a.healthy === null
+                      ? html`<span class="muted">—</span>`
+                      : a.healthy
+                        ? html`<span class="badge ok">healthy</span>`
+                        : html`<span class="badge bad">unhealthy</span>`
+                  }</td>
+                  <td>${
+                    a.configSync === 'in_sync'
+                      ? html`<span class="badge ok">in sync</span>`
+                      : a.configSync === 'out_of_sync'
+                        ? html`<span class="badge warn">out of sync</span>`
+                        : html`<span class="muted">not managed</span>`
+                  }</td>
                   <td title=${fmtDate(a.lastSeen)}>${relative(a.lastSeen)}</td>
                 </tr>`;
               })}
@@ -85,8 +119,9 @@ export class FleetPage extends DataPage {
             <button type="button" class="secondary" disabled=${offset === 0} onClick=${() => this.page(Math.max(0, offset - PAGE))}>Previous</button>
             <button type="button" class="secondary" disabled=${offset + PAGE >= data.total} onClick=${() => this.page(offset + PAGE)}>Next</button>
           </nav>`
-        : loading
-          ? html`<p class="muted">Loading…</p>`
-          : null}`;
+          : loading
+            ? html`<p class="muted">Loading…</p>`
+            : null
+      }`;
   }
 }

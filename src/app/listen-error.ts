@@ -27,5 +27,7 @@ export function listenError(err: unknown, address: { host: string; port: number 
   if (code === undefined) return err as Error;
   const reason = REASONS[code] ?? `${code}: ${(err as Error).message}`;
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-  return new ListenError(`cannot listen on ${host}:${address.port} for ${listener.what}: ${reason}; choose another address with ${listener.flag} or ${listener.variable}`);
+  return new ListenError(
+    `cannot listen on ${host}:${address.port} for ${listener.what}: ${reason}; choose another address with ${listener.flag} or ${listener.variable}`,
+  );
 }

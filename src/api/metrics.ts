@@ -3,10 +3,10 @@
  * several servers in one process. Exposed at GET /metrics on the control listener. Every metric
  * ampgate exports is defined here, so this file is the list (docs/metrics.md describes them and
  * docs/grafana/ampgate.json charts them); the wiring that feeds them lives next to what it
- * observes (src/changes/metrics.ts, src/api/request-metrics.ts, src/slack/metrics.ts).
+ * observes (src/app/change-metrics.ts, src/api/request-metrics.ts, src/slack/metrics.ts).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AgentRegistry } from './fleet/registry.js';
+import type { AgentRegistry } from '../fleet/registry.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -84,7 +84,7 @@ export class Metrics {
   // ---- control plane, MCP and Slack
   readonly apiRequests = new Counter({
     name: 'ampgate_api_requests_total',
-    help: 'Control-plane HTTP requests by route template, status code and client (cli, mcp: ampgate\'s own tools; other)',
+    help: "Control-plane HTTP requests by route template, status code and client (cli, mcp: ampgate's own tools; other)",
     labelNames: ['method', 'route', 'status', 'client'] as const,
     registers: [this.registry],
   });

@@ -1,6 +1,6 @@
 /**
  * @module Capability bitmasks. protobuf-es maps uint64 to bigint, so every bit test goes through
- * these helpers (pitfall: mixing number and bigint math silently breaks).
+ * these helpers (mixing number and bigint math silently breaks).
  */
 import { AgentCapabilities, ServerCapabilities } from '../gen/opamp/v1/opamp_pb.js';
 
@@ -33,15 +33,4 @@ const AGENT_CAPABILITY_NAMES: Array<[AgentCapabilities, string]> = Object.entrie
 /** Human-readable names of the bits set in an agent capability mask, e.g. ["ReportsStatus", "AcceptsRemoteConfig"]. */
 export function agentCapabilityNames(mask: bigint): string[] {
   return AGENT_CAPABILITY_NAMES.filter(([bit]) => hasCapability(mask, bit)).map(([, name]) => name);
-}
-
-/** Inverse of agentCapabilityNames; unknown names throw. */
-export function agentCapabilityMask(names: readonly string[]): bigint {
-  let mask = 0n;
-  for (const name of names) {
-    const entry = AGENT_CAPABILITY_NAMES.find(([, n]) => n === name);
-    if (!entry) throw new RangeError(`unknown agent capability ${name}`);
-    mask |= BigInt(entry[0]);
-  }
-  return mask;
 }

@@ -3,7 +3,7 @@
  * random values with a readable prefix (so scanners can find leaks); only SHA-256 hashes are
  * stored, and only short fingerprints (`…a3f9`) are ever shown.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export type TokenPrefix = 'ampe' | 'ampa' | 'ampk';
 
@@ -23,12 +23,6 @@ export function fingerprint(secret: string): string {
 
 export function fingerprintOfHash(hash: string): string {
   return `…${hash.slice(-4)}`;
-}
-
-export function equalHashes(a: string, b: string): boolean {
-  const ab = Buffer.from(a, 'hex');
-  const bb = Buffer.from(b, 'hex');
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
 /** Matches every token format ampgate issues; used by leak-scanning tests. */

@@ -4,7 +4,7 @@
  * ServerErrorResponse messages instead (src/opamp/wire.ts).
  */
 
-export const ERROR_CODES = {
+const ERROR_CODES = {
   /** The request is malformed or fails validation. */
   bad_request: 400,
   /** No or unknown bearer token. */
@@ -44,3 +44,8 @@ export class AmpgateError extends Error {
 }
 
 export const notFound = (what: string): AmpgateError => new AmpgateError('not_found', `${what} not found`);
+
+/** Invalid settings or policy: startup stops with this message. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentRegistry } from '../fleet/registry.js';
-import { Metrics } from '../metrics.js';
-import { observeChanges } from './metrics.js';
-import type { ChangeEvent, ChangeRequest, ChangeState } from './types.js';
+import { Metrics } from '../api/metrics.js';
+import { observeChanges } from './change-metrics.js';
+import type { ChangeEvent, ChangeRequest, ChangeState } from '../changes/types.js';
 
 const T0 = Date.parse('2026-01-01T10:00:00Z');
 
@@ -20,7 +20,13 @@ function fixture() {
   const metrics = new Metrics({ connectedCount: 0, size: 0 } as AgentRegistry);
   let listener: ((e: ChangeEvent) => void) | undefined;
   const clock = { now: T0 };
-  observeChanges({ subscribe: (l) => ((listener = l), () => (listener = undefined)) }, metrics, () => clock.now);
+  const subscribe = (l: (e: ChangeEvent) => void) => {
+    listener = l;
+    return () => {
+      listener = undefined;
+    };
+  };
+  observeChanges({ subscribe }, metrics, () => clock.now);
   return { metrics, clock, emit: (e: ChangeEvent) => listener!(e) };
 }
 
@@ -29,14 +35,24 @@ describe('change-request metrics', () => {
     const { metrics, emit } = fixture();
     emit({ type: 'proposed', request: request('1', 'pending') });
     emit({ type: 'proposed', request: request('2', 'pending', { kind: 'config_push', channel: 'mcp' }) });
-    for (const [id, to] of [['1', 'approved'], ['2', 'rejected'], ['3', 'expired'], ['4', 'cancelled']] as const) {
+    for (const [id, to] of [
+      ['1', 'approved'],
+      ['2', 'rejected'],
+      ['3', 'expired'],
+      ['4', 'cancelled'],
+    ] as const) {
       emit({ type: 'state', request: request(id, to), from: 'pending' });
     }
     // Held by a freeze, then expired: a second decision for a request already counted as approved.
     emit({ type: 'state', request: request('5', 'expired'), from: 'approved' });
     expect(await value(metrics, 'ampgate_change_requests_proposed_total', { kind: 'restart', channel: 'slack' })).toBe(1);
     expect(await value(metrics, 'ampgate_change_requests_proposed_total', { kind: 'config_push', channel: 'mcp' })).toBe(1);
-    for (const [decision, n] of [['approved', 1], ['rejected', 1], ['expired', 2], ['cancelled', 1]] as const) {
+    for (const [decision, n] of [
+      ['approved', 1],
+      ['rejected', 1],
+      ['expired', 2],
+      ['cancelled', 1],
+    ] as const) {
       expect(await value(metrics, 'ampgate_change_requests_decided_total', { kind: 'restart', channel: 'slack', decision }), decision).toBe(n);
     }
   });
@@ -60,7 +76,9 @@ describe('change-request metrics', () => {
     expect(await value(metrics, 'ampgate_rollouts_finished_total', { kind: 'restart', result: 'succeeded' })).toBe(1);
     expect(await value(metrics, 'ampgate_rollout_duration_seconds', { kind: 'restart', le: '15' })).toBe(1);
     expect(await value(metrics, 'ampgate_rollout_duration_seconds', { kind: 'restart', le: '5' })).toBe(0);
-    expect(await metrics.registry.getSingleMetricAsString('ampgate_rollout_duration_seconds')).toMatch(/^ampgate_rollout_duration_seconds_count\{kind="restart"\} 1$/m);
+    expect(await metrics.registry.getSingleMetricAsString('ampgate_rollout_duration_seconds')).toMatch(
+      /^ampgate_rollout_duration_seconds_count\{kind="restart"\} 1$/m,
+    );
     expect(await value(metrics, 'ampgate_rollout_agent_outcomes_total', { kind: 'restart', status: 'failed' })).toBe(1);
   });
 });

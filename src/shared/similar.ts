@@ -45,7 +45,7 @@ function budget(len: number): number {
  * How close `word` is to `known` (lower is closer), or undefined when it is not a plausible slip.
  * With `typosOnly`, abbreviations and name parts do not count (for verbs: "roll" is not "rollout").
  */
-export function closeness(word: string, known: string, typosOnly = false): number | undefined {
+function closeness(word: string, known: string, typosOnly = false): number | undefined {
   const w = word.toLowerCase();
   const k = known.toLowerCase();
   if (w === k) return undefined;
@@ -72,5 +72,8 @@ export function suggest(word: string, known: Iterable<string>, max = 5, typosOnl
   scored.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1));
   if (scored.length === 0) return [];
   const best = scored[0]![1];
-  return scored.filter(([, s]) => s <= best + 0.5).slice(0, max).map(([k]) => k);
+  return scored
+    .filter(([, s]) => s <= best + 0.5)
+    .slice(0, max)
+    .map(([k]) => k);
 }

@@ -4,8 +4,8 @@
  * the time to the last approval, executions started and finished, their duration and per-agent
  * outcomes. Labels: kind, and channel = the channel the request was proposed through.
  */
-import type { Metrics } from '../metrics.js';
-import type { ChangeEvent, ChangeService } from './types.js';
+import type { Metrics } from '../api/metrics.js';
+import type { ChangeEvent, ChangeService } from '../changes/types.js';
 
 const DECISIONS = new Set(['approved', 'rejected', 'expired', 'cancelled']);
 const RESULTS = new Set(['succeeded', 'partially_failed', 'failed']);

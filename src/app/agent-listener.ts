@@ -1,0 +1,106 @@
+/**
+ * @module Composition of the agent-facing OpAMP listener: the per-message session over the Fleet,
+ * the WebSocket and plain-HTTP transports, admission control, per-source connection limits and
+ * the authenticator the credentials module chose.
+ */
+import type { Settings } from '../config.js';
+import type { AgentCredentials } from '../creds/agent-credentials.js';
+import type { CredentialsModule } from '../creds/module.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { Metrics } from '../api/metrics.js';
+import { Admission } from '../opamp/admission.js';
+import { HttpTransport } from '../opamp/http-transport.js';
+import { OpampListener } from '../opamp/listener.js';
+import { OpampSession } from '../opamp/session.js';
+import { SourceConnectionLimiter } from '../opamp/source-limit.js';
+import { WsTransport } from '../opamp/ws-transport.js';
+import type { Logger } from '../shared/log.js';
+
+export interface AgentListenerDeps {
+  readonly settings: Settings;
+  readonly fleet: Fleet;
+  readonly credentials: AgentCredentials;
+  readonly credentialsModule: CredentialsModule;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+export function createAgentListener(deps: AgentListenerDeps): OpampListener {
+  const { settings, metrics, logger } = deps;
+  const session = new OpampSession(
+    deps.fleet,
+    {
+      onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
+      onSent: (t, n) => metrics.messagesOut.inc({ transport: t }, n),
+      onError: (reason) => metrics.errors.inc({ reason }),
+    },
+    {
+      ...(settings.agentAuth === 'none' ? {} : { isEstablished: (uid: string) => deps.credentials.isEstablished(uid) }),
+      attributeLimits: {
+        maxAttributes: settings.maxAgentAttributes,
+        maxAttributeBytes: settings.maxAgentAttributeBytes,
+        maxDescriptionBytes: settings.maxAgentDescriptionBytes,
+      },
+    },
+  );
+  const onInternalError = (err: unknown) => {
+    metrics.errors.inc({ reason: 'internal' });
+    logger.error({ err }, 'internal error while processing an agent message');
+  };
+  const ws = new WsTransport(
+    session,
+    {
+      onSent: (n) => metrics.messagesOut.inc({ transport: 'ws' }, n),
+      onMalformed: (reason) => metrics.errors.inc({ reason }),
+      onDropped: (reason) => metrics.errors.inc({ reason }),
+      onInternalError,
+    },
+    { maxMessageBytes: settings.maxMessageBytes, pingIntervalMs: settings.pingIntervalMs },
+  );
+  metrics.trackOpenSockets(() => ws.openConnections);
+  const http = new HttpTransport(
+    session,
+    {
+      onSent: (n) => metrics.messagesOut.inc({ transport: 'http' }, n),
+      onMalformed: (reason) => metrics.errors.inc({ reason }),
+      onInternalError,
+    },
+    {
+      maxMessageBytes: settings.maxMessageBytes,
+      inFlightBytes: settings.agentInFlightBytes,
+      bodyTimeoutMs: settings.agentBodyTimeoutMs,
+      retryAfterSeconds: settings.retryAfterSeconds,
+    },
+  );
+  const admission = new Admission({
+    maxConnections: settings.maxConnections,
+    connectRatePerSecond: settings.connectRate,
+    connectBurst: settings.connectBurst,
+    pollRatePerSecond: settings.pollRate,
+    pollBurst: settings.pollBurst,
+    retryAfterSeconds: settings.retryAfterSeconds,
+  });
+  const sourceLimit = new SourceConnectionLimiter(settings.maxConnectionsPerSource, {
+    onOverLimit: (address, open) =>
+      logger.warn(
+        { address, open, limit: settings.maxConnectionsPerSource },
+        'an agent source address is over AMPGATE_MAX_CONNECTIONS_PER_SOURCE; its new connections get 429 (agents behind one NAT or proxy? raise the ' +
+          'limit, or 0 for none)',
+      ),
+  });
+  return new OpampListener(
+    {
+      host: settings.opampListen.host,
+      port: settings.opampListen.port,
+      path: settings.opampPath,
+      tls: deps.credentialsModule.tlsOptions,
+      sourceLimit,
+      requestTimeoutMs: settings.agentBodyTimeoutMs + 5_000,
+    },
+    deps.credentialsModule.authenticator,
+    admission,
+    ws,
+    http,
+    { onRejected: (reason) => metrics.rejected.inc({ reason }) },
+  );
+}
