@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AgentToServer, CustomMessage } from '../gen/opamp/v1/opamp_pb.js';
-import type { AgentsStore } from '../store/ports/agents.js';
+import type { AgentRow, AgentsStore } from '../store/ports/agents.js';
 import { agentFromRow, agentLiveness, agentToRow } from './agent-rows.js';
 import { anyChange, applyReport, newAgentRecord, type AgentRecord, type ReportChanges, type Transport } from './agent-state.js';
 import { matchesSelector, type SelectorClause } from './attributes.js';
@@ -58,6 +58,11 @@ export class AgentRegistry {
   #livenessQueue: AgentRecord[] = [];
   #livenessImmediate: NodeJS.Immediate | undefined;
   #connectedCount = 0;
+  /**
+   * Agents whose record mirrors what another replica wrote (a store shared by several replicas):
+   * this process never writes them, until the agent reports here.
+   */
+  readonly #remote = new Set<string>();
 
   constructor(
     private readonly repo: AgentsStore,
@@ -118,6 +123,7 @@ export class AgentRegistry {
       agent = newAgentRecord(uid, now);
       this.#agents.set(uid, agent);
     }
+    if (this.#remote.delete(uid) && agent.connected) this.#setConnected(agent, false);
     const changes = applyReport(agent, msg);
     agent.lastSeen = now;
     const transportChanged = agent.transport !== transport;
@@ -139,6 +145,44 @@ export class AgentRegistry {
   markDisconnected(uid: string): void {
     const agent = this.#agents.get(uid);
     if (agent?.connected) this.#setConnected(agent, false);
+  }
+
+  /**
+   * Takes the rows another replica wrote (the store's change feed) as they are, except for agents
+   * whose connection this process holds: what they report here is newer. Emits `connected` and
+   * `disconnected` on transitions, so waiting executions see agents of every replica.
+   */
+  applyRemote(rows: readonly AgentRow[], gone: readonly string[] = []): void {
+    for (const row of rows) {
+      const mine = this.#agents.get(row.uid);
+      if (mine && !this.#remote.has(row.uid) && mine.connected) continue;
+      const next = agentFromRow(row);
+      const connected = row.disconnected_at === null;
+      this.#dirty.delete(mine ?? next);
+      this.#touched.delete(mine ?? next);
+      if (mine) {
+        const was = mine.connected;
+        Object.assign(mine, next, { connected: was, disconnectedAt: was ? undefined : next.disconnectedAt });
+        this.#remote.add(row.uid);
+        if (was !== connected) this.#setConnected(mine, connected, row.disconnected_at ?? undefined);
+      } else {
+        this.#agents.set(row.uid, next);
+        this.#remote.add(row.uid);
+        if (connected) this.#setConnected(next, true);
+      }
+    }
+    for (const uid of gone) {
+      const mine = this.#agents.get(uid);
+      if (!mine || !this.#remote.has(uid)) continue;
+      if (mine.connected) this.#setConnected(mine, false);
+      this.#agents.delete(uid);
+      this.#remote.delete(uid);
+    }
+  }
+
+  /** Whether this process holds the agent's record (it reported here), rather than another replica. */
+  isLocal(uid: string): boolean {
+    return this.#agents.has(uid) && !this.#remote.has(uid);
   }
 
   /** Moves a record to a new uid (the agent was told to use new_instance_uid). */
@@ -170,9 +214,9 @@ export class AgentRegistry {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     if (this.#dirty.size === 0) return;
-    const batch = [...this.#dirty];
+    const batch = [...this.#dirty].filter((a) => !this.#remote.has(a.uid));
     this.#dirty.clear();
-    this.repo.saveMany(batch.map(agentToRow));
+    if (batch.length > 0) this.repo.saveMany(batch.map(agentToRow));
   }
 
   /** Writes last_seen/transport of agents that were only seen alive since the last batch. */
@@ -181,7 +225,7 @@ export class AgentRegistry {
     this.#livenessImmediate = undefined;
     const batch = this.#livenessQueue;
     this.#livenessQueue = [];
-    for (const agent of this.#touched) batch.push(agent);
+    for (const agent of this.#touched) if (!this.#remote.has(agent.uid)) batch.push(agent);
     this.#touched.clear();
     if (batch.length > 0) this.repo.touchMany(batch.map(agentLiveness));
   }
@@ -191,7 +235,7 @@ export class AgentRegistry {
    * written at once, 19,000 rows stalled the loop for ~0.2 s every minute.
    */
   #flushLivenessInChunks(): void {
-    for (const agent of this.#touched) this.#livenessQueue.push(agent);
+    for (const agent of this.#touched) if (!this.#remote.has(agent.uid)) this.#livenessQueue.push(agent);
     this.#touched.clear();
     if (this.#livenessImmediate === undefined) this.#writeLivenessChunk();
   }
@@ -212,7 +256,7 @@ export class AgentRegistry {
     clearInterval(this.#touchTimer);
     const now = this.#now();
     for (const agent of this.#agents.values()) {
-      if (agent.connected && agent.transport !== 'http') {
+      if (agent.connected && agent.transport !== 'http' && !this.#remote.has(agent.uid)) {
         agent.connected = false;
         agent.disconnectedAt = now;
         this.#dirty.add(agent);
@@ -223,10 +267,10 @@ export class AgentRegistry {
     this.flushLiveness();
   }
 
-  #setConnected(agent: AgentRecord, connected: boolean): void {
+  #setConnected(agent: AgentRecord, connected: boolean, at?: number): void {
     agent.connected = connected;
     this.#connectedCount += connected ? 1 : -1;
-    agent.disconnectedAt = connected ? undefined : this.#now();
+    agent.disconnectedAt = connected ? undefined : (at ?? this.#now());
     this.#touched.add(agent);
     this.events.emit(connected ? 'connected' : 'disconnected', agent);
   }

@@ -12,7 +12,7 @@ import { create } from '@bufbuild/protobuf';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { addAgent, uid } from '../support/changes.js';
 import { runCli } from '../support/process.js';
-import { ADMIN_TOKEN, removeDir, startTestServer, type TestServer } from '../support/server.js';
+import { ADMIN_TOKEN, removeDir, startTestServer, testDb, type TestServer } from '../support/server.js';
 import { TestExecutor } from '../support/test-executor.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
@@ -28,7 +28,7 @@ describe('ampgate changes / ampgate audit', () => {
   it('propose, list, approve --wait, show; audit verify and export through the API, then offline with --db', async () => {
     const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
     for (const n of [1, 2, 3]) addAgent(s.registry, n);
-    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(testDb(s), s.registry));
     const as = (token: string) => ({ AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: token });
     const alice = as(s.apiTokens.create('alice', 'proposer').secret);
     const bob = as(s.apiTokens.create('bob', 'approver').secret);
@@ -94,7 +94,7 @@ describe('ampgate changes / ampgate audit', () => {
     addAgent(s.registry, 2, { 'service.name': 'payments', 'deployment.environment': 'prod' });
     addAgent(s.registry, 3, { 'service.name': 'checkout', 'deployment.environment': 'staging' });
     for (const n of [1, 2]) s.registry.report(uid(n), create(AgentToServerSchema, { health: { healthy: false } }), 'ws');
-    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(testDb(s), s.registry));
     const alice = { AMPGATE_URL: s.controlUrl, AMPGATE_TOKEN: s.apiTokens.create('alice', 'proposer').secret };
 
     const proposed = await cli(
