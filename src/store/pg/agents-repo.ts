@@ -39,7 +39,7 @@ const UPSERT =
     `$${COLUMNS.length + 1}`,
   );
 
-const TOUCH = `UPDATE agents a SET last_seen = u.last_seen, transport = u.transport, disconnected_at = u.disconnected_at, replica = ${HOLDER.replace('$REPLICA', '$5')}
+const TOUCH = `UPDATE agents a SET last_seen = GREATEST(a.last_seen, u.last_seen), transport = u.transport, disconnected_at = u.disconnected_at, replica = ${HOLDER.replace('$REPLICA', '$5')}
   FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) AS u(uid, last_seen, transport, disconnected_at)
   WHERE a.uid = u.uid`;
 

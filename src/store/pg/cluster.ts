@@ -52,6 +52,8 @@ export class PgCluster implements ClusterPort {
   readonly #jobs = new Map<string, Held>();
   readonly #pending = new Map<FeedTopic, Set<string> | 'all'>();
   readonly #opts: PgClusterOptions;
+  /** The session's queries, one at a time (pg queues them itself, but that is deprecated). */
+  #queue: Promise<unknown> = Promise.resolve();
   #flushScheduled = false;
   #closed = false;
   #lostErr: Error | undefined;
@@ -110,7 +112,7 @@ export class PgCluster implements ClusterPort {
     return () => {
       clearInterval(held.timer);
       this.#jobs.delete(job.name);
-      if (held.held && !this.#closed) void this.#client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, held.key]).catch(() => undefined);
+      if (held.held && !this.#closed) void this.#query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, held.key]).catch(() => undefined);
     };
   }
 
@@ -169,7 +171,7 @@ export class PgCluster implements ClusterPort {
     this.#client.removeAllListeners('error');
     this.#client.on('error', () => undefined);
     try {
-      await this.#client.query('UPDATE replicas SET stopped_at = $2 WHERE id = $1', [this.replicaId, (this.#opts.now ?? Date.now)()]);
+      await this.#query('UPDATE replicas SET stopped_at = $2 WHERE id = $1', [this.replicaId, (this.#opts.now ?? Date.now)()]);
     } catch {
       // The session is gone already; the replica counts as stopped since its lock is released.
     }
@@ -181,7 +183,7 @@ export class PgCluster implements ClusterPort {
     h.running = true;
     try {
       if (!h.held) {
-        const { rows } = await this.#client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_NAMESPACE, h.key]);
+        const { rows } = await this.#query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_NAMESPACE, h.key]);
         h.held = rows[0]?.ok === true;
       }
       if (h.held && !this.#closed) await h.job.run();
@@ -190,6 +192,12 @@ export class PgCluster implements ClusterPort {
     } finally {
       h.running = false;
     }
+  }
+
+  #query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    const run = this.#queue.then(() => this.#client.query<R>(sql, params));
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   #onNotification(channel: string, payload: string | undefined): void {
