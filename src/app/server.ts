@@ -89,7 +89,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
 
   // HTTP agents stay connected for 3 missed polls (the liveness sweep below), across a restart too.
   // Replicas write polls (last_seen) every few seconds: the cluster's HTTP liveness sweep reads them.
-  const registry = new AgentRegistry(store.agents, { httpLivenessMs: settings.heartbeatSeconds * 3 * 1000, ...(store.cluster ? { touchIntervalMs: 5_000 } : {}) });
+  const registry = new AgentRegistry(store.agents, { httpLivenessMs: settings.heartbeatSeconds * 3 * 1000, ...(store.cluster ? { touchIntervalMs: 5_000, writeConnectionChanges: true } : {}) });
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
   const fleetActions = createFleetActions({ store, fleet, registry, logger, audit: changes.audit });

@@ -38,6 +38,12 @@ export interface RegistryOptions {
    * those that polled within this window before it are loaded as connected. Default: none are.
    */
   readonly httpLivenessMs?: number;
+  /**
+   * Write a connect or disconnect at once, as a whole record, instead of with the next batch of
+   * liveness: set when several servers share the store and learn of each other's agents from it.
+   * Default false.
+   */
+  readonly writeConnectionChanges?: boolean;
 }
 
 export interface AgentQuery {
@@ -51,6 +57,7 @@ export class AgentRegistry {
   readonly #dirty = new Set<AgentRecord>();
   readonly #touched = new Set<AgentRecord>();
   readonly #flushDelayMs: number;
+  readonly #writeConnectionChanges: boolean;
   readonly #now: () => number;
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #touchTimer: NodeJS.Timeout;
@@ -69,6 +76,7 @@ export class AgentRegistry {
     opts: RegistryOptions = {},
   ) {
     this.#flushDelayMs = opts.flushDelayMs ?? 100;
+    this.#writeConnectionChanges = opts.writeConnectionChanges ?? false;
     this.#now = opts.now ?? Date.now;
     for (const row of repo.loadAll()) this.#agents.set(row.uid, agentFromRow(row));
     if (opts.httpLivenessMs !== undefined) {
@@ -271,7 +279,8 @@ export class AgentRegistry {
     agent.connected = connected;
     this.#connectedCount += connected ? 1 : -1;
     agent.disconnectedAt = connected ? undefined : (at ?? this.#now());
-    this.#touched.add(agent);
+    if (this.#writeConnectionChanges) this.markDirty(agent);
+    else this.#touched.add(agent);
     this.events.emit(connected ? 'connected' : 'disconnected', agent);
   }
 }
