@@ -8,7 +8,15 @@ import base from './vitest.config.js';
 export default defineConfig({
   test: {
     ...base.test,
-    include: ['test/changes/**/*.test.ts', 'test/fleet/**/*.test.ts', 'test/creds/**/*.test.ts', 'test/mcp/**/*.test.ts', 'test/slack/**/*.test.ts', 'test/reliability/**/*.test.ts', 'test/replicas/**/*.test.ts'],
+    include: [
+      'test/changes/**/*.test.ts',
+      'test/fleet/**/*.test.ts',
+      'test/creds/**/*.test.ts',
+      'test/mcp/**/*.test.ts',
+      'test/slack/**/*.test.ts',
+      'test/reliability/**/*.test.ts',
+      'test/replicas/**/*.test.ts',
+    ],
     exclude: ['node_modules/**', 'dist/**'],
     globalSetup: ['test/support/pg-cluster.ts', 'test/support/build-dist.ts'],
     testTimeout: 60_000,

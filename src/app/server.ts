@@ -89,7 +89,10 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
 
   // HTTP agents stay connected for 3 missed polls (the liveness sweep below), across a restart too.
   // Replicas write polls (last_seen) every few seconds: the cluster's HTTP liveness sweep reads them.
-  const registry = new AgentRegistry(store.agents, { httpLivenessMs: settings.heartbeatSeconds * 3 * 1000, ...(store.cluster ? { touchIntervalMs: 5_000, writeConnectionChanges: true } : {}) });
+  const registry = new AgentRegistry(store.agents, {
+    httpLivenessMs: settings.heartbeatSeconds * 3 * 1000,
+    ...(store.cluster ? { touchIntervalMs: 5_000, writeConnectionChanges: true } : {}),
+  });
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
   const fleetActions = createFleetActions({ store, fleet, registry, logger, audit: changes.audit });
@@ -100,7 +103,9 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   if (slack) observeSlack(slack.app, metrics);
   // On a shared store (PostgreSQL) this process is one replica: it follows the others' writes and
   // runs cluster-wide periodic work only while it holds that work's lock.
-  const replica = store.cluster ? joinCluster({ cluster: store.cluster, store, registry, fleet, fleetActions, changes, credentialsModule, settings, logger }) : undefined;
+  const replica = store.cluster
+    ? joinCluster({ cluster: store.cluster, store, registry, fleet, fleetActions, changes, credentialsModule, settings, logger })
+    : undefined;
   const health = () => {
     const database = databaseHealth(store);
     return { ok: database.ok, database, ...(replica ? { replica: replica.health() } : {}) };

@@ -22,7 +22,10 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .description('check the hash chain; exits 1 and names the first broken row if it was tampered with')
     .option('--db <file>', 'read this SQLite file (offline; e.g. a copied database) or postgres:// URL directly')
     .option('--file <jsonl>', 'verify an exported JSONL file instead')
-    .option('--anchor <file>', 'the audit checkpoint to check the end of the log against (default with --db: audit-anchor.json next to the SQLite file, or in AMPGATE_DATA_DIR)')
+    .option(
+      '--anchor <file>',
+      'the audit checkpoint to check the end of the log against (default with --db: audit-anchor.json next to the SQLite file, or in AMPGATE_DATA_DIR)',
+    )
     .option('--anchor-key <file>', 'its HMAC key (default: audit-anchor.key next to the checkpoint)')
     .action(async (o: { db?: string; file?: string; anchor?: string; anchorKey?: string }) => {
       const result = await localErrors(verify, async () =>

@@ -69,7 +69,14 @@ describe.skipIf(testPgUrl() === undefined)('replicas on one PostgreSQL database'
     for (let i = 0; i < AGENTS; i++) {
       const server = servers[i % 3]!;
       agents.push(
-        new LeanAgent({ url: server.opampWs, token: ENROLLMENT_TOKEN, identifying: { 'service.name': 'spread' }, applyDelayMs: [50, 400], reconnectMs: 150, onApplied }),
+        new LeanAgent({
+          url: server.opampWs,
+          token: ENROLLMENT_TOKEN,
+          identifying: { 'service.name': 'spread' },
+          applyDelayMs: [50, 400],
+          reconnectMs: 150,
+          onApplied,
+        }),
       );
     }
     await inBatches(agents, 30, (a) => a.connect());
@@ -121,7 +128,9 @@ describe.skipIf(testPgUrl() === undefined)('replicas on one PostgreSQL database'
     expect(agents.filter((_, i) => i % 3 === 1).every((a) => a.connections >= 2)).toBe(true);
 
     // Exactly once: one attempt per agent for this change, one result in the audit log, one linear chain.
-    const perAgent = await sql<{ uid: string; n: string }>(db, 'SELECT uid, count(*) AS n FROM config_attempts WHERE change_id = $1 GROUP BY uid', [request.id]);
+    const perAgent = await sql<{ uid: string; n: string }>(db, 'SELECT uid, count(*) AS n FROM config_attempts WHERE change_id = $1 GROUP BY uid', [
+      request.id,
+    ]);
     expect(perAgent).toHaveLength(AGENTS);
     expect(perAgent.filter((r) => Number(r.n) !== 1)).toEqual([]);
     const audit = await auditRows(r3);

@@ -27,7 +27,9 @@ export function freePort(): Promise<number> {
 /** Environment for `ampgate serve` on fixed ports with the test tokens; limits raised for load. */
 export async function crashEnv(dir: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
   // Under npm run test:pg the database is PostgreSQL, one per folder; local files stay in the folder.
-  const db: Record<string, string> = testPgUrl() ? { AMPGATE_DB: await pgDatabaseFor(basename(dir)), AMPGATE_DATA_DIR: dir } : { AMPGATE_DB: join(dir, 'ampgate.db') };
+  const db: Record<string, string> = testPgUrl()
+    ? { AMPGATE_DB: await pgDatabaseFor(basename(dir)), AMPGATE_DATA_DIR: dir }
+    : { AMPGATE_DB: join(dir, 'ampgate.db') };
   dataDirs.set(db.AMPGATE_DB!, dir);
   return {
     ...db,

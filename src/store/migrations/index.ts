@@ -17,4 +17,13 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Core, m002Changes, m003ConfigsRollouts, m004Credentials, m005Slack, m006Security, m007ConsoleSessions, m008Replicas];
+export const MIGRATIONS: readonly Migration[] = [
+  m001Core,
+  m002Changes,
+  m003ConfigsRollouts,
+  m004Credentials,
+  m005Slack,
+  m006Security,
+  m007ConsoleSessions,
+  m008Replicas,
+];

@@ -75,7 +75,8 @@ export class PgAgentCredentialsRepo implements AgentCredentialsStore {
   usedBoundUids(): string[] {
     return this.pg
       .rows<{ agent_uid: string }>(
-        "SELECT DISTINCT agent_uid FROM agent_credentials WHERE agent_uid IS NOT NULL AND kind <> 'enrollment' AND revoked_at IS NULL AND last_used_at IS NOT NULL",
+        `SELECT DISTINCT agent_uid FROM agent_credentials
+         WHERE agent_uid IS NOT NULL AND kind <> 'enrollment' AND revoked_at IS NULL AND last_used_at IS NOT NULL`,
       )
       .map((r) => r.agent_uid);
   }

@@ -50,7 +50,10 @@ export class PgAuditRepo implements AuditStore {
       else add((n) => `action = $${n}`, q.action);
     }
     args.push(q.limit ?? 100);
-    return this.pg.rows<AuditRow>(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT $${args.length}`, args);
+    return this.pg.rows<AuditRow>(
+      `SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT $${args.length}`,
+      args,
+    );
   }
 
   /** Every row in seq order, read in pages (no statement stays open between them). */

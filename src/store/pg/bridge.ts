@@ -73,7 +73,9 @@ export class SyncPg {
     this.#worker.unref();
     this.#worker.on('message', (m: LaterFailure) => opts.onLaterFailure?.(m));
     // An error thrown in the worker (a bug) surfaces on the next call as a timeout; log it now.
-    this.#worker.on('error', (err) => opts.onLaterFailure?.({ kind: 'later-failed', error: { message: `store worker failed: ${err.message}` }, statements: 0 }));
+    this.#worker.on('error', (err) =>
+      opts.onLaterFailure?.({ kind: 'later-failed', error: { message: `store worker failed: ${err.message}` }, statements: 0 }),
+    );
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#port.unref();

@@ -69,7 +69,11 @@ export class PgChangesRepo implements ChangesStore {
          RETURNING *`,
         [me],
       );
-      if (rows.length > 0) this.pg.note('change', rows.map((r) => String(r.id)));
+      if (rows.length > 0)
+        this.pg.note(
+          'change',
+          rows.map((r) => String(r.id)),
+        );
       return rows.sort((a, b) => a.id - b.id);
     });
   }
@@ -93,7 +97,9 @@ export class PgChangesRepo implements ChangesStore {
   }
 
   setHold(id: number, reason: string | null, until: number | null, now: number): void {
-    this.pg.run('UPDATE change_requests SET held_reason = $1, held_until = $2, updated_at = $3 WHERE id = $4', [reason, until, now, id], 'change', [String(id)]);
+    this.pg.run('UPDATE change_requests SET held_reason = $1, held_until = $2, updated_at = $3 WHERE id = $4', [reason, until, now, id], 'change', [
+      String(id),
+    ]);
   }
 
   insertApproval(row: ApprovalRow): void {
@@ -108,14 +114,17 @@ export class PgChangesRepo implements ChangesStore {
 
   approvals(id: number): ApprovalRow[] {
     return this.pg.rows<ApprovalRow>(
-      'SELECT request_id, principal_key, person, principal, decision, comment, fingerprint, channel, at FROM change_approvals WHERE request_id = $1 ORDER BY seq',
+      `SELECT request_id, principal_key, person, principal, decision, comment, fingerprint, channel, at
+       FROM change_approvals WHERE request_id = $1 ORDER BY seq`,
       [id],
     );
   }
 
   approvers(id: number): Set<string> {
     return new Set(
-      this.pg.rows<{ person: string }>("SELECT person FROM change_approvals WHERE request_id = $1 AND decision = 'approve' ORDER BY seq", [id]).map((r) => r.person),
+      this.pg
+        .rows<{ person: string }>("SELECT person FROM change_approvals WHERE request_id = $1 AND decision = 'approve' ORDER BY seq", [id])
+        .map((r) => r.person),
     );
   }
 

@@ -72,7 +72,11 @@ export class PgCluster implements ClusterPort {
   static async join(url: string, syncPg: SyncPg, opts: PgClusterOptions = {}): Promise<PgCluster> {
     const client = new pg.Client({ connectionString: url, application_name: 'ampgate-replica', keepAlive: true });
     await client.connect();
-    const id = `${hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 40) || 'replica'}-${randomBytes(4).toString('hex')}`;
+    const id = `${
+      hostname()
+        .replace(/[^A-Za-z0-9.-]/g, '')
+        .slice(0, 40) || 'replica'
+    }-${randomBytes(4).toString('hex')}`;
     const now = (opts.now ?? Date.now)();
     try {
       await client.query('BEGIN');
@@ -153,9 +157,10 @@ export class PgCluster implements ClusterPort {
     return this.#pg.atomically(() => {
       this.#pg.defer(`UPDATE replicas SET stopped_at = $1 WHERE stopped_at IS NULL AND id NOT IN (${LIVE_REPLICAS})`, [now]);
       const uids = this.#pg
-        .rows<{ uid: string }>(`UPDATE agents SET disconnected_at = $1, replica = NULL WHERE replica IS NOT NULL AND replica NOT IN (${LIVE_REPLICAS}) RETURNING uid`, [
-          now,
-        ])
+        .rows<{ uid: string }>(
+          `UPDATE agents SET disconnected_at = $1, replica = NULL WHERE replica IS NOT NULL AND replica NOT IN (${LIVE_REPLICAS}) RETURNING uid`,
+          [now],
+        )
         .map((r) => r.uid);
       if (uids.length > 0) this.#pg.note('agent', uids);
       return uids;

@@ -54,7 +54,11 @@ export class PgConfigsRepo implements ConfigsStore {
           v.author,
         ]);
       } else {
-        this.pg.run('UPDATE configs SET content_type = $1, description = coalesce($2, description) WHERE name = $3', [v.content_type, v.description ?? null, v.name]);
+        this.pg.run('UPDATE configs SET content_type = $1, description = coalesce($2, description) WHERE name = $3', [
+          v.content_type,
+          v.description ?? null,
+          v.name,
+        ]);
       }
       const next = (this.latestVersion(v.name) ?? 0) + 1;
       this.pg.run(

@@ -61,7 +61,9 @@ export class PgRemoteConfigRepo implements RemoteConfigStore {
   }
 
   desiredFor(uids: readonly string[]): AttemptRow[] {
-    return this.pg.rows<AttemptRow>('SELECT a.* FROM agent_desired_config d JOIN config_attempts a ON a.id = d.attempt_id WHERE d.uid = ANY($1::text[])', [uids]);
+    return this.pg.rows<AttemptRow>('SELECT a.* FROM agent_desired_config d JOIN config_attempts a ON a.id = d.attempt_id WHERE d.uid = ANY($1::text[])', [
+      uids,
+    ]);
   }
 
   /**
