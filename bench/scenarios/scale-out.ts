@@ -7,7 +7,8 @@
  * PostgreSQL cluster is a throwaway one on 127.0.0.1 (scripts/pg-cluster.sh, durable settings).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -78,6 +79,7 @@ async function runSetup(h: Harness, setup: string, replicas: number, db: string 
   for (let i = 0; i < replicas; i++) {
     gens.push(await h.startFleet(servers[i]!, { agents: per, firstIndex: i * per, workers: 1, connectRate: Math.max(o.connectRate, 1_000), mode: 'quiet' }));
   }
+  for (const g of gens) g.connect();
   for (const g of gens) await g.waitReady(per, (per / 1_000) * 3_000 + 60_000);
   await sleep(h.knob('settleS', 3) * 1000);
   // Every replica sees the whole fleet connected, whichever replica holds each agent.
@@ -115,7 +117,9 @@ async function runSetup(h: Harness, setup: string, replicas: number, db: string 
 }
 
 export async function runScaleOut(h: Harness): Promise<ScenarioResult> {
-  const dir = join(h.workDir, 'pg');
+  // A folder of its own under the temp folder: as root the cluster runs as the postgres user, which
+  // cannot enter the run's private work directory.
+  const dir = mkdtempSync(join(tmpdir(), 'ampgate-bench-pg-'));
   let url: string;
   try {
     url = execFileSync('bash', [SCRIPT, 'start', dir, '--durable'], { encoding: 'utf8' }).trim();
