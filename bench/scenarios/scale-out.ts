@@ -73,7 +73,11 @@ async function runSetup(h: Harness, setup: string, replicas: number, db: string 
     ...(db ? { AMPGATE_DB: db } : {}),
   };
   const servers: ServerProcess[] = [];
-  for (let i = 0; i < replicas; i++) servers.push(await h.startServer(env, servers[0]?.tokens, `${setup}-${i + 1}`));
+  for (let i = 0; i < replicas; i++) {
+    const name = `${setup}-${i + 1}`;
+    // Each replica's local files (audit checkpoint, first-start secrets) in its own folder.
+    servers.push(await h.startServer({ ...env, AMPGATE_DATA_DIR: join(h.workDir, name) }, servers[0]?.tokens, name));
+  }
   const rssBefore = servers.map((s) => readRssBytes(s.pid) ?? 0);
   const gens: LoadGenerator[] = [];
   for (let i = 0; i < replicas; i++) {
