@@ -92,9 +92,14 @@ async function runSetup(h: Harness, setup: string, replicas: number, db: string 
 
   for (const g of gens) g.mode('flood-full');
   await sleep(h.knob('warmupS', 2) * 1000);
-  const count = async () => (await Promise.all(servers.map((s) => scrape(s.endpoints.controlUrl)))).reduce((n, m) => n + m.sum('ampgate_opamp_messages_received_total', { transport: 'ws' }), 0);
+  const count = async () =>
+    (await Promise.all(servers.map((s) => scrape(s.endpoints.controlUrl)))).reduce(
+      (n, m) => n + m.sum('ampgate_opamp_messages_received_total', { transport: 'ws' }),
+      0,
+    );
   const cpu = () => servers.reduce((ms, s) => ms + (readCpuMs(s.pid)!.user + readCpuMs(s.pid)!.system), 0);
-  const stats = async () => (await Promise.all(gens.map((g) => g.stats()))).reduce((n, s) => n + s.errorResponses + s.refusedOther + s.throttled429 + s.overloaded503, 0);
+  const stats = async () =>
+    (await Promise.all(gens.map((g) => g.stats()))).reduce((n, s) => n + s.errorResponses + s.refusedOther + s.throttled429 + s.overloaded503, 0);
   const [m0, c0, p0, e0, t0] = [await count(), cpu(), postgresCpuMs(), await stats(), Date.now()];
   await sleep(o.durationS * 1000);
   const [m1, c1, p1, e1, t1] = [await count(), cpu(), postgresCpuMs(), await stats(), Date.now()];
