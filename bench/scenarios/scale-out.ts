@@ -158,7 +158,9 @@ function buildResult(h: Harness, results: readonly SetupResult[]): ScenarioResul
     }),
     figure('server CPU per full status, SQLite', round(sqlite.serverCpuUsPerMsg, 1), 'µs'),
     figure('server + PostgreSQL CPU per full status, PostgreSQL', round(pg1.serverCpuUsPerMsg + pg1.dbCpuUsPerMsg, 1), 'µs', {
-      note: `server ${round(pg1.serverCpuUsPerMsg, 1)} µs, postgres ${round(pg1.dbCpuUsPerMsg, 1)} µs (2 replicas: ${round(pg2.serverCpuUsPerMsg, 1)} + ${round(pg2.dbCpuUsPerMsg, 1)} µs)`,
+      note:
+        `server ${round(pg1.serverCpuUsPerMsg, 1)} µs, postgres ${round(pg1.dbCpuUsPerMsg, 1)} µs ` +
+        `(2 replicas: ${round(pg2.serverCpuUsPerMsg, 1)} + ${round(pg2.dbCpuUsPerMsg, 1)} µs)`,
     }),
     figure('server RSS per agent, SQLite', round(sqlite.rssPerAgentKiB, 1), 'KiB'),
     figure('server RSS per agent, PostgreSQL (1 replica)', round(pg1.rssPerAgentKiB, 1), 'KiB', {
