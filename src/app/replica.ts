@@ -48,7 +48,10 @@ export function joinCluster(d: ReplicaDeps): Replica {
   const { cluster, registry, fleet, fleetActions } = d;
   const now = d.now ?? Date.now;
   const log = d.logger.child({ component: 'replica', replica: cluster.replicaId });
-  // Nothing is held here yet: every known agent is as the database says, until it reports here.
+  const httpTimeoutMs = d.settings.heartbeatSeconds * 3 * 1000;
+  // Nothing is held here yet: every known agent is as the database says (pollers silent for longer
+  // than their window are offline), until it reports here.
+  d.store.agents.markHttpOffline(now() - httpTimeoutMs, now());
   registry.applyRemote(d.store.agents.loadAll());
 
   const reloadAgents = (keys: readonly string[] | 'all') => {
@@ -66,7 +69,6 @@ export function joinCluster(d: ReplicaDeps): Replica {
   });
   cluster.onLost((err) => log.fatal({ err }, 'this replica lost its database session: it must stop (its agents and jobs move to other replicas)'));
 
-  const httpTimeoutMs = d.settings.heartbeatSeconds * 3 * 1000;
   const stops = [
     cluster.schedule({ name: 'change-expiry-and-freeze', everyMs: JOB_MS.changes, run: () => d.changes.tick() }),
     cluster.schedule({ name: 'resume-orphaned-executions', everyMs: JOB_MS.orphans, run: () => d.changes.resumeOrphans() }),
@@ -85,8 +87,6 @@ export function joinCluster(d: ReplicaDeps): Replica {
       name: 'http-liveness',
       everyMs: JOB_MS.httpLiveness,
       run: () => {
-        // The registry writes polls (last_seen) at this cadence too, so the database is current enough.
-        registry.flushLiveness();
         const t = now();
         const uids = d.store.agents.markHttpOffline(t - httpTimeoutMs, t);
         for (const uid of uids) registry.markDisconnected(uid);
@@ -94,6 +94,9 @@ export function joinCluster(d: ReplicaDeps): Replica {
       },
     }),
   ];
+  // Every replica writes the polls it answered at the sweep's cadence, so the database is current enough for it.
+  const httpPolls = setInterval(() => registry.flushHttpLiveness(), JOB_MS.httpLiveness);
+  httpPolls.unref();
   log.info('joined the cluster');
 
   return {
@@ -105,6 +108,7 @@ export function joinCluster(d: ReplicaDeps): Replica {
       replicas: cluster.replicas().map((r) => ({ id: r.id, alive: r.alive, opampUrl: r.opampUrl, self: r.self })),
     }),
     stop: () => {
+      clearInterval(httpPolls);
       unsubscribe();
       for (const s of stops) s();
     },

@@ -88,10 +88,10 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   // The first admin and enrollment tokens are created once the listeners are bound (below).
 
   // HTTP agents stay connected for 3 missed polls (the liveness sweep below), across a restart too.
-  // Replicas write polls (last_seen) every few seconds: the cluster's HTTP liveness sweep reads them.
+  // Replicas learn of each other's agents from the store: connects and disconnects are written at once.
   const registry = new AgentRegistry(store.agents, {
     httpLivenessMs: settings.heartbeatSeconds * 3 * 1000,
-    ...(store.cluster ? { touchIntervalMs: 5_000, writeConnectionChanges: true } : {}),
+    writeConnectionChanges: store.cluster !== undefined,
   });
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);

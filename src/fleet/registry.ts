@@ -157,13 +157,16 @@ export class AgentRegistry {
 
   /**
    * Takes the rows another replica wrote (the store's change feed) as they are, except for agents
-   * whose connection this process holds: what they report here is newer. Emits `connected` and
+   * whose connection this process holds: what they report here is newer (a polling agent recorded
+   * as disconnected is taken as such). Emits `connected` and
    * `disconnected` on transitions, so waiting executions see agents of every replica.
    */
   applyRemote(rows: readonly AgentRow[], gone: readonly string[] = []): void {
     for (const row of rows) {
       const mine = this.#agents.get(row.uid);
-      if (mine && !this.#remote.has(row.uid) && mine.connected) continue;
+      // A polling agent has no connection here to be sure of: the cluster's sweep may end it.
+      const sweptPoller = mine?.transport === 'http' && row.disconnected_at !== null;
+      if (mine && !this.#remote.has(row.uid) && mine.connected && !sweptPoller) continue;
       const next = agentFromRow(row);
       const connected = row.disconnected_at === null;
       this.#dirty.delete(mine ?? next);
@@ -235,6 +238,20 @@ export class AgentRegistry {
     this.#livenessQueue = [];
     for (const agent of this.#touched) if (!this.#remote.has(agent.uid)) batch.push(agent);
     this.#touched.clear();
+    if (batch.length > 0) this.repo.touchMany(batch.map(agentLiveness));
+  }
+
+  /**
+   * Writes the liveness of HTTP agents only (their polls are all a shared store learns of them);
+   * WebSocket agents wait for the periodic batch.
+   */
+  flushHttpLiveness(): void {
+    const batch: AgentRecord[] = [];
+    for (const agent of this.#touched) {
+      if (agent.transport !== 'http' || this.#remote.has(agent.uid)) continue;
+      batch.push(agent);
+      this.#touched.delete(agent);
+    }
     if (batch.length > 0) this.repo.touchMany(batch.map(agentLiveness));
   }
 
