@@ -4,11 +4,11 @@ import { defineConfig } from 'vitest/config';
 // Long-running soak tests are excluded here and run with `npm run test:soak`; the interop suite
 // against real third-party peers (test/peers) runs with `npm run test:interop`; the benchmark smoke
 // run (test/bench/smoke.test.ts) with `npm run test:bench`; the console in Chromium (test/web-e2e)
-// with `npm run test:web`.
+// with `npm run test:web`; several replicas on PostgreSQL (test/replicas) with `npm run test:pg`.
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/soak/**', 'test/peers/**', 'test/web-e2e/**', 'test/bench/smoke.test.ts', 'node_modules/**', 'dist/**'],
+    exclude: ['test/soak/**', 'test/peers/**', 'test/web-e2e/**', 'test/bench/smoke.test.ts', 'test/replicas/**', 'node_modules/**', 'dist/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     setupFiles: ['test/support/cleanup.ts'],

@@ -2,6 +2,7 @@
  * @module Settings: every knob of `ampgate serve`, read from AMPGATE_* environment variables
  * (see .env.example) and overridable by CLI flags. Defaults are the embedded, loopback-only setup.
  */
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SettingsError } from './shared/errors.js';
 import { settingProblem, unknownSettingVariables } from './settings-check.js';
@@ -23,7 +24,13 @@ const SettingsSchema = z.object({
   /** URL agents should use to reach this server; put into connection-settings offers. */
   opampPublicUrl: z.string().url().optional(),
   controlListen: hostPort.prefault('127.0.0.1:4321'),
+  /** A SQLite file, or a PostgreSQL URL (postgres://user:password@host:5432/db) shared by replicas. */
   dbPath: z.string().min(1).default('./data/ampgate.db'),
+  /**
+   * Where this process keeps its local files (first-start secrets, audit checkpoint and its key,
+   * CA, TLS staging). Default: the SQLite file's folder, or ./data with PostgreSQL.
+   */
+  dataDir: z.string().min(1).optional(),
   agentAuth: z.enum(['token', 'none', 'mtls']).default('token'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   enrollmentToken: z.string().min(16).optional(),
@@ -111,7 +118,7 @@ const SettingsSchema = z.object({
   intentLlmApiKey: z.string().optional(),
 });
 
-export type Settings = z.output<typeof SettingsSchema>;
+export type Settings = Omit<z.output<typeof SettingsSchema>, 'dataDir'> & { readonly dataDir: string };
 export type SettingsInput = z.input<typeof SettingsSchema>;
 
 /** Environment variable for each setting. */
@@ -121,6 +128,7 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   opampPublicUrl: 'AMPGATE_OPAMP_PUBLIC_URL',
   controlListen: 'AMPGATE_CONTROL_LISTEN',
   dbPath: 'AMPGATE_DB',
+  dataDir: 'AMPGATE_DATA_DIR',
   agentAuth: 'AMPGATE_AGENT_AUTH',
   logLevel: 'AMPGATE_LOG_LEVEL',
   enrollmentToken: 'AMPGATE_ENROLLMENT_TOKEN',
@@ -198,7 +206,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Pa
       .join('; ');
     throw new SettingsError(`invalid settings: ${msg}`);
   }
-  return parsed.data;
+  const s = parsed.data;
+  return { ...s, dataDir: s.dataDir ?? (/^postgres(ql)?:\/\//i.test(s.dbPath) ? './data' : dirname(s.dbPath)) };
 }
 
 /** Warnings for AMPGATE_* variables in `env` that are not settings (typos), each naming the closest valid one. */

@@ -8,6 +8,7 @@ import { runApprovalLatency } from './approval-latency.js';
 import { runIdle } from './idle.js';
 import { runIngest } from './ingest.js';
 import { runRollout } from './rollout.js';
+import { runScaleOut } from './scale-out.js';
 import { runStorm } from './storm.js';
 
 export interface ScenarioDef {
@@ -59,6 +60,13 @@ export const SCENARIOS: readonly ScenarioDef[] = [
     defaults: { agents: 10_000, durationS: 30, connectRate: 2_000 },
     timeoutS: (o) => Math.ceil(connectS(o) * 3 + 600),
     run: runApprovalLatency,
+  },
+  {
+    name: 'scale-out',
+    description: 'replicas on PostgreSQL: agents held and status messages/s with 1 vs 2 replicas, cost per agent and message vs SQLite',
+    defaults: { agents: 2_000, durationS: 15 },
+    timeoutS: (o) => Math.ceil(3 * (connectS(o) * 3 + o.durationS + 90)),
+    run: runScaleOut,
   },
 ];
 

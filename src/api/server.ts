@@ -30,6 +30,8 @@ export interface ControlPlaneDeps {
   readonly configSync?: (agent: AgentRecord) => ConfigSync;
   /** Requests per second and burst per API token (AMPGATE_API_RATE/BURST); none: unlimited. */
   readonly apiRateLimit?: ApiRateLimitOptions;
+  /** More of /healthz (the database, the replica); `ok: false` there answers 503. */
+  readonly health?: () => { readonly ok: boolean } & Record<string, unknown>;
 }
 
 export interface ControlPlaneLimits {
@@ -104,10 +106,13 @@ export async function buildControlPlane(deps: ControlPlaneDeps): Promise<Fastify
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
 
-  app.get('/healthz', async () => ({
-    status: 'ok',
-    agents: { known: deps.registry.size, connected: deps.registry.connectedCount },
-  }));
+  app.get('/healthz', async (_req, reply) => {
+    const more = deps.health?.();
+    const ok = more?.ok ?? true;
+    const { ok: _ok, ...details } = more ?? { ok: true };
+    if (!ok) void reply.code(503);
+    return { status: ok ? 'ok' : 'degraded', agents: { known: deps.registry.size, connected: deps.registry.connectedCount }, ...details };
+  });
   app.get('/metrics', async (_req, reply) => {
     void reply.header('Content-Type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();

@@ -35,7 +35,7 @@ export function createChangeModule(settings: Settings, store: Store, policy: Pol
     mcpReadOnly: settings.mcpReadOnly,
     proposalRate: { perMinute: settings.proposalRate, burst: settings.proposalBurst },
   });
-  const auditAnchor = new AuditAnchor(anchorFiles(settings.dbPath, { file: settings.auditAnchorFile, keyFile: settings.auditAnchorKeyFile }), {
+  const auditAnchor = new AuditAnchor(anchorFiles(settings.dataDir, { file: settings.auditAnchorFile, keyFile: settings.auditAnchorKeyFile }), {
     createKey: true,
   });
   const checkpointer = new AuditCheckpointer(changes.audit, auditAnchor, logger.child({ component: 'audit' }));
@@ -64,14 +64,14 @@ export function announceFirstStartSecrets(
   const adminToken = admin?.secret;
   const enrollmentToken = enrollment?.secret;
   if (!adminToken && !enrollmentToken) {
-    const left = firstStartFile(settings.dbPath);
+    const left = firstStartFile(settings.dataDir);
     if (existsSync(left)) {
       logger.warn({ file: left }, 'the first-start secrets file still exists: store the tokens it holds, then delete it');
       print(`ampgate: ${left} still holds first-start secrets: store them, then delete it`);
     }
     return;
   }
-  const file = writeFirstStartSecrets(settings.dbPath, { adminToken, enrollmentToken });
+  const file = writeFirstStartSecrets(settings.dataDir, { adminToken, enrollmentToken });
   const what = [adminToken ? 'the initial admin API token' : '', enrollmentToken ? 'the agent enrollment token' : ''].filter(Boolean).join(' and ');
   logger.info({ file }, `created ${what}; written to their file (mode 0600), not to this log`);
   print(`ampgate: created ${what}; they are in ${file} (mode 0600) and nowhere else: store them, then delete the file`);

@@ -39,6 +39,8 @@ export interface ControlPlaneDeps {
   readonly fleetActions: FleetActions;
   readonly credentialsModule: CredentialsModule;
   readonly slack: SlackBot | undefined;
+  /** More of /healthz: the database, and the replica on a shared store. */
+  readonly health?: () => { readonly ok: boolean } & Record<string, unknown>;
 }
 
 export function createControlPlane(deps: ControlPlaneDeps): Promise<FastifyInstance> {
@@ -55,6 +57,7 @@ export function createControlPlane(deps: ControlPlaneDeps): Promise<FastifyInsta
     metrics: deps.metrics,
     configSync,
     apiRateLimit,
+    ...(deps.health ? { health: deps.health } : {}),
     limits: {
       requestTimeoutMs: settings.controlRequestTimeoutMs,
       headersTimeoutMs: settings.controlHeadersTimeoutMs,

@@ -22,7 +22,7 @@ import { createLogger, type Logger } from '../shared/log.js';
 import type { SlackBot } from '../slack/bot.js';
 import { createSlack } from '../slack/module.js';
 import type { ApiTokens } from '../creds/api-tokens.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/ports/store.js';
 import type { FirstStartSecrets } from '../creds/first-start-secrets.js';
 import { observeSlack } from '../slack/metrics.js';
 import { createAgentListener } from './agent-listener.js';
@@ -30,6 +30,8 @@ import { observeChanges } from './change-metrics.js';
 import { announceFirstStartSecrets, createChangeModule } from './changes.js';
 import { createControlPlane } from './control-plane.js';
 import { listenError } from './listen-error.js';
+import { joinCluster } from './replica.js';
+import { databaseHealth, openAppStore, redactDbUrl } from './store.js';
 
 export interface StartOptions {
   readonly logger?: Logger;
@@ -50,8 +52,8 @@ export interface StartOptions {
 export interface RunningServer {
   readonly settings: Settings;
   readonly logger: Logger;
-  /** The SQLite store (tests reach its raw handle as `store.db`). */
-  readonly store: SqliteStore;
+  /** The store: SQLite (tests reach its raw handle as `store.db`) or PostgreSQL (AMPGATE_DB=postgres://...). */
+  readonly store: Store;
   readonly registry: AgentRegistry;
   readonly fleet: Fleet;
   /** Config catalog, rollouts, pause/resume, restart (executors for the change engine). */
@@ -79,14 +81,18 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const print = opts.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Read the policy first: a broken policy file stops startup before anything is opened.
   const policy = loadPolicy(settings.policyFile);
-  const store = openSqliteStore(settings.dbPath);
+  const store = await openAppStore(settings.dbPath, logger);
 
   const change = createChangeModule(settings, store, policy, logger);
   const { changes, credentials, privileges, checkpointer } = change;
   // The first admin and enrollment tokens are created once the listeners are bound (below).
 
   // HTTP agents stay connected for 3 missed polls (the liveness sweep below), across a restart too.
-  const registry = new AgentRegistry(store.agents, { httpLivenessMs: settings.heartbeatSeconds * 3 * 1000 });
+  // Replicas learn of each other's agents from the store: connects and disconnects are written at once.
+  const registry = new AgentRegistry(store.agents, {
+    httpLivenessMs: settings.heartbeatSeconds * 3 * 1000,
+    writeConnectionChanges: store.cluster !== undefined,
+  });
   const fleet = new Fleet(registry, serverCapabilities({ signsCertificateRequests: settings.agentAuth === 'mtls' }));
   const metrics = new Metrics(registry);
   const fleetActions = createFleetActions({ store, fleet, registry, logger, audit: changes.audit });
@@ -95,13 +101,23 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, rollouts: fleetActions, cards: store.slackCards, logger });
   const stopChangeMetrics = observeChanges(changes, metrics);
   if (slack) observeSlack(slack.app, metrics);
-  const control = await createControlPlane({ settings, store, logger, registry, metrics, change, fleetActions, credentialsModule, slack });
+  // On a shared store (PostgreSQL) this process is one replica: it follows the others' writes and
+  // runs cluster-wide periodic work only while it holds that work's lock.
+  const replica = store.cluster
+    ? joinCluster({ cluster: store.cluster, store, registry, fleet, fleetActions, changes, credentialsModule, settings, logger })
+    : undefined;
+  const health = () => {
+    const database = databaseHealth(store);
+    return { ok: database.ok, database, ...(replica ? { replica: replica.health() } : {}) };
+  };
+  const control = await createControlPlane({ settings, store, logger, registry, metrics, change, fleetActions, credentialsModule, slack, health });
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       // First: abort running executions (they stay `executing` and resume after restart).
       await changes.stop();
+      replica?.stop();
       stopChangeMetrics();
       await slack?.stop();
       fleet.stop();
@@ -134,16 +150,20 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const controlAddr = control.server.address();
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 
-  fleet.startLivenessSweep(settings.heartbeatSeconds * 3 * 1000);
+  // A replica sees only the polls that reach it: the cluster sweeps HTTP agents on the database instead.
+  if (!replica) fleet.startLivenessSweep(settings.heartbeatSeconds * 3 * 1000);
 
   // Every executor is registered before changes.start(): config_push, pause, resume and restart
   // from src/fleet, rotate_credentials from src/creds.
   if (opts.registerFleetExecutors !== false) for (const executor of fleetActions.executors) changes.registerExecutor(executor);
   changes.registerExecutor(credentialsModule.executor);
   // Resumes requests a crash left approved or executing, then runs expiry and freeze-end checks.
-  changes.start();
+  changes.start({ periodic: !replica });
   checkpointer.start();
   slack?.start();
+
+  // Its locks are gone with its session: other replicas take over its agents and work.
+  store.cluster?.onLost(() => void stop());
 
   const scheme = settings.tlsCertFile ? 's' : '';
   const host = formatHost(opampAddr.host);
@@ -154,7 +174,8 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const controlUrl = `http://${formatHost(settings.controlListen.host)}:${controlPort}`;
   // With TLS on, the listener is an https server: the credentials module switches its certificate.
   credentialsModule.attachListener(listener.server as unknown as SwitchableTlsServer, opampUrl.ws);
-  logger.info({ opamp: opampUrl, control: controlUrl, db: settings.dbPath, agentAuth: settings.agentAuth }, 'ampgate listening');
+  replica?.advertise(opampUrl.ws, controlUrl);
+  logger.info({ opamp: opampUrl, control: controlUrl, db: redactDbUrl(settings.dbPath), agentAuth: settings.agentAuth }, 'ampgate listening');
 
   return {
     settings,

@@ -27,9 +27,9 @@ export interface AnchorFiles {
   readonly keyFile: string;
 }
 
-/** Default: `audit-anchor.json` next to the database, its key `audit-anchor.key` next to the checkpoint. */
-export function anchorFiles(dbPath: string, overrides: { file?: string; keyFile?: string } = {}): AnchorFiles {
-  const file = overrides.file ?? join(dirname(dbPath), 'audit-anchor.json');
+/** Default: `audit-anchor.json` in the data folder, its key `audit-anchor.key` next to the checkpoint. */
+export function anchorFiles(dataDir: string, overrides: { file?: string; keyFile?: string } = {}): AnchorFiles {
+  const file = overrides.file ?? join(dataDir, 'audit-anchor.json');
   return { file, keyFile: overrides.keyFile ?? join(dirname(file), 'audit-anchor.key') };
 }
 

@@ -227,13 +227,23 @@ export class ChangeEngine implements ChangeService {
     return this.#events.subscribe(listener);
   }
 
-  /** Crash recovery, then the periodic check of expiries and freeze ends. Call after registering executors. */
-  start(): void {
+  /**
+   * Crash recovery, then the periodic check of expiries and freeze ends. Call after registering
+   * executors. `periodic: false` leaves the checks to the caller (tick(), resumeOrphans()), which
+   * runs them once per cluster when several servers share the store.
+   */
+  start(opts: { readonly periodic?: boolean } = {}): void {
     if (this.#started) return;
     this.#started = true;
     this.#recover(undefined);
+    if (opts.periodic === false) return;
     this.#timer = setInterval(() => this.tick(), this.#tickMs);
     this.#timer.unref();
+  }
+
+  /** Resumes executions the store hands over (those of a server that is gone); see ChangesStore.executingToResume. */
+  resumeOrphans(): void {
+    if (this.#started && !this.#stopping) this.#recover(undefined);
   }
 
   /** Expires what is due and starts held requests whose freeze ended (the timer calls this). */
@@ -262,7 +272,7 @@ export class ChangeEngine implements ChangeService {
 
   /** Resumes `executing` requests (of one kind, or all) and re-evaluates approved ones. */
   #recover(kind: ChangeKind | undefined): void {
-    for (const row of this.#repo.byState('executing')) {
+    for (const row of this.#repo.executingToResume()) {
       if ((kind !== undefined && row.kind !== kind) || this.#runner.isRunning(String(row.id))) continue;
       const req = this.#requests.toRequest(row);
       if (!this.#executors.has(req.kind)) {

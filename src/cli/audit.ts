@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,9 +20,12 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
   const verify = audit.command('verify');
   verify
     .description('check the hash chain; exits 1 and names the first broken row if it was tampered with')
-    .option('--db <file>', 'read this SQLite file directly (offline; e.g. a copied database)')
+    .option('--db <file>', 'read this SQLite file (offline; e.g. a copied database) or postgres:// URL directly')
     .option('--file <jsonl>', 'verify an exported JSONL file instead')
-    .option('--anchor <file>', 'the audit checkpoint to check the end of the log against (default with --db: audit-anchor.json next to it)')
+    .option(
+      '--anchor <file>',
+      'the audit checkpoint to check the end of the log against (default with --db: audit-anchor.json next to the SQLite file, or in AMPGATE_DATA_DIR)',
+    )
     .option('--anchor-key <file>', 'its HMAC key (default: audit-anchor.key next to the checkpoint)')
     .action(async (o: { db?: string; file?: string; anchor?: string; anchorKey?: string }) => {
       const result = await localErrors(verify, async () =>
@@ -68,15 +72,30 @@ function describe(r: AnchoredVerifyResult): string {
 type AnchorOptions = { anchor?: string; anchorKey?: string };
 
 function verifyDb(log: AuditLog, file: string, o: AnchorOptions): AnchoredVerifyResult {
-  const anchor = new AuditAnchor(anchorFiles(file, { file: o.anchor, keyFile: o.anchorKey }));
+  const anchor = new AuditAnchor(anchorFiles(anchorDir(file), { file: o.anchor, keyFile: o.anchorKey }));
   return checkAnchor(log.verify(), anchor.read(), anchor.files.file, (seq) => log.hashAt(seq));
 }
 
 async function openAuditDb(file: string): Promise<{ log: AuditLog; close(): void }> {
-  // SQLite and the store load only for offline (--db) use, so other commands start without them.
-  const [{ openSqliteAuditLog }, { AuditLog }] = await Promise.all([import('../store/sqlite-store.js'), import('../changes/audit.js')]);
+  // The store loads only for offline (--db) use, so other commands start without it.
+  const { AuditLog } = await import('../changes/audit.js');
+  if (isPgUrl(file)) {
+    const { openPgStore } = await import('../store/pg/pg-store.js');
+    const store = await openPgStore(file);
+    return { log: new AuditLog(store.audit), close: () => store.close() };
+  }
+  const { openSqliteAuditLog } = await import('../store/sqlite-store.js');
   const store = openSqliteAuditLog(file);
   return { log: new AuditLog(store.audit), close: () => store.close() };
+}
+
+function isPgUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/** Where the audit checkpoint lives by default: beside a SQLite file; AMPGATE_DATA_DIR (or ./data) with PostgreSQL. */
+function anchorDir(db: string): string {
+  return isPgUrl(db) ? (process.env.AMPGATE_DATA_DIR ?? './data') : dirname(db);
 }
 
 async function withDb<T>(file: string, fn: (log: AuditLog) => T): Promise<T> {
@@ -121,7 +140,7 @@ async function verifyFile(file: string, o: AnchorOptions): Promise<AnchoredVerif
   }
   const result = verifyEntries(entries, { fromGenesis: entries[0]?.seq === 1 });
   if (!o.anchor) return result;
-  const anchor = new AuditAnchor(anchorFiles(file, { file: o.anchor, keyFile: o.anchorKey }));
+  const anchor = new AuditAnchor(anchorFiles(dirname(file), { file: o.anchor, keyFile: o.anchorKey }));
   const bySeq = new Map(entries.map((e) => [e.seq, e.hash]));
   return checkAnchor(result, anchor.read(), anchor.files.file, (seq) => bySeq.get(seq));
 }

@@ -24,7 +24,7 @@ export async function initAction(
   const { created, ca } = await initCa(files, { commonName: o.cn, years: Number(o.years), importFrom, force: o.force });
   out(`${created ? 'created' : 'kept the existing'} CA ${ca.cert.subject}`);
   out(`  certificate: ${files.certFile}\n  key:         ${files.keyFile} (mode 0600)\n  sha256:      ${ca.fingerprint}`);
-  if (o.serverCert) await issueServer(settings.dbPath, ca, o.hostname, 398, undefined, out);
+  if (o.serverCert) await issueServer(settings.dataDir, ca, o.hostname, 398, undefined, out);
   out('\nTo require client certificates from agents:\n  AMPGATE_AGENT_AUTH=mtls (with AMPGATE_TLS_CERT and AMPGATE_TLS_KEY set)');
 }
 
@@ -33,13 +33,13 @@ export function showAction(o: { db?: string }, out: Out): void {
   const files = caFiles(settings);
   out(caExists(files) ? describeFile('CA', files.certFile) : `no CA at ${files.certFile} (run \`ampgate ca init\`)`);
   if (settings.tlsCertFile) out(describeFile('listener certificate', settings.tlsCertFile));
-  const staged = loadStaged(settings.dbPath);
+  const staged = loadStaged(settings.dataDir);
   if (staged) out(`staged server certificate: ${staged.subject}, sha256 ${staged.fingerprint}, until ${staged.notAfter.toISOString()}`);
 }
 
 export async function serverCertAction(o: { db?: string; hostname: string[]; days: string; out?: string }, out: Out): Promise<void> {
   const settings = loadSettings(process.env, { dbPath: o.db });
-  await issueServer(settings.dbPath, await CertificateAuthority.load(caFiles(settings)), o.hostname, Number(o.days), o.out, out);
+  await issueServer(settings.dataDir, await CertificateAuthority.load(caFiles(settings)), o.hostname, Number(o.days), o.out, out);
 }
 
 export async function stageAction(
@@ -58,8 +58,8 @@ export async function stageAction(
     certPem = readFileSync(o.cert, 'utf8');
     keyPem = readFileSync(o.key, 'utf8');
   }
-  const staged = stageServerCert(settings.dbPath, certPem, keyPem, o.ca ? readFileSync(o.ca, 'utf8') : undefined, authority);
-  out(`staged ${staged.subject} (sha256 ${staged.fingerprint}) in ${dirname(stagedPaths(settings.dbPath).certFile)}`);
+  const staged = stageServerCert(settings.dataDir, certPem, keyPem, o.ca ? readFileSync(o.ca, 'utf8') : undefined, authority);
+  out(`staged ${staged.subject} (sha256 ${staged.fingerprint}) in ${dirname(stagedPaths(settings.dataDir).certFile)}`);
   out('Propose the switch with a change request: kind rotate_credentials, params {"credential":"server_certificate"}.');
 }
 
@@ -69,9 +69,9 @@ async function serverPair(ca: CertificateAuthority, hostnames: string[], days: n
   return { certPem: `${cert.toString('pem')}\n${ca.chainPem}`, keyPem: await privateKeyPem(keys.privateKey) };
 }
 
-async function issueServer(dbPath: string, ca: CertificateAuthority, hostnames: string[], days: number, dir: string | undefined, out: Out): Promise<void> {
+async function issueServer(dataDir: string, ca: CertificateAuthority, hostnames: string[], days: number, dir: string | undefined, out: Out): Promise<void> {
   const { certPem, keyPem } = await serverPair(ca, hostnames, days);
-  const target = dir ?? join(dirname(dbPath), 'tls');
+  const target = dir ?? join(dataDir, 'tls');
   const certFile = join(target, 'server.crt');
   const keyFile = join(target, 'server.key');
   writeSecretFile(keyFile, keyPem);

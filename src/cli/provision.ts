@@ -11,12 +11,26 @@ import { AgentCredentials } from '../creds/agent-credentials.js';
 import { ApiTokens } from '../creds/api-tokens.js';
 import { createLogger } from '../shared/log.js';
 import type { ApiTokenView } from '../creds/api-tokens.js';
+import { isPostgresUrl, openPgStore } from '../store/pg/pg-store.js';
+import type { Store } from '../store/ports/store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { UsageError } from './errors.js';
 
-export function provisionApiToken(dbFile: string, name: string, role: Role, operator: `operator:${string}`): { token: ApiTokenView; secret: string } {
+type Provisioned = { token: ApiTokenView; secret: string };
+
+/** Provisions in a SQLite file (synchronous; the benchmarks and the SQLite test suites use it). */
+export function provisionApiToken(dbFile: string, name: string, role: Role, operator: `operator:${string}`): Provisioned {
   if (!existsSync(dbFile)) throw new UsageError(`no such database file: ${dbFile} (start ampgate once to create it)`);
-  const store = openSqliteStore(dbFile);
+  return provisionIn(openSqliteStore(dbFile), name, role, operator);
+}
+
+/** Provisions in the database of `--db`: a SQLite file, or a PostgreSQL URL (opened as a tool, not a replica). */
+export async function provisionApiTokenIn(db: string, name: string, role: Role, operator: `operator:${string}`): Promise<Provisioned> {
+  if (!isPostgresUrl(db)) return provisionApiToken(db, name, role, operator);
+  return provisionIn(await openPgStore(db), name, role, operator);
+}
+
+function provisionIn(store: Store, name: string, role: Role, operator: `operator:${string}`): Provisioned {
   try {
     const admin = new PrivilegeAdmin({
       uow: store.uow,

@@ -34,7 +34,10 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .description('create a token; its secret is printed once')
     .requiredOption('--name <name>', 'who or what uses it')
     .requiredOption('--role <role>', 'viewer | proposer | approver | admin')
-    .option('--db <file>', 'provision it on this host as the operator, in this database file (a person of its own; no server or token needed)')
+    .option(
+      '--db <file>',
+      'provision it on this host as the operator, in this database (a SQLite file or a postgres:// URL; a person of its own; no server or token needed)',
+    )
     .action(async (o: { name: string; role: string; db?: string }) => {
       const res = o.db
         ? await provision(o.db, o.name, o.role)
@@ -54,6 +57,6 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
 /** Operator provisioning on the host: the database is written directly (audited as operator:<user>). */
 async function provision(dbFile: string, name: string, role: string): Promise<{ token: ApiTokenView; secret: string }> {
   if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-  const { provisionApiToken } = await import('./provision.js');
-  return provisionApiToken(dbFile, name, role as Role, `operator:${userInfo().username}`);
+  const { provisionApiTokenIn } = await import('./provision.js');
+  return provisionApiTokenIn(dbFile, name, role as Role, `operator:${userInfo().username}`);
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writePublicFile, writeSecretFile } from '../shared/secure-files.js';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
   certFingerprint,
   createCaCertificate,
@@ -26,8 +26,8 @@ export interface CaFiles {
 }
 
 /** Where the CA lives: the operator's files, or `<dir of the database>/ca/ca.crt|ca.key`. */
-export function caFiles(settings: { dbPath: string; caCertFile?: string; caKeyFile?: string }): CaFiles {
-  const dir = join(dirname(settings.dbPath), 'ca');
+export function caFiles(settings: { dataDir: string; caCertFile?: string; caKeyFile?: string }): CaFiles {
+  const dir = join(settings.dataDir, 'ca');
   return { certFile: settings.caCertFile ?? join(dir, 'ca.crt'), keyFile: settings.caKeyFile ?? join(dir, 'ca.key') };
 }
 

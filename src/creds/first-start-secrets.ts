@@ -6,7 +6,7 @@
  * operator stores the tokens and deletes the file; each start warns while it still exists.
  */
 import { existsSync, openSync, closeSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 const FIRST_START_FILE = 'first-start-secrets';
 
@@ -16,13 +16,13 @@ export interface FirstStartSecrets {
 }
 
 /** Where the file lives for a database path: beside it. */
-export function firstStartFile(dbPath: string): string {
-  return join(dirname(dbPath), FIRST_START_FILE);
+export function firstStartFile(dataDir: string): string {
+  return join(dataDir, FIRST_START_FILE);
 }
 
 /** Writes the secrets (a fresh file, mode 0600 from creation on) and returns its path. */
-export function writeFirstStartSecrets(dbPath: string, secrets: FirstStartSecrets, now = new Date()): string {
-  const file = firstStartFile(dbPath);
+export function writeFirstStartSecrets(dataDir: string, secrets: FirstStartSecrets, now = new Date()): string {
+  const file = firstStartFile(dataDir);
   // A file left from an earlier database holds tokens that no longer work: replace it rather than
   // write into it, so that the mode is always 0600 from the first byte.
   if (existsSync(file)) unlinkSync(file);

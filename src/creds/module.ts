@@ -28,7 +28,7 @@ import { ServerCertRotationFlow } from './server-cert-rotation.js';
 import { ServerTls, type SwitchableTlsServer } from './server-tls.js';
 
 export interface CredentialsSettings {
-  readonly dbPath: string;
+  readonly dataDir: string;
   readonly agentAuth: AgentAuthMode;
   readonly opampPublicUrl?: string;
   readonly heartbeatSeconds: number;
@@ -81,7 +81,7 @@ export async function createCredentials(deps: CredentialsDeps): Promise<Credenti
   const offers = new ConnectionSettingsProvider(offersRepo, deps.registry, logger, now, (agent) => tracker.poke(agent.uid), ownCredential);
   const rt: CredentialsRuntime = {
     uow: deps.store.uow,
-    dbPath: settings.dbPath,
+    dataDir: settings.dataDir,
     registry: deps.registry,
     fleet: deps.fleet,
     creds: deps.credentials,

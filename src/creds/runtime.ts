@@ -19,7 +19,7 @@ import type { ServerTls } from './server-tls.js';
 export interface CredentialsRuntime {
   readonly uow: UnitOfWork;
   /** The database file; the CA and TLS files live next to it. */
-  readonly dbPath: string;
+  readonly dataDir: string;
   readonly registry: AgentRegistry;
   readonly fleet: Fleet;
   readonly creds: AgentCredentials;

@@ -16,7 +16,7 @@ import { chainsTo, type ServerTls } from './server-tls.js';
 import { loadStaged, managedTrustFile, promoteStaged, type StagedServerCert } from './staged-tls.js';
 
 export interface ServerCertSettings {
-  readonly dbPath: string;
+  readonly dataDir: string;
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
   readonly tlsServerCaFile?: string;
@@ -68,7 +68,7 @@ export class ServerCertRotationFlow implements ServerCertRotation {
     let sw = rt.rotations.getSwitch(request.id);
     if (sw?.state === 'switched') return { state: 'succeeded', summary: sw.detail };
     if (sw?.state === 'aborted') return { state: 'failed', summary: sw.detail };
-    const staged = loadStaged(this.settings.dbPath);
+    const staged = loadStaged(this.settings.dataDir);
     if (!staged) {
       // A crash after the files were promoted but before the row said so: the listener runs the new one.
       if (sw && this.tls.certFingerprint === sw.cert_fingerprint)
@@ -95,8 +95,8 @@ export class ServerCertRotationFlow implements ServerCertRotation {
   #switch(changeId: string, staged: StagedServerCert, ctx: ExecutionContext): ExecutionResult {
     const { tlsCertFile, tlsKeyFile } = this.settings;
     if (!tlsCertFile || !tlsKeyFile) throw new AmpgateError('unprocessable', 'AMPGATE_TLS_CERT and AMPGATE_TLS_KEY are not set');
-    const trustFile = this.settings.tlsServerCaFile ?? managedTrustFile(this.settings.dbPath);
-    promoteStaged(this.settings.dbPath, staged, { certFile: tlsCertFile, keyFile: tlsKeyFile }, trustFile);
+    const trustFile = this.settings.tlsServerCaFile ?? managedTrustFile(this.settings.dataDir);
+    promoteStaged(this.settings.dataDir, staged, { certFile: tlsCertFile, keyFile: tlsKeyFile }, trustFile);
     this.tls.switchTo(staged.certPem, staged.keyPem, staged.trustPem);
     ctx.progress(`the OpAMP listener now presents certificate …${staged.fingerprint.slice(-4)}`);
     return this.#markSwitched(changeId, staged.fingerprint, `switched the OpAMP server certificate to …${staged.fingerprint.slice(-4)} (${staged.subject})`);
@@ -117,7 +117,7 @@ export class ServerCertRotationFlow implements ServerCertRotation {
   #staged(): StagedServerCert {
     let staged: StagedServerCert | undefined;
     try {
-      staged = loadStaged(this.settings.dbPath);
+      staged = loadStaged(this.settings.dataDir);
     } catch (err) {
       throw new AmpgateError('unprocessable', (err as Error).message);
     }

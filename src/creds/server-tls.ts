@@ -12,7 +12,7 @@ import { managedTrustFile } from './staged-tls.js';
 import { certFingerprint, parseCertificates } from './x509.js';
 
 export interface TlsSettings {
-  readonly dbPath: string;
+  readonly dataDir: string;
   readonly agentAuth: 'token' | 'none' | 'mtls';
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
@@ -63,7 +63,7 @@ export class ServerTls {
       if (!ca) throw new Error("AMPGATE_AGENT_AUTH=mtls needs ampgate's CA: run `ampgate ca init` or set AMPGATE_CA_CERT and AMPGATE_CA_KEY");
       clientCaPem = ca.certPem + (extraClientCa ?? '');
     }
-    const managed = managedTrustFile(s.dbPath);
+    const managed = managedTrustFile(s.dataDir);
     const trustFile = s.tlsServerCaFile ?? (existsSync(managed) ? managed : undefined);
     const trustPem = trustFile ? readFileSync(trustFile, 'utf8') : deriveTrust(certPem, ca);
     const tls = new ServerTls(certPem, keyPem, trustPem, clientCaPem);

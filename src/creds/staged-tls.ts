@@ -18,14 +18,14 @@ export interface StagedPaths {
   readonly caFile: string;
 }
 
-export function stagedPaths(dbPath: string): StagedPaths {
-  const dir = join(dirname(dbPath), 'tls', 'next');
+export function stagedPaths(dataDir: string): StagedPaths {
+  const dir = join(dataDir, 'tls', 'next');
   return { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key'), caFile: join(dir, 'ca.pem') };
 }
 
 /** The bundle agents are told to trust after a switch (used when AMPGATE_TLS_SERVER_CA is unset). */
-export function managedTrustFile(dbPath: string): string {
-  return join(dirname(dbPath), 'tls', 'agent-trust.pem');
+export function managedTrustFile(dataDir: string): string {
+  return join(dataDir, 'tls', 'agent-trust.pem');
 }
 
 export interface StagedServerCert {
@@ -56,21 +56,21 @@ function serverCertProblem(certPem: string, keyPem: string, now = Date.now()): s
 }
 
 /** Stages the next server certificate after checking it (key file mode 0600). */
-export function stageServerCert(dbPath: string, certPem: string, keyPem: string, caPem: string | undefined, ca?: CertificateAuthority): StagedServerCert {
+export function stageServerCert(dataDir: string, certPem: string, keyPem: string, caPem: string | undefined, ca?: CertificateAuthority): StagedServerCert {
   const problem = serverCertProblem(certPem, keyPem);
   if (problem) throw new Error(problem);
   const trust = caPem ?? deriveTrust(certPem, ca);
   if (!trust) throw new Error('cannot tell which CA verifies this certificate: pass its CA bundle (--ca)');
   if (!chainsTo(certPem, trust)) throw new Error('the certificate does not chain to the given CA bundle');
-  const p = stagedPaths(dbPath);
+  const p = stagedPaths(dataDir);
   writeSecretFile(p.keyFile, keyPem);
   writePublicFile(p.certFile, certPem);
   writePublicFile(p.caFile, trust);
-  return loadStaged(dbPath)!;
+  return loadStaged(dataDir)!;
 }
 
-export function loadStaged(dbPath: string): StagedServerCert | undefined {
-  const p = stagedPaths(dbPath);
+export function loadStaged(dataDir: string): StagedServerCert | undefined {
+  const p = stagedPaths(dataDir);
   if (!existsSync(p.certFile) || !existsSync(p.keyFile) || !existsSync(p.caFile)) return undefined;
   const certPem = readFileSync(p.certFile, 'utf8');
   const keyPem = readFileSync(p.keyFile, 'utf8');
@@ -92,10 +92,10 @@ export function loadStaged(dbPath: string): StagedServerCert | undefined {
  * (the previous ones kept as .prev), the new bundle becomes what agents are offered, and the
  * staging directory is removed. The caller then hot-swaps the listener's secure context.
  */
-export function promoteStaged(dbPath: string, staged: StagedServerCert, active: { certFile: string; keyFile: string }, trustFile: string): void {
+export function promoteStaged(dataDir: string, staged: StagedServerCert, active: { certFile: string; keyFile: string }, trustFile: string): void {
   for (const f of [active.certFile, active.keyFile]) if (existsSync(f)) copyFileSync(f, `${f}.prev`);
   writeSecretFile(active.keyFile, staged.keyPem);
   writePublicFile(active.certFile, staged.certPem);
   writePublicFile(trustFile, staged.trustPem);
-  rmSync(dirname(stagedPaths(dbPath).certFile), { recursive: true, force: true });
+  rmSync(dirname(stagedPaths(dataDir).certFile), { recursive: true, force: true });
 }

@@ -107,4 +107,45 @@ describe('AgentRegistry', () => {
     reg.close(); // synchronous: whatever is queued or touched is written now
     expect(repo.touched - before).toBeGreaterThanOrEqual(2_500);
   });
+  it('mirrors rows another replica wrote without writing them, until the agent reports here', () => {
+    dir = tempDir();
+    db = openDatabase(join(dir, 'a.db'));
+    const repo = new CountingRepo(db);
+    const reg = new AgentRegistry(repo, { touchIntervalMs: 3_600_000, writeConnectionChanges: true });
+    const events: string[] = [];
+    reg.events.on('connected', (a) => events.push(`connected ${a.uid}`));
+    reg.events.on('disconnected', (a) => events.push(`disconnected ${a.uid}`));
+    reg.report(UID, full, 'ws');
+    reg.flush();
+    const row = repo.loadAll()[0]!;
+    const other = '0190f3c4-8a6b-7c2e-9d1a-2b3c4d5e6f71';
+    const saved = repo.saved;
+
+    // Another replica's agent: mirrored as connected, never written from here.
+    reg.applyRemote([{ ...row, uid: other }]);
+    expect(reg.get(other)?.connected).toBe(true);
+    expect(reg.isLocal(other)).toBe(false);
+    expect(reg.connectedCount).toBe(2);
+    reg.applyRemote([{ ...row, uid: other, disconnected_at: 5 }]);
+    expect(reg.get(other)).toMatchObject({ connected: false, disconnectedAt: 5 });
+    // An agent whose connection is held here keeps what it reported here.
+    reg.applyRemote([{ ...row, health: null, disconnected_at: 7 }]);
+    expect(reg.get(UID)?.connected).toBe(true);
+    expect(reg.get(UID)?.healthy).toBe(true);
+    reg.flush();
+    reg.flushLiveness();
+    expect(repo.saved).toBe(saved);
+    expect(repo.loadAll().map((r) => r.uid)).toEqual([UID]);
+
+    // It reports here: the record is this replica's now, and the connect is written at once.
+    reg.report(other, full, 'ws');
+    expect(reg.isLocal(other)).toBe(true);
+    reg.flush();
+    expect(repo.loadAll().find((r) => r.uid === other)?.disconnected_at).toBeNull();
+    expect(events).toEqual([`connected ${UID}`, `connected ${other}`, `disconnected ${other}`, `connected ${other}`]);
+    // A record held here is not dropped when another replica reports the row gone.
+    reg.applyRemote([], [other]);
+    expect(reg.get(other)).toBeDefined();
+    reg.close();
+  });
 });

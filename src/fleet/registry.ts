@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AgentToServer, CustomMessage } from '../gen/opamp/v1/opamp_pb.js';
-import type { AgentsStore } from '../store/ports/agents.js';
+import type { AgentRow, AgentsStore } from '../store/ports/agents.js';
 import { agentFromRow, agentLiveness, agentToRow } from './agent-rows.js';
 import { anyChange, applyReport, newAgentRecord, type AgentRecord, type ReportChanges, type Transport } from './agent-state.js';
 import { matchesSelector, type SelectorClause } from './attributes.js';
@@ -38,6 +38,12 @@ export interface RegistryOptions {
    * those that polled within this window before it are loaded as connected. Default: none are.
    */
   readonly httpLivenessMs?: number;
+  /**
+   * Write a connect or disconnect at once, as a whole record, instead of with the next batch of
+   * liveness: set when several servers share the store and learn of each other's agents from it.
+   * Default false.
+   */
+  readonly writeConnectionChanges?: boolean;
 }
 
 export interface AgentQuery {
@@ -51,6 +57,7 @@ export class AgentRegistry {
   readonly #dirty = new Set<AgentRecord>();
   readonly #touched = new Set<AgentRecord>();
   readonly #flushDelayMs: number;
+  readonly #writeConnectionChanges: boolean;
   readonly #now: () => number;
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #touchTimer: NodeJS.Timeout;
@@ -58,12 +65,18 @@ export class AgentRegistry {
   #livenessQueue: AgentRecord[] = [];
   #livenessImmediate: NodeJS.Immediate | undefined;
   #connectedCount = 0;
+  /**
+   * Agents whose record mirrors what another replica wrote (a store shared by several replicas):
+   * this process never writes them, until the agent reports here.
+   */
+  readonly #remote = new Set<string>();
 
   constructor(
     private readonly repo: AgentsStore,
     opts: RegistryOptions = {},
   ) {
     this.#flushDelayMs = opts.flushDelayMs ?? 100;
+    this.#writeConnectionChanges = opts.writeConnectionChanges ?? false;
     this.#now = opts.now ?? Date.now;
     for (const row of repo.loadAll()) this.#agents.set(row.uid, agentFromRow(row));
     if (opts.httpLivenessMs !== undefined) {
@@ -118,6 +131,7 @@ export class AgentRegistry {
       agent = newAgentRecord(uid, now);
       this.#agents.set(uid, agent);
     }
+    if (this.#remote.delete(uid) && agent.connected) this.#setConnected(agent, false);
     const changes = applyReport(agent, msg);
     agent.lastSeen = now;
     const transportChanged = agent.transport !== transport;
@@ -139,6 +153,47 @@ export class AgentRegistry {
   markDisconnected(uid: string): void {
     const agent = this.#agents.get(uid);
     if (agent?.connected) this.#setConnected(agent, false);
+  }
+
+  /**
+   * Takes the rows another replica wrote (the store's change feed) as they are, except for agents
+   * whose connection this process holds: what they report here is newer (a polling agent recorded
+   * as disconnected is taken as such). Emits `connected` and
+   * `disconnected` on transitions, so waiting executions see agents of every replica.
+   */
+  applyRemote(rows: readonly AgentRow[], gone: readonly string[] = []): void {
+    for (const row of rows) {
+      const mine = this.#agents.get(row.uid);
+      // A polling agent has no connection here to be sure of: the cluster's sweep may end it.
+      const sweptPoller = mine?.transport === 'http' && row.disconnected_at !== null;
+      if (mine && !this.#remote.has(row.uid) && mine.connected && !sweptPoller) continue;
+      const next = agentFromRow(row);
+      const connected = row.disconnected_at === null;
+      this.#dirty.delete(mine ?? next);
+      this.#touched.delete(mine ?? next);
+      if (mine) {
+        const was = mine.connected;
+        Object.assign(mine, next, { connected: was, disconnectedAt: was ? undefined : next.disconnectedAt });
+        this.#remote.add(row.uid);
+        if (was !== connected) this.#setConnected(mine, connected, row.disconnected_at ?? undefined);
+      } else {
+        this.#agents.set(row.uid, next);
+        this.#remote.add(row.uid);
+        if (connected) this.#setConnected(next, true);
+      }
+    }
+    for (const uid of gone) {
+      const mine = this.#agents.get(uid);
+      if (!mine || !this.#remote.has(uid)) continue;
+      if (mine.connected) this.#setConnected(mine, false);
+      this.#agents.delete(uid);
+      this.#remote.delete(uid);
+    }
+  }
+
+  /** Whether this process holds the agent's record (it reported here), rather than another replica. */
+  isLocal(uid: string): boolean {
+    return this.#agents.has(uid) && !this.#remote.has(uid);
   }
 
   /** Moves a record to a new uid (the agent was told to use new_instance_uid). */
@@ -170,9 +225,9 @@ export class AgentRegistry {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     if (this.#dirty.size === 0) return;
-    const batch = [...this.#dirty];
+    const batch = [...this.#dirty].filter((a) => !this.#remote.has(a.uid));
     this.#dirty.clear();
-    this.repo.saveMany(batch.map(agentToRow));
+    if (batch.length > 0) this.repo.saveMany(batch.map(agentToRow));
   }
 
   /** Writes last_seen/transport of agents that were only seen alive since the last batch. */
@@ -181,8 +236,22 @@ export class AgentRegistry {
     this.#livenessImmediate = undefined;
     const batch = this.#livenessQueue;
     this.#livenessQueue = [];
-    for (const agent of this.#touched) batch.push(agent);
+    for (const agent of this.#touched) if (!this.#remote.has(agent.uid)) batch.push(agent);
     this.#touched.clear();
+    if (batch.length > 0) this.repo.touchMany(batch.map(agentLiveness));
+  }
+
+  /**
+   * Writes the liveness of HTTP agents only (their polls are all a shared store learns of them);
+   * WebSocket agents wait for the periodic batch.
+   */
+  flushHttpLiveness(): void {
+    const batch: AgentRecord[] = [];
+    for (const agent of this.#touched) {
+      if (agent.transport !== 'http' || this.#remote.has(agent.uid)) continue;
+      batch.push(agent);
+      this.#touched.delete(agent);
+    }
     if (batch.length > 0) this.repo.touchMany(batch.map(agentLiveness));
   }
 
@@ -191,7 +260,7 @@ export class AgentRegistry {
    * written at once, 19,000 rows stalled the loop for ~0.2 s every minute.
    */
   #flushLivenessInChunks(): void {
-    for (const agent of this.#touched) this.#livenessQueue.push(agent);
+    for (const agent of this.#touched) if (!this.#remote.has(agent.uid)) this.#livenessQueue.push(agent);
     this.#touched.clear();
     if (this.#livenessImmediate === undefined) this.#writeLivenessChunk();
   }
@@ -212,7 +281,7 @@ export class AgentRegistry {
     clearInterval(this.#touchTimer);
     const now = this.#now();
     for (const agent of this.#agents.values()) {
-      if (agent.connected && agent.transport !== 'http') {
+      if (agent.connected && agent.transport !== 'http' && !this.#remote.has(agent.uid)) {
         agent.connected = false;
         agent.disconnectedAt = now;
         this.#dirty.add(agent);
@@ -223,11 +292,12 @@ export class AgentRegistry {
     this.flushLiveness();
   }
 
-  #setConnected(agent: AgentRecord, connected: boolean): void {
+  #setConnected(agent: AgentRecord, connected: boolean, at?: number): void {
     agent.connected = connected;
     this.#connectedCount += connected ? 1 : -1;
-    agent.disconnectedAt = connected ? undefined : this.#now();
-    this.#touched.add(agent);
+    agent.disconnectedAt = connected ? undefined : (at ?? this.#now());
+    if (this.#writeConnectionChanges) this.markDirty(agent);
+    else this.#touched.add(agent);
     this.events.emit(connected ? 'connected' : 'disconnected', agent);
   }
 }

@@ -14,8 +14,10 @@ export class AgentsRepo implements AgentsStore {
   readonly #polledSince;
   readonly #saveMany;
   readonly #touchMany;
+  readonly #db: Db;
 
   constructor(db: Db) {
+    this.#db = db;
     this.#upsert = db.prepare(`
       INSERT INTO agents (uid, first_seen, last_seen, transport, capabilities, description, health,
         effective_config, effective_config_hash, remote_config_status, package_statuses,
@@ -51,6 +53,18 @@ export class AgentsRepo implements AgentsStore {
   }
 
   /** HTTP agents that polled at or after `sinceMs` and were not recorded as disconnected since. */
+  byUids(uids: readonly string[]): AgentRow[] {
+    if (uids.length === 0) return [];
+    return this.#db.prepare('SELECT * FROM agents WHERE uid IN (SELECT value FROM json_each(?))').all(JSON.stringify(uids)) as AgentRow[];
+  }
+
+  markHttpOffline(before: number, now: number): string[] {
+    const rows = this.#db
+      .prepare("UPDATE agents SET disconnected_at = ? WHERE transport = 'http' AND disconnected_at IS NULL AND last_seen < ? RETURNING uid")
+      .all(now, before) as Array<{ uid: string }>;
+    return rows.map((r) => r.uid);
+  }
+
   httpPolledSince(sinceMs: number): string[] {
     return (this.#polledSince.all(sinceMs) as Array<{ uid: string }>).map((r) => r.uid);
   }

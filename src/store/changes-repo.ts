@@ -63,6 +63,11 @@ export class ChangesRepo implements ChangesStore {
     return this.#byState.all(state) as ChangeRow[];
   }
 
+  /** One process owns every execution. */
+  executingToResume(): ChangeRow[] {
+    return this.byState('executing');
+  }
+
   /** Pending or approved (held) requests whose expiry has passed. */
   dueForExpiry(now: number): ChangeRow[] {
     return this.#due.all(now) as ChangeRow[];

@@ -9,8 +9,10 @@ export class CommandsRepo implements CommandsStore {
   readonly #open;
   readonly #byChange;
   readonly #update;
+  readonly #openFor;
 
   constructor(db: Db) {
+    this.#openFor = db.prepare("SELECT * FROM agent_commands WHERE uid IN (SELECT value FROM json_each(?)) AND status IN ('pending','sent') ORDER BY id");
     this.#insert = db.prepare(
       "INSERT OR IGNORE INTO agent_commands (uid, change_id, kind, status, created_at, updated_at) VALUES (?, ?, 'restart', 'pending', ?, ?)",
     );
@@ -26,6 +28,10 @@ export class CommandsRepo implements CommandsStore {
 
   open(): CommandRow[] {
     return this.#open.all() as CommandRow[];
+  }
+
+  openFor(uids: readonly string[]): CommandRow[] {
+    return this.#openFor.all(JSON.stringify(uids)) as CommandRow[];
   }
 
   byChange(changeId: string): CommandRow[] {

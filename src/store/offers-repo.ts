@@ -64,6 +64,9 @@ export class OffersRepo implements OffersStore {
     return true;
   }
 
+  /** One process writes everything it caches: nothing to re-read (kept for the port). */
+  reload(_uids: readonly string[] | 'all'): void {}
+
   rekey(oldUid: string, newUid: string): void {
     for (const map of [this.#offered, this.#seen] as Array<Map<string, { agent_uid: string }>>) {
       const row = map.get(oldUid);

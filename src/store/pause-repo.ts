@@ -8,8 +8,10 @@ export class PauseRepo implements PauseStore {
   readonly #all;
   readonly #upsert;
   readonly #delete;
+  readonly #byUids;
 
   constructor(db: Db) {
+    this.#byUids = db.prepare('SELECT * FROM agent_pause WHERE uid IN (SELECT value FROM json_each(?))');
     this.#all = db.prepare('SELECT * FROM agent_pause');
     this.#upsert = db.prepare(`
       INSERT INTO agent_pause (uid, method, state, change_id, prior_hash, pause_hash, error, updated_at)
@@ -21,6 +23,10 @@ export class PauseRepo implements PauseStore {
 
   all(): PauseRow[] {
     return this.#all.all() as PauseRow[];
+  }
+
+  byUids(uids: readonly string[]): PauseRow[] {
+    return this.#byUids.all(JSON.stringify(uids)) as PauseRow[];
   }
 
   upsert(row: PauseRow): void {

@@ -19,8 +19,12 @@ export class RemoteConfigRepo implements RemoteConfigStore {
   readonly #hashOutcomes;
 
   readonly #rekey;
+  readonly #desiredFor;
 
   constructor(db: Db) {
+    this.#desiredFor = db.prepare(
+      'SELECT a.* FROM agent_desired_config d JOIN config_attempts a ON a.id = d.attempt_id WHERE d.uid IN (SELECT value FROM json_each(?))',
+    );
     this.#putPayload = db.prepare('INSERT OR IGNORE INTO remote_config_payloads (hash, files, label, created_at) VALUES (?, ?, ?, ?)');
     this.#payload = db.prepare('SELECT * FROM remote_config_payloads WHERE hash = ?');
     this.#insertAttempt = db.prepare(
@@ -77,6 +81,10 @@ export class RemoteConfigRepo implements RemoteConfigStore {
   /** The current desired attempt of every agent that has one. */
   desiredAll(): AttemptRow[] {
     return this.#desiredAll.all() as AttemptRow[];
+  }
+
+  desiredFor(uids: readonly string[]): AttemptRow[] {
+    return this.#desiredFor.all(JSON.stringify(uids)) as AttemptRow[];
   }
 
   update(a: AttemptRow): void {

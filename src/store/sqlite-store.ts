@@ -27,6 +27,7 @@ export interface SqliteStoreOptions extends OpenOptions {
 }
 
 export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
   readonly uow;
   readonly agents;
   readonly agentCredentials;
@@ -64,6 +65,12 @@ export class SqliteStore implements Store {
     this.rollouts = new RolloutsRepo(db);
     this.rotations = new RotationsRepo(db, now);
     this.slackCards = new SlackCardsRepo(db);
+  }
+
+  ping(): number {
+    const t = performance.now();
+    this.db.prepare('SELECT 1').get();
+    return performance.now() - t;
   }
 
   close(): void {

@@ -11,7 +11,7 @@ import type { ChangeRequest } from '../../src/changes/types.js';
 import type { ChangeSummary } from '../../src/changes/views.js';
 import { TOKEN_PATTERN } from '../../src/shared/secrets.js';
 import { addAgent, uid } from '../support/changes.js';
-import { ADMIN_TOKEN, eventually, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { ADMIN_TOKEN, eventually, removeDir, startTestServer, tempDir, testDb, type TestServer } from '../support/server.js';
 import { PolicyError } from '../../src/changes/policy.js';
 import { TestExecutor } from '../support/test-executor.js';
 import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
@@ -32,7 +32,7 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
   for (const n of [1, 2, 3]) addAgent(s.registry, n, { 'service.name': 'checkout', 'deployment.environment': 'prod' });
-  const executor = new TestExecutor(s.store.db, s.registry);
+  const executor = new TestExecutor(testDb(s), s.registry);
   s.changes.registerExecutor(executor);
   const t = (name: string, role: 'viewer' | 'proposer' | 'approver') => s.apiTokens.create(name, role).secret;
   return { s, executor, tokens: { alice: t('alice', 'proposer'), bob: t('bob', 'approver'), carol: t('carol', 'approver'), vera: t('vera', 'viewer') } };
@@ -177,7 +177,7 @@ describe('policy file (AMPGATE_POLICY_FILE)', () => {
     writeFileSync(file, JSON.stringify({ requiredApprovals: { medium: 2 }, expiry: { defaultMinutes: 5, maxMinutes: 60 } }));
     const s = (server = await startTestServer({ policyFile: file }, dir, { registerFleetExecutors: false }));
     for (const n of [1, 2, 3]) addAgent(s.registry, n);
-    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(testDb(s), s.registry));
     const alice = s.apiTokens.create('alice', 'proposer').secret;
     const { body } = await s.api<{ request: ChangeRequest }>('POST', '/api/changes', proposal, alice);
     expect(body.request).toMatchObject({ risk: 'medium', requiredApprovals: 2 });

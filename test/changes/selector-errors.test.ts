@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAgent } from '../support/changes.js';
 import { runCli } from '../support/process.js';
-import { removeDir, startTestServer, type TestServer } from '../support/server.js';
+import { removeDir, startTestServer, testDb, type TestServer } from '../support/server.js';
 import { TestExecutor } from '../support/test-executor.js';
 
 let server: TestServer | undefined;
@@ -26,7 +26,7 @@ describe('selector errors', () => {
     const s = (server = await startTestServer({}, undefined, { registerFleetExecutors: false }));
     addAgent(s.registry, 1, { 'service.name': 'checkout', 'deployment.environment': 'prod' });
     addAgent(s.registry, 2, { 'service.name': 'payments', 'deployment.environment': 'prod' });
-    s.changes.registerExecutor(new TestExecutor(s.store.db, s.registry));
+    s.changes.registerExecutor(new TestExecutor(testDb(s), s.registry));
     const proposer = s.apiTokens.create('alice', 'proposer').secret;
 
     const rest = await s.api<{ error: { code: string; message: string; details: { problems: Array<{ suggestions: string[] }> } } }>(

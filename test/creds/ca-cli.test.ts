@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caFiles } from '../../src/creds/ca.js';
 import { registerCaCommands } from '../../src/cli/ca.js';
@@ -34,7 +34,7 @@ describe('ampgate ca', () => {
     dirs.push(dir);
     const db = join(dir, 'ampgate.db');
     const out = await ca('init', '--db', db, '--server-cert', '--hostname', '127.0.0.1');
-    const files = caFiles({ dbPath: db });
+    const files = caFiles({ dataDir: dirname(db) });
     expect(out).toMatch(/^created CA CN=ampgate agent CA/);
     expect(statSync(files.keyFile).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'tls', 'server.key')).mode & 0o777).toBe(0o600);
@@ -59,15 +59,15 @@ describe('ampgate ca', () => {
     const dst = tempDir();
     dirs.push(src, dst);
     await ca('init', '--db', join(src, 'a.db'), '--cn', 'Operator CA');
-    const op = caFiles({ dbPath: join(src, 'a.db') });
+    const op = caFiles({ dataDir: src });
     expect(await ca('init', '--db', join(dst, 'b.db'), '--import-cert', op.certFile, '--import-key', op.keyFile)).toMatch(/^created CA CN=Operator CA/);
-    expect(readFileSync(caFiles({ dbPath: join(dst, 'b.db') }).certFile, 'utf8')).toBe(readFileSync(op.certFile, 'utf8'));
+    expect(readFileSync(caFiles({ dataDir: dst }).certFile, 'utf8')).toBe(readFileSync(op.certFile, 'utf8'));
 
     const other = tempDir();
     dirs.push(other);
     await ca('init', '--db', join(other, 'c.db'));
     const wrongKey = join(other, 'wrong.key');
-    writeFileSync(wrongKey, readFileSync(caFiles({ dbPath: join(other, 'c.db') }).keyFile));
+    writeFileSync(wrongKey, readFileSync(caFiles({ dataDir: other }).keyFile));
     const third = tempDir();
     dirs.push(third);
     await expect(ca('init', '--db', join(third, 'd.db'), '--import-cert', op.certFile, '--import-key', wrongKey)).rejects.toThrow(/is not the private key of/);

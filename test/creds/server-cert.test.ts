@@ -5,7 +5,6 @@
  * an agent does not confirm, nothing is switched.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caFiles, initCa } from '../../src/creds/ca.js';
 import { managedTrustFile, stageServerCert } from '../../src/creds/staged-tls.js';
@@ -53,10 +52,10 @@ async function setup(mode: 'apply' | 'never') {
 
   const other = tempDir();
   dirs.push(other);
-  const { ca: ca2 } = await initCa(caFiles({ dbPath: join(other, 'x.db') }), { commonName: 'next CA' });
+  const { ca: ca2 } = await initCa(caFiles({ dataDir: other }), { commonName: 'next CA' });
   const keys = await generateKeyPair();
   const cert = await ca2.issueServer(['127.0.0.1'], keys.publicKey, 30);
-  const staged = stageServerCert(server.settings.dbPath, `${cert.toString('pem')}\n`, await privateKeyPem(keys.privateKey), ca2.certPem);
+  const staged = stageServerCert(server.settings.dataDir, `${cert.toString('pem')}\n`, await privateKeyPem(keys.privateKey), ca2.certPem);
   return { agent, cs, ca2, staged };
 }
 
@@ -90,7 +89,7 @@ describe('server certificate rotation', () => {
     // The switch is on disk for the next start, with the previous files kept.
     expect(readFileSync(fixture!.certFile, 'utf8')).toBe(staged.certPem);
     expect(existsSync(`${fixture!.certFile}.prev`)).toBe(true);
-    expect(readFileSync(managedTrustFile(server!.settings.dbPath), 'utf8')).toBe(ca2.certPem);
+    expect(readFileSync(managedTrustFile(server!.settings.dataDir), 'utf8')).toBe(ca2.certPem);
     const tls = await server!.api<{ listener: { certificate: Array<{ fingerprint: string }> }; stagedServerCertificate: unknown }>('GET', '/api/tls');
     expect(tls.body.listener.certificate[0]!.fingerprint).toBe(staged.fingerprint);
     expect(tls.body.stagedServerCertificate).toBeNull();

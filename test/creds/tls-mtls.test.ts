@@ -3,7 +3,6 @@
  * ampgate's CA, client certificates that must chain to the CA AND be registered (revocable one by
  * one), token bootstrap without a certificate, and the read views of credentials and TLS.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caFiles, initCa } from '../../src/creds/ca.js';
 import { generateKeyPair, privateKeyPem } from '../../src/creds/x509.js';
@@ -97,7 +96,7 @@ describe('mtls agent authentication', () => {
     // Issued by another CA.
     const otherDir = tempDir();
     dirs.push(otherDir);
-    const { ca: other } = await initCa(caFiles({ dbPath: join(otherDir, 'x.db') }));
+    const { ca: other } = await initCa(caFiles({ dataDir: otherDir }));
     const k4 = await generateKeyPair();
     const foreign = await other.issueClient(uid, k4.publicKey, 1);
     const a4 = agent({ wsOptions: { ca: f.ca.certPem, cert: foreign.toString('pem'), key: await privateKeyPem(k4.privateKey) } });

@@ -14,7 +14,12 @@ import { createLogger } from '../../src/shared/log.js';
 import { LogCapture } from '../support/creds.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
 import { verifyAuditOffline } from '../support/crash.js';
+import { testPgUrl } from '../support/pg.js';
 import { personToken, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
+
+// These tamper with the SQLite file itself and verify it offline (`audit verify --db FILE`): not
+// run under npm run test:pg, whose servers keep their rows in PostgreSQL.
+const sqliteFileOnly = describe.skipIf(testPgUrl() !== undefined);
 
 let server: TestServer | undefined;
 const dirs: string[] = [];
@@ -47,7 +52,7 @@ async function verifyOnline(dir: string): Promise<AnchoredVerifyResult> {
   return (await server.api<AnchoredVerifyResult>('GET', '/api/audit/verify')).body;
 }
 
-describe('audit verification hashes the stored bytes', () => {
+sqliteFileOnly('audit verification hashes the stored bytes', () => {
   it('a duplicate key that SQL readers see but JSON.parse hides breaks the chain', async () => {
     const dir = tempDir();
     dirs.push(dir);
@@ -67,7 +72,7 @@ describe('audit verification hashes the stored bytes', () => {
   });
 });
 
-describe('the audit head is checkpointed outside the database', () => {
+sqliteFileOnly('the audit head is checkpointed outside the database', () => {
   it('rows cut off the end are detected online and offline; the checkpoint is logged; an altered checkpoint is refused', async () => {
     const dir = tempDir();
     dirs.push(dir);

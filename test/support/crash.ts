@@ -4,11 +4,12 @@
  * snapshots, and the offline audit check through the CLI (`ampgate audit verify --db`).
  */
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { AuditEntry } from '../../src/changes/audit.js';
 import type { Role } from '../../src/changes/principal.js';
-import { provisionApiToken } from '../../src/cli/provision.js';
+import { provisionApiTokenIn } from '../../src/cli/provision.js';
 import { spawnCli } from './cli.js';
+import { pgDatabaseFor, testPgUrl } from './pg.js';
 import { spawnServer, type ServerProcess } from './process.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, apiCall, eventually } from './server.js';
 
@@ -25,8 +26,13 @@ export function freePort(): Promise<number> {
 
 /** Environment for `ampgate serve` on fixed ports with the test tokens; limits raised for load. */
 export async function crashEnv(dir: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  // Under npm run test:pg the database is PostgreSQL, one per folder; local files stay in the folder.
+  const db: Record<string, string> = testPgUrl()
+    ? { AMPGATE_DB: await pgDatabaseFor(basename(dir)), AMPGATE_DATA_DIR: dir }
+    : { AMPGATE_DB: join(dir, 'ampgate.db') };
+  dataDirs.set(db.AMPGATE_DB!, dir);
   return {
-    AMPGATE_DB: join(dir, 'ampgate.db'),
+    ...db,
     AMPGATE_OPAMP_LISTEN: `127.0.0.1:${await freePort()}`,
     AMPGATE_CONTROL_LISTEN: `127.0.0.1:${await freePort()}`,
     AMPGATE_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -39,6 +45,9 @@ export async function crashEnv(dir: string, extra: Record<string, string> = {}):
     ...extra,
   };
 }
+
+/** The folder of each database crashEnv handed out (where a PostgreSQL server's audit checkpoint is). */
+const dataDirs = new Map<string, string>();
 
 /** Starts the server, retrying while the previous process's port is still being released. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
@@ -68,7 +77,7 @@ export async function api<T>(
 
 /** A token for a person of its own, provisioned on the host as the operator does (`ampgate tokens create --db`). */
 export async function token(p: ServerProcess, name: string, role: Role): Promise<string> {
-  return provisionApiToken(p.env.AMPGATE_DB!, name, role, 'operator:test').secret;
+  return (await provisionApiTokenIn(p.env.AMPGATE_DB!, name, role, 'operator:test')).secret;
 }
 
 /** Every audit row, paged through GET /api/audit. */
@@ -98,7 +107,8 @@ export async function finished<T extends { state: string }>(p: ServerProcess, id
 /** `ampgate audit verify --db <file>`: exit code and output. */
 export function verifyAuditOffline(dbPath: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawnCli(['audit', 'verify', '--db', dbPath]);
+    const dataDir = dataDirs.get(dbPath);
+    const child = spawnCli(['audit', 'verify', '--db', dbPath], dataDir && testPgUrl() ? { env: { AMPGATE_DATA_DIR: dataDir } } : {});
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

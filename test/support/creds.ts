@@ -46,7 +46,7 @@ export interface TlsFixture {
 
 /** A CA in `<dir>/ca` (as `ampgate ca init` makes it) and a listener certificate for 127.0.0.1. */
 export async function tlsFixture(dir: string = tempDir()): Promise<TlsFixture> {
-  const { ca } = await initCa(caFiles({ dbPath: join(dir, 'ampgate.db') }));
+  const { ca } = await initCa(caFiles({ dataDir: dir }));
   const keys = await generateKeyPair();
   const cert = await ca.issueServer(['127.0.0.1', 'localhost'], keys.publicKey, 30);
   const certFile = join(dir, 'tls', 'server.crt');

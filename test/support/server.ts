@@ -2,9 +2,11 @@
  * Test server helpers: an in-process ampgate on ephemeral loopback ports with a fresh SQLite file,
  * a known admin token and a known enrollment token, plus a small JSON client for the REST API.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { startServer, type RunningServer, type StartOptions } from '../../src/app/server.js';
 import { loadSettings, type SettingsInput } from '../../src/config.js';
+import { openDatabase, type Db } from '../../src/store/db.js';
+import { pgDatabaseFor, testPgUrl } from './pg.js';
 import { tempDir } from './temp.js';
 
 export { eventually, removeDir, tempDir } from './temp.js';
@@ -24,7 +26,8 @@ export async function startTestServer(overrides: Partial<SettingsInput> = {}, di
     {
       opampListen: '127.0.0.1:0',
       controlListen: '127.0.0.1:0',
-      dbPath: join(dir, 'ampgate.db'),
+      dbPath: testPgUrl() ? await pgDatabaseFor(basename(dir)) : join(dir, 'ampgate.db'),
+      ...(testPgUrl() ? { dataDir: dir } : {}),
       logLevel: 'silent',
       adminToken: ADMIN_TOKEN,
       enrollmentToken: ENROLLMENT_TOKEN,
@@ -36,6 +39,15 @@ export async function startTestServer(overrides: Partial<SettingsInput> = {}, di
     dir,
     api: <T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) => apiCall<T>(server.controlUrl, method, path, body, token),
   });
+}
+
+/**
+ * A SQLite handle for test-only tables (the TestExecutor's records): the server's own file, or, on
+ * PostgreSQL (npm run test:pg), a file of its own in the server's folder.
+ */
+export function testDb(server: TestServer): Db {
+  const own = (server.store as { db?: Db }).db;
+  return own ?? openDatabase(join(server.dir, 'test-executor.db'));
 }
 
 export async function apiCall<T>(base: string, method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) {

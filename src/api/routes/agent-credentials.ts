@@ -92,7 +92,7 @@ export function credentialRoutes(app: FastifyInstance, deps: { tokens: ApiTokens
   app.get('/api/tls', { onRequest: viewer }, async () => {
     let staged = null;
     try {
-      const s = rt.tls ? loadStaged(rt.dbPath) : undefined;
+      const s = rt.tls ? loadStaged(rt.dataDir) : undefined;
       staged = s ? { fingerprint: s.fingerprint, subject: s.subject, notAfter: s.notAfter.toISOString(), ca: certSummary(s.trustPem) } : null;
     } catch (err) {
       staged = { error: (err as Error).message };

@@ -147,6 +147,22 @@ export class PauseState {
     return this.#reported.get(uid);
   }
 
+  /** Takes what another replica wrote for these agents (the store's change feed). */
+  reload(uids: readonly string[] | 'all'): void {
+    const rows = uids === 'all' ? this.repo.all() : this.repo.byUids(uids);
+    const keep = new Set(rows.map((r) => r.uid));
+    for (const uid of uids === 'all' ? [...this.#rows.keys()] : uids) {
+      if (keep.has(uid) || !this.#rows.delete(uid)) continue;
+      this.events.emit('changed', uid);
+    }
+    for (const r of rows) {
+      const mine = this.#rows.get(r.uid);
+      if (mine && mine.updated_at === r.updated_at && mine.state === r.state) continue;
+      this.#rows.set(r.uid, r);
+      this.events.emit('changed', r.uid);
+    }
+  }
+
   /** Writes rows (in the caller's transaction, if any) and updates memory. */
   put(rows: readonly PauseRow[]): void {
     this.uow.atomically(() => rows.forEach((r) => this.repo.upsert(r)));

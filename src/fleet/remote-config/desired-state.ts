@@ -156,6 +156,30 @@ export class DesiredConfigs {
     }
   }
 
+  /**
+   * Takes what another replica wrote for these agents (the store's change feed; 'all' for every
+   * agent): a newer attempt replaces this process's copy, and so do the same attempt's changes
+   * unless this process has its own not yet written. Emits `attempt` for what changed.
+   */
+  reload(uids: readonly string[] | 'all'): AttemptRow[] {
+    const rows = uids === 'all' ? this.repo.desiredAll() : this.repo.desiredFor(uids);
+    const changed: AttemptRow[] = [];
+    const seen = new Set<string>();
+    for (const row of rows) {
+      seen.add(row.uid);
+      const mine = this.#desired.get(row.uid);
+      if (mine && mine.id === row.id && (this.#dirty.has(mine) || mine.updated_at > row.updated_at)) continue;
+      if (mine && mine.id === row.id && sameAttempt(mine, row)) continue;
+      if (mine) this.#dirty.delete(mine);
+      if (mine && mine.id === row.id) Object.assign(mine, row);
+      else this.#desired.set(row.uid, { ...row });
+      changed.push(row);
+    }
+    if (uids !== 'all') for (const uid of uids) if (!seen.has(uid)) this.#desired.delete(uid);
+    for (const a of changed) this.events.emit('attempt', a);
+    return changed;
+  }
+
   /** Writes pending offered marks now. */
   flush(): void {
     clearTimeout(this.#flushTimer);
@@ -224,6 +248,10 @@ export class DesiredConfigs {
     a.uid = newUid;
     this.#desired.set(newUid, a);
   }
+}
+
+function sameAttempt(a: AttemptRow, b: AttemptRow): boolean {
+  return a.status === b.status && a.updated_at === b.updated_at && a.offered_at === b.offered_at && a.effective_config_hash === b.effective_config_hash;
 }
 
 export type { AttemptRow, AttemptStatus };

@@ -62,6 +62,27 @@ export class RestartCommands implements OfferProvider {
     for (const row of this.repo.byChange(changeId)) if (row.status === 'pending' || row.status === 'sent') this.#open.set(row.uid, row);
   }
 
+  /** Takes what another replica wrote for these agents (the store's change feed). */
+  reload(uids: readonly string[] | 'all'): void {
+    const rows = uids === 'all' ? this.repo.open() : this.repo.openFor(uids);
+    const open = new Map(rows.map((r) => [r.uid, r]));
+    for (const uid of uids === 'all' ? [...this.#open.keys()] : uids) {
+      const mine = this.#open.get(uid);
+      const row = open.get(uid);
+      if (mine && (!row || row.id !== mine.id || row.status !== mine.status)) {
+        this.#open.delete(uid);
+        const after = this.repo.byChange(mine.change_id).find((r) => r.id === mine.id);
+        if (after) this.events.emit('changed', after);
+      }
+    }
+    for (const r of rows) {
+      const mine = this.#open.get(r.uid);
+      if (mine?.id === r.id && mine.status === r.status) continue;
+      this.#open.set(r.uid, r);
+      this.events.emit('changed', r);
+    }
+  }
+
   byChange(changeId: string): CommandRow[] {
     return this.repo.byChange(changeId);
   }

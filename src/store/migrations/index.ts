@@ -9,6 +9,7 @@ import { m004Credentials } from './004-credentials.js';
 import { m005Slack } from './005-slack.js';
 import { m006Security } from './006-security.js';
 import { m007ConsoleSessions } from './007-console-sessions.js';
+import { m008Replicas } from './008-replicas.js';
 
 export interface Migration {
   readonly version: number;
@@ -16,4 +17,13 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m001Core, m002Changes, m003ConfigsRollouts, m004Credentials, m005Slack, m006Security, m007ConsoleSessions];
+export const MIGRATIONS: readonly Migration[] = [
+  m001Core,
+  m002Changes,
+  m003ConfigsRollouts,
+  m004Credentials,
+  m005Slack,
+  m006Security,
+  m007ConsoleSessions,
+  m008Replicas,
+];

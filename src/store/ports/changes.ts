@@ -74,6 +74,12 @@ export interface ChangesStore {
   /** The open (pending, approved or executing) request with this idempotency key. */
   openByKey(key: string): ChangeRow | undefined;
   byState(state: ChangeState): ChangeRow[];
+  /**
+   * The `executing` requests this process should run (after a restart, or when it takes over):
+   * every one on a store of its own; on a shared store, those it runs plus those whose replica is
+   * gone, which it claims in the same statement (so exactly one survivor resumes each).
+   */
+  executingToResume(): ChangeRow[];
   /** Pending or approved (held) requests whose expiry has passed. */
   dueForExpiry(now: number): ChangeRow[];
   /** Conditional state change: true only if the request was in `from` (exactly-once transitions). Clears any hold. */

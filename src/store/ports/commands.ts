@@ -22,6 +22,8 @@ export interface CommandsStore {
   /** Creates pending commands for a change (idempotent per change and agent). */
   insertMany(changeId: string, uids: readonly string[], now: number): void;
   open(): CommandRow[];
+  /** The open (pending or sent) commands of these agents. */
+  openFor(uids: readonly string[]): CommandRow[];
   byChange(changeId: string): CommandRow[];
   update(c: CommandRow): void;
 }

@@ -29,4 +29,6 @@ export interface OffersStore {
   /** Records the credential an agent authenticated with; returns true when it changed. */
   recordAuth(uid: string, method: string, credentialId: string | null, at: number): boolean;
   rekey(oldUid: string, newUid: string): void;
+  /** Re-reads what is cached for these agents (another replica wrote it); 'all' for everything. */
+  reload(uids: readonly string[] | 'all'): void;
 }

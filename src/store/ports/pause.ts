@@ -21,6 +21,7 @@ export interface PauseRow {
 
 export interface PauseStore {
   all(): PauseRow[];
+  byUids(uids: readonly string[]): PauseRow[];
   upsert(row: PauseRow): void;
   delete(uid: string): void;
 }

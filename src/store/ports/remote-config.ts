@@ -37,6 +37,8 @@ export interface RemoteConfigStore {
   attempt(id: number): AttemptRow | undefined;
   /** The current desired attempt of every agent that has one. */
   desiredAll(): AttemptRow[];
+  /** The current desired attempt of these agents (those that have one). */
+  desiredFor(uids: readonly string[]): AttemptRow[];
   update(a: AttemptRow): void;
   history(uid: string, limit?: number): AttemptRow[];
   byChange(changeId: string): AttemptRow[];

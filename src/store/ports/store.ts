@@ -1,7 +1,8 @@
 /**
  * @module The store boundary. The domain depends on these interfaces only; src/store/sqlite-store.ts
- * implements them on SQLite (better-sqlite3, synchronous), and a PostgreSQL implementation plugs
- * in behind the same shapes (ARCHITECTURE.md, "The store boundary").
+ * implements them on SQLite (better-sqlite3, synchronous) and src/store/pg/pg-store.ts on
+ * PostgreSQL (synchronous through a worker thread, shared by several replicas; ARCHITECTURE.md,
+ * "The store boundary").
  *
  * Every read and write a domain module makes goes through one of these stores, and every
  * transaction through the UnitOfWork: nothing outside src/store sees SQL, a connection or a
@@ -12,6 +13,7 @@ import type { AgentsStore } from './agents.js';
 import type { ApiTokensStore } from './api-tokens.js';
 import type { AuditStore } from './audit.js';
 import type { ChangesStore } from './changes.js';
+import type { ClusterPort } from './cluster.js';
 import type { CommandsStore } from './commands.js';
 import type { ConfigsStore } from './configs.js';
 import type { ConsoleSessionsStore } from './console-sessions.js';
@@ -37,6 +39,13 @@ export interface UnitOfWork {
 }
 
 export interface Store {
+  /** Which database (for /healthz and logs; nothing may branch on it but the composition root). */
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Present when several replicas may share the store (PostgreSQL): what the others wrote, jobs
+   * that run once per cluster, which replicas are alive.
+   */
+  readonly cluster?: ClusterPort;
   readonly uow: UnitOfWork;
   readonly agents: AgentsStore;
   readonly agentCredentials: AgentCredentialsStore;
@@ -52,5 +61,8 @@ export interface Store {
   readonly rollouts: RolloutsStore;
   readonly rotations: RotationsStore;
   readonly slackCards: SlackCardsStore;
+  /** A trivial query's round trip in ms (/healthz); throws when the database does not answer. */
+  ping(): number;
+  /** Writes everything batched so far, then closes. */
   close(): void;
 }
