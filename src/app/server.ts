@@ -47,6 +47,11 @@ export interface StartOptions {
    * Default true; engine tests that bring their own test executor for those kinds turn it off.
    */
   readonly registerFleetExecutors?: boolean;
+  /**
+   * Called once the server stopped by itself because it cannot go on (a replica that lost its
+   * database session). `ampgate serve` exits non-zero so a process manager starts it again.
+   */
+  readonly onFatal?: (reason: string) => void;
 }
 
 export interface RunningServer {
@@ -163,7 +168,9 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   slack?.start();
 
   // Its locks are gone with its session: other replicas take over its agents and work.
-  store.cluster?.onLost(() => void stop());
+  store.cluster?.onLost(() => {
+    void stop().finally(() => opts.onFatal?.('lost its database session'));
+  });
 
   const scheme = settings.tlsCertFile ? 's' : '';
   const host = formatHost(opampAddr.host);

@@ -44,6 +44,10 @@ export function registerServeCommand(program: Command): void {
           if (s.adminToken) human(`  admin API token:         ${s.adminToken}`);
           if (s.enrollmentToken) human(`  agent enrollment token:  ${s.enrollmentToken}`);
         },
+        onFatal: (reason) => {
+          human(`ampgate stopped: ${reason}`);
+          process.exit(1);
+        },
       });
       for (const warning of settingsWarnings(process.env)) server.logger.warn({ warning }, 'unknown AMPGATE_* variable');
       let stopping = false;
