@@ -64,6 +64,7 @@ export function joinCluster(d: ReplicaDeps): Replica {
     else if (topic === 'attempt') fleetActions.desired.reload(keys);
     else if (topic === 'pause') fleetActions.pause.reload(keys);
     else if (topic === 'command') fleetActions.restarts.reload(keys);
+    else if (topic === 'change' && keys !== 'all') d.changes.changedElsewhere(keys);
     if (!DELIVERS.has(topic)) return;
     for (const uid of keys === 'all' ? [...registry.all()].map((a) => a.uid) : keys) if (fleet.link(uid)) fleet.nudge(uid);
   });

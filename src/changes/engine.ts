@@ -227,6 +227,16 @@ export class ChangeEngine implements ChangeService {
     return this.#events.subscribe(listener);
   }
 
+  /** Another replica changed these requests: tells this process's views (a `remote` event each). */
+  changedElsewhere(ids: readonly string[]): void {
+    const events: ChangeEvent[] = [];
+    for (const id of ids) {
+      const request = this.get(id);
+      if (request) events.push({ type: 'remote', request });
+    }
+    this.#events.emit(events);
+  }
+
   /**
    * Crash recovery, then the periodic check of expiries and freeze ends. Call after registering
    * executors. `periodic: false` leaves the checks to the caller (tick(), resumeOrphans()), which

@@ -166,7 +166,12 @@ export type ChangeEvent =
   | { readonly type: 'approval'; readonly request: ChangeRequest; readonly approval: ApprovalRecord }
   | { readonly type: 'state'; readonly request: ChangeRequest; readonly from: ChangeState }
   | { readonly type: 'outcome'; readonly request: ChangeRequest; readonly outcome: AgentOutcome }
-  | { readonly type: 'progress'; readonly request: ChangeRequest; readonly message: string };
+  | { readonly type: 'progress'; readonly request: ChangeRequest; readonly message: string }
+  /**
+   * Another replica on the shared store changed this request (state, approvals, outcomes): what
+   * this process shows live (the console's stream) reads it again. Only views act on it.
+   */
+  | { readonly type: 'remote'; readonly request: ChangeRequest };
 
 export type { ChangeListFilter } from '../store/ports/changes.js';
 

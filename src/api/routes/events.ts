@@ -8,7 +8,7 @@
  * no longer holds (token revoked, console session over).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ChangeEvent, ChangeService } from '../../changes/types.js';
+import type { ChangeEvent, ChangeRequest, ChangeService } from '../../changes/types.js';
 import { AmpgateError } from '../../shared/errors.js';
 import type { AgentRegistry } from '../../fleet/registry.js';
 import type { ApiTokens } from '../../creds/api-tokens.js';
@@ -46,14 +46,19 @@ export function eventRoutes(deps: { tokens: ApiTokens; changes: ChangeService; r
       send('hello', { at: new Date().toISOString() });
 
       const rollouts = new Set<string>();
+      const remote = new Map<string, ChangeRequest>();
       let rolloutTimer: NodeJS.Timeout | undefined;
       let fleetTimer: NodeJS.Timeout | undefined;
       const onChange = (e: ChangeEvent) => {
-        if (e.type === 'outcome' || e.type === 'progress') {
+        if (e.type === 'outcome' || e.type === 'progress' || e.type === 'remote') {
+          // Another replica's writes (state, approvals, outcomes) come as `remote`: read again, not replayed.
+          if (e.type === 'remote') remote.set(e.request.id, e.request);
           rollouts.add(e.request.id);
           rolloutTimer ??= setTimeout(() => {
             rolloutTimer = undefined;
+            for (const r of remote.values()) send('change', { id: r.id, type: 'state', state: r.state, kind: r.kind });
             for (const id of rollouts) send('rollout', { id });
+            remote.clear();
             rollouts.clear();
           }, 250);
           return;
