@@ -13,7 +13,7 @@ import { firstStartFile, writeFirstStartSecrets, type FirstStartSecrets } from '
 import { PrivilegeAdmin } from '../creds/privileges.js';
 import { canonicalTarget } from '../fleet/targeting.js';
 import type { Logger } from '../shared/log.js';
-import type { Store } from '../store/ports/store.js';
+import type { Store, UnitOfWork } from '../store/ports/store.js';
 
 export interface ChangeModule {
   readonly changes: ChangeEngine;
@@ -54,12 +54,18 @@ export function announceFirstStartSecrets(
   print: (line: string) => void,
   onSecrets: ((secrets: FirstStartSecrets & { readonly file: string }) => void) | undefined,
   logger: Logger,
+  uow: UnitOfWork,
 ): void {
-  const admin = m.apiTokens.ensureAdmin(settings.adminToken);
-  if (admin) m.privileges.recordCreated(admin.view);
-  // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
-  const enrollment = settings.agentAuth !== 'none' ? m.credentials.ensureEnrollmentToken(settings.enrollmentToken) : undefined;
-  if (enrollment) m.privileges.recordEnrollmentCreated(enrollment.row);
+  // One durable transaction: replicas starting together on an empty shared store take turns here,
+  // so only the first creates the tokens and the others see them.
+  const { admin, enrollment } = uow.durably(() => {
+    const admin = m.apiTokens.ensureAdmin(settings.adminToken);
+    if (admin) m.privileges.recordCreated(admin.view);
+    // mtls too: agents without a certificate bootstrap with it (CSR flow or a certificate rotation).
+    const enrollment = settings.agentAuth !== 'none' ? m.credentials.ensureEnrollmentToken(settings.enrollmentToken) : undefined;
+    if (enrollment) m.privileges.recordEnrollmentCreated(enrollment.row);
+    return { admin, enrollment };
+  });
   // A token given in the environment is recorded, but there is no secret to hand out.
   const adminToken = admin?.secret;
   const enrollmentToken = enrollment?.secret;

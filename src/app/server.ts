@@ -151,7 +151,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   }
   // Only now, with both listeners bound, are first-start secrets created: a start that fails
   // (a port in use) must not consume the one time they are shown.
-  announceFirstStartSecrets(settings, change, print, opts.onFirstStartSecrets, logger);
+  announceFirstStartSecrets(settings, change, print, opts.onFirstStartSecrets, logger, store.uow);
   const controlAddr = control.server.address();
   const controlPort = typeof controlAddr === 'object' && controlAddr ? controlAddr.port : settings.controlListen.port;
 

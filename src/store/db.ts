@@ -47,13 +47,24 @@ function migrate(db: Db): void {
  * lost once acknowledged (approvals, audit, credentials). ~0.2 ms of fsync, fine at human rates.
  */
 export function durably<T>(db: Db, fn: () => T): T {
+  if (db.inTransaction) {
+    // Nested durable work commits with the durable transaction around it (a savepoint); inside a
+    // NORMAL transaction it could not be made durable (the pragma cannot change there).
+    if (!inDurable.has(db)) throw new Error('durable work inside a non-durable transaction');
+    return db.transaction(fn)();
+  }
   db.pragma('synchronous = FULL');
+  inDurable.add(db);
   try {
     return db.transaction(fn).immediate();
   } finally {
+    inDurable.delete(db);
     db.pragma('synchronous = NORMAL');
   }
 }
+
+/** Handles inside a durable transaction right now. */
+const inDurable = new WeakSet<Db>();
 
 /** The UnitOfWork of one SQLite handle: IMMEDIATE transactions, FULL or NORMAL synchronous. */
 export function sqliteUnitOfWork(db: Db): UnitOfWork {
