@@ -1,6 +1,7 @@
 /**
- * @module The ampgate server under test as its own OS process (`node --import tsx
- * src/cli/main.ts serve`), so its memory and CPU are measured apart from the load generator's.
+ * @module The ampgate server under test as its own OS process (`node dist/cli/main.js serve`, the
+ * build that production runs; bench/lib/dist.ts rebuilds it when stale), so its memory and CPU are
+ * measured apart from the load generator's.
  * Settings come from AMPGATE_* env; the database lives in the run's temp directory; output goes to
  * a log file there. `restart` starts a new process on the same database and ports (storm).
  */
@@ -9,6 +10,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { CLI_MAIN, ensureDist } from './dist.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -127,7 +129,8 @@ function baseEnv(opts: ServerOptions, tokens: RunTokens, listen: Record<string, 
 }
 
 async function launch(opts: ServerOptions, env: NodeJS.ProcessEnv, log: WriteStream): Promise<{ child: ChildProcess; endpoints: ServerEndpoints }> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  ensureDist();
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI_MAIN, 'serve'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,10 +19,12 @@ import type { LoadMode } from '../loadgen/ipc.js';
 
 const PHASES = ['ws-full', 'ws-heartbeat', 'http-full', 'http-heartbeat'] as const;
 type Phase = (typeof PHASES)[number];
+/** ampgate, or the same-run baseline of the phase: a bare ws server (WebSocket) or mockopampserver (HTTP). */
+type Target = 'ampgate' | 'mock' | 'bare';
 
 interface PhaseResult {
   readonly phase: Phase;
-  readonly target: 'ampgate' | 'mock';
+  readonly target: Target;
   /** Messages per second counted by the server (ampgate) or answered to the generator (mock). */
   readonly serverRate: number;
   readonly generatorRate: number;
@@ -39,7 +41,7 @@ interface Measured {
 }
 
 /** Runs one closed-loop phase and measures it after a warm-up. */
-async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: Phase, who: 'ampgate' | 'mock'): Promise<PhaseResult> {
+async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: Phase, who: Target): Promise<PhaseResult> {
   const mode: LoadMode = phase.endsWith('full') ? 'flood-full' : 'flood-heartbeat';
   const sampler = new Sampler(() => target.pid, target.controlUrl === undefined ? undefined : () => target.controlUrl!, 1_000);
   gen.mode(mode);
@@ -152,6 +154,24 @@ export async function runIngest(h: Harness): Promise<ScenarioResult> {
   }
   await server.stop();
 
+  if (o.baseline && wsPhases.length > 0) {
+    h.log('baseline: bare ws server (one fixed reply, no state), same WebSocket agents');
+    const bare = await BaselineProcess.start('bare-ws', 'bench/baseline/bare-ws-server.ts');
+    h.onCleanup(() => bare.stop());
+    const gen = await h.startLoad({
+      ...common,
+      wsUrl: bare.url,
+      httpUrl: bare.url,
+      agents: wsN,
+      localAddresses: h.localAddresses(wsN),
+      connectRate: Math.max(o.connectRate, 2_000),
+      workers: o.workers ?? 2,
+    });
+    await connectFleet(h, gen, wsN);
+    for (const p of wsPhases) results.push(await measure(h, gen, { pid: bare.pid, transport: 'ws' }, p, 'bare'));
+    await gen.stop();
+    await bare.stop();
+  }
   if (o.baseline && httpPhases.length > 0) {
     h.log('baseline: @elastic/mockopampserver, same HTTP agents');
     const mock = await BaselineProcess.start('mockopampserver', 'bench/baseline/mock-opamp-server.ts');
@@ -207,7 +227,7 @@ function buildResult(
   for (const p of phases) {
     const a = results.find((r) => r.phase === p && r.target === 'ampgate');
     if (!a) continue;
-    const mock = results.find((r) => r.phase === p && r.target === 'mock');
+    const mock = results.find((r) => r.phase === p && r.target !== 'ampgate');
     const target = TARGETS[p];
     figures.push(
       figure(NAMES[p], round(a.serverRate), 'msg/s', {
@@ -215,7 +235,7 @@ function buildResult(
         ...(mock
           ? {
               baseline: {
-                name: 'mockopampserver (no diff, no persistence, no auth)',
+                name: mock.target === 'bare' ? 'bare ws server (fixed reply, no decode, no state)' : 'mockopampserver (no diff, no persistence, no auth)',
                 value: round(mock.serverRate),
                 ratio: round(a.serverRate / mock.serverRate, 2),
               },
