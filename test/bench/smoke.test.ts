@@ -62,7 +62,7 @@ describe('benchmark scenarios (smoke size)', () => {
     expect(r.figures.find((f) => f.name === 'server RSS per agent')?.baseline?.name).toBe('bare ws server');
   });
 
-  it('ingest: every phase measured on ampgate, the WebSocket phases on a bare ws server and the HTTP phases on mockopampserver; latest status persisted', async () => {
+  it('ingest: every phase on ampgate, WebSocket phases on a bare ws server, HTTP phases on mockopampserver; latest status persisted', async () => {
     const r = await smoke('ingest', { agents: 200, httpAgents: 50, durationS: 1, extra: { warmupS: '0.3', drainS: '0.3' } });
     expect(r.figures.map((f) => f.name)).toHaveLength(4);
     expect(r.figures.filter((f) => f.baseline).map((f) => f.baseline!.name.split(' ')[0])).toEqual(['bare', 'bare', 'mockopampserver', 'mockopampserver']);
