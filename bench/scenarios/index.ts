@@ -5,8 +5,10 @@
 import type { Harness, ScenarioOptions } from '../lib/harness.js';
 import type { ScenarioResult } from '../lib/results.js';
 import { runApprovalLatency } from './approval-latency.js';
+import { runFirstReply } from './first-reply.js';
 import { runIdle } from './idle.js';
 import { runIngest } from './ingest.js';
+import { runRestart } from './restart.js';
 import { runRollout } from './rollout.js';
 import { runStorm } from './storm.js';
 
@@ -59,6 +61,20 @@ export const SCENARIOS: readonly ScenarioDef[] = [
     defaults: { agents: 10_000, durationS: 30, connectRate: 2_000 },
     timeoutS: (o) => Math.ceil(connectS(o) * 3 + 600),
     run: runApprovalLatency,
+  },
+  {
+    name: 'first-reply',
+    description: 'opamp-go agents connecting at 300/s: first-reply latency vs a minimal opamp-go server in the same run (needs Go)',
+    defaults: { agents: 3_000, durationS: 6, connectRate: 300, heartbeatS: 5 },
+    timeoutS: (o) => Math.ceil(connectS(o) * 3 + 300),
+    run: runFirstReply,
+  },
+  {
+    name: 'restart',
+    description: 'a server that knows 19,000 agents is started again: time from spawn until it listens',
+    defaults: { agents: 19_000, durationS: 1 },
+    timeoutS: (o) => Math.ceil(connectS(o) * 3 + 180),
+    run: runRestart,
   },
 ];
 
