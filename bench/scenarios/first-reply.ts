@@ -34,7 +34,8 @@ export async function runFirstReply(h: Harness): Promise<ScenarioResult> {
   const runs: Run[] = [];
   const log = (who: string, r: RampResult) =>
     h.log(
-      `  ${who}: first reply p50 ${p(r, 50)} ms, p99 ${p(r, 99)} ms, max ${p(r, 100)} ms; connect p99 ${round(percentile(r.connectMs, 99), 2)} ms; ${r.answered}/${n} answered`,
+      `  ${who}: first reply p50 ${p(r, 50)} ms, p99 ${p(r, 99)} ms, max ${p(r, 100)} ms; ` +
+        `connect p99 ${round(percentile(r.connectMs, 99), 2)} ms; ${r.answered}/${n} answered`,
     );
 
   if (o.baseline) {
