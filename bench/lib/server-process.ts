@@ -45,6 +45,8 @@ export class ServerProcess {
   #endpoints: ServerEndpoints;
   #log: WriteStream;
   #generation = 0;
+  /** Spawn to listening banner of the latest (re)start, in ms (the dist/ freshness check excluded). */
+  lastStartMs = 0;
 
   private constructor(
     readonly opts: ServerOptions,
@@ -102,9 +104,10 @@ export class ServerProcess {
     const opamp = new URL(this.#endpoints.opampHttp);
     const control = new URL(this.#endpoints.controlUrl);
     const env = baseEnv(this.opts, this.tokens, { AMPGATE_OPAMP_LISTEN: opamp.host, AMPGATE_CONTROL_LISTEN: control.host });
-    const { child, endpoints } = await launch(this.opts, env, this.#log);
+    const { child, endpoints, startMs } = await launch(this.opts, env, this.#log);
     this.#child = child;
     this.#endpoints = endpoints;
+    this.lastStartMs = startMs;
   }
 
   async close(): Promise<void> {
@@ -128,8 +131,13 @@ function baseEnv(opts: ServerOptions, tokens: RunTokens, listen: Record<string, 
   };
 }
 
-async function launch(opts: ServerOptions, env: NodeJS.ProcessEnv, log: WriteStream): Promise<{ child: ChildProcess; endpoints: ServerEndpoints }> {
+async function launch(
+  opts: ServerOptions,
+  env: NodeJS.ProcessEnv,
+  log: WriteStream,
+): Promise<{ child: ChildProcess; endpoints: ServerEndpoints; startMs: number }> {
   ensureDist();
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI_MAIN, 'serve'], {
     cwd: ROOT,
     env,
@@ -162,5 +170,5 @@ async function launch(opts: ServerOptions, env: NodeJS.ProcessEnv, log: WriteStr
     // The banner is on stderr (stdout is the JSON-lines log).
     child.stderr!.on('data', check);
   });
-  return { child, endpoints };
+  return { child, endpoints, startMs: performance.now() - spawnedAt };
 }

@@ -67,6 +67,7 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    this.offers.flushPending();
     this.db.close();
   }
 }
