@@ -58,6 +58,13 @@ export class HttpTransport {
   readonly #gzipMin: number;
   /** Body bytes currently held by polls being read. */
   #inFlight = 0;
+  /**
+   * Bodies being read, with the time each must have ended by. One sweep checks them all: a timer
+   * per poll (set, then cleared a tick later) cost a twentieth of a small poll's CPU. A late body
+   * is cut off between its deadline and a quarter of the timeout (at most a second) after it.
+   */
+  readonly #reading = new Map<() => void, number>();
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly session: AgentMessageHandler,
@@ -115,6 +122,15 @@ export class HttpTransport {
     this.events.onSent(1);
   }
 
+  #expireLateBodies(): void {
+    const now = performance.now();
+    for (const [expire, deadline] of this.#reading) if (deadline <= now) expire();
+    if (this.#reading.size === 0) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+    }
+  }
+
   /** Body bytes held by polls being read right now (for metrics and tests). */
   get inFlightBytes(): number {
     return this.#inFlight;
@@ -153,7 +169,7 @@ export class HttpTransport {
       const finish = (err: Error | undefined) => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        this.#reading.delete(expire);
         this.#inFlight -= held;
         source.off('data', onData);
         source.off('end', onEnd);
@@ -175,10 +191,11 @@ export class HttpTransport {
       const onEnd = () => finish(undefined);
       const onError = (err: Error) => finish(err);
       const onClose = () => finish(new Error('the request closed before its body ended'));
-      const timer = setTimeout(() => {
-        // The socket is destroyed once the 408 is out; a gunzip stream is stopped now.
-        finish(refuse(408, 'body_timeout', `the request body did not arrive within ${this.opts.bodyTimeoutMs ?? 10_000} ms`));
-      }, this.opts.bodyTimeoutMs ?? 10_000);
+      const timeoutMs = this.opts.bodyTimeoutMs ?? 10_000;
+      // The socket is destroyed once the 408 is out; a gunzip stream is stopped now.
+      const expire = () => finish(refuse(408, 'body_timeout', `the request body did not arrive within ${timeoutMs} ms`));
+      this.#reading.set(expire, performance.now() + timeoutMs);
+      this.#sweep ??= setInterval(() => this.#expireLateBodies(), Math.max(10, Math.min(1_000, timeoutMs / 4))).unref();
       source.on('data', onData);
       source.on('end', onEnd);
       source.on('error', onError);
