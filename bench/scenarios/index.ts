@@ -65,7 +65,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   {
     name: 'first-reply',
     description: 'opamp-go agents connecting at 300/s: first-reply latency vs a minimal opamp-go server in the same run (needs Go)',
-    defaults: { agents: 3_000, durationS: 6, connectRate: 300, heartbeatS: 5 },
+    defaults: { agents: 3_000, durationS: 20, connectRate: 300, heartbeatS: 5 },
     timeoutS: (o) => Math.ceil(connectS(o) * 3 + 300),
     run: runFirstReply,
   },
