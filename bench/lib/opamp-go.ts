@@ -3,7 +3,7 @@
  * generator on opamp-go's WebSocket client), built from the opamp-go module with the local Go
  * toolchain into bench/results/opamp-go/<hash of the sources> (not committed), so an edit rebuilds.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,34 +36,6 @@ export function buildOpampGo(log: (line: string) => void): { server: string; ram
   }
   if (readdirSync(out).length < 2) throw new Error(`go build left no binaries in ${out}`);
   return bins;
-}
-
-/** The minimal opamp-go server, started and listening. */
-export async function startGoServer(bin: string, timeoutMs = 10_000): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
-  const child = spawn(bin, [], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`opamp-go server did not start: ${out}`)), timeoutMs);
-    child.once('exit', (code) => reject(new Error(`opamp-go server exited (${code}): ${out}`)));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(t);
-  };
-  return { child, url, stop };
 }
 
 export interface RampResult {

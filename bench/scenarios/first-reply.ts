@@ -9,7 +9,8 @@
  * periodic liveness write (every 60 s of server time), as it would on a server running for hours.
  */
 import type { Harness } from '../lib/harness.js';
-import { buildOpampGo, runRamp, startGoServer, type RampResult } from '../lib/opamp-go.js';
+import { BaselineProcess } from '../lib/baseline-process.js';
+import { buildOpampGo, runRamp, type RampResult } from '../lib/opamp-go.js';
 import { check, figure, type Check, type Figure, type ScenarioResult } from '../lib/results.js';
 import { Sampler, summarise } from '../lib/sampler.js';
 import { percentile, round, sleep } from '../lib/stats.js';
@@ -41,8 +42,8 @@ export async function runFirstReply(h: Harness): Promise<ScenarioResult> {
     );
 
   if (o.baseline) {
-    const go = await startGoServer(bins.server);
-    h.onCleanup(go.stop);
+    const go = await BaselineProcess.startCommand('opamp-go server', bins.server, []);
+    h.onCleanup(() => go.stop());
     const r = await runRamp(bins.ramp, { ...ramp, endpoint: go.url }, rampTimeout);
     await go.stop();
     runs.push({ who: 'opamp-go', r });

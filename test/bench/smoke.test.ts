@@ -72,7 +72,7 @@ describe('benchmark scenarios (smoke size)', () => {
   });
 
   it('first-reply: opamp-go agents answered by a minimal opamp-go server and by ampgate, fresh and with more agents online', async () => {
-    const r = await smoke('first-reply', { agents: 150, durationS: 1, connectRate: 300, heartbeatS: 5, extra: { known: '200', settleS: '0.5' } });
+    const r = await smoke('first-reply', { agents: 150, durationS: 3, connectRate: 300, heartbeatS: 5, extra: { known: '200', settleS: '0.5' } });
     expect((r.details.runs as Array<{ who: string }>).map((x) => x.who)).toEqual(['opamp-go', 'ampgate', 'ampgate+200']);
     expect(r.figures.find((f) => f.name === 'first reply p99, fresh ampgate')?.baseline?.name).toBe('minimal opamp-go server');
   });
