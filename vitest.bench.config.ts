@@ -9,6 +9,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 60_000,
     setupFiles: ['test/support/cleanup.ts'],
+    // The scenarios run the built server (dist/), as production does; this builds it when stale.
+    globalSetup: ['test/support/build-dist.ts'],
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,

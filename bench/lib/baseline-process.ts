@@ -1,6 +1,7 @@
 /**
- * @module Runs a baseline server script (bench/baseline/*.ts) as its own process and reads the
- * URL it prints, so baselines are measured exactly like the server under test.
+ * @module Runs a baseline server (a bench/baseline/*.ts script, or an executable such as the
+ * opamp-go server) as its own process and reads the URL it prints, so baselines are measured
+ * exactly like the server under test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +15,13 @@ export class BaselineProcess {
     readonly url: string,
   ) {}
 
-  static async start(name: string, script: string, timeoutMs = 20_000): Promise<BaselineProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  static start(name: string, script: string, timeoutMs = 20_000): Promise<BaselineProcess> {
+    return BaselineProcess.startCommand(name, process.execPath, ['--import', 'tsx', script], timeoutMs);
+  }
+
+  /** Any executable that prints `listening <url>` once it accepts connections (e.g. bench/opamp-go/server). */
+  static async startCommand(name: string, command: string, args: readonly string[], timeoutMs = 20_000): Promise<BaselineProcess> {
+    const child = spawn(command, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH, HOME: process.env.HOME },

@@ -60,7 +60,7 @@ export class Harness {
 
   async startServer(env: Record<string, string>, tokens?: RunTokens, name = 'ampgate'): Promise<ServerProcess> {
     // One directory per server run: V8 writes one profile per thread (CPU.<date>.<pid>.<thread>...),
-    // the main thread's has thread id 0; tsx's loader thread writes its own.
+    // the main thread's has thread id 0; worker threads write their own.
     const profileDir = join(this.opts.resultsDir, 'profiles', `${name}-${this.startedAt.toISOString().replace(/[:.]/g, '-')}`);
     const nodeArgs = this.opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     if (this.opts.profile) this.log(`server CPU profile: ${profileDir}/CPU.*.0.*.cpuprofile (main thread)`);

@@ -91,7 +91,7 @@ export function readLatest(path: string): Latest {
   return JSON.parse(readFileSync(path, 'utf8')) as Latest;
 }
 
-const ORDER = ['idle', 'ingest', 'storm', 'rollout', 'approval-latency'];
+const ORDER = ['idle', 'ingest', 'first-reply', 'restart', 'storm', 'rollout', 'approval-latency'];
 const START = '<!-- figures:start (generated from bench/results/latest.json by `npm run bench -- report`) -->';
 const END = '<!-- figures:end -->';
 

@@ -1,6 +1,7 @@
 /**
- * @module The ampgate server under test as its own OS process (`node --import tsx
- * src/cli/main.ts serve`), so its memory and CPU are measured apart from the load generator's.
+ * @module The ampgate server under test as its own OS process (`node dist/cli/main.js serve`, the
+ * build that production runs; bench/lib/dist.ts rebuilds it when stale), so its memory and CPU are
+ * measured apart from the load generator's.
  * Settings come from AMPGATE_* env; the database lives in the run's temp directory; output goes to
  * a log file there. `restart` starts a new process on the same database and ports (storm).
  */
@@ -9,6 +10,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { CLI_MAIN, ensureDist } from './dist.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -43,6 +45,8 @@ export class ServerProcess {
   #endpoints: ServerEndpoints;
   #log: WriteStream;
   #generation = 0;
+  /** Spawn to listening banner of the latest (re)start, in ms (the dist/ freshness check excluded). */
+  lastStartMs = 0;
 
   private constructor(
     readonly opts: ServerOptions,
@@ -100,9 +104,10 @@ export class ServerProcess {
     const opamp = new URL(this.#endpoints.opampHttp);
     const control = new URL(this.#endpoints.controlUrl);
     const env = baseEnv(this.opts, this.tokens, { AMPGATE_OPAMP_LISTEN: opamp.host, AMPGATE_CONTROL_LISTEN: control.host });
-    const { child, endpoints } = await launch(this.opts, env, this.#log);
+    const { child, endpoints, startMs } = await launch(this.opts, env, this.#log);
     this.#child = child;
     this.#endpoints = endpoints;
+    this.lastStartMs = startMs;
   }
 
   async close(): Promise<void> {
@@ -126,8 +131,14 @@ function baseEnv(opts: ServerOptions, tokens: RunTokens, listen: Record<string, 
   };
 }
 
-async function launch(opts: ServerOptions, env: NodeJS.ProcessEnv, log: WriteStream): Promise<{ child: ChildProcess; endpoints: ServerEndpoints }> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+async function launch(
+  opts: ServerOptions,
+  env: NodeJS.ProcessEnv,
+  log: WriteStream,
+): Promise<{ child: ChildProcess; endpoints: ServerEndpoints; startMs: number }> {
+  ensureDist();
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI_MAIN, 'serve'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -159,5 +170,5 @@ async function launch(opts: ServerOptions, env: NodeJS.ProcessEnv, log: WriteStr
     // The banner is on stderr (stdout is the JSON-lines log).
     child.stderr!.on('data', check);
   });
-  return { child, endpoints };
+  return { child, endpoints, startMs: performance.now() - spawnedAt };
 }

@@ -56,6 +56,8 @@ export async function runApprovalLatency(h: Harness): Promise<ScenarioResult> {
   if (trials > n - o.httpAgents) throw new Error(`--set trials=${trials} needs at least as many WebSocket agents`);
   h.log(`approval-latency: ${trials} single-agent config pushes with ${n} agents online (${o.heartbeatS} s heartbeats)`);
   const server = await h.startServer({
+    // one proposal per trial from the same token: the default proposal rate limit (10 a minute) would refuse trial 11
+    AMPGATE_PROPOSAL_RATE: '0',
     AMPGATE_MAX_CONNECTIONS: String(Math.max(20_000, n + 100)),
     AMPGATE_CONNECT_RATE: String(Math.max(1_000, o.connectRate * 2)),
     AMPGATE_CONNECT_BURST: String(Math.max(2_000, o.connectRate * 2)),

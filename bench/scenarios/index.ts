@@ -5,8 +5,10 @@
 import type { Harness, ScenarioOptions } from '../lib/harness.js';
 import type { ScenarioResult } from '../lib/results.js';
 import { runApprovalLatency } from './approval-latency.js';
+import { runFirstReply } from './first-reply.js';
 import { runIdle } from './idle.js';
 import { runIngest } from './ingest.js';
+import { runRestart } from './restart.js';
 import { runRollout } from './rollout.js';
 import { runScaleOut } from './scale-out.js';
 import { runStorm } from './storm.js';
@@ -67,6 +69,20 @@ export const SCENARIOS: readonly ScenarioDef[] = [
     defaults: { agents: 2_000, durationS: 15 },
     timeoutS: (o) => Math.ceil(3 * (connectS(o) * 3 + o.durationS + 90)),
     run: runScaleOut,
+  },
+  {
+    name: 'first-reply',
+    description: 'opamp-go agents connecting at 300/s: first-reply latency vs a minimal opamp-go server in the same run (needs Go)',
+    defaults: { agents: 3_000, durationS: 20, connectRate: 300, heartbeatS: 5 },
+    timeoutS: (o) => Math.ceil(connectS(o) * 3 + 300),
+    run: runFirstReply,
+  },
+  {
+    name: 'restart',
+    description: 'a server that knows 19,000 agents is started again: time from spawn until it listens',
+    defaults: { agents: 19_000, durationS: 1 },
+    timeoutS: (o) => Math.ceil(connectS(o) * 3 + 180),
+    run: runRestart,
   },
 ];
 

@@ -8,6 +8,15 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AgentRegistry } from '../fleet/registry.js';
 
+/** prom-client default metrics whose collection is O(open sockets). */
+const SOCKET_WALKING_DEFAULT_METRICS = [
+  'nodejs_active_handles',
+  'nodejs_active_handles_total',
+  'nodejs_active_resources',
+  'nodejs_active_resources_total',
+  'process_open_fds',
+] as const;
+
 export class Metrics {
   readonly registry = new Registry();
   readonly messagesIn = new Counter({
@@ -111,6 +120,10 @@ export class Metrics {
   constructor(agents: AgentRegistry) {
     // Default process and Node.js metrics: ampgate_process_cpu_seconds_total, ampgate_nodejs_*.
     collectDefaultMetrics({ register: this.registry, prefix: 'ampgate_' });
+    // Except those that walk every open socket on each scrape (an array of all handles, a readdir of
+    // /proc/self/fd): at 10-20k agents one scrape blocked the event loop for 60-140 ms, which every
+    // agent waiting for a reply felt. ampgate_agents_connected counts the agents' connections.
+    for (const name of SOCKET_WALKING_DEFAULT_METRICS) this.registry.removeSingleMetric(`ampgate_${name}`);
     new Gauge({
       name: 'ampgate_agents_connected',
       help: 'Agents currently connected (WebSocket open, or HTTP polled recently)',

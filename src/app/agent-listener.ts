@@ -27,11 +27,14 @@ export interface AgentListenerDeps {
 
 export function createAgentListener(deps: AgentListenerDeps): OpampListener {
   const { settings, metrics, logger } = deps;
+  // Label children resolved once: a labelled inc() hashes its labels on every call (per message).
+  const messagesIn = { ws: metrics.messagesIn.labels({ transport: 'ws' }), http: metrics.messagesIn.labels({ transport: 'http' }) };
+  const messagesOut = { ws: metrics.messagesOut.labels({ transport: 'ws' }), http: metrics.messagesOut.labels({ transport: 'http' }) };
   const session = new OpampSession(
     deps.fleet,
     {
-      onMessage: (t) => metrics.messagesIn.inc({ transport: t }),
-      onSent: (t, n) => metrics.messagesOut.inc({ transport: t }, n),
+      onMessage: (t) => messagesIn[t].inc(),
+      onSent: (t, n) => messagesOut[t].inc(n),
       onError: (reason) => metrics.errors.inc({ reason }),
     },
     {
@@ -50,7 +53,7 @@ export function createAgentListener(deps: AgentListenerDeps): OpampListener {
   const ws = new WsTransport(
     session,
     {
-      onSent: (n) => metrics.messagesOut.inc({ transport: 'ws' }, n),
+      onSent: (n) => messagesOut.ws.inc(n),
       onMalformed: (reason) => metrics.errors.inc({ reason }),
       onDropped: (reason) => metrics.errors.inc({ reason }),
       onInternalError,
@@ -61,7 +64,7 @@ export function createAgentListener(deps: AgentListenerDeps): OpampListener {
   const http = new HttpTransport(
     session,
     {
-      onSent: (n) => metrics.messagesOut.inc({ transport: 'http' }, n),
+      onSent: (n) => messagesOut.http.inc(n),
       onMalformed: (reason) => metrics.errors.inc({ reason }),
       onInternalError,
     },

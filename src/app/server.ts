@@ -103,7 +103,16 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const fleetActions = createFleetActions({ store, fleet, registry, logger, audit: changes.audit });
   const credentialsModule = await createCredentials({ store, fleet, registry, credentials, settings, logger, metricsRegistry: metrics.registry });
   const listener = createAgentListener({ settings, fleet, credentials, credentialsModule, metrics, logger });
-  const slack = createSlack({ settings, policy, changes, registry, catalog: fleetActions.catalog, rollouts: fleetActions, cards: store.slackCards, logger });
+  const slack = await createSlack({
+    settings,
+    policy,
+    changes,
+    registry,
+    catalog: fleetActions.catalog,
+    rollouts: fleetActions,
+    cards: store.slackCards,
+    logger,
+  });
   const stopChangeMetrics = observeChanges(changes, metrics);
   if (slack) observeSlack(slack.app, metrics);
   // On a shared store (PostgreSQL) this process is one replica: it follows the others' writes and

@@ -14,6 +14,16 @@ import { fingerprintOfHash, hashSecret, newToken } from '../shared/secrets.js';
 
 export type { CredentialKind, CredentialRow };
 
+/**
+ * How long a verified credential is answered from memory before the store is asked again. Every
+ * revocation made through this class (REST, CLI over REST, rotation) drops the cache at once, so
+ * it takes effect on the very next request; this bound only limits how long a change made behind
+ * this process's back (another process writing the same database) can go unseen.
+ */
+const VERIFIED_TTL_MS = 5_000;
+/** Entries kept at most; beyond it the cache starts over (a bound, not an eviction policy). */
+const VERIFIED_MAX = 50_000;
+
 export class AgentCredentials {
   readonly #repo: AgentCredentialsStore;
   /**
@@ -21,6 +31,12 @@ export class AgentCredentials {
    * against the database on a hit, so a message for any other uid costs no query).
    */
   readonly #established: Set<string>;
+  /**
+   * Credentials found valid, by stored hash, with the time they were read: an agent's every poll
+   * presents the same token, and a SQLite lookup per request was a tenth of the HTTP transport's
+   * cost. Validity (revocation, expiry) is checked again on every hit; revoke and rebind clear it.
+   */
+  readonly #verified = new Map<string, { readonly row: CredentialRow; readonly at: number }>();
 
   constructor(
     repo: AgentCredentialsStore,
@@ -40,8 +56,17 @@ export class AgentCredentials {
    * encoding (not a secret, but the same unique lookup column), so mTLS finds them here.
    */
   lookupByHash(hash: string): CredentialRow | undefined {
+    const now = this.now();
+    const hit = this.#verified.get(hash);
+    if (hit !== undefined && now - hit.at < VERIFIED_TTL_MS) return this.isValid(hit.row) ? hit.row : undefined;
     const row = this.#repo.byHash(hash);
-    return row && this.isValid(row) ? row : undefined;
+    if (!row || !this.isValid(row)) {
+      this.#verified.delete(hash);
+      return undefined;
+    }
+    if (this.#verified.size >= VERIFIED_MAX) this.#verified.clear();
+    this.#verified.set(hash, { row, at: now });
+    return row;
   }
 
   isValid(row: CredentialRow): boolean {
@@ -97,6 +122,7 @@ export class AgentCredentials {
   /** Moves per-agent credentials to a new instance uid (after new_instance_uid). */
   rebind(oldUid: string, newUid: string): number {
     const n = this.#repo.rebind(oldUid, newUid);
+    this.#verified.clear(); // cached rows carry the old agent_uid
     if (this.#established.delete(oldUid)) this.#established.add(newUid);
     return n;
   }
@@ -124,7 +150,9 @@ export class AgentCredentials {
     return row;
   }
 
+  /** Revokes a credential; the next request that presents it is refused (the cache is dropped first). */
   revoke(id: string): boolean {
+    this.#verified.clear();
     return this.#repo.revoke(id, this.now());
   }
 

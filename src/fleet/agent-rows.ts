@@ -51,5 +51,7 @@ export function agentFromRow(row: AgentRow): AgentRecord {
     componentDetailsMissing: componentDetailsMissing(row.available_components ?? undefined),
     customCapabilities: json<string[]>(row.custom_capabilities) ?? [],
     connectionSettingsStatus: json(row.connection_settings_status),
+    descriptionDigest: undefined,
+    effectiveConfigDigest: undefined,
   };
 }

@@ -5,6 +5,7 @@
  * compare and persistence needs no re-serialisation.
  */
 import { createHash } from 'node:crypto';
+import { deferredDigest } from '../protocol/agent-to-server.js';
 import type { AgentToServer, AvailableComponents, ComponentDetails, ComponentHealth, EffectiveConfig, PackageStatuses } from '../gen/opamp/v1/opamp_pb.js';
 import { keyValuesToJson, setOwn, type Attributes, type JsonValue } from './attributes.js';
 
@@ -66,6 +67,13 @@ export interface AgentRecord {
   componentDetailsMissing: boolean;
   customCapabilities: readonly string[];
   connectionSettingsStatus: ConnectionSettingsStatusView | undefined;
+  /**
+   * Digests of the wire bytes of the agent description and effective config last merged
+   * (src/protocol/agent-to-server.ts), so a full state that repeats them is neither decoded nor
+   * diffed. Undefined when unknown (loaded from the database, or merged from a decoded message).
+   */
+  descriptionDigest: number | undefined;
+  effectiveConfigDigest: number | undefined;
 }
 
 /** Which parts of a record a report changed; drives persistence and domain events. */
@@ -121,6 +129,8 @@ export function newAgentRecord(uid: string, now: number): AgentRecord {
     componentDetailsMissing: false,
     customCapabilities: [],
     connectionSettingsStatus: undefined,
+    descriptionDigest: undefined,
+    effectiveConfigDigest: undefined,
   };
 }
 
@@ -194,26 +204,6 @@ function availableComponentsToJson(a: AvailableComponents, previous: string | un
   return JSON.stringify({ hash, components });
 }
 
-/**
- * The raw effective config last merged into each record (by digest) and the JSON text it gave.
- * Agents repeat an unchanged effective config in every full state; recognising it by a SHA-256
- * of the raw files (~2 µs for 2 KB) skips UTF-8 decoding and JSON serialisation (~6 µs). The memo
- * is trusted only while the record still holds exactly that JSON text.
- */
-const effectiveConfigMemo = new WeakMap<AgentRecord, { readonly digest: string; readonly json: string }>();
-
-function effectiveConfigDigest(ec: EffectiveConfig): string {
-  const h = createHash('sha256');
-  const map = ec.configMap?.configMap ?? {};
-  for (const name of Object.keys(map).sort()) {
-    const f = map[name]!;
-    // Every field length-prefixed, so different file sets never produce the same input.
-    h.update(`${Buffer.byteLength(name)}:${name}${Buffer.byteLength(f.contentType)}:${f.contentType}${f.body.length}:`);
-    h.update(f.body);
-  }
-  return h.digest('base64');
-}
-
 export function sha256Hex(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -232,7 +222,11 @@ export function applyReport(rec: AgentRecord, msg: AgentToServer): ReportChanges
     rec.capabilities = msg.capabilities;
     ch.capabilities = true;
   }
-  if (msg.agentDescription) {
+  const descriptionDigest = deferredDigest(msg, 'agentDescription');
+  if (descriptionDigest !== undefined && descriptionDigest === rec.descriptionDigest) {
+    // the same bytes as the description merged last: unchanged, and never decoded
+  } else if (msg.agentDescription) {
+    rec.descriptionDigest = descriptionDigest;
     const next: AgentDescriptionView = {
       identifying: keyValuesToJson(msg.agentDescription.identifyingAttributes),
       nonIdentifying: keyValuesToJson(msg.agentDescription.nonIdentifyingAttributes),
@@ -251,17 +245,16 @@ export function applyReport(rec: AgentRecord, msg: AgentToServer): ReportChanges
       ch.health = true;
     }
   }
-  if (msg.effectiveConfig) {
-    const digest = effectiveConfigDigest(msg.effectiveConfig);
-    const memo = effectiveConfigMemo.get(rec);
-    if (memo === undefined || memo.digest !== digest || memo.json !== rec.effectiveConfigJson) {
-      const json = JSON.stringify(effectiveConfigToFiles(msg.effectiveConfig));
-      effectiveConfigMemo.set(rec, { digest, json });
-      if (json !== rec.effectiveConfigJson) {
-        rec.effectiveConfigJson = json;
-        rec.effectiveConfigHash = sha256Hex(json);
-        ch.effectiveConfig = true;
-      }
+  const effectiveConfigDigest = deferredDigest(msg, 'effectiveConfig');
+  if (effectiveConfigDigest !== undefined && effectiveConfigDigest === rec.effectiveConfigDigest) {
+    // the same bytes as the effective config merged last: unchanged, and never decoded
+  } else if (msg.effectiveConfig) {
+    rec.effectiveConfigDigest = effectiveConfigDigest;
+    const json = JSON.stringify(effectiveConfigToFiles(msg.effectiveConfig));
+    if (json !== rec.effectiveConfigJson) {
+      rec.effectiveConfigJson = json;
+      rec.effectiveConfigHash = sha256Hex(json);
+      ch.effectiveConfig = true;
     }
   }
   if (msg.remoteConfigStatus) {

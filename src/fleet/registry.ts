@@ -23,8 +23,8 @@ export interface RegistryEvents {
   rekeyed: [oldUid: string, agent: AgentRecord];
 }
 
-/** Rows per transaction of the periodic liveness write (~10 ms each). */
-const LIVENESS_CHUNK = 1_000;
+/** Rows per transaction of the periodic liveness write (~35 µs a row under load: ~7 ms a chunk, below a reply's tail). */
+const LIVENESS_CHUNK = 200;
 
 export interface RegistryOptions {
   /** Delay before dirty records are written, in ms. Default 100. */

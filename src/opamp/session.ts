@@ -17,6 +17,7 @@ import type { AgentRecord } from '../fleet/agent-state.js';
 import { DEFAULT_ATTRIBUTE_LIMITS, descriptionProblem, type AttributeLimits } from '../fleet/attribute-limits.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { AgentLink } from '../fleet/link.js';
+import { decodeDeferredUnless, deferredDigest, MalformedMessageError } from '../protocol/agent-to-server.js';
 import { hasCapability } from '../protocol/capabilities.js';
 import { newUuidV7Bytes, uidFromString, uidToString } from '../protocol/uid.js';
 import type { AgentMessageHandler } from './message-handler.js';
@@ -106,8 +107,21 @@ export class OpampSession implements AgentMessageHandler {
       return [badRequest(msg.instanceUid, 'the credential used by this connection belongs to another agent')];
     }
 
-    // Refused before anything is stored or re-keyed; the agent's previous description stays.
-    const tooLarge = msg.agentDescription ? descriptionProblem(msg.agentDescription, this.#attributeLimits) : undefined;
+    // Sub-messages the agent repeats unchanged stay undecoded (src/protocol/agent-to-server.ts);
+    // changed ones are decoded here, so undecodable bytes are refused before anything is stored.
+    const known = this.fleet.registry.get(uid);
+    const description = deferredDigest(msg, 'agentDescription');
+    const checked = description !== undefined && description === known?.descriptionDigest; // passed these limits when merged
+    let tooLarge: string | undefined;
+    try {
+      decodeDeferredUnless(msg, 'effectiveConfig', known?.effectiveConfigDigest);
+      // Refused before anything is stored or re-keyed; the agent's previous description stays.
+      tooLarge = !checked && msg.agentDescription ? descriptionProblem(msg.agentDescription, this.#attributeLimits) : undefined;
+    } catch (err) {
+      if (!(err instanceof MalformedMessageError)) throw err;
+      this.counters.onError('undecodable');
+      return [badRequest(msg.instanceUid, err.message)];
+    }
     if (tooLarge !== undefined) {
       this.counters.onError('agent_description_too_large');
       return [badRequest(msg.instanceUid, tooLarge)];

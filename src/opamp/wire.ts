@@ -3,23 +3,14 @@
  * bodies are bare protobuf (spec §"WebSocket Message Format", §"Plain HTTP Transport").
  * All protobuf encode/decode of OpAMP envelopes goes through this module.
  */
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import {
-  AgentConfigMapSchema,
-  AgentToServerSchema,
-  ServerToAgentSchema,
-  type AgentConfigMap,
-  type AgentToServer,
-  type ServerToAgent,
-} from '../gen/opamp/v1/opamp_pb.js';
+import { AgentConfigMapSchema, ServerToAgentSchema, type AgentConfigMap, type ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
+import { MalformedMessageError } from '../protocol/agent-to-server.js';
+
+export { decodeAgentToServer, MalformedMessageError } from '../protocol/agent-to-server.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/x-protobuf';
-
-/** Thrown for any frame or payload that cannot be an AgentToServer. */
-export class MalformedMessageError extends Error {
-  override readonly name = 'MalformedMessageError';
-}
 
 /**
  * Strips the WebSocket header. The header is a protobuf varint that MUST currently be 0.
@@ -37,14 +28,6 @@ const WS_HEADER = Uint8Array.of(0);
 /** Prepends the 0x00 header to an encoded ServerToAgent. */
 export function withWsHeader(payload: Uint8Array): Buffer {
   return Buffer.concat([WS_HEADER, payload]);
-}
-
-export function decodeAgentToServer(payload: Uint8Array): AgentToServer {
-  try {
-    return fromBinary(AgentToServerSchema, payload);
-  } catch (err) {
-    throw new MalformedMessageError(`cannot decode AgentToServer: ${(err as Error).message}`);
-  }
 }
 
 /** Encodings of frozen config maps (see encodeServerToAgent). */

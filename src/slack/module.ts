@@ -20,7 +20,7 @@ import type { IntentParser } from '../intent/types.js';
 import { buildVocabulary } from '../intent/vocabulary.js';
 import type { Logger } from '../shared/log.js';
 import type { SlackCardsStore } from '../store/ports/slack-cards.js';
-import { SlackBot } from './bot.js';
+import type { SlackBot } from './bot.js';
 import type { FleetReader } from './runner.js';
 
 export interface SlackDeps {
@@ -63,7 +63,11 @@ function fleetReader(registry: AgentRegistry, catalog: ConfigCatalog): FleetRead
   };
 }
 
-export function createSlack(deps: SlackDeps): SlackBot | undefined {
+/**
+ * The bot, or undefined when Slack is not configured. Bolt (with Express, Socket Mode and axios) is
+ * loaded only when it is: it was a tenth of the server's start-up otherwise.
+ */
+export async function createSlack(deps: SlackDeps): Promise<SlackBot | undefined> {
   const { settings, logger } = deps;
   // Socket Mode needs no signing secret: requests come over the app's own authenticated WebSocket.
   if (!settings.slackBotToken || (!settings.slackSigningSecret && !settings.slackAppToken)) {
@@ -72,6 +76,7 @@ export function createSlack(deps: SlackDeps): SlackBot | undefined {
   }
   logger.info({ mode: settings.slackAppToken ? 'socket' : 'http /slack/events' }, 'Slack bot is on');
   if (!settings.slackApprovalsChannel) logger.warn('AMPGATE_SLACK_APPROVALS_CHANNEL is not set: approval cards will not be posted');
+  const { SlackBot } = await import('./bot.js');
   return new SlackBot({
     botToken: settings.slackBotToken,
     signingSecret: settings.slackSigningSecret ?? '',

@@ -1,7 +1,9 @@
 /**
  * @module What each agent was last offered in ConnectionSettingsOffers (by hash; the settings
  * carry secrets and are never stored) and which credential each agent last authenticated with.
- * Both are cached in memory and written only when they change, never per message.
+ * Both are cached in memory and written only when they change, never per message; the credential
+ * seen is written at the end of the event-loop turn, in one transaction for every agent that
+ * connected in it (one autocommit per new connection was a visible share of a connect ramp).
  */
 import type { Db } from './db.js';
 import type { AuthSeenRow, OfferedRow, OffersStore } from './ports/offers.js';
@@ -16,6 +18,10 @@ export class OffersRepo implements OffersStore {
   readonly #putSeen;
   readonly #rekeyOffered;
   readonly #rekeySeen;
+  readonly #writeSeen;
+  /** Auth-seen rows recorded but not yet written (the in-memory map already answers reads). */
+  readonly #pendingSeen = new Map<string, AuthSeenRow>();
+  #seenImmediate: NodeJS.Immediate | undefined;
 
   constructor(db: Db) {
     for (const r of db.prepare('SELECT * FROM connection_offers').all() as OfferedRow[]) this.#offered.set(r.agent_uid, r);
@@ -31,6 +37,19 @@ export class OffersRepo implements OffersStore {
       ON CONFLICT(agent_uid) DO UPDATE SET method = excluded.method, credential_id = excluded.credential_id, seen_at = excluded.seen_at`);
     this.#rekeyOffered = db.prepare('UPDATE connection_offers SET agent_uid = ? WHERE agent_uid = ?');
     this.#rekeySeen = db.prepare('UPDATE agent_auth_seen SET agent_uid = ? WHERE agent_uid = ?');
+    this.#writeSeen = db.transaction((rows: AuthSeenRow[]) => {
+      for (const r of rows) this.#putSeen.run(r);
+    });
+  }
+
+  /** Writes the auth-seen rows recorded in this event-loop turn now (also before a rekey and at close). */
+  flushPending(): void {
+    clearImmediate(this.#seenImmediate);
+    this.#seenImmediate = undefined;
+    if (this.#pendingSeen.size === 0) return;
+    const rows = [...this.#pendingSeen.values()];
+    this.#pendingSeen.clear();
+    this.#writeSeen(rows);
   }
 
   offered(uid: string): OfferedRow | undefined {
@@ -60,7 +79,8 @@ export class OffersRepo implements OffersStore {
     if (prev && prev.method === method && prev.credential_id === credentialId) return false;
     const row = { agent_uid: uid, method, credential_id: credentialId, seen_at: at };
     this.#seen.set(uid, row);
-    this.#putSeen.run(row);
+    this.#pendingSeen.set(uid, row);
+    this.#seenImmediate ??= setImmediate(() => this.flushPending());
     return true;
   }
 
@@ -68,6 +88,7 @@ export class OffersRepo implements OffersStore {
   reload(_uids: readonly string[] | 'all'): void {}
 
   rekey(oldUid: string, newUid: string): void {
+    this.flushPending();
     for (const map of [this.#offered, this.#seen] as Array<Map<string, { agent_uid: string }>>) {
       const row = map.get(oldUid);
       if (!row) continue;

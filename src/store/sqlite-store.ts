@@ -74,6 +74,7 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    this.offers.flushPending();
     this.db.close();
   }
 }

@@ -62,11 +62,24 @@ describe('benchmark scenarios (smoke size)', () => {
     expect(r.figures.find((f) => f.name === 'server RSS per agent')?.baseline?.name).toBe('bare ws server');
   });
 
-  it('ingest: every phase measured on ampgate and the HTTP phases on mockopampserver; latest status persisted', async () => {
+  it('ingest: every phase on ampgate, WebSocket phases on a bare ws server, HTTP phases on mockopampserver; latest status persisted', async () => {
     const r = await smoke('ingest', { agents: 200, httpAgents: 50, durationS: 1, extra: { warmupS: '0.3', drainS: '0.3' } });
-    expect(r.figures.map((f) => f.name)).toHaveLength(4);
-    expect(r.figures.filter((f) => f.baseline).map((f) => f.baseline!.name.split(' ')[0])).toEqual(['mockopampserver', 'mockopampserver']);
+    // a throughput figure per phase, and for each HTTP phase its throughput and CPU-per-message ratios to mockopampserver
+    expect(r.figures.map((f) => f.name)).toHaveLength(8);
+    expect(r.figures.filter((f) => f.baseline).map((f) => f.baseline!.name.split(' ')[0])).toEqual(['bare', 'bare', 'mockopampserver', 'mockopampserver']);
+    expect(r.figures.filter((f) => f.name.endsWith('ratio to mockopampserver (same run)')).map((f) => f.target?.value)).toEqual([0.8, 0.8]);
     expect(r.checks.map((c) => c.name)).toContain("ws: every agent's latest full status persisted");
+  });
+
+  it('first-reply: opamp-go agents answered by a minimal opamp-go server and by ampgate, fresh and with more agents online', async () => {
+    const r = await smoke('first-reply', { agents: 150, durationS: 3, connectRate: 300, heartbeatS: 5, extra: { known: '200', settleS: '0.5' } });
+    expect((r.details.runs as Array<{ who: string }>).map((x) => x.who)).toEqual(['opamp-go', 'ampgate', 'ampgate+200']);
+    expect(r.figures.find((f) => f.name === 'first reply p99, fresh ampgate')?.baseline?.name).toBe('minimal opamp-go server');
+  });
+
+  it('restart: a server that knows every agent listens again with all of them loaded', async () => {
+    const r = await smoke('restart', { agents: 300, extra: { restarts: '2', settleS: '0.5' } });
+    expect(r.details.known).toEqual([300, 300]);
   });
 
   it('storm: all connections dropped, then the server killed and restarted; every agent comes back once, nothing duplicated', async () => {

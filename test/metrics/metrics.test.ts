@@ -73,6 +73,8 @@ describe('metrics', () => {
     expect(before).not.toMatch(/ampgate_process_process_/);
     expect(before).toMatch(/^ampgate_process_cpu_seconds_total \d/m);
     expect(before).toMatch(/^# TYPE ampgate_nodejs_eventloop_lag_p99_seconds gauge$/m);
+    // default metrics that walk every open socket on each scrape are left out
+    expect(before).not.toMatch(/^ampgate_(nodejs_active_handles|nodejs_active_resources|process_open_fds)/m);
 
     // Proposed and approved over REST; the restart runs on both agents.
     const propose = async (reason: string) =>

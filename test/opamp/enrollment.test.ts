@@ -8,6 +8,9 @@ import { loadSettings } from '../../src/config.js';
 import { ADMIN_TOKEN, ENROLLMENT_TOKEN, removeDir, startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { TestAgent } from '../support/ws-agent.js';
 import { join } from 'node:path';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { AgentToServerSchema } from '../../src/gen/opamp/v1/opamp_pb.js';
+import { newUuidV7Bytes } from '../../src/protocol/uid.js';
 
 let server: TestServer | undefined;
 const agents: TestAgent[] = [];
@@ -42,6 +45,35 @@ describe('enrollment tokens', () => {
     expect((await connected.heartbeat()).errorResponse).toBeUndefined(); // an open connection is not cut
     expect((await server.api('DELETE', `/api/enrollment-tokens/${old.id}`)).status).toBe(404);
     expect((await server.api('POST', '/api/enrollment-tokens', undefined, null)).status).toBe(401);
+    removeDir(dir);
+  });
+
+  it('a revoked token is refused on the very next request, although the polls before it were answered from the verified-token cache', async () => {
+    const dir = tempDir();
+    server = await startTestServer({}, dir);
+    const created = await server.api<{ token: { id: string }; secret: string }>('POST', '/api/enrollment-tokens');
+    const secret = created.body.secret;
+    const body = toBinary(AgentToServerSchema, create(AgentToServerSchema, { instanceUid: newUuidV7Bytes(), sequenceNum: 0n, capabilities: 1n }));
+    const poll = async (token: string) =>
+      (
+        await fetch(server!.opampUrl.http, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-protobuf', Authorization: `Bearer ${token}` },
+          body,
+        })
+      ).status;
+    for (let i = 0; i < 3; i++) expect(await poll(secret)).toBe(200);
+    await agent(secret).start(); // the WebSocket upgrade verified it too
+    expect((await server.api('DELETE', `/api/enrollment-tokens/${created.body.token.id}`)).status).toBe(200);
+    expect(await poll(secret)).toBe(401);
+    await expect(agent(secret).connect()).rejects.toMatchObject({ status: 401 });
+    expect(await poll(ENROLLMENT_TOKEN)).toBe(200); // other tokens are verified again, not refused
+
+    // A per-agent token revoked in-process (as a failed rotation does): refused on the next poll.
+    const own = server.credentials.add('agent_token', 'ampa_revoked-in-process-test-token-0000000000000000', undefined);
+    expect(await poll('ampa_revoked-in-process-test-token-0000000000000000')).toBe(200);
+    expect(server.credentials.revoke(own.id)).toBe(true);
+    expect(await poll('ampa_revoked-in-process-test-token-0000000000000000')).toBe(401);
     removeDir(dir);
   });
 
