@@ -9,6 +9,7 @@
  */
 import type { ChangeEngine } from '../changes/engine.js';
 import type { Settings } from '../config.js';
+import type { AgentCredentials } from '../creds/agent-credentials.js';
 import type { CredentialsModule } from '../creds/module.js';
 import type { FleetActions } from '../fleet/fleet-actions.js';
 import type { Fleet } from '../fleet/fleet.js';
@@ -25,6 +26,7 @@ export interface ReplicaDeps {
   readonly fleetActions: FleetActions;
   readonly changes: ChangeEngine;
   readonly credentialsModule: CredentialsModule;
+  readonly credentials: AgentCredentials;
   readonly settings: Settings;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -65,6 +67,7 @@ export function joinCluster(d: ReplicaDeps): Replica {
     else if (topic === 'pause') fleetActions.pause.reload(keys);
     else if (topic === 'command') fleetActions.restarts.reload(keys);
     else if (topic === 'change' && keys !== 'all') d.changes.changedElsewhere(keys);
+    else if (topic === 'credential') d.credentials.changedElsewhere(keys);
     if (!DELIVERS.has(topic)) return;
     for (const uid of keys === 'all' ? [...registry.all()].map((a) => a.uid) : keys) if (fleet.link(uid)) fleet.nudge(uid);
   });

@@ -118,7 +118,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   // On a shared store (PostgreSQL) this process is one replica: it follows the others' writes and
   // runs cluster-wide periodic work only while it holds that work's lock.
   const replica = store.cluster
-    ? joinCluster({ cluster: store.cluster, store, registry, fleet, fleetActions, changes, credentialsModule, settings, logger })
+    ? joinCluster({ cluster: store.cluster, store, registry, fleet, fleetActions, changes, credentialsModule, credentials, settings, logger })
     : undefined;
   const health = () => {
     const database = databaseHealth(store);

@@ -150,6 +150,23 @@ export class AgentCredentials {
     return row;
   }
 
+  /**
+   * Another process sharing the store (a replica) changed these credentials: verified entries are
+   * dropped at once (a revocation there holds here on the next request) and uids bound there are
+   * known here.
+   */
+  changedElsewhere(ids: readonly string[] | 'all'): void {
+    this.#verified.clear();
+    if (ids === 'all') {
+      for (const uid of this.#repo.usedBoundUids()) this.#established.add(uid);
+      return;
+    }
+    for (const id of ids) {
+      const row = this.#repo.byId(id);
+      if (row?.agent_uid && row.kind !== 'enrollment' && row.last_used_at !== null) this.#established.add(row.agent_uid);
+    }
+  }
+
   /** Revokes a credential; the next request that presents it is refused (the cache is dropped first). */
   revoke(id: string): boolean {
     this.#verified.clear();
