@@ -23,6 +23,8 @@ export interface AgentListenerDeps {
   readonly credentialsModule: CredentialsModule;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The previous process stopped cleanly and no other process writes the store (clean-shutdown.ts). */
+  readonly storedStateComplete: boolean;
 }
 
 export function createAgentListener(deps: AgentListenerDeps): OpampListener {
@@ -39,6 +41,7 @@ export function createAgentListener(deps: AgentListenerDeps): OpampListener {
     },
     {
       ...(settings.agentAuth === 'none' ? {} : { isEstablished: (uid: string) => deps.credentials.isEstablished(uid) }),
+      storedStateComplete: deps.storedStateComplete,
       attributeLimits: {
         maxAttributes: settings.maxAgentAttributes,
         maxAttributeBytes: settings.maxAgentAttributeBytes,

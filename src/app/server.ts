@@ -31,6 +31,7 @@ import { announceFirstStartSecrets, createChangeModule } from './changes.js';
 import { createControlPlane } from './control-plane.js';
 import { listenError } from './listen-error.js';
 import { joinCluster } from './replica.js';
+import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './clean-shutdown.js';
 import { databaseHealth, openAppStore, redactDbUrl } from './store.js';
 
 export interface StartOptions {
@@ -102,7 +103,9 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const metrics = new Metrics(registry);
   const fleetActions = createFleetActions({ store, fleet, registry, logger, audit: changes.audit });
   const credentialsModule = await createCredentials({ store, fleet, registry, credentials, settings, logger, metricsRegistry: metrics.registry });
-  const listener = createAgentListener({ settings, fleet, credentials, credentialsModule, metrics, logger });
+  // A shared store is written by other replicas too, so its records are never taken as complete.
+  const storedStateComplete = !store.cluster && takeCleanShutdownMarker(settings.dataDir);
+  const listener = createAgentListener({ settings, fleet, credentials, credentialsModule, metrics, logger, storedStateComplete });
   const slack = await createSlack({
     settings,
     policy,
@@ -142,6 +145,13 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
       registry.close();
       checkpointer.stop();
       store.close();
+      if (!store.cluster) {
+        try {
+          writeCleanShutdownMarker(settings.dataDir);
+        } catch (err) {
+          logger.warn({ err }, 'could not write the clean-shutdown marker: agents will be asked for their full state after the next start');
+        }
+      }
       logger.info('ampgate stopped');
     })());
 

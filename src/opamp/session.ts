@@ -48,6 +48,13 @@ export interface SessionOptions {
   readonly isEstablished?: (uid: string) => boolean;
   /** Bounds on agent descriptions (AMPGATE_MAX_AGENT_ATTRIBUTES and friends). */
   readonly attributeLimits?: AttributeLimits;
+  /**
+   * The stored records are complete: the previous process stopped cleanly, after its batched
+   * writes, and no other process writes them. Then an agent that reconnects and continues its
+   * sequence is not asked for its full state. Default false: it is asked once (OpAMP spec, Status
+   * Reporting: the server cannot tell whether the sequence continues what it stored).
+   */
+  readonly storedStateComplete?: boolean;
 }
 
 export interface SessionCounters {
@@ -76,6 +83,7 @@ export class OpampSession implements AgentMessageHandler {
   readonly #now: () => number;
   readonly #isEstablished: (uid: string) => boolean;
   readonly #attributeLimits: AttributeLimits;
+  readonly #storedStateComplete: boolean;
 
   constructor(
     private readonly fleet: Fleet,
@@ -86,6 +94,7 @@ export class OpampSession implements AgentMessageHandler {
     this.#now = opts.now ?? Date.now;
     this.#isEstablished = opts.isEstablished ?? (() => false);
     this.#attributeLimits = opts.attributeLimits ?? DEFAULT_ATTRIBUTE_LIMITS;
+    this.#storedStateComplete = opts.storedStateComplete ?? false;
     fleet.registry.events.on('rekeyed', (oldUid, agent) => {
       const st = this.#uids.get(oldUid);
       this.#uids.delete(oldUid);
@@ -173,7 +182,8 @@ export class OpampSession implements AgentMessageHandler {
       return [badRequest(msg.instanceUid, refusal)];
     }
 
-    base.flags |= this.#fullStateFlags(agent, st, msg.sequenceNum);
+    const full = deferredDigest(msg, 'agentDescription') !== undefined || msg.agentDescription !== undefined;
+    base.flags |= this.#fullStateFlags(agent, st, msg.sequenceNum, full);
     st.lastSeq = msg.sequenceNum;
     st.lastMessageAt = now;
     return this.fleet.composeReplies(agent, base, link);
@@ -259,12 +269,16 @@ export class OpampSession implements AgentMessageHandler {
    * ReportFullState on a sequence gap (spec: "not exactly previous+1"), or when state implied by
    * the agent's capabilities is missing; the latter at most once per connection epoch so an agent
    * that never sends a field cannot cause a request loop. A repeated sequence number is a retry,
-   * not a gap.
+   * not a gap. An agent this process has not heard from yet whose message is not a full report (it
+   * carries no agent description) is asked too, unless the stored records are known complete: after
+   * a crash, or on a replica taking over another's agents, the stored record comes from batched
+   * writes and may miss the agent's last moments (an APPLIED after an APPLYING), while the agent,
+   * which only reconnected, continues its sequence as if nothing happened.
    */
-  #fullStateFlags(agent: AgentRecord, st: UidState, seq: bigint): bigint {
+  #fullStateFlags(agent: AgentRecord, st: UidState, seq: bigint, fullReport: boolean): bigint {
     let flags = 0n;
     const epoch = this.fleet.epoch(agent.uid);
-    const gap = st.lastSeq !== undefined && seq !== st.lastSeq + 1n && seq !== st.lastSeq;
+    const gap = st.lastSeq !== undefined ? seq !== st.lastSeq + 1n && seq !== st.lastSeq : !fullReport && !this.#storedStateComplete;
     if (gap) flags |= REPORT_FULL_STATE;
     else if (isIncomplete(agent) && st.fullStateAskedEpoch !== epoch) {
       st.fullStateAskedEpoch = epoch;
