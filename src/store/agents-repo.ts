@@ -6,11 +6,15 @@
 import type { Db } from './db.js';
 import type { AgentLiveness, AgentRow, AgentsStore } from './ports/agents.js';
 
+/** Upper bound of the memory map used by the start-up scan (SQLite maps at most the file's size). */
+const LOAD_MMAP_BYTES = 1 << 30;
+
 export class AgentsRepo implements AgentsStore {
   readonly #upsert;
   readonly #touch;
   readonly #delete;
-  readonly #all;
+  readonly #allButConfig;
+  readonly #configOf;
   readonly #polledSince;
   readonly #saveMany;
   readonly #touchMany;
@@ -38,7 +42,14 @@ export class AgentsRepo implements AgentsStore {
         disconnected_at = excluded.disconnected_at`);
     this.#touch = db.prepare('UPDATE agents SET last_seen = ?, transport = ?, disconnected_at = ? WHERE uid = ?');
     this.#delete = db.prepare('DELETE FROM agents WHERE uid = ?');
-    this.#all = db.prepare('SELECT * FROM agents');
+    // effective_config_hash is the SHA-256 of effective_config (AgentRecord.effectiveConfigHash):
+    // rows with a hash are loaded without their config text, which is read once per distinct hash.
+    this.#allButConfig = db.prepare(`SELECT uid, first_seen, last_seen, transport, capabilities, description, health,
+        CASE WHEN effective_config_hash IS NULL THEN effective_config END AS effective_config, effective_config_hash,
+        remote_config_status, package_statuses, available_components, custom_capabilities, connection_settings_status,
+        disconnected_at
+      FROM agents`);
+    this.#configOf = db.prepare('SELECT effective_config FROM agents WHERE uid = ?').pluck();
     this.#polledSince = db.prepare("SELECT uid FROM agents WHERE transport = 'http' AND disconnected_at IS NULL AND last_seen >= ?");
     this.#saveMany = db.transaction((rows: readonly AgentRow[]) => {
       for (const r of rows) this.#upsert.run(r);
@@ -48,8 +59,32 @@ export class AgentsRepo implements AgentsStore {
     });
   }
 
+  /**
+   * Every row. Agents of one fleet mostly run the same few configurations: each distinct effective
+   * config is read once and shared by the rows with its hash, so a start neither reads nor keeps a
+   * copy of a ~2 KB text per agent. The scan goes through a memory map (pages are not copied into
+   * SQLite's cache one by one), set back afterwards.
+   */
   loadAll(): AgentRow[] {
-    return this.#all.all() as AgentRow[];
+    const configs = new Map<string, string | null>();
+    const mmapBefore = this.#db.pragma('mmap_size', { simple: true }) as number;
+    this.#db.pragma(`mmap_size = ${LOAD_MMAP_BYTES}`);
+    try {
+      const rows = this.#allButConfig.all() as AgentRow[];
+      for (const r of rows) {
+        const hash = r.effective_config_hash;
+        if (hash === null) continue;
+        let config = configs.get(hash);
+        if (config === undefined) {
+          config = (this.#configOf.get(r.uid) as string | null | undefined) ?? null;
+          configs.set(hash, config);
+        }
+        r.effective_config = config;
+      }
+      return rows;
+    } finally {
+      this.#db.pragma(`mmap_size = ${mmapBefore}`);
+    }
   }
 
   /** HTTP agents that polled at or after `sinceMs` and were not recorded as disconnected since. */
