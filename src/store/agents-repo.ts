@@ -47,7 +47,7 @@ export class AgentsRepo implements AgentsStore {
     this.#allButConfig = db.prepare(`SELECT uid, first_seen, last_seen, transport, capabilities, description, health,
         CASE WHEN effective_config_hash IS NULL THEN effective_config END AS effective_config, effective_config_hash,
         remote_config_status, package_statuses, available_components, custom_capabilities, connection_settings_status,
-        disconnected_at
+        disconnected_at, replica
       FROM agents`);
     this.#configOf = db.prepare('SELECT effective_config FROM agents WHERE uid = ?').pluck();
     this.#polledSince = db.prepare("SELECT uid FROM agents WHERE transport = 'http' AND disconnected_at IS NULL AND last_seen >= ?");
