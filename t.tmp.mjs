@@ -1,8 +1,18 @@
-import D from 'better-sqlite3';
-const d = new D('/tmp/rdb.db', { readonly: true });
-const t = (name, f) => { const s = performance.now(); const r = f(); console.log(name, Math.round(performance.now() - s), Array.isArray(r) ? r.length : r); };
-t('offers', () => d.prepare('SELECT * FROM connection_offers').all());
-t('seen', () => d.prepare('SELECT * FROM agent_auth_seen').all());
-t('seen2', () => d.prepare('SELECT * FROM agent_auth_seen').all());
-console.log(d.prepare("select sql from sqlite_master where name in ('agent_auth_seen','connection_offers')").all());
-console.log(d.prepare('SELECT * FROM agent_auth_seen limit 1').get());
+import { openDatabase } from './dist/store/db.js';
+import { AgentsRepo } from './dist/store/agents-repo.js';
+import { agentFromRow } from './dist/fleet/agent-rows.js';
+const db = openDatabase('/tmp/rdb.db');
+const repo = new AgentsRepo(db);
+let s = performance.now();
+const rows = repo.loadAll();
+console.log('loadAll', Math.round(performance.now() - s));
+s = performance.now();
+const m = new Map(); for (const r of rows) m.set(r.uid, agentFromRow(r));
+console.log('fromRow', Math.round(performance.now() - s));
+s = performance.now();
+let n = 0; for (const r of rows) { if (r.description) n += JSON.parse(r.description) ? 1 : 0; }
+console.log('parse desc', Math.round(performance.now() - s));
+s = performance.now();
+for (const r of rows) { if (r.health) n += JSON.parse(r.health) ? 1 : 0; }
+console.log('parse health', Math.round(performance.now() - s));
+console.log(rows[0].description, rows[0].health, rows[0].remote_config_status, rows[0].custom_capabilities, rows[0].connection_settings_status, rows[0].available_components);
