@@ -9,6 +9,47 @@ import type { AgentLiveness, AgentRow, AgentsStore } from './ports/agents.js';
 /** Upper bound of the memory map used by the start-up scan (SQLite maps at most the file's size). */
 const LOAD_MMAP_BYTES = 1 << 30;
 
+/** A row of the start-up scan as an array (faster to read than an object per row), in SELECT order. */
+type RawAgentRow = [
+  string,
+  number,
+  number,
+  string | null,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  string | null,
+];
+
+function rowOf(a: RawAgentRow): AgentRow {
+  return {
+    uid: a[0],
+    first_seen: a[1],
+    last_seen: a[2],
+    transport: a[3],
+    capabilities: a[4],
+    description: a[5],
+    health: a[6],
+    effective_config: a[7],
+    effective_config_hash: a[8],
+    remote_config_status: a[9],
+    package_statuses: a[10],
+    available_components: a[11],
+    custom_capabilities: a[12],
+    connection_settings_status: a[13],
+    disconnected_at: a[14],
+    replica: a[15],
+  };
+}
+
 export class AgentsRepo implements AgentsStore {
   readonly #upsert;
   readonly #touch;
@@ -44,11 +85,13 @@ export class AgentsRepo implements AgentsStore {
     this.#delete = db.prepare('DELETE FROM agents WHERE uid = ?');
     // effective_config_hash is the SHA-256 of effective_config (AgentRecord.effectiveConfigHash):
     // rows with a hash are loaded without their config text, which is read once per distinct hash.
-    this.#allButConfig = db.prepare(`SELECT uid, first_seen, last_seen, transport, capabilities, description, health,
+    this.#allButConfig = db
+      .prepare(`SELECT uid, first_seen, last_seen, transport, capabilities, description, health,
         CASE WHEN effective_config_hash IS NULL THEN effective_config END AS effective_config, effective_config_hash,
         remote_config_status, package_statuses, available_components, custom_capabilities, connection_settings_status,
         disconnected_at, replica
-      FROM agents`);
+      FROM agents`)
+      .raw();
     this.#configOf = db.prepare('SELECT effective_config FROM agents WHERE uid = ?').pluck();
     this.#polledSince = db.prepare("SELECT uid FROM agents WHERE transport = 'http' AND disconnected_at IS NULL AND last_seen >= ?");
     this.#saveMany = db.transaction((rows: readonly AgentRow[]) => {
@@ -62,15 +105,16 @@ export class AgentsRepo implements AgentsStore {
   /**
    * Every row. Agents of one fleet mostly run the same few configurations: each distinct effective
    * config is read once and shared by the rows with its hash, so a start neither reads nor keeps a
-   * copy of a ~2 KB text per agent. The scan goes through a memory map (pages are not copied into
-   * SQLite's cache one by one), set back afterwards.
+   * copy of a ~2 KB text per agent. Rows come as arrays and become objects here (cheaper than
+   * better-sqlite3 building an object per row); the scan goes through a memory map (pages are not
+   * copied into SQLite's cache one by one), set back afterwards.
    */
   loadAll(): AgentRow[] {
     const configs = new Map<string, string | null>();
     const mmapBefore = this.#db.pragma('mmap_size', { simple: true }) as number;
     this.#db.pragma(`mmap_size = ${LOAD_MMAP_BYTES}`);
     try {
-      const rows = this.#allButConfig.all() as AgentRow[];
+      const rows = (this.#allButConfig.all() as RawAgentRow[]).map(rowOf);
       for (const r of rows) {
         const hash = r.effective_config_hash;
         if (hash === null) continue;
