@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { AgentRow } from '../store/ports/agents.js';
 import { agentFromRow } from './agent-rows.js';
 
-const row = (health: string | null): AgentRow => ({
+const row = (health: string | null, description: string | null = null): AgentRow => ({
   uid: 'u1',
   first_seen: 1,
   last_seen: 2,
   transport: 'ws',
   capabilities: '7',
-  description: null,
+  description,
   health,
   effective_config: null,
   effective_config_hash: null,
@@ -28,5 +28,14 @@ describe('agentFromRow', () => {
     expect(agentFromRow(row('{"status":"starting"}')).healthy).toBeUndefined();
     expect(agentFromRow(row(null)).healthy).toBeUndefined();
     expect(agentFromRow(row('{"healthy":false,"status":"down"}')).healthJson).toBe('{"healthy":false,"status":"down"}');
+  });
+
+  it('overlays identifying attributes on the others, keeping __proto__ an own attribute', () => {
+    const description = '{"identifying":{"__proto__":"x","service.name":"checkout"},"nonIdentifying":{"service.name":"old","host.name":"h1"}}';
+    const a = agentFromRow(row(null, description)).attributes;
+    expect(Object.keys(a)).toEqual(['service.name', 'host.name', '__proto__']);
+    expect(a['service.name']).toBe('checkout');
+    expect(Object.getOwnPropertyDescriptor(a, '__proto__')?.value).toBe('x');
+    expect(Object.getPrototypeOf(a)).toBe(Object.prototype);
   });
 });

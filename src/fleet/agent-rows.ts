@@ -1,6 +1,6 @@
 /** @module Maps AgentRecord to the stored AgentRow and back (the store knows rows only). */
 import type { AgentLiveness, AgentRow } from '../store/ports/agents.js';
-import { componentDetailsMissing, type AgentRecord } from './agent-state.js';
+import { componentDetailsMissing, unionAttributes, type AgentRecord } from './agent-state.js';
 
 const json = <T>(text: string | null): T | undefined => (text === null ? undefined : (JSON.parse(text) as T));
 
@@ -50,7 +50,7 @@ export function agentFromRow(row: AgentRow): AgentRecord {
     disconnectedAt: row.disconnected_at ?? row.last_seen,
     capabilities: BigInt(row.capabilities),
     description,
-    attributes: description ? { ...description.nonIdentifying, ...description.identifying } : {},
+    attributes: description ? unionAttributes(description) : {},
     healthJson: row.health ?? undefined,
     healthy: healthyOf(row.health),
     effectiveConfigJson: row.effective_config ?? undefined,
