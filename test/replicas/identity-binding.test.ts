@@ -51,10 +51,13 @@ describe.skipIf(testPgUrl() === undefined)('identity binding across replicas', (
     await c.connect();
     try {
       const hash = hashSecret(token);
-      await c.query(
-        `INSERT INTO agent_credentials (id, kind, secret_hash, fingerprint, agent_uid, created_at) VALUES ($1, 'agent_token', $2, $3, $4, $5)`,
-        [credentialId, hash, fingerprintOfHash(hash), victim.uidText, Date.now()],
-      );
+      await c.query(`INSERT INTO agent_credentials (id, kind, secret_hash, fingerprint, agent_uid, created_at) VALUES ($1, 'agent_token', $2, $3, $4, $5)`, [
+        credentialId,
+        hash,
+        fingerprintOfHash(hash),
+        victim.uidText,
+        Date.now(),
+      ]);
     } finally {
       await c.end();
     }

@@ -9,5 +9,11 @@ register(new URL('./module-trace-hooks.mjs', import.meta.url));
 
 const cache = createRequire(import.meta.url).cache;
 process.on('exit', () => {
-  if (process.env.MODULE_TRACE_FILE) appendFileSync(process.env.MODULE_TRACE_FILE, Object.keys(cache).map((f) => `file://${f}\n`).join(''));
+  if (process.env.MODULE_TRACE_FILE)
+    appendFileSync(
+      process.env.MODULE_TRACE_FILE,
+      Object.keys(cache)
+        .map((f) => `file://${f}\n`)
+        .join(''),
+    );
 });

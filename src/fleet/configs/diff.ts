@@ -58,9 +58,17 @@ function patch(oldName: string, newName: string, oldText: string, newText: strin
   if (oldText === newText) return '';
   // Diffs go to approval cards, Slack and MCP; an agent's effective config may carry credentials
   // (catalog versions cannot: they are refused on upload), so both sides are redacted first.
-  const p = diffLib().createTwoFilesPatch(oldName, newName, withNewline(redactConfigText(oldText)), withNewline(redactConfigText(newText)), undefined, undefined, {
-    context,
-  });
+  const p = diffLib().createTwoFilesPatch(
+    oldName,
+    newName,
+    withNewline(redactConfigText(oldText)),
+    withNewline(redactConfigText(newText)),
+    undefined,
+    undefined,
+    {
+      context,
+    },
+  );
   // Drop the "Index:"/"====" preamble createTwoFilesPatch emits; start at the --- line.
   return p.slice(p.indexOf('--- '));
 }
