@@ -56,4 +56,17 @@ describe('AgentsRepo.loadAll', () => {
     // The scan's memory map is switched off again.
     expect(db.pragma('mmap_size', { simple: true })).toBe(0);
   });
+
+  it('loads them as saved too when most agents report a config of their own (read by one scan, not a lookup each)', () => {
+    dir = tempDir();
+    db = openDatabase(join(dir, 'a.db'));
+    const repo = new AgentsRepo(db);
+    const rows = Array.from({ length: 2_201 }, (_, i) => row(`b${String(i).padStart(5, '0')}`, i % 20 === 0 ? '{"shared":{}}' : `{"own-${i}":{}}`));
+    repo.saveMany(rows);
+    const loaded = repo
+      .loadAll()
+      .map(({ replica: _replica, ...r }) => r)
+      .sort((x, y) => x.uid.localeCompare(y.uid));
+    expect(loaded).toEqual(rows);
+  });
 });
