@@ -4,7 +4,7 @@
  * only place that knows which one runs; everything else sees the ports (src/store/ports).
  */
 import type { Logger } from '../shared/log.js';
-import { isPostgresUrl, openPgStore } from '../store/pg/pg-store.js';
+import { isPostgresUrl } from '../store/pg/url.js';
 import type { Store } from '../store/ports/store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 
@@ -12,6 +12,8 @@ import { openSqliteStore } from '../store/sqlite-store.js';
 export async function openAppStore(db: string, logger: Logger): Promise<Store> {
   if (!isPostgresUrl(db)) return openSqliteStore(db);
   const log = logger.child({ component: 'store' });
+  // Loaded only for PostgreSQL: a SQLite start does not pay for the driver and the bridge.
+  const { openPgStore } = await import('../store/pg/pg-store.js');
   return openPgStore(db, { replica: true, onError: (what, err) => log.error({ err }, `${what} failed`) });
 }
 

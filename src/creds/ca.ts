@@ -17,7 +17,8 @@ import {
   privateKeyPem,
   type CryptoKey,
   type SigningAlgorithm,
-  x509,
+  type x509,
+  x509lib,
 } from './x509.js';
 
 export interface CaFiles {
@@ -53,7 +54,7 @@ export class CertificateAuthority {
   static async load(files: CaFiles): Promise<CertificateAuthority> {
     const certPem = readFileSync(files.certFile, 'utf8');
     const [cert] = parseCertificates(certPem);
-    const bc = cert!.getExtension(x509.BasicConstraintsExtension);
+    const bc = cert!.getExtension(x509lib().BasicConstraintsExtension);
     if (!bc?.ca) throw new Error(`${files.certFile} is not a CA certificate (basicConstraints cA is not set)`);
     const { key, algorithm } = await importSigningKey(readFileSync(files.keyFile, 'utf8'));
     const ca = new CertificateAuthority(cert!, `${cert!.toString('pem')}\n`, key, algorithm);

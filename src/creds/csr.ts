@@ -24,7 +24,7 @@ import type { RotationRow } from '../store/ports/rotations.js';
 import { certChainPem, describeCredential, newRotationId, pendingOffer } from './mint.js';
 import { abandonRotation, completeRotation, rotationVerdict } from './rotation-steps.js';
 import type { CredentialsRuntime } from './runtime.js';
-import { certFingerprint, x509 } from './x509.js';
+import { certFingerprint, type x509, x509lib } from './x509.js';
 
 const MAX_CSR_BYTES = 64 * 1024;
 const UUID_NAME = /^(?:urn:uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
@@ -103,7 +103,7 @@ export class CsrService {
     if (this.#inFlight.has(agent.uid)) return 'a CSR from this agent is already being processed';
     let csr: x509.Pkcs10CertificateRequest;
     try {
-      csr = new x509.Pkcs10CertificateRequest(Buffer.from(der).toString('utf8'));
+      csr = new (x509lib().Pkcs10CertificateRequest)(Buffer.from(der).toString('utf8'));
     } catch {
       return 'the CSR is not a PEM-encoded PKCS#10 certificate request';
     }
@@ -189,7 +189,7 @@ class CsrRefusal extends Error {}
 function uidsNamedIn(csr: x509.Pkcs10CertificateRequest): string[] {
   const values = [...csr.subjectName.getField('CN')];
   const ext = csr.getExtension('2.5.29.17'); // subjectAltName
-  const san = ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
+  const san = ext ? new (x509lib().SubjectAlternativeNameExtension)(ext.rawData) : undefined;
   for (const n of san?.names.items ?? []) if (n.type === 'url' || n.type === 'dns') values.push(n.value);
   const out = new Set<string>();
   for (const v of values) {

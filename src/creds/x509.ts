@@ -5,13 +5,28 @@
  * the library's dependency injection at import time) is loaded first and the crypto provider is
  * Node's WebCrypto.
  */
-import 'reflect-metadata';
 import { createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { createRequire } from 'node:module';
+import type * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+export type { x509 };
 
-export { x509 };
+let loaded: typeof x509 | undefined;
+
+/**
+ * @peculiar/x509, loaded on first use: a server without TLS or mTLS never needs it, and loading it
+ * (with its ASN.1 schemas) is a noticeable part of start-up. Its package entry is CommonJS, so this
+ * is the same module instance an `import` would give.
+ */
+export function x509lib(): typeof x509 {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  require('reflect-metadata');
+  const lib = require('@peculiar/x509') as typeof x509;
+  lib.cryptoProvider.set(webcrypto as unknown as Parameters<typeof lib.cryptoProvider.set>[0]);
+  loaded = lib;
+  return lib;
+}
 
 /** WebCrypto key types (the project compiles without the DOM lib). */
 export type CryptoKey = webcrypto.CryptoKey;
@@ -29,7 +44,7 @@ export function generateKeyPair(): Promise<CryptoKeyPair> {
 /** PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----") of a private key. */
 export async function privateKeyPem(key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+  return x509lib().PemConverter.encode(der, 'PRIVATE KEY');
 }
 
 /**
@@ -65,7 +80,8 @@ export function certFingerprint(der: ArrayBuffer | Uint8Array): string {
 export function parseCertificates(pem: string): x509.X509Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) throw new Error('no PEM certificate found');
-  return blocks.map((b) => new x509.X509Certificate(b));
+  const lib = x509lib();
+  return blocks.map((b) => new lib.X509Certificate(b));
 }
 
 export interface IssueOptions {
@@ -82,26 +98,27 @@ export interface IssueOptions {
 
 /** Issues a leaf certificate (client or server) signed by the CA key. */
 export async function issueCertificate(o: IssueOptions): Promise<x509.X509Certificate> {
-  const publicKey = o.publicKey instanceof x509.PublicKey ? await o.publicKey.export() : o.publicKey;
-  const eku = o.usage === 'client' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth;
+  const lib = x509lib();
+  const publicKey = o.publicKey instanceof lib.PublicKey ? await o.publicKey.export() : o.publicKey;
+  const eku = o.usage === 'client' ? lib.ExtendedKeyUsage.clientAuth : lib.ExtendedKeyUsage.serverAuth;
   // keyEncipherment only for RSA keys (RSA key exchange); EC keys sign (RFC 5480).
   const rsa = publicKey.algorithm.name.startsWith('RSA');
-  const usages = x509.KeyUsageFlags.digitalSignature | (rsa ? x509.KeyUsageFlags.keyEncipherment : 0);
+  const usages = lib.KeyUsageFlags.digitalSignature | (rsa ? lib.KeyUsageFlags.keyEncipherment : 0);
   const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(usages, true),
-    new x509.ExtendedKeyUsageExtension([eku], false),
-    await x509.SubjectKeyIdentifierExtension.create(publicKey),
-    await x509.AuthorityKeyIdentifierExtension.create(o.issuer.publicKey),
+    new lib.BasicConstraintsExtension(false, undefined, true),
+    new lib.KeyUsagesExtension(usages, true),
+    new lib.ExtendedKeyUsageExtension([eku], false),
+    await lib.SubjectKeyIdentifierExtension.create(publicKey),
+    await lib.AuthorityKeyIdentifierExtension.create(o.issuer.publicKey),
   ];
   if (o.sans.length > 0)
     extensions.push(
-      new x509.SubjectAlternativeNameExtension(
+      new lib.SubjectAlternativeNameExtension(
         o.sans.map((s) => ({ ...s })),
         false,
       ),
     );
-  return x509.X509CertificateGenerator.create({
+  return lib.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
     subject: o.subject,
     issuer: o.issuer.subject,
@@ -116,7 +133,8 @@ export async function issueCertificate(o: IssueOptions): Promise<x509.X509Certif
 
 /** A self-signed CA certificate for `keys`. */
 export async function createCaCertificate(commonName: string, keys: CryptoKeyPair, notAfter: Date): Promise<x509.X509Certificate> {
-  return x509.X509CertificateGenerator.createSelfSigned({
+  const lib = x509lib();
+  return lib.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
     name: `CN=${escapeDn(commonName)}`,
     keys,
@@ -124,9 +142,9 @@ export async function createCaCertificate(commonName: string, keys: CryptoKeyPai
     notAfter,
     signingAlgorithm: EC_P256,
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new lib.BasicConstraintsExtension(true, 0, true),
+      new lib.KeyUsagesExtension(lib.KeyUsageFlags.keyCertSign | lib.KeyUsageFlags.cRLSign, true),
+      await lib.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
 }

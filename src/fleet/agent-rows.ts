@@ -1,6 +1,6 @@
 /** @module Maps AgentRecord to the stored AgentRow and back (the store knows rows only). */
 import type { AgentLiveness, AgentRow } from '../store/ports/agents.js';
-import { componentDetailsMissing, type AgentRecord } from './agent-state.js';
+import { componentDetailsMissing, unionAttributes, type AgentRecord } from './agent-state.js';
 
 const json = <T>(text: string | null): T | undefined => (text === null ? undefined : (JSON.parse(text) as T));
 
@@ -28,9 +28,19 @@ export function agentLiveness(r: AgentRecord): AgentLiveness {
   return { uid: r.uid, last_seen: r.lastSeen, transport: r.transport ?? null, disconnected_at: r.disconnectedAt ?? null };
 }
 
+/**
+ * `healthy` of the stored health JSON. The record writes it first (healthToJson), so the usual row
+ * needs no parse of the whole document when 19,000 agents load at start-up; anything else is parsed.
+ */
+function healthyOf(text: string | null): boolean | undefined {
+  if (text === null) return undefined;
+  if (text.startsWith('{"healthy":true,')) return true;
+  if (text.startsWith('{"healthy":false,')) return false;
+  return json<{ healthy?: boolean }>(text)?.healthy;
+}
+
 export function agentFromRow(row: AgentRow): AgentRecord {
   const description = json<AgentRecord['description']>(row.description);
-  const health = json<{ healthy?: boolean }>(row.health);
   return {
     uid: row.uid,
     firstSeen: row.first_seen,
@@ -40,9 +50,9 @@ export function agentFromRow(row: AgentRow): AgentRecord {
     disconnectedAt: row.disconnected_at ?? row.last_seen,
     capabilities: BigInt(row.capabilities),
     description,
-    attributes: description ? { ...description.nonIdentifying, ...description.identifying } : {},
+    attributes: description ? unionAttributes(description) : {},
     healthJson: row.health ?? undefined,
-    healthy: health?.healthy,
+    healthy: healthyOf(row.health),
     effectiveConfigJson: row.effective_config ?? undefined,
     effectiveConfigHash: row.effective_config_hash ?? undefined,
     remoteConfigStatus: json(row.remote_config_status),

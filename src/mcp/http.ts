@@ -3,14 +3,12 @@
  * fresh server and transport bound to the caller's token (no session state, nothing to leak
  * between callers). Authentication happens before MCP: no or bad token -> 401.
  */
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance } from 'fastify';
 import { principalFromRequest, principalOf } from '../api/auth.js';
 import { MCP_BODY_LIMIT } from '../api/body-limits.js';
 import { bearerToken } from '../shared/bearer.js';
 import type { ApiTokens } from '../creds/api-tokens.js';
 import { ApiClient } from '../api/client.js';
-import { buildMcpServer } from './server.js';
 
 export interface McpHttpOptions {
   readonly tokens: ApiTokens;
@@ -33,6 +31,14 @@ function originAllowed(origin: string, host: string | undefined): boolean {
   }
   return LOOPBACK.has(url.hostname) || url.host === host;
 }
+
+/**
+ * The MCP SDK, zod and the tool definitions are loaded on the first MCP request, not at start-up:
+ * they are a large share of module loading and a server restarts (and must take agents again) far
+ * more often than an MCP client calls.
+ */
+let mcpModules: Promise<[typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js'), typeof import('./server.js')]> | undefined;
+const loadMcpModules = () => (mcpModules ??= Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('./server.js')]));
 
 /** A fetch that goes through Fastify's in-process inject instead of a socket. */
 function injectFetch(app: FastifyInstance): typeof fetch {
@@ -81,6 +87,7 @@ export function mcpRoutes(app: FastifyInstance, opts: McpHttpOptions): void {
           .header('Allow', 'POST')
           .send({ error: { code: 'bad_request', message: 'this MCP endpoint is stateless: use POST' } });
       }
+      const [{ StreamableHTTPServerTransport }, { buildMcpServer }] = await loadMcpModules();
       const backend = new ApiClient({ url: 'http://ampgate.internal', client: 'mcp', token: bearerToken(req.headers.authorization)!, fetch: injectFetch(app) });
       const server = buildMcpServer(backend, { principal, mcpReadOnly: opts.mcpReadOnly });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

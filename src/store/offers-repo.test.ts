@@ -29,6 +29,8 @@ describe('OffersRepo auth seen', () => {
       { agent_uid: 'u2', credential_id: 'c1' },
     ]);
     expect(new OffersRepo(db).authSeen('u1')?.method).toBe('token');
+    // The rows are read on first use, whichever call comes first: an unchanged credential is no write.
+    expect(new OffersRepo(db).recordAuth('u1', 'token', 'c1', 5)).toBe(false);
   });
 
   it('writes pending rows before a rekey moves them, and when flushed at close', () => {

@@ -10,7 +10,9 @@ import type { AuthSeenRow, OfferedRow, OffersStore } from './ports/offers.js';
 
 export class OffersRepo implements OffersStore {
   readonly #offered = new Map<string, OfferedRow>();
-  readonly #seen = new Map<string, AuthSeenRow>();
+  /** Loaded on first use (the first agent that connects), not at start-up: one row per known agent. */
+  #seenRows: Map<string, AuthSeenRow> | undefined;
+  readonly #allSeen;
   readonly #putOffered;
   readonly #ack;
   readonly #deleteOffered;
@@ -25,7 +27,7 @@ export class OffersRepo implements OffersStore {
 
   constructor(db: Db) {
     for (const r of db.prepare('SELECT * FROM connection_offers').all() as OfferedRow[]) this.#offered.set(r.agent_uid, r);
-    for (const r of db.prepare('SELECT * FROM agent_auth_seen').all() as AuthSeenRow[]) this.#seen.set(r.agent_uid, r);
+    this.#allSeen = db.prepare('SELECT * FROM agent_auth_seen');
     this.#putOffered = db.prepare(`INSERT INTO connection_offers (agent_uid, hash, purpose, reference, offered_at, acked)
       VALUES (@agent_uid, @hash, @purpose, @reference, @offered_at, @acked)
       ON CONFLICT(agent_uid) DO UPDATE SET hash = excluded.hash, purpose = excluded.purpose, reference = excluded.reference,
@@ -40,6 +42,14 @@ export class OffersRepo implements OffersStore {
     this.#writeSeen = db.transaction((rows: AuthSeenRow[]) => {
       for (const r of rows) this.#putSeen.run(r);
     });
+  }
+
+  get #seen(): Map<string, AuthSeenRow> {
+    if (this.#seenRows) return this.#seenRows;
+    const rows = new Map<string, AuthSeenRow>();
+    for (const r of this.#allSeen.all() as AuthSeenRow[]) rows.set(r.agent_uid, r);
+    this.#seenRows = rows;
+    return rows;
   }
 
   /** Writes the auth-seen rows recorded in this event-loop turn now (also before a rekey and at close). */

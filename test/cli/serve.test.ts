@@ -7,9 +7,11 @@ import { createServer, type Server } from 'node:net';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { runCli, spawnCli } from '../support/cli.js';
 import { removeDir, tempDir } from '../support/server.js';
 
+const TRACE_HOOK = fileURLToPath(new URL('../support/module-trace.mjs', import.meta.url));
 const dirs: string[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
@@ -24,8 +26,8 @@ function occupy(): Promise<{ server: Server; port: number }> {
 }
 
 /** Starts `ampgate serve`, waits for the banner, then stops it with SIGTERM; returns everything it wrote. */
-async function serveOnce(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnCli(['serve'], { env });
+async function serveOnce(env: Record<string, string>, nodeArgs?: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCli(['serve'], { env, ...(nodeArgs ? { nodeArgs } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -138,5 +140,26 @@ describe('ampgate serve', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string; warning?: string });
     expect(logged.find((r) => r.msg === 'unknown AMPGATE_* variable')?.warning).toMatch(/^AMPGATE_CONTROL_LISTN .* did you mean AMPGATE_CONTROL_LISTEN\?$/);
+  }, 60_000);
+
+  it('listens without loading what only some requests need: MCP SDK, X.509 without TLS, PostgreSQL driver, YAML, diff', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const trace = join(dir, 'trace.txt');
+    const env = { AMPGATE_DB: join(dir, 'ampgate.db'), AMPGATE_OPAMP_LISTEN: '127.0.0.1:0', AMPGATE_CONTROL_LISTEN: '127.0.0.1:0', MODULE_TRACE_FILE: trace };
+    const run = await serveOnce(env, ['--import', TRACE_HOOK]);
+    expect(run.code, run.stderr).toBe(0);
+    const loaded = readFileSync(trace, 'utf8');
+    expect(loaded).toContain('/node_modules/fastify/');
+    for (const later of [
+      '/node_modules/@modelcontextprotocol/',
+      '/node_modules/@peculiar/',
+      '/node_modules/pg/',
+      '/node_modules/yaml/',
+      '/node_modules/diff/',
+      '/dist/mcp/server.js',
+    ]) {
+      expect(loaded, `serve loaded ${later} before listening`).not.toContain(later);
+    }
   }, 60_000);
 });

@@ -5,7 +5,7 @@
  * listener accepts it. Every refusal is an error_response BadRequest.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { x509 } from '../../src/creds/x509.js';
+import { x509lib } from '../../src/creds/x509.js';
 import { ServerCapabilities, ServerErrorResponseType, type ServerToAgent } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { CONN_SETTINGS_CAPS, ConnectionSettingsBehaviour, makeCsr } from '../support/conn-settings-agent.js';
 import { closeRecorded, type RecordedServer, registeredClientCert, startRecordedServer, type TlsFixture, tlsFixture, tlsSettings } from '../support/creds.js';
@@ -63,7 +63,7 @@ describe('CSR flow', () => {
     expect(offer.destinationEndpoint).toBe(server!.opampUrl.ws);
     expect(offer.headers!.headers).toEqual([]);
     expect(offer.heartbeatIntervalSeconds).toBe(30n);
-    const cert = new x509.X509Certificate(Buffer.from(offer.certificate!.cert).toString());
+    const cert = new (x509lib().X509Certificate)(Buffer.from(offer.certificate!.cert).toString());
     expect(cert.subjectName.getField('CN')).toEqual([a.uidText]);
     expect(await cert.verify({ publicKey: f.ca.cert.publicKey, signatureOnly: true })).toBe(true);
 
@@ -131,7 +131,7 @@ describe('CSR flow', () => {
     const { csrPem } = await makeCsr(`CN=${a.uidText}`);
     const der = Buffer.from(csrPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
     der[der.length - 1]! ^= 0x01; // corrupt the last byte of the ECDSA signature
-    const tampered = x509.PemConverter.encode(der, 'CERTIFICATE REQUEST');
+    const tampered = x509lib().PemConverter.encode(der, 'CERTIFICATE REQUEST');
     const reply = await a.send(csrMessage(tampered));
     expect(reply.errorResponse).toBeUndefined();
     const pushed = await a.waitFor(isBadRequest);

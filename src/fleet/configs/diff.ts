@@ -3,7 +3,8 @@
  * config against a version. Multi-file maps are compared file by file (sorted by name), so a
  * one-line change shows as one hunk, not as a rewritten document.
  */
-import { createTwoFilesPatch } from 'diff';
+import { createRequire } from 'node:module';
+import type * as Diff from 'diff';
 import { sortedNames, type ConfigFiles } from './hash.js';
 import { redactConfigText } from './redact.js';
 
@@ -15,6 +16,10 @@ export interface DiffOptions {
 }
 
 const EMPTY: ConfigFiles = {};
+
+let diffModule: typeof Diff | undefined;
+/** The `diff` package, loaded on the first diff (previews), not at start-up. */
+const diffLib = (): typeof Diff => (diffModule ??= createRequire(import.meta.url)('diff') as typeof Diff);
 
 function withNewline(s: string): string {
   return s === '' || s.endsWith('\n') ? s : `${s}\n`;
@@ -53,9 +58,17 @@ function patch(oldName: string, newName: string, oldText: string, newText: strin
   if (oldText === newText) return '';
   // Diffs go to approval cards, Slack and MCP; an agent's effective config may carry credentials
   // (catalog versions cannot: they are refused on upload), so both sides are redacted first.
-  const p = createTwoFilesPatch(oldName, newName, withNewline(redactConfigText(oldText)), withNewline(redactConfigText(newText)), undefined, undefined, {
-    context,
-  });
+  const p = diffLib().createTwoFilesPatch(
+    oldName,
+    newName,
+    withNewline(redactConfigText(oldText)),
+    withNewline(redactConfigText(newText)),
+    undefined,
+    undefined,
+    {
+      context,
+    },
+  );
   // Drop the "Index:"/"====" preamble createTwoFilesPatch emits; start at the --- line.
   return p.slice(p.indexOf('--- '));
 }

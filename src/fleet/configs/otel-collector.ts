@@ -5,7 +5,8 @@
  * exist, every pipeline has receivers and exporters, every referenced receiver, processor,
  * exporter, connector and extension is defined, and every connector is used on both sides.
  */
-import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
+import { yaml } from './yaml-lib.js';
 import type { ConfigProblem, ParsedYaml } from './validate.js';
 
 const SECTIONS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
@@ -40,6 +41,7 @@ class Checker {
 
 /** Source offset of the deepest node on `path` that exists. */
 function locate(root: unknown, path: ReadonlyArray<string | number>): number | undefined {
+  const { isMap, isScalar, isSeq } = yaml();
   let node = root as Node | null | undefined;
   let best = node?.range?.[0];
   for (const seg of path) {
@@ -145,7 +147,7 @@ function checkExtensions(cfg: Obj, defs: Record<Section, Set<string>>, c: Checke
   const service = cfg.service;
   if (!isObj(service) || service.extensions === undefined || service.extensions === null) return;
   const node = doc.getIn(['service', 'extensions'], true);
-  if (!isSeq(node) || !Array.isArray(service.extensions)) {
+  if (!yaml().isSeq(node) || !Array.isArray(service.extensions)) {
     c.add(['service', 'extensions'], 'service.extensions must be a list of extension ids');
     return;
   }

@@ -4,7 +4,8 @@
  * those. Collector and Fluent Bit configs can reference secrets from the agent's environment
  * instead (`${env:NAME}`, `${NAME}`), which is what the error message asks for.
  */
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { yaml } from './yaml-lib.js';
 import { TOKEN_PATTERN } from '../../shared/secrets.js';
 import type { ConfigProblem, ParsedYaml } from './validate.js';
 
@@ -26,6 +27,7 @@ function message(key: string): string {
 
 /** Problems for literal secrets in a YAML/JSON document. */
 export function scanYamlSecrets(y: ParsedYaml): ConfigProblem[] {
+  const { isMap, isScalar, isSeq } = yaml();
   const problems: ConfigProblem[] = [];
   const at = (n: Node | null | undefined) => (n?.range ? y.lines.linePos(n.range[0]) : undefined);
   const walk = (node: unknown): void => {

@@ -5,7 +5,7 @@
  * [INPUT]. An agent that merges the remote config onto a local one (opamp-go's example agent)
  * keeps its local pipelines next to the stand-in's: this is how that is found.
  */
-import { parse } from 'yaml';
+import { yaml } from './yaml-lib.js';
 import { sortedNames, type ConfigFiles } from './hash.js';
 import { flavorOf } from './validate.js';
 
@@ -20,7 +20,7 @@ export function stillRunning(files: ConfigFiles): string[] {
     if (flavor === 'otel-collector') {
       let doc: unknown;
       try {
-        doc = parse(f.body);
+        doc = yaml().parse(f.body);
       } catch {
         continue;
       }

@@ -5,7 +5,8 @@
  * (fluent-bit.ts). Every problem carries the parser's message and a 1-based line (and column when
  * known) so the uploader can fix it.
  */
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+import { yaml } from './yaml-lib.js';
 import { checkFluentBitClassic } from './fluent-bit.js';
 import { scanFluentBitSecrets, scanTokens, scanYamlSecrets } from './secrets-scan.js';
 import { checkCollectorConfig, isCollectorShaped } from './otel-collector.js';
@@ -41,8 +42,8 @@ export interface ParsedYaml {
 }
 
 export function parseYaml(body: string): { parsed: ParsedYaml } | { problems: ConfigProblem[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(body, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(body, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length === 0) return { parsed: { doc, lines } };
   return {
     problems: doc.errors.map((e) => {
@@ -94,7 +95,7 @@ function validateStructured(body: string, kind: 'yaml' | 'json'): ValidationResu
   const y = parseYaml(body);
   if ('problems' in y) return { ok: false, problems: y.problems };
   const root = y.parsed.doc.contents;
-  const collector = isMap(root) && isCollectorShaped(y.parsed.doc.toJS() as unknown);
+  const collector = yaml().isMap(root) && isCollectorShaped(y.parsed.doc.toJS() as unknown);
   const problems = [...(collector ? checkCollectorConfig(y.parsed) : []), ...scanYamlSecrets(y.parsed)];
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, flavor: collector ? 'otel-collector' : kind };
@@ -111,7 +112,7 @@ export function flavorOf(contentType: string, body: string): ConfigFlavor | unde
     if ('parsed' in y) {
       const v = y.parsed.doc.toJS() as unknown;
       if (isCollectorShaped(v)) return 'otel-collector';
-      if (ct !== undefined && isMap(y.parsed.doc.contents)) return ct === 'application/json' ? 'json' : 'yaml';
+      if (ct !== undefined && yaml().isMap(y.parsed.doc.contents)) return ct === 'application/json' ? 'json' : 'yaml';
     }
   }
   if (ct === 'text/plain' || ct === undefined) {

@@ -34,10 +34,7 @@ export interface PgStoreOptions {
   readonly onError?: (what: string, err: unknown) => void;
 }
 
-/** True for a connection URL this store opens (AMPGATE_DB=postgres://...). */
-export function isPostgresUrl(db: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(db);
-}
+export { isPostgresUrl } from './url.js';
 
 export class PgStore implements Store {
   readonly kind = 'postgres' as const;
