@@ -68,6 +68,7 @@ export function joinCluster(d: ReplicaDeps): Replica {
     else if (topic === 'command') fleetActions.restarts.reload(keys);
     else if (topic === 'change' && keys !== 'all') d.changes.changedElsewhere(keys);
     else if (topic === 'credential') d.credentials.changedElsewhere(keys);
+    else if (topic === 'auth') d.credentialsModule.runtime.tracker.changedElsewhere(keys);
     if (!DELIVERS.has(topic)) return;
     for (const uid of keys === 'all' ? [...registry.all()].map((a) => a.uid) : keys) if (fleet.link(uid)) fleet.nudge(uid);
   });

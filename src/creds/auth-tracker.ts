@@ -59,6 +59,23 @@ export class AuthTracker {
   }
 
   /** Re-evaluates the waits of one agent (its status changed). */
+  /**
+   * Another process sharing the store (a replica) saw these agents authenticate: what it recorded
+   * replaces what this process saw last, and their waits decide again (a rotation offered here
+   * completes when the agent reconnects to another replica with the new credential).
+   */
+  changedElsewhere(uids: readonly string[] | 'all'): void {
+    const keys = uids === 'all' ? [...this.#waiters.keys()] : uids;
+    if (uids === 'all') this.#fresh.clear();
+    for (const uid of keys) {
+      const mine = this.#fresh.get(uid);
+      const stored = this.repo.authSeen(uid);
+      // Ours is newer when this process saw the agent after the other replica did.
+      if (mine && stored && mine.at <= stored.seen_at) this.#fresh.delete(uid);
+      this.poke(uid);
+    }
+  }
+
   poke(uid: string): void {
     const set = this.#waiters.get(uid);
     if (!set) return;
