@@ -6,15 +6,14 @@
  * the cluster-wide writer lock; the window between two replicas' checks is too narrow to hit
  * reliably here, so this proves the outcome, not the interleaving.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstStartFile } from '../../src/creds/first-start-secrets.js';
-import { crashEnv, startServerProcess } from '../support/crash.js';
-import { pgDatabaseFor, testPgUrl } from '../support/pg.js';
+import { startServerProcess } from '../support/crash.js';
+import { testPgUrl } from '../support/pg.js';
+import { replicaEnv, replicaSet } from '../support/replicas.js';
 import type { ServerProcess } from '../support/process.js';
-import { tempDir } from '../support/server.js';
 
 const servers: ServerProcess[] = [];
 afterEach(async () => {
@@ -23,14 +22,12 @@ afterEach(async () => {
 
 describe.skipIf(testPgUrl() === undefined)('first start of replicas on an empty database', () => {
   it('creates one admin token and one enrollment token, whichever replica wins', async () => {
-    const root = tempDir();
-    const db = await pgDatabaseFor(`first_${basename(root)}`);
-    const dirs = [0, 1, 2].map((i) => join(root, `r${i + 1}`));
+    const set = await replicaSet(3, 'first');
+    const { db, dirs } = set;
     const envs = await Promise.all(
-      dirs.map(async (dir) => {
-        mkdirSync(dir);
-        const { AMPGATE_ADMIN_TOKEN: _a, AMPGATE_ENROLLMENT_TOKEN: _e, ...env } = await crashEnv(dir);
-        return { ...env, AMPGATE_DB: db, AMPGATE_DATA_DIR: dir };
+      [0, 1, 2].map(async (i) => {
+        const { AMPGATE_ADMIN_TOKEN: _a, AMPGATE_ENROLLMENT_TOKEN: _e, ...env } = await replicaEnv(set, i);
+        return env;
       }),
     );
     servers.push(...(await Promise.all(envs.map((env) => startServerProcess(env)))));

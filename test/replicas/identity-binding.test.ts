@@ -5,17 +5,16 @@
  * revoked on replica 1 is refused on replica 2 at once (npm run test:pg only).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentToServerFlags } from '../../src/gen/opamp/v1/opamp_pb.js';
 import { uidToString } from '../../src/protocol/uid.js';
 import { fingerprintOfHash, hashSecret, newToken } from '../../src/shared/secrets.js';
-import { api, crashEnv, startServerProcess } from '../support/crash.js';
-import { pgDatabaseFor, testPgUrl } from '../support/pg.js';
+import { api } from '../support/crash.js';
+import { testPgUrl } from '../support/pg.js';
+import { startReplicas } from '../support/replicas.js';
 import type { ServerProcess } from '../support/process.js';
-import { ENROLLMENT_TOKEN, eventually, tempDir } from '../support/server.js';
+import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
 const REQUEST_UID = BigInt(AgentToServerFlags.AgentToServerFlags_RequestInstanceUid);
@@ -34,13 +33,7 @@ function agent(opts: ConstructorParameters<typeof TestAgent>[0]): TestAgent {
 
 describe.skipIf(testPgUrl() === undefined)('identity binding across replicas', () => {
   it('a uid bound on replica 1 cannot be claimed with the enrollment token on replica 2; a revocation on 1 holds on 2', async () => {
-    const root = tempDir();
-    const db = await pgDatabaseFor(`binding_${basename(root)}`);
-    for (let i = 0; i < 2; i++) {
-      const dir = join(root, `r${i + 1}`);
-      mkdirSync(dir);
-      servers.push(await startServerProcess({ ...(await crashEnv(dir)), AMPGATE_DB: db, AMPGATE_DATA_DIR: dir }));
-    }
+    const { db } = await startReplicas(2, 'binding', servers);
     const [r1, r2] = servers as [ServerProcess, ServerProcess];
 
     // The victim's own token, registered as rotation would (bound to its uid, not used yet).

@@ -3,16 +3,15 @@
  * proposed and then cancelled on replica 1 reaches a stream opened on replica 2 through the
  * store's change feed (npm run test:pg only).
  */
-import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
-import { api, crashEnv, startServerProcess, token } from '../support/crash.js';
+import { api, token } from '../support/crash.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
-import { pgDatabaseFor, testPgUrl } from '../support/pg.js';
+import { testPgUrl } from '../support/pg.js';
+import { startReplicas } from '../support/replicas.js';
 import type { ServerProcess } from '../support/process.js';
 import { LeanAgent } from '../support/lean-agents.js';
-import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually, tempDir } from '../support/server.js';
+import { ADMIN_TOKEN, ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 
 const servers: ServerProcess[] = [];
 const aborts: AbortController[] = [];
@@ -53,13 +52,7 @@ async function openStream(url: string): Promise<Array<{ event: string; data: Rec
 
 describe.skipIf(testPgUrl() === undefined)('live events across replicas', () => {
   it("a stream on replica 2 shows replica 1's proposal and its cancellation", async () => {
-    const root = tempDir();
-    const db = await pgDatabaseFor(`events_${basename(root)}`);
-    for (let i = 0; i < 2; i++) {
-      const dir = join(root, `r${i + 1}`);
-      mkdirSync(dir);
-      servers.push(await startServerProcess({ ...(await crashEnv(dir)), AMPGATE_DB: db, AMPGATE_DATA_DIR: dir }));
-    }
+    await startReplicas(2, 'events', servers);
     const [r1, r2] = servers as [ServerProcess, ServerProcess];
     const seen = await openStream(`${r2.controlUrl}/api/events`);
     await eventually(() => seen.some((e) => e.event === 'hello'));

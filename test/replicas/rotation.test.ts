@@ -6,15 +6,14 @@
  * is, revokes the first new token, which both replicas then refuse. A rotation approved on a
  * replica that does not hold the agent fails safely (npm run test:pg only; docs/scale-out.md).
  */
-import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { ConnectionSettingsBehaviour, CONN_SETTINGS_CAPS } from '../support/conn-settings-agent.js';
-import { api, crashEnv, startServerProcess, token } from '../support/crash.js';
-import { pgDatabaseFor, testPgUrl } from '../support/pg.js';
+import { api, startServerProcess, token } from '../support/crash.js';
+import { testPgUrl } from '../support/pg.js';
+import { replicaEnv, replicaSet } from '../support/replicas.js';
 import type { ServerProcess } from '../support/process.js';
-import { ENROLLMENT_TOKEN, eventually, tempDir } from '../support/server.js';
+import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 import { DEFAULT_CAPS, TestAgent } from '../support/ws-agent.js';
 
 const servers: ServerProcess[] = [];
@@ -26,19 +25,11 @@ afterEach(async () => {
 
 describe.skipIf(testPgUrl() === undefined)('credential rotation across replicas', () => {
   it('an agent offered a token on replica 1 reconnects to replica 2; the rotation succeeds and revokes what it replaces', async () => {
-    const root = tempDir();
-    const db = await pgDatabaseFor(`rotation_${basename(root)}`);
-    const envs: Array<Record<string, string>> = await Promise.all(
-      [1, 2].map(async (i) => {
-        const dir = join(root, `r${i}`);
-        mkdirSync(dir);
-        return { ...(await crashEnv(dir)), AMPGATE_DB: db, AMPGATE_DATA_DIR: dir };
-      }),
-    );
-    // Offers made by either replica name replica 2's listener, as they would name the balancer.
-    const publicUrl = `ws://${envs[1]!.AMPGATE_OPAMP_LISTEN}/v1/opamp`;
-    for (const env of envs) servers.push(await startServerProcess({ ...env, AMPGATE_OPAMP_PUBLIC_URL: publicUrl }));
-    const [r1, r2] = servers as [ServerProcess, ServerProcess];
+    const set = await replicaSet(2, 'rotation');
+    // Replica 2 first: offers made by replica 1 name replica 2's listener, as they would name the balancer.
+    const r2 = await startServerProcess(await replicaEnv(set, 1));
+    const r1 = await startServerProcess({ ...(await replicaEnv(set, 0)), AMPGATE_OPAMP_PUBLIC_URL: r2.opampWs });
+    servers.push(r1, r2);
 
     const a = new TestAgent({ url: r1.opampWs, token: ENROLLMENT_TOKEN, capabilities: DEFAULT_CAPS | CONN_SETTINGS_CAPS });
     agents.push(a);

@@ -57,7 +57,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       return await spawnServer(env, 60_000);
     } catch (err) {
       last = err;
-      if (!/EADDRINUSE/.test(String(err))) throw err;
+      if (!/EADDRINUSE|address is already in use/.test(String(err))) throw err;
       await new Promise((r) => setTimeout(r, 300));
     }
   }

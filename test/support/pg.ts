@@ -19,7 +19,11 @@ export async function pgDatabaseFor(name: string): Promise<string> {
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${db}`);
+    // Two test files may create the same database at once: the loser finds it made.
+    if (!rowCount)
+      await client.query(`CREATE DATABASE ${db}`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
+      });
   } finally {
     await client.end();
   }
