@@ -58,7 +58,6 @@ export class AuthTracker {
     return { method: row.method as AgentAuth['method'], credentialId: row.credential_id ?? undefined, at: row.seen_at, fresh: false };
   }
 
-  /** Re-evaluates the waits of one agent (its status changed). */
   /**
    * Another process sharing the store (a replica) saw these agents authenticate: what it recorded
    * replaces what this process saw last, and their waits decide again (a rotation offered here
@@ -76,6 +75,7 @@ export class AuthTracker {
     }
   }
 
+  /** Re-evaluates the waits of one agent (its status changed). */
   poke(uid: string): void {
     const set = this.#waiters.get(uid);
     if (!set) return;
