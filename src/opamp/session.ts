@@ -182,8 +182,7 @@ export class OpampSession implements AgentMessageHandler {
       return [badRequest(msg.instanceUid, refusal)];
     }
 
-    const full = deferredDigest(msg, 'agentDescription') !== undefined || msg.agentDescription !== undefined;
-    base.flags |= this.#fullStateFlags(agent, st, msg.sequenceNum, full);
+    base.flags |= this.#fullStateFlags(agent, st, msg);
     st.lastSeq = msg.sequenceNum;
     st.lastMessageAt = now;
     return this.fleet.composeReplies(agent, base, link);
@@ -275,10 +274,11 @@ export class OpampSession implements AgentMessageHandler {
    * writes and may miss the agent's last moments (an APPLIED after an APPLYING), while the agent,
    * which only reconnected, continues its sequence as if nothing happened.
    */
-  #fullStateFlags(agent: AgentRecord, st: UidState, seq: bigint, fullReport: boolean): bigint {
+  #fullStateFlags(agent: AgentRecord, st: UidState, msg: AgentToServer): bigint {
     let flags = 0n;
     const epoch = this.fleet.epoch(agent.uid);
-    const gap = st.lastSeq !== undefined ? seq !== st.lastSeq + 1n && seq !== st.lastSeq : !fullReport && !this.#storedStateComplete;
+    const seq = msg.sequenceNum;
+    const gap = st.lastSeq !== undefined ? seq !== st.lastSeq + 1n && seq !== st.lastSeq : !this.#storedStateComplete && !isFullReport(msg);
     if (gap) flags |= REPORT_FULL_STATE;
     else if (isIncomplete(agent) && st.fullStateAskedEpoch !== epoch) {
       st.fullStateAskedEpoch = epoch;
@@ -294,6 +294,11 @@ export class OpampSession implements AgentMessageHandler {
     }
     return flags;
   }
+}
+
+/** The message carries the agent description (a full report), deferred or decoded. */
+function isFullReport(msg: AgentToServer): boolean {
+  return deferredDigest(msg, 'agentDescription') !== undefined || msg.agentDescription !== undefined;
 }
 
 /** Something the agent's capabilities promise is not in the record. */
