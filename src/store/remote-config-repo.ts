@@ -3,6 +3,7 @@
  * (the history of every hash assigned to an agent and how it ended) and the desired-config pointer
  * of each agent.
  */
+import { assignedAttempt } from './attempt-row.js';
 import type { Db } from './db.js';
 import type { AttemptRow, AttemptStatus, PayloadRow, RemoteConfigStore } from './ports/remote-config.js';
 
@@ -57,21 +58,7 @@ export class RemoteConfigRepo implements RemoteConfigStore {
   assign(uid: string, hash: string, changeId: string, previousHash: string | null, now: number): AttemptRow {
     const id = Number(this.#insertAttempt.run(uid, hash, changeId, previousHash, now, now).lastInsertRowid);
     this.#setDesired.run(uid, id);
-    // The row as inserted (column defaults spelled out), without reading it back: a rollout
-    // assigns thousands of agents in one transaction.
-    return {
-      id,
-      uid,
-      hash,
-      change_id: changeId,
-      previous_hash: previousHash,
-      status: 'assigned',
-      error: '',
-      effective_config_hash: null,
-      created_at: now,
-      offered_at: null,
-      updated_at: now,
-    };
+    return assignedAttempt(id, uid, hash, changeId, previousHash, now);
   }
 
   attempt(id: number): AttemptRow | undefined {

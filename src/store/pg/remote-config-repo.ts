@@ -2,6 +2,7 @@
  * @module PostgreSQL: remote config delivery, payloads by config hash, per-agent attempts and the
  * desired-config pointer of each agent.
  */
+import { assignedAttempt } from '../attempt-row.js';
 import type { SyncPg } from './bridge.js';
 import type { AttemptRow, AttemptStatus, PayloadRow, RemoteConfigStore } from '../ports/remote-config.js';
 
@@ -37,19 +38,7 @@ export class PgRemoteConfigRepo implements RemoteConfigStore {
       [uid],
     );
     const id = Number((inserted!.rows[0] as { attempt_id: number }).attempt_id);
-    return {
-      id,
-      uid,
-      hash,
-      change_id: changeId,
-      previous_hash: previousHash,
-      status: 'assigned',
-      error: '',
-      effective_config_hash: null,
-      created_at: now,
-      offered_at: null,
-      updated_at: now,
-    };
+    return assignedAttempt(id, uid, hash, changeId, previousHash, now);
   }
 
   attempt(id: number): AttemptRow | undefined {
