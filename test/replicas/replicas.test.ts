@@ -6,18 +6,17 @@
  * recorded as disconnected, and the rollout completes exactly once: one attempt and one outcome per
  * agent, one result in the audit log, no offer twice on a connection, and the chain verifies.
  */
-import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { RemoteConfigStatuses } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { api, auditRows, crashEnv, finished, startServerProcess, token } from '../support/crash.js';
+import { api, approvedPush, auditRows, finished } from '../support/crash.js';
 import { collectorConfig } from '../support/fleet-fixtures.js';
 import { inBatches, LeanAgent } from '../support/lean-agents.js';
-import { pgDatabaseFor, testPgUrl } from '../support/pg.js';
+import { testPgUrl } from '../support/pg.js';
+import { startReplicas } from '../support/replicas.js';
 import type { ServerProcess } from '../support/process.js';
-import { ENROLLMENT_TOKEN, eventually, tempDir } from '../support/server.js';
+import { ENROLLMENT_TOKEN, eventually } from '../support/server.js';
 
 const AGENTS = 30;
 const servers: ServerProcess[] = [];
@@ -47,13 +46,7 @@ async function sql<T extends pg.QueryResultRow>(url: string, text: string, param
 
 describe.skipIf(testPgUrl() === undefined)('replicas on one PostgreSQL database', () => {
   it('a push approved on replica 1 reaches agents on 2 and 3; kill -9 of replica 2 mid-rollout; it completes exactly once', async () => {
-    const root = tempDir();
-    const db = await pgDatabaseFor(`replicas_${basename(root)}`);
-    for (let i = 0; i < 3; i++) {
-      const dir = join(root, `r${i + 1}`);
-      mkdirSync(dir);
-      servers.push(await startServerProcess({ ...(await crashEnv(dir)), AMPGATE_DB: db, AMPGATE_DATA_DIR: dir }));
-    }
+    const { db } = await startReplicas(3, 'replicas', servers);
     const [r1, r2, r3] = servers as [ServerProcess, ServerProcess, ServerProcess];
     const health = async (s: ServerProcess) => (await api<Health>(s, 'GET', '/healthz')).body;
     const h2 = await health(r2);
@@ -83,30 +76,14 @@ describe.skipIf(testPgUrl() === undefined)('replicas on one PostgreSQL database'
     // Every replica sees every agent connected, whichever replica holds it.
     for (const s of servers) await eventually(async () => (await health(s)).agents.connected === AGENTS, 20_000, 100);
 
-    const proposer = await token(r1, 'proposer', 'proposer');
-    const approvers = [await token(r1, 'approver-1', 'approver'), await token(r1, 'approver-2', 'approver')];
     const body = collectorConfig('otlp');
-    const added = await api<{ version: { configHash: string } }>(r1, 'POST', '/api/configs', { name: 'spread', body });
-    const hash = added.body.version.configHash;
-    const proposed = await api<{ request: ChangeRequest }>(
-      r1,
-      'POST',
-      '/api/changes',
-      {
-        kind: 'config_push',
-        target: { selector: 'service.name=spread' },
-        params: { config: 'spread', canary: '10%', bakeSeconds: 0, stageTimeoutSeconds: 120, pendingWaitSeconds: 60 },
-        reason: 'replica test rollout',
-      },
-      proposer,
-    );
-    expect(proposed.status).toBe(201);
-    let request = proposed.body.request;
-    for (const t of approvers.slice(0, request.requiredApprovals)) {
-      const r = await api<ChangeRequest>(r1, 'POST', `/api/changes/${request.id}/approve`, { fingerprint: request.fingerprint }, t);
-      expect(r.status).toBe(200);
-      request = r.body;
-    }
+    const { request, configHash: hash } = await approvedPush(r1, {
+      name: 'spread',
+      body,
+      selector: 'service.name=spread',
+      params: { canary: '10%', bakeSeconds: 0, stageTimeoutSeconds: 120, pendingWaitSeconds: 60 },
+      reason: 'replica test rollout',
+    });
 
     // The kill comes from the agents' side once a third have applied; replica 2's agents then go to replica 3.
     await eventually(() => killed, 60_000, 20);

@@ -3,13 +3,11 @@
  * replicas take over its agents and jobs) must not keep serving: `ampgate serve` stops its
  * listeners and exits non-zero, so a process manager starts it again (npm run test:pg only).
  */
-import { basename } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { crashEnv, startServerProcess } from '../support/crash.js';
-import { pgDatabaseFor, testPgUrl } from '../support/pg.js';
+import { testPgUrl } from '../support/pg.js';
+import { startReplicas } from '../support/replicas.js';
 import type { ServerProcess } from '../support/process.js';
-import { tempDir } from '../support/server.js';
 
 const servers: ServerProcess[] = [];
 afterEach(async () => {
@@ -18,10 +16,8 @@ afterEach(async () => {
 
 describe.skipIf(testPgUrl() === undefined)('a replica that loses its database session', () => {
   it('stops serving and exits with status 1', async () => {
-    const dir = tempDir();
-    const db = await pgDatabaseFor(`lost_${basename(dir)}`);
-    const server = await startServerProcess({ ...(await crashEnv(dir)), AMPGATE_DB: db, AMPGATE_DATA_DIR: dir });
-    servers.push(server);
+    const { db } = await startReplicas(1, 'lost', servers);
+    const server = servers[0]!;
     const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
     expect((await fetch(`${server.controlUrl}/healthz`)).status).toBe(200);
 

@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import type { AuditEntry } from '../../src/changes/audit.js';
 import type { ChangeRequest } from '../../src/changes/types.js';
 import { RemoteConfigStatuses } from '../../src/gen/opamp/v1/opamp_pb.js';
-import { api, auditRows, crashEnv, finished, lostAuditRows, startServerProcess, token, verifyAuditOffline } from './crash.js';
+import { api, approvedPush, auditRows, crashEnv, finished, lostAuditRows, startServerProcess, verifyAuditOffline } from './crash.js';
 import { collectorConfig } from './fleet-fixtures.js';
 import { inBatches, LeanAgent } from './lean-agents.js';
 import type { ServerProcess } from './process.js';
@@ -67,30 +67,15 @@ export async function killDuringRollout(o: CrashRolloutOptions): Promise<CrashRo
   await inBatches(agents, 100, (a) => a.connect());
   await eventually(async () => (await api<{ agents: { connected: number } }>(server, 'GET', '/healthz')).body.agents.connected === o.agents, o.timeoutMs, 100);
 
-  const proposer = await token(server, 'proposer', 'proposer');
-  const approvers = [await token(server, 'approver-1', 'approver'), await token(server, 'approver-2', 'approver')];
   const body = collectorConfig('otlp');
-  const added = await api<{ version: { configHash: string } }>(server, 'POST', '/api/configs', { name: 'crash', body });
-  const configHash = added.body.version.configHash;
-  const proposed = await api<{ request: ChangeRequest }>(
-    server,
-    'POST',
-    '/api/changes',
-    {
-      kind: 'config_push',
-      target: { selector: 'service.name=crash' },
-      params: { config: 'crash', canary: '5%', bakeSeconds: 0, stageTimeoutSeconds: 300, pendingWaitSeconds: 120 },
-      reason: 'crash test rollout',
-    },
-    proposer,
-  );
-  if (proposed.status !== 201) throw new Error(`propose: ${proposed.status} ${JSON.stringify(proposed.body)}`);
-  let request = proposed.body.request;
-  for (const t of approvers.slice(0, request.requiredApprovals)) {
-    const r = await api<ChangeRequest>(server, 'POST', `/api/changes/${request.id}/approve`, { fingerprint: request.fingerprint }, t);
-    if (r.status !== 200) throw new Error(`approve: ${r.status} ${JSON.stringify(r.body)}`);
-    request = r.body;
-  }
+  const pushed = await approvedPush(server, {
+    name: 'crash',
+    body,
+    selector: 'service.name=crash',
+    params: { canary: '5%', bakeSeconds: 0, stageTimeoutSeconds: 300, pendingWaitSeconds: 120 },
+    reason: 'crash test rollout',
+  });
+  const { request, configHash } = pushed;
   const approvedAt = Date.now();
 
   const isApplied = (a: LeanAgent) => a.remote?.hash === configHash && a.remote.status === RemoteConfigStatuses.RemoteConfigStatuses_APPLIED;

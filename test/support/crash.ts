@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import type { AuditEntry } from '../../src/changes/audit.js';
 import type { Role } from '../../src/changes/principal.js';
+import type { ChangeRequest } from '../../src/changes/types.js';
 import { provisionApiTokenIn } from '../../src/cli/provision.js';
 import { spawnCli } from './cli.js';
 import { pgDatabaseFor, testPgUrl } from './pg.js';
@@ -93,6 +94,36 @@ export async function auditRows(p: ServerProcess): Promise<AuditEntry[]> {
 }
 
 /** Waits until the change request is terminal and returns it. */
+/**
+ * Adds `config` (a collector config body) to the catalog, proposes a config_push of it as a
+ * proposer of its own and approves it with as many approvers as it needs, on `p`. Throws on any
+ * refusal. Returns the request as the last approval left it and the config's hash.
+ */
+export async function approvedPush(
+  p: ServerProcess,
+  o: { readonly name: string; readonly body: string; readonly selector: string; readonly params: Record<string, unknown>; readonly reason: string },
+): Promise<{ request: ChangeRequest; configHash: string }> {
+  const proposer = await token(p, 'proposer', 'proposer');
+  const approvers = [await token(p, 'approver-1', 'approver'), await token(p, 'approver-2', 'approver')];
+  const added = await api<{ version: { configHash: string } }>(p, 'POST', '/api/configs', { name: o.name, body: o.body });
+  if (added.status !== 201) throw new Error(`add config: ${added.status} ${JSON.stringify(added.body)}`);
+  const proposed = await api<{ request: ChangeRequest }>(
+    p,
+    'POST',
+    '/api/changes',
+    { kind: 'config_push', target: { selector: o.selector }, params: { config: o.name, ...o.params }, reason: o.reason },
+    proposer,
+  );
+  if (proposed.status !== 201) throw new Error(`propose: ${proposed.status} ${JSON.stringify(proposed.body)}`);
+  let request = proposed.body.request;
+  for (const t of approvers.slice(0, request.requiredApprovals)) {
+    const r = await api<ChangeRequest>(p, 'POST', `/api/changes/${request.id}/approve`, { fingerprint: request.fingerprint }, t);
+    if (r.status !== 200) throw new Error(`approve: ${r.status} ${JSON.stringify(r.body)}`);
+    request = r.body;
+  }
+  return { request, configHash: added.body.version.configHash };
+}
+
 export async function finished<T extends { state: string }>(p: ServerProcess, id: string, timeoutMs: number): Promise<T> {
   return eventually(
     async () => {
