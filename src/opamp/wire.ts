@@ -9,6 +9,7 @@ import { AgentConfigMapSchema, ServerToAgentSchema, type AgentConfigMap, type Se
 import { MalformedMessageError } from '../protocol/agent-to-server.js';
 
 export { decodeAgentToServer, MalformedMessageError } from '../protocol/agent-to-server.js';
+export { withWsHeader } from './ws-header.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/x-protobuf';
 
@@ -21,13 +22,6 @@ export function stripWsHeader(frame: Uint8Array): Uint8Array {
   if (frame.length === 0) throw new MalformedMessageError('empty WebSocket message (missing header)');
   if (frame[0] !== 0) return frame; // header-less legacy frame
   return frame.subarray(1);
-}
-
-const WS_HEADER = Uint8Array.of(0);
-
-/** Prepends the 0x00 header to an encoded ServerToAgent. */
-export function withWsHeader(payload: Uint8Array): Buffer {
-  return Buffer.concat([WS_HEADER, payload]);
 }
 
 /** Encodings of frozen config maps (see encodeServerToAgent). */

@@ -6,10 +6,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ServerToAgent } from '../gen/opamp/v1/opamp_pb.js';
-import { allocateLinkId, type AgentAuth, type AgentLink } from '../fleet/link.js';
+import { allocateLinkId, type AgentAuth } from '../fleet/link.js';
 import type { AgentMessageHandler } from './message-handler.js';
-import { badRequest, internalError } from '../protocol/error-response.js';
-import { decodeAgentToServer, encodeServerToAgent, MalformedMessageError, stripWsHeader, withWsHeader } from './wire.js';
+import { encodeServerToAgent, withWsHeader } from './wire.js';
+import { PingSlices, type Pingable } from './ping-slices.js';
+import { answerFrame, type FrameEvents, type FramedLink } from './ws-frame.js';
 
 export interface WsTransportOptions {
   /** Largest accepted message in bytes; larger frames close the socket with 1009. */
@@ -22,15 +23,12 @@ export interface WsTransportOptions {
   readonly maxConsecutiveMalformed?: number;
 }
 
-export interface WsTransportEvents {
+export interface WsTransportEvents extends FrameEvents {
   onSent(count: number): void;
-  onMalformed(reason: string): void;
   onDropped(reason: string): void;
-  /** A bug, not bad input: the agent gets error_response Unavailable and the socket stays up. */
-  onInternalError(err: unknown): void;
 }
 
-class WsLink implements AgentLink {
+class WsLink implements FramedLink, Pingable {
   readonly id = allocateLinkId();
   readonly transport = 'ws' as const;
   readonly canPush = true;
@@ -62,6 +60,15 @@ class WsLink implements AgentLink {
     return true;
   }
 
+  ping(): void {
+    this.socket.ping();
+  }
+
+  drop(): void {
+    this.events.onDropped('ping_timeout');
+    this.socket.terminate();
+  }
+
   close(code: number, reason: string): void {
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) this.socket.close(code, reason);
   }
@@ -70,10 +77,7 @@ class WsLink implements AgentLink {
 export class WsTransport {
   readonly #wss: WebSocketServer;
   readonly #links = new Set<WsLink>();
-  readonly #pingTimer: NodeJS.Timeout;
-  /** The links in each ping slice (by link id); one slice is pinged per tick. */
-  readonly #pingSlices: Array<Set<WsLink>>;
-  #nextSlice = 0;
+  readonly #pings: PingSlices<WsLink>;
   readonly #maxBuffered: number;
   readonly #maxMalformed: number;
 
@@ -90,14 +94,7 @@ export class WsTransport {
       perMessageDeflate: false, // memory per socket; OpAMP payloads are small protobufs
       clientTracking: false,
     });
-    // Pings are spread over the interval, one slice every ~100 ms: each ping is a write syscall,
-    // and pinging 19,000 sockets at once stalled the event loop for ~0.5 s every interval. Every
-    // socket is still pinged once per interval and dropped when it missed its previous ping.
-    const interval = opts.pingIntervalMs ?? 30_000;
-    const slices = Math.max(1, Math.min(600, Math.floor(interval / 100)));
-    this.#pingSlices = Array.from({ length: slices }, () => new Set<WsLink>());
-    this.#pingTimer = setInterval(() => this.#pingSlice(), interval / slices);
-    this.#pingTimer.unref();
+    this.#pings = new PingSlices(opts.pingIntervalMs ?? 30_000);
   }
 
   get openConnections(): number {
@@ -112,7 +109,7 @@ export class WsTransport {
   #attach(ws: WebSocket, remoteAddress: string, auth: AgentAuth): void {
     const link = new WsLink(ws, remoteAddress, auth, this.#maxBuffered, this.events);
     this.#links.add(link);
-    this.#sliceOf(link).add(link);
+    this.#pings.add(link);
     ws.on('message', (data, isBinary) => this.#onMessage(link, data, isBinary));
     ws.on('pong', () => {
       link.alive = true;
@@ -120,7 +117,7 @@ export class WsTransport {
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       this.#links.delete(link);
-      this.#sliceOf(link).delete(link);
+      this.#pings.delete(link);
       this.session.linkClosed(link);
     });
   }
@@ -133,47 +130,12 @@ export class WsTransport {
       return;
     }
     const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    let replies: ServerToAgent[];
-    try {
-      const msg = decodeAgentToServer(stripWsHeader(frame));
-      link.malformedInARow = 0;
-      replies = this.session.handle(link, msg);
-    } catch (err) {
-      if (!(err instanceof MalformedMessageError)) {
-        this.events.onInternalError(err);
-        link.push(internalError());
-        return;
-      }
-      this.events.onMalformed('undecodable');
-      link.push(badRequest(new Uint8Array(0), err.message));
-      if (++link.malformedInARow >= this.#maxMalformed) link.close(1002, 'too many malformed messages');
-      return;
-    }
-    for (const r of replies) link.push(r);
-  }
-
-  #sliceOf(link: WsLink): Set<WsLink> {
-    return this.#pingSlices[link.id % this.#pingSlices.length]!;
-  }
-
-  /** Pings the links of the next slice; terminates those that did not answer the previous ping. */
-  #pingSlice(): void {
-    const slice = this.#pingSlices[this.#nextSlice]!;
-    this.#nextSlice = (this.#nextSlice + 1) % this.#pingSlices.length;
-    for (const link of slice) {
-      if (!link.alive) {
-        this.events.onDropped('ping_timeout');
-        link.socket.terminate();
-        continue;
-      }
-      link.alive = false;
-      link.socket.ping();
-    }
+    answerFrame(this.session, link, frame, this.events, this.#maxMalformed);
   }
 
   /** Closes every socket with 1001 (going away) and waits for them to finish, at most `graceMs`. */
   async close(graceMs = 2_000): Promise<void> {
-    clearInterval(this.#pingTimer);
+    this.#pings.stop();
     const closing = [...this.#links].map(
       (l) =>
         new Promise<void>((resolve) => {

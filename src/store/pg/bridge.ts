@@ -8,14 +8,12 @@
  * `later()` instead: queued to the worker without waiting, committed in order with everything
  * else.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { BridgeReply, BridgeRequest, LaterFailure, Statement, StatementResult, WorkerData } from './bridge-protocol.js';
 import { Notes } from './feed.js';
 import type { FeedTopic } from '../ports/cluster.js';
+import { isCompiled, tsxEntry } from '../../shared/tsx-loader.js';
 
 type Req = BridgeRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -278,19 +276,9 @@ export class SyncPg {
  */
 function spawnWorker(data: WorkerData): Worker {
   const self = import.meta.url;
-  if (self.endsWith('.js')) return new Worker(new URL('./bridge-worker.js', self), { workerData: data });
-  const tsx = pathToFileURL(tsxEsmApi(self)).href;
+  if (isCompiled(self)) return new Worker(new URL('./bridge-worker.js', self), { workerData: data });
+  const tsx = pathToFileURL(tsxEntry(self, './esm/api')).href;
   const entry = new URL('./bridge-worker.ts', self).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(boot, { eval: true, workerData: data });
-}
-
-/** The ES module entry of tsx's loader API, from the exports map of the tsx package (a dev dependency). */
-function tsxEsmApi(from: string): string {
-  const pkgFile = createRequire(from).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import?: string | { default?: string } }> };
-  const entry = pkg.exports['./esm/api']?.import;
-  const rel = typeof entry === 'string' ? entry : entry?.default;
-  if (!rel) throw new Error('tsx has no ./esm/api export: run the compiled server (npm run build) instead');
-  return join(dirname(pkgFile), rel);
 }
