@@ -73,6 +73,8 @@ const SettingsSchema = z.object({
   /** Heartbeat interval agents are expected to use; HTTP agents are offline after 3 missed polls. */
   heartbeatSeconds: int(1).default(30),
   pingIntervalMs: int(100).default(30_000),
+  /** Child processes that hold the agents' WebSocket connections (ws-relay.ts); 0: in this process. Not with TLS. */
+  wireProcesses: int(0).max(16).default(0),
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),
   tlsClientCaFile: z.string().optional(),
@@ -156,6 +158,7 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   proposalBurst: 'AMPGATE_PROPOSAL_BURST',
   heartbeatSeconds: 'AMPGATE_HEARTBEAT_SECONDS',
   pingIntervalMs: 'AMPGATE_WS_PING_INTERVAL_MS',
+  wireProcesses: 'AMPGATE_WIRE_PROCESSES',
   tlsCertFile: 'AMPGATE_TLS_CERT',
   tlsKeyFile: 'AMPGATE_TLS_KEY',
   tlsClientCaFile: 'AMPGATE_TLS_CLIENT_CA',

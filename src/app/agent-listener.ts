@@ -10,9 +10,10 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { Metrics } from '../api/metrics.js';
 import { Admission } from '../opamp/admission.js';
 import { HttpTransport } from '../opamp/http-transport.js';
-import { OpampListener } from '../opamp/listener.js';
+import { OpampListener, type WebSocketTransport } from '../opamp/listener.js';
 import { OpampSession } from '../opamp/session.js';
 import { SourceConnectionLimiter } from '../opamp/source-limit.js';
+import { WsRelay } from '../opamp/ws-relay.js';
 import { WsTransport } from '../opamp/ws-transport.js';
 import type { Logger } from '../shared/log.js';
 
@@ -53,16 +54,31 @@ export function createAgentListener(deps: AgentListenerDeps): OpampListener {
     metrics.errors.inc({ reason: 'internal' });
     logger.error({ err }, 'internal error while processing an agent message');
   };
-  const ws = new WsTransport(
-    session,
-    {
-      onSent: (n) => messagesOut.ws.inc(n),
-      onMalformed: (reason) => metrics.errors.inc({ reason }),
-      onDropped: (reason) => metrics.errors.inc({ reason }),
-      onInternalError,
-    },
-    { maxMessageBytes: settings.maxMessageBytes, pingIntervalMs: settings.pingIntervalMs },
-  );
+  const wsEvents = {
+    onSent: (n: number) => messagesOut.ws.inc(n),
+    onMalformed: (reason: string) => metrics.errors.inc({ reason }),
+    onDropped: (reason: string) => metrics.errors.inc({ reason }),
+    onInternalError,
+  };
+  const wsOptions = { maxMessageBytes: settings.maxMessageBytes, pingIntervalMs: settings.pingIntervalMs };
+  const tls = deps.credentialsModule.tlsOptions;
+  if (settings.wireProcesses > 0 && tls) {
+    logger.warn('AMPGATE_WIRE_PROCESSES is ignored: the agent listener speaks TLS, and a TLS session cannot move to another process');
+  }
+  const ws: WebSocketTransport =
+    settings.wireProcesses > 0 && !tls
+      ? new WsRelay(
+          session,
+          {
+            ...wsEvents,
+            onWireExit: (pid, code, signal) => {
+              metrics.errors.inc({ reason: 'wire_process_exit' });
+              logger.error({ pid, code, signal }, 'a wire process exited: its agents were disconnected and reconnect; it is started again');
+            },
+          },
+          { ...wsOptions, processes: settings.wireProcesses, keepSocket: (socket) => sourceLimit.keep(socket) },
+        )
+      : new WsTransport(session, wsEvents, wsOptions);
   metrics.trackOpenSockets(() => ws.openConnections);
   const http = new HttpTransport(
     session,
@@ -99,7 +115,7 @@ export function createAgentListener(deps: AgentListenerDeps): OpampListener {
       host: settings.opampListen.host,
       port: settings.opampListen.port,
       path: settings.opampPath,
-      tls: deps.credentialsModule.tlsOptions,
+      tls,
       sourceLimit,
       requestTimeoutMs: settings.agentBodyTimeoutMs + 5_000,
     },

@@ -6,6 +6,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as TlsServerOptions } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import type { Admission, AdmissionDecision } from './admission.js';
@@ -13,7 +14,15 @@ import type { AgentAuthenticator, PresentedCredentials } from '../fleet/agent-au
 import { plain, type HttpTransport } from './http-transport.js';
 import type { SourceConnectionLimiter } from './source-limit.js';
 import { PROTOBUF_CONTENT_TYPE } from './wire.js';
-import type { WsTransport } from './ws-transport.js';
+import type { AgentAuth } from '../fleet/link.js';
+
+/** The WebSocket side: in this process (ws-transport.ts) or in wire processes (ws-relay.ts). */
+export interface WebSocketTransport {
+  readonly openConnections: number;
+  /** Completes an already authenticated and admitted upgrade. */
+  upgrade(req: IncomingMessage, socket: Socket, head: Buffer, auth: AgentAuth): void;
+  close(): Promise<void>;
+}
 
 export interface OpampListenerOptions {
   readonly host: string;
@@ -43,7 +52,7 @@ export class OpampListener {
     private readonly opts: OpampListenerOptions,
     authenticator: AgentAuthenticator,
     private readonly admission: Admission,
-    private readonly ws: WsTransport,
+    private readonly ws: WebSocketTransport,
     private readonly http: HttpTransport,
     private readonly events: ListenerEvents,
   ) {
@@ -147,7 +156,7 @@ export class OpampListener {
         'Retry-After': String(decision.retryAfterSeconds),
       });
     }
-    this.ws.upgrade(req, socket, head, auth);
+    this.ws.upgrade(req, socket as Socket, head, auth);
   }
 }
 

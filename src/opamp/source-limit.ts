@@ -7,7 +7,7 @@
  * connections are dropped at accept. Agents behind one NAT or proxy share an address: raise the
  * limit there, or set 0 to turn it off.
  */
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 
 export interface SourceLimitEvents {
   /** Called at most once a minute per address, when it first goes over the limit. */
@@ -23,6 +23,8 @@ function sourceKey(address: string | undefined): string {
 export class SourceConnectionLimiter {
   readonly #open = new Map<string, number>();
   readonly #warned = new Map<string, number>();
+  /** Sockets handed to another process: counted until that process reports them closed. */
+  readonly #moved = new WeakSet<Socket>();
 
   constructor(
     /** Open connections allowed per address; 0 turns the limit off. */
@@ -39,13 +41,32 @@ export class SourceConnectionLimiter {
       const n = (this.#open.get(key) ?? 0) + 1;
       this.#open.set(key, n);
       socket.once('close', () => {
-        const left = (this.#open.get(key) ?? 1) - 1;
-        if (left <= 0) this.#open.delete(key);
-        else this.#open.set(key, left);
+        if (!this.#moved.has(socket)) this.#release(key);
       });
       if (n > this.maxPerSource) this.#warn(key, n);
       if (n > 2 * this.maxPerSource) socket.destroy();
     });
+  }
+
+  /**
+   * The socket moves to a wire process (ws-relay.ts): this process's copy may close (or never
+   * report closing) while the connection lives on. It stays counted until the returned function is called.
+   */
+  keep(socket: Socket): () => void {
+    if (this.maxPerSource <= 0) return () => undefined;
+    this.#moved.add(socket);
+    const key = sourceKey(socket.remoteAddress);
+    let done = false;
+    return () => {
+      if (!done) this.#release(key);
+      done = true;
+    };
+  }
+
+  #release(key: string): void {
+    const left = (this.#open.get(key) ?? 1) - 1;
+    if (left <= 0) this.#open.delete(key);
+    else this.#open.set(key, left);
   }
 
   /** True while `address` holds more open connections than allowed. */

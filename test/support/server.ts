@@ -31,6 +31,8 @@ export async function startTestServer(overrides: Partial<SettingsInput> = {}, di
       logLevel: 'silent',
       adminToken: ADMIN_TOKEN,
       enrollmentToken: ENROLLMENT_TOKEN,
+      // npm run test:wire: the same suites with the WebSocket side in a wire process (ws-relay.ts).
+      ...(process.env.AMPGATE_TEST_WIRE_PROCESSES ? { wireProcesses: Number(process.env.AMPGATE_TEST_WIRE_PROCESSES) } : {}),
       ...overrides,
     },
   );
