@@ -64,7 +64,9 @@ export class Harness {
     const profileDir = join(this.opts.resultsDir, 'profiles', `${name}-${this.startedAt.toISOString().replace(/[:.]/g, '-')}`);
     const nodeArgs = this.opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     if (this.opts.profile) this.log(`server CPU profile: ${profileDir}/CPU.*.0.*.cpuprofile (main thread)`);
-    const server = await ServerProcess.start({ dir: join(this.workDir, name), env, nodeArgs }, tokens);
+    const wire = this.wireProcesses();
+    const withWire = wire > 0 ? { AMPGATE_WIRE_PROCESSES: String(wire), ...env } : env;
+    const server = await ServerProcess.start({ dir: join(this.workDir, name), env: withWire, nodeArgs }, tokens);
     this.#cleanups.push(() => server.close());
     return server;
   }
@@ -168,7 +170,21 @@ export class Harness {
           `and latency figures are pessimistic; re-run on a quiet machine.`,
       );
     }
-    return { ...r, machine: { ...r.machine, otherCpuCores: other }, notes };
+    const wire = this.wireProcesses();
+    const method =
+      wire > 0
+        ? {
+            ...r.method,
+            wireProcesses: wire,
+            summary: `${r.method.summary} Server with AMPGATE_WIRE_PROCESSES=${wire}: its CPU and RSS include its wire processes.`,
+          }
+        : r.method;
+    return { ...r, method, machine: { ...r.machine, otherCpuCores: other }, notes };
+  }
+
+  /** `--set wireProcesses=N`: ampgate servers of this run hold WebSocket agents in N wire processes. */
+  wireProcesses(): number {
+    return Math.floor(this.knob('wireProcesses', 0));
   }
 
   /** A note for results taken while the machine was busy with other work. */

@@ -3,7 +3,7 @@
  * /proc/<pid>/stat) and a description of the machine, so every result says where it was taken.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every mainstream Linux). */
@@ -36,6 +36,49 @@ export function readCpuMs(pid: number): { user: number; system: number } | undef
   } catch {
     return undefined;
   }
+}
+
+/** Live child processes of `pid` (the server's wire processes, AMPGATE_WIRE_PROCESSES). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readOr(`/proc/${name}/stat`, '');
+    // Field 4 (ppid) is rest[1] after the parenthesised command name.
+    if (stat && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+  }
+  return out;
+}
+
+/** RSS of `pid` and its live children together (undefined when `pid` is gone). */
+export function readTreeRssBytes(pid: number): number | undefined {
+  const own = readRssBytes(pid);
+  if (own === undefined) return undefined;
+  return childPids(pid).reduce((sum, c) => sum + (readRssBytes(c) ?? 0), own);
+}
+
+/** CPU time of `pid` and its children, live or exited and reaped (undefined when `pid` is gone). */
+export function readTreeCpuMs(pid: number): { user: number; system: number } | undefined {
+  const own = readCpuMs(pid);
+  if (own === undefined) return undefined;
+  let { user, system } = own;
+  try {
+    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
+    // cutime, cstime (fields 16, 17): children that exited and were reaped.
+    user += (Number(f[13]) * 1000) / CLK_TCK;
+    system += (Number(f[14]) * 1000) / CLK_TCK;
+  } catch {
+    // gone between the two reads
+  }
+  for (const c of childPids(pid)) {
+    const t = readCpuMs(c);
+    if (t) {
+      user += t.user;
+      system += t.system;
+    }
+  }
+  return { user, system };
 }
 
 /** CPU time all CPUs spent busy since boot (ms), from /proc/stat: total minus idle and iowait. */

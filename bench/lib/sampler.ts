@@ -13,7 +13,7 @@
  * agents. Lag windows are therefore kept long (`scrapeEvery`), like a real 10-60 s scrape
  * interval, so the probe does not dominate what it measures; each scrape's duration is recorded.
  */
-import { readCpuMs, readRssBytes } from './proc.js';
+import { readTreeCpuMs, readTreeRssBytes } from './proc.js';
 import { scrape, type PromSnapshot } from './prom.js';
 import { max, median } from './stats.js';
 
@@ -66,7 +66,7 @@ export class Sampler {
 
   async #take(withScrape: boolean): Promise<Sample> {
     const pid = this.pid();
-    const cpu = readCpuMs(pid);
+    const cpu = readTreeCpuMs(pid);
     let metrics: PromSnapshot | undefined;
     let scrapeMs: number | undefined;
     if (this.controlUrl && withScrape) {
@@ -82,7 +82,7 @@ export class Sampler {
     const mx = metrics?.get('ampgate_nodejs_eventloop_lag_max_seconds');
     const s: Sample = {
       at: Date.now(),
-      rssBytes: readRssBytes(pid),
+      rssBytes: readTreeRssBytes(pid),
       cpuMs: cpu ? cpu.user + cpu.system : undefined,
       loopP99Ms: p99 === undefined ? undefined : Math.max(0, p99 * 1000 - LOOP_RESOLUTION_MS),
       loopMaxMs: mx === undefined ? undefined : Math.max(0, mx * 1000 - LOOP_RESOLUTION_MS),

@@ -10,7 +10,7 @@
 import { BaselineProcess } from '../lib/baseline-process.js';
 import { readPersisted, type PersistedState } from '../lib/db-check.js';
 import type { Harness } from '../lib/harness.js';
-import { readCpuMs } from '../lib/proc.js';
+import { readTreeCpuMs } from '../lib/proc.js';
 import { scrape } from '../lib/prom.js';
 import { check, figure, type Check, type Figure, type ScenarioResult } from '../lib/results.js';
 import { Sampler, summarise } from '../lib/sampler.js';
@@ -49,13 +49,13 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
   await sleep(h.knob('warmupS', 2) * 1000);
   const m0 = target.controlUrl ? await scrape(target.controlUrl) : undefined;
   const g0 = await gen.stats();
-  const c0 = readCpuMs(target.pid)!;
+  const c0 = readTreeCpuMs(target.pid)!;
   const t0 = Date.now();
   sampler.start();
   await sleep(seconds * 1000);
   const m1 = target.controlUrl ? await scrape(target.controlUrl) : undefined;
   const g1 = await gen.stats();
-  const c1 = readCpuMs(target.pid)!;
+  const c1 = readTreeCpuMs(target.pid)!;
   const dt = (Date.now() - t0) / 1000;
   sampler.stop();
   gen.mode('quiet');

@@ -7,7 +7,7 @@
  * report all N agents known.
  */
 import type { Harness } from '../lib/harness.js';
-import { readCpuMs } from '../lib/proc.js';
+import { readTreeCpuMs } from '../lib/proc.js';
 import { healthz } from '../lib/prom.js';
 import { check, figure, type Check, type ScenarioResult } from '../lib/results.js';
 import { max, median, round, sleep } from '../lib/stats.js';
@@ -35,7 +35,7 @@ export async function runRestart(h: Harness): Promise<ScenarioResult> {
   for (let i = 0; i < restarts; i++) {
     await server.restart();
     startMs.push(server.lastStartMs);
-    const cpu = readCpuMs(server.pid); // read right after the banner: the CPU the start-up took, whatever else ran
+    const cpu = readTreeCpuMs(server.pid); // read right after the banner: the CPU the start-up took, whatever else ran
     cpuMs.push(cpu ? cpu.user + cpu.system : Number.NaN);
     known.push((await healthz(server.endpoints.controlUrl)).known);
     await server.stop('SIGTERM');

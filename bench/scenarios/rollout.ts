@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { countApplied } from '../lib/db-check.js';
 import { ControlApi } from '../lib/control-api.js';
 import type { Harness } from '../lib/harness.js';
-import { readCpuMs } from '../lib/proc.js';
+import { readTreeCpuMs } from '../lib/proc.js';
 import { healthz } from '../lib/prom.js';
 import { check, figure, type Check, type ScenarioResult } from '../lib/results.js';
 import { Sampler, summarise } from '../lib/sampler.js';
@@ -86,12 +86,12 @@ async function pushAndMeasure(h: Harness, canary: string) {
     1_000,
   );
   sampler.start();
-  const cpu0 = readCpuMs(server.pid)!;
+  const cpu0 = readTreeCpuMs(server.pid)!;
   const approval = await api.approve(proposal.id, approvers[(proposal.requiredApprovals - 1) % approvers.length]!);
   const t0 = approval.at;
   h.log(`  final approval answered in ${round(approval.ms, 1)} ms (state ${approval.state})`);
   const persisted = await watchPersisted(server.dbPath, config.configHash, config.effectiveHash, n, t0, 60_000);
-  const cpu1 = readCpuMs(server.pid)!;
+  const cpu1 = readTreeCpuMs(server.pid)!;
   const rolloutCpuMs = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
   await sampler.sampleNow();
   sampler.stop();
