@@ -130,6 +130,11 @@ class Wire {
     // handle goes (keepOpen false) and the emptied copy is destroyed once sent, which counts it
     // out of the server's connections. The wire process owns the connection from then on.
     (socket as Socket & { server: unknown }).server = null;
+    // This process must stop reading the socket before the wire process answers the handshake:
+    // its handle stays open until the message is written, and a frame the agent sends meanwhile
+    // would be read here and dropped (Node empties the handle's read callback, it does not stop
+    // reading). net.Socket keeps reading while paused, so the read is stopped on the handle itself.
+    (socket as Socket & { _handle?: { readStop?: () => number } })._handle?.readStop?.();
     this.proc.send(m, socket, { keepOpen: false }, () => socket.destroy());
   }
 

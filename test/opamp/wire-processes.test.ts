@@ -6,7 +6,9 @@
  * agents (who reconnect to its replacement), per-source counting follows the moved sockets, and a
  * graceful stop closes them with 1001 and ends the wire processes.
  */
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
@@ -93,6 +95,20 @@ describe('wire processes', () => {
     await eventually(() => wirePids().some((p) => p !== pid), 5_000);
     await eventually(() => server!.registry.get(a.uidText)?.connected === true, 10_000);
     expect((await a.heartbeat()).instanceUid).toEqual(a.uid);
+  });
+
+  it('answers the first message of every agent of a connect ramp from another process', async () => {
+    // Regression: the main process kept reading a socket until its handle was written to the wire
+    // process, and dropped a first frame that arrived meanwhile (about one agent in eight).
+    server = await startTestServer({ wireProcesses: 1 });
+    const out = await new Promise<string>((resolve, reject) => {
+      const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+      const ramp = fileURLToPath(new URL('../support/ramp-agents.ts', import.meta.url));
+      execFile(tsx, [ramp, server!.opampUrl.ws, ENROLLMENT_TOKEN, '400', '400'], { timeout: 20_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    const r = JSON.parse(out) as { agents: number; answered: number };
+    expect(r).toMatchObject({ agents: 400, answered: 400 });
+    expect([...server.registry.all()].length).toBe(400);
   });
 
   it('counts a moved socket against its source address until it closes', async () => {
