@@ -10,7 +10,7 @@
 import { BaselineProcess } from '../lib/baseline-process.js';
 import { readPersisted, type PersistedState } from '../lib/db-check.js';
 import type { Harness } from '../lib/harness.js';
-import { readTreeCpuMs } from '../lib/proc.js';
+import { readCpuMs, readTreeCpuMs } from '../lib/proc.js';
 import { scrape } from '../lib/prom.js';
 import { check, figure, type Check, type Figure, type ScenarioResult } from '../lib/results.js';
 import { Sampler, summarise } from '../lib/sampler.js';
@@ -29,7 +29,10 @@ interface PhaseResult {
   /** Messages per second counted by the server (ampgate) or answered to the generator (mock). */
   readonly serverRate: number;
   readonly generatorRate: number;
+  /** The server and its wire processes (AMPGATE_WIRE_PROCESSES), in cores. */
   readonly serverCpuCores: number;
+  /** The server's main process alone (equal to serverCpuCores without wire processes). */
+  readonly mainCpuCores: number;
   readonly generatorCpuCores: number;
   readonly loopP99WorstMs: number;
   readonly errors: number;
@@ -50,12 +53,14 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
   const m0 = target.controlUrl ? await scrape(target.controlUrl) : undefined;
   const g0 = await gen.stats();
   const c0 = readTreeCpuMs(target.pid)!;
+  const m0cpu = readCpuMs(target.pid)!;
   const t0 = Date.now();
   sampler.start();
   await sleep(seconds * 1000);
   const m1 = target.controlUrl ? await scrape(target.controlUrl) : undefined;
   const g1 = await gen.stats();
   const c1 = readTreeCpuMs(target.pid)!;
+  const m1cpu = readCpuMs(target.pid)!;
   const dt = (Date.now() - t0) / 1000;
   sampler.stop();
   gen.mode('quiet');
@@ -73,6 +78,7 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
     serverRate,
     generatorRate: genRate,
     serverCpuCores: (c1.user + c1.system - c0.user - c0.system) / 1000 / dt,
+    mainCpuCores: (m1cpu.user + m1cpu.system - m0cpu.user - m0cpu.system) / 1000 / dt,
     generatorCpuCores: (g1.cpuUserMs + g1.cpuSystemMs - g0.cpuUserMs - g0.cpuSystemMs) / 1000 / dt,
     loopP99WorstMs: summarise(sampler.samples).loopP99WorstMs,
     errors:
@@ -80,7 +86,7 @@ async function measure(h: Harness, gen: LoadGenerator, target: Measured, phase: 
   };
   h.log(
     `  ${who} ${phase}: ${round(r.serverRate)} msg/s (server CPU ${round(r.serverCpuCores * 100)}% = ${round(cpuPerMessageUs(r), 1)} µs/msg, ` +
-      `generator CPU ${round(r.generatorCpuCores * 100)}%)`,
+      `generator CPU ${round(r.generatorCpuCores * 100)}%)${wireSplit(r)}`,
   );
   return r;
 }
@@ -93,10 +99,18 @@ function combine(slices: readonly PhaseResult[]): PhaseResult {
     serverRate: mean((r) => r.serverRate),
     generatorRate: mean((r) => r.generatorRate),
     serverCpuCores: mean((r) => r.serverCpuCores),
+    mainCpuCores: mean((r) => r.mainCpuCores),
     generatorCpuCores: mean((r) => r.generatorCpuCores),
     loopP99WorstMs: Math.max(...slices.map((r) => r.loopP99WorstMs)),
     errors: slices.reduce((sum, r) => sum + r.errors, 0),
   };
+}
+
+/** With wire processes: how the server's CPU per message splits between its main process and them. */
+function wireSplit(r: PhaseResult): string {
+  if (Math.abs(r.serverCpuCores - r.mainCpuCores) < 0.01) return '';
+  const us = (cores: number) => round((cores * 1e6) / r.serverRate, 1);
+  return `; main process ${us(r.mainCpuCores)} µs/msg (${round(r.mainCpuCores * 100)}%), wire processes ${us(r.serverCpuCores - r.mainCpuCores)} µs/msg`;
 }
 
 /** Server CPU time per message: comparable across runs even when other work steals CPU. */
@@ -262,7 +276,7 @@ function buildResult(
         limit: LIMITS[p],
         note:
           `server CPU ${round(a.serverCpuCores * 100)}% of one core (${round(cpuPerMessageUs(a), 1)} µs per message), generator CPU ` +
-          `${round(a.generatorCpuCores * 100)}%, event-loop p99 (worst 1 s window) ${round(a.loopP99WorstMs, 1)} ms`,
+          `${round(a.generatorCpuCores * 100)}%, event-loop p99 (worst 1 s window) ${round(a.loopP99WorstMs, 1)} ms${wireSplit(a)}`,
       }),
     );
     if (mock?.target === 'mock') {
