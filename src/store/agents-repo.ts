@@ -114,7 +114,10 @@ export class AgentsRepo implements AgentsStore {
     this.#storeConfig = db.prepare('INSERT INTO effective_configs (hash, config) VALUES (?, ?) ON CONFLICT(hash) DO NOTHING');
     // NOT IN over the (non-null) hashes: one pass over agents, not a lookup per config.
     this.#prune = db
-      .prepare('DELETE FROM effective_configs WHERE hash NOT IN (SELECT effective_config_hash FROM agents WHERE effective_config_hash IS NOT NULL) RETURNING hash')
+      .prepare(
+        `DELETE FROM effective_configs
+          WHERE hash NOT IN (SELECT effective_config_hash FROM agents WHERE effective_config_hash IS NOT NULL) RETURNING hash`,
+      )
       .pluck();
     this.#touch = db.prepare('UPDATE agents SET last_seen = ?, transport = ?, disconnected_at = ? WHERE uid = ?');
     this.#delete = db.prepare('DELETE FROM agents WHERE uid = ?');

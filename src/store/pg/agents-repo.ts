@@ -54,8 +54,7 @@ const STORE_CONFIGS = `INSERT INTO effective_configs (hash, config)
   SELECT * FROM unnest($1::text[], $2::text[]) AS c(hash, config) ORDER BY 1
   ON CONFLICT (hash) DO NOTHING`;
 
-const PRUNE_CONFIGS =
-  'DELETE FROM effective_configs WHERE hash NOT IN (SELECT effective_config_hash FROM agents WHERE effective_config_hash IS NOT NULL)';
+const PRUNE_CONFIGS = 'DELETE FROM effective_configs WHERE hash NOT IN (SELECT effective_config_hash FROM agents WHERE effective_config_hash IS NOT NULL)';
 
 /** Configs seen or agents deleted between prunes, at least (see the SQLite repository). */
 const PRUNE_AFTER_MIN = 256;
