@@ -1,34 +1,14 @@
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { agentRow, sha256 } from '../../test/support/agent-rows.js';
 import { removeDir, tempDir } from '../../test/support/temp.js';
 import { AgentsRepo } from './agents-repo.js';
 import { openDatabase, type Db } from './db.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { AgentRow } from './ports/agents.js';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-function row(uid: string, config: string | null, hash: string | null = config === null ? null : sha256(config)): AgentRow {
-  return {
-    uid,
-    first_seen: 1,
-    last_seen: 2,
-    transport: 'ws',
-    capabilities: '7',
-    description: JSON.stringify({ identifying: { 'service.name': uid } }),
-    health: '{"healthy":true}',
-    effective_config: config,
-    effective_config_hash: hash,
-    remote_config_status: null,
-    package_statuses: null,
-    available_components: null,
-    custom_capabilities: null,
-    connection_settings_status: null,
-    disconnected_at: 3,
-  };
-}
+const row = agentRow;
 
 describe('AgentsRepo.loadAll', () => {
   let dir: string;

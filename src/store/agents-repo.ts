@@ -5,6 +5,7 @@
  * distinct hash in `effective_configs` (migration 009); its row keeps only the hash.
  */
 import type { Db } from './db.js';
+import { AGENT_ROWS_WITH_CONFIG, PRUNE_UNREFERENCED_CONFIGS } from './effective-configs-sql.js';
 import type { AgentLiveness, AgentRow, AgentsStore } from './ports/agents.js';
 
 /**
@@ -13,13 +14,6 @@ import type { AgentLiveness, AgentRow, AgentsStore } from './ports/agents.js';
  * with the configs kept (amortised: a constant cost per stored config).
  */
 const PRUNE_AFTER_MIN = 256;
-
-/** The agents row with its effective config text read from `effective_configs` (or its own, unhashed). */
-const ROW_COLUMNS = `a.uid, a.first_seen, a.last_seen, a.transport, a.capabilities, a.description, a.health,
-  COALESCE(c.config, a.effective_config) AS effective_config, a.effective_config_hash, a.remote_config_status,
-  a.package_statuses, a.available_components, a.custom_capabilities, a.connection_settings_status,
-  a.disconnected_at, a.replica
-  FROM agents a LEFT JOIN effective_configs c ON c.hash = a.effective_config_hash`;
 
 /** Upper bound of the memory map used by the start-up scan (SQLite maps at most the file's size). */
 const LOAD_MMAP_BYTES = 1 << 30;
@@ -112,13 +106,7 @@ export class AgentsRepo implements AgentsStore {
     // rewritten with every status report, and the row shares its page with others.
     this.#upsertHashed = db.prepare(upsert('NULL'));
     this.#storeConfig = db.prepare('INSERT INTO effective_configs (hash, config) VALUES (?, ?) ON CONFLICT(hash) DO NOTHING');
-    // NOT IN over the (non-null) hashes: one pass over agents, not a lookup per config.
-    this.#prune = db
-      .prepare(
-        `DELETE FROM effective_configs
-          WHERE hash NOT IN (SELECT effective_config_hash FROM agents WHERE effective_config_hash IS NOT NULL) RETURNING hash`,
-      )
-      .pluck();
+    this.#prune = db.prepare(`${PRUNE_UNREFERENCED_CONFIGS} RETURNING hash`).pluck();
     this.#touch = db.prepare('UPDATE agents SET last_seen = ?, transport = ?, disconnected_at = ? WHERE uid = ?');
     this.#delete = db.prepare('DELETE FROM agents WHERE uid = ?');
     // effective_config_hash is the SHA-256 of the config text (AgentRecord.effectiveConfigHash).
@@ -198,7 +186,7 @@ export class AgentsRepo implements AgentsStore {
   /** The rows of these uids (those that exist), each with its effective config text. */
   byUids(uids: readonly string[]): AgentRow[] {
     if (uids.length === 0) return [];
-    return this.#db.prepare(`SELECT ${ROW_COLUMNS} WHERE a.uid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(uids)) as AgentRow[];
+    return this.#db.prepare(`SELECT ${AGENT_ROWS_WITH_CONFIG} WHERE a.uid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(uids)) as AgentRow[];
   }
 
   markHttpOffline(before: number, now: number): string[] {

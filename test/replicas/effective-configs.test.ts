@@ -3,38 +3,19 @@
  * text is stored once, reads return the exact text, unreferenced texts are pruned at start-up, and
  * migration 009 moves the texts of a pre-009 database.
  */
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toPostgres } from '../../src/store/migrations/dialect.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { openPgStore, type PgStore } from '../../src/store/pg/pg-store.js';
 import type { AgentRow } from '../../src/store/ports/agents.js';
+import { agentRow, sha256 } from '../support/agent-rows.js';
 import { pgDatabaseFor, testPgUrl } from '../support/pg.js';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const configA = '{"collector.yaml":{"body":"receivers: {otlp: {}}\\n","contentType":"text/yaml"}}';
 const configB = '{"collector.yaml":{"body":"receivers: {filelog: {}}\\n","contentType":"text/yaml"}}';
 
-function row(uid: string, config: string | null, hash: string | null = config === null ? null : sha256(config)): AgentRow {
-  return {
-    uid,
-    first_seen: 1,
-    last_seen: 2,
-    transport: 'http',
-    capabilities: '7',
-    description: null,
-    health: '{"healthy":true}',
-    effective_config: config,
-    effective_config_hash: hash,
-    remote_config_status: null,
-    package_statuses: null,
-    available_components: null,
-    custom_capabilities: null,
-    connection_settings_status: null,
-    disconnected_at: 3,
-  };
-}
+const row = agentRow;
 
 /** The rows without the replica column, in uid order. */
 const strip = (rows: AgentRow[]) => rows.map(({ replica: _replica, ...r }) => r).sort((x, y) => x.uid.localeCompare(y.uid));
@@ -101,9 +82,21 @@ describe.skipIf(testPgUrl() === undefined)('effective configs on PostgreSQL', ()
     const rows = [row('a1', configA), row('a2', configA), row('a3', configB), row('a4', '{"own":{}}', null), row('a5', null)];
     for (const r of rows)
       await c.query(
-        `INSERT INTO agents (uid, first_seen, last_seen, transport, capabilities, health, effective_config, effective_config_hash, disconnected_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [r.uid, r.first_seen, r.last_seen, r.transport, r.capabilities, r.health, r.effective_config, r.effective_config_hash, r.disconnected_at],
+        `INSERT INTO agents (uid, first_seen, last_seen, transport, capabilities, description, health, effective_config,
+           effective_config_hash, disconnected_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          r.uid,
+          r.first_seen,
+          r.last_seen,
+          r.transport,
+          r.capabilities,
+          r.description,
+          r.health,
+          r.effective_config,
+          r.effective_config_hash,
+          r.disconnected_at,
+        ],
       );
 
     const store = await open(url);

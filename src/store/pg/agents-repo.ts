@@ -6,6 +6,7 @@
  * (migration 009); a row keeps only the hash.
  */
 import { LOCK_NAMESPACE, type SyncPg } from './bridge.js';
+import { AGENT_ROWS_WITH_CONFIG, PRUNE_UNREFERENCED_CONFIGS } from '../effective-configs-sql.js';
 import type { AgentLiveness, AgentRow, AgentsStore } from '../ports/agents.js';
 
 const COLUMNS = [
@@ -54,16 +55,8 @@ const STORE_CONFIGS = `INSERT INTO effective_configs (hash, config)
   SELECT * FROM unnest($1::text[], $2::text[]) AS c(hash, config) ORDER BY 1
   ON CONFLICT (hash) DO NOTHING`;
 
-const PRUNE_CONFIGS = 'DELETE FROM effective_configs WHERE hash NOT IN (SELECT effective_config_hash FROM agents WHERE effective_config_hash IS NOT NULL)';
-
 /** Configs seen or agents deleted between prunes, at least (see the SQLite repository). */
 const PRUNE_AFTER_MIN = 256;
-
-const ROW_COLUMNS = `a.uid, a.first_seen, a.last_seen, a.transport, a.capabilities, a.description, a.health,
-  COALESCE(c.config, a.effective_config) AS effective_config, a.effective_config_hash, a.remote_config_status,
-  a.package_statuses, a.available_components, a.custom_capabilities, a.connection_settings_status,
-  a.disconnected_at, a.replica
-  FROM agents a LEFT JOIN effective_configs c ON c.hash = a.effective_config_hash`;
 
 const TOUCH = `UPDATE agents a SET last_seen = GREATEST(a.last_seen, u.last_seen), transport = u.transport,
     disconnected_at = u.disconnected_at, replica = ${HOLDER.replace('$REPLICA', '$5')}
@@ -102,7 +95,7 @@ export class PgAgentsRepo implements AgentsStore {
   }
 
   byUids(uids: readonly string[]): AgentRow[] {
-    return uids.length === 0 ? [] : this.pg.rows<AgentRow>(`SELECT ${ROW_COLUMNS} WHERE a.uid = ANY($1::text[])`, [uids]);
+    return uids.length === 0 ? [] : this.pg.rows<AgentRow>(`SELECT ${AGENT_ROWS_WITH_CONFIG} WHERE a.uid = ANY($1::text[])`, [uids]);
   }
 
   httpPolledSince(sinceMs: number): string[] {
@@ -171,7 +164,7 @@ export class PgAgentsRepo implements AgentsStore {
     this.#seen.clear();
     this.pg.later([
       { sql: 'SELECT pg_advisory_xact_lock($1, $2)', params: [LOCK_NAMESPACE, CONFIGS_LOCK] },
-      { sql: PRUNE_CONFIGS, params: [] },
+      { sql: PRUNE_UNREFERENCED_CONFIGS, params: [] },
     ]);
   }
 
