@@ -10,6 +10,7 @@ import { m005Slack } from './005-slack.js';
 import { m006Security } from './006-security.js';
 import { m007ConsoleSessions } from './007-console-sessions.js';
 import { m008Replicas } from './008-replicas.js';
+import { m009EffectiveConfigs } from './009-effective-configs.js';
 
 export interface Migration {
   readonly version: number;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m006Security,
   m007ConsoleSessions,
   m008Replicas,
+  m009EffectiveConfigs,
 ];
