@@ -236,15 +236,16 @@ const NAMES: Record<Phase, string> = {
 };
 const LIMITS: Record<Phase, string> = {
   'ws-full':
-    'one event loop at ~70 µs of server CPU per message (profile): ~40% the reply write syscall on loopback (it also runs the receiver side), ~20% ' +
-    'protobuf decode + diff, ~10% the 2.5 KB row upsert, GC; the generator shares the 2 cores',
+    'in one process, one event loop at ~70 µs of server CPU per message: ~40% the reply write syscall on loopback (it also runs the receiver side), ' +
+    '~20% protobuf decode + diff, ~10% the row upsert, GC. With AMPGATE_WIRE_PROCESSES the main process needs ~35 µs and the wire processes ~35 µs; ' +
+    'the generator shares the 2 cores',
   'ws-heartbeat':
-    'one event loop at ~30-36 µs per message, about half of it the reply write syscall; the rest ws framing, decode, session, encode; the generator ' +
-    'shares the 2 cores',
+    'in one process ~30 µs per message, about half of it the reply write syscall; with wire processes the main process needs ~13 µs, but the wire ' +
+    'processes (~25 µs) and the generator fill the 2 cores',
   'http-full':
-    'per request: HTTP parsing and response on one event loop, bearer-token verification (SHA-256 + SQLite lookup, ~11% of the server), then the same ' +
-    'decode/diff/persist',
-  'http-heartbeat': 'per request: HTTP parsing and response, bearer-token verification (SHA-256 + SQLite lookup) on one event loop',
+    'per request: HTTP parsing and response on one event loop, authentication (cached verified tokens), admission, the session, persistence and the ' +
+    'description/effective-config digests: ~50 µs more than the mock, which keeps nothing',
+  'http-heartbeat': 'per request: HTTP parsing and response, authentication, admission and the session on one event loop: ~30 µs more than the mock',
 };
 
 function buildResult(
