@@ -14,6 +14,8 @@ import type { AgentRegistry } from './registry.js';
 export class Fleet {
   readonly #links = new Map<string, AgentLink>();
   readonly #epochs = new Map<string, number>();
+  /** uid -> id of the WebSocket link bound last (an id, not the link: closed links are not kept). */
+  readonly #boundIds = new Map<string, number>();
   readonly #commandProviders: OfferProvider[] = [];
   readonly #offerProviders: OfferProvider[] = [];
   readonly #hooks: MessageHook[] = [];
@@ -34,6 +36,7 @@ export class Fleet {
       if (link) this.#links.set(a.uid, link);
       this.#epochs.set(a.uid, (this.#epochs.get(oldUid) ?? 0) + 1);
       this.#epochs.delete(oldUid);
+      this.#boundIds.delete(oldUid);
     });
   }
 
@@ -86,7 +89,15 @@ export class Fleet {
   }
 
   bindLink(uid: string, link: AgentLink): void {
-    if (link.canPush) this.#links.set(uid, link);
+    if (!link.canPush) return;
+    // A connection other than the last one bound is a new connection, also when the agent never
+    // looked disconnected (its old socket half-open, or its close not processed yet, when the new
+    // one superseded it): a new epoch, so what is due once per connection (a pause, a full-state
+    // request) is sent on it again.
+    const last = this.#boundIds.get(uid);
+    if (last !== undefined && last !== link.id) this.#epochs.set(uid, (this.#epochs.get(uid) ?? 0) + 1);
+    this.#boundIds.set(uid, link.id);
+    this.#links.set(uid, link);
   }
 
   /** Forgets the link if it is still the one bound to `uid`; returns whether it was. */

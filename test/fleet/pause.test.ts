@@ -64,6 +64,22 @@ describe('pause and resume', () => {
     expect((await remoteConfig(agent.uidText)).pause).toBeNull();
   });
 
+  it('tells a paused agent to pause again when it reconnects before its old connection is noticed gone', async () => {
+    server = await startTestServer();
+    const agent = await pool.start(server, { customCapabilities: [PAUSE_CAPABILITY] });
+    const behaviour = withPause(agent);
+    const paused = await runChange(server, { kind: 'pause', target: { agents: [agent.uidText] } });
+    expect(paused.state).toBe('succeeded');
+    expect(behaviour.received).toEqual(['pause']);
+    // A new connection while the old socket still looks open to the server (half-open, or its close
+    // not processed yet): the newer connection supersedes it, and it is a new connection all the same.
+    await agent.connect();
+    await agent.sendFull();
+    await eventually(() => behaviour.received.length === 2);
+    expect(behaviour).toMatchObject({ paused: true, received: ['pause', 'pause'] });
+    expect(server.registry.get(agent.uidText)?.connected).toBe(true);
+  });
+
   it('falls back to a stand-in config and restores exactly the prior config on resume', async () => {
     server = await startTestServer();
     const managed = await pool.start(server, { identifying: { 'service.name': 'gateway' } });
