@@ -3,16 +3,15 @@
  * `ampgate serve` (AMPGATE_WIRE_PROCESSES; ws-relay.ts starts it). The main process
  * authenticates and admits each upgrade request, then hands the socket over; here the handshake
  * is completed, frames are parsed and written, sockets are pinged and slow consumers dropped. What
- * the agents say goes to the main process, which decodes and answers it, over the data pipe
- * (ws-relay-pipe.ts, fd 4), batched per event-loop turn. It holds no OpAMP state: when it dies its
- * agents reconnect.
+ * the agents say goes to the main process, which decodes and answers it, in one IPC message per
+ * event-loop turn. It holds no OpAMP state: when it dies its agents reconnect.
  */
 import type { IncomingMessage } from 'node:http';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { PingSlices, type Pingable } from './ping-slices.js';
-import { DROP_CODES, type DropReason, readRecords, Rec, RecordWriter } from './ws-relay-pipe.js';
-import type { AdoptMessage, ReadyMessage, ToWire, WireOptions } from './ws-relay-protocol.js';
+import { withWsHeader } from './ws-header.js';
+import type { AdoptMessage, DropReason, InBatch, OutBatch, ReadyMessage, ToWire, WireOptions } from './ws-relay-protocol.js';
 
 class Conn implements Pingable {
   alive = true;
@@ -35,25 +34,37 @@ const opts = JSON.parse(process.argv[2] ?? '{}') as WireOptions;
 const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
 const conns = new Map<number, Conn>();
 const pings = new PingSlices<Conn>(opts.pingIntervalMs);
-/** The data pipe to the main process (the fifth stdio entry of fork). */
-const pipe = new Socket({ fd: 4, readable: true, writable: true });
-pipe.on('error', () => process.exit(0));
-const toMain = new RecordWriter(pipe);
+let batch: { frames: Array<number | Uint8Array>; dropped: Array<number | DropReason>; closed: number[] } | undefined;
 let shuttingDown = false;
 
-function dropped(id: number, reason: DropReason): void {
-  toMain.add(Rec.Dropped, id, Uint8Array.of(DROP_CODES.indexOf(reason)));
+function pending(): NonNullable<typeof batch> {
+  if (batch === undefined) {
+    batch = { frames: [], dropped: [], closed: [] };
+    setImmediate(flush);
+  }
+  return batch;
 }
 
-function closed(id: number): void {
-  toMain.add(Rec.Closed, id);
+function flush(): void {
+  const b = batch;
+  batch = undefined;
+  if (b === undefined || !process.connected) return;
+  const msg: InBatch = { t: 'in', ...b };
+  send?.(msg);
+}
+
+function dropped(id: number, reason: DropReason): void {
+  pending().dropped.push(id, reason);
 }
 
 function adopt(m: AdoptMessage, socket: Socket | undefined): void {
-  if (socket === undefined) return closed(m.id);
+  if (socket === undefined) {
+    pending().closed.push(m.id);
+    return;
+  }
   let attached = false;
   socket.once('close', () => {
-    if (!attached) closed(m.id);
+    if (!attached) pending().closed.push(m.id);
   });
   socket.on('error', () => socket.destroy());
   // `ws` reads the method, url and handshake headers of the request; the rest of it stayed in the main process.
@@ -76,7 +87,7 @@ function attach(id: number, ws: WebSocket): void {
       return;
     }
     const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    toMain.add(Rec.Frame, id, frame);
+    pending().frames.push(id, frame);
   });
   ws.on('pong', () => {
     conn.alive = true;
@@ -85,27 +96,28 @@ function attach(id: number, ws: WebSocket): void {
   ws.on('close', () => {
     conns.delete(id);
     pings.delete(conn);
-    closed(id);
+    pending().closed.push(id);
     if (shuttingDown && conns.size === 0) finish();
   });
 }
 
-/** A record from the main process: a reply to send (WebSocket header included) or a close. */
-function deliver(type: Rec, id: number, payload: Buffer): void {
-  const ws = conns.get(id)?.ws;
-  if (ws === undefined) return;
-  if (type === Rec.Close) {
-    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(payload.readUInt16BE(0), payload.subarray(2).toString('utf8'));
-    return;
+function deliver(m: OutBatch): void {
+  const { frames, close } = m;
+  for (let i = 0; i < frames.length; i += 2) {
+    const conn = conns.get(frames[i] as number);
+    if (conn === undefined || conn.ws.readyState !== conn.ws.OPEN) continue;
+    if (conn.ws.bufferedAmount > opts.maxBufferedBytes) {
+      // The agent does not read: drop it rather than buffer an unbounded backlog; it reconnects.
+      dropped(conn.id, 'slow_consumer');
+      conn.ws.terminate();
+      continue;
+    }
+    conn.ws.send(withWsHeader(frames[i + 1] as Uint8Array));
   }
-  if (type !== Rec.Frame || ws.readyState !== ws.OPEN) return;
-  if (ws.bufferedAmount > opts.maxBufferedBytes) {
-    // The agent does not read: drop it rather than buffer an unbounded backlog; it reconnects.
-    dropped(id, 'slow_consumer');
-    ws.terminate();
-    return;
+  for (let i = 0; i < close.length; i += 3) {
+    const ws = conns.get(close[i] as number)?.ws;
+    if (ws && (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING)) ws.close(close[i + 1] as number, close[i + 2] as string);
   }
-  ws.send(payload);
 }
 
 function shutdown(graceMs: number): void {
@@ -120,13 +132,15 @@ function shutdown(graceMs: number): void {
 }
 
 function finish(): void {
-  // Exit once the last records are written to the pipe.
-  toMain.flush(() => process.exit(0));
+  flush();
+  if (!process.connected) process.exit(0);
+  // Exit once the last batch is written to the channel.
+  send?.({ t: 'in', frames: [], dropped: [], closed: [] } satisfies InBatch, () => process.exit(0));
 }
 
-readRecords(pipe, deliver);
 process.on('message', (m: ToWire, handle: unknown) => {
-  if (m.t === 'adopt') adopt(m, handle as Socket | undefined);
+  if (m.t === 'out') deliver(m);
+  else if (m.t === 'adopt') adopt(m, handle as Socket | undefined);
   else if (m.t === 'shutdown') shutdown(m.graceMs);
 });
 // The main process is gone: nobody can answer these agents any more.

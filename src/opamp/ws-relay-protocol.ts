@@ -1,7 +1,8 @@
 /**
- * @module Control messages between the main process and a wire process (ws-relay.ts,
- * ws-relay-child.ts) over the child-process IPC channel: adoptions (which carry the socket handle),
- * readiness and shutdown. Frames, drops and closes travel on the data pipe (ws-relay-pipe.ts).
+ * @module Messages between the main process and a wire process (ws-relay.ts, ws-relay-child.ts),
+ * over the child-process IPC channel with `advanced` (structured clone) serialisation. Frames
+ * travel in batches, one IPC message per event-loop turn per direction, as flat arrays
+ * `[linkId, bytes, linkId, bytes, ...]`: one IPC write per turn instead of one per agent.
  */
 
 /** Options of a wire process (passed as its first argument, JSON). */
@@ -23,17 +24,39 @@ export interface AdoptMessage {
   readonly head: Uint8Array;
 }
 
+/** Main -> wire process, once per turn: payloads to send (without the WebSocket header), then closes. */
+export interface OutBatch {
+  readonly t: 'out';
+  readonly frames: Array<number | Uint8Array>;
+  /** `[linkId, code, reason, ...]` */
+  readonly close: Array<number | string>;
+}
+
 /** Main -> wire process: close every socket with 1001 and exit, within `graceMs`. */
 export interface ShutdownMessage {
   readonly t: 'shutdown';
   readonly graceMs: number;
 }
 
-export type ToWire = AdoptMessage | ShutdownMessage;
+export type ToWire = AdoptMessage | OutBatch | ShutdownMessage;
+
+/** Why a wire process dropped a socket (as the in-process transport reports it). */
+export type DropReason = 'slow_consumer' | 'ping_timeout' | 'text_frame';
+
+/** Wire process -> main, once per turn, applied in this order: frames, drops, closes. */
+export interface InBatch {
+  readonly t: 'in';
+  /** Binary messages as received (with the WebSocket header). */
+  readonly frames: Array<number | Uint8Array>;
+  /** `[linkId, reason, ...]` */
+  readonly dropped: Array<number | DropReason>;
+  /** Links whose socket closed (or whose upgrade failed). */
+  readonly closed: number[];
+}
 
 /** Wire process -> main, once at start: it listens for adoptions now. */
 export interface ReadyMessage {
   readonly t: 'ready';
 }
 
-export type FromWire = ReadyMessage;
+export type FromWire = InBatch | ReadyMessage;

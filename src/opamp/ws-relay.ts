@@ -3,9 +3,8 @@
  * the second core does the WebSocket work. This process keeps everything that needs state:
  * authentication and admission (on the upgrade request, in listener.ts), decoding, the session,
  * the store. A wire process (ws-relay-child.ts) gets the socket of an accepted upgrade, completes
- * the handshake, and from then on parses and writes frames, pings, and drops slow consumers. Frames
- * travel between the two on a data pipe of their own (ws-relay-pipe.ts), batched per event-loop
- * turn; the IPC channel carries the socket handles. Each socket is one AgentLink here,
+ * the handshake, and from then on parses and writes frames, pings, and drops slow consumers; both
+ * sides exchange one batched IPC message per event-loop turn. Each socket is one AgentLink here,
  * exactly like the in-process transport (ws-transport.ts), so the session cannot tell them apart.
  * TLS listeners keep the in-process transport (a TLS session cannot move to another process).
  */
@@ -19,8 +18,7 @@ import { isCompiled, tsxEntry } from '../shared/tsx-loader.js';
 import type { AgentMessageHandler } from './message-handler.js';
 import { encodeServerToAgent } from './wire.js';
 import { answerFrame, type FramedLink } from './ws-frame.js';
-import { DROP_CODES, readRecords, Rec, RecordWriter } from './ws-relay-pipe.js';
-import type { AdoptMessage, FromWire, ToWire, WireOptions } from './ws-relay-protocol.js';
+import type { AdoptMessage, FromWire, InBatch, OutBatch, ToWire, WireOptions } from './ws-relay-protocol.js';
 import type { WsTransportEvents, WsTransportOptions } from './ws-transport.js';
 
 export interface WsRelayOptions extends WsTransportOptions {
@@ -58,7 +56,7 @@ class RelayLink implements FramedLink {
 
   push(msg: ServerToAgent): boolean {
     if (!this.#open) return false;
-    this.wire.out.add(Rec.Frame, this.id, encodeServerToAgent(msg), true);
+    this.wire.out().frames.push(this.id, encodeServerToAgent(msg));
     this.events.onSent(1);
     return true;
   }
@@ -66,7 +64,7 @@ class RelayLink implements FramedLink {
   close(code: number, reason: string): void {
     if (!this.#open) return;
     this.#open = false;
-    this.wire.out.close(this.id, code, reason);
+    this.wire.out().close.push(this.id, code, reason);
   }
 
   ended(): void {
@@ -74,22 +72,41 @@ class RelayLink implements FramedLink {
   }
 }
 
+/** Replies per IPC message at most, while this process works through a large batch of frames. */
+const FLUSH_FRAMES = 64;
+
+type Outgoing = { frames: Array<number | Uint8Array>; close: Array<number | string> };
+
 /** One wire process and the links it holds. */
 class Wire {
   readonly links = new Map<number, RelayLink>();
   readonly startedAt = Date.now();
   exited = false;
-  /** Records to the wire process: replies and closes. */
-  readonly out: RecordWriter;
+  #batch: Outgoing | undefined;
+  #scheduled = false;
   #ready = false;
   /** Adoptions sent before the process was ready to receive them. */
   readonly #early: Array<[AdoptMessage, Socket]> = [];
 
-  constructor(
-    readonly proc: ChildProcess,
-    readonly pipe: Socket,
-  ) {
-    this.out = new RecordWriter(pipe);
+  constructor(readonly proc: ChildProcess) {}
+
+  /**
+   * This turn's outgoing batch; sent at the end of the turn, or as soon as it holds
+   * FLUSH_FRAMES frames, so the wire process starts writing while this process still decodes.
+   */
+  out(): Outgoing {
+    const b = this.#batch;
+    if (b !== undefined && b.frames.length < FLUSH_FRAMES * 2) return b;
+    if (b !== undefined) this.#flush();
+    this.#batch = { frames: [], close: [] };
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#flush();
+      });
+    }
+    return this.#batch;
   }
 
   adopt(m: AdoptMessage, socket: Socket): void {
@@ -119,6 +136,12 @@ class Wire {
     // reading). net.Socket keeps reading while paused, so the read is stopped on the handle itself.
     (socket as Socket & { _handle?: { readStop?: () => number } })._handle?.readStop?.();
     this.proc.send(m, socket, { keepOpen: false }, () => socket.destroy());
+  }
+
+  #flush(): void {
+    const b = this.#batch;
+    this.#batch = undefined;
+    if (b !== undefined) this.send({ t: 'out', ...b } satisfies OutBatch);
   }
 }
 
@@ -194,32 +217,32 @@ export class WsRelay {
         ...process.execArgv.filter((a) => !a.startsWith('--inspect')),
         ...(isCompiled(self) ? [] : ['--import', pathToFileURL(tsxEntry(self, '.')).href]),
       ],
-      // fd 3: the IPC channel (control, socket handles); fd 4: the data pipe (ws-relay-pipe.ts).
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const pipe = proc.stdio[4] as Socket;
-    pipe.on('error', () => undefined);
-    const wire = new Wire(proc, pipe);
-    readRecords(pipe, (type, id, payload) => this.#received(wire, type, id, payload));
+    const wire = new Wire(proc);
     proc.on('message', (m: FromWire) => {
       if (m.t === 'ready') wire.ready();
+      else this.#received(wire, m);
     });
     proc.on('error', () => undefined);
     proc.once('exit', (code, signal) => this.#exited(wire, code, signal));
     return wire;
   }
 
-  #received(wire: Wire, type: Rec, id: number, payload: Buffer): void {
-    if (type === Rec.Dropped) {
-      const reason = DROP_CODES[payload[0] ?? 0] ?? 'slow_consumer';
+  #received(wire: Wire, m: InBatch): void {
+    const { frames, dropped, closed } = m;
+    for (let i = 0; i < frames.length; i += 2) {
+      const link = wire.links.get(frames[i] as number);
+      if (link !== undefined) answerFrame(this.session, link, frames[i + 1] as Uint8Array, this.events, this.#maxMalformed);
+    }
+    for (let i = 0; i < dropped.length; i += 2) {
+      const reason = dropped[i + 1] as string;
       if (reason === 'text_frame') this.events.onMalformed(reason);
       else this.events.onDropped(reason);
-      return;
     }
-    const link = wire.links.get(id);
-    if (link === undefined) return;
-    if (type === Rec.Frame) answerFrame(this.session, link, payload, this.events, this.#maxMalformed);
-    else if (type === Rec.Closed) {
+    for (const id of closed) {
+      const link = wire.links.get(id);
+      if (link === undefined) continue;
       wire.links.delete(id);
       this.#ended(link);
     }
