@@ -1,6 +1,7 @@
 /**
  * A connect ramp from another process: `tsx test/support/ramp-agents.ts <ws url> <token> <agents> <per second>`.
- * Each simulated agent connects, sends its full state at once and waits up to 3 s for the reply;
+ * Each simulated agent connects, sends its full state at once and waits up to 10 s for the reply
+ * (it sends nothing else, so a lost first message is never answered);
  * prints `{"agents":N,"answered":N,"slowestMs":ms}` and exits. Used where the server's own
  * process must not be the client (a client in the same process hides races between processes).
  */
@@ -16,7 +17,7 @@ for (let i = 0; i < n; i++) {
   agents.push(a);
   const t0 = performance.now();
   waits.push(
-    Promise.race([a.start().then(() => performance.now() - t0), new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), 3_000))]),
+    Promise.race([a.start().then(() => performance.now() - t0), new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), 10_000))]),
   );
   await new Promise((resolve) => setTimeout(resolve, gapMs));
 }
