@@ -6,13 +6,12 @@
  * connected in it (one autocommit per new connection was a visible share of a connect ramp).
  */
 import type { Db } from './db.js';
+import { OffersCache } from './offers-cache.js';
 import type { AuthSeenRow, OfferedRow, OffersStore } from './ports/offers.js';
 
 export class OffersRepo implements OffersStore {
-  readonly #offered = new Map<string, OfferedRow>();
-  /** Loaded on first use (the first agent that connects), not at start-up: one row per known agent. */
-  #seenRows: Map<string, AuthSeenRow> | undefined;
-  readonly #allSeen;
+  /** Auth-seen rows are loaded on first use (the first agent that connects), not at start-up: one row per known agent. */
+  readonly #cache: OffersCache;
   readonly #putOffered;
   readonly #ack;
   readonly #deleteOffered;
@@ -26,8 +25,9 @@ export class OffersRepo implements OffersStore {
   #seenImmediate: NodeJS.Immediate | undefined;
 
   constructor(db: Db) {
-    for (const r of db.prepare('SELECT * FROM connection_offers').all() as OfferedRow[]) this.#offered.set(r.agent_uid, r);
-    this.#allSeen = db.prepare('SELECT * FROM agent_auth_seen');
+    const allSeen = db.prepare('SELECT * FROM agent_auth_seen');
+    this.#cache = new OffersCache(() => allSeen.all() as AuthSeenRow[]);
+    for (const r of db.prepare('SELECT * FROM connection_offers').all() as OfferedRow[]) this.#cache.offered.set(r.agent_uid, r);
     this.#putOffered = db.prepare(`INSERT INTO connection_offers (agent_uid, hash, purpose, reference, offered_at, acked)
       VALUES (@agent_uid, @hash, @purpose, @reference, @offered_at, @acked)
       ON CONFLICT(agent_uid) DO UPDATE SET hash = excluded.hash, purpose = excluded.purpose, reference = excluded.reference,
@@ -44,14 +44,6 @@ export class OffersRepo implements OffersStore {
     });
   }
 
-  get #seen(): Map<string, AuthSeenRow> {
-    if (this.#seenRows) return this.#seenRows;
-    const rows = new Map<string, AuthSeenRow>();
-    for (const r of this.#allSeen.all() as AuthSeenRow[]) rows.set(r.agent_uid, r);
-    this.#seenRows = rows;
-    return rows;
-  }
-
   /** Writes the auth-seen rows recorded in this event-loop turn now (also before a rekey and at close). */
   flushPending(): void {
     clearImmediate(this.#seenImmediate);
@@ -63,32 +55,27 @@ export class OffersRepo implements OffersStore {
   }
 
   offered(uid: string): OfferedRow | undefined {
-    return this.#offered.get(uid);
+    return this.#cache.offered.get(uid);
   }
 
   markOffered(row: OfferedRow): void {
-    this.#offered.set(row.agent_uid, row);
+    this.#cache.offered.set(row.agent_uid, row);
     this.#putOffered.run(row);
   }
 
   /** The agent reported a status for `hash`: it has seen that offer. */
   ack(uid: string, hash: string): void {
-    const row = this.#offered.get(uid);
-    if (!row || row.hash !== hash || row.acked) return;
-    row.acked = 1;
-    this.#ack.run(uid, hash);
+    if (this.#cache.ack(uid, hash)) this.#ack.run(uid, hash);
   }
 
   authSeen(uid: string): AuthSeenRow | undefined {
-    return this.#seen.get(uid);
+    return this.#cache.seen.get(uid);
   }
 
   /** Records the credential an agent authenticated with; returns true when it changed. */
   recordAuth(uid: string, method: string, credentialId: string | null, at: number): boolean {
-    const prev = this.#seen.get(uid);
-    if (prev && prev.method === method && prev.credential_id === credentialId) return false;
-    const row = { agent_uid: uid, method, credential_id: credentialId, seen_at: at };
-    this.#seen.set(uid, row);
+    const row = this.#cache.recordAuth(uid, method, credentialId, at);
+    if (row === undefined) return false;
     this.#pendingSeen.set(uid, row);
     this.#seenImmediate ??= setImmediate(() => this.flushPending());
     return true;
@@ -99,13 +86,7 @@ export class OffersRepo implements OffersStore {
 
   rekey(oldUid: string, newUid: string): void {
     this.flushPending();
-    for (const map of [this.#offered, this.#seen] as Array<Map<string, { agent_uid: string }>>) {
-      const row = map.get(oldUid);
-      if (!row) continue;
-      map.delete(oldUid);
-      row.agent_uid = newUid;
-      map.set(newUid, row);
-    }
+    this.#cache.rekey(oldUid, newUid);
     this.#deleteOffered.run(newUid);
     this.#deleteSeen.run(newUid);
     this.#rekeyOffered.run(newUid, oldUid);
