@@ -25,27 +25,29 @@ export function readRssBytes(pid: number): number | undefined {
   }
 }
 
+/**
+ * The fields of /proc/<pid>/stat after the command name (which is in parentheses and may contain
+ * spaces): [0] is field 3 (state), [1] the ppid, [11]/[12] utime/stime, [13]/[14] cutime/cstime.
+ * Undefined when the process is gone.
+ */
+function statFields(pid: number | 'self'): string[] | undefined {
+  const stat = readOr(`/proc/${pid}/stat`, '');
+  return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
+}
+
+const ticksMs = (f: string[], i: number) => (Number(f[i]) * 1000) / CLK_TCK;
+
 /** User + system CPU time consumed so far, in milliseconds. */
 export function readCpuMs(pid: number): { user: number; system: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // rest[0] is field 3 (state); utime is field 14, stime field 15.
-    return { user: (Number(rest[11]) * 1000) / CLK_TCK, system: (Number(rest[12]) * 1000) / CLK_TCK };
-  } catch {
-    return undefined;
-  }
+  const f = statFields(pid);
+  return f && { user: ticksMs(f, 11), system: ticksMs(f, 12) };
 }
 
 /** Live child processes of `pid` (the server's wire processes, AMPGATE_WIRE_PROCESSES). */
 export function childPids(pid: number): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = readOr(`/proc/${name}/stat`, '');
-    // Field 4 (ppid) is rest[1] after the parenthesised command name.
-    if (stat && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+    if (/^\d+$/.test(name) && Number(statFields(Number(name))?.[1]) === pid) out.push(Number(name));
   }
   return out;
 }
@@ -59,18 +61,11 @@ export function readTreeRssBytes(pid: number): number | undefined {
 
 /** CPU time of `pid` and its children, live or exited and reaped (undefined when `pid` is gone). */
 export function readTreeCpuMs(pid: number): { user: number; system: number } | undefined {
-  const own = readCpuMs(pid);
-  if (own === undefined) return undefined;
-  let { user, system } = own;
-  try {
-    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
-    // cutime, cstime (fields 16, 17): children that exited and were reaped.
-    user += (Number(f[13]) * 1000) / CLK_TCK;
-    system += (Number(f[14]) * 1000) / CLK_TCK;
-  } catch {
-    // gone between the two reads
-  }
+  const f = statFields(pid);
+  if (!f) return undefined;
+  // Its own time plus that of children that exited and were reaped (cutime, cstime).
+  let user = ticksMs(f, 11) + ticksMs(f, 13);
+  let system = ticksMs(f, 12) + ticksMs(f, 14);
   for (const c of childPids(pid)) {
     const t = readCpuMs(c);
     if (t) {
@@ -90,10 +85,8 @@ export function systemBusyMs(): number {
 
 /** CPU time of this process plus its exited, reaped children (server, workers, baselines), in ms. */
 export function selfAndChildrenCpuMs(): number {
-  const stat = readOr('/proc/self/stat', '');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14-17: utime, stime, cutime, cstime (rest[0] is field 3).
-  return ((Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14])) * 1000) / CLK_TCK;
+  const f = statFields('self') ?? [];
+  return ticksMs(f, 11) + ticksMs(f, 12) + ticksMs(f, 13) + ticksMs(f, 14);
 }
 
 export interface MachineInfo {
