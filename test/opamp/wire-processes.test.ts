@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { childPids } from '../../bench/lib/proc.js';
 import WebSocket from 'ws';
 import { ENROLLMENT_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
 import { TestAgent } from '../support/ws-agent.js';
@@ -25,18 +26,13 @@ afterEach(async () => {
 
 /** Live wire processes of this (the server's) process, from /proc. */
 function wirePids(): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  return childPids(process.pid).filter((pid) => {
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('ws-relay-child')) out.push(Number(name));
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ws-relay-child');
     } catch {
-      // exited meanwhile
+      return false; // exited meanwhile
     }
-  }
-  return out;
+  });
 }
 
 /** Socket inodes among a process's file descriptors. */
