@@ -10,8 +10,8 @@ import { openSqliteStore } from '../store/sqlite-store.js';
 
 /** Opens the configured store; with PostgreSQL this process joins the cluster as a replica. */
 export async function openAppStore(db: string, logger: Logger): Promise<Store> {
-  if (!isPostgresUrl(db)) return openSqliteStore(db);
   const log = logger.child({ component: 'store' });
+  if (!isPostgresUrl(db)) return openSqliteStore(db, { checkpoints: { onError: (message) => log.warn(message) } });
   // Loaded only for PostgreSQL: a SQLite start does not pay for the driver and the bridge.
   const { openPgStore } = await import('../store/pg/pg-store.js');
   return openPgStore(db, { replica: true, onError: (what, err) => log.error({ err }, `${what} failed`) });

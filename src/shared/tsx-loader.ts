@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 /** Whether `moduleUrl` (an import.meta.url) is a compiled .js file. */
 export function isCompiled(moduleUrl: string): boolean {
@@ -21,4 +23,17 @@ export function tsxEntry(from: string, subpath: '.' | './esm/api'): string {
   const rel = typeof entry === 'string' ? entry : typeof entry?.import === 'string' ? entry.import : entry?.import?.default;
   if (!rel) throw new Error(`tsx has no ${subpath} export: run the compiled server (npm run build) instead`);
   return join(dirname(pkgFile), rel);
+}
+
+/**
+ * Starts the module `<name>.js` next to `moduleUrl` (an import.meta.url) in a worker thread. Run from
+ * the TypeScript sources (tests, tsx), it loads `<name>.ts` through tsx's loader, registered in the
+ * worker.
+ */
+export function startModuleWorker(moduleUrl: string, name: string, workerData: unknown): Worker {
+  if (isCompiled(moduleUrl)) return new Worker(new URL(`./${name}.js`, moduleUrl), { workerData });
+  const tsx = pathToFileURL(tsxEntry(moduleUrl, './esm/api')).href;
+  const entry = new URL(`./${name}.ts`, moduleUrl).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData });
 }

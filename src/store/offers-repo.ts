@@ -2,8 +2,10 @@
  * @module What each agent was last offered in ConnectionSettingsOffers (by hash; the settings
  * carry secrets and are never stored) and which credential each agent last authenticated with.
  * Both are cached in memory and written only when they change, never per message; the credential
- * seen is written at the end of the event-loop turn, in one transaction for every agent that
- * connected in it (one autocommit per new connection was a visible share of a connect ramp).
+ * seen is written behind, one transaction for every agent that connected within `flushDelayMs`
+ * (a commit per new connection, or per event-loop turn, was a visible share of a connect ramp's
+ * CPU). What is not written yet is lost with a crash and recorded again at the agent's next
+ * connection; reads are answered from memory.
  */
 import type { Db } from './db.js';
 import { OffersCache } from './offers-cache.js';
@@ -22,9 +24,12 @@ export class OffersRepo implements OffersStore {
   readonly #writeSeen;
   /** Auth-seen rows recorded but not yet written (the in-memory map already answers reads). */
   readonly #pendingSeen = new Map<string, AuthSeenRow>();
-  #seenImmediate: NodeJS.Immediate | undefined;
+  #seenTimer: NodeJS.Timeout | undefined;
+  readonly #flushDelayMs: number;
 
-  constructor(db: Db) {
+  /** `flushDelayMs`: how long a recorded credential may wait to be written. Default 100 (as the registry's write-behind). */
+  constructor(db: Db, opts: { readonly flushDelayMs?: number } = {}) {
+    this.#flushDelayMs = opts.flushDelayMs ?? 100;
     const allSeen = db.prepare('SELECT * FROM agent_auth_seen');
     this.#cache = new OffersCache(() => allSeen.all() as AuthSeenRow[]);
     for (const r of db.prepare('SELECT * FROM connection_offers').all() as OfferedRow[]) this.#cache.offered.set(r.agent_uid, r);
@@ -44,10 +49,10 @@ export class OffersRepo implements OffersStore {
     });
   }
 
-  /** Writes the auth-seen rows recorded in this event-loop turn now (also before a rekey and at close). */
+  /** Writes the auth-seen rows not written yet now (also before a rekey and at close). */
   flushPending(): void {
-    clearImmediate(this.#seenImmediate);
-    this.#seenImmediate = undefined;
+    clearTimeout(this.#seenTimer);
+    this.#seenTimer = undefined;
     if (this.#pendingSeen.size === 0) return;
     const rows = [...this.#pendingSeen.values()];
     this.#pendingSeen.clear();
@@ -77,7 +82,10 @@ export class OffersRepo implements OffersStore {
     const row = this.#cache.recordAuth(uid, method, credentialId, at);
     if (row === undefined) return false;
     this.#pendingSeen.set(uid, row);
-    this.#seenImmediate ??= setImmediate(() => this.flushPending());
+    if (!this.#seenTimer) {
+      this.#seenTimer = setTimeout(() => this.flushPending(), this.#flushDelayMs);
+      this.#seenTimer.unref();
+    }
     return true;
   }
 

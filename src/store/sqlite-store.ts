@@ -20,10 +20,16 @@ import { RemoteConfigRepo } from './remote-config-repo.js';
 import { RolloutsRepo } from './rollouts-repo.js';
 import { RotationsRepo } from './rotations-repo.js';
 import { SlackCardsRepo } from './slack-cards-repo.js';
+import { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.js';
 
 export interface SqliteStoreOptions extends OpenOptions {
   /** Clock for the timestamps the repositories write themselves. Default Date.now. */
   readonly now?: () => number;
+  /**
+   * WAL checkpoints on a worker thread once the WAL grows (wal-checkpointer.ts); false keeps them in
+   * the commits. Default: on for a writable database file.
+   */
+  readonly checkpoints?: WalCheckpointerOptions | false;
 }
 
 export class SqliteStore implements Store {
@@ -43,12 +49,15 @@ export class SqliteStore implements Store {
   readonly rollouts;
   readonly rotations;
   readonly slackCards;
+  /** The background checkpointer, on a writable database file. */
+  readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(
     /** The raw handle, for tests and tools; the domain never sees it. */
     readonly db: Db,
-    opts: { readonly now?: () => number } = {},
+    opts: { readonly now?: () => number; readonly checkpointer?: WalCheckpointer } = {},
   ) {
+    this.checkpointer = opts.checkpointer;
     const now = opts.now ?? Date.now;
     this.uow = sqliteUnitOfWork(db);
     this.agents = new AgentsRepo(db);
@@ -75,13 +84,17 @@ export class SqliteStore implements Store {
 
   close(): void {
     this.offers.flushPending();
+    this.checkpointer?.close();
     this.db.close();
   }
 }
 
 /** Opens (creating and migrating) the SQLite database at `path`. */
 export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
-  return new SqliteStore(openDatabase(path, opts), opts);
+  const db = openDatabase(path, opts);
+  const background = path !== ':memory:' && !opts.readonly && opts.checkpoints !== false;
+  const checkpointer = background ? new WalCheckpointer(path, opts.checkpoints || {}) : undefined;
+  return new SqliteStore(db, { ...opts, checkpointer });
 }
 
 /**

@@ -8,12 +8,11 @@
  * `later()` instead: queued to the worker without waiting, committed in order with everything
  * else.
  */
-import { pathToFileURL } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import type { BridgeReply, BridgeRequest, LaterFailure, Statement, StatementResult, WorkerData } from './bridge-protocol.js';
 import { Notes } from './feed.js';
 import type { FeedTopic } from '../ports/cluster.js';
-import { isCompiled, tsxEntry } from '../../shared/tsx-loader.js';
+import { startModuleWorker } from '../../shared/tsx-loader.js';
 
 type Req = BridgeRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -67,7 +66,7 @@ export class SyncPg {
     this.#timeoutMs = opts.timeoutMs ?? 60_000;
     this.#origin = opts.origin ?? (() => 'tool');
     const data: WorkerData = { url, applicationName: opts.applicationName ?? 'ampgate', flag, writerLock: [LOCK_NAMESPACE, WRITER_LOCK] };
-    this.#worker = spawnWorker(data);
+    this.#worker = startModuleWorker(import.meta.url, 'bridge-worker', data);
     this.#worker.unref();
     this.#worker.on('message', (m: LaterFailure) => opts.onLaterFailure?.(m));
     // An error thrown in the worker (a bug) surfaces on the next call as a timeout; log it now.
@@ -268,17 +267,4 @@ export class SyncPg {
       Atomics.store(this.#flag, 0, 0);
     }
   }
-}
-
-/**
- * The worker runs the compiled bridge-worker.js next to this module. Run from the TypeScript
- * sources (tests, tsx), it loads bridge-worker.ts through tsx's loader, registered in the worker.
- */
-function spawnWorker(data: WorkerData): Worker {
-  const self = import.meta.url;
-  if (isCompiled(self)) return new Worker(new URL('./bridge-worker.js', self), { workerData: data });
-  const tsx = pathToFileURL(tsxEntry(self, './esm/api')).href;
-  const entry = new URL('./bridge-worker.ts', self).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: data });
 }

@@ -1,0 +1,132 @@
+/**
+ * @module WAL checkpoints off the event loop. SQLite copies the write-ahead log back into the
+ * database file (a checkpoint) when a commit finds the log over 1,000 pages, inside that commit, with
+ * an fsync: on a busy server that put 10-15 ms stalls on the event loop every few seconds (the
+ * tail of the first reply under a connect ramp). Once the WAL has grown past `startAtBytes`, a
+ * worker thread with its own connection (wal-checkpoint-worker.ts) runs PASSIVE checkpoints every
+ * `intervalMs`, so the log is copied back long before a commit would have to. The main
+ * connection's automatic checkpoint stays on as the fallback: if the worker falls behind or dies,
+ * the commits checkpoint as before, and a checkpoint that finds nothing to copy costs no sync.
+ */
+import { statSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../shared/tsx-loader.js';
+
+export interface CheckpointerWorkerData {
+  readonly path: string;
+  readonly intervalMs: number;
+  /** An Int32 the worker sets to 1 once its connection is closed. */
+  readonly closed: SharedArrayBuffer;
+}
+
+export type CheckpointerMessage =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'checkpointed'; readonly log: number; readonly ms: number }
+  | { readonly kind: 'error'; readonly message: string };
+
+export interface WalCheckpointerOptions {
+  /** Start the worker once the WAL file is this large. Default 1 MiB (a quarter of the automatic checkpoint's threshold). */
+  readonly startAtBytes?: number;
+  /** How often the WAL file's size is looked at until the worker runs, in ms. Default 1000. */
+  readonly watchMs?: number;
+  /** How often the worker checkpoints, in ms. Default 250. */
+  readonly intervalMs?: number;
+  /** A checkpoint failed in the worker, or the worker stopped (automatic checkpoints carry on). */
+  readonly onError?: (message: string) => void;
+}
+
+export interface CheckpointerStats {
+  /** 'idle': not needed yet; 'starting' / 'running': the worker; 'stopped': closed or died. */
+  readonly state: 'idle' | 'starting' | 'running' | 'stopped';
+  /** Checkpoints in the worker that copied frames. */
+  readonly checkpoints: number;
+  /** Longest of those checkpoints, in ms (time the worker spent, not the event loop). */
+  readonly maxMs: number;
+}
+
+/** How long close() waits for the worker to close its connection before terminating it. */
+const CLOSE_WAIT_MS = 2_000;
+
+export class WalCheckpointer {
+  readonly #walPath: string;
+  readonly #startAt: number;
+  readonly #intervalMs: number;
+  readonly #onError: (message: string) => void;
+  #watch: NodeJS.Timeout | undefined;
+  #worker: Worker | undefined;
+  #closed: Int32Array | undefined;
+  #state: CheckpointerStats['state'] = 'idle';
+  #checkpoints = 0;
+  #maxMs = 0;
+
+  constructor(
+    private readonly path: string,
+    opts: WalCheckpointerOptions = {},
+  ) {
+    this.#walPath = `${path}-wal`;
+    this.#startAt = opts.startAtBytes ?? 1024 * 1024;
+    this.#intervalMs = opts.intervalMs ?? 250;
+    this.#onError = opts.onError ?? (() => {});
+    this.#watch = setInterval(() => this.#look(), opts.watchMs ?? 1000);
+    this.#watch.unref();
+  }
+
+  get stats(): CheckpointerStats {
+    return { state: this.#state, checkpoints: this.#checkpoints, maxMs: this.#maxMs };
+  }
+
+  /** Starts the worker now (it starts by itself once the WAL is large enough). */
+  start(): void {
+    if (this.#state !== 'idle') return;
+    clearInterval(this.#watch);
+    this.#state = 'starting';
+    const closed = new SharedArrayBuffer(4);
+    this.#closed = new Int32Array(closed);
+    const data: CheckpointerWorkerData = { path: this.path, intervalMs: this.#intervalMs, closed };
+    const worker = startModuleWorker(import.meta.url, 'wal-checkpoint-worker', data);
+    this.#worker = worker;
+    worker.unref();
+    worker.on('message', (m: CheckpointerMessage) => this.#onMessage(m));
+    worker.on('error', (err) => this.#onError(`WAL checkpoint worker failed: ${err.message}`));
+    worker.on('exit', () => {
+      if (this.#state !== 'stopped') this.#onError('WAL checkpoint worker exited; commits checkpoint the WAL again');
+      this.#state = 'stopped';
+      this.#worker = undefined;
+    });
+  }
+
+  /**
+   * Stops the worker and waits (at most CLOSE_WAIT_MS) until its connection is closed, so that the
+   * caller's connection, closed next, is the last one and removes the WAL.
+   */
+  close(): void {
+    clearInterval(this.#watch);
+    const worker = this.#worker;
+    const wasRunning = this.#state === 'starting' || this.#state === 'running';
+    this.#state = 'stopped';
+    if (!worker || !wasRunning || !this.#closed) return;
+    worker.postMessage('stop');
+    if (Atomics.wait(this.#closed, 0, 0, CLOSE_WAIT_MS) === 'timed-out') void worker.terminate();
+  }
+
+  #look(): void {
+    let size: number;
+    try {
+      size = statSync(this.#walPath).size;
+    } catch {
+      return; // no WAL yet
+    }
+    if (size >= this.#startAt) this.start();
+  }
+
+  #onMessage(m: CheckpointerMessage): void {
+    if (m.kind === 'ready') {
+      if (this.#state === 'starting') this.#state = 'running';
+    } else if (m.kind === 'checkpointed') {
+      this.#checkpoints += 1;
+      this.#maxMs = Math.max(this.#maxMs, m.ms);
+    } else {
+      this.#onError(`WAL checkpoint failed: ${m.message}`);
+    }
+  }
+}
