@@ -79,6 +79,27 @@ describe('WalCheckpointer', () => {
     again.close();
   });
 
+  it('ends its thread when nothing is committed for a while, and starts another at the next write', async () => {
+    const { path, db: d } = open();
+    d.pragma('wal_autocheckpoint = 0');
+    cp = new WalCheckpointer(path, { startAtBytes: 1024 * 1024, watchMs: 20, intervalMs: 20, idleExitMs: 150 });
+    write(d, 500);
+    await until('a checkpoint in the first worker', () => (cp?.stats.checkpoints ?? 0) > 0);
+    await until('the first worker to end idle', () => cp?.stats.state === 'idle');
+    expect(cp.stats.starts).toBe(1);
+    // No write, no new worker (the WAL file keeps its size after a checkpoint).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(cp.stats).toMatchObject({ state: 'idle', starts: 1 });
+
+    const seen = cp.stats.checkpoints;
+    const fileBefore = statSync(path).size;
+    await new Promise((r) => setTimeout(r, 20)); // a later modification time than the idle mark
+    write(d, 300);
+    await until('a checkpoint in the second worker', () => (cp?.stats.checkpoints ?? 0) > seen);
+    expect(cp.stats.starts).toBe(2);
+    expect(statSync(path).size).toBeGreaterThan(fileBefore + 250 * 2000);
+  });
+
   it('is closed safely before it ever started, and while it is still starting', () => {
     const { path } = open();
     const idle = new WalCheckpointer(path);

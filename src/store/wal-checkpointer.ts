@@ -7,6 +7,8 @@
  * `intervalMs`, so the log is copied back long before a commit would have to. The main
  * connection's automatic checkpoint stays on as the fallback: if the worker falls behind or dies,
  * the commits checkpoint as before, and a checkpoint that finds nothing to copy costs no sync.
+ * A worker that saw no commit for `idleExitMs` ends (an idle server does not keep the ~11 MB of a
+ * thread); the next write to the WAL starts another.
  */
 import { statSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
@@ -15,6 +17,7 @@ import { startModuleWorker } from '../shared/tsx-loader.js';
 export interface CheckpointerWorkerData {
   readonly path: string;
   readonly intervalMs: number;
+  readonly idleExitMs: number;
   /** An Int32 the worker sets to 1 once its connection is closed. */
   readonly closed: SharedArrayBuffer;
 }
@@ -22,7 +25,9 @@ export interface CheckpointerWorkerData {
 export type CheckpointerMessage =
   | { readonly kind: 'ready' }
   | { readonly kind: 'checkpointed'; readonly log: number; readonly ms: number }
-  | { readonly kind: 'error'; readonly message: string };
+  | { readonly kind: 'error'; readonly message: string }
+  /** Nothing was committed for idleExitMs: the worker closed its connection and ends. */
+  | { readonly kind: 'idle' };
 
 export interface WalCheckpointerOptions {
   /** Start the worker once the WAL file is this large. Default 1 MiB (a quarter of the automatic checkpoint's threshold). */
@@ -31,13 +36,17 @@ export interface WalCheckpointerOptions {
   readonly watchMs?: number;
   /** How often the worker checkpoints, in ms. Default 250. */
   readonly intervalMs?: number;
+  /** The worker ends after this long without a commit, in ms. Default 30000. */
+  readonly idleExitMs?: number;
   /** A checkpoint failed in the worker, or the worker stopped (automatic checkpoints carry on). */
   readonly onError?: (message: string) => void;
 }
 
 export interface CheckpointerStats {
-  /** 'idle': not needed yet; 'starting' / 'running': the worker; 'stopped': closed or died. */
+  /** 'idle': no worker (not needed yet, or it ended idle); 'starting' / 'running': the worker; 'stopped': closed or died. */
   readonly state: 'idle' | 'starting' | 'running' | 'stopped';
+  /** Workers started so far. */
+  readonly starts: number;
   /** Checkpoints in the worker that copied frames. */
   readonly checkpoints: number;
   /** Longest of those checkpoints, in ms (time the worker spent, not the event loop). */
@@ -51,8 +60,13 @@ export class WalCheckpointer {
   readonly #walPath: string;
   readonly #startAt: number;
   readonly #intervalMs: number;
+  readonly #idleExitMs: number;
+  readonly #watchMs: number;
   readonly #onError: (message: string) => void;
   #watch: NodeJS.Timeout | undefined;
+  /** The WAL's modification time when the last worker ended idle: only a later write starts another. */
+  #idleSince: number | undefined;
+  #starts = 0;
   #worker: Worker | undefined;
   #closed: Int32Array | undefined;
   #state: CheckpointerStats['state'] = 'idle';
@@ -66,13 +80,14 @@ export class WalCheckpointer {
     this.#walPath = `${path}-wal`;
     this.#startAt = opts.startAtBytes ?? 1024 * 1024;
     this.#intervalMs = opts.intervalMs ?? 250;
+    this.#idleExitMs = opts.idleExitMs ?? 30_000;
+    this.#watchMs = opts.watchMs ?? 1000;
     this.#onError = opts.onError ?? (() => {});
-    this.#watch = setInterval(() => this.#look(), opts.watchMs ?? 1000);
-    this.#watch.unref();
+    this.#startWatching();
   }
 
   get stats(): CheckpointerStats {
-    return { state: this.#state, checkpoints: this.#checkpoints, maxMs: this.#maxMs };
+    return { state: this.#state, starts: this.#starts, checkpoints: this.#checkpoints, maxMs: this.#maxMs };
   }
 
   /** Starts the worker now (it starts by itself once the WAL is large enough). */
@@ -80,15 +95,23 @@ export class WalCheckpointer {
     if (this.#state !== 'idle') return;
     clearInterval(this.#watch);
     this.#state = 'starting';
+    this.#starts += 1;
     const closed = new SharedArrayBuffer(4);
     this.#closed = new Int32Array(closed);
-    const data: CheckpointerWorkerData = { path: this.path, intervalMs: this.#intervalMs, closed };
+    const data: CheckpointerWorkerData = { path: this.path, intervalMs: this.#intervalMs, idleExitMs: this.#idleExitMs, closed };
     const worker = startModuleWorker(import.meta.url, 'wal-checkpoint-worker', data);
     this.#worker = worker;
     worker.unref();
-    worker.on('message', (m: CheckpointerMessage) => this.#onMessage(m));
-    worker.on('error', (err) => this.#onError(`WAL checkpoint worker failed: ${err.message}`));
+    // A worker that ended idle may still be exiting when the next one starts: only the current one counts.
+    const current = () => this.#worker === worker;
+    worker.on('message', (m: CheckpointerMessage) => {
+      if (current()) this.#onMessage(m);
+    });
+    worker.on('error', (err) => {
+      if (current()) this.#onError(`WAL checkpoint worker failed: ${err.message}`);
+    });
     worker.on('exit', () => {
+      if (!current()) return;
       if (this.#state !== 'stopped') this.#onError('WAL checkpoint worker exited; commits checkpoint the WAL again');
       this.#state = 'stopped';
       this.#worker = undefined;
@@ -109,19 +132,39 @@ export class WalCheckpointer {
     if (Atomics.wait(this.#closed, 0, 0, CLOSE_WAIT_MS) === 'timed-out') void worker.terminate();
   }
 
+  #startWatching(): void {
+    this.#watch = setInterval(() => this.#look(), this.#watchMs);
+    this.#watch.unref();
+  }
+
   #look(): void {
-    let size: number;
+    let wal: { size: number; mtimeMs: number };
     try {
-      size = statSync(this.#walPath).size;
+      wal = statSync(this.#walPath);
     } catch {
       return; // no WAL yet
     }
-    if (size >= this.#startAt) this.start();
+    if (wal.size < this.#startAt) return;
+    if (this.#idleSince !== undefined && wal.mtimeMs <= this.#idleSince) return;
+    this.start();
+  }
+
+  #wentIdle(): void {
+    this.#worker = undefined;
+    this.#state = 'idle';
+    try {
+      this.#idleSince = statSync(this.#walPath).mtimeMs;
+    } catch {
+      this.#idleSince = 0;
+    }
+    this.#startWatching();
   }
 
   #onMessage(m: CheckpointerMessage): void {
     if (m.kind === 'ready') {
       if (this.#state === 'starting') this.#state = 'running';
+    } else if (m.kind === 'idle') {
+      this.#wentIdle();
     } else if (m.kind === 'checkpointed') {
       this.#checkpoints += 1;
       this.#maxMs = Math.max(this.#maxMs, m.ms);
