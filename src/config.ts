@@ -75,6 +75,8 @@ const SettingsSchema = z.object({
   pingIntervalMs: int(100).default(30_000),
   /** Child processes that hold the agents' WebSocket connections (ws-relay.ts); 0: in this process. Not with TLS. */
   wireProcesses: int(0).max(16).default(0),
+  /** SQLite WAL checkpoints on a worker thread (src/store/wal-checkpointer.ts) or inside the commits. */
+  sqliteCheckpoints: z.enum(['background', 'inline']).default('background'),
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),
   tlsClientCaFile: z.string().optional(),
@@ -159,6 +161,7 @@ export const ENV_NAMES: Record<keyof SettingsInput, string> = {
   heartbeatSeconds: 'AMPGATE_HEARTBEAT_SECONDS',
   pingIntervalMs: 'AMPGATE_WS_PING_INTERVAL_MS',
   wireProcesses: 'AMPGATE_WIRE_PROCESSES',
+  sqliteCheckpoints: 'AMPGATE_SQLITE_CHECKPOINTS',
   tlsCertFile: 'AMPGATE_TLS_CERT',
   tlsKeyFile: 'AMPGATE_TLS_KEY',
   tlsClientCaFile: 'AMPGATE_TLS_CLIENT_CA',

@@ -66,7 +66,8 @@ export class Harness {
     if (this.opts.profile) this.log(`server CPU profile: ${profileDir}/CPU.*.0.*.cpuprofile (main thread)`);
     const wire = this.wireProcesses();
     const withWire = wire > 0 ? { AMPGATE_WIRE_PROCESSES: String(wire), ...env } : env;
-    const server = await ServerProcess.start({ dir: join(this.workDir, name), env: withWire, nodeArgs }, tokens);
+    const withCheckpoints = this.inlineCheckpoints() ? { AMPGATE_SQLITE_CHECKPOINTS: 'inline', ...withWire } : withWire;
+    const server = await ServerProcess.start({ dir: join(this.workDir, name), env: withCheckpoints, nodeArgs }, tokens);
     this.#cleanups.push(() => server.close());
     return server;
   }
@@ -171,7 +172,7 @@ export class Harness {
       );
     }
     const wire = this.wireProcesses();
-    const method =
+    const withWire =
       wire > 0
         ? {
             ...r.method,
@@ -179,12 +180,20 @@ export class Harness {
             summary: `${r.method.summary} Server with AMPGATE_WIRE_PROCESSES=${wire}: its CPU and RSS include its wire processes.`,
           }
         : r.method;
+    const method = this.inlineCheckpoints()
+      ? { ...withWire, sqliteCheckpoints: 'inline', summary: `${withWire.summary} Server with AMPGATE_SQLITE_CHECKPOINTS=inline.` }
+      : withWire;
     return { ...r, method, machine: { ...r.machine, otherCpuCores: other }, notes };
   }
 
   /** `--set wireProcesses=N`: ampgate servers of this run hold WebSocket agents in N wire processes. */
   wireProcesses(): number {
     return Math.floor(this.knob('wireProcesses', 0));
+  }
+
+  /** `--set inlineCheckpoints=1`: ampgate servers of this run checkpoint SQLite's WAL inside the commits (the A/B of the background checkpointer). */
+  inlineCheckpoints(): boolean {
+    return this.knob('inlineCheckpoints', 0) > 0;
   }
 
   /** A note for results taken while the machine was busy with other work. */

@@ -87,7 +87,7 @@ export async function startServer(settings: Settings, opts: StartOptions = {}): 
   const print = opts.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Read the policy first: a broken policy file stops startup before anything is opened.
   const policy = loadPolicy(settings.policyFile);
-  const store = await openAppStore(settings.dbPath, logger);
+  const store = await openAppStore(settings.dbPath, logger, settings.sqliteCheckpoints);
 
   const change = createChangeModule(settings, store, policy, logger);
   const { changes, credentials, privileges, checkpointer } = change;

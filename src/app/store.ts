@@ -8,10 +8,15 @@ import { isPostgresUrl } from '../store/pg/url.js';
 import type { Store } from '../store/ports/store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 
-/** Opens the configured store; with PostgreSQL this process joins the cluster as a replica. */
-export async function openAppStore(db: string, logger: Logger): Promise<Store> {
+/**
+ * Opens the configured store; with PostgreSQL this process joins the cluster as a replica.
+ * `checkpoints` (SQLite): WAL checkpoints on a worker thread, or inside the commits.
+ */
+export async function openAppStore(db: string, logger: Logger, checkpoints: 'background' | 'inline' = 'background'): Promise<Store> {
   const log = logger.child({ component: 'store' });
-  if (!isPostgresUrl(db)) return openSqliteStore(db, { checkpoints: { onError: (message) => log.warn(message) } });
+  if (!isPostgresUrl(db)) {
+    return openSqliteStore(db, { checkpoints: checkpoints === 'inline' ? false : { onError: (message) => log.warn(message) } });
+  }
   // Loaded only for PostgreSQL: a SQLite start does not pay for the driver and the bridge.
   const { openPgStore } = await import('../store/pg/pg-store.js');
   return openPgStore(db, { replica: true, onError: (what, err) => log.error({ err }, `${what} failed`) });

@@ -63,6 +63,35 @@ describe('WalCheckpointer', () => {
     expect(statSync(`${path}-wal`).size).toBe(walSize);
   });
 
+  it('while commits go on, copies back only once a batch waits; the rest when they pause', async () => {
+    const { path, db: d } = open();
+    d.pragma('wal_autocheckpoint = 0');
+    const put = d.prepare('INSERT INTO blob_rows (body) VALUES (?)');
+    /** Commits one row at a time without yielding: the worker sees a commit in every round. */
+    const commitFor = (ms: number) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) put.run(Buffer.alloc(2000, 1));
+    };
+    const started = async (batchFrames: number) => {
+      cp?.close();
+      cp = new WalCheckpointer(path, { intervalMs: 20, batchFrames });
+      cp.start();
+      await until('the worker', () => cp?.stats.state === 'running');
+      d.pragma('wal_checkpoint(TRUNCATE)'); // start from an empty log
+    };
+
+    await started(1_000_000); // more frames than 300 ms of commits write
+    let file = statSync(path).size;
+    commitFor(300);
+    expect(statSync(path).size).toBe(file); // not one copy while the commits went on
+    await until('the rest copied once they paused', () => statSync(path).size > file);
+
+    await started(64);
+    file = statSync(path).size;
+    commitFor(300);
+    expect(statSync(path).size).toBeGreaterThan(file); // batches copied while the commits went on
+  });
+
   it('closes its connection before the caller closes, so the last connection removes the WAL and nothing is lost', async () => {
     const { path, db: d } = open();
     cp = new WalCheckpointer(path, { intervalMs: 20 });

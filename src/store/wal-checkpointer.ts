@@ -3,8 +3,9 @@
  * database file (a checkpoint) when a commit finds the log over 1,000 pages, inside that commit, with
  * an fsync: on a busy server that put 10-15 ms stalls on the event loop every few seconds (the
  * tail of the first reply under a connect ramp). Once the WAL has grown past `startAtBytes`, a
- * worker thread with its own connection (wal-checkpoint-worker.ts) runs PASSIVE checkpoints every
- * `intervalMs`, so the log is copied back long before a commit would have to. The main
+ * worker thread with its own connection (wal-checkpoint-worker.ts) runs PASSIVE checkpoints of
+ * `batchFrames` while commits go on and of the rest when they pause, so the log is copied back
+ * long before a commit would have to. The main
  * connection's automatic checkpoint stays on as the fallback: if the worker falls behind or dies,
  * the commits checkpoint as before, and a checkpoint that finds nothing to copy costs no sync.
  * A worker that saw no commit for `idleExitMs` ends (an idle server does not keep the ~11 MB of a
@@ -17,6 +18,7 @@ import { startModuleWorker } from '../shared/tsx-loader.js';
 export interface CheckpointerWorkerData {
   readonly path: string;
   readonly intervalMs: number;
+  readonly batchFrames: number;
   readonly idleExitMs: number;
   /** An Int32 the worker sets to 1 once its connection is closed. */
   readonly closed: SharedArrayBuffer;
@@ -34,8 +36,10 @@ export interface WalCheckpointerOptions {
   readonly startAtBytes?: number;
   /** How often the WAL file's size is looked at until the worker runs, in ms. Default 1000. */
   readonly watchMs?: number;
-  /** How often the worker checkpoints, in ms. Default 250. */
+  /** How often the worker looks at the WAL, in ms. Default 100. */
   readonly intervalMs?: number;
+  /** While commits go on, the worker checkpoints once this many frames wait. Default 256 (1 MiB of 4 KiB pages). */
+  readonly batchFrames?: number;
   /** The worker ends after this long without a commit, in ms. Default 30000. */
   readonly idleExitMs?: number;
   /** A checkpoint failed in the worker, or the worker stopped (automatic checkpoints carry on). */
@@ -60,6 +64,7 @@ export class WalCheckpointer {
   readonly #walPath: string;
   readonly #startAt: number;
   readonly #intervalMs: number;
+  readonly #batchFrames: number;
   readonly #idleExitMs: number;
   readonly #watchMs: number;
   readonly #onError: (message: string) => void;
@@ -79,7 +84,8 @@ export class WalCheckpointer {
   ) {
     this.#walPath = `${path}-wal`;
     this.#startAt = opts.startAtBytes ?? 1024 * 1024;
-    this.#intervalMs = opts.intervalMs ?? 250;
+    this.#intervalMs = opts.intervalMs ?? 100;
+    this.#batchFrames = opts.batchFrames ?? 256;
     this.#idleExitMs = opts.idleExitMs ?? 30_000;
     this.#watchMs = opts.watchMs ?? 1000;
     this.#onError = opts.onError ?? (() => {});
@@ -98,7 +104,13 @@ export class WalCheckpointer {
     this.#starts += 1;
     const closed = new SharedArrayBuffer(4);
     this.#closed = new Int32Array(closed);
-    const data: CheckpointerWorkerData = { path: this.path, intervalMs: this.#intervalMs, idleExitMs: this.#idleExitMs, closed };
+    const data: CheckpointerWorkerData = {
+      path: this.path,
+      intervalMs: this.#intervalMs,
+      batchFrames: this.#batchFrames,
+      idleExitMs: this.#idleExitMs,
+      closed,
+    };
     const worker = startModuleWorker(import.meta.url, 'wal-checkpoint-worker', data);
     this.#worker = worker;
     worker.unref();
