@@ -111,7 +111,15 @@ export class WalCheckpointer {
       idleExitMs: this.#idleExitMs,
       closed,
     };
-    const worker = startModuleWorker(import.meta.url, 'wal-checkpoint-worker', data);
+    let worker: Worker;
+    try {
+      worker = startModuleWorker(import.meta.url, 'wal-checkpoint-worker', data);
+    } catch (err) {
+      // Called from the watch timer: a throw here would end the process. Commits keep checkpointing.
+      this.#state = 'stopped';
+      this.#onError(`WAL checkpoint worker could not start: ${(err as Error).message}`);
+      return;
+    }
     this.#worker = worker;
     worker.unref();
     // A worker that ended idle may still be exiting when the next one starts: only the current one counts.
