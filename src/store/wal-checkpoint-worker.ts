@@ -66,7 +66,6 @@ let lastChangeAt = Date.now();
 let dirty = false;
 
 const timer = setInterval(() => {
-  const started = performance.now();
   try {
     // data_version changes when another connection has committed since this one last asked.
     const version = dataVersion.get() as number;
@@ -89,7 +88,7 @@ const timer = setInterval(() => {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointRow[];
     // A round that could not copy everything (a reader held the log) is retried by the next one.
     if (row && row.checkpointed === row.log) dirty = false;
-    if (row && row.checkpointed > 0) send({ kind: 'checkpointed', log: row.log, ms: performance.now() - started });
+    if (row && row.checkpointed > 0) send({ kind: 'checkpointed' });
   } catch (err) {
     send({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
   }

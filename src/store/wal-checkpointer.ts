@@ -26,7 +26,7 @@ export interface CheckpointerWorkerData {
 
 export type CheckpointerMessage =
   | { readonly kind: 'ready' }
-  | { readonly kind: 'checkpointed'; readonly log: number; readonly ms: number }
+  | { readonly kind: 'checkpointed' }
   | { readonly kind: 'error'; readonly message: string }
   /** Nothing was committed for idleExitMs: the worker closed its connection and ends. */
   | { readonly kind: 'idle' };
@@ -53,8 +53,6 @@ export interface CheckpointerStats {
   readonly starts: number;
   /** Checkpoints in the worker that copied frames. */
   readonly checkpoints: number;
-  /** Longest of those checkpoints, in ms (time the worker spent, not the event loop). */
-  readonly maxMs: number;
 }
 
 /** How long close() waits for the worker to close its connection before terminating it. */
@@ -76,7 +74,6 @@ export class WalCheckpointer {
   #closed: Int32Array | undefined;
   #state: CheckpointerStats['state'] = 'idle';
   #checkpoints = 0;
-  #maxMs = 0;
 
   constructor(
     private readonly path: string,
@@ -93,7 +90,7 @@ export class WalCheckpointer {
   }
 
   get stats(): CheckpointerStats {
-    return { state: this.#state, starts: this.#starts, checkpoints: this.#checkpoints, maxMs: this.#maxMs };
+    return { state: this.#state, starts: this.#starts, checkpoints: this.#checkpoints };
   }
 
   /** Starts the worker now (it starts by itself once the WAL is large enough). */
@@ -187,7 +184,6 @@ export class WalCheckpointer {
       this.#wentIdle();
     } else if (m.kind === 'checkpointed') {
       this.#checkpoints += 1;
-      this.#maxMs = Math.max(this.#maxMs, m.ms);
     } else {
       this.#onError(`WAL checkpoint failed: ${m.message}`);
     }
