@@ -236,9 +236,9 @@ const NAMES: Record<Phase, string> = {
 };
 const LIMITS: Record<Phase, string> = {
   'ws-full':
-    'in one process, one event loop at ~70 µs of server CPU per message: ~40% the reply write syscall on loopback (it also runs the receiver side), ' +
-    '~20% protobuf decode + diff, ~10% the row upsert, GC. With AMPGATE_WIRE_PROCESSES the main process needs ~35 µs and the wire processes ~35 µs; ' +
-    'the generator shares the 2 cores',
+    'in one process, one event loop at ~60-70 µs of server CPU per message (profile): ~43% the reply send (35% the write syscall on loopback, which ' +
+    'also runs the receiver side), ~20% the session, ~15% protobuf decode + diff, ~7% GC, under 1% the row upsert. With AMPGATE_WIRE_PROCESSES the ' +
+    'main process needs ~35 µs and the wire processes ~35 µs; the generator shares the 2 cores',
   'ws-heartbeat':
     'in one process ~30 µs per message, about half of it the reply write syscall; with wire processes the main process needs ~13 µs, but the wire ' +
     'processes (~25 µs) and the generator fill the 2 cores',
